@@ -1,0 +1,75 @@
+"""Typed errors raised by tools.
+
+Every error carries a stable machine ``code`` and a pt-BR ``message`` written for
+the end user *and* for an LLM that must act on it. Surfaces map these errors once:
+CLI exit codes (``vozbd.cli``), HTTP status (``vozbd.server``), MCP ``isError``
+(``mcp_server``) and LangGraph tool messages (``agent``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ToolError(Exception):
+    """Base class of every error a tool raises on purpose."""
+
+    code: str = "tool_error"
+
+    def __init__(self, message: str, *, code: str | None = None, detail: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.detail: dict[str, Any] = detail or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, **({"detail": self.detail} if self.detail else {})}
+
+
+class InvalidInputError(ToolError):
+    """The caller's input is malformed (bad page range, empty SQL, ...)."""
+
+    code = "invalid_input"
+
+
+class UnknownConnectionError(ToolError):
+    """No saved connection has that name and it is not a database URL."""
+
+    code = "unknown_connection"
+
+
+class DriverMissingError(ToolError):
+    """The Python driver for a dialect is not installed; the message names the pip command."""
+
+    code = "driver_missing"
+
+
+class UnsafeQueryError(ToolError):
+    """The statement was rejected by the read-only validator (never executed)."""
+
+    code = "unsafe_query"
+
+
+class DatabaseError(ToolError):
+    """The database refused or failed the statement; the message holds the driver's text, credentials masked."""
+
+    code = "database_error"
+
+
+class ConnectionFailedError(DatabaseError):
+    """The database could not be reached (host unreachable, auth failed, unknown database)."""
+
+    code = "connection_failed"
+
+
+class QueryTimeoutError(DatabaseError):
+    """The statement ran past its time limit and was interrupted."""
+
+    code = "query_timeout"
+
+
+class PdfReadError(ToolError):
+    """A PDF could not be read: outside the allowed folders, encrypted, corrupt, without text, too big, not a PDF."""
+
+    code = "pdf_error"

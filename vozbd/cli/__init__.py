@@ -1,0 +1,1 @@
+"""The ``vozbd`` command line. One module per command group; ``app`` assembles them."""

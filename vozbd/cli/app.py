@@ -1,0 +1,46 @@
+"""Assemble the ``vozbd`` CLI from one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from vozbd import __version__
+
+app = typer.Typer(
+    name="vozbd",
+    help="vozbd: talk to your database in Brazilian Portuguese (voice, safe SQL, local models).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vozbd {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """vozbd: talk to your database in Brazilian Portuguese."""
+
+
+def _register() -> None:
+    # Each command-group module registers itself on ``app`` when imported.
+    # Keep one line per module; modules must not import heavy optional deps at import time.
+    import importlib
+
+    for module in (
+        "vozbd.cli.db",  # db add/list/test/remove, schema, query
+    ):
+        importlib.import_module(module).register(app)
+
+
+_register()
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""Map typed errors to CLI exit codes, once, for every command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from tools.errors import (
+    DatabaseError,
+    DriverMissingError,
+    InvalidInputError,
+    ToolError,
+    UnknownConnectionError,
+    UnsafeQueryError,
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNSAFE = 3
+EXIT_DATABASE = 4
+
+_EXIT_CODES: tuple[tuple[type[ToolError], int], ...] = (
+    (UnsafeQueryError, EXIT_UNSAFE),
+    (DatabaseError, EXIT_DATABASE),  # includes ConnectionFailedError, QueryTimeoutError
+    (DriverMissingError, EXIT_DATABASE),
+    (UnknownConnectionError, EXIT_USAGE),
+    (InvalidInputError, EXIT_USAGE),
+)
+
+err_console = Console(stderr=True)
+
+
+def exit_code_for(error: ToolError) -> int:
+    for error_type, code in _EXIT_CODES:
+        if isinstance(error, error_type):
+            return code
+    return EXIT_ERROR
+
+
+@contextmanager
+def cli_errors(json_output: bool = False) -> Iterator[None]:
+    """Turn a ToolError into a clear message (JSON on stdout with --json) and the matching exit code."""
+    try:
+        yield
+    except ToolError as error:
+        if json_output:
+            import json
+
+            sys.stdout.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            err_console.print(f"[bold red]Erro ({error.code}):[/] {error.message}", highlight=False)
+        raise typer.Exit(exit_code_for(error)) from None

@@ -1,0 +1,135 @@
+"""All runtime settings, read once per entry point from the environment / ``.env``.
+
+Every field is documented in ``.env.example`` (a test keeps them in step).
+Prefix: ``VOZBD_``. Nothing here is read at import time: call ``Settings()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "vozbd"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOZBD_", env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where vozbd keeps its files.")
+    registry_path: Path | None = Field(None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3).")
+    secret_key: SecretStr | None = Field(None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600).")
+
+    # --- databases / safe-query ---------------------------------------------
+    default_db: str | None = Field(None, description="Connection name or SQLAlchemy URL used when none is given (default: demo).")
+    max_rows: int = Field(1000, ge=1, le=100_000)
+    query_timeout_s: float = Field(15.0, gt=0, le=3600)
+    schema_cache_ttl_s: int = Field(300, ge=0)
+    schema_prompt_budget: int = Field(6000, ge=500)
+
+    # --- pdf-read ------------------------------------------------------------
+    pdf_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list, description="Extra folders PDFs may be read from (comma separated).")
+    pdf_max_mb: float = Field(50.0, gt=0)
+    pdf_max_pages: int = Field(2000, ge=1)
+    pdf_max_chars: int = Field(20_000, ge=500)
+
+    # --- LLM -----------------------------------------------------------------
+    model: str | None = Field(None, description='LLM as "provider/model", e.g. openai/gpt-4.1-mini.')
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    gemini_api_key: SecretStr | None = None
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    openai_compatible_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_compatible_api_key: SecretStr | None = None
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_timeout_s: float = Field(60.0, gt=0)
+    agent_max_sql_attempts: int = Field(3, ge=1, le=10)
+    agent_max_steps: int = Field(12, ge=2, le=50)
+    checkpoint_path: Path | None = Field(None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3).")
+
+    # --- speech --------------------------------------------------------------
+    models_dir: Path | None = Field(None, description="Speech models folder (default: DATA_DIR/models).")
+    stt_model: str = Field("whisper-base", description="CTranslate2 model directory, or a name under MODELS_DIR.")
+    stt_threads: int = Field(0, ge=0, description="CPU threads for STT (0 = all cores).")
+    stt_beam_size: int = Field(5, ge=1, le=10)
+    stt_max_mb: float = Field(25.0, gt=0)
+    stt_max_seconds: float = Field(300.0, gt=0)
+    tts_engine: Literal["kokoro", "espeak", "coqui"] = "kokoro"
+    tts_voice: str = "pf_dora"
+    tts_speed: float = Field(1.0, ge=0.5, le=2.0)
+    tts_cache_mb: int = Field(200, ge=0)
+    coqui_model_name: str = "tts_models/pt/cv/vits"
+    coqui_model_path: Path | None = None
+    coqui_config_path: Path | None = None
+
+    # --- MCP -----------------------------------------------------------------
+    mcp_token: SecretStr | None = None
+    mcp_connections: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description='Connections the MCP server exposes ("*" = all saved, plus demo).'
+    )
+
+    # --- web UI / server -----------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    ui_auth: Literal["none", "password", "header"] = "none"
+    ui_username: str = "admin"
+    ui_password: SecretStr | None = None
+    ui_auth_header: str = "X-Forwarded-User"
+    ui_auto_speak: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("pdf_dirs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p.strip()).expanduser() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("mcp_connections", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()] or ["*"]
+        return value
+
+    @field_validator("data_dir", "registry_path", "checkpoint_path", "models_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    # --- derived paths (always use these, never the raw optional fields) ---------
+    @property
+    def registry_file(self) -> Path:
+        return self.registry_path or self.data_dir / "vozbd.sqlite3"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
+
+    @property
+    def checkpoint_file(self) -> Path:
+        return self.checkpoint_path or self.data_dir / "checkpoints.sqlite3"
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def tts_cache_dir(self) -> Path:
+        return self.data_dir / "tts-cache"
+
+    @property
+    def allowed_pdf_dirs(self) -> list[Path]:
+        return [self.uploads_dir, *self.pdf_dirs]
