@@ -1,0 +1,45 @@
+# vozbd developer tasks. `make run` and `make test` are the README Quick start.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run install install-dev models test test-fast lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python ## install the app (voice chat UI, speech, agent, MCP)
+	$(BIN)/pip install -q -e ".[ui]"
+
+install-dev: $(BIN)/python ## install everything plus test tools
+	$(BIN)/pip install -q -e ".[dev]"
+
+models: ## assemble and verify the offline speech models
+	$(BIN)/vozbd models install
+
+run: install models ## install, then open the voice chat on the demo database
+	$(BIN)/vozbd ui --port $(PORT)
+
+test: install-dev models ## install and run the whole test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+test-fast: ## skip the slow tests (real speech models, browser)
+	$(BIN)/pytest -m "not slow"
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: ## print benchmark numbers
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
