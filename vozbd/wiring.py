@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from vozbd.settings import Settings
+from typing import TYPE_CHECKING
+
 from tools.context import PdfLimits, QueryLimits, ToolContext
+from vozbd.settings import Settings
+
+if TYPE_CHECKING:
+    from agent.speech.registry import SpeechConfig
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -25,4 +30,26 @@ def build_tool_context(settings: Settings) -> ToolContext:
         schema_prompt_budget=settings.schema_prompt_budget,
         default_connection=settings.default_db,
         allowed_connections=allowed,
+    )
+
+
+def speech_config(settings: Settings) -> SpeechConfig:
+    """Explicit speech values for ``agent.speech.registry`` (get_transcriber / get_synthesizer)."""
+    from agent.speech.registry import SpeechConfig
+
+    return SpeechConfig(
+        models_dir=settings.models_path,
+        stt_model=settings.stt_model,
+        stt_threads=settings.stt_threads,
+        beam_size=settings.stt_beam_size,
+        max_mb=settings.stt_max_mb,
+        max_seconds=settings.stt_max_seconds,
+        tts_engine=settings.tts_engine,
+        voice=settings.tts_voice,
+        speed=settings.tts_speed,
+        cache_dir=settings.tts_cache_dir,
+        cache_mb=settings.tts_cache_mb,
+        coqui_model_name=settings.coqui_model_name,
+        coqui_model_path=settings.coqui_model_path,
+        coqui_config_path=settings.coqui_config_path,
     )

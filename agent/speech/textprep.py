@@ -1,0 +1,271 @@
+"""Turn an agent answer (markdown, numbers, SQL) into text a pt-BR voice can read, and split it for streaming.
+
+``prepare_for_speech(text)``: strips markdown, drops code / SQL / tables (the agent summarises them), and
+spells out currency, percentages, dates, times, ordinals, ids and numbers (pt-BR and en formats) with
+``num2words(lang="pt_BR")``. ``split_for_speech(text)``: sentences/clauses, the first one short so the first
+audio comes out quickly. Hand-written on purpose: no maintained pt-BR text normaliser exists on PyPI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from num2words import num2words
+
+_MONTHS = [
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+]
+_DIGITS = ["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove"]
+_BIG_UNITS = ("milhão", "milhões", "bilhão", "bilhões", "trilhão", "trilhões")
+
+# --- numbers -----------------------------------------------------------------
+
+
+def _words(n: int) -> str:
+    """Cardinal in pt-BR words without the commas num2words puts between groups (they would split clauses)."""
+    return num2words(n, lang="pt_BR").replace(",", "")
+
+
+def _feminine(words: str) -> str:
+    """'um'/'dois' → 'uma'/'duas' as the last word group (horas, pessoas): 'vinte e um' → 'vinte e uma'."""
+    return re.sub(r"\bum$", "uma", re.sub(r"\bdois$", "duas", words))
+
+
+def _digits(text: str) -> str:
+    return " ".join(_DIGITS[int(c)] for c in text if c.isdigit())
+
+
+def parse_number(token: str) -> tuple[int, str | None]:
+    """Split a numeric token in pt-BR ('1.234,56') or en ('1,234.56') format into (integer, decimals digits)."""
+    if "," in token and "." in token:
+        decimal_sep = "," if token.rfind(",") > token.rfind(".") else "."
+    elif "," in token:
+        # pt-BR: the comma is the decimal mark, unless it is clearly an en thousands list (1,234,567).
+        decimal_sep = None if re.fullmatch(r"\d{1,3}(,\d{3}){2,}", token) else ","
+    elif "." in token:
+        # pt-BR thousands (1.234 / 1.234.567); otherwise an en decimal (3.14, 0.5).
+        decimal_sep = None if re.fullmatch(r"\d{1,3}(\.\d{3})+", token) else "."
+    else:
+        decimal_sep = None
+    if decimal_sep is None:
+        return int(re.sub(r"\D", "", token)), None
+    whole, _, frac = token.rpartition(decimal_sep)
+    return int(re.sub(r"\D", "", whole) or "0"), frac
+
+
+def number_words(token: str) -> str:
+    whole, frac = parse_number(token)
+    words = _words(whole)
+    if frac:
+        stripped = frac.lstrip("0")
+        frac_words = " ".join(["zero"] * (len(frac) - len(stripped)) + ([_words(int(stripped))] if stripped else []))
+        words += " vírgula " + frac_words
+    return words
+
+
+def _currency(whole: int, cents: int, singular: str, plural: str, big_suffix: str = "") -> str:
+    if big_suffix:  # "R$ 3,5 milhões" was handled by the caller as words
+        return f"{big_suffix} de {plural}"
+    parts = []
+    if whole or not cents:
+        unit = singular if whole == 1 else plural
+        words = _words(whole)
+        joiner = " de " if words.split()[-1] in _BIG_UNITS else " "
+        parts.append(words + joiner + unit)
+    if cents:
+        parts.append(_words(cents) + (" centavo" if cents == 1 else " centavos"))
+    return " e ".join(parts)
+
+
+_NUM = r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_CURRENCIES = {"R$": ("real", "reais"), "US$": ("dólar", "dólares"), "$": ("dólar", "dólares"), "€": ("euro", "euros")}
+
+
+def _money(match: re.Match[str]) -> str:
+    singular, plural = _CURRENCIES[match["cur"]]
+    token, scale = match["num"], match["scale"]
+    if scale:  # R$ 3,5 milhões / R$ 2 mil
+        amount = number_words(token)
+        return f"{amount} {scale} de {plural}" if scale != "mil" else f"{amount} mil {plural}"
+    whole, frac = parse_number(token)
+    cents = int((frac or "0").ljust(2, "0")[:2])
+    return _currency(whole, cents, singular, plural)
+
+
+def _date(day: str, month: str, year: str | None) -> str | None:
+    d, m = int(day), int(month)
+    if not (1 <= d <= 31 and 1 <= m <= 12):
+        return None
+    spoken = ("primeiro" if d == 1 else _words(d)) + " de " + _MONTHS[m - 1]
+    if year:
+        y = int(year) if len(year) == 4 else 2000 + int(year)
+        spoken += " de " + _words(y)
+    return spoken
+
+
+def _time(hours: str, minutes: str | None) -> str | None:
+    h, m = int(hours), int(minutes or 0)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        return None
+    spoken = _feminine(_words(h)) + (" hora" if h == 1 else " horas")
+    if m:
+        spoken += " e " + _words(m) + (" minuto" if m == 1 else " minutos")
+    return spoken
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    words = num2words(int(match["n"]), lang="pt_BR", to="ordinal").replace(",", "")
+    if match["g"] in "ªa":
+        words = " ".join(w[:-1] + "a" if w.endswith("o") else w for w in words.split())
+    return words
+
+
+def _sub_or_keep(pattern: str, fn: Callable[[re.Match[str]], str | None], flags: int = 0) -> Callable[[str], str]:
+    compiled = re.compile(pattern, flags)
+
+    def apply(text: str) -> str:
+        return compiled.sub(lambda m: fn(m) or m.group(0), text)
+
+    return apply
+
+
+_NUMBER_RULES: tuple[Callable[[str], str], ...] = (
+    # ids read digit by digit: CPF, CNPJ, CEP, phone numbers, long digit runs
+    _sub_or_keep(r"\b\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}\b", lambda m: _digits(m.group(0))),
+    _sub_or_keep(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b", lambda m: _digits(m.group(0))),
+    _sub_or_keep(r"\b\d{5}-\d{3}\b", lambda m: _digits(m.group(0))),
+    _sub_or_keep(r"\(?\b\d{2}\)?\s?9?\d{4}-\d{4}\b", lambda m: _digits(m.group(0))),
+    _sub_or_keep(r"\b\d{11,}\b", lambda m: _digits(m.group(0))),
+    # dates and times
+    _sub_or_keep(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _date(m[3], m[2], m[1])),
+    _sub_or_keep(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b", lambda m: _date(m[1], m[2], m[3])),
+    _sub_or_keep(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b", lambda m: _time(m[1], m[2])),
+    _sub_or_keep(r"\b(\d{1,2})h(\d{2})?\b", lambda m: _time(m[1], m[2])),
+    # money, percentages, ordinals
+    _sub_or_keep(
+        rf"(?P<cur>R\$|US\$|\$|€)\s?(?P<num>{_NUM})(?:\s(?P<scale>mil|milhão|milhões|bilhão|bilhões)\b)?", _money
+    ),
+    _sub_or_keep(rf"(?P<num>-?(?:{_NUM}))\s?%", lambda m: _signed(m["num"]) + " por cento"),
+    _sub_or_keep(r"\b(?P<n>\d+)\s?(?P<g>[ºª°]|\.[oa](?=\s))", _ordinal),
+    _sub_or_keep(r"\bn[º°]\s?", lambda m: "número "),
+    # any other number (keeps a minus sign only when it is not a hyphen between words)
+    _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))(?![\w])", lambda m: _signed(m["num"])),
+    _sub_or_keep(r"\d+", lambda m: _words(int(m.group(0)))),  # digits glued to letters: "3x", "A4"
+)
+
+
+def _signed(token: str) -> str:
+    return ("menos " + number_words(token[1:])) if token.startswith("-") else number_words(token)
+
+
+def spell_numbers(text: str) -> str:
+    for rule in _NUMBER_RULES:
+        text = rule(text)
+    return text
+
+
+# --- markdown, code, SQL -------------------------------------------------------
+
+_SQL_SENTENCE = re.compile(
+    r"\bselect\b[\s\S]*\bfrom\b|^\s*(with\s+\w+\s+as\s*\(|insert\s+into|update\s+\w+\s+set|delete\s+from|"
+    r"(create|drop|alter)\s+(table|view|index))",
+    re.IGNORECASE,
+)
+_SYMBOLS = {"&": " e ", "+": " mais ", "=": " igual a ", "~": " ", "|": " ", "*": " ", "#": " ", "_": " ", "\\": " "}
+
+
+def strip_markdown(text: str) -> str:
+    text = re.sub(r"^\s*(```|~~~).*?^\s*\1[^\n]*$", " ", text, flags=re.MULTILINE | re.DOTALL)
+    text = re.sub(r"^\s*(```|~~~).*\Z", " ", text, flags=re.MULTILINE | re.DOTALL)  # unclosed fence
+    text = re.sub(r"(?:^[ \t]*\|.*\|?[ \t]*(?:\n|$)){2,}", "\n", text, flags=re.MULTILINE)  # markdown tables
+    text = re.sub(r"`[^`\n]*`", " ", text)  # inline code
+    text = re.sub(r"<[^>\n]+>", " ", text)  # html tags
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links → their text
+    text = re.sub(r"https?://\S+", " ", text)
+    text = re.sub(r"^\s*([-*_])(\s*\1){2,}\s*$", "\n", text, flags=re.MULTILINE)  # horizontal rules
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
+    lines = []
+    for line in text.splitlines():
+        line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+•]\s+|\d{1,3}[.)]\s+)", "", line).strip()
+        if line:
+            lines.append(line if re.search(r"[.!?:;,]$", line) else line + ".")
+    return " ".join(lines)
+
+
+def _split_sentences(text: str) -> list[str]:
+    # split after . ! ? (not inside numbers like 1.234 or abbreviations followed by lowercase)
+    return [s.strip() for s in re.split(r"(?<=[.!?…])\s+(?=\S)", text) if s.strip()]
+
+
+def drop_sql(text: str) -> str:
+    return " ".join(s for s in _split_sentences(text) if not _SQL_SENTENCE.search(s))
+
+
+def prepare_for_speech(text: str) -> str:
+    """Markdown answer → plain pt-BR sentences with every number spelled out; '' when nothing is speakable."""
+    text = drop_sql(strip_markdown(text))
+    text = spell_numbers(text)
+    for symbol, spoken in _SYMBOLS.items():
+        text = text.replace(symbol, spoken)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"([.,;:!?])\1+", r"\1", text)
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    return "" if not re.search(r"\w", text) else text
+
+
+# --- splitting for streaming ----------------------------------------------------
+
+
+def _split_long(sentence: str, limit: int) -> list[str]:
+    """Split at clause marks (, ; :) then at spaces, keeping pieces ≤ limit chars where possible."""
+    if len(sentence) <= limit:
+        return [sentence]
+    pieces, current = [], ""
+    for clause in re.split(r"(?<=[,;:])\s+", sentence):
+        if current and len(current) + 1 + len(clause) > limit:
+            pieces.append(current)
+            current = clause
+        else:
+            current = f"{current} {clause}".strip()
+    pieces.append(current)
+    out = []
+    for piece in pieces:
+        while len(piece) > limit:
+            cut = piece.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            out.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece:
+            out.append(piece)
+    return out
+
+
+def split_for_speech(text: str, *, first_max_chars: int = 60, max_chars: int = 220) -> list[str]:
+    """Sentences (long ones cut at clauses), the first chunk at most ~``first_max_chars`` for a quick first audio."""
+    chunks: list[str] = []
+    for sentence in _split_sentences(text):
+        chunks.extend(_split_long(sentence, max_chars))
+    if chunks and len(chunks[0]) > first_max_chars:
+        head = _split_long(chunks[0], first_max_chars)
+        if len(head) > 1:
+            chunks[0:1] = [head[0], " ".join(head[1:])]
+    return [c for c in chunks if re.search(r"\w", c)]
+
+
+def speech_chunks(text: str) -> list[str]:
+    """``split_for_speech(prepare_for_speech(text))``: what a synthesizer should speak, in order."""
+    return split_for_speech(prepare_for_speech(text))

@@ -1,0 +1,88 @@
+"""Kokoro-82M (v1.0 int8 ONNX) via kokoro-onnx, pt-BR voices pf_dora / pm_alex / pm_santa.
+
+espeak-ng phonemes come from the ``espeakng-loader`` wheel (kokoro-onnx finds its library and data there),
+so no system package is needed. The ONNX session is loaded once per process and shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agent.speech import models
+from agent.speech.base import ModelMissingError, SpeechError, Voice
+from agent.speech.cache import PhraseCache
+from agent.speech.synth import ClauseSynthesizer
+
+if TYPE_CHECKING:
+    from kokoro_onnx import Kokoro
+
+log = logging.getLogger(__name__)
+
+VOICES = (
+    Voice("pf_dora", "Dora", "pt-br", "female"),
+    Voice("pm_alex", "Alex", "pt-br", "male"),
+    Voice("pm_santa", "Santa", "pt-br", "male"),
+)
+
+_instances: dict[tuple[str, str], Kokoro] = {}
+_lock = threading.Lock()
+
+
+def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
+    key = (str(model_path), str(voices_path))
+    with _lock:
+        instance = _instances.get(key)
+        if instance is None:
+            try:
+                from kokoro_onnx import Kokoro
+            except ImportError as error:
+                raise ModelMissingError("kokoro-onnx não está instalado. Rode: pip install 'vozbd[speech]'") from error
+            started = time.perf_counter()
+            instance = Kokoro(str(model_path), str(voices_path))
+            log.info("Loaded Kokoro %s in %.2f s", model_path.name, time.perf_counter() - started)
+            _instances[key] = instance
+        return instance
+
+
+class KokoroSynthesizer(ClauseSynthesizer):
+    name = "kokoro"
+
+    def __init__(
+        self,
+        model_path: Path,
+        voices_path: Path,
+        *,
+        default_voice: str = "pf_dora",
+        default_speed: float = 1.0,
+        cache: PhraseCache | None = None,
+    ) -> None:
+        super().__init__(default_voice=default_voice, default_speed=default_speed, cache=cache)
+        self.model_path = model_path
+        self.voices_path = voices_path
+
+    @classmethod
+    def from_models_dir(cls, models_dir: Path, **kwargs: object) -> KokoroSynthesizer:
+        files = models.kokoro_files(models_dir)
+        if files is None:
+            raise ModelMissingError(
+                f"Modelo Kokoro ou vozes pt-BR ausentes em {models_dir}. Rode: vozbd models install"
+            )
+        return cls(*files, **kwargs)  # type: ignore[arg-type]
+
+    def voices(self) -> list[Voice]:
+        return list(VOICES)
+
+    def _render(self, text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
+        kokoro = load_kokoro(self.model_path, self.voices_path)
+        try:
+            samples, rate = kokoro.create(text, voice=voice, speed=speed, lang="pt-br")
+        except ValueError as error:  # nothing phonemizable, voice missing from the voices file
+            log.warning("Kokoro could not speak %r: %s", text[:80], error)
+            raise SpeechError("Não consegui gerar a fala deste trecho.", code="tts_failed") from error
+        return np.asarray(samples, dtype=np.float32), int(rate)
