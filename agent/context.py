@@ -1,0 +1,49 @@
+"""Runtime context of one turn (LangGraph ``context_schema``): dependencies and knobs, not state.
+
+The service builds one ``AgentContext`` per turn; nodes read it through ``runtime.context``.
+``TurnSink`` is the per-turn side channel for objects too big (or not serializable) for the
+checkpointed state: full tool results keyed by tool_call_id, and synthesized audio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
+    from agent.speech.base import AudioChunk, Synthesizer, Transcriber
+    from tools.context import ToolContext
+    from tools.registry import ToolSpec
+
+
+@dataclass
+class TurnSink:
+    results: dict[str, BaseModel] = field(default_factory=dict)
+    """Full tool results of this turn, keyed by tool_call_id (insertion order = call order)."""
+    audio: list[AudioChunk] = field(default_factory=list)
+
+
+@dataclass
+class AgentContext:
+    tool_ctx: ToolContext
+    tools: Sequence[ToolSpec]
+    model: Runnable | None = None
+    """The chat model with the tools already bound (None = no model configured)."""
+    max_sql_attempts: int = 3
+    max_steps: int = 12
+    history_turns: int = 8
+    """How many previous user turns (with their tool exchanges) are sent to the model."""
+    # --- speech (only for audio turns / spoken answers) -----------------------------
+    audio: bytes | None = None
+    pcm16_rate: int | None = None
+    transcriber: Transcriber | None = None
+    synthesizer: Synthesizer | None = None
+    speak: bool = False
+    voice: str | None = None
+    speed: float | None = None
+    sink: TurnSink = field(default_factory=TurnSink)

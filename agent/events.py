@@ -1,0 +1,81 @@
+"""Typed events streamed by ``Agent.astream_turn`` and the turn result every surface consumes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent.speech.base import AudioChunk
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    transcript: str
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolStartEvent:
+    call_id: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolEndEvent:
+    call_id: str
+    name: str
+    result: BaseModel | None
+    error: dict[str, Any] | None
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioEvent:
+    chunk: AudioChunk
+
+
+@dataclass
+class TurnResult:
+    conversation_id: str
+    connection: str | None
+    question: str | None
+    answer: str
+    sql_runs: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)  # list[tools.safe_query.QueryResult]
+    transcript: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    steps: int = 0
+    tool_calls: int = 0
+    sql_attempts: int = 0
+    tokens: dict[str, int] | None = None
+    audio_wav: bytes | None = None
+    error_code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (results as dumped models, audio as its size)."""
+        data = asdict(self) | {
+            "results": [r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in self.results],
+            "audio_wav": None,
+        }
+        data["audio_wav_bytes"] = len(self.audio_wav) if self.audio_wav else 0
+        return data
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    turn: TurnResult
+
+
+AgentEvent = TranscriptEvent | TokenEvent | ToolStartEvent | ToolEndEvent | AnswerEvent | AudioEvent | DoneEvent

@@ -1,0 +1,298 @@
+"""The agent as an explicit LangGraph state machine.
+
+    input ─┬─> transcribe ─┬─> agent ⇄ tools
+           │               │     │
+           └───────────────┴─> answer ─> speak? ─> END
+
+``input`` resets the per-turn fields (audio goes through ``transcribe``); ``agent`` calls the LLM with the tools
+bound and the active connection's compact schema in the system prompt; ``tools`` runs the tool calls (typed
+errors become tool messages the model can act on, SQL attempts are counted); ``answer`` fixes the final text
+(or an apology when the SQL attempt / step limits are hit, or a configuration/speech error); ``speak`` streams
+TTS audio when the caller wants it. Dependencies and knobs come from ``runtime.context`` (``AgentContext``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages.utils import message_chunk_to_message
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from agent import prompts
+from agent.context import AgentContext
+from agent.events import AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
+from agent.state import PER_TURN_RESET, AgentState, SqlRun
+from agent.tools import SQL_TOOL, run_tool, schema_context, with_active_connection
+
+log = logging.getLogger(__name__)
+
+Update = dict[str, Any]
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+def _add_timing(state: AgentState, **values: float) -> dict[str, float]:
+    timings = dict(state.get("timings") or {})
+    for key, value in values.items():
+        timings[key] = round(timings.get(key, 0.0) + value, 3)
+    return timings
+
+
+def _recent(messages: list[AnyMessage], turns: int) -> list[AnyMessage]:
+    """The last ``turns`` user turns (whole, so tool calls keep their tool messages)."""
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    return messages[starts[-turns] :] if len(starts) > turns else messages
+
+
+# --- nodes --------------------------------------------------------------------------------------------
+
+
+async def input_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    update: Update = dict(PER_TURN_RESET)
+    ctx = runtime.context
+    if ctx.audio is None and not (state.get("question") or "").strip():
+        update |= {"error_code": "empty_question", "error_message": prompts.EMPTY_QUESTION}
+    elif ctx.model is None:
+        update |= {"error_code": "model_not_configured", "error_message": CONFIGURE_MODEL_MESSAGE}
+    return update
+
+
+async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    from agent.speech.base import SpeechError
+
+    ctx = runtime.context
+    start = time.perf_counter()
+    try:
+        if ctx.transcriber is None:
+            raise SpeechError("O reconhecimento de voz não está disponível neste servidor.", code="stt_unavailable")
+        transcript = await asyncio.to_thread(ctx.transcriber.transcribe, ctx.audio or b"", pcm16_rate=ctx.pcm16_rate)
+    except SpeechError as exc:
+        log.info("transcription failed: %s", exc.code)
+        return {"error_code": exc.code, "error_message": exc.message, "timings": _add_timing(state, stt_ms=_ms(start))}
+    text = transcript.text.strip()
+    runtime.stream_writer(TranscriptEvent(text))
+    update: Update = {"transcript": text, "question": text, "timings": _add_timing(state, stt_ms=_ms(start))}
+    if not text:
+        return update | {"error_code": "no_speech", "error_message": prompts.EMPTY_QUESTION}
+    return update | {"messages": [HumanMessage(text)]}
+
+
+async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    ctx = runtime.context
+    assert ctx.model is not None  # routed to ``answer`` otherwise
+    update: Update = {"steps": state.get("steps", 0) + 1}
+    timings: dict[str, float] = {}
+    if state.get("schema_context") is None:
+        start = time.perf_counter()
+        name, dialect, schema = await asyncio.to_thread(
+            schema_context, ctx.tool_ctx, state.get("connection"), state.get("question")
+        )
+        update |= {"connection_name": name, "dialect": dialect, "schema_context": schema}
+        timings["schema_ms"] = _ms(start)
+    else:
+        name, dialect, schema = state.get("connection_name"), state.get("dialect"), state["schema_context"]
+    system = SystemMessage(prompts.SYSTEM_PROMPT.format(dialect=dialect, connection=name, schema=schema))
+    messages = [system, *_recent(state["messages"], ctx.history_turns)]
+
+    start = time.perf_counter()
+    first_token: float | None = None
+    merged = None
+    try:
+        async for chunk in ctx.model.astream(messages):
+            if first_token is None and (chunk.content or chunk.tool_call_chunks):
+                first_token = _ms(start)
+            if chunk.text:
+                runtime.stream_writer(TokenEvent(chunk.text))
+            merged = chunk if merged is None else merged + chunk
+    except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
+        log.exception("LLM call failed")
+        reason = type(exc).__name__
+        return update | {
+            "error_code": "llm_error",
+            "error_message": prompts.LLM_FAILED_ANSWER.format(reason=reason),
+            "timings": _add_timing(state, **timings, llm_total_ms=_ms(start)),
+        }
+    timings["llm_total_ms"] = _ms(start)
+    if first_token is not None and "llm_first_token_ms" not in (state.get("timings") or {}):
+        timings["llm_first_token_ms"] = first_token
+    response = message_chunk_to_message(merged) if merged is not None else AIMessage("")
+    assert isinstance(response, AIMessage)
+    usage = response.usage_metadata or {}
+    tokens = dict(state.get("tokens") or {})
+    if usage:
+        tokens["input"] = tokens.get("input", 0) + usage.get("input_tokens", 0)
+        tokens["output"] = tokens.get("output", 0) + usage.get("output_tokens", 0)
+    if response.tool_calls and update["steps"] >= ctx.max_steps:
+        # Last allowed step: answer instead of calling another tool (like the react-agent template).
+        log.info("step limit %d reached; answering without further tool calls", ctx.max_steps)
+        text = prompts.STEP_LIMIT_ANSWER.format(steps=ctx.max_steps)
+        response = AIMessage(text, id=response.id)
+        update |= {"error_code": "step_limit", "error_message": text}
+    return update | {"messages": [response], "tokens": tokens, "timings": _add_timing(state, **timings)}
+
+
+async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    ctx = runtime.context
+    last = state["messages"][-1]
+    assert isinstance(last, AIMessage)
+    specs = {spec.name: spec for spec in ctx.tools}
+    replies: list[ToolMessage] = []
+    sql_runs: list[SqlRun] = list(state.get("sql_runs") or [])
+    attempts = state.get("sql_attempts", 0)
+    tools_ms = sql_ms = 0.0
+    failed_sql: SqlRun | None = None
+    for call in last.tool_calls:
+        call_id = call["id"] or ""
+        spec = specs.get(call["name"])
+        if spec is None:
+            text = prompts.UNKNOWN_TOOL.format(tool=call["name"], names=", ".join(specs))
+            replies.append(ToolMessage(text, tool_call_id=call_id, name=call["name"], status="error"))
+            continue
+        if spec.name == SQL_TOOL and attempts >= ctx.max_sql_attempts:
+            text = prompts.SQL_LIMIT_REACHED.format(limit=ctx.max_sql_attempts)
+            replies.append(ToolMessage(text, tool_call_id=call_id, name=spec.name, status="error"))
+            continue
+        args = with_active_connection(spec, dict(call["args"]), state.get("connection"))
+        runtime.stream_writer(ToolStartEvent(call_id, spec.name, args))
+        outcome = await asyncio.to_thread(run_tool, spec, args, ctx.tool_ctx)
+        if outcome.result is not None:
+            ctx.sink.results[call_id] = outcome.result
+        runtime.stream_writer(ToolEndEvent(call_id, spec.name, outcome.result, outcome.error, outcome.elapsed_ms))
+        tools_ms += outcome.elapsed_ms
+        if spec.name == SQL_TOOL:
+            attempts += 1
+            sql_ms += outcome.elapsed_ms
+            run = SqlRun(
+                call_id=call_id,
+                statement=str(args.get("sql", "")),
+                row_count=getattr(outcome.result, "row_count", None),
+                elapsed_ms=getattr(outcome.result, "elapsed_ms", None),
+                error_code=outcome.error["error"] if outcome.error else None,
+                error_message=outcome.error["message"] if outcome.error else None,
+            )
+            sql_runs.append(run)
+            failed_sql = run if outcome.error else None
+        replies.append(
+            ToolMessage(
+                outcome.text,
+                tool_call_id=call_id,
+                name=spec.name,
+                artifact=outcome.artifact,
+                status="error" if outcome.error else "success",
+            )
+        )
+    update: Update = {
+        "messages": replies,
+        "sql_runs": sql_runs,
+        "sql_attempts": attempts,
+        "tool_calls": state.get("tool_calls", 0) + len(last.tool_calls),
+        "timings": _add_timing(state, tools_ms=tools_ms, sql_ms=sql_ms),
+    }
+    if failed_sql is not None and attempts >= ctx.max_sql_attempts:
+        apology = prompts.SQL_ATTEMPTS_APOLOGY.format(attempts=attempts, error=failed_sql["error_message"])
+        update |= {"error_code": "sql_attempts_exhausted", "error_message": apology}
+    return update
+
+
+async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    messages = state.get("messages") or []
+    last = messages[-1] if messages else None
+    if state.get("error_code") and state.get("error_message"):
+        text = state["error_message"] or ""
+    else:
+        text = last.text.strip() if isinstance(last, AIMessage) else ""
+        text = text or prompts.EMPTY_ANSWER
+    update: Update = {"answer": text}
+    if not (isinstance(last, AIMessage) and last.text.strip() == text) and (messages or state.get("question")):
+        update["messages"] = [AIMessage(text)]  # keep memory consistent with what the user heard
+    runtime.stream_writer(AnswerEvent(text))
+    return update
+
+
+async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+    from agent.speech.base import SpeechError
+    from agent.speech.textprep import prepare_for_speech
+
+    ctx = runtime.context
+    assert ctx.synthesizer is not None
+    start = time.perf_counter()
+    first_audio: float | None = None
+    synthesizer = ctx.synthesizer
+    try:
+        text = prepare_for_speech(state.get("answer") or "")
+        chunks = await asyncio.to_thread(lambda: iter(synthesizer.synthesize(text, voice=ctx.voice, speed=ctx.speed)))
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            if first_audio is None:
+                first_audio = _ms(start)
+            ctx.sink.audio.append(chunk)
+            runtime.stream_writer(AudioEvent(chunk))
+    except SpeechError as exc:
+        log.warning("speech synthesis failed: %s (%s)", exc.code, exc.message)
+        error_code = state.get("error_code") or exc.code
+        return {"timings": _add_timing(state, tts_total_ms=_ms(start)), "error_code": error_code}
+    timings = {"tts_total_ms": _ms(start)}
+    if first_audio is not None:
+        timings["tts_first_audio_ms"] = first_audio
+    return {"timings": _add_timing(state, **timings), "audio_out": "answer" if ctx.sink.audio else None}
+
+
+# --- edges --------------------------------------------------------------------------------------------
+
+
+def route_input(state: AgentState, runtime: Runtime[AgentContext]) -> str:
+    if runtime.context.audio is not None:
+        return "transcribe"
+    return "answer" if state.get("error_code") else "agent"
+
+
+def route_transcribe(state: AgentState) -> str:
+    return "answer" if state.get("error_code") else "agent"
+
+
+def route_agent(state: AgentState) -> str:
+    last = state["messages"][-1]
+    if state.get("error_code") or not (isinstance(last, AIMessage) and last.tool_calls):
+        return "answer"
+    return "tools"
+
+
+def route_tools(state: AgentState) -> str:
+    return "answer" if state.get("error_code") else "agent"
+
+
+def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
+    ctx = runtime.context
+    return "speak" if ctx.speak and ctx.synthesizer is not None and state.get("answer") else END
+
+
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+    builder = StateGraph(AgentState, context_schema=AgentContext)
+    builder.add_node("input", input_node)
+    builder.add_node("transcribe", transcribe_node)
+    builder.add_node("agent", agent_node)
+    builder.add_node("tools", tools_node)
+    builder.add_node("answer", answer_node)
+    builder.add_node("speak", speak_node)
+    builder.add_edge(START, "input")
+    builder.add_conditional_edges("input", route_input, ["transcribe", "agent", "answer"])
+    builder.add_conditional_edges("transcribe", route_transcribe, ["agent", "answer"])
+    builder.add_conditional_edges("agent", route_agent, ["tools", "answer"])
+    builder.add_conditional_edges("tools", route_tools, ["agent", "answer"])
+    builder.add_conditional_edges("answer", route_answer, ["speak", END])
+    builder.add_edge("speak", END)
+    return builder.compile(checkpointer=checkpointer, name="vozbd-agent")
+
+
+def mermaid() -> str:
+    """The diagram embedded in the README (``docs/graph.mmd``)."""
+    return build_graph().get_graph().draw_mermaid()

@@ -1,0 +1,105 @@
+"""The one interface every LLM provider implements, plus the typed errors of this layer.
+
+A model is named ``"provider/model"`` (``openai/gpt-4.1-mini``) and loaded by
+``agent.llm.registry.load_chat_model``; each provider lives in its own module.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from vozbd.settings import Settings
+
+
+class LLMError(Exception):
+    """Base error of the LLM layer; ``message`` is pt-BR for the end user, ``code`` is stable."""
+
+    code = "llm_error"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class UnknownProviderError(LLMError):
+    """The ``provider/`` prefix names no known provider."""
+
+    code = "unknown_provider"
+
+
+class ModelNotConfiguredError(LLMError):
+    """A provider needs a setting (API key, model name) that is missing."""
+
+    code = "model_not_configured"
+
+
+class ProviderUnreachableError(LLMError):
+    """A local model server (Ollama, llama.cpp, vLLM, ...) does not answer."""
+
+    code = "provider_unreachable"
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    name: str
+    configured: bool
+    reachable: bool | None  # None = not checked
+    detail: str = ""
+    models: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "configured": self.configured,
+            "reachable": self.reachable,
+            "detail": self.detail,
+            "models": list(self.models),
+        }
+
+
+def secret(settings: Settings, field_name: str, *env_names: str) -> str | None:
+    """A key from Settings, else from the conventional provider env vars (OPENAI_API_KEY, ...)."""
+    value = getattr(settings, field_name, None)
+    if value is not None:
+        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        if text:
+            return text
+    for name in env_names:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+class Provider(ABC):
+    """One LLM provider: which settings it needs, how to build a chat model, how to report its status."""
+
+    name: ClassVar[str]
+    env_settings: ClassVar[tuple[str, ...]] = ()
+    """Settings (``VOZBD_...`` env names) the provider reads; shown in errors and docs."""
+    example_model: ClassVar[str] = ""
+
+    @abstractmethod
+    def create(self, model: str, settings: Settings) -> BaseChatModel:
+        """Build the chat model; raise ModelNotConfiguredError when a required setting is missing."""
+
+    @abstractmethod
+    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
+        """Configured? Reachable (only probed when ``check``)? Models it offers, when cheaply known."""
+
+    def is_configured(self, settings: Settings) -> bool:
+        return self.status(settings, check=False).configured
+
+
+def missing_key_error(provider: str, setting: str, extra_env: str | None = None) -> ModelNotConfiguredError:
+    hint = f" (ou {extra_env})" if extra_env else ""
+    return ModelNotConfiguredError(
+        f"O provedor '{provider}' precisa de uma chave de API: defina {setting}{hint} no ambiente ou no arquivo .env."
+    )

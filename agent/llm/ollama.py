@@ -1,0 +1,44 @@
+"""Ollama (``ollama/qwen2.5:7b``) via langchain-ollama."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agent.llm._http import get_json
+from agent.llm.base import Provider, ProviderStatus
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from vozbd.settings import Settings
+
+
+def ollama_models(base_url: str) -> list[str] | None:
+    data = get_json(base_url.rstrip("/") + "/api/tags")
+    if not isinstance(data, dict):
+        return None
+    return [str(m.get("name")) for m in data.get("models", []) if isinstance(m, dict) and m.get("name")]
+
+
+class OllamaProvider(Provider):
+    name = "ollama"
+    env_settings = ("VOZBD_OLLAMA_BASE_URL",)
+    example_model = "qwen2.5:7b"
+
+    def create(self, model: str, settings: Settings) -> BaseChatModel:
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=model,
+            base_url=settings.ollama_base_url,
+            temperature=settings.llm_temperature,
+            client_kwargs={"timeout": settings.llm_timeout_s},
+        )
+
+    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
+        if not check:
+            return ProviderStatus(self.name, True, None, settings.ollama_base_url)
+        models = ollama_models(settings.ollama_base_url)
+        return ProviderStatus(
+            self.name, models is not None, models is not None, settings.ollama_base_url, tuple(models or ())
+        )

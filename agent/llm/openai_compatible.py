@@ -1,0 +1,48 @@
+"""Any OpenAI-compatible server (llama.cpp server, vLLM, LM Studio): ``openai-compatible/<model>``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agent.llm._http import openai_model_ids
+from agent.llm.base import Provider, ProviderStatus, ProviderUnreachableError, secret
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from vozbd.settings import Settings
+
+
+class OpenAICompatibleProvider(Provider):
+    name = "openai-compatible"
+    env_settings = ("VOZBD_OPENAI_COMPATIBLE_BASE_URL", "VOZBD_OPENAI_COMPATIBLE_API_KEY")
+    example_model = "qwen2.5-7b-instruct"
+
+    def create(self, model: str, settings: Settings) -> BaseChatModel:
+        from langchain_openai import ChatOpenAI
+
+        base_url = settings.openai_compatible_base_url
+        if not model:
+            ids = openai_model_ids(base_url)
+            if ids is None:
+                raise ProviderUnreachableError(
+                    f"O servidor compatível com OpenAI em {base_url} não respondeu; "
+                    "inicie-o ou ajuste VOZBD_OPENAI_COMPATIBLE_BASE_URL."
+                )
+            model = ids[0] if ids else "default"
+        return ChatOpenAI(
+            model=model,
+            api_key=secret(settings, "openai_compatible_api_key") or "not-needed",
+            base_url=base_url,
+            temperature=settings.llm_temperature,
+            timeout=settings.llm_timeout_s,
+            max_retries=1,
+            stream_usage=True,
+        )
+
+    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
+        base_url = settings.openai_compatible_base_url
+        if not check:
+            return ProviderStatus(self.name, True, None, base_url)
+        ids = openai_model_ids(base_url, secret(settings, "openai_compatible_api_key"))
+        return ProviderStatus(self.name, ids is not None, ids is not None, base_url, tuple(ids or ()))

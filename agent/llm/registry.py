@@ -1,0 +1,115 @@
+"""Find a provider by name and load ``"provider/model"``; pick a default model when none is configured."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from agent.llm.base import ModelNotConfiguredError, Provider, ProviderStatus, UnknownProviderError
+from agent.llm.gemini import GeminiProvider
+from agent.llm.ollama import OllamaProvider, ollama_models
+from agent.llm.openai import OpenAIProvider
+from agent.llm.openai_compatible import OpenAICompatibleProvider
+from agent.llm.openrouter import OpenRouterProvider
+from agent.llm.scripted import ScriptedProvider
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from vozbd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROVIDERS: dict[str, type[Provider]] = {
+    cls.name: cls
+    for cls in (
+        OpenAIProvider,
+        GeminiProvider,
+        OpenRouterProvider,
+        OllamaProvider,
+        OpenAICompatibleProvider,
+        ScriptedProvider,
+    )
+}
+
+# Hosted providers tried, in order, when no model is configured; and the model each one defaults to.
+HOSTED_DEFAULTS: tuple[tuple[str, str], ...] = (
+    ("openai", "gpt-4.1-mini"),
+    ("gemini", "gemini-2.5-flash"),
+    ("openrouter", "deepseek/deepseek-chat"),
+)
+OLLAMA_PREFERRED = ("qwen2.5:7b", "qwen2.5", "llama3.1:8b")
+
+CONFIGURE_MODEL_MESSAGE = (
+    "Nenhum modelo de linguagem está configurado. Defina VOZBD_MODEL no formato provedor/modelo "
+    "(por exemplo openai/gpt-4.1-mini com VOZBD_OPENAI_API_KEY, gemini/gemini-2.5-flash com "
+    "VOZBD_GEMINI_API_KEY, ou ollama/qwen2.5:7b com o Ollama rodando localmente). "
+    "Veja os provedores disponíveis com: vozbd models list"
+)
+
+
+def get_provider(name: str) -> Provider:
+    try:
+        return PROVIDERS[name]()
+    except KeyError:
+        known = ", ".join(sorted(PROVIDERS))
+        raise UnknownProviderError(f"Provedor de modelo desconhecido: '{name}'. Use um destes: {known}.") from None
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """``"openrouter/deepseek/deepseek-chat"`` -> ``("openrouter", "deepseek/deepseek-chat")``."""
+    provider, sep, model = spec.strip().partition("/")
+    if not sep or not provider:
+        raise UnknownProviderError(
+            f"Modelo '{spec}' inválido: use o formato provedor/modelo, por exemplo openai/gpt-4.1-mini."
+        )
+    return provider, model
+
+
+def load_chat_model(spec: str, settings: Settings) -> BaseChatModel:
+    provider, model = split_spec(spec)
+    return get_provider(provider).create(model, settings)
+
+
+def default_model_spec(settings: Settings) -> str | None:
+    """``settings.model``; else the first hosted provider with a key; else a local server that answers; else None."""
+    if settings.model:
+        return settings.model
+    for name, model in HOSTED_DEFAULTS:
+        if get_provider(name).is_configured(settings):
+            return f"{name}/{model}"
+    models = ollama_models(settings.ollama_base_url)
+    if models is not None:
+        chosen = next((m for m in OLLAMA_PREFERRED if m in models), models[0] if models else None)
+        if chosen:
+            return f"ollama/{chosen}"
+    compatible = get_provider("openai-compatible").status(settings, check=True)
+    if compatible.reachable:
+        return f"openai-compatible/{compatible.models[0] if compatible.models else ''}"
+    log.info("no LLM configured: no API key in settings/env and no local server answered")
+    return None
+
+
+def load_default_chat_model(settings: Settings) -> BaseChatModel | None:
+    """The configured/detected chat model, or None when nothing is configured (the app still starts)."""
+    spec = default_model_spec(settings)
+    if spec is None:
+        return None
+    return load_chat_model(spec, settings)
+
+
+def provider_statuses(settings: Settings, *, check: bool = True) -> list[ProviderStatus]:
+    return [cls().status(settings, check=check) for cls in PROVIDERS.values()]
+
+
+__all__ = [
+    "CONFIGURE_MODEL_MESSAGE",
+    "PROVIDERS",
+    "ModelNotConfiguredError",
+    "default_model_spec",
+    "get_provider",
+    "load_chat_model",
+    "load_default_chat_model",
+    "provider_statuses",
+    "split_spec",
+]

@@ -1,0 +1,202 @@
+"""The facade every surface uses (UI, evals, CLI, REST): ``Agent.astream_turn`` / ``ask`` / ``ask_sync``.
+
+It binds the registry's tools to the model once, builds the per-turn runtime context, runs the graph with the
+conversation's checkpoint and turns the graph's custom stream into typed events ending with ``DoneEvent``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from agent import prompts
+from agent.checkpoint import sqlite_checkpointer
+from agent.context import AgentContext, TurnSink
+from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
+from agent.graph import build_graph
+from agent.tools import SQL_TOOL, langchain_tools
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langgraph.graph.state import CompiledStateGraph
+
+    from agent.speech.base import Synthesizer, Transcriber
+    from tools.context import ToolContext
+    from tools.registry import ToolSpec
+    from vozbd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR_ANSWER = "Desculpe, ocorreu um erro interno ao processar a pergunta. Tente novamente."
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    max_sql_attempts: int = 3
+    max_steps: int = 12
+    history_turns: int = 8
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AgentConfig:
+        return cls(max_sql_attempts=settings.agent_max_sql_attempts, max_steps=settings.agent_max_steps)
+
+
+class Agent:
+    """A conversational agent over the tools. Safe to share; each turn gets its own runtime context."""
+
+    def __init__(
+        self,
+        tool_ctx: ToolContext,
+        llm: BaseChatModel | None,
+        *,
+        checkpointer: BaseCheckpointSaver | Path | None = None,
+        transcriber: Transcriber | None = None,
+        synthesizer_factory: Callable[[str | None], Synthesizer] | None = None,
+        config: AgentConfig | None = None,
+        tools: Sequence[ToolSpec] | None = None,
+    ):
+        from tools.registry import all_tools
+
+        self.tool_ctx = tool_ctx
+        self.llm = llm
+        self.config = config or AgentConfig()
+        self.tools: tuple[ToolSpec, ...] = tuple(tools) if tools is not None else all_tools()
+        self.transcriber = transcriber
+        self.synthesizer_factory = synthesizer_factory
+        self.model = llm.bind_tools(langchain_tools(self.tools, tool_ctx)) if llm is not None else None
+        self._checkpoint_path = checkpointer if isinstance(checkpointer, Path) else None
+        self._graph = build_graph(checkpointer if isinstance(checkpointer, BaseCheckpointSaver) else None)
+
+    @property
+    def has_model(self) -> bool:
+        return self.model is not None
+
+    def _graph_for_turn(self) -> AbstractAsyncContextManager[CompiledStateGraph]:
+        if self._checkpoint_path is None:
+            return nullcontext(self._graph)
+        return self._sqlite_graph(self._checkpoint_path)
+
+    @asynccontextmanager
+    async def _sqlite_graph(self, path: Path) -> AsyncIterator[CompiledStateGraph]:
+        async with sqlite_checkpointer(path) as saver:
+            yield build_graph(saver)
+
+    async def astream_turn(
+        self,
+        *,
+        question: str | None = None,
+        audio: bytes | None = None,
+        pcm16_rate: int | None = None,
+        conversation_id: str,
+        connection: str | None = None,
+        speak: bool = False,
+        voice: str | None = None,
+        speed: float | None = None,
+        tts_engine: str | None = None,
+    ) -> AsyncIterator[AgentEvent]:
+        """Run one turn, yielding Transcript/Token/ToolStart/ToolEnd/Answer/Audio events and finally DoneEvent."""
+        start = time.perf_counter()
+        sink = TurnSink()
+        synthesizer = None
+        if speak and self.synthesizer_factory is not None:
+            synthesizer = await asyncio.to_thread(self.synthesizer_factory, tts_engine)
+        context = AgentContext(
+            tool_ctx=self.tool_ctx,
+            tools=self.tools,
+            model=self.model,
+            max_sql_attempts=self.config.max_sql_attempts,
+            max_steps=self.config.max_steps,
+            history_turns=self.config.history_turns,
+            audio=audio,
+            pcm16_rate=pcm16_rate,
+            transcriber=self.transcriber,
+            synthesizer=synthesizer,
+            speak=speak,
+            voice=voice,
+            speed=speed,
+            sink=sink,
+        )
+        inputs: dict[str, Any] = {"conversation_id": conversation_id, "question": question}
+        if question and audio is None:
+            inputs["messages"] = [HumanMessage(question)]
+        if connection:
+            inputs["connection"] = connection
+        run_config = {
+            "configurable": {"thread_id": conversation_id},
+            "recursion_limit": 2 * self.config.max_steps + 8,
+        }
+        final: dict[str, Any] = {}
+        try:
+            async with self._graph_for_turn() as graph:
+                async for mode, payload in graph.astream(
+                    inputs, run_config, context=context, stream_mode=["custom", "values"]
+                ):
+                    if mode == "custom":
+                        yield payload
+                    else:
+                        final = payload
+        except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
+            log.exception("agent turn failed (conversation %s)", conversation_id)
+            final = dict(final) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
+            yield AnswerEvent(INTERNAL_ERROR_ANSWER)
+        yield DoneEvent(self._turn_result(final, sink, conversation_id, connection, question, start))
+
+    def _turn_result(
+        self,
+        state: dict[str, Any],
+        sink: TurnSink,
+        conversation_id: str,
+        connection: str | None,
+        question: str | None,
+        start: float,
+    ) -> TurnResult:
+        from tools.safe_query import QueryResult
+
+        timings = dict(state.get("timings") or {})
+        timings["total_ms"] = round((time.perf_counter() - start) * 1000, 3)
+        audio_wav = None
+        if sink.audio:
+            from agent.speech.audio import to_wav_bytes
+
+            audio_wav = to_wav_bytes(sink.audio)
+        return TurnResult(
+            conversation_id=conversation_id,
+            connection=state.get("connection_name") or state.get("connection") or connection,
+            question=state.get("question") or question,
+            answer=state.get("answer") or prompts.EMPTY_ANSWER,
+            sql_runs=[dict(run) for run in state.get("sql_runs") or []],
+            results=[r for r in sink.results.values() if isinstance(r, QueryResult)],
+            transcript=state.get("transcript"),
+            timings=timings,
+            steps=state.get("steps", 0),
+            tool_calls=state.get("tool_calls", 0),
+            sql_attempts=state.get("sql_attempts", 0),
+            tokens=state.get("tokens") or None,
+            audio_wav=audio_wav,
+            error_code=state.get("error_code"),
+        )
+
+    async def ask(self, **kwargs: Any) -> TurnResult:
+        """Run one turn to completion (same arguments as ``astream_turn``)."""
+        turn: TurnResult | None = None
+        async for event in self.astream_turn(**kwargs):
+            if isinstance(event, DoneEvent):
+                turn = event.turn
+        assert turn is not None
+        return turn
+
+    def ask_sync(self, **kwargs: Any) -> TurnResult:
+        """``ask`` for synchronous callers (not from inside a running event loop)."""
+        return asyncio.run(self.ask(**kwargs))
+
+
+__all__ = ["SQL_TOOL", "Agent", "AgentConfig", "TurnResult"]

@@ -1,0 +1,125 @@
+"""Adapter from the tool registry (``tools.registry``) to the agent: LLM-facing schemas and execution.
+
+The schemas the model sees are generated from each tool's pydantic input model and docstring; nothing is
+re-declared here. Results go back to the model as clearly delimited *data* (prompt-injection defence),
+errors as pt-BR messages with their code so the model can act on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ValidationError
+
+from agent import prompts
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.registry import ToolSpec
+
+log = logging.getLogger(__name__)
+
+SQL_TOOL = "run_query"
+SCHEMA_TOOL = "inspect_schema"
+
+
+def langchain_tools(specs: tuple[ToolSpec, ...] | list[ToolSpec], ctx: ToolContext) -> list[BaseTool]:
+    """One StructuredTool per spec: name, docstring and ``args_schema`` come straight from the spec."""
+
+    def make(spec: ToolSpec) -> BaseTool:
+        def call(**kwargs: Any) -> str:
+            return spec.run(ctx, **kwargs).to_text()  # type: ignore[attr-defined]
+
+        return StructuredTool.from_function(
+            func=call, name=spec.name, description=spec.description, args_schema=spec.input_model
+        )
+
+    return [make(spec) for spec in specs]
+
+
+@dataclass
+class ToolOutcome:
+    name: str
+    args: dict[str, Any]
+    result: BaseModel | None
+    error: dict[str, Any] | None
+    elapsed_ms: float
+    text: str
+    """What the model reads (a ToolMessage's content)."""
+
+    @property
+    def artifact(self) -> dict[str, Any]:
+        """Small JSON-safe summary kept on the ToolMessage (checkpointed; used by the scripted model)."""
+        data: dict[str, Any] = {"tool": self.name, "ok": self.error is None, "elapsed_ms": round(self.elapsed_ms, 3)}
+        if self.error:
+            data["error_code"] = self.error.get("error")
+        if self.name == SQL_TOOL:
+            data["sql"] = str(self.args.get("sql", ""))
+        rows = getattr(self.result, "rows", None)
+        if rows is not None:
+            data["row_count"] = getattr(self.result, "row_count", len(rows))
+            data["first_value"] = _json_safe(rows[0][0]) if rows and len(rows[0]) else None
+        return data
+
+
+def _json_safe(value: object) -> object:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def frame_data(tool: str, text: str) -> str:
+    """Wrap a tool result so the model sees it as delimited data, never as instructions."""
+    note, opening = prompts.DATA_NOTE.format(tool=tool), prompts.DATA_OPEN.format(source=tool)
+    return "\n".join((note, opening, text, prompts.DATA_CLOSE))
+
+
+def with_active_connection(spec: ToolSpec, args: dict[str, Any], connection: str | None) -> dict[str, Any]:
+    """The model may omit ``connection``: it defaults to the turn's active connection."""
+    if connection and "connection" in spec.input_model.model_fields and not args.get("connection"):
+        return {**args, "connection": connection}
+    return args
+
+
+def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+    """Validate, run and render one tool call. ToolErrors and bad arguments become messages, never exceptions."""
+    start = time.perf_counter()
+    result: BaseModel | None = None
+    error: dict[str, Any] | None = None
+    try:
+        params = spec.input_model.model_validate(args)
+        result = spec.function(params, ctx)
+        text = frame_data(spec.name, result.to_text())  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
+        error = {"error": "invalid_input", "message": f"Argumentos inválidos para {spec.name}: {problems}"}
+        text = prompts.TOOL_ERROR.format(code="invalid_input", tool=spec.name, message=error["message"])
+    except ToolError as exc:
+        log.info("tool %s failed: %s (%s)", spec.name, exc.code, exc.message)
+        error = exc.to_dict()
+        text = prompts.TOOL_ERROR.format(code=exc.code, tool=spec.name, message=exc.message)
+    except Exception:  # a bug in a tool: log it loudly, tell the model something generic it can act on
+        log.exception("unexpected error in tool %s with args %r", spec.name, args)
+        error = {"error": "internal_error", "message": "Falha inesperada ao executar a ferramenta."}
+        text = prompts.TOOL_UNEXPECTED_ERROR.format(tool=spec.name)
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    return ToolOutcome(spec.name, args, result, error, elapsed_ms, text)
+
+
+def schema_context(ctx: ToolContext, connection: str | None, question: str | None) -> tuple[str, str, str]:
+    """``(connection name, dialect, compact schema text within the prompt budget)`` for the system prompt."""
+    from tools.db.connect import resolve_connection
+    from tools.schema_inspect import InspectSchemaInput, inspect_schema, render_prompt
+
+    try:
+        resolved = resolve_connection(ctx, connection)
+    except ToolError as exc:
+        return connection or "?", "?", prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
+    try:
+        schema = inspect_schema(InspectSchemaInput(connection=connection, question=question), ctx)
+        text = render_prompt(schema, question, ctx.schema_prompt_budget)
+    except ToolError as exc:
+        log.warning("schema context for %s unavailable: %s", resolved.name, exc.code)
+        text = prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
+    return resolved.name, resolved.dialect, text
