@@ -1,1 +1,147 @@
-"""Shared fixtures. Real databases only: PostgreSQL and MariaDB on this machine (see docs/architecture.md)."""
+"""Shared fixtures. Real databases only: PostgreSQL and MariaDB on this machine (see docs/architecture.md).
+
+Each session gets its own uniquely named databases (dropped at the end). When a service is unreachable the
+tests using it skip locally and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import URL, create_engine
+
+from tools.context import ToolContext
+from tools.db.connect import dispose_engines
+from tools.db.demo import demo_db_path
+from tools.db.registry import ConnectionRegistry
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+MYSQL_HOST, MYSQL_PORT = "127.0.0.1", 3306
+
+
+def unavailable(reason: str) -> None:
+    """Skip (locally) or fail (under CI=true) because a real service is missing."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required service unavailable under CI: {reason}")
+    pytest.skip(reason)
+
+
+def _unique_name() -> str:
+    return f"vozbd_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+def _pg_admin():  # -> psycopg.Connection
+    import psycopg
+
+    last: Exception | None = None
+    for user in ("postgres", "root"):
+        try:
+            return psycopg.connect(
+                host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", connect_timeout=3, autocommit=True
+            )
+        except psycopg.OperationalError as error:
+            last = error
+    unavailable(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable: {last}")
+    raise AssertionError("unreachable")
+
+
+def _pg_database() -> Iterator[str]:
+    admin = _pg_admin()
+    user = admin.info.user
+    name = _unique_name()
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = URL.create("postgresql+psycopg", username=user, host=PG_HOST, port=PG_PORT, database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database for this session: ``postgresql+psycopg://postgres@127.0.0.1:5432/<db>``."""
+    yield from _pg_database()
+
+
+# --- MariaDB / MySQL -----------------------------------------------------------------------
+def _mysql_admin():  # -> pymysql.Connection
+    import pymysql
+
+    try:
+        return pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", connect_timeout=3, autocommit=True)
+    except pymysql.MySQLError as error:
+        unavailable(f"MariaDB at {MYSQL_HOST}:{MYSQL_PORT} unreachable: {error}")
+        raise AssertionError("unreachable") from error
+
+
+def _mysql_database() -> Iterator[str]:
+    admin = _mysql_admin()
+    name = _unique_name()
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        url = URL.create("mysql+pymysql", username="root", host=MYSQL_HOST, port=MYSQL_PORT, database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """An empty MariaDB database for this session: ``mysql+pymysql://root@127.0.0.1:3306/<db>``."""
+    yield from _mysql_database()
+
+
+# --- the demo database in each dialect -----------------------------------------------------
+def _load_demo(url: str) -> None:
+    from tools.db.demo.generate import load
+
+    engine = create_engine(url)
+    try:
+        load(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_pg_url() -> Iterator[str]:
+    """The demo database loaded into its own PostgreSQL database (once per session). Treat as read-only."""
+    for url in _pg_database():
+        _load_demo(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_mysql_url() -> Iterator[str]:
+    """The demo database loaded into its own MariaDB database (once per session). Treat as read-only."""
+    for url in _mysql_database():
+        _load_demo(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a tmp copy of the shipped demo.sqlite (session-wide; treat as read-only)."""
+    target = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copyfile(demo_db_path(), target)
+    return target
+
+
+# --- tool context --------------------------------------------------------------------------
+@pytest.fixture
+def tool_ctx(tmp_path: Path) -> Iterator[ToolContext]:
+    """A ToolContext over an empty ConnectionRegistry in tmp_path (generated key); default connection = demo."""
+    registry = ConnectionRegistry(tmp_path / "registry.sqlite3", secret_key=Fernet.generate_key().decode())
+    ctx = ToolContext(registry=registry)
+    yield ctx
+    dispose_engines(ctx)

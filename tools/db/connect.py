@@ -1,0 +1,230 @@
+"""Resolve a connection name/URL, build (cached) engines, test connections, describe driver errors safely."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel
+from sqlalchemy import URL, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from tools.context import ToolContext
+from tools.db.demo import demo_db_path
+from tools.db.failures import classify_error, reason_message
+from tools.db.registry import DEMO_NAME
+from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
+from tools.errors import ConnectionFailedError, DatabaseError, DriverMissingError, UnknownConnectionError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5
+_ENGINE_LOCK = threading.Lock()
+
+INSTALL_HINTS: dict[str, str] = {
+    "postgres": "pip install 'psycopg[binary]'",
+    "mysql": "pip install pymysql",
+    "oracle": "pip install 'vozbd[oracle]'",
+    "tsql": "pip install 'vozbd[mssql]'",
+    "sqlite": "(sqlite3 faz parte do Python)",
+}
+
+_VERSION_SQL: dict[str, tuple[str, str]] = {
+    "sqlite": ("SELECT sqlite_version()", "SQLite "),
+    "postgres": ("SHOW server_version", "PostgreSQL "),
+    "mysql": ("SELECT version()", "MySQL "),
+    "oracle": ("SELECT banner FROM v$version WHERE rownum = 1", ""),
+    "tsql": ("SELECT @@version", ""),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedConnection:
+    """A connection ready to open. ``url`` holds the password: never print or log it (use ``masked_url``)."""
+
+    name: str
+    dialect: str
+    url: URL = field(repr=False)
+    masked_url: str
+    is_demo: bool = False
+
+
+class ConnectionTestResult(BaseModel):
+    ok: bool
+    dialect: str
+    server_version: str | None = None
+    latency_ms: float | None = None
+    reason_code: str | None = None
+    """None when ok; else host_unreachable, auth_failed, unknown_database, driver_missing, timeout, error."""
+    message: str
+
+
+def demo_connection() -> ResolvedConnection:
+    url = URL.create("sqlite", database=str(demo_db_path()))
+    return ResolvedConnection(DEMO_NAME, "sqlite", url, mask_url(url), is_demo=True)
+
+
+def _refuse(ctx: ToolContext, target: str, allowed: tuple[str, ...]) -> UnknownConnectionError:
+    visible = [n for n in allowed if n != "*"]
+    if "*" in allowed:
+        visible = [DEMO_NAME, *ctx.registry.names()]
+    what = "URLs de banco não são aceitas aqui" if "://" in target else f"A conexão '{target}' não está disponível"
+    return UnknownConnectionError(
+        f"{what}. Conexões disponíveis: {', '.join(visible) or 'nenhuma'}.",
+        detail={"connection": mask_url(target) if "://" in target else target, "available": visible},
+    )
+
+
+def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedConnection:
+    """Turn a connection name or URL into a ``ResolvedConnection``.
+
+    None/empty -> ``ctx.default_connection`` -> the demo database; ``"demo"``; a saved name; or a database URL.
+    When ``ctx.allowed_connections`` is set, only those names are accepted (``"*"`` = every saved one plus demo)
+    and raw URLs are refused.
+    """
+    target = (name_or_url or "").strip() or (ctx.default_connection or "").strip() or DEMO_NAME
+    allowed = ctx.allowed_connections
+    if allowed is not None:
+        permitted = "://" not in target and (target in allowed or "*" in allowed)
+        if not permitted:
+            raise _refuse(ctx, target, allowed)
+    if target == DEMO_NAME:
+        return demo_connection()
+    if "://" in target:
+        url = parse_url(target)
+        return ResolvedConnection(mask_url(url), dialect_of(url), url, mask_url(url))
+    url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
+    return ResolvedConnection(target, dialect_of(url), url, mask_url(url))
+
+
+def _sqlite_readonly_url(url: URL) -> URL:
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = database[5:].split("?", 1)[0]
+    path = Path(database).expanduser().resolve()
+    if not path.is_file():
+        raise ConnectionFailedError(
+            f"Arquivo SQLite não encontrado: {path}. Confira o caminho da conexão.",
+            detail={"reason": "unknown_database", "path": str(path)},
+        )
+    return URL.create("sqlite", database=f"file:{quote(str(path), safe='/')}", query={"mode": "ro", "uri": "true"})
+
+
+def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
+    url, kwargs = conn.url, {"pool_pre_ping": True}
+    if conn.dialect == "sqlite":
+        return _sqlite_readonly_url(url), kwargs | {"connect_args": {"check_same_thread": False, "timeout": 10}}
+    connect_args: dict[str, Any] = {
+        "postgres": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vozbd"},
+        "mysql": {"connect_timeout": CONNECT_TIMEOUT_S},
+        "oracle": {"tcp_connect_timeout": CONNECT_TIMEOUT_S},
+        "tsql": {"login_timeout": CONNECT_TIMEOUT_S},
+    }[conn.dialect]
+    if conn.dialect == "mysql" and "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    return url, kwargs | {"connect_args": connect_args, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
+
+
+def _set_query_only(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
+    """The cached SQLAlchemy engine for ``conn`` (one per URL per ToolContext; thread-safe).
+
+    SQLite files are always opened read-only (never created). Raises ``DriverMissingError`` naming the pip
+    command when the dialect's driver is not installed, ``ConnectionFailedError`` for a missing SQLite file.
+    """
+    key = conn.url.render_as_string(hide_password=False)
+    with _ENGINE_LOCK:
+        engines: dict[str, Engine] = ctx.caches.setdefault("engines", {})
+        engine = engines.get(key)
+        if engine is not None:
+            return engine
+        url, kwargs = _engine_args(conn)
+        try:
+            engine = create_engine(url, **kwargs)
+        except ImportError as error:
+            hint = INSTALL_HINTS.get(conn.dialect, "pip install 'vozbd[all]'")
+            log.warning("driver for %s missing: %s", conn.dialect, error)
+            raise DriverMissingError(
+                f"O driver Python para {conn.dialect} não está instalado. Instale com: {hint}",
+                detail={"dialect": conn.dialect, "install": hint},
+            ) from None
+        if conn.dialect == "sqlite":
+            event.listen(engine, "connect", _set_query_only)
+        engines[key] = engine
+        return engine
+
+
+def dispose_engines(ctx: ToolContext) -> None:
+    """Close every cached engine of ``ctx`` (tests, shutdown)."""
+    with _ENGINE_LOCK:
+        engines: dict[str, Engine] = ctx.caches.pop("engines", {})
+    for engine in engines.values():
+        engine.dispose()
+
+
+def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None) -> str:
+    """The driver's own message for ``exc`` (one line, no SQL echo), with every password masked."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    message = str(orig).strip() or type(orig).__name__
+    if isinstance(orig, tuple | list) or (getattr(orig, "args", None) and isinstance(orig.args[0], int)):
+        message = " ".join(str(a) for a in orig.args)
+    first = " ".join(message.split("\n[SQL:", 1)[0].split())
+    return mask_secrets(first, *([conn.url] if conn else []))
+
+
+def db_error(exc: BaseException, conn: ResolvedConnection) -> DatabaseError:
+    """Map a driver/SQLAlchemy exception to our typed error (connection failures -> ``ConnectionFailedError``)."""
+    reason = classify_error(exc)
+    detail = describe_db_error(exc, conn)
+    payload = {"reason": reason, "connection": conn.name, "driver_message": detail}
+    if reason in ("host_unreachable", "auth_failed", "unknown_database", "timeout"):
+        return ConnectionFailedError(f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}", detail=payload)
+    return DatabaseError(f"O banco de dados retornou um erro: {detail}", detail=payload)
+
+
+def test_connection(ctx: ToolContext, conn: ResolvedConnection) -> ConnectionTestResult:
+    """Open a connection, read the server version and time it; classify any failure (credentials masked)."""
+    sql, prefix = _VERSION_SQL[conn.dialect]
+    start = time.perf_counter()
+    try:
+        engine = get_engine(ctx, conn)
+        with engine.connect() as db:
+            raw = db.execute(text(sql)).scalar()
+    except (DriverMissingError, ConnectionFailedError) as error:
+        reason = "driver_missing" if isinstance(error, DriverMissingError) else str(error.detail.get("reason", "error"))
+        return ConnectionTestResult(ok=False, dialect=conn.dialect, reason_code=reason, message=error.message)
+    except (SQLAlchemyError, OSError) as error:
+        reason = classify_error(error)
+        detail = describe_db_error(error, conn)
+        log.info("connection test failed for %s: %s (%s)", conn.masked_url, reason, detail)
+        return ConnectionTestResult(
+            ok=False,
+            dialect=conn.dialect,
+            reason_code=reason,
+            message=f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}",
+        )
+    latency_ms = round((time.perf_counter() - start) * 1000, 1)
+    version = str(raw).splitlines()[0].strip() if raw is not None else "?"
+    if "mariadb" in version.lower():
+        prefix = "MariaDB "
+    version = prefix + version.replace("-MariaDB", "") if prefix and not version.startswith(prefix) else version
+    return ConnectionTestResult(
+        ok=True,
+        dialect=conn.dialect,
+        server_version=version,
+        latency_ms=latency_ms,
+        message=f"Conexão OK: {version} ({latency_ms:.0f} ms).",
+    )
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported into tests

@@ -1,0 +1,204 @@
+"""Saved database connections: a small SQLite file; passwords encrypted with Fernet (``cryptography``).
+
+The file holds the name, dialect and URL *without* password; the password is stored as a Fernet token.
+The key comes from ``secret_key`` (a Fernet key string) or from ``key_file`` (created 0600 on first use).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import stat
+import threading
+from contextlib import closing
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import BaseModel
+from sqlalchemy import URL, make_url
+
+from tools.db.urls import dialect_of, mask_url, parse_url
+from tools.errors import InvalidInputError, ToolError, UnknownConnectionError
+
+log = logging.getLogger(__name__)
+
+DEMO_NAME = "demo"
+NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,64}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS connections (
+    name TEXT PRIMARY KEY,
+    dialect TEXT NOT NULL,
+    url TEXT NOT NULL,
+    password_token TEXT,
+    created_at TEXT NOT NULL DEFAULT (datetime('now'))
+)
+"""
+
+
+class SecretKeyError(ToolError):
+    """The stored passwords cannot be decrypted with the current key (the key changed) or the key is invalid."""
+
+    code = "secret_key_error"
+
+
+class ConnectionInfo(BaseModel):
+    """A saved connection as shown to users and LLMs: never contains a password."""
+
+    name: str
+    dialect: str
+    masked_url: str
+    is_demo: bool = False
+
+
+def validate_name(name: str) -> str:
+    if name == DEMO_NAME:
+        raise InvalidInputError("O nome 'demo' é reservado para o banco de demonstração. Escolha outro nome.")
+    if not NAME_PATTERN.match(name or ""):
+        raise InvalidInputError(
+            f"Nome de conexão inválido: '{name}'. Use de 1 a 64 caracteres: letras minúsculas, números, '_' ou '-'."
+        )
+    return name
+
+
+def _load_or_create_key(key_file: Path) -> bytes:
+    if key_file.exists():
+        mode = stat.S_IMODE(key_file.stat().st_mode)
+        if mode & 0o077:
+            log.warning("secret key file %s has loose permissions %o; run: chmod 600 %s", key_file, mode, key_file)
+        return key_file.read_bytes().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = Fernet.generate_key()
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key + b"\n")
+    os.chmod(key_file, 0o600)
+    log.info("created secret key file %s", key_file)
+    return key
+
+
+class ConnectionRegistry:
+    """Saved connections. Thread-safe; each call opens its own short-lived SQLite connection."""
+
+    def __init__(self, path: Path | str, secret_key: str | None = None, key_file: Path | str | None = None):
+        self.path = Path(path).expanduser()
+        self._secret_key = secret_key
+        self._key_file = Path(key_file).expanduser() if key_file else None
+        self._fernet: Fernet | None = None
+        self._lock = threading.Lock()
+        self._initialised = False
+
+    # --- storage ------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if not self._initialised:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        conn = sqlite3.connect(self.path, timeout=10)
+        if not self._initialised:
+            with conn:
+                conn.execute(_SCHEMA)
+            self._initialised = True
+        return conn
+
+    def _cipher(self) -> Fernet:
+        with self._lock:
+            if self._fernet is None:
+                if self._secret_key:
+                    key = self._secret_key.encode()
+                elif self._key_file:
+                    key = _load_or_create_key(self._key_file)
+                else:
+                    raise SecretKeyError(
+                        "Nenhuma chave secreta configurada para criptografar senhas (defina VOZBD_SECRET_KEY)."
+                    )
+                try:
+                    self._fernet = Fernet(key)
+                except ValueError:
+                    raise SecretKeyError(
+                        "A chave secreta configurada é inválida (esperado: uma chave Fernet em base64)."
+                    ) from None
+            return self._fernet
+
+    # --- public API ---------------------------------------------------------------------
+    def add(self, name: str, url: str | URL) -> ConnectionInfo:
+        """Save a connection. Raises ``InvalidInputError`` for a bad name/URL or a duplicate name."""
+        validate_name(name)
+        parsed = parse_url(url)
+        password = parsed.password if isinstance(parsed.password, str) else None
+        token = self._cipher().encrypt(password.encode()).decode() if password else None
+        stored = parsed.set(password=None).render_as_string(hide_password=False)
+        with closing(self._connect()) as conn, conn:
+            try:
+                conn.execute(
+                    "INSERT INTO connections(name, dialect, url, password_token) VALUES (?, ?, ?, ?)",
+                    (name, dialect_of(parsed), stored, token),
+                )
+            except sqlite3.IntegrityError:
+                raise InvalidInputError(
+                    f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome."
+                ) from None
+        log.info("saved connection %s (%s)", name, mask_url(parsed))
+        return ConnectionInfo(name=name, dialect=dialect_of(parsed), masked_url=mask_url(parsed))
+
+    def remove(self, name: str) -> None:
+        with closing(self._connect()) as conn, conn:
+            deleted = conn.execute("DELETE FROM connections WHERE name = ?", (name,)).rowcount
+        if not deleted:
+            raise self._unknown(name)
+        log.info("removed connection %s", name)
+
+    def list(self) -> list[ConnectionInfo]:
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT name, dialect, url, password_token FROM connections ORDER BY name").fetchall()
+        return [self._info(*row) for row in rows]
+
+    def names(self) -> list[str]:
+        with closing(self._connect()) as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM connections ORDER BY name")]
+
+    def get(self, name: str) -> ConnectionInfo:
+        row = self._row(name)
+        return self._info(*row)
+
+    def url_for(self, name: str) -> URL:
+        """The saved URL with its decrypted password. Internal use only: never print or log it."""
+        _, _, url, token = self._row(name)
+        parsed = make_url(url)
+        if token:
+            try:
+                password = self._cipher().decrypt(token.encode()).decode()
+            except InvalidToken:
+                raise SecretKeyError(
+                    f"Não foi possível descriptografar a senha da conexão '{name}': a chave secreta mudou "
+                    "desde que ela foi salva. Restaure a chave antiga (VOZBD_SECRET_KEY ou o arquivo secret.key) "
+                    "ou remova e adicione a conexão de novo.",
+                    detail={"connection": name},
+                ) from None
+            parsed = parsed.set(password=password)
+        return parsed
+
+    # --- helpers ------------------------------------------------------------------------
+    def _row(self, name: str) -> tuple[str, str, str, str | None]:
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT name, dialect, url, password_token FROM connections WHERE name = ?", (name,)
+            ).fetchone()
+        if row is None:
+            raise self._unknown(name)
+        return row
+
+    def _unknown(self, name: str) -> UnknownConnectionError:
+        saved = self.names()
+        listing = ", ".join(saved) if saved else "nenhuma"
+        return UnknownConnectionError(
+            f"Conexão '{name}' não encontrada. Conexões salvas: {listing} (além de 'demo').",
+            detail={"connection": name, "saved": saved},
+        )
+
+    @staticmethod
+    def _info(name: str, dialect: str, url: str, token: str | None) -> ConnectionInfo:
+        parsed = make_url(url)
+        if token:
+            parsed = parsed.set(password="***")
+        return ConnectionInfo(name=name, dialect=dialect, masked_url=mask_url(parsed))
