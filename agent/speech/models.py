@@ -279,11 +279,7 @@ def install(
         for spec_file in spec.files:
             target = models_dir / spec_file.relpath
             if target.is_file():
-                if progress:
-                    progress(f"verify {spec_file.relpath}", 0, 1)
                 if sha256_of(target) == spec_file.sha256:
-                    if progress:
-                        progress(f"verify {spec_file.relpath}", 1, 1)
                     results.append(InstallResult(spec_file.relpath, "skipped"))
                     continue
                 log.warning("Checksum mismatch for %s: reassembling it", target)

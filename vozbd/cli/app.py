@@ -35,6 +35,8 @@ def _register() -> None:
 
     for module in (
         "vozbd.cli.db",  # db add/list/test/remove, schema, query
+        "vozbd.cli.models",  # models install/status
+        "vozbd.cli.speech",  # transcribe, speak, voices
     ):
         importlib.import_module(module).register(app)
 

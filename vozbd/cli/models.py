@@ -1,0 +1,120 @@
+"""`vozbd models install|status`: the offline speech models (and, via the agent, LLM provider status)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from vozbd.cli.speech import speech_errors
+
+models_app = typer.Typer(help="Offline speech models (whisper-base, Kokoro) and LLM providers.", no_args_is_help=True)
+console = Console()
+
+
+def _settings():  # -> Settings
+    from vozbd.settings import Settings
+
+    return Settings()
+
+
+@models_app.command("install")
+def install() -> None:
+    """Assemble and verify every default speech model into the models dir (idempotent, offline)."""
+    from agent.speech import models
+
+    settings = _settings()
+    with (
+        speech_errors(),
+        Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()) as bars,
+    ):
+        tasks: dict[str, int] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bars.add_task(name, total=total)
+            bars.update(tasks[name], completed=done, total=total)
+
+        results = models.install(settings.models_path, progress=progress)
+    for result in results:
+        style = {"installed": "green", "skipped": "dim", "unavailable": "yellow"}[result.action]
+        label = {"installed": "instalado", "skipped": "ok (já presente)", "unavailable": "indisponível"}[result.action]
+        console.print(f"[{style}]{label:>17}[/] {result.relpath} {escape(result.reason)}", highlight=False)
+    console.print(f"Modelos em: {settings.models_path}", highlight=False)
+
+
+def _llm_status(settings: object) -> list[dict[str, object]] | str:
+    try:
+        from agent.llm.registry import provider_statuses
+    except ImportError as error:
+        return f"LLM provider status unavailable ({error})"
+    return [status.to_dict() for status in provider_statuses(settings, check=True)]
+
+
+def status_report(settings: object) -> dict[str, object]:
+    from agent.speech import models
+    from agent.speech.registry import available_engines
+    from vozbd.wiring import speech_config
+
+    models_dir = settings.models_path  # type: ignore[attr-defined]
+    files = [
+        {
+            "model": name,
+            "file": f.relpath,
+            "path": str(f.path),
+            "present": f.present,
+            "size": f.size,
+            "checksum_ok": f.checksum_ok,
+        }
+        for name, statuses in models.status(models_dir).items()
+        for f in statuses
+    ]
+    engines = available_engines(speech_config(settings))  # type: ignore[arg-type]
+    return {
+        "models_dir": str(models_dir),
+        "files": files,
+        "engines": {name: {"available": reason is None, "reason": reason} for name, reason in engines.items()},
+        "llm_providers": _llm_status(settings),
+    }
+
+
+@models_app.command("status")
+def status(json_output: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """What is installed, where, sizes, checksums; which TTS engines and LLM providers are usable."""
+    with speech_errors(json_output):
+        report = status_report(_settings())
+    if json_output:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"Modelos de voz em {report['models_dir']}")
+    for column in ("modelo", "arquivo", "tamanho", "checksum"):
+        table.add_column(column)
+    for row in report["files"]:  # type: ignore[union-attr]
+        check = {True: "[green]ok[/]", False: "[red]CORROMPIDO[/]", None: "[yellow]ausente[/]"}[row["checksum_ok"]]
+        table.add_row(row["model"], row["file"], f"{row['size'] / 1048576:.1f} MB", check)
+    console.print(table)
+    for name, engine in report["engines"].items():  # type: ignore[union-attr]
+        reason = escape(str(engine["reason"]))
+        mark = "[green]disponível[/]" if engine["available"] else f"[yellow]indisponível[/] ({reason})"
+        console.print(f"TTS {name}: {mark}", highlight=False)
+    providers = report["llm_providers"]
+    if isinstance(providers, str):
+        console.print(escape(providers), highlight=False)
+    else:
+        for p in providers:
+            state = "configurado" if p["configured"] else "não configurado"
+            reach = {True: ", acessível", False: ", inacessível", None: ""}[p["reachable"]]
+            console.print(f"LLM {p['name']}: {state}{reach} {escape(str(p['detail']))}", highlight=False)
+
+
+# `vozbd models list` (LLM providers) belongs to the agent engineer: add it here as another
+# @models_app.command, or register it from their own module with models_app.
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(models_app, name="models")

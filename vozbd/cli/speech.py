@@ -1,0 +1,118 @@
+"""`vozbd transcribe`, `vozbd speak`, `vozbd voices`: offline pt-BR speech from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from vozbd.cli.errors import EXIT_ERROR, EXIT_USAGE, err_console
+
+console = Console()
+
+# SpeechError codes caused by what the user typed or sent (exit 2); everything else exits 1.
+_USAGE_CODES = {"unknown_voice", "invalid_speed", "unknown_engine", "empty_text"}
+
+
+@contextmanager
+def speech_errors(json_output: bool = False) -> Iterator[None]:
+    """SpeechError → its pt-BR message and exit 1 (bad input/usage → 2). Imports speech lazily."""
+    from agent.speech.base import AudioInputError, SpeechError
+
+    try:
+        yield
+    except SpeechError as error:
+        code = EXIT_USAGE if isinstance(error, AudioInputError) or error.code in _USAGE_CODES else EXIT_ERROR
+        if json_output:
+            sys.stdout.write(json.dumps({"error": error.code, "message": error.message}, ensure_ascii=False) + "\n")
+        else:
+            err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(error.message)}", highlight=False)
+        raise typer.Exit(code) from None
+
+
+def _config():  # -> SpeechConfig (imported lazily)
+    from vozbd.settings import Settings
+    from vozbd.wiring import speech_config
+
+    return speech_config(Settings())
+
+
+def transcribe(
+    files: list[Path] = typer.Argument(..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
+) -> None:
+    """Transcribe pt-BR audio files with the local faster-whisper model."""
+    from agent.speech.registry import get_transcriber
+
+    with speech_errors(json_output):
+        transcriber = get_transcriber(_config())
+        for path in files:
+            transcript = transcriber.transcribe(path)
+            if json_output:
+                sys.stdout.write(json.dumps({"file": str(path), **asdict(transcript)}, ensure_ascii=False) + "\n")
+            elif len(files) > 1:
+                console.print(f"[bold]{path}[/]: {transcript.text}", highlight=False)
+            else:
+                typer.echo(transcript.text)
+
+
+def speak(
+    text: str = typer.Argument(..., help="Text to speak (markdown, numbers and SQL are prepared for speech)."),
+    output: Path = typer.Option(..., "--output", "-o", help="WAV file to write."),
+    voice: str | None = typer.Option(None, "--voice", help="Voice id (see `vozbd voices`)."),
+    speed: float | None = typer.Option(None, "--speed", help="0.5 to 2.0 (default from settings)."),
+    engine: str | None = typer.Option(None, "--engine", help="kokoro, espeak or coqui (default from settings)."),
+) -> None:
+    """Speak pt-BR text into a WAV file; prints time to first audio and total time."""
+    from agent.speech.audio import to_wav_bytes
+    from agent.speech.registry import get_synthesizer
+    from agent.speech.textprep import prepare_for_speech
+
+    with speech_errors():
+        started = time.perf_counter()
+        synthesizer = get_synthesizer(_config(), engine)
+        chunks, first = [], None
+        for chunk in synthesizer.synthesize(prepare_for_speech(text), voice=voice, speed=speed):
+            first = first if first is not None else time.perf_counter() - started
+            chunks.append(chunk)
+        total = time.perf_counter() - started
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(to_wav_bytes(chunks))
+        seconds = sum(c.samples.size for c in chunks) / chunks[0].sample_rate
+        err_console.print(
+            f"{output}: {seconds:.2f} s de áudio ({synthesizer.name}); primeiro áudio em {first:.2f} s, "
+            f"total {total:.2f} s",
+            highlight=False,
+        )
+
+
+def voices(
+    engine: str | None = typer.Option(None, "--engine", help="kokoro, espeak or coqui (default from settings)."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """List the voices of a TTS engine."""
+    from agent.speech.registry import get_synthesizer
+
+    with speech_errors(json_output):
+        synthesizer = get_synthesizer(_config(), engine)
+        listed = synthesizer.voices()
+        if json_output:
+            rows = [{"engine": synthesizer.name, **asdict(v)} for v in listed]
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+            return
+        for v in listed:
+            console.print(f"{synthesizer.name}\t{v.id}\t{v.name}\t{v.gender or ''}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("transcribe")(transcribe)
+    app.command("speak")(speak)
+    app.command("voices")(voices)
