@@ -96,6 +96,7 @@ class ConnectionRegistry:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         conn = sqlite3.connect(self.path, timeout=10)
         if not self._initialised:
+            os.chmod(self.path, 0o600)  # holds hosts/users and encrypted passwords: owner only
             with conn:
                 conn.execute(_SCHEMA)
             self._initialised = True
