@@ -37,6 +37,7 @@ def _register() -> None:
         "vozbd.cli.db",  # db add/list/test/remove, schema, query
         "vozbd.cli.models",  # models install/status
         "vozbd.cli.speech",  # transcribe, speak, voices
+        "vozbd.cli.ui",  # ui: the voice chat in the browser
     ):
         importlib.import_module(module).register(app)
 

@@ -1,0 +1,290 @@
+"""Chainlit handlers of the vozbd voice chat. Thin: parse, call agent/speech/tools, render.
+
+Loaded by Chainlit as a file (``ui/launch.py`` sets the app root); importing it only registers handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import chainlit as cl
+
+from ui import runtime, texts, turn, voice
+from ui.commands import parse_command, run_command
+from ui.prefs import DEMO, Prefs, TurnTimings
+
+log = logging.getLogger("vozbd.ui")
+
+ASK_ACTION = "perguntar"
+
+
+# --- session helpers ----------------------------------------------------------------------------------
+
+
+def _prefs() -> Prefs:
+    prefs = cl.user_session.get("prefs")
+    if prefs is None:
+        prefs = Prefs.from_settings(runtime.settings())
+        cl.user_session.set("prefs", prefs)
+    return prefs
+
+
+def _conversation_id() -> str:
+    return cl.context.session.thread_id
+
+
+def _remember(timings: TurnTimings) -> None:
+    cl.user_session.set("last_timings", timings)
+    log.info("turn timings: %s", timings.to_log())
+
+
+async def _guidance_message(prefix: str = "") -> None:
+    await cl.Message(content=f"{prefix}{texts.LLM_GUIDANCE}").send()
+
+
+# --- chat start / settings ------------------------------------------------------------------------------
+
+
+def _engines() -> list[str]:
+    from agent.speech.registry import available_engines
+    from vozbd.wiring import speech_config
+
+    reasons = available_engines(speech_config(runtime.settings()))
+    return [name for name, reason in reasons.items() if reason is None] or ["espeak"]
+
+
+def _voices(engine: str) -> list[str]:
+    from agent.speech.base import SpeechError
+
+    try:
+        return [v.id for v in runtime.synthesizer(engine).voices()]
+    except SpeechError as error:
+        log.warning("no voices for TTS engine %s: %s", engine, error)
+        return []
+
+
+def _settings_widgets(prefs: Prefs, connections: list[str], models: list[str], engines: list[str], voices: list[str]):
+    from chainlit.input_widget import Select, Slider, Switch
+
+    labels = texts.SETTINGS_LABELS
+    conn_items = {texts.DEMO_LABEL: DEMO} | {name: name for name in connections}
+    model_items = {m: m for m in models} or {texts.NO_MODEL_LABEL: ""}
+    initial_model = next(iter(models), "")
+    if prefs.voice not in voices and voices:
+        prefs.voice = voices[0]
+    return [
+        Select(id="connection", label=labels["connection"], items=conn_items, initial_value=prefs.connection_label),
+        Select(id="model", label=labels["model"], items=model_items, initial_value=prefs.model or initial_model),
+        Select(id="tts_engine", label=labels["tts_engine"], values=engines, initial_value=prefs.tts_engine),
+        Select(id="voice", label=labels["voice"], values=voices or [prefs.voice], initial_value=prefs.voice),
+        Slider(id="speed", label=labels["speed"], initial=prefs.speed, min=0.5, max=2.0, step=0.1),
+        Switch(id="auto_speak", label=labels["auto_speak"], initial=prefs.auto_speak),
+    ]
+
+
+async def _send_settings(prefs: Prefs) -> None:
+    def gather() -> tuple[list[str], list[str], list[str], list[str]]:
+        connections = [info.name for info in runtime.tool_context().registry.list()]
+        engines = _engines()
+        if prefs.tts_engine not in engines:
+            prefs.tts_engine = engines[0]
+        return connections, runtime.model_choices(), engines, _voices(prefs.tts_engine)
+
+    connections, models, engines, voices = await asyncio.to_thread(gather)
+    await cl.ChatSettings(_settings_widgets(prefs, connections, models, engines, voices)).send()
+
+
+async def _warm_up_speech() -> None:
+    """Load STT/TTS in the background so the first spoken question is not slowed by model loading."""
+    from agent.speech.base import SpeechError
+
+    try:
+        await asyncio.to_thread(runtime.transcriber)
+    except SpeechError as error:
+        log.warning("speech-to-text unavailable: %s", error)
+
+
+@cl.on_chat_start
+async def on_chat_start() -> None:
+    prefs = _prefs()
+    await cl.context.emitter.set_commands(
+        [
+            {"id": name, "icon": "terminal", "description": desc, "button": False, "persistent": False}
+            for name, desc in texts.COMMAND_DESCRIPTIONS.items()
+        ]
+    )
+    llm = await asyncio.to_thread(runtime.llm_state)
+    welcome = texts.WELCOME.format(connection=prefs.connection_label)
+    actions = [
+        cl.Action(name=ASK_ACTION, payload={"question": q}, label=q, tooltip="Perguntar")
+        for q in texts.STARTER_QUESTIONS
+    ]
+    if not llm.available:
+        welcome += "\n\n" + texts.WELCOME_NO_LLM.format(guidance=texts.LLM_GUIDANCE)
+    await cl.Message(content=welcome, actions=actions).send()
+    await _send_settings(prefs)
+    cl.user_session.set("warm_up", asyncio.create_task(_warm_up_speech()))
+
+
+@cl.on_settings_update
+async def on_settings_update(values: dict) -> None:
+    prefs = _prefs()
+    changed = prefs.apply(values)
+    log.info("settings changed: %s -> %s", changed, {k: getattr(prefs, k) for k in changed})
+    if "tts_engine" in changed:
+        voices = await asyncio.to_thread(_voices, prefs.tts_engine)
+        if voices and prefs.voice not in voices:
+            prefs.voice = voices[0]
+        await _send_settings(prefs)
+    if "connection" in changed:
+        await cl.Message(content=texts.CONNECTION_ACTIVE.format(name=prefs.connection_label)).send()
+
+
+# --- questions -------------------------------------------------------------------------------------------
+
+
+async def _ask(question: str, started: float, timings: TurnTimings) -> None:
+    """Run one natural-language question; every failure becomes a pt-BR message, never a crash."""
+    from agent.llm.base import LLMError
+
+    prefs = _prefs()
+    timings.voice, timings.tts_engine = prefs.voice, prefs.tts_engine
+    try:
+        llm = await asyncio.to_thread(runtime.llm_state)
+        if not llm.available and not prefs.model:
+            await _guidance_message("⚠️ Nenhum modelo de linguagem configurado.\n\n")
+            return
+        await turn.run_turn(question, prefs, conversation_id=_conversation_id(), started=started, timings=timings)
+    except LLMError as error:
+        log.warning("LLM error: %s (%s)", error.code, error)
+        await cl.Message(content=f"⚠️ {error.message}").send()
+    except Exception:  # the UI surface: log the traceback in English, show a pt-BR message, keep the session
+        log.exception("turn failed for question %r", question[:200])
+        await cl.Message(content=texts.UNEXPECTED_ERROR).send()
+    finally:
+        timings.total_s = time.perf_counter() - started
+        _remember(timings)
+
+
+def _save_pdfs(elements: list) -> tuple[list[Path], list[str]]:
+    uploads = runtime.settings().uploads_dir
+    uploads.mkdir(parents=True, exist_ok=True)
+    saved, rejected = [], []
+    for element in elements:
+        path = getattr(element, "path", None)
+        name = Path(getattr(element, "name", "") or "arquivo.pdf").name
+        if not path or not (name.lower().endswith(".pdf") or getattr(element, "mime", "") == "application/pdf"):
+            rejected.append(name)
+            continue
+        target = uploads / f"{uuid.uuid4().hex[:8]}-{name}"
+        shutil.copyfile(path, target)
+        saved.append(target)
+    return saved, rejected
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    started = time.perf_counter()
+    prefs = _prefs()
+    text = (message.content or "").strip()
+    pdfs, rejected = await asyncio.to_thread(_save_pdfs, list(message.elements or []))
+    for name in rejected:
+        await cl.Message(content=texts.NOT_A_PDF.format(name=name)).send()
+    command = parse_command(text, getattr(message, "command", None))
+    if command is not None and not pdfs:
+        last = cl.user_session.get("last_timings")
+        reply = await asyncio.to_thread(run_command, command, prefs, last)
+        if reply.result is not None:
+            await turn.send_result(reply.result, reply.sql, text=reply.text)
+        else:
+            await cl.Message(content=reply.text).send()
+        return
+    if not text and not pdfs:
+        await cl.Message(content=texts.EMPTY_QUESTION).send()
+        return
+    question = text or texts.PDF_ONLY_QUESTION
+    for path in pdfs:
+        question += texts.PDF_CONTEXT.format(path=path)
+    await _ask(question, started, TurnTimings())
+
+
+@cl.action_callback(ASK_ACTION)
+async def on_ask_action(action: cl.Action) -> None:
+    question = str(action.payload.get("question", "")).strip()
+    if not question:
+        return
+    await cl.Message(content=question, author="Você", type="user_message").send()
+    await _ask(question, time.perf_counter(), TurnTimings())
+
+
+@cl.action_callback(turn.LISTEN_ACTION)
+async def on_listen_action(action: cl.Action) -> None:
+    text = str(action.payload.get("text", ""))
+    message = cl.Message(content="🔊")
+    await message.send()
+    timings = TurnTimings()
+    await turn.speak_into(message, text, _prefs(), timings, time.perf_counter())
+
+
+# --- voice -------------------------------------------------------------------------------------------------
+
+
+@cl.on_audio_start
+async def on_audio_start() -> bool:
+    from chainlit.config import config
+
+    rate = config.features.audio.sample_rate if config.features.audio else 24000
+    cl.user_session.set("audio", voice.PcmBuffer(sample_rate=rate))
+    return True
+
+
+@cl.on_audio_chunk
+async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
+    buffer: voice.PcmBuffer | None = cl.user_session.get("audio")
+    if buffer is None:
+        return
+    buffer.add(chunk.elapsedTime, chunk.data)
+
+
+@cl.on_audio_end
+async def on_audio_end() -> None:
+    from agent.speech.base import NoSpeechError, SpeechError
+
+    started = time.perf_counter()
+    buffer: voice.PcmBuffer | None = cl.user_session.get("audio")
+    cl.user_session.set("audio", None)
+    if buffer is None or buffer.duration_s < voice.MIN_AUDIO_S:
+        await cl.Message(content=texts.AUDIO_TOO_SHORT).send()
+        return
+    timings = TurnTimings()
+    log.info("audio received: %.2fs at %d Hz in %d chunks", buffer.duration_s, buffer.sample_rate, len(buffer.chunks))
+    try:
+        transcriber = await asyncio.to_thread(runtime.transcriber)
+        transcript = await asyncio.to_thread(transcriber.transcribe, buffer.pcm(), pcm16_rate=buffer.sample_rate)
+    except NoSpeechError:
+        await cl.Message(content=texts.NO_SPEECH_HEARD).send()
+        return
+    except SpeechError as error:
+        log.warning("transcription failed: %s (%s)", error.code, error)
+        await cl.Message(content=f"⚠️ {error.message}\n\n{texts.SPEECH_MODELS_HINT}").send()
+        return
+    timings.stt_s = time.perf_counter() - started
+    text = transcript.text.strip()
+    log.info("transcript (%.2fs): %r", timings.stt_s, text)
+    if not text:
+        await cl.Message(content=texts.NO_SPEECH_HEARD).send()
+        return
+    await cl.Message(content=text, author="Você", type="user_message").send()
+    llm = await asyncio.to_thread(runtime.llm_state)
+    prefs = _prefs()
+    if not llm.available and not prefs.model:
+        await cl.Message(content=texts.NO_LLM_TRANSCRIPT.format(text=text, guidance=texts.LLM_GUIDANCE)).send()
+        timings.total_s = time.perf_counter() - started
+        _remember(timings)
+        return
+    await _ask(text, started, timings)

@@ -1,0 +1,82 @@
+"""Per-chat preferences (the settings panel) and the per-stage timings of the last turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vozbd.settings import Settings
+
+DEMO = "demo"
+
+
+@dataclass
+class Prefs:
+    connection: str | None = None  # None/"demo" = the default connection (settings.default_db or the demo DB)
+    model: str | None = None  # None = the default model
+    tts_engine: str = "kokoro"
+    voice: str = "pf_dora"
+    speed: float = 1.0
+    auto_speak: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Prefs:
+        return cls(
+            connection=settings.default_db,
+            tts_engine=settings.tts_engine,
+            voice=settings.tts_voice,
+            speed=settings.tts_speed,
+            auto_speak=settings.ui_auto_speak,
+        )
+
+    @property
+    def connection_label(self) -> str:
+        return self.connection or DEMO
+
+    @property
+    def connection_arg(self) -> str | None:
+        """What to pass as ``connection=`` to tools/agent (None = default)."""
+        return None if self.connection in (None, "", DEMO) else self.connection
+
+    def apply(self, values: dict[str, Any]) -> list[str]:
+        """Apply settings-panel values; returns the names of the fields that changed."""
+        changed = []
+        for key in ("connection", "model", "tts_engine", "voice", "speed", "auto_speak"):
+            if key not in values or values[key] is None:
+                continue
+            value = values[key]
+            if key == "speed":
+                value = float(value)
+            elif key == "auto_speak":
+                value = bool(value)
+            elif key in ("connection", "model"):
+                value = None if value in ("", DEMO) else str(value)
+            if getattr(self, key) != value:
+                setattr(self, key, value)
+                changed.append(key)
+        return changed
+
+
+@dataclass
+class TurnTimings:
+    """Seconds per stage of one turn, measured at the UI boundary (None = stage did not happen)."""
+
+    stt_s: float | None = None
+    llm_first_token_s: float | None = None
+    sql_s: float | None = None
+    tts_first_audio_s: float | None = None
+    end_to_first_audio_s: float | None = None  # end of speech (or message received) -> first audio sent
+    total_s: float | None = None
+    voice: str | None = None
+    tts_engine: str | None = None
+    model: str | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def to_log(self) -> str:
+        parts = []
+        for name in ("stt_s", "llm_first_token_s", "sql_s", "tts_first_audio_s", "end_to_first_audio_s", "total_s"):
+            value = getattr(self, name)
+            parts.append(f"{name}={value:.3f}" if value is not None else f"{name}=-")
+        parts.append(f"voice={self.voice or '-'} engine={self.tts_engine or '-'} model={self.model or '-'}")
+        return " ".join(parts)

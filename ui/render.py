@@ -1,0 +1,130 @@
+"""Pure rendering of query results: a markdown table with a row caption and a deterministic chart.
+
+The chart is built only from the result's shape (one label + one number → bars, one date + one number →
+line); it never runs model-written code. matplotlib is imported lazily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+from ui import texts
+
+TABLE_MAX_ROWS = 20
+CHART_MAX_POINTS = 40
+_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?([ T].*)?$")
+
+
+def format_cell(value: Any) -> str:
+    """One cell as pt-BR text (decimal comma, thousands dot), safe inside a markdown table."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "sim" if value else "não"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".") if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        if math.isnan(number):
+            return "—"
+        text = f"{number:,.2f}"
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return text.replace("|", "\\|")
+
+
+def rows_caption(shown: int, total: int, truncated: bool) -> str:
+    template = texts.ROWS_CAPTION_TRUNCATED if truncated else texts.ROWS_CAPTION
+    return template.format(shown=shown, total=total)
+
+
+def markdown_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, total: int | None = None, truncated: bool = False
+) -> str:
+    """A markdown table of at most ``TABLE_MAX_ROWS`` rows followed by "N de M linhas"."""
+    if not rows:
+        return texts.NO_ROWS
+    shown = rows[:TABLE_MAX_ROWS]
+    header = "| " + " | ".join(format_cell(c) for c in columns) + " |"
+    separator = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in shown]
+    total_rows = total if total is not None else len(rows)
+    caption = rows_caption(len(shown), total_rows, truncated)
+    return "\n".join([header, separator, *body]) + f"\n\n_{caption}_"
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    return None
+
+
+def _as_date(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        text = value.strip()
+        if len(text) == 7:  # YYYY-MM
+            text += "-01"
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+ChartKind = Literal["bar", "line"]
+
+
+def chart_kind(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> ChartKind | None:
+    """``"line"`` for date + number, ``"bar"`` for label + number, else ``None`` (no chart)."""
+    if len(columns) != 2 or not 2 <= len(rows) <= CHART_MAX_POINTS:
+        return None
+    if any(len(row) != 2 or _as_number(row[1]) is None for row in rows):
+        return None
+    if all(_as_date(row[0]) is not None for row in rows):
+        return "line"
+    if all(row[0] is not None and _as_number(row[0]) is None for row in rows):
+        return "bar"
+    return None
+
+
+def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | None:
+    """A small PNG chart of the result, or ``None`` when the shape does not call for one."""
+    kind = chart_kind(columns, rows)
+    if kind is None:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    values = [_as_number(row[1]) or 0.0 for row in rows]
+    figure = Figure(figsize=(6.4, 3.2), dpi=100, layout="constrained")
+    axes = figure.subplots()
+    if kind == "line":
+        points = sorted(zip((_as_date(row[0]) for row in rows), values, strict=True))
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")
+        figure.autofmt_xdate()
+    else:
+        labels = [format_cell(row[0])[:24] for row in rows]
+        axes.barh(labels[::-1], values[::-1], color="#2563eb")
+    axes.set_title(f"{columns[1]} por {columns[0]}", fontsize=10)
+    axes.grid(axis="x" if kind == "bar" else "y", alpha=0.3)
+    axes.tick_params(labelsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,166 @@
+"""Process-wide objects of the UI, built lazily from one ``Settings`` (no work at import time).
+
+``vozbd ui`` / ``vozbd serve`` call :func:`configure` with their Settings before the first chat; otherwise the
+first use builds ``Settings()`` from the environment. Heavy things (speech models, the agent) load on first use
+and are cached; a failure to load is remembered as a pt-BR reason so the UI degrades instead of crashing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tools.context import ToolContext
+    from vozbd.settings import Settings
+
+log = logging.getLogger("vozbd.ui")
+
+_lock = threading.RLock()
+_settings: Settings | None = None
+_cache: dict[str, Any] = {}
+
+
+def configure(settings: Settings) -> None:
+    """Use ``settings`` for everything the UI builds from now on (drops cached objects)."""
+    global _settings
+    with _lock:
+        _settings = settings
+        _cache.clear()
+
+
+def settings() -> Settings:
+    global _settings
+    with _lock:
+        if _settings is None:
+            from vozbd.settings import Settings
+
+            _settings = Settings()
+        return _settings
+
+
+def _cached(key: str, build: Any) -> Any:
+    with _lock:
+        if key not in _cache:
+            _cache[key] = build()
+        return _cache[key]
+
+
+def tool_context() -> ToolContext:
+    from vozbd.wiring import build_tool_context
+
+    return _cached("tool_ctx", lambda: build_tool_context(settings()))
+
+
+# --- LLM ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LlmState:
+    """The model the agent uses by default, or why there is none."""
+
+    spec: str | None
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.spec is not None
+
+
+def llm_state() -> LlmState:
+    """Detected once per process: ``settings.model``, else a provider with a key, else a local server."""
+
+    def build() -> LlmState:
+        from agent.llm.registry import CONFIGURE_MODEL_MESSAGE, default_model_spec
+
+        spec = default_model_spec(settings())
+        return LlmState(spec=spec, reason="" if spec else CONFIGURE_MODEL_MESSAGE)
+
+    return _cached("llm_state", build)
+
+
+def model_choices() -> list[str]:
+    """Model specs to offer in the settings panel: the default one plus models of reachable providers."""
+
+    def build() -> list[str]:
+        from agent.llm.registry import provider_statuses
+
+        choices: list[str] = []
+        default = llm_state().spec
+        if default:
+            choices.append(default)
+        for status in provider_statuses(settings(), check=False):
+            if status.configured and status.name != "scripted":
+                choices.extend(f"{status.name}/{m}" for m in status.models[:10] if f"{status.name}/{m}" not in choices)
+        return choices
+
+    return _cached("model_choices", build)
+
+
+def agent_for(model_spec: str | None) -> Any:
+    """The agent facade for ``model_spec`` (default model when None); raises the LLM layer's typed errors."""
+    spec = model_spec or llm_state().spec
+
+    def build() -> Any:
+        from vozbd.wiring import build_agent
+
+        base = settings()
+        tuned = base if spec == base.model else base.model_copy(update={"model": spec})
+        log.info("building agent for model %s", spec)
+        return build_agent(tuned, tool_ctx=tool_context())
+
+    return _cached(f"agent:{spec}", build)
+
+
+# --- speech -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeechState:
+    transcriber: Any = None
+    synthesizers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _speech() -> SpeechState:
+    return _cached("speech", SpeechState)
+
+
+def transcriber() -> Any:
+    """The STT engine (loaded once); raises ``SpeechError`` (pt-BR message) when models are missing."""
+    state = _speech()
+    with _lock:
+        if state.transcriber is None:
+            from agent.speech.registry import get_transcriber
+            from vozbd.wiring import speech_config
+
+            state.transcriber = get_transcriber(speech_config(settings()))
+            log.info("speech-to-text engine loaded: %s", type(state.transcriber).__name__)
+        return state.transcriber
+
+
+def synthesizer(engine: str | None = None) -> Any:
+    """The TTS engine ``engine`` (default from settings), loaded once per engine."""
+    name = engine or settings().tts_engine
+    state = _speech()
+    with _lock:
+        if name not in state.synthesizers:
+            from agent.speech.registry import get_synthesizer
+            from vozbd.wiring import speech_config
+
+            state.synthesizers[name] = get_synthesizer(speech_config(settings()), name)
+            log.info("text-to-speech engine loaded: %s", name)
+        return state.synthesizers[name]
+
+
+def loaded_speech_engines() -> dict[str, str]:
+    """What is loaded right now (for /diagnostico): {"stt": class name, "tts:<engine>": class name}."""
+    state = _speech()
+    loaded = {}
+    if state.transcriber is not None:
+        loaded["stt"] = type(state.transcriber).__name__
+    for name, engine in state.synthesizers.items():
+        loaded[f"tts:{name}"] = type(engine).__name__
+    return loaded

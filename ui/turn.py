@@ -1,0 +1,170 @@
+"""One question → the agent's event stream rendered in Chainlit: SQL steps, streamed answer, table, chart, voice.
+
+Spoken answers are synthesized here (not by the agent) as soon as the answer text is complete: the first
+sentence becomes its own audio clip so playback starts before the rest is synthesized (see ``ui.voice``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import chainlit as cl
+
+from ui import render, runtime, texts, voice
+from ui.prefs import Prefs, TurnTimings
+
+log = logging.getLogger("vozbd.ui")
+
+LISTEN_ACTION = "ouvir"
+
+
+def listen_action(text: str) -> cl.Action:
+    return cl.Action(name=LISTEN_ACTION, payload={"text": text}, label=texts.LISTEN_LABEL, tooltip=texts.LISTEN_TOOLTIP)
+
+
+def result_markdown(result: Any) -> str:
+    return render.markdown_table(
+        list(result.columns), list(result.rows), total=result.row_count, truncated=bool(result.truncated)
+    )
+
+
+def chart_element(result: Any, name: str = "grafico") -> cl.Image | None:
+    png = render.chart_png(list(result.columns), list(result.rows))
+    if png is None:
+        return None
+    return cl.Image(content=png, name=f"{name}.png", display="inline", size="large", mime="image/png")
+
+
+async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Message:
+    """A direct (/sql) result: collapsible SQL step, then a message with the table and maybe a chart."""
+    if sql:
+        async with cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown") as step:
+            step.input = sql
+            step.output = f"{result.row_count} linha(s) em {result.elapsed_ms:.0f} ms"
+    elements = [e for e in (chart_element(result),) if e is not None]
+    content = f"{text}\n\n{result_markdown(result)}".strip()
+    message = cl.Message(content=content, elements=elements)
+    await message.send()
+    return message
+
+
+async def speak_into(message: cl.Message, text: str, prefs: Prefs, timings: TurnTimings, started: float) -> None:
+    """Synthesize ``text`` and attach audio clips to ``message`` (first clip as soon as it is ready)."""
+    from agent.speech.base import SpeechError
+
+    tts_started = time.perf_counter()
+    try:
+        index = 0
+        async for clip in voice.speak(text, prefs):
+            index += 1
+            audio = cl.Audio(
+                content=clip.wav, mime="audio/wav", name=f"resposta-{index}.wav", display="inline", auto_play=True
+            )
+            await audio.send(for_id=message.id)
+            if index == 1:
+                now = time.perf_counter()
+                timings.tts_first_audio_s = now - tts_started
+                timings.end_to_first_audio_s = now - started
+    except SpeechError as error:
+        log.warning("speech synthesis failed: %s (%s)", error.code, error)
+        await cl.Message(content=texts.SPEECH_UNAVAILABLE.format(reason=error.message)).send()
+
+
+class _ToolSteps:
+    """Open Chainlit steps keyed by tool call id."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, cl.Step] = {}
+
+    async def start(self, call_id: str, name: str, args: dict[str, Any]) -> None:
+        if name == "run_query":
+            step = cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown")
+            step.input = str(args.get("sql", ""))
+        elif name == "read_pdf":
+            step = cl.Step(name=texts.PDF_STEP_NAME, type="tool", show_input="json")
+            step.input = args
+        else:
+            step = cl.Step(name=texts.SCHEMA_STEP_NAME if name == "inspect_schema" else name, type="tool")
+            step.input = args
+        self.steps[call_id] = step
+        await step.send()
+
+    async def end(self, call_id: str, result: Any, error: dict[str, Any] | None, elapsed_ms: float) -> None:
+        step = self.steps.pop(call_id, None)
+        if step is None:
+            return
+        if error:
+            step.is_error = True
+            step.output = f"❌ {error.get('message') or error.get('error') or error}"
+        elif result is not None and hasattr(result, "rows"):
+            step.input = getattr(result, "executed_sql", None) or step.input
+            step.output = f"{result.row_count} linha(s) em {elapsed_ms:.0f} ms"
+        elif result is not None and hasattr(result, "to_text"):
+            step.output = result.to_text()[:4000]
+        await step.update()
+
+
+async def run_turn(
+    question: str,
+    prefs: Prefs,
+    *,
+    conversation_id: str,
+    started: float,
+    timings: TurnTimings,
+) -> TurnTimings:
+    """Ask the agent, render its events, then speak the answer when auto-speak is on."""
+    from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
+
+    timings.model = prefs.model or runtime.llm_state().spec
+    agent = await asyncio.to_thread(runtime.agent_for, prefs.model)
+    steps = _ToolSteps()
+    message: cl.Message | None = None
+    answer = ""
+    results: list[Any] = []
+    sql_ms = 0.0
+    asked = time.perf_counter()
+    stream = agent.astream_turn(
+        question=question, conversation_id=conversation_id, connection=prefs.connection_arg, speak=False
+    )
+    async for event in stream:
+        if isinstance(event, TokenEvent):
+            if timings.llm_first_token_s is None:
+                timings.llm_first_token_s = time.perf_counter() - asked
+            if message is None:
+                message = cl.Message(content="")
+            await message.stream_token(event.text)
+        elif isinstance(event, ToolStartEvent):
+            if timings.llm_first_token_s is None:
+                timings.llm_first_token_s = time.perf_counter() - asked
+            await steps.start(event.call_id, event.name, event.args)
+        elif isinstance(event, ToolEndEvent):
+            await steps.end(event.call_id, event.result, event.error, event.elapsed_ms)
+            if event.name == "run_query":
+                sql_ms += event.elapsed_ms
+                if event.result is not None and hasattr(event.result, "rows"):
+                    results.append(event.result)
+        elif isinstance(event, AnswerEvent):
+            answer = event.text
+        elif isinstance(event, DoneEvent):
+            answer = answer or event.turn.answer
+            log.debug("agent timings: %s", event.turn.timings)
+    if timings.llm_first_token_s is None:
+        timings.llm_first_token_s = time.perf_counter() - asked
+    timings.sql_s = sql_ms / 1000 if sql_ms else None
+
+    content = answer or (message.content if message else "")
+    if results:
+        content = f"{content}\n\n{result_markdown(results[-1])}"
+    chart = chart_element(results[-1]) if results else None
+    if message is None:
+        message = cl.Message(content=content)
+    message.content = content
+    message.elements = [chart] if chart else []
+    message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []
+    await message.send()  # finalizes a streamed message too (Chainlit's stream_token → send pattern)
+    if prefs.auto_speak and answer:
+        await speak_into(message, answer, prefs, timings, started)
+    return timings

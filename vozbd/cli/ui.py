@@ -1,0 +1,68 @@
+"""``vozbd ui``: the voice chat in the browser (Chainlit), from any directory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from vozbd.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ui")(ui)
+
+
+def _speech_hint(settings: Settings) -> str | None:
+    """pt-BR hint when the offline speech models are not installed (text still works)."""
+    from agent.speech.base import SpeechError
+    from agent.speech.registry import available_engines
+    from agent.speech.stt_whisper import resolve_model
+    from vozbd.wiring import speech_config
+
+    config = speech_config(settings)
+    try:
+        resolve_model(config.stt_model, config.models_dir)
+        stt_ok = True
+    except SpeechError:
+        stt_ok = False
+    if stt_ok and available_engines(config).get(settings.tts_engine) is None:
+        return None
+    return (
+        "Modelos de voz não instalados: rode `vozbd models install` para falar e ouvir as respostas "
+        "(o chat por texto funciona mesmo assim)."
+    )
+
+
+def ui(
+    host: str | None = typer.Option(None, "--host", help="Interface to listen on (default: VOZBD_HOST, 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000)."),
+    db: str | None = typer.Option(None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo)."),
+    model: str | None = typer.Option(None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.'),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
+) -> None:
+    """Open the voice chat on the demo database (or --db) in the browser."""
+    from vozbd.settings import Settings
+
+    overrides = {k: v for k, v in {"default_db": db, "model": model}.items() if v}
+    settings = Settings(**overrides)
+    host = host or settings.host
+    port = port or settings.port
+
+    from ui.auth import AuthConfigError
+    from ui.launch import configure_logging, serve
+
+    configure_logging(settings)
+    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    typer.echo(f"vozbd: chat de voz em http://{shown_host}:{port}  (Ctrl+C para sair)")
+    hint = _speech_hint(settings)
+    if hint:
+        typer.echo(hint)
+    try:
+        serve(settings, host=host, port=port, open_browser=not no_browser)
+    except AuthConfigError as error:
+        typer.echo(f"Erro: {error}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
