@@ -1,0 +1,153 @@
+"""Reflect tables and views of one connection into ``TableInfo`` models (SQLAlchemy multi-table APIs)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.reflection import Inspector, ObjectKind
+
+from tools.errors import InvalidInputError
+from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
+from tools.schema_inspect.stats import fill_row_counts, fill_samples, text_column_names
+
+_SHOWN_WHEN_NOT_FOUND = 15
+
+
+def select_names(available: Sequence[str], patterns: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """Names matching any pattern (exact, case-insensitive or glob) and the patterns that matched nothing."""
+    if not patterns:
+        return list(available), []
+    lowered = {name: name.lower() for name in available}
+    selected: dict[str, None] = {}
+    missing: list[str] = []
+    for pattern in patterns:
+        wanted = pattern.strip().lower()
+        if "." in wanted and not any("." in n for n in lowered.values()):
+            wanted = wanted.rsplit(".", 1)[1]  # "public.clientes" -> "clientes"
+        hits = [n for n, low in lowered.items() if fnmatch.fnmatchcase(low, wanted)]
+        if not hits:
+            missing.append(pattern)
+        selected.update(dict.fromkeys(hits))
+    return [n for n in available if n in selected], missing
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a read-only transaction that is always rolled back."""
+    with engine.connect() as conn:
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        elif dialect in ("mysql", "mariadb"):
+            conn.exec_driver_sql("START TRANSACTION READ ONLY")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def _type_text(type_: sa.types.TypeEngine, dialect: sa.Dialect) -> str:
+    try:
+        return type_.compile(dialect=dialect)
+    except sa.exc.CompileError:
+        return str(type_.__class__.__name__).upper()
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _comments(inspector: Inspector, schema: str | None, names: list[str] | None) -> dict[str, str | None]:
+    try:
+        found = inspector.get_multi_table_comment(schema=schema, filter_names=names, kind=ObjectKind.ANY)
+    except NotImplementedError:  # SQLite has no comments
+        return {}
+    return {key[1]: _text_or_none(value.get("text")) for key, value in found.items()}
+
+
+def reflect(
+    conn: Connection, *, schema: str | None = None, tables: Sequence[str] | None = None, samples: bool = True
+) -> tuple[list[TableInfo], list[str]]:
+    """Tables and views of ``schema`` (default schema when None), filtered by ``tables`` patterns.
+
+    Returns the ``TableInfo`` list (base tables and views, by name) and the patterns that matched
+    nothing. Raises ``InvalidInputError`` (pt-BR) when a filter is given and nothing matches.
+    """
+    inspector = sa.inspect(conn)
+    table_names = inspector.get_table_names(schema=schema)
+    view_names = list(inspector.get_view_names(schema=schema))
+    if conn.dialect.name == "postgresql":
+        view_names += inspector.get_materialized_view_names(schema=schema)
+    kinds = {**dict.fromkeys(view_names, "view"), **dict.fromkeys(table_names, "table")}
+    available = sorted(kinds, key=str.lower)
+    selected, missing = select_names(available, tables)
+    if tables and not selected:
+        shown = ", ".join(available[:_SHOWN_WHEN_NOT_FOUND]) or "(nenhuma)"
+        more = f" e mais {len(available) - _SHOWN_WHEN_NOT_FOUND}" if len(available) > _SHOWN_WHEN_NOT_FOUND else ""
+        raise InvalidInputError(
+            f"Nenhuma tabela corresponde a {', '.join(tables)}. Tabelas existentes: {shown}{more}.",
+            detail={"requested": list(tables), "available": available[:50]},
+        )
+    if not selected:
+        return [], missing
+    # filter_names=None lets the dialect use one catalog query for everything (much faster).
+    names = selected if tables else None
+    any_kind = ObjectKind.ANY
+    columns = inspector.get_multi_columns(schema=schema, filter_names=names, kind=any_kind)
+    pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
+    fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
+    indexes = inspector.get_multi_indexes(schema=schema, filter_names=names)
+    comments = _comments(inspector, schema, names)
+
+    wanted = set(selected)
+    result: list[TableInfo] = []
+    text_columns: dict[str, list[str]] = {}
+    for (_, name), cols in sorted(columns.items(), key=lambda item: item[0][1].lower()):
+        if name not in wanted:
+            continue
+        key = (schema, name)
+        pk = pks.get(key) or {}
+        info = TableInfo(
+            name=name,
+            schema=schema,
+            kind=kinds.get(name, "table"),  # type: ignore[arg-type]
+            columns=[
+                ColumnInfo(
+                    name=c["name"],
+                    type=_type_text(c["type"], conn.dialect),
+                    nullable=bool(c.get("nullable", True)),
+                    default=_text_or_none(c.get("default")),
+                    comment=_text_or_none(c.get("comment")),
+                )
+                for c in cols
+            ],
+            primary_key=list(pk.get("constrained_columns") or []),
+            foreign_keys=[
+                ForeignKeyInfo(
+                    name=fk.get("name"),
+                    columns=list(fk["constrained_columns"]),
+                    referred_schema=fk.get("referred_schema"),
+                    referred_table=fk["referred_table"],
+                    referred_columns=list(fk["referred_columns"]),
+                )
+                for fk in fks.get(key, [])
+            ],
+            indexes=[
+                IndexInfo(name=ix.get("name"), columns=[c for c in ix["column_names"] if c], unique=bool(ix["unique"]))
+                for ix in indexes.get(key, [])
+            ],
+            comment=comments.get(name),
+        )
+        result.append(info)
+        text_columns[name] = text_column_names(cols)
+    fill_row_counts(conn, result, schema)
+    if samples:
+        fill_samples(conn, result, text_columns)
+    return result, missing

@@ -1,0 +1,168 @@
+"""Rank tables by how relevant they are to a pt-BR (or English) question. Deterministic, no ML.
+
+A question and every identifier are reduced to stems (``text.stem``) and to concept ids of the
+pt<->en lexicon, so "quantos clientes de SP?" matches ``clientes`` and ``customers`` alike, and
+"SP" matches a column whose sample values contain ``SP``. Scores add up per table:
+table name (strongest), column names, comments and sample values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tools.schema_inspect.lexicon import CONCEPTS, HINTS, STATES
+from tools.schema_inspect.models import TableInfo
+from tools.schema_inspect.text import STOPWORDS, split_identifier, stem, words
+
+NAME_WEIGHT = 10.0
+COLUMN_WEIGHT = 1.5
+COLUMN_CAP = 6.0
+COMMENT_WEIGHT = 1.0
+COMMENT_CAP = 3.0
+SAMPLE_WEIGHT = 3.0
+SAMPLE_CAP = 6.0
+HINT_WEIGHT = 0.5
+_MIN_PREFIX = 5  # "client" ~ "clientela"; shorter stems must match exactly
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    words: dict[str, frozenset[int]]
+    phrases: dict[tuple[str, ...], frozenset[int]]
+    longest: int
+    hints: dict[tuple[str, ...], frozenset[int]]
+
+
+def _stems(text_words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(stem(w) for w in text_words if w not in STOPWORDS)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    word_map: dict[str, set[int]] = {}
+    phrase_map: dict[tuple[str, ...], set[int]] = {}
+    entries = [line.split(",") for line in CONCEPTS] + [[name, uf] for name, uf in STATES]
+    for concept_id, terms in enumerate(entries):
+        for term in terms:
+            stems = _stems(words(term))
+            if len(stems) == 1:
+                word_map.setdefault(stems[0], set()).add(concept_id)
+            elif stems:
+                phrase_map.setdefault(stems, set()).add(concept_id)
+    hint_map: dict[tuple[str, ...], set[int]] = {}
+    for hint_words, target in HINTS:
+        target_stems = _stems(words(target))
+        ids = phrase_map.get(target_stems) or word_map.get(target_stems[0], set())
+        for hint in hint_words.split(","):
+            hint_map.setdefault(_stems(words(hint)), set()).update(ids)
+    longest = max((len(p) for p in [*phrase_map, *hint_map]), default=1)
+    return _Lexicon(
+        {k: frozenset(v) for k, v in word_map.items()},
+        {k: frozenset(v) for k, v in phrase_map.items()},
+        longest,
+        {k: frozenset(v) for k, v in hint_map.items()},
+    )
+
+
+def _hint_concepts(stems: Sequence[str]) -> set[int]:
+    lex = _lexicon()
+    found: set[int] = set()
+    for size in range(1, min(lex.longest, len(stems)) + 1):
+        for start in range(len(stems) - size + 1):
+            found |= lex.hints.get(tuple(stems[start : start + size]), frozenset())
+    return found
+
+
+def _concepts(stems: Sequence[str]) -> tuple[set[int], list[set[int]]]:
+    """All concept ids of a stem sequence, and per position the ids that cover that position."""
+    lex = _lexicon()
+    per_position: list[set[int]] = [set(lex.words.get(s, ())) for s in stems]
+    for size in range(2, min(lex.longest, len(stems)) + 1):
+        for start in range(len(stems) - size + 1):
+            ids = lex.phrases.get(tuple(stems[start : start + size]))
+            if ids:
+                for pos in range(start, start + size):
+                    per_position[pos] |= ids
+    found: set[int] = set().union(*per_position) if per_position else set()
+    return found, per_position
+
+
+@dataclass
+class Question:
+    """A question reduced to stems and lexicon concepts, with a memo of identifier-word matches."""
+
+    stems: frozenset[str]
+    concepts: frozenset[int]
+    hints: frozenset[int] = frozenset()
+    _memo: dict[tuple[str, frozenset[int]], float] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Question:
+        stems = _stems(words(text))
+        concepts, _ = _concepts(stems)
+        return cls(frozenset(stems), frozenset(concepts), frozenset(_hint_concepts(stems) - concepts))
+
+    @property
+    def empty(self) -> bool:
+        return not self.stems
+
+    def _word_weight(self, word_stem: str, word_concepts: frozenset[int]) -> float:
+        """1 = the word is in the question (or a synonym/translation is), 0.5 = only hinted at, 0 = unrelated."""
+        key = (word_stem, word_concepts)
+        weight = self._memo.get(key)
+        if weight is None:
+            hit = bool(word_concepts & self.concepts) or word_stem in self.stems
+            if not hit and len(word_stem) >= _MIN_PREFIX:
+                hit = any(
+                    len(q) >= _MIN_PREFIX and (q.startswith(word_stem) or word_stem.startswith(q)) for q in self.stems
+                )
+            weight = 1.0 if hit else (HINT_WEIGHT if word_concepts & self.hints else 0.0)
+            self._memo[key] = weight
+        return weight
+
+    def matched_fraction(self, tokens: Sequence[str]) -> float:
+        """Weighted share of the (already split, folded) words that match the question, 0..1."""
+        stems = _stems(tokens)
+        if not stems:
+            return 0.0
+        _, per_position = _concepts(stems)
+        hits = sum(self._word_weight(s, frozenset(ids)) for s, ids in zip(stems, per_position, strict=True))
+        return hits / len(stems)
+
+    def mentions(self, text: str) -> bool:
+        """True when a sample value or comment shares a word or concept with the question."""
+        return self.matched_fraction(words(text)) > 0
+
+
+def _identifier_tokens(name: str) -> list[str]:
+    # "cliente_id" -> ["cliente"]: key suffixes carry no meaning for relevance.
+    return [t for t in split_identifier(name) if t not in {"id", "fk", "pk", "cod", "tb", "tbl", "vw"}]
+
+
+def score_table(table: TableInfo, question: Question) -> float:
+    """Relevance of one table for the question (0 = unrelated)."""
+    if question.empty:
+        return 0.0
+    score = NAME_WEIGHT * question.matched_fraction(_identifier_tokens(table.name))
+    column_score = sample_score = 0.0
+    for column in table.columns:
+        if question.matched_fraction(_identifier_tokens(column.name)):
+            column_score += COLUMN_WEIGHT
+        if column.samples and any(question.mentions(v) for v in column.samples):
+            sample_score += SAMPLE_WEIGHT
+    comment_score = 0.0
+    comments = [table.comment or "", *(c.comment or "" for c in table.columns)]
+    for comment in comments:
+        if comment and question.mentions(comment):
+            comment_score += COMMENT_WEIGHT
+    return score + min(column_score, COLUMN_CAP) + min(sample_score, SAMPLE_CAP) + min(comment_score, COMMENT_CAP)
+
+
+def rank_tables(tables: Sequence[TableInfo], question: str | None) -> list[tuple[TableInfo, float]]:
+    """Tables with their scores, best first; ties keep the input order."""
+    parsed = Question.parse(question or "")
+    scored = [(t, score_table(t, parsed)) for t in tables]
+    order = sorted(range(len(scored)), key=lambda i: -scored[i][1])
+    return [scored[i] for i in order]

@@ -1,0 +1,184 @@
+"""Compact DDL-like text of a schema for LLM prompts, within a character budget.
+
+When everything does not fit, the most relevant tables (``relevance.rank_tables``) come first,
+each strong match followed by its FK join partners; the names of the tables left out are listed
+on one line so the model knows they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tools.schema_inspect.models import SchemaResult, TableInfo
+from tools.schema_inspect.relevance import rank_tables
+
+STRONG_MATCH = 0.5  # tables scoring at least this share of the best score bring their FK partners along
+_OMITTED_SHARE = 0.25  # at most this share of the budget lists the omitted table names
+_MIN_BUDGET = 200
+_VALUES_CHARS = 90  # sample values shown per column in the compact text
+
+
+def _values_text(samples: Sequence[str], more: bool) -> str:
+    shown: list[str] = []
+    size = 0
+    for value in samples:
+        if shown and size + len(value) > _VALUES_CHARS:
+            more = True
+            break
+        shown.append(value)
+        size += len(value) + 2
+    return ", ".join(shown) + (", …" if more else "")
+
+
+def _column_line(table: TableInfo, index: int) -> str:
+    column = table.columns[index]
+    parts = [f"  {column.name}"]
+    if column.type:
+        parts.append(column.type)
+    if table.primary_key == [column.name]:
+        parts.append("PK")
+    elif not column.nullable:
+        parts.append("NOT NULL")
+    default = column.default
+    if default and "nextval(" not in default and len(default) <= 40:
+        parts.append(f"DEFAULT {default}")
+    notes = []
+    if column.comment:
+        notes.append(column.comment.replace("\n", " ")[:120])
+    if column.samples:
+        notes.append("valores: " + _values_text(column.samples, column.more_values))
+    line = " ".join(parts)
+    return f"{line}  -- {'; '.join(notes)}" if notes else line
+
+
+def table_block(table: TableInfo) -> list[str]:
+    """Lines describing one table: header, columns, composite PK, FKs, unique indexes."""
+    header = f"{'VIEW' if table.kind == 'view' else 'TABLE'} {table.qualified_name}"
+    if table.row_count is not None:
+        header += f" (~{table.row_count} linhas)"
+    if table.comment:
+        header += f"  -- {table.comment.replace(chr(10), ' ')[:160]}"
+    lines = [header]
+    lines += [_column_line(table, i) for i in range(len(table.columns))]
+    if len(table.primary_key) > 1:
+        lines.append(f"  PK ({', '.join(table.primary_key)})")
+    for fk in table.foreign_keys:
+        target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        if len(fk.columns) == 1 and len(fk.referred_columns) == 1:
+            lines.append(f"  FK {fk.columns[0]} -> {target}.{fk.referred_columns[0]}")
+        else:
+            lines.append(f"  FK ({', '.join(fk.columns)}) -> {target}({', '.join(fk.referred_columns)})")
+    for ix in table.indexes:
+        if ix.unique and ix.columns and ix.columns != table.primary_key:
+            lines.append(f"  UNIQUE ({', '.join(ix.columns)})")
+    return lines
+
+
+def _neighbours(tables: Sequence[TableInfo]) -> dict[str, list[str]]:
+    """Table name -> FK partners (referenced tables first, then tables referencing it)."""
+    names = {t.name for t in tables}
+    out: dict[str, list[str]] = {t.name: [] for t in tables}
+    incoming: dict[str, list[str]] = {t.name: [] for t in tables}
+    for t in tables:
+        for fk in t.foreign_keys:
+            if fk.referred_table in names and fk.referred_table != t.name:
+                out[t.name].append(fk.referred_table)
+                incoming[fk.referred_table].append(t.name)
+    return {n: list(dict.fromkeys(out[n] + incoming[n])) for n in out}
+
+
+def priority_order(tables: Sequence[TableInfo], question: str | None) -> list[TableInfo]:
+    """Tables in the order they should be kept when the budget is short."""
+    by_name = {t.name: t for t in tables}
+    partners = _neighbours(tables)
+    if not question:
+        # No question: hubs first (most FK partners), then by name.
+        return sorted(tables, key=lambda t: (-len(partners[t.name]), t.name.lower()))
+    ranked = rank_tables(tables, question)
+    score = {t.name: s for t, s in ranked}
+    best = ranked[0][1] if ranked else 0.0
+    order: dict[str, None] = {}
+    deferred: dict[str, None] = {}
+    for table, value in ranked:
+        if value <= 0:
+            break
+        order[table.name] = None
+        mates = sorted(partners[table.name], key=lambda n: -score[n])
+        target = order if value >= STRONG_MATCH * best else deferred
+        target.update(dict.fromkeys(m for m in mates if m not in order))
+    order.update(dict.fromkeys(n for n in deferred if n not in order))
+    rest = sorted((t for t in tables if t.name not in order), key=lambda t: (-len(partners[t.name]), t.name.lower()))
+    return [by_name[n] for n in order] + rest
+
+
+def _omitted_line(names: Sequence[str], room: int) -> str:
+    """One line naming the tables left out, itself cut to ``room`` characters ("… e mais N")."""
+    if not names:
+        return ""
+    prefix = f"-- outras {len(names)} tabelas existem (omitidas aqui; peça-as pelo nome): "
+    shown: list[str] = []
+    size = len(prefix)
+    for i, name in enumerate(names):
+        more = f" … e mais {len(names) - i}"
+        if shown and size + len(name) + 2 + len(more) > room:
+            return prefix + ", ".join(shown) + more
+        shown.append(name)
+        size += len(name) + 2
+    return prefix + ", ".join(shown)
+
+
+def render(
+    tables: Sequence[TableInfo], question: str | None, budget: int, dialect: str | None = None
+) -> tuple[str, list[str]]:
+    """The compact text (``len <= budget``) and the names of the tables it leaves out."""
+    budget = max(budget, _MIN_BUDGET)
+    header = f"-- dialect: {dialect}" if dialect else ""
+    ordered = priority_order(tables, question)
+    blocks = ["\n".join(table_block(t)) for t in ordered]
+    full = "\n\n".join([header, *blocks] if header else blocks)
+    if len(full) <= budget:
+        return full, []
+    kept: list[str] = [header] if header else []
+    used = len(header)
+    omitted_room = int(budget * _OMITTED_SHARE)
+    included = 0
+    for i, block in enumerate(blocks):
+        remaining = [t.qualified_name for t in ordered[i + 1 :]]
+        reserve = len(_omitted_line(remaining, omitted_room)) + 2 if remaining else 0
+        extra = len(block) + (2 if kept else 0)
+        if used + extra + reserve > budget:
+            if included == 0:  # the best table alone is too big: keep as many of its lines as fit
+                lines = block.split("\n")
+                reserve = len(_omitted_line([t.qualified_name for t in ordered[1:]], omitted_room)) + 2
+                cut = _fit_lines(lines, budget - used - reserve - 2)
+                if cut:
+                    kept.append(cut)
+                    included = 1
+            break
+        kept.append(block)
+        used += extra
+        included += 1
+    omitted = [t.qualified_name for t in ordered[included:]]
+    text = "\n\n".join(kept)
+    if omitted:
+        text += ("\n\n" if text else "") + _omitted_line(omitted, omitted_room)
+    return text[:budget], omitted
+
+
+def _fit_lines(lines: list[str], room: int) -> str:
+    kept: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        marker = f"  … (+{len(lines) - n} linhas)"
+        if size + len(line) + 1 + len(marker) + 1 > room:
+            return "\n".join([*kept, marker]) if kept else ""
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def render_prompt(schema: SchemaResult | Sequence[TableInfo], question: str | None = None, budget: int = 6000) -> str:
+    """Compact prompt text of ``schema`` (a ``SchemaResult`` or a list of tables) in at most ``budget`` chars."""
+    if isinstance(schema, SchemaResult):
+        return render(schema.tables, question, budget, schema.dialect)[0]
+    return render(schema, question, budget)[0]

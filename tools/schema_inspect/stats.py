@@ -1,0 +1,154 @@
+"""Cheap per-dialect row counts and sample values of low-cardinality text columns.
+
+Every statement is built with SQLAlchemy Core (identifiers quoted by the dialect, no string
+formatting of names) and is bounded by a LIMIT; the caller runs them in a read-only transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tools.schema_inspect.models import TableInfo
+
+EXACT_COUNT_BELOW = 10_000  # estimates under this are replaced by count(*) (cheap, and exact)
+EXACT_COUNT_MAX_BYTES = 64 * 1024 * 1024  # never count(*) a relation bigger than this
+COUNT_CAP = 100_000  # SQLite/others without statistics: count at most this many rows
+SAMPLE_ROWS = 1000  # rows read per table to find low-cardinality text columns
+SAMPLE_MAX_DISTINCT = 30  # more distinct values than this in the sample = not low-cardinality
+SAMPLE_SHOWN = 5
+SAMPLE_MAX_LEN = 60  # a longer value means free text: no samples for that column
+SAMPLE_MAX_COLUMNS = 25  # text columns sampled per table
+SAMPLE_MAX_TABLES = 300
+SAMPLE_TIME_BUDGET_S = 3.0  # stop sampling (not counting) after this much time per inspection
+
+
+def _table(info: TableInfo, column_names: Sequence[str] = ()) -> sa.TableClause:
+    return sa.table(info.name, *(sa.column(c) for c in column_names), schema=info.schema_)
+
+
+def _capped_count(conn: Connection, info: TableInfo, cap: int) -> int:
+    inner = sa.select(sa.literal(1)).select_from(_table(info)).limit(cap).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one())
+
+
+def _estimates_postgres(conn: Connection, schema: str | None) -> dict[str, tuple[int, int]]:
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relkind IN ('r', 'p', 'm')"
+        ),
+        {"schema": schema},
+    )
+    return {name: (int(est), int(size or 0)) for name, est, size in rows}
+
+
+def _estimates_mysql(conn: Connection, schema: str | None) -> dict[str, tuple[int, int]]:
+    rows = conn.execute(
+        sa.text(
+            "SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE())"
+        ),
+        {"schema": schema},
+    )
+    return {name: (int(est if est is not None else -1), int(size or 0)) for name, est, size in rows}
+
+
+def _estimates_sqlite(conn: Connection, schema: str | None) -> dict[str, tuple[int, int]]:
+    stat1 = sa.table("sqlite_stat1", sa.column("tbl"), sa.column("stat"), schema=schema)
+    master = sa.table("sqlite_master", sa.column("name"), sa.column("type"), schema=schema)
+    exists = conn.execute(
+        sa.select(sa.func.count()).select_from(master).where(master.c.name == "sqlite_stat1")
+    ).scalar_one()
+    if not exists:
+        return {}
+    estimates: dict[str, tuple[int, int]] = {}
+    for tbl, stat in conn.execute(sa.select(stat1.c.tbl, stat1.c.stat)):
+        head = str(stat or "").split(" ", 1)[0]
+        if head.isdigit():
+            estimates[tbl] = (max(int(head), estimates.get(tbl, (0, 0))[0]), 0)
+    return estimates
+
+
+def fill_row_counts(conn: Connection, tables: Sequence[TableInfo], schema: str | None) -> None:
+    """Set ``row_count`` on every base table (views stay ``None``)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        estimates = _estimates_postgres(conn, schema)
+    elif dialect in ("mysql", "mariadb"):
+        estimates = _estimates_mysql(conn, schema)
+    elif dialect == "sqlite":
+        estimates = _estimates_sqlite(conn, schema)
+    else:
+        estimates = {}
+    for info in tables:
+        if info.kind != "table":
+            continue
+        estimate, size = estimates.get(info.name, (-1, 0))
+        if dialect in ("postgresql", "mysql", "mariadb"):
+            if estimate < EXACT_COUNT_BELOW and size <= EXACT_COUNT_MAX_BYTES:
+                info.row_count = _capped_count(conn, info, COUNT_CAP)
+            else:
+                info.row_count = estimate if estimate >= 0 else None
+        elif estimate >= 0:
+            info.row_count = estimate
+        else:
+            info.row_count = _capped_count(conn, info, COUNT_CAP)
+
+
+def _is_text(type_: sa.types.TypeEngine) -> bool:
+    return isinstance(type_, sa.String)  # includes Text, Enum, VARCHAR, CHAR
+
+
+def fill_samples(conn: Connection, tables: Sequence[TableInfo], text_columns: dict[str, list[str]]) -> None:
+    """Set ``samples`` on low-cardinality text columns, reading at most SAMPLE_ROWS rows per table.
+
+    ``text_columns`` maps a table name to its text-typed column names (from reflection).
+    """
+    deadline = time.monotonic() + SAMPLE_TIME_BUDGET_S
+    sampled = 0
+    for info in tables:
+        names = text_columns.get(info.name, [])[:SAMPLE_MAX_COLUMNS]
+        if info.kind != "table" or not names or info.row_count == 0:
+            continue
+        if sampled >= SAMPLE_MAX_TABLES or time.monotonic() > deadline:
+            break
+        sampled += 1
+        table = _table(info, names)
+        rows = conn.execute(sa.select(*(table.c[n] for n in names)).limit(SAMPLE_ROWS)).all()
+        by_name = {c.name: c for c in info.columns}
+        for position, name in enumerate(names):
+            counts = Counter(row[position] for row in rows if row[position] not in (None, ""))
+            if not counts or not _low_cardinality(counts, len(rows)):
+                continue
+            values = [str(v) for v in counts]
+            if any(len(v) > SAMPLE_MAX_LEN or "\n" in v for v in values):
+                continue
+            if len(values) > SAMPLE_SHOWN and sum(map(_code_like, values)) * 2 >= len(values):
+                continue  # CNPJs, phone numbers, SKUs: unique codes, no help for writing WHERE clauses
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+            column = by_name[name]
+            column.samples = [str(v) for v, _ in ranked[:SAMPLE_SHOWN]]
+            column.more_values = len(ranked) > SAMPLE_SHOWN
+
+
+def _code_like(value: str) -> bool:
+    alnum = [ch for ch in value if ch.isalnum()]
+    return bool(alnum) and sum(ch.isdigit() for ch in alnum) * 2 >= len(alnum)
+
+
+def _low_cardinality(counts: Counter, rows: int) -> bool:
+    distinct = len(counts)
+    if distinct > SAMPLE_MAX_DISTINCT:
+        return False
+    return rows <= SAMPLE_MAX_DISTINCT or distinct <= rows / 3
+
+
+def text_column_names(columns: Sequence[dict]) -> list[str]:
+    """Names of the reflected columns whose type is textual."""
+    return [c["name"] for c in columns if _is_text(c["type"])]

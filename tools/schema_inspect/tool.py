@@ -1,0 +1,86 @@
+"""The ``inspect_schema`` tool: resolve the connection, reflect (or reuse the cache), render for prompts."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from tools.context import ToolContext
+from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_connection
+from tools.schema_inspect.cache import Key, schema_cache
+from tools.schema_inspect.introspect import read_only, reflect
+from tools.schema_inspect.models import InspectSchemaInput, SchemaResult
+from tools.schema_inspect.render import render
+
+log = logging.getLogger(__name__)
+
+
+def _cache_key(conn: ResolvedConnection, params: InspectSchemaInput) -> Key:
+    tables = tuple(sorted({t.strip().lower() for t in params.tables})) if params.tables else None
+    schema = params.schema.strip() if params.schema and params.schema.strip() else None
+    return (conn.url.render_as_string(hide_password=False), schema, tables)
+
+
+def _load(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
+    engine = get_engine(ctx, conn)
+    schema = params.schema.strip() if params.schema and params.schema.strip() else None
+    try:
+        with read_only(engine) as db:
+            tables, missing = reflect(db, schema=schema, tables=params.tables)
+    except SQLAlchemyError as error:
+        log.warning("schema inspection failed for %s: %s", conn.masked_url, type(error).__name__)
+        raise db_error(error, conn) from None
+    compact, omitted = render(tables, None, ctx.schema_prompt_budget, conn.dialect)
+    if missing:
+        compact = _with_missing(compact, missing, ctx.schema_prompt_budget)
+    return SchemaResult(
+        connection=conn.name,
+        dialect=conn.dialect,
+        tables=tables,
+        compact=compact,
+        truncated_tables=omitted,
+        not_found=missing,
+    )
+
+
+def _with_missing(compact: str, missing: list[str], budget: int) -> str:
+    line = f"-- não encontradas: {', '.join(missing)}"[:200]
+    return (compact[: max(0, budget - len(line) - 1)] + "\n" + line).strip()
+
+
+def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult:
+    """Describe the database: its tables and views, columns (type, nullable, default, comment), primary keys,
+    foreign keys (how tables join), unique indexes, approximate row counts and up to 5 sample values of
+    low-cardinality text columns (e.g. uf: SP, RJ, MG; status: entregue, atrasada).
+
+    Call it before writing SQL for a database whose tables you have not seen in this conversation, or when a
+    query failed because of an unknown table or column. Pass the user's question in `question`: on big schemas
+    the text keeps the tables most relevant to it plus their join partners and lists the other table names in
+    one line; ask again with `tables=[...]` to see any of those. Sample values show the real spelling and case
+    stored in the database: copy them exactly into WHERE clauses. Results are cached for a few minutes;
+    `refresh=true` reads the schema again.
+    """
+    conn = resolve_connection(ctx, params.connection)
+    cache = schema_cache(ctx)
+    key = _cache_key(conn, params)
+    result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
+    if result is None:
+        result = _load(ctx, conn, params)
+        if ctx.schema_cache_ttl_s > 0:
+            cache.put(key, result)
+    if not params.question or not params.question.strip():
+        return result
+    compact, omitted = render(result.tables, params.question, ctx.schema_prompt_budget, result.dialect)
+    if result.not_found:
+        compact = _with_missing(compact, result.not_found, ctx.schema_prompt_budget)
+    return result.model_copy(update={"compact": compact, "truncated_tables": omitted})
+
+
+def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:
+    """Forget cached schemas (all, or those of one connection name/URL); returns how many entries were dropped."""
+    cache = schema_cache(ctx)
+    if connection is None:
+        return cache.clear()
+    conn = resolve_connection(ctx, connection)
+    return cache.clear(conn.url.render_as_string(hide_password=False))
