@@ -128,7 +128,11 @@ class ConnectionRegistry:
         parsed = parse_url(url)
         password = parsed.password if isinstance(parsed.password, str) else None
         token = self._cipher().encrypt(password.encode()).decode() if password else None
-        stored = parsed.set(password=None).render_as_string(hide_password=False)
+        # NB: URL.set(password=None) means "unchanged" in SQLAlchemy, so rebuild the URL without it.
+        bare = URL.create(
+            parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+        )
+        stored = bare.render_as_string(hide_password=False)
         with closing(self._connect()) as conn, conn:
             try:
                 conn.execute(

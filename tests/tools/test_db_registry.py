@@ -1,0 +1,128 @@
+"""ConnectionRegistry: encrypted round trip, key file handling, names, errors, no password leaks."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tools.db.registry import ConnectionRegistry, SecretKeyError
+from tools.errors import InvalidInputError, UnknownConnectionError
+
+PASSWORD = "Pa$$w0rd-Ultra-Secreta"
+URL = f"postgresql://app:{PASSWORD}@db.example.com:5432/vendas"
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> ConnectionRegistry:
+    return ConnectionRegistry(tmp_path / "reg" / "connections.sqlite3", key_file=tmp_path / "keys" / "secret.key")
+
+
+def test_round_trip_decrypts_the_password(registry: ConnectionRegistry) -> None:
+    info = registry.add("vendas", URL)
+    assert info.name == "vendas" and info.dialect == "postgres" and not info.is_demo
+    assert info.masked_url == "postgresql+psycopg://app:***@db.example.com:5432/vendas"
+    url = registry.url_for("vendas")
+    assert url.password == PASSWORD
+    assert (url.drivername, url.host, url.port, url.database) == ("postgresql+psycopg", "db.example.com", 5432, "vendas")
+    assert registry.get("vendas") == info
+    assert registry.list() == [info]
+
+
+def test_connection_without_password(registry: ConnectionRegistry) -> None:
+    registry.add("local", "mysql://root@127.0.0.1:3306/test")
+    assert registry.url_for("local").password is None
+    assert registry.get("local").masked_url == "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def test_survives_a_new_instance_with_the_same_key_file(tmp_path: Path) -> None:
+    ConnectionRegistry(tmp_path / "r.sqlite3", key_file=tmp_path / "k.key").add("vendas", URL)
+    again = ConnectionRegistry(tmp_path / "r.sqlite3", key_file=tmp_path / "k.key")
+    assert again.url_for("vendas").password == PASSWORD
+
+
+def test_key_file_is_created_0600_in_a_0700_dir(registry: ConnectionRegistry, tmp_path: Path) -> None:
+    registry.add("vendas", URL)
+    key_file = tmp_path / "keys" / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    Fernet(key_file.read_bytes().strip())  # a valid Fernet key
+    assert stat.S_IMODE(registry.path.stat().st_mode) == 0o600
+
+
+def test_loose_key_file_mode_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key_file = tmp_path / "secret.key"
+    key_file.write_bytes(Fernet.generate_key())
+    key_file.chmod(0o644)
+    registry = ConnectionRegistry(tmp_path / "r.sqlite3", key_file=key_file)
+    with caplog.at_level(logging.WARNING, logger="tools.db.registry"):
+        registry.add("vendas", URL)
+    assert any("chmod 600" in r.getMessage() for r in caplog.records)
+
+
+def test_stored_bytes_do_not_contain_the_password(registry: ConnectionRegistry) -> None:
+    registry.add("vendas", URL)
+    raw = registry.path.read_bytes()
+    assert PASSWORD.encode() not in raw
+    assert b"Ultra-Secreta" not in raw
+    assert b"db.example.com" in raw  # the rest of the URL is stored in clear
+
+
+def test_explicit_secret_key_and_wrong_key_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite3"
+    ConnectionRegistry(path, secret_key=Fernet.generate_key().decode()).add("vendas", URL)
+    other = ConnectionRegistry(path, secret_key=Fernet.generate_key().decode())
+    assert other.get("vendas").name == "vendas"  # metadata still readable
+    with pytest.raises(SecretKeyError) as info:
+        other.url_for("vendas")
+    assert "chave secreta mudou" in info.value.message
+    assert PASSWORD not in info.value.message
+
+
+def test_invalid_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(SecretKeyError, match="inválida"):
+        ConnectionRegistry(tmp_path / "r.sqlite3", secret_key="not-a-fernet-key").add("vendas", URL)
+
+
+def test_duplicate_name(registry: ConnectionRegistry) -> None:
+    registry.add("vendas", URL)
+    with pytest.raises(InvalidInputError, match="Já existe"):
+        registry.add("vendas", "sqlite:////tmp/x.sqlite")
+
+
+def test_remove_and_unknown_names(registry: ConnectionRegistry) -> None:
+    registry.add("vendas", URL)
+    registry.add("estoque", "mysql://root@h/estoque")
+    registry.remove("vendas")
+    assert [c.name for c in registry.list()] == ["estoque"]
+    for call in (registry.remove, registry.get, registry.url_for):
+        with pytest.raises(UnknownConnectionError) as info:
+            call("vendas")
+        assert "estoque" in info.value.message
+        assert info.value.detail["saved"] == ["estoque"]
+
+
+@pytest.mark.parametrize("name", ["demo", "", "Vendas", "com espaço", "a" * 65, "ação", "x;drop"])
+def test_invalid_or_reserved_names(registry: ConnectionRegistry, name: str) -> None:
+    with pytest.raises(InvalidInputError):
+        registry.add(name, URL)
+    assert registry.list() == []
+
+
+def test_bad_url_is_not_saved(registry: ConnectionRegistry) -> None:
+    with pytest.raises(InvalidInputError):
+        registry.add("vendas", "mongodb://h/db")
+    assert registry.list() == []
+
+
+def test_no_password_in_log_records(registry: ConnectionRegistry, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        registry.add("vendas", URL)
+        registry.url_for("vendas")
+        registry.list()
+        registry.remove("vendas")
+    assert caplog.records  # the registry does log its actions
+    assert all(PASSWORD not in r.getMessage() for r in caplog.records)
