@@ -38,6 +38,7 @@ def _register() -> None:
         "vozbd.cli.models",  # models install/status
         "vozbd.cli.speech",  # transcribe, speak, voices
         "vozbd.cli.ui",  # ui: the voice chat in the browser
+        "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
     ):
         importlib.import_module(module).register(app)
 

@@ -1,0 +1,109 @@
+"""Streamable HTTP transport: a standalone ASGI app (``/mcp``) or one to mount inside the FastAPI server.
+
+Optional bearer token (``VOZBD_MCP_TOKEN``): requests without ``Authorization: Bearer <token>`` get 401 JSON.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mcp_server.server import build_server
+from tools.context import ToolContext
+from vozbd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+Lifespan = Callable[[], AbstractAsyncContextManager[None]]
+
+
+class BearerTokenMiddleware:
+    """Pure ASGI middleware: HTTP requests must carry ``Authorization: Bearer <token>``."""
+
+    def __init__(self, app: ASGIApp, token: str):
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._authorized(scope):
+            await _unauthorized(send)
+            return
+        await self.app(scope, receive, send)
+
+    def _authorized(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                return hmac.compare_digest(value, self._expected)
+        return False
+
+
+async def _unauthorized(send: Send) -> None:
+    body = json.dumps(
+        {
+            "error": "unauthorized",
+            "message": "Token ausente ou inválido. Envie o cabeçalho Authorization: Bearer <token>.",
+        },
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", b'Bearer realm="vozbd-mcp"'),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def build_http_app(
+    settings: Settings,
+    tool_ctx: ToolContext | None = None,
+    *,
+    mounted: bool = False,
+    host: str | None = None,
+) -> tuple[ASGIApp, Lifespan]:
+    """The MCP streamable-HTTP app and the lifespan that runs its session manager.
+
+    - ``mounted=False``: a Starlette app serving ``/mcp`` whose own lifespan runs the session manager
+      (serve it alone with uvicorn; the returned lifespan is then not needed).
+    - ``mounted=True``: a bare ASGI app answering on any path, to mount at ``/mcp`` in a parent app.
+      A mounted app's lifespan never runs by itself: the parent must enter the returned lifespan
+      (``async with lifespan(): ...``) in its own lifespan.
+
+    ``host`` (default ``settings.host``) decides DNS-rebinding protection: on a loopback host only
+    ``localhost``/``127.0.0.1`` Host headers are accepted, as FastMCP does by default.
+    """
+    server = build_server(settings, tool_ctx, host=host or settings.host, streamable_http_path=MCP_PATH)
+    standalone = server.streamable_http_app()  # creates the session manager
+    manager = server.session_manager
+    app: ASGIApp = StreamableHTTPASGIApp(manager) if mounted else standalone
+    if settings.mcp_token is not None and settings.mcp_token.get_secret_value():
+        app = BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+    else:
+        log.warning("MCP over HTTP without a token (set VOZBD_MCP_TOKEN to require one)")
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        async with manager.run():
+            yield
+
+    return app, lifespan
+
+
+def run_http(settings: Settings, host: str, port: int) -> None:
+    """Serve the MCP endpoint alone at ``http://host:port/mcp``."""
+    import uvicorn
+
+    app, _ = build_http_app(settings, host=host)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())

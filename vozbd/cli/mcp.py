@@ -1,0 +1,33 @@
+"""``vozbd mcp``: the MCP server over stdio (default) or streamable HTTP (``--http``)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def mcp(
+    http: bool = typer.Option(False, "--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio."),
+    host: str | None = typer.Option(None, "--host", help="HTTP host (default: VOZBD_HOST, 127.0.0.1)."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="HTTP port."),
+) -> None:
+    """Run the MCP server (tools list_connections, inspect_schema, run_query, read_pdf; schema resources).
+
+    Stdio is what Claude Desktop, VS Code and Cursor launch (nothing but protocol goes to stdout).
+    VOZBD_MCP_TOKEN requires "Authorization: Bearer <token>" over HTTP; VOZBD_MCP_CONNECTIONS picks the
+    exposed connections.
+    """
+    from vozbd.settings import Settings
+
+    settings = Settings()
+    if http:
+        from mcp_server.http import run_http
+
+        run_http(settings, host or settings.host, port)
+    else:
+        from mcp_server.server import run_stdio
+
+        run_stdio(settings)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mcp")(mcp)
