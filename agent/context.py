@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class TurnSink:
     results: dict[str, BaseModel] = field(default_factory=dict)
     """Full tool results of this turn, keyed by tool_call_id (insertion order = call order)."""
+    query_results: list[BaseModel] = field(default_factory=list)
+    """The ``run_query`` results of this turn (full, capped by the tool's row limit), in call order."""
     audio: list[AudioChunk] = field(default_factory=list)
 
 

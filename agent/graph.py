@@ -167,6 +167,8 @@ async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
         outcome = await asyncio.to_thread(run_tool, spec, args, ctx.tool_ctx)
         if outcome.result is not None:
             ctx.sink.results[call_id] = outcome.result
+            if spec.name == SQL_TOOL:
+                ctx.sink.query_results.append(outcome.result)
         runtime.stream_writer(ToolEndEvent(call_id, spec.name, outcome.result, outcome.error, outcome.elapsed_ms))
         tools_ms += outcome.elapsed_ms
         if spec.name == SQL_TOOL:

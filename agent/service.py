@@ -159,8 +159,6 @@ class Agent:
         question: str | None,
         start: float,
     ) -> TurnResult:
-        from tools.safe_query import QueryResult
-
         timings = dict(state.get("timings") or {})
         timings["total_ms"] = round((time.perf_counter() - start) * 1000, 3)
         audio_wav = None
@@ -174,7 +172,7 @@ class Agent:
             question=state.get("question") or question,
             answer=state.get("answer") or prompts.EMPTY_ANSWER,
             sql_runs=[dict(run) for run in state.get("sql_runs") or []],
-            results=[r for r in sink.results.values() if isinstance(r, QueryResult)],
+            results=list(sink.query_results),
             transcript=state.get("transcript"),
             timings=timings,
             steps=state.get("steps", 0),

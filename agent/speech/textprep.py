@@ -218,6 +218,7 @@ def drop_sql(text: str) -> str:
 def prepare_for_speech(text: str) -> str:
     """Markdown answer → plain pt-BR sentences with every number spelled out; '' when nothing is speakable."""
     text = drop_sql(strip_markdown(text))
+    text = re.sub(r"(?<=[^\W\d_])-(?=\d)", " ", text)  # "pedido-123" → "pedido 123"
     text = spell_numbers(text)
     for symbol, spoken in _SYMBOLS.items():
         text = text.replace(symbol, spoken)

@@ -1,0 +1,223 @@
+"""Each provider at its HTTP boundary: the request we send (model, tools schema, auth) and tool-call parsing.
+
+OpenAI, OpenRouter, OpenAI-compatible servers and Ollama use httpx, mocked with respx. The Gemini SDK uses its
+own HTTP stack, so it talks to a tiny local HTTP server instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from langchain_core.messages import AIMessage
+from langchain_core.tools import BaseTool
+
+from agent.llm.base import ModelNotConfiguredError
+from agent.llm.registry import load_chat_model
+from agent.tools import langchain_tools
+from tools.context import ToolContext
+from tools.registry import all_tools
+from vozbd.settings import Settings
+
+PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY")
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def lc_tools(tool_ctx: ToolContext) -> list[BaseTool]:
+    return langchain_tools(all_tools(), tool_ctx)
+
+
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+def openai_tool_call_response(model: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "run_query", "arguments": json.dumps({"sql": "SELECT 1"})},
+                        }
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
+
+
+def assert_tool_call(message: AIMessage) -> None:
+    assert isinstance(message, AIMessage)
+    assert message.tool_calls[0]["name"] == "run_query"
+    assert message.tool_calls[0]["args"] == {"sql": "SELECT 1"}
+
+
+def assert_our_tools(sent_tools: list[dict[str, Any]]) -> None:
+    by_name = {t["function"]["name"]: t["function"] for t in sent_tools}
+    assert set(by_name) == {spec.name for spec in all_tools()}
+    for spec in all_tools():
+        assert by_name[spec.name]["description"] == spec.description
+        expected = spec.input_model.model_json_schema()["properties"]
+        assert set(by_name[spec.name]["parameters"]["properties"]) == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("spec", "values", "base_url", "key"),
+    [
+        ("openai/gpt-4.1-mini", {"openai_api_key": "sk-test"}, "https://api.openai.com/v1", "sk-test"),
+        (
+            "openrouter/deepseek/deepseek-chat",
+            {"openrouter_api_key": "or-test"},
+            "https://openrouter.ai/api/v1",
+            "or-test",
+        ),
+        (
+            "openai-compatible/qwen2.5-7b",
+            {"openai_compatible_base_url": "http://127.0.0.1:8099/v1", "openai_compatible_api_key": "loc"},
+            "http://127.0.0.1:8099/v1",
+            "loc",
+        ),
+    ],
+)
+def test_openai_family_request_and_tool_calls(
+    spec: str, values: dict[str, Any], base_url: str, key: str, lc_tools: list[BaseTool]
+) -> None:
+    model_name = spec.split("/", 1)[1]
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(f"{base_url}/chat/completions").mock(
+            return_value=httpx.Response(200, json=openai_tool_call_response(model_name))
+        )
+        model = load_chat_model(spec, settings(**values))
+        reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
+    assert_tool_call(reply)
+    assert reply.usage_metadata and reply.usage_metadata["input_tokens"] == 11
+    request = route.calls.last.request
+    assert request.headers["authorization"] == f"Bearer {key}"
+    body = json.loads(request.content)
+    assert body["model"] == model_name
+    assert body["messages"][-1] == {"role": "user", "content": "Quantos clientes temos?"}
+    assert_our_tools(body["tools"])
+
+
+def test_ollama_request_and_tool_calls(lc_tools: list[BaseTool]) -> None:
+    line = {
+        "model": "qwen2.5:7b",
+        "created_at": "2026-06-30T00:00:00Z",
+        "message": {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"function": {"name": "run_query", "arguments": {"sql": "SELECT 1"}}}],
+        },
+        "done": True,
+        "done_reason": "stop",
+        "prompt_eval_count": 12,
+        "eval_count": 4,
+    }
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post("http://127.0.0.1:11555/api/chat").mock(
+            return_value=httpx.Response(200, content=(json.dumps(line) + "\n").encode())
+        )
+        model = load_chat_model("ollama/qwen2.5:7b", settings(ollama_base_url="http://127.0.0.1:11555"))
+        reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
+    assert_tool_call(reply)
+    body = json.loads(route.calls.last.request.content)
+    assert body["model"] == "qwen2.5:7b"
+    assert_our_tools(body["tools"])
+
+
+FUNCTION_CALL = {"name": "run_query", "args": {"sql": "SELECT 1"}}
+
+
+class _GeminiHandler(BaseHTTPRequestHandler):
+    requests: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        body = json.loads(self.rfile.read(length))
+        self.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        payload = {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"functionCall": FUNCTION_CALL}]},
+                    "finishReason": "STOP",
+                }
+            ],
+            "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 3, "totalTokenCount": 12},
+        }
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def gemini_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    requests: list[dict[str, Any]] = []
+    handler = type("Handler", (_GeminiHandler,), {"requests": requests})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+    yield requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_gemini_request_and_tool_calls(gemini_server: list[dict[str, Any]], lc_tools: list[BaseTool]) -> None:
+    model = load_chat_model("gemini/gemini-2.5-flash", settings(gemini_api_key="g-test"))
+    reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
+    assert_tool_call(reply)
+    request = gemini_server[-1]
+    assert "gemini-2.5-flash" in request["path"]
+    assert request["headers"].get("x-goog-api-key") == "g-test"
+    declarations = [d for t in request["body"]["tools"] for d in t.get("functionDeclarations", [])]
+    assert {d["name"] for d in declarations} == {spec.name for spec in all_tools()}
+
+
+@pytest.mark.parametrize(
+    ("spec", "setting"),
+    [
+        ("openai/gpt-4.1-mini", "VOZBD_OPENAI_API_KEY"),
+        ("gemini/gemini-2.5-flash", "VOZBD_GEMINI_API_KEY"),
+        ("openrouter/deepseek/deepseek-chat", "VOZBD_OPENROUTER_API_KEY"),
+    ],
+)
+def test_missing_key_names_the_setting(spec: str, setting: str) -> None:
+    with pytest.raises(ModelNotConfiguredError) as info:
+        load_chat_model(spec, settings())
+    assert setting in info.value.message
+
+
+def test_conventional_env_key_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    model = load_chat_model("openai/gpt-4.1-mini", settings())
+    assert model.openai_api_key.get_secret_value() == "sk-env"  # type: ignore[attr-defined]

@@ -1,0 +1,91 @@
+"""Choosing providers by name and the default model when nothing is configured."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from agent.llm.base import UnknownProviderError
+from agent.llm.registry import PROVIDERS, default_model_spec, load_chat_model, provider_statuses, split_spec
+from vozbd.settings import Settings
+
+PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY")
+CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def offline(**values: object) -> Settings:
+    return Settings(_env_file=None, ollama_base_url=CLOSED, openai_compatible_base_url=CLOSED + "/v1", **values)
+
+
+def test_split_spec_keeps_slashes_in_model() -> None:
+    assert split_spec("openrouter/deepseek/deepseek-chat") == ("openrouter", "deepseek/deepseek-chat")
+    with pytest.raises(UnknownProviderError):
+        split_spec("gpt-4")
+
+
+def test_unknown_provider_lists_known_ones() -> None:
+    with pytest.raises(UnknownProviderError) as info:
+        load_chat_model("acme/x", offline())
+    assert "openai" in info.value.message and "ollama" in info.value.message
+
+
+def test_every_provider_is_registered_by_its_name() -> None:
+    assert set(PROVIDERS) == {"openai", "gemini", "openrouter", "ollama", "openai-compatible", "scripted"}
+    assert all(name == cls.name for name, cls in PROVIDERS.items())
+
+
+def test_default_is_explicit_setting_first() -> None:
+    assert default_model_spec(offline(model="ollama/llama3", openai_api_key="sk")) == "ollama/llama3"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ("OPENAI_API_KEY", "openai/gpt-4.1-mini"),
+        ("GOOGLE_API_KEY", "gemini/gemini-2.5-flash"),
+        ("OPENROUTER_API_KEY", "openrouter/deepseek/deepseek-chat"),
+    ],
+)
+def test_default_from_conventional_env_key(monkeypatch: pytest.MonkeyPatch, env: str, expected: str) -> None:
+    monkeypatch.setenv(env, "k")
+    assert default_model_spec(offline()) == expected
+
+
+def test_default_none_when_nothing_answers() -> None:
+    assert default_model_spec(offline()) is None
+
+
+def test_default_local_ollama_when_it_answers() -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get("http://127.0.0.1:11434/api/tags").mock(
+            return_value=httpx.Response(200, json={"models": [{"name": "llama3.1:8b"}, {"name": "qwen2.5:7b"}]})
+        )
+        mock.route().mock(side_effect=httpx.ConnectError("closed"))
+        spec = default_model_spec(Settings(_env_file=None))
+    assert spec == "ollama/qwen2.5:7b"
+
+
+def test_default_openai_compatible_when_it_answers() -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get("http://127.0.0.1:8080/v1/models").mock(
+            return_value=httpx.Response(200, json={"data": [{"id": "local-model"}]})
+        )
+        mock.route().mock(side_effect=httpx.ConnectError("closed"))
+        spec = default_model_spec(Settings(_env_file=None))
+    assert spec == "openai-compatible/local-model"
+
+
+def test_provider_statuses_report_configuration() -> None:
+    statuses = {s.name: s for s in provider_statuses(offline(gemini_api_key="g"), check=False)}
+    assert statuses["gemini"].configured is True
+    assert statuses["openai"].configured is False
+    assert "VOZBD_OPENAI_API_KEY" in statuses["openai"].detail
+    checked = {s.name: s for s in provider_statuses(offline(), check=True)}
+    assert checked["ollama"].reachable is False

@@ -1,0 +1,72 @@
+"""Memory: a SQLite checkpointer keyed by conversation id carries follow-ups across turns and restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from langchain_core.messages import AIMessage, HumanMessage
+
+from agent.llm.scripted import Script, ScriptRule
+from agent.service import Agent
+from tests.agent.helpers import calls_of, scripted, tool_call
+
+MAY = "SELECT COUNT(*) FROM pedidos WHERE data_pedido >= '2026-05-01' AND data_pedido < '2026-06-01'"
+APRIL = "SELECT COUNT(*) FROM pedidos WHERE data_pedido >= '2026-04-01' AND data_pedido < '2026-05-01'"
+
+SCRIPT = Script(
+    rules=[
+        ScriptRule(
+            match=r"pedidos .*maio",
+            responses=[
+                tool_call("run_query", sql=MAY),
+                {"content": "Foram {last_result_first_value} pedidos em maio."},
+            ],
+        ),
+        ScriptRule(
+            match=r"mes passado",
+            responses=[tool_call("run_query", sql=APRIL), {"content": "E {last_result_first_value} em abril."}],
+        ),
+    ]
+)
+
+
+async def test_follow_up_uses_memory_across_turns_and_restarts(
+    make_agent: Callable[..., Agent], tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "checkpoints.sqlite3"
+    first_model = scripted(script=SCRIPT)
+    first = await make_agent(first_model, checkpointer=checkpoint).ask(
+        question="Quantos pedidos tivemos em maio?", conversation_id="conv-1"
+    )
+    assert first.answer.startswith("Foram ")
+    assert checkpoint.exists()
+
+    # A new Agent on the same file (a restart): the follow-up sees the previous turn.
+    second_model = scripted(script=SCRIPT)
+    agent = make_agent(second_model, checkpointer=checkpoint)
+    second = await agent.ask(question="E no mês passado?", conversation_id="conv-1")
+    assert second.answer.startswith("E ") and "abril" in second.answer
+    assert second.sql_runs[0]["statement"] == APRIL
+    assert second.sql_attempts == 1  # per-turn counters start again
+    seen = calls_of(second_model)[0]
+    human = [m.text for m in seen if isinstance(m, HumanMessage)]
+    assert human == ["Quantos pedidos tivemos em maio?", "E no mês passado?"]
+    assert first.answer in [m.text for m in seen if isinstance(m, AIMessage)]
+
+    # Another conversation id starts empty.
+    await agent.ask(question="E no mês passado?", conversation_id="conv-2")
+    fresh = calls_of(second_model)[-2]
+    assert [m.text for m in fresh if isinstance(m, HumanMessage)] == ["E no mês passado?"]
+
+
+async def test_active_connection_is_remembered_per_conversation(
+    make_agent: Callable[..., Agent], writable_demo: Path
+) -> None:
+    url = f"sqlite:///{writable_demo}"
+    model = scripted(script=Script(default=[tool_call("run_query", sql="SELECT 1"), {"content": "ok"}]))
+    agent = make_agent(model)
+    await agent.ask(question="um", conversation_id="c", connection=url)
+    events = [e async for e in agent.astream_turn(question="dois", conversation_id="c")]
+    start = next(e for e in events if type(e).__name__ == "ToolStartEvent")
+    assert start.args["connection"] == url
