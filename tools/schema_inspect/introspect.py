@@ -72,6 +72,28 @@ def _comments(inspector: Inspector, schema: str | None, names: list[str] | None)
     return {key[1]: _text_or_none(value.get("text")) for key, value in found.items()}
 
 
+def _unique_constraints(inspector: Inspector, schema: str | None, names: list[str] | None) -> dict:
+    try:
+        return inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
+    except NotImplementedError:
+        return {}
+
+
+def _indexes(reflected: list[dict], unique_constraints: list[dict]) -> list[IndexInfo]:
+    """Indexes plus UNIQUE constraints that have no index of their own in the reflection (SQLite)."""
+    result = [
+        IndexInfo(name=ix.get("name"), columns=[c for c in ix["column_names"] if c], unique=bool(ix["unique"]))
+        for ix in reflected
+    ]
+    known = {tuple(ix.columns) for ix in result if ix.unique}
+    for uc in unique_constraints:
+        columns = [c for c in uc["column_names"] if c]
+        if tuple(columns) not in known:
+            result.append(IndexInfo(name=uc.get("name"), columns=columns, unique=True))
+            known.add(tuple(columns))
+    return result
+
+
 def reflect(
     conn: Connection, *, schema: str | None = None, tables: Sequence[str] | None = None, samples: bool = True
 ) -> tuple[list[TableInfo], list[str]]:
@@ -104,6 +126,7 @@ def reflect(
     pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
     fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
     indexes = inspector.get_multi_indexes(schema=schema, filter_names=names)
+    uniques = _unique_constraints(inspector, schema, names)
     comments = _comments(inspector, schema, names)
 
     wanted = set(selected)
@@ -139,10 +162,7 @@ def reflect(
                 )
                 for fk in fks.get(key, [])
             ],
-            indexes=[
-                IndexInfo(name=ix.get("name"), columns=[c for c in ix["column_names"] if c], unique=bool(ix["unique"]))
-                for ix in indexes.get(key, [])
-            ],
+            indexes=_indexes(indexes.get(key, []), uniques.get(key, [])),
             comment=comments.get(name),
         )
         result.append(info)

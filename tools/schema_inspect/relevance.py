@@ -148,8 +148,7 @@ def score_table(table: TableInfo, question: Question) -> float:
     score = NAME_WEIGHT * question.matched_fraction(_identifier_tokens(table.name))
     column_score = sample_score = 0.0
     for column in table.columns:
-        if question.matched_fraction(_identifier_tokens(column.name)):
-            column_score += COLUMN_WEIGHT
+        column_score += COLUMN_WEIGHT * question.matched_fraction(_identifier_tokens(column.name))
         if column.samples and any(question.mentions(v) for v in column.samples):
             sample_score += SAMPLE_WEIGHT
     comment_score = 0.0

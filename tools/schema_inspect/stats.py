@@ -7,7 +7,6 @@ formatting of names) and is bounded by a LIMIT; the caller runs them in a read-o
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from tools.schema_inspect.models import TableInfo
 EXACT_COUNT_BELOW = 10_000  # estimates under this are replaced by count(*) (cheap, and exact)
 EXACT_COUNT_MAX_BYTES = 64 * 1024 * 1024  # never count(*) a relation bigger than this
 COUNT_CAP = 100_000  # SQLite/others without statistics: count at most this many rows
-SAMPLE_ROWS = 1000  # rows read per table to find low-cardinality text columns
+SAMPLE_ROWS = 5000  # rows looked at per column to find low-cardinality text columns
 SAMPLE_MAX_DISTINCT = 30  # more distinct values than this in the sample = not low-cardinality
 SAMPLE_SHOWN = 5
 SAMPLE_MAX_LEN = 60  # a longer value means free text: no samples for that column
@@ -105,10 +104,20 @@ def _is_text(type_: sa.types.TypeEngine) -> bool:
     return isinstance(type_, sa.String)  # includes Text, Enum, VARCHAR, CHAR
 
 
-def fill_samples(conn: Connection, tables: Sequence[TableInfo], text_columns: dict[str, list[str]]) -> None:
-    """Set ``samples`` on low-cardinality text columns, reading at most SAMPLE_ROWS rows per table.
+def _value_counts(conn: Connection, info: TableInfo, name: str) -> list[tuple[object, int]]:
+    """Most frequent values of one column among its first SAMPLE_ROWS rows (at most SAMPLE_MAX_DISTINCT + 1)."""
+    inner = sa.select(sa.column(name)).select_from(_table(info, [name])).limit(SAMPLE_ROWS).subquery()
+    value = inner.c[name]
+    n = sa.func.count().label("n")
+    stmt = sa.select(value, n).group_by(value).order_by(sa.desc(n), value).limit(SAMPLE_MAX_DISTINCT + 1)
+    return [(row[0], int(row[1])) for row in conn.execute(stmt)]
 
-    ``text_columns`` maps a table name to its text-typed column names (from reflection).
+
+def fill_samples(conn: Connection, tables: Sequence[TableInfo], text_columns: dict[str, list[str]]) -> None:
+    """Set ``samples`` on low-cardinality text columns (one small GROUP BY per column over at most SAMPLE_ROWS rows).
+
+    ``text_columns`` maps a table name to its text-typed column names (from reflection). The whole pass stops
+    after SAMPLE_TIME_BUDGET_S seconds or SAMPLE_MAX_TABLES tables, so huge schemas stay cheap.
     """
     deadline = time.monotonic() + SAMPLE_TIME_BUDGET_S
     sampled = 0
@@ -119,22 +128,20 @@ def fill_samples(conn: Connection, tables: Sequence[TableInfo], text_columns: di
         if sampled >= SAMPLE_MAX_TABLES or time.monotonic() > deadline:
             break
         sampled += 1
-        table = _table(info, names)
-        rows = conn.execute(sa.select(*(table.c[n] for n in names)).limit(SAMPLE_ROWS)).all()
         by_name = {c.name: c for c in info.columns}
-        for position, name in enumerate(names):
-            counts = Counter(row[position] for row in rows if row[position] not in (None, ""))
-            if not counts or not _low_cardinality(counts, len(rows)):
+        for name in names:
+            counts = _value_counts(conn, info, name)
+            rows = sum(n for _, n in counts)
+            values = [(str(v), n) for v, n in counts if v is not None and str(v).strip()]
+            if not values or len(counts) > SAMPLE_MAX_DISTINCT or not _low_cardinality(len(values), rows):
                 continue
-            values = [str(v) for v in counts]
-            if any(len(v) > SAMPLE_MAX_LEN or "\n" in v for v in values):
+            if any(len(v) > SAMPLE_MAX_LEN or "\n" in v for v, _ in values):
                 continue
-            if len(values) > SAMPLE_SHOWN and sum(map(_code_like, values)) * 2 >= len(values):
+            if len(values) > SAMPLE_SHOWN and sum(_code_like(v) for v, _ in values) * 2 >= len(values):
                 continue  # CNPJs, phone numbers, SKUs: unique codes, no help for writing WHERE clauses
-            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             column = by_name[name]
-            column.samples = [str(v) for v, _ in ranked[:SAMPLE_SHOWN]]
-            column.more_values = len(ranked) > SAMPLE_SHOWN
+            column.samples = [v for v, _ in values[:SAMPLE_SHOWN]]
+            column.more_values = len(values) > SAMPLE_SHOWN
 
 
 def _code_like(value: str) -> bool:
@@ -142,8 +149,7 @@ def _code_like(value: str) -> bool:
     return bool(alnum) and sum(ch.isdigit() for ch in alnum) * 2 >= len(alnum)
 
 
-def _low_cardinality(counts: Counter, rows: int) -> bool:
-    distinct = len(counts)
+def _low_cardinality(distinct: int, rows: int) -> bool:
     if distinct > SAMPLE_MAX_DISTINCT:
         return False
     return rows <= SAMPLE_MAX_DISTINCT or distinct <= rows / 3
