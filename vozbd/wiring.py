@@ -8,6 +8,8 @@ from tools.context import PdfLimits, QueryLimits, ToolContext
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
+    from agent.service import Agent
+    from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
 
 
@@ -52,4 +54,51 @@ def speech_config(settings: Settings) -> SpeechConfig:
         coqui_model_name=settings.coqui_model_name,
         coqui_model_path=settings.coqui_model_path,
         coqui_config_path=settings.coqui_config_path,
+    )
+
+
+class _LazyTranscriber:
+    """Loads the STT engine on first use, so an agent can be built without speech models installed.
+
+    A missing model surfaces as ``SpeechError`` (pt-BR) inside the turn, which the graph answers with.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def transcribe(self, audio: object, *, pcm16_rate: int | None = None) -> object:
+        from agent.speech.registry import get_transcriber
+
+        return get_transcriber(speech_config(self._settings)).transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
+
+
+def build_agent(
+    settings: Settings,
+    *,
+    model: str | None = None,
+    tool_ctx: ToolContext | None = None,
+    checkpointer: object | None = None,
+    speech: bool = True,
+) -> Agent:
+    """The agent facade: ``model`` ("provider/model") or the default model (None → the agent explains how to
+    configure one), the tool context, memory in ``settings.checkpoint_file`` unless ``checkpointer`` is given,
+    and lazily loaded speech engines. Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
+    from agent.llm.registry import default_model_spec, load_chat_model
+    from agent.service import Agent, AgentConfig
+
+    spec = model or default_model_spec(settings)
+    llm = load_chat_model(spec, settings) if spec else None
+
+    def synthesizer_factory(engine: str | None) -> Synthesizer:
+        from agent.speech.registry import get_synthesizer
+
+        return get_synthesizer(speech_config(settings), engine)
+
+    return Agent(
+        tool_ctx or build_tool_context(settings),
+        llm,
+        checkpointer=checkpointer if checkpointer is not None else settings.checkpoint_file,  # type: ignore[arg-type]
+        transcriber=_LazyTranscriber(settings) if speech else None,  # type: ignore[arg-type]
+        synthesizer_factory=synthesizer_factory if speech else None,
+        config=AgentConfig.from_settings(settings),
     )
