@@ -39,6 +39,7 @@ def _register() -> None:
         "vozbd.cli.speech",  # transcribe, speak, voices
         "vozbd.cli.ui",  # ui: the voice chat in the browser
         "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
+        "vozbd.cli.agent",  # ask, chat: the agent in the terminal
     ):
         importlib.import_module(module).register(app)
 
