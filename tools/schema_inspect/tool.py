@@ -71,9 +71,14 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
             cache.put(key, result)
     if not params.question or not params.question.strip():
         return result
-    compact, omitted = render(result.tables, params.question, ctx.schema_prompt_budget, result.dialect)
+    return with_prompt(result, params.question, ctx.schema_prompt_budget)
+
+
+def with_prompt(result: SchemaResult, question: str | None, budget: int) -> SchemaResult:
+    """A copy of ``result`` whose ``compact`` text is rendered for ``question`` within ``budget`` characters."""
+    compact, omitted = render(result.tables, question, budget, result.dialect)
     if result.not_found:
-        compact = _with_missing(compact, result.not_found, ctx.schema_prompt_budget)
+        compact = _with_missing(compact, result.not_found, budget)
     return result.model_copy(update={"compact": compact, "truncated_tables": omitted})
 
 

@@ -35,6 +35,7 @@ def _register() -> None:
 
     for module in (
         "vozbd.cli.db",  # db add/list/test/remove, schema, query
+        "vozbd.cli.schema",  # schema: tables, columns, keys, samples, prompt text
         "vozbd.cli.models",  # models install/status
         "vozbd.cli.speech",  # transcribe, speak, voices
         "vozbd.cli.ui",  # ui: the voice chat in the browser

@@ -1,0 +1,120 @@
+"""``vozbd schema``: show a database's tables, columns, keys, row counts and sample values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
+
+if TYPE_CHECKING:
+    from tools.schema_inspect import SchemaResult, TableInfo
+
+console = Console(highlight=False)
+
+
+def _keys(table: TableInfo) -> dict[str, str]:
+    marks: dict[str, list[str]] = {c.name: [] for c in table.columns}
+    for name in table.primary_key:
+        marks.setdefault(name, []).append("PK")
+    for fk in table.foreign_keys:
+        target = f"{fk.referred_table}.{','.join(fk.referred_columns)}"
+        for name in fk.columns:
+            marks.setdefault(name, []).append(f"FK → {target}")
+    for ix in table.indexes:
+        if ix.unique and len(ix.columns) == 1:
+            marks.setdefault(ix.columns[0], []).append("UNIQUE")
+    return {name: ", ".join(dict.fromkeys(m)) for name, m in marks.items()}
+
+
+def _table_view(table: TableInfo) -> Table:
+    grid = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for header in ("coluna", "tipo", "nulo", "chave", "padrão", "valores / comentário"):
+        grid.add_column(header, overflow="fold", no_wrap=header in ("coluna", "tipo"))
+    keys = _keys(table)
+    for column in table.columns:
+        notes = []
+        if column.samples:
+            notes.append(", ".join(column.samples) + (", …" if column.more_values else ""))
+        if column.comment:
+            notes.append(column.comment)
+        grid.add_row(
+            column.name,
+            column.type,
+            "sim" if column.nullable else "não",
+            keys.get(column.name, ""),
+            column.default or "",
+            " | ".join(notes),
+        )
+    return grid
+
+
+def _print_tree(result: SchemaResult) -> None:
+    views = sum(t.kind == "view" for t in result.tables)
+    root = Tree(
+        f"[bold]{result.connection}[/] ({result.dialect}): {len(result.tables) - views} tabelas, {views} views",
+        guide_style="dim",
+    )
+    for table in result.tables:
+        label = f"[bold cyan]{table.qualified_name}[/]" + (" [magenta](view)[/]" if table.kind == "view" else "")
+        if table.row_count is not None:
+            label += f"  [dim]~{table.row_count} linhas[/]"
+        if table.comment:
+            label += f"  [italic]{table.comment}[/]"
+        branch = root.add(label)
+        branch.add(_table_view(table))
+        if len(table.primary_key) > 1:
+            branch.add(f"PK ({', '.join(table.primary_key)})")
+        for fk in table.foreign_keys:
+            if len(fk.columns) > 1:
+                branch.add(f"FK ({', '.join(fk.columns)}) → {fk.referred_table}({', '.join(fk.referred_columns)})")
+    console.print(root)
+    if result.not_found:
+        console.print(f"[yellow]Não encontradas:[/] {', '.join(result.not_found)}")
+
+
+def schema(
+    db: str | None = typer.Argument(None, help="Saved connection name or database URL (default: the demo database)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the structured schema as one JSON object."),
+    prompt: bool = typer.Option(False, "--prompt", help="Print the compact text given to the LLM."),
+    question: str | None = typer.Option(
+        None, "--question", "-q", help="Question used to pick the most relevant tables."
+    ),
+    budget: int | None = typer.Option(
+        None, "--budget", min=200, help="Character budget of the compact text (default: VOZBD_SCHEMA_PROMPT_BUDGET)."
+    ),
+    tables: list[str] | None = typer.Option(
+        None, "--table", "-t", help="Only this table or view (repeatable; glob patterns allowed)."
+    ),
+    schema_name: str | None = typer.Option(None, "--schema", help="PostgreSQL schema / MySQL database to inspect."),
+    refresh: bool = typer.Option(False, "--refresh", help="Ignore cached results and read the database again."),
+) -> None:
+    """Show tables, views, columns, keys, approximate row counts and sample values of a database."""
+    if json_output and prompt:
+        err_console.print("Use --json ou --prompt, não os dois.")
+        raise typer.Exit(EXIT_USAGE)
+    from tools.schema_inspect import InspectSchemaInput, inspect_schema
+    from tools.schema_inspect.tool import with_prompt
+    from vozbd.settings import Settings
+    from vozbd.wiring import build_tool_context
+
+    with cli_errors(json_output):
+        ctx = build_tool_context(Settings())
+        params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
+        result = inspect_schema(params, ctx)
+        if question or budget:
+            result = with_prompt(result, question, budget or ctx.schema_prompt_budget)
+        if json_output:
+            typer.echo(result.model_dump_json())
+        elif prompt:
+            typer.echo(result.compact)
+        else:
+            _print_tree(result)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schema")(schema)
