@@ -70,7 +70,7 @@ def _coqui(config: SpeechConfig) -> Synthesizer:
 
 ENGINES: dict[str, Callable[[SpeechConfig], Synthesizer]] = {"kokoro": _kokoro, "espeak": _espeak, "coqui": _coqui}
 
-_synthesizers: dict[tuple[str, SpeechConfig], Synthesizer] = {}
+_synthesizers: dict[tuple[str | None, SpeechConfig], Synthesizer] = {}
 _transcribers: dict[SpeechConfig, WhisperTranscriber] = {}
 _lock = threading.Lock()
 
@@ -98,7 +98,7 @@ def get_synthesizer(config: SpeechConfig, engine: str | None = None) -> Synthesi
     if name not in ENGINES:
         raise SpeechError(f"Motor de voz desconhecido: '{name}'. Opções: {', '.join(ENGINES)}.", code="unknown_engine")
     with _lock:
-        cached = _synthesizers.get((name, config))
+        cached = _synthesizers.get((engine, config))
         if cached is not None:
             return cached
         try:
@@ -108,7 +108,7 @@ def get_synthesizer(config: SpeechConfig, engine: str | None = None) -> Synthesi
                 raise
             log.warning("TTS engine %s unavailable (%s); falling back to %s", name, error.message, FALLBACK_ENGINE)
             synthesizer = ENGINES[FALLBACK_ENGINE](config)
-        _synthesizers[(name, config)] = synthesizer
+        _synthesizers[(engine, config)] = synthesizer
         return synthesizer
 
 

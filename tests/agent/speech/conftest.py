@@ -1,0 +1,61 @@
+"""Speech fixtures: the real models, installed once per session into a tmp models dir from the real packages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.speech import models
+from agent.speech.registry import SpeechConfig
+from agent.speech.textprep import prepare_for_speech
+
+# pt-BR sentences the round-trip tests speak and transcribe back (numbers, places, product names).
+SENTENCES = (
+    "Encontrei 32 pedidos em São Paulo no mês passado.",
+    "O faturamento de junho foi de R$ 1.234,56, um aumento de 12% em relação a maio.",
+    "O produto mais vendido foi a cafeteira elétrica, com 87 unidades.",
+    "A entrega para Belo Horizonte atrasou três dias.",
+)
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("models")
+    results = models.install(directory)
+    unavailable = [r for r in results if r.action == "unavailable"]
+    if unavailable:
+        pytest.fail(f"speech models unavailable: {unavailable}")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def speech_config(models_dir: Path) -> SpeechConfig:
+    return SpeechConfig(models_dir=models_dir, stt_threads=2, beam_size=5)
+
+
+@pytest.fixture(scope="session")
+def transcriber(speech_config: SpeechConfig):  # -> WhisperTranscriber
+    from agent.speech.registry import get_transcriber
+
+    return get_transcriber(speech_config)
+
+
+@pytest.fixture(scope="session")
+def kokoro(speech_config: SpeechConfig):  # -> KokoroSynthesizer
+    from agent.speech.registry import get_synthesizer
+
+    synthesizer = get_synthesizer(speech_config, "kokoro")
+    assert synthesizer.name == "kokoro"
+    return synthesizer
+
+
+@pytest.fixture(scope="session")
+def kokoro_clips(kokoro) -> list[tuple[str, np.ndarray, int]]:
+    """(reference sentence, samples, rate) for each of SENTENCES spoken by Kokoro (pf_dora)."""
+    clips = []
+    for sentence in SENTENCES:
+        chunks = list(kokoro.synthesize(prepare_for_speech(sentence)))
+        clips.append((sentence, np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate))
+    return clips
