@@ -6,10 +6,12 @@ Loaded by Chainlit as a file (``ui/launch.py`` sets the app root); importing it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 import shutil
 import time
-import uuid
+import unicodedata
 from pathlib import Path
 
 import chainlit as cl
@@ -100,11 +102,17 @@ async def _send_settings(prefs: Prefs) -> None:
 
 
 async def _warm_up_speech() -> None:
-    """Load STT/TTS in the background so the first spoken question is not slowed by model loading."""
-    from agent.speech.base import SpeechError
+    """Load the STT model in the background so the first spoken question is not slowed by model loading."""
+    from agent.speech.base import NoSpeechError, SpeechError
+
+    def warm() -> bool:
+        silence = bytes(2 * 8000)  # 0.5 s of PCM16 silence at 16 kHz: loads the model, transcribes nothing
+        with contextlib.suppress(NoSpeechError):
+            runtime.transcriber().transcribe(silence, pcm16_rate=16000)
+        return True
 
     try:
-        await asyncio.to_thread(runtime.transcriber)
+        await asyncio.to_thread(runtime.once, "stt_warm_up", warm)
     except SpeechError as error:
         log.warning("speech-to-text unavailable: %s", error)
 
@@ -171,7 +179,18 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
         _remember(timings)
 
 
-def _save_pdfs(elements: list) -> tuple[list[Path], list[str]]:
+def _file_id(uploads: Path, name: str) -> str:
+    """A safe, readable file name in the uploads folder (the id ``read_pdf`` takes); never overwrites."""
+    folded = unicodedata.normalize("NFKD", Path(name).name).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(folded).stem).strip("._") or "documento"
+    candidate, n = f"{stem}.pdf", 1
+    while (uploads / candidate).exists():
+        n += 1
+        candidate = f"{stem}-{n}.pdf"
+    return candidate
+
+
+def _save_pdfs(elements: list) -> tuple[list[str], list[str]]:
     uploads = runtime.settings().uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
     saved, rejected = [], []
@@ -181,9 +200,10 @@ def _save_pdfs(elements: list) -> tuple[list[Path], list[str]]:
         if not path or not (name.lower().endswith(".pdf") or getattr(element, "mime", "") == "application/pdf"):
             rejected.append(name)
             continue
-        target = uploads / f"{uuid.uuid4().hex[:8]}-{name}"
-        shutil.copyfile(path, target)
-        saved.append(target)
+        file_id = _file_id(uploads, name)
+        shutil.copyfile(path, uploads / file_id)
+        log.info("pdf upload saved as %s (%d bytes)", file_id, (uploads / file_id).stat().st_size)
+        saved.append(file_id)
     return saved, rejected
 
 
@@ -208,8 +228,9 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=texts.EMPTY_QUESTION).send()
         return
     question = text or texts.PDF_ONLY_QUESTION
-    for path in pdfs:
-        question += texts.PDF_CONTEXT.format(path=path)
+    for file_id in pdfs:
+        await cl.Message(content=texts.PDF_SAVED.format(name=file_id)).send()
+        question += texts.PDF_CONTEXT.format(file_id=file_id)
     await _ask(question, started, TurnTimings())
 
 

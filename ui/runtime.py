@@ -48,6 +48,11 @@ def _cached(key: str, build: Any) -> Any:
         return _cache[key]
 
 
+def once(key: str, build: Any) -> Any:
+    """Run ``build`` once per process (per :func:`configure`) and remember its result."""
+    return _cached(f"once:{key}", build)
+
+
 def tool_context() -> ToolContext:
     from vozbd.wiring import build_tool_context
 
@@ -104,12 +109,14 @@ def agent_for(model_spec: str | None) -> Any:
     spec = model_spec or llm_state().spec
 
     def build() -> Any:
-        from vozbd.wiring import build_agent
+        from agent.llm.registry import load_chat_model
+        from agent.service import Agent, AgentConfig
 
         base = settings()
-        tuned = base if spec == base.model else base.model_copy(update={"model": spec})
         log.info("building agent for model %s", spec)
-        return build_agent(tuned, tool_ctx=tool_context())
+        llm = load_chat_model(spec, base) if spec else None
+        base.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
+        return Agent(tool_context(), llm, checkpointer=base.checkpoint_file, config=AgentConfig.from_settings(base))
 
     return _cached(f"agent:{spec}", build)
 

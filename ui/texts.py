@@ -10,7 +10,7 @@ STARTER_QUESTIONS: tuple[str, ...] = (
 
 WELCOME = (
     "**Olá! Eu sou o vozbd.** Pergunte sobre o seu banco de dados em português — digitando ou pelo "
-    "microfone 🎤 (tecla **P**).\n\n"
+    "microfone (tecla **P**).\n\n"
     "Banco ativo: **{connection}**\n\n"
     "Experimente uma destas perguntas:"
 )
@@ -98,7 +98,7 @@ AUDIO_TOO_SHORT = "A gravação ficou curta demais. Fale e depois clique de novo
 
 PDF_SAVED = "📄 PDF recebido: **{name}**."
 PDF_ONLY_QUESTION = "Resuma o PDF anexado."
-PDF_CONTEXT = "\n\n(PDF anexado pelo usuário; leia com read_pdf: {path})"
+PDF_CONTEXT = "\n\n(PDF anexado pelo usuário; id para read_pdf: {file_id})"
 NOT_A_PDF = "Só aceito arquivos PDF (recebi {name})."
 
 UNEXPECTED_ERROR = "Algo deu errado ao responder. Tente de novo; se persistir, veja `/diagnostico`."

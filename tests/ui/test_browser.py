@@ -1,0 +1,140 @@
+"""The voice chat in a real browser (Debian chromium + Playwright), against `vozbd ui` with a scripted model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import ask, open_chat, shot, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+
+def last_answer(page):
+    return page.locator(".step").last
+
+
+def test_page_loads_in_portuguese(scripted_server, desktop_page) -> None:
+    page = desktop_page
+    open_chat(page, scripted_server.url)
+    assert page.get_by_text("Banco ativo:").is_visible()
+    assert page.get_by_role("button", name="Quais os 5 produtos mais vendidos?").is_visible()
+    assert page.locator("#chat-input").get_attribute("placeholder")
+    assert page.locator("#message-composer button:not([id])").count() >= 1  # the mic button
+    shot(page, "desktop-welcome")
+
+
+def test_typed_question_shows_answer_sql_and_table(scripted_server, desktop_page) -> None:
+    page = desktop_page
+    open_chat(page, scripted_server.url)
+    ask(page, "Quais os 5 produtos mais vendidos?")
+    page.get_by_text("O produto mais vendido é").wait_for(timeout=30_000)
+    table = page.locator("table").last
+    table.wait_for(timeout=10_000)
+    assert table.locator("tbody tr").count() == 5
+    assert page.get_by_text("5 de 5 linhas").is_visible()
+    page.get_by_text("SQL", exact=True).first.click()
+    page.get_by_text("GROUP BY p.nome").first.wait_for(timeout=10_000)
+    assert page.locator("img[src]").count() >= 1  # the bar chart
+    shot(page, "desktop-typed-answer")
+
+
+def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) -> None:
+    page = desktop_page
+    open_chat(page, scripted_server.url)
+    ask(page, "Apague todos os pedidos")
+    page.get_by_text("Não posso alterar dados").wait_for(timeout=30_000)
+    assert "unsafe_query" in page.content()
+    ask(page, "Quantos clientes temos?")  # the session still works
+    page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
+    shot(page, "desktop-unsafe-refused")
+
+
+def test_direct_sql_and_schema_without_llm(tmp_path: Path, playwright_instance) -> None:
+    from tests.ui.conftest import DESKTOP, launch
+
+    server = start_server(tmp_path / "nollm", model=None)
+    context = launch(playwright_instance, tmp_path / "profile", DESKTOP)
+    try:
+        page = context.new_page()
+        open_chat(page, server.url)
+        page.get_by_text("Nenhum modelo de linguagem configurado").first.wait_for(timeout=10_000)
+        assert page.get_by_text("VOZBD_MODEL=openai/gpt-4.1-mini").first.is_visible()
+        ask(page, "/sql SELECT uf, COUNT(*) AS clientes FROM clientes GROUP BY uf ORDER BY clientes DESC LIMIT 3")
+        page.locator("table").last.wait_for(timeout=20_000)
+        assert page.get_by_text("3 de 3 linhas").is_visible()
+        ask(page, "/esquema pedidos")
+        page.get_by_text("Esquema de demo").wait_for(timeout=20_000)
+        assert page.get_by_text(re.compile("uf_entrega")).first.is_visible()
+        ask(page, "Quantos clientes temos?")
+        page.get_by_text("Nenhum modelo de linguagem configurado").last.wait_for(timeout=10_000)
+        shot(page, "desktop-no-llm")
+    finally:
+        context.close()
+        stop_server(server)
+
+
+def synthesize_question_wav(path: Path, text: str, models_dir: Path) -> float:
+    """A pt-BR WAV (24 kHz mono PCM16) of ``text`` made with the project's Kokoro TTS; returns speech seconds."""
+    import numpy as np
+
+    from agent.speech.audio import to_wav_bytes
+    from agent.speech.registry import get_synthesizer
+    from vozbd.settings import Settings
+    from vozbd.wiring import speech_config
+
+    config = speech_config(Settings(models_dir=models_dir))
+    chunks = list(get_synthesizer(config, "kokoro").synthesize(text, voice="pf_dora"))
+    rate = chunks[0].sample_rate
+    speech = np.concatenate([c.samples for c in chunks])
+    lead, tail = np.zeros(int(0.4 * rate), np.float32), np.zeros(int(4.0 * rate), np.float32)
+    path.write_bytes(to_wav_bytes(np.concatenate([lead, speech, tail]), rate))
+    return 0.4 + len(speech) / rate
+
+
+def parse_timings(log: str) -> dict[str, float]:
+    line = [x for x in log.splitlines() if "turn timings:" in x][-1]
+    return {k: float(v) for k, v in re.findall(r"(\w+_s)=([\d.]+)", line)}
+
+
+MIC = "#message-composer button:not([id])"
+
+
+def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright_instance, tmp_path: Path) -> None:
+    from tests.ui.conftest import DESKTOP, launch, real_models_dir, speech_models_installed
+
+    if not speech_models_installed():
+        pytest.skip("speech models not installed: vozbd models install")
+    wav = tmp_path / "pergunta.wav"
+    seconds = synthesize_question_wav(wav, "Quantos clientes temos?", real_models_dir())
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+    ]
+    context = launch(playwright_instance, tmp_path / "profile", DESKTOP, fake_mic)
+    try:
+        page = context.new_page()
+        open_chat(page, scripted_server.url)
+        log_start = len(scripted_server.log())
+        mic = page.locator(MIC).first
+        mic.click()
+        page.wait_for_timeout(int((seconds + 1.2) * 1000))
+        mic.click()  # stop: the recording is sent and transcribed
+        page.get_by_text(re.compile(r"clientes temos", re.I)).first.wait_for(timeout=60_000)
+        page.get_by_text("clientes cadastrados").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
+            timeout=60_000,
+        )
+        log = scripted_server.wait_for_log("turn timings:", start=log_start)
+        timings = parse_timings(log)
+        assert timings["stt_s"] > 0 and timings["end_to_first_audio_s"] >= timings["stt_s"]
+        print("\nvoice turn timings (s):", timings)
+        (Path("test-artifacts/ui")).mkdir(parents=True, exist_ok=True)
+        Path("test-artifacts/ui/voice-timings.txt").write_text(repr(timings) + "\n", encoding="utf-8")
+        shot(page, "desktop-voice-answer")
+    finally:
+        context.close()
