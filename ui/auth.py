@@ -52,11 +52,12 @@ def install_auth(settings: Settings) -> None:
     """Register the Chainlit auth callback that ``settings.ui_auth`` asks for (nothing for "none")."""
     if settings.ui_auth == "none":
         return
+    if settings.ui_auth == "password" and (settings.ui_password is None or not settings.ui_password.get_secret_value()):
+        raise AuthConfigError("VOZBD_UI_AUTH=password exige VOZBD_UI_PASSWORD (e opcionalmente VOZBD_UI_USERNAME).")
     import chainlit as cl
 
     if settings.ui_auth == "password":
-        if settings.ui_password is None or not settings.ui_password.get_secret_value():
-            raise AuthConfigError("VOZBD_UI_AUTH=password exige VOZBD_UI_PASSWORD (e opcionalmente VOZBD_UI_USERNAME).")
+        assert settings.ui_password is not None
         username = settings.ui_username
         password = settings.ui_password.get_secret_value()
 
