@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.server import build_server
@@ -87,7 +86,11 @@ def build_http_app(
     server = build_server(settings, tool_ctx, host=host or settings.host, streamable_http_path=MCP_PATH)
     standalone = server.streamable_http_app()  # creates the session manager
     manager = server.session_manager
-    app: ASGIApp = StreamableHTTPASGIApp(manager) if mounted else standalone
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        await manager.handle_request(scope, receive, send)
+
+    app: ASGIApp = handle if mounted else standalone
     if settings.mcp_token is not None and settings.mcp_token.get_secret_value():
         app = BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
     else:
