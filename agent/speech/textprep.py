@@ -255,15 +255,35 @@ def _split_long(sentence: str, limit: int) -> list[str]:
     return out
 
 
-def split_for_speech(text: str, *, first_max_chars: int = 60, max_chars: int = 220) -> list[str]:
+# Words a phrase may start with: cutting the first chunk before one of them keeps the prosody natural.
+_PHRASE_STARTS = frozenset(
+    "em no na nos nas num numa com para pelo pela pelos pelas por que mas porque quando sendo do da dos das de"
+    " entre sobre até desde contra".split()
+)
+
+
+def _first_cut(sentence: str, limit: int) -> int:
+    """Where to cut a long first sentence: the last clause mark, else the last phrase start, else a space."""
+    marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if 12 <= m.end() <= limit]
+    if marks:
+        return marks[-1]
+    starts = [m.start() for m in re.finditer(r"\s(\w+)", sentence) if 12 <= m.start() <= limit]
+    phrase = [i for i in starts if sentence[i + 1 :].split(" ", 1)[0].lower() in _PHRASE_STARTS]
+    if phrase:
+        return phrase[-1]
+    return starts[-1] if starts else 0
+
+
+def split_for_speech(text: str, *, first_max_chars: int = 45, max_chars: int = 220) -> list[str]:
     """Sentences (long ones cut at clauses), the first chunk at most ~``first_max_chars`` for a quick first audio."""
     chunks: list[str] = []
     for sentence in _split_sentences(text):
         chunks.extend(_split_long(sentence, max_chars))
     if chunks and len(chunks[0]) > first_max_chars:
-        head = _split_long(chunks[0], first_max_chars)
-        if len(head) > 1:
-            chunks[0:1] = [head[0], " ".join(head[1:])]
+        cut = _first_cut(chunks[0], first_max_chars)
+        if cut:
+            head, tail = chunks[0][:cut].strip(), chunks[0][cut:].strip()
+            chunks[0:1] = [head, tail]
     return [c for c in chunks if re.search(r"\w", c)]
 
 

@@ -131,7 +131,7 @@ def test_split_first_chunk_is_short() -> None:
         "de R$ 250,00. O segundo estado foi Minas Gerais. Fim."
     )
     chunks = split_for_speech(text)
-    assert len(chunks[0]) <= 60
+    assert chunks[0] == "Encontrei trinta e dois pedidos em São Paulo"
     assert chunks[-2:] == ["O segundo estado foi Minas Gerais.", "Fim."]
     assert " ".join(chunks) == text  # nothing lost, nothing reordered
 
@@ -146,3 +146,10 @@ def test_split_long_sentence_without_punctuation() -> None:
 def test_split_ignores_punctuation_only_pieces() -> None:
     assert split_for_speech("... !") == []
     assert split_for_speech("") == []
+
+
+def test_first_chunk_prefers_a_comma_then_a_phrase_start() -> None:
+    assert split_for_speech("No mês passado, encontrei trinta e dois pedidos em São Paulo.")[0] == "No mês passado,"
+    head = split_for_speech("O faturamento de junho foi de mil duzentos e trinta e quatro reais.")[0]
+    assert head == "O faturamento de junho foi"  # cut before "de", never inside "trinta e quatro"
+    assert split_for_speech("Sim.") == ["Sim."]

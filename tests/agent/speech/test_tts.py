@@ -32,7 +32,7 @@ def _audible(chunk: AudioChunk) -> None:
 def test_espeak_streams_clause_by_clause(espeak: EspeakSynthesizer) -> None:
     assert isinstance(espeak, Synthesizer)
     chunks = list(espeak.synthesize(ANSWER))
-    assert chunks[0].text == "Encontrei trinta e dois pedidos em São Paulo no mês passado,"
+    assert chunks[0].text == "Encontrei trinta e dois pedidos em São Paulo"
     assert " ".join(c.text for c in chunks) == ANSWER
     for chunk in chunks:
         assert chunk.sample_rate == 22_050
@@ -149,6 +149,6 @@ def test_kokoro_speaks_every_voice(kokoro, speech_config: SpeechConfig) -> None:
 def test_kokoro_streams_first_clause_first(kokoro) -> None:
     stream = kokoro.synthesize(ANSWER)
     first = next(stream)
-    assert first.text == "Encontrei trinta e dois pedidos em São Paulo no mês passado,"
+    assert first.text == "Encontrei trinta e dois pedidos em São Paulo"
     rest = list(stream)
     assert len(rest) >= 1 and " ".join([first.text, *[c.text for c in rest]]) == ANSWER
