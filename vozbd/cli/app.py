@@ -41,6 +41,7 @@ def _register() -> None:
         "vozbd.cli.ui",  # ui: the voice chat in the browser
         "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
         "vozbd.cli.agent",  # ask, chat: the agent in the terminal
+        "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
     ):
         importlib.import_module(module).register(app)
 
