@@ -23,7 +23,7 @@ from agent.checkpoint import sqlite_checkpointer
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
 from agent.graph import build_graph
-from agent.tools import SQL_TOOL, langchain_tools
+from agent.tools import SQL_TOOL, tool_schemas
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -72,7 +72,7 @@ class Agent:
         self.tools: tuple[ToolSpec, ...] = tuple(tools) if tools is not None else all_tools()
         self.transcriber = transcriber
         self.synthesizer_factory = synthesizer_factory
-        self.model = llm.bind_tools(langchain_tools(self.tools, tool_ctx)) if llm is not None else None
+        self.model = llm.bind_tools(tool_schemas(self.tools)) if llm is not None else None
         self._checkpoint_path = checkpointer if isinstance(checkpointer, Path) else None
         self._graph = build_graph(checkpointer if isinstance(checkpointer, BaseCheckpointSaver) else None)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from agent import prompts
@@ -26,18 +27,18 @@ SQL_TOOL = "run_query"
 SCHEMA_TOOL = "inspect_schema"
 
 
-def langchain_tools(specs: tuple[ToolSpec, ...] | list[ToolSpec], ctx: ToolContext) -> list[BaseTool]:
-    """One StructuredTool per spec: name, docstring and ``args_schema`` come straight from the spec."""
+def tool_schema(spec: ToolSpec) -> dict[str, Any]:
+    """The OpenAI-format tool definition the model sees, generated from the spec's input model and docstring.
 
-    def make(spec: ToolSpec) -> BaseTool:
-        def call(**kwargs: Any) -> str:
-            return spec.run(ctx, **kwargs).to_text()  # type: ignore[attr-defined]
+    Built from ``input_model.model_json_schema()`` (by alias, e.g. ``schema`` not ``schema_``), which is what the
+    input model validates; LangChain's StructuredTool would expose Python field names instead.
+    """
+    function = convert_to_openai_tool(spec.input_model)["function"]
+    return {"type": "function", "function": {**function, "name": spec.name, "description": spec.description}}
 
-        return StructuredTool.from_function(
-            func=call, name=spec.name, description=spec.description, args_schema=spec.input_model
-        )
 
-    return [make(spec) for spec in specs]
+def tool_schemas(specs: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    return [tool_schema(spec) for spec in specs]
 
 
 @dataclass

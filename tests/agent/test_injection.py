@@ -29,7 +29,7 @@ async def test_obedient_model_cannot_change_the_database(make_agent: Callable[..
             {"content": "Não posso alterar dados."},
         ]
     )
-    turn = await make_agent(model).ask(
+    turn = await make_agent(model, max_sql_attempts=5).ask(
         question="Qual o assunto do chamado 137?", conversation_id="inj1", connection=sqlite_url(writable_demo)
     )
     assert [r["error_code"] for r in turn.sql_runs] == [None, "unsafe_query", "unsafe_query"]

@@ -1,7 +1,8 @@
 """Each provider at its HTTP boundary: the request we send (model, tools schema, auth) and tool-call parsing.
 
-OpenAI, OpenRouter, OpenAI-compatible servers and Ollama use httpx, mocked with respx. The Gemini SDK uses its
-own HTTP stack, so it talks to a tiny local HTTP server instead.
+Ollama's client uses httpx and is mocked with respx. The OpenAI and Google SDKs use their own HTTP stack (httpx2),
+which respx cannot intercept, so they talk to a tiny local HTTP server instead (OpenAI, OpenRouter and
+OpenAI-compatible through their base-URL settings, Gemini through ``GOOGLE_GEMINI_BASE_URL``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import httpx
 import pytest
 import respx
 from langchain_core.messages import AIMessage
-from langchain_core.tools import BaseTool
 
 from agent.llm.base import ModelNotConfiguredError
 from agent.llm.registry import load_chat_model
-from agent.tools import langchain_tools
-from tools.context import ToolContext
+from agent.tools import tool_schemas
 from tools.registry import all_tools
 from vozbd.settings import Settings
 
@@ -35,8 +34,8 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def lc_tools(tool_ctx: ToolContext) -> list[BaseTool]:
-    return langchain_tools(all_tools(), tool_ctx)
+def lc_tools() -> list[dict[str, Any]]:
+    return tool_schemas(all_tools())
 
 
 def settings(**values: Any) -> Settings:
@@ -81,49 +80,37 @@ def assert_our_tools(sent_tools: list[dict[str, Any]]) -> None:
     assert set(by_name) == {spec.name for spec in all_tools()}
     for spec in all_tools():
         assert by_name[spec.name]["description"] == spec.description
-        expected = spec.input_model.model_json_schema()["properties"]
-        assert set(by_name[spec.name]["parameters"]["properties"]) == set(expected)
+        expected = spec.input_model.model_json_schema()
+        assert set(by_name[spec.name]["parameters"]["properties"]) == set(expected["properties"])
 
 
 @pytest.mark.parametrize(
-    ("spec", "values", "base_url", "key"),
+    ("spec", "setting", "key_setting", "key"),
     [
-        ("openai/gpt-4.1-mini", {"openai_api_key": "sk-test"}, "https://api.openai.com/v1", "sk-test"),
-        (
-            "openrouter/deepseek/deepseek-chat",
-            {"openrouter_api_key": "or-test"},
-            "https://openrouter.ai/api/v1",
-            "or-test",
-        ),
-        (
-            "openai-compatible/qwen2.5-7b",
-            {"openai_compatible_base_url": "http://127.0.0.1:8099/v1", "openai_compatible_api_key": "loc"},
-            "http://127.0.0.1:8099/v1",
-            "loc",
-        ),
+        ("openai/gpt-4.1-mini", "openai_base_url", "openai_api_key", "sk-test"),
+        ("openrouter/deepseek/deepseek-chat", "openrouter_base_url", "openrouter_api_key", "or-test"),
+        ("openai-compatible/qwen2.5-7b", "openai_compatible_base_url", "openai_compatible_api_key", "loc"),
     ],
 )
 def test_openai_family_request_and_tool_calls(
-    spec: str, values: dict[str, Any], base_url: str, key: str, lc_tools: list[BaseTool]
+    spec: str, setting: str, key_setting: str, key: str, server: Recorder, lc_tools: list[dict[str, Any]]
 ) -> None:
     model_name = spec.split("/", 1)[1]
-    with respx.mock(assert_all_called=True) as mock:
-        route = mock.post(f"{base_url}/chat/completions").mock(
-            return_value=httpx.Response(200, json=openai_tool_call_response(model_name))
-        )
-        model = load_chat_model(spec, settings(**values))
-        reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
+    server.reply = openai_tool_call_response(model_name)
+    model = load_chat_model(spec, settings(**{setting: server.url + "/v1", key_setting: key}))
+    reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
     assert_tool_call(reply)
     assert reply.usage_metadata and reply.usage_metadata["input_tokens"] == 11
-    request = route.calls.last.request
-    assert request.headers["authorization"] == f"Bearer {key}"
-    body = json.loads(request.content)
+    request = server.requests[-1]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == f"Bearer {key}"
+    body = request["body"]
     assert body["model"] == model_name
     assert body["messages"][-1] == {"role": "user", "content": "Quantos clientes temos?"}
     assert_our_tools(body["tools"])
 
 
-def test_ollama_request_and_tool_calls(lc_tools: list[BaseTool]) -> None:
+def test_ollama_request_and_tool_calls(lc_tools: list[dict[str, Any]]) -> None:
     line = {
         "model": "qwen2.5:7b",
         "created_at": "2026-06-30T00:00:00Z",
@@ -150,53 +137,63 @@ def test_ollama_request_and_tool_calls(lc_tools: list[BaseTool]) -> None:
 
 
 FUNCTION_CALL = {"name": "run_query", "args": {"sql": "SELECT 1"}}
-
-
-class _GeminiHandler(BaseHTTPRequestHandler):
-    requests: list[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", 0))
-        body = json.loads(self.rfile.read(length))
-        self.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        payload = {
-            "candidates": [
-                {
-                    "content": {"role": "model", "parts": [{"functionCall": FUNCTION_CALL}]},
-                    "finishReason": "STOP",
-                }
-            ],
-            "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 3, "totalTokenCount": 12},
+GEMINI_REPLY = {
+    "candidates": [
+        {
+            "content": {"role": "model", "parts": [{"functionCall": FUNCTION_CALL}]},
+            "finishReason": "STOP",
         }
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    ],
+    "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 3, "totalTokenCount": 12},
+}
 
-    def log_message(self, *args: Any) -> None:
-        pass
+
+class Recorder:
+    """A tiny local HTTP server (for SDKs whose HTTP stack respx cannot mock): records requests, sends ``reply``."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.reply: dict[str, Any] = {}
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length))
+                recorder.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                data = json.dumps(recorder.reply).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
 
 @pytest.fixture
-def gemini_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    requests: list[dict[str, Any]] = []
-    handler = type("Handler", (_GeminiHandler,), {"requests": requests})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def server() -> Iterator[Recorder]:
+    recorder = Recorder()
+    thread = threading.Thread(target=recorder.httpd.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/")
-    yield requests
-    server.shutdown()
-    server.server_close()
+    yield recorder
+    recorder.httpd.shutdown()
+    recorder.httpd.server_close()
 
 
-def test_gemini_request_and_tool_calls(gemini_server: list[dict[str, Any]], lc_tools: list[BaseTool]) -> None:
+def test_gemini_request_and_tool_calls(
+    server: Recorder, lc_tools: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.reply = GEMINI_REPLY
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url + "/")
     model = load_chat_model("gemini/gemini-2.5-flash", settings(gemini_api_key="g-test"))
     reply = model.bind_tools(lc_tools).invoke("Quantos clientes temos?")
     assert_tool_call(reply)
-    request = gemini_server[-1]
+    request = server.requests[-1]
     assert "gemini-2.5-flash" in request["path"]
     assert request["headers"].get("x-goog-api-key") == "g-test"
     declarations = [d for t in request["body"]["tools"] for d in t.get("functionDeclarations", [])]
