@@ -72,25 +72,13 @@ def _comments(inspector: Inspector, schema: str | None, names: list[str] | None)
     return {key[1]: _text_or_none(value.get("text")) for key, value in found.items()}
 
 
-def _unique_constraints(inspector: Inspector, schema: str | None, names: list[str] | None) -> dict:
-    try:
-        return inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
-    except NotImplementedError:
-        return {}
-
-
-def _indexes(reflected: list[dict], unique_constraints: list[dict]) -> list[IndexInfo]:
-    """Indexes plus UNIQUE constraints that have no index of their own in the reflection (SQLite)."""
-    result = [
-        IndexInfo(name=ix.get("name"), columns=[c for c in ix["column_names"] if c], unique=bool(ix["unique"]))
-        for ix in reflected
-    ]
-    known = {tuple(ix.columns) for ix in result if ix.unique}
-    for uc in unique_constraints:
-        columns = [c for c in uc["column_names"] if c]
-        if tuple(columns) not in known:
-            result.append(IndexInfo(name=uc.get("name"), columns=columns, unique=True))
-            known.add(tuple(columns))
+def _indexes(reflected: list[dict]) -> list[IndexInfo]:
+    result = []
+    for ix in reflected:
+        name = ix.get("name")
+        if name and name.startswith("sqlite_autoindex_"):
+            name = None  # SQLite's index behind a UNIQUE constraint: the generated name means nothing
+        result.append(IndexInfo(name=name, columns=[c for c in ix["column_names"] if c], unique=bool(ix["unique"])))
     return result
 
 
@@ -125,8 +113,9 @@ def reflect(
     columns = inspector.get_multi_columns(schema=schema, filter_names=names, kind=any_kind)
     pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
     fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
-    indexes = inspector.get_multi_indexes(schema=schema, filter_names=names)
-    uniques = _unique_constraints(inspector, schema, names)
+    # SQLite: UNIQUE constraints only show up as "auto indexes" (much cheaper than parsing each CREATE TABLE).
+    index_kw = {"include_auto_indexes": True} if conn.dialect.name == "sqlite" else {}
+    indexes = inspector.get_multi_indexes(schema=schema, filter_names=names, **index_kw)
     comments = _comments(inspector, schema, names)
 
     wanted = set(selected)
@@ -162,7 +151,7 @@ def reflect(
                 )
                 for fk in fks.get(key, [])
             ],
-            indexes=_indexes(indexes.get(key, []), uniques.get(key, [])),
+            indexes=_indexes(indexes.get(key, [])),
             comment=comments.get(name),
         )
         result.append(info)

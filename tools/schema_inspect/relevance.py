@@ -124,21 +124,36 @@ class Question:
 
     def matched_fraction(self, tokens: Sequence[str]) -> float:
         """Weighted share of the (already split, folded) words that match the question, 0..1."""
-        stems = _stems(tokens)
-        if not stems:
+        analysed = _analyse(tuple(tokens))
+        if not analysed:
             return 0.0
-        _, per_position = _concepts(stems)
-        hits = sum(self._word_weight(s, frozenset(ids)) for s, ids in zip(stems, per_position, strict=True))
-        return hits / len(stems)
+        return sum(self._word_weight(s, ids) for s, ids in analysed) / len(analysed)
 
     def mentions(self, text: str) -> bool:
         """True when a sample value or comment shares a word or concept with the question."""
-        return self.matched_fraction(words(text)) > 0
+        return self.matched_fraction(_text_words(text)) > 0
 
 
-def _identifier_tokens(name: str) -> list[str]:
-    # "cliente_id" -> ["cliente"]: key suffixes carry no meaning for relevance.
-    return [t for t in split_identifier(name) if t not in {"id", "fk", "pk", "cod", "tb", "tbl", "vw"}]
+@lru_cache(maxsize=65536)
+def _analyse(tokens: tuple[str, ...]) -> tuple[tuple[str, frozenset[int]], ...]:
+    """Stems of the words with the lexicon concepts covering each (question-independent, so cached)."""
+    stems = _stems(tokens)
+    _, per_position = _concepts(stems)
+    return tuple((s, frozenset(ids)) for s, ids in zip(stems, per_position, strict=True))
+
+
+@lru_cache(maxsize=65536)
+def _text_words(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
+_KEY_WORDS = frozenset({"id", "fk", "pk", "cod", "tb", "tbl", "vw"})
+
+
+@lru_cache(maxsize=65536)
+def _identifier_tokens(name: str) -> tuple[str, ...]:
+    # "cliente_id" -> ("cliente",): key suffixes and prefixes carry no meaning for relevance.
+    return tuple(t for t in split_identifier(name) if t not in _KEY_WORDS)
 
 
 def score_table(table: TableInfo, question: Question) -> float:
