@@ -24,9 +24,13 @@ READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotent
 
 
 def flat_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
-    """One keyword-only parameter per field of ``model``, keeping type, constraints, default and description."""
+    """One keyword-only parameter per field of ``model``, keeping type, constraints, default and description.
+
+    A field with an alias (``schema_`` aliased ``schema``) is exposed under its alias, as the model expects it.
+    """
     parameters = []
-    for name, info in model.model_fields.items():
+    for field_name, info in model.model_fields.items():
+        name = info.alias if info.alias and info.alias.isidentifier() else field_name
         default = inspect.Parameter.empty if info.is_required() else info.get_default(call_default_factory=True)
         described = Field(description=info.description, title=info.title, examples=info.examples)
         annotation = Annotated[(info.annotation, *info.metadata, described)]
@@ -41,7 +45,7 @@ def render(result: BaseModel) -> CallToolResult:
     text = to_text() if callable(to_text) else result.model_dump_json(indent=2)
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
-        structuredContent=result.model_dump(mode="json"),
+        structuredContent=result.model_dump(mode="json", by_alias=True),
     )
 
 

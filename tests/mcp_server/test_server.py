@@ -54,11 +54,12 @@ async def test_tools_mirror_the_registry(mcp_data: McpData) -> None:
         assert tool.annotations.openWorldHint is False
         # flat input schema: one property per input-model field, no nested model wrapper
         model_schema = spec.input_model.model_json_schema()
-        assert set(tool.inputSchema.get("properties", {})) == set(spec.input_model.model_fields)
+        fields = {info.alias or name: info for name, info in spec.input_model.model_fields.items()}
+        assert set(tool.inputSchema.get("properties", {})) == set(fields) == set(model_schema.get("properties", {}))
         assert set(tool.inputSchema.get("required", [])) == set(model_schema.get("required", []))
         for name, prop in tool.inputSchema.get("properties", {}).items():
             assert "$ref" not in prop, name
-            assert prop.get("description") == spec.input_model.model_fields[name].description
+            assert prop.get("description") == fields[name].description
         assert tool.outputSchema is not None
         assert set(tool.outputSchema["properties"]) == set(spec.output_model.model_fields)
     run_query_doc = tools["run_query"].description.lower()
@@ -231,3 +232,12 @@ async def test_prompts(mcp_data: McpData) -> None:
     for expected in ("Quantos clientes há?", "inspect_schema", "run_query", "loja_pg", "leitura"):
         assert expected in text
     assert "read_pdf" in pdf.messages[0].content.text  # type: ignore[union-attr]
+
+
+async def test_aliased_parameter_reaches_the_tool(mcp_data: McpData) -> None:
+    """``inspect_schema``'s ``schema`` parameter (field ``schema_``) selects the PostgreSQL schema."""
+    async with connected(mcp_data) as session:
+        public = await session.call_tool("inspect_schema", {"connection": "loja_pg", "schema": "public"})
+        missing = await session.call_tool("inspect_schema", {"connection": "loja_pg", "schema": "nao_existe_xyz"})
+    assert not public.isError and "clientes" in text_of(public)
+    assert missing.isError or "clientes" not in text_of(missing)
