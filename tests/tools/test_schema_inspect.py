@@ -174,3 +174,18 @@ def test_input_model_is_a_tool_schema() -> None:
     assert all(p.get("description") for p in schema["properties"].values())
     assert InspectSchemaInput(schema="vendas").schema == "vendas"
     assert InspectSchemaInput.model_validate({"schema": "x"}).schema == "x"
+
+
+def test_unknown_schema_is_invalid_input(tool_ctx: ToolContext, demo_sqlite: Path) -> None:
+    params = InspectSchemaInput(connection=f"sqlite:///{demo_sqlite}", schema="vendas")
+    with pytest.raises(InvalidInputError) as info:
+        inspect_schema(params, tool_ctx)
+    assert "vendas" in info.value.message and "main" in info.value.message
+
+
+def test_empty_database(tool_ctx: ToolContext, tmp_path: Path) -> None:
+    path = tmp_path / "vazio.sqlite"
+    sqlite3.connect(path).close()
+    result = inspect_schema(InspectSchemaInput(connection=f"sqlite:///{path}"), tool_ctx)
+    assert result.tables == []
+    assert "nenhuma tabela" in result.compact

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tools.context import ToolContext
+from tools.errors import InvalidInputError
 from tools.schema_inspect import InspectSchemaInput, SchemaResult, TableInfo, inspect_schema
 
 DEMO_TABLES = {
@@ -133,6 +134,9 @@ def test_postgres_schema_filter_views_and_comments(tool_ctx: ToolContext, pg_syn
     # the default schema (public) does not see them
     public = inspect_schema(InspectSchemaInput(connection=pg_synthetic), tool_ctx)
     assert "lojas" not in {t.name for t in public.tables}
+    with pytest.raises(InvalidInputError) as info:
+        inspect_schema(InspectSchemaInput(connection=pg_synthetic, schema="nao_existe"), tool_ctx)
+    assert "vendas_si" in info.value.message
 
 
 def test_postgres_sampling_runs_read_only(tool_ctx: ToolContext, pg_synthetic: str) -> None:

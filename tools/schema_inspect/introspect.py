@@ -82,6 +82,16 @@ def _indexes(reflected: list[dict]) -> list[IndexInfo]:
     return result
 
 
+def _check_schema(inspector: Inspector, schema: str) -> None:
+    existing = inspector.get_schema_names()
+    if schema not in existing:
+        shown = ", ".join(existing[:_SHOWN_WHEN_NOT_FOUND])
+        raise InvalidInputError(
+            f"O schema '{schema}' não existe neste banco. Schemas existentes: {shown}.",
+            detail={"schema": schema, "available": existing[:50]},
+        )
+
+
 def reflect(
     conn: Connection, *, schema: str | None = None, tables: Sequence[str] | None = None, samples: bool = True
 ) -> tuple[list[TableInfo], list[str]]:
@@ -91,6 +101,8 @@ def reflect(
     nothing. Raises ``InvalidInputError`` (pt-BR) when a filter is given and nothing matches.
     """
     inspector = sa.inspect(conn)
+    if schema is not None:
+        _check_schema(inspector, schema)
     table_names = inspector.get_table_names(schema=schema)
     view_names = list(inspector.get_view_names(schema=schema))
     if conn.dialect.name == "postgresql":

@@ -134,7 +134,7 @@ def render(
     budget = max(budget, _MIN_BUDGET)
     header = f"-- dialect: {dialect}" if dialect else ""
     ordered = priority_order(tables, question)
-    blocks = ["\n".join(table_block(t)) for t in ordered]
+    blocks = ["\n".join(table_block(t)) for t in ordered] or ["-- nenhuma tabela ou view encontrada"]
     full = "\n\n".join([header, *blocks] if header else blocks)
     if len(full) <= budget:
         return full, []
