@@ -88,7 +88,8 @@ class Agent:
     @asynccontextmanager
     async def _sqlite_graph(self, path: Path) -> AsyncIterator[CompiledStateGraph]:
         async with sqlite_checkpointer(path) as saver:
-            yield build_graph(saver)
+            # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
+            yield self._graph.copy(update={"checkpointer": saver})
 
     async def astream_turn(
         self,
@@ -138,7 +139,7 @@ class Agent:
         try:
             async with self._graph_for_turn() as graph:
                 async for mode, payload in graph.astream(
-                    inputs, run_config, context=context, stream_mode=["custom", "values"]
+                    inputs, run_config, context=context, stream_mode=["custom", "values"], durability="exit"
                 ):
                     if mode == "custom":
                         yield payload
