@@ -20,7 +20,7 @@ quando o esquema ou os dados a indicarem.
 Esquema resumido da conexão ativa ({dialect}):
 {schema}"""
 
-DEMO_REFERENCE = "Data de referência (\"hoje\") do banco de demonstração: {date}."
+DEMO_REFERENCE = 'Data de referência ("hoje") do banco de demonstração: {date}.'
 SCHEMA_UNAVAILABLE = "(esquema indisponível: {reason}; use a ferramenta inspect_schema)"
 
 DATA_OPEN = '<dados origem="{source}" confiavel="nao">'
