@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.runner import RESULTS_FILE, RUN_FILE, load_records
+from evals.suite import DIFFICULTIES
 from evals.summary import summarize, worst_failures
 
 SUMMARY_FILE = "summary.json"
@@ -68,7 +69,7 @@ def _pyplot() -> Any:
 
 
 def _ex_by_tag_chart(by_tag: dict[str, dict[str, Any]]) -> str:
-    items = [(tag, block["ex"]) for tag, block in by_tag.items() if block["ex"] is not None]
+    items = [(f"{tag} ({block['n']})", block["ex"]) for tag, block in by_tag.items() if block["ex"] is not None]
     if not items:
         return ""
     plt = _pyplot()
@@ -103,6 +104,13 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _rows_html(preview: list[list[Any]] | None, count: int | None) -> str:
+    if preview is None:
+        return "<span class='muted'>—</span>"
+    rows = json.dumps(preview, ensure_ascii=False)
+    return f"<pre>{_esc(rows)}</pre><span class='muted'>{_num(count)} rows (first 5 shown)</span>"
+
+
 def _failure_html(record: dict[str, Any]) -> str:
     voice = ""
     if record.get("transcript") is not None:
@@ -119,10 +127,8 @@ def _failure_html(record: dict[str, Any]) -> str:
                     f"<pre>{_esc(record.get('gold_sql'))}</pre>",
                 ],
                 [
-                    f"<pre>{_esc(json.dumps(record.get('pred_preview'), ensure_ascii=False))}</pre>"
-                    f"<span class='muted'>{_num(record.get('pred_rows'))} rows</span>",
-                    f"<pre>{_esc(json.dumps(record.get('gold_preview'), ensure_ascii=False))}</pre>"
-                    f"<span class='muted'>{_num(record.get('gold_rows'))} rows</span>",
+                    _rows_html(record.get("pred_preview"), record.get("pred_rows")),
+                    _rows_html(record.get("gold_preview"), record.get("gold_rows")),
                 ],
             ],
             ["Predicted", "Gold"],
@@ -235,13 +241,13 @@ def _compare_chart(labels: list[str], summaries: list[dict[str, Any]], tags: lis
     ax.set_ylim(0, 100)
     ax.set_ylabel("EX (%)")
     ax.set_title("Execution accuracy per tag")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
 
 
 def compare_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """``(tags, rows)``: one row per metric/tag, one value per run (EX as a fraction, times in ms)."""
-    tags = sorted({t for s in summaries for t in s["by_tag"]})
+    tags = sorted({t for s in summaries for t in s["by_tag"]}, key=lambda t: (t not in DIFFICULTIES, t))
     rows: list[list[Any]] = [
         ["EX overall", *[s["overall"]["ex"] for s in summaries]],
         ["questions", *[s["overall"]["n"] for s in summaries]],
@@ -253,7 +259,7 @@ def compare_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[
     if any("voice" in s for s in summaries):
         rows.append(["EX voice input", *[(s.get("voice") or {}).get("ex") for s in summaries]])
         rows.append(["WER mean", *[(s.get("voice") or {}).get("wer_mean") for s in summaries]])
-    rows += [[f"EX [{t}]", *[(s["by_tag"].get(t) or {}).get("ex") for s in summaries]] for t in tags]
+    rows += [[f"EX: {t}", *[(s["by_tag"].get(t) or {}).get("ex") for s in summaries]] for t in tags]
     return tags, rows
 
 

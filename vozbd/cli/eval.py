@@ -214,5 +214,24 @@ def import_spider(
     )
 
 
+@eval_app.command("script")
+def script(
+    suite: Path = typer.Argument(..., help="Suite file."),
+    out: Path = typer.Option(..., "--out", help="Script file to write (.yaml), used as --model scripted/<file>."),
+    kind: str = typer.Option("oracle", "--kind", help="oracle: answers with the gold SQL; silent: never queries."),
+    dialect: str = typer.Option("sqlite", "--dialect", help="Which gold variant the oracle uses."),
+) -> None:
+    """Write a scripted-model script for sanity runs (oracle → EX 1.0, silent → EX 0.0)."""
+    import yaml
+
+    from evals.oracle import oracle_script, silent_script
+
+    if kind not in ("oracle", "silent"):
+        raise _usage_error("--kind deve ser oracle ou silent.")
+    data = oracle_script(_load_suite(suite), dialect) if kind == "oracle" else silent_script()
+    out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+    console.print(f"Roteiro {kind} gravado em {out}: use --model scripted/{out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
