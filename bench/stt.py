@@ -1,6 +1,6 @@
 """STT benchmark: RTF and WER of faster-whisper on a pt-BR set generated here with Kokoro (3 voices) and espeak-ng.
 
-    .venv/bin/python bench/stt.py [--models-dir DIR] [--threads N] [--beam-size 5]
+    .venv/bin/python -m bench.stt [--models-dir DIR] [--threads N] [--beam-size 5]
 
 Prints model load time, per-voice WER, RTF on single sentences and on 10-20 s clips, and peak RSS.
 Run `vozbd models install` first. Numbers depend on the machine's load: run it on idle cores.

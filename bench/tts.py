@@ -1,6 +1,6 @@
 """TTS benchmark: load time, time to first audio and RTF per engine, for short and long pt-BR answers.
 
-    .venv/bin/python bench/tts.py [--models-dir DIR] [--repeat 3]
+    .venv/bin/python -m bench.tts [--models-dir DIR] [--repeat 3]
 
 First audio = from calling synthesize() to the first chunk (warm engine, cache off). Target: Kokoro ≤ 1.0 s
 for a typical one-sentence answer on 2 idle cores. Numbers depend on the machine's load.
