@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agent.llm._http import get_json
-from agent.llm.base import Provider, ProviderStatus
+from agent.llm.base import Provider, ProviderStatus, ProviderUnreachableError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -28,6 +28,11 @@ class OllamaProvider(Provider):
     def create(self, model: str, settings: Settings) -> BaseChatModel:
         from langchain_ollama import ChatOllama
 
+        if ollama_models(settings.ollama_base_url) is None:  # local server: a quick probe gives a clear error
+            raise ProviderUnreachableError(
+                f"O Ollama não respondeu em {settings.ollama_base_url}. Inicie-o (ollama serve) ou ajuste "
+                "VOZBD_OLLAMA_BASE_URL."
+            )
         return ChatOllama(
             model=model,
             base_url=settings.ollama_base_url,

@@ -22,17 +22,18 @@ class OpenAICompatibleProvider(Provider):
         from langchain_openai import ChatOpenAI
 
         base_url = settings.openai_compatible_base_url
+        key = secret(settings, "openai_compatible_api_key")
+        ids = openai_model_ids(base_url, key)  # local server: a quick probe gives a clear error
+        if ids is None:
+            raise ProviderUnreachableError(
+                f"O servidor compatível com OpenAI em {base_url} não respondeu; "
+                "inicie-o ou ajuste VOZBD_OPENAI_COMPATIBLE_BASE_URL."
+            )
         if not model:
-            ids = openai_model_ids(base_url)
-            if ids is None:
-                raise ProviderUnreachableError(
-                    f"O servidor compatível com OpenAI em {base_url} não respondeu; "
-                    "inicie-o ou ajuste VOZBD_OPENAI_COMPATIBLE_BASE_URL."
-                )
             model = ids[0] if ids else "default"
         return ChatOpenAI(
             model=model,
-            api_key=secret(settings, "openai_compatible_api_key") or "not-needed",
+            api_key=key or "not-needed",
             base_url=base_url,
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout_s,

@@ -18,7 +18,7 @@ import pytest
 import respx
 from langchain_core.messages import AIMessage
 
-from agent.llm.base import ModelNotConfiguredError
+from agent.llm.base import ModelNotConfiguredError, ProviderUnreachableError
 from agent.llm.registry import load_chat_model
 from agent.tools import tool_schemas
 from tools.registry import all_tools
@@ -125,6 +125,9 @@ def test_ollama_request_and_tool_calls(lc_tools: list[dict[str, Any]]) -> None:
         "eval_count": 4,
     }
     with respx.mock(assert_all_called=True) as mock:
+        mock.get("http://127.0.0.1:11555/api/tags").mock(
+            return_value=httpx.Response(200, json={"models": [{"name": "qwen2.5:7b"}]})
+        )
         route = mock.post("http://127.0.0.1:11555/api/chat").mock(
             return_value=httpx.Response(200, content=(json.dumps(line) + "\n").encode())
         )
@@ -162,6 +165,14 @@ class Recorder:
                 body = json.loads(self.rfile.read(length))
                 recorder.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
                 data = json.dumps(recorder.reply).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                data = json.dumps({"data": [{"id": "qwen2.5-7b"}]}).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
@@ -211,6 +222,17 @@ def test_gemini_request_and_tool_calls(
 def test_missing_key_names_the_setting(spec: str, setting: str) -> None:
     with pytest.raises(ModelNotConfiguredError) as info:
         load_chat_model(spec, settings())
+    assert setting in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("spec", "setting"),
+    [("ollama/qwen2.5:7b", "VOZBD_OLLAMA_BASE_URL"), ("openai-compatible/x", "VOZBD_OPENAI_COMPATIBLE_BASE_URL")],
+)
+def test_unreachable_local_server_names_the_setting(spec: str, setting: str) -> None:
+    closed = settings(ollama_base_url="http://127.0.0.1:9", openai_compatible_base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(ProviderUnreachableError) as info:
+        load_chat_model(spec, closed)
     assert setting in info.value.message
 
 
