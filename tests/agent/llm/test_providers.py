@@ -189,7 +189,7 @@ class Recorder:
 @pytest.fixture
 def server() -> Iterator[Recorder]:
     recorder = Recorder()
-    thread = threading.Thread(target=recorder.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=recorder.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield recorder
     recorder.httpd.shutdown()
