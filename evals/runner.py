@@ -247,6 +247,7 @@ class Runner:
             "answer": turn.answer,
             "error_code": turn.error_code,
             "sql_runs": len(sql_runs),
+            "sql_trace": [{"sql": r.get("statement"), "error_code": r.get("error_code")} for r in sql_runs],
             "sql_attempts": turn.sql_attempts,
             "sql_retries": max(0, turn.sql_attempts - 1),
             "sql_errors": sum(1 for c in codes if c),
@@ -305,10 +306,10 @@ class Runner:
     async def _case(self, case: EvalCase, modes: list[str], semaphore: asyncio.Semaphore) -> None:
         async with semaphore:
             db = self.config.db or case.db
-            gold, gold_error, dialect, _label = await self._gold(case, db)
+            gold, gold_error, dialect, label = await self._gold(case, db)
             for mode in modes:
                 record = await self._answer(case, mode, db, gold, gold_error, dialect)
-                self._write(record)
+                self._write(record | {"db": label})
 
     async def run(self, todo: list[tuple[EvalCase, list[str]]]) -> None:
         semaphore = asyncio.Semaphore(max(1, self.config.concurrency))
