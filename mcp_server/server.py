@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ResourceError
 from mcp.server.fastmcp.exceptions import ToolError as FastMCPToolError
@@ -19,6 +20,7 @@ from mcp_server.errors import as_tool_error, error_result, find_tool_error
 from mcp_server.resources import add_prompts, add_schema_resources, schema_resources
 from tools.context import ToolContext
 from tools.registry import all_tools
+from vozbd import __version__
 from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class VozbdMCP(FastMCP):
     def __init__(self, ctx: ToolContext, **options: Any):
         super().__init__(**options)
         self.tool_ctx = ctx
+        # FastMCP has no version option; without this, serverInfo.version is the SDK's own version.
+        self._mcp_server.version = __version__
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
         try:
@@ -60,8 +64,6 @@ class VozbdMCP(FastMCP):
 
     async def list_resources(self) -> list[Resource]:
         # Saved connections can change while the server runs: list them fresh on every request.
-        import anyio.to_thread
-
         static = await super().list_resources()
         return [*await anyio.to_thread.run_sync(schema_resources, self.tool_ctx), *static]
 

@@ -14,6 +14,7 @@ from tests.dbutil import table_checksums
 from tests.mcp_server.conftest import SECRET, McpData
 from tests.mcp_server.helpers import assert_structured_ok, server_env, stdio_session, text_of
 from tools.db.demo import demo_db_path
+from vozbd import __version__
 
 UNSAFE = (
     "DELETE FROM clientes",
@@ -118,6 +119,7 @@ def test_stdout_carries_only_protocol(mcp_data: McpData, tmp_path: Path) -> None
     assert all(reply.get("jsonrpc") == "2.0" for reply in replies)
     by_id = {reply["id"]: reply for reply in replies if "id" in reply}
     assert set(by_id) == {1, 2, 3, 4, 5}
+    assert by_id[1]["result"]["serverInfo"] == {"name": "vozbd", "version": __version__}
     assert by_id[2]["result"]["isError"] and "pdf_corrupt" in by_id[2]["result"]["content"][0]["text"]
     assert by_id[3]["result"]["isError"] and SECRET not in json.dumps(by_id[3])
     assert len(by_id[5]["result"]["tools"]) == 4
