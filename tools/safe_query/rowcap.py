@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from tools.safe_query.dialects import generate
 from tools.safe_query.validator import ValidatedStatement
 
 
@@ -38,9 +39,13 @@ def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
     tree = statement.tree
     if statement.kind != "query" or tree is None or isinstance(tree, exp.Values):
         return statement.sql
+    if isinstance(tree, exp.Subquery):  # "(SELECT ... LIMIT 3)": cap the query inside the parentheses
+        tree = tree.unnest()
+        if not isinstance(tree, exp.Query):
+            return statement.sql
     present, count = _existing_limit(tree)
     if present and (count is None or count <= cap + 1):
-        return statement.sql
+        return statement.sql if tree is statement.tree else generate(tree, statement.dialect)
     capped = tree.copy()
     if present:  # a larger literal limit: lower it, keeping OFFSET and ORDER BY
         if isinstance(capped.args.get("limit"), exp.Limit):
@@ -49,4 +54,4 @@ def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
             capped.args["fetch"].set("count", exp.Literal.number(cap + 1))
     else:
         capped = capped.limit(cap + 1) if isinstance(capped, exp.Query) else capped
-    return capped.sql(dialect=statement.dialect, normalize_functions=False, comments=False)
+    return generate(capped, statement.dialect)

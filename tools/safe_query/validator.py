@@ -18,6 +18,7 @@ from sqlglot.tokens import Token, TokenType
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import messages
 from tools.safe_query.denylist import BLOB_LITERAL_MAX, SIZE_LIMITED, DeniedFunction, find_denied
+from tools.safe_query.dialects import generate
 from tools.safe_query.tokens import (
     READ_KEYWORDS,
     TRANSACTION_KEYWORDS,
@@ -107,7 +108,7 @@ def _validate(text: str, dialect: str, *, nested: bool) -> ValidatedStatement:
     _check_tree(tree, dialect)
     if not isinstance(tree, QUERY_ROOTS):
         raise _reject("command", dialect, keyword=type(tree).__name__.upper())
-    canonical = tree.sql(dialect=dialect, normalize_functions=False, comments=False)
+    canonical = generate(tree, dialect)
     return ValidatedStatement(text, dialect, canonical, "query", tree)
 
 
@@ -156,6 +157,8 @@ def _validate_explain(text: str, head: Token, dialect: str) -> ValidatedStatemen
             raise _reject("command", dialect, keyword=head.text.upper())
         sql = " ".join(part for part in (head.text.upper(), options, inner.sql) if part)
         return ValidatedStatement(text, dialect, sql, "explain", inner.tree)
+    if remainder and _keyword_code(remainder[0].text.upper()) != "command":
+        raise _reject(_keyword_code(remainder[0].text.upper()), dialect, keyword=remainder[0].text.upper())
     if not options and remainder and all(token.token_type in NAME_TOKENS for token in remainder):
         sql = f"{head.text.upper()} {_span(rest, remainder)}"
         return ValidatedStatement(text, dialect, sql, "describe")
