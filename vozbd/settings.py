@@ -7,11 +7,10 @@ Prefix: ``VOZBD_``. Nothing here is read at import time: call ``Settings()``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 def _default_data_dir() -> Path:
@@ -23,18 +22,26 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where vozbd keeps its files.")
-    registry_path: Path | None = Field(None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3).")
-    secret_key: SecretStr | None = Field(None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600).")
+    registry_path: Path | None = Field(
+        None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3)."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600)."
+    )
 
     # --- databases / safe-query ---------------------------------------------
-    default_db: str | None = Field(None, description="Connection name or SQLAlchemy URL used when none is given (default: demo).")
+    default_db: str | None = Field(
+        None, description="Connection name or SQLAlchemy URL used when none is given (default: demo)."
+    )
     max_rows: int = Field(1000, ge=1, le=100_000)
     query_timeout_s: float = Field(15.0, gt=0, le=3600)
     schema_cache_ttl_s: int = Field(300, ge=0)
     schema_prompt_budget: int = Field(6000, ge=500)
 
     # --- pdf-read ------------------------------------------------------------
-    pdf_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list, description="Extra folders PDFs may be read from (comma separated).")
+    pdf_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Extra folders PDFs may be read from (comma separated)."
+    )
     pdf_max_mb: float = Field(50.0, gt=0)
     pdf_max_pages: int = Field(2000, ge=1)
     pdf_max_chars: int = Field(20_000, ge=500)
@@ -53,7 +60,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     agent_max_sql_attempts: int = Field(3, ge=1, le=10)
     agent_max_steps: int = Field(12, ge=2, le=50)
-    checkpoint_path: Path | None = Field(None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3).")
+    checkpoint_path: Path | None = Field(
+        None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3)."
+    )
 
     # --- speech --------------------------------------------------------------
     models_dir: Path | None = Field(None, description="Speech models folder (default: DATA_DIR/models).")

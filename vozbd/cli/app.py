@@ -23,7 +23,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
     """vozbd: talk to your database in Brazilian Portuguese."""
 
@@ -41,6 +43,7 @@ def _register() -> None:
         "vozbd.cli.ui",  # ui: the voice chat in the browser
         "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
         "vozbd.cli.agent",  # ask, chat: the agent in the terminal
+        "vozbd.cli.serve",  # serve: UI + MCP + REST in one process
         "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
     ):
         importlib.import_module(module).register(app)

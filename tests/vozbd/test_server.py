@@ -1,0 +1,107 @@
+"""vozbd.server: REST adapters of the tools, error → HTTP status mapping, MCP mounted at /mcp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.dbutil import table_checksums
+from tools.context import ToolContext
+from tools.db.demo import demo_db_path
+from tools.registry import all_tools
+from vozbd.server import create_app
+from vozbd.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def client(settings: Settings, tool_ctx: ToolContext) -> TestClient:
+    app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=True)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_lists_every_registered_tool_with_schemas(client: TestClient) -> None:
+    body = client.get("/api/tools").json()
+    assert [tool["name"] for tool in body] == [spec.name for spec in all_tools()]
+    run_query = next(tool for tool in body if tool["name"] == "run_query")
+    assert "sql" in run_query["input_schema"]["properties"]
+    assert run_query["read_only"] is True
+
+
+def test_openapi_is_typed_per_tool(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for spec in all_tools():
+        assert f"/api/tools/{spec.name}" in paths
+
+
+def test_run_query_on_demo(client: TestClient) -> None:
+    response = client.post("/api/tools/run_query", json={"sql": "SELECT uf, COUNT(*) AS n FROM clientes GROUP BY uf"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["columns"] == ["uf", "n"]
+    assert body["row_count"] == len(body["rows"]) > 5
+    assert "SP" in {row[0] for row in body["rows"]}
+
+
+def test_unsafe_query_is_403_and_changes_nothing(client: TestClient) -> None:
+    before = table_checksums(demo_db_path())
+    response = client.post("/api/tools/run_query", json={"sql": "DELETE FROM clientes"})
+    assert response.status_code == 403
+    assert response.json()["error"] == "unsafe_query"
+    assert "leitura" in response.json()["message"]
+    assert table_checksums(demo_db_path()) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"sql": "SELECT * FROM tabela_que_nao_existe"}, 422, "database_error"),
+        ({"sql": "SELECT 1", "connection": "nao_salva"}, 404, "unknown_connection"),
+    ],
+)
+def test_errors_map_to_statuses(client: TestClient, payload: dict, status: int, code: str) -> None:
+    response = client.post("/api/tools/run_query", json=payload)
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == code
+
+
+def test_malformed_body_is_422(client: TestClient) -> None:
+    assert client.post("/api/tools/run_query", json={"nope": 1}).status_code == 422
+    assert client.post("/api/tools/run_query", content=b"{not json").status_code == 422
+
+
+def test_pdf_outside_allowed_dirs_is_403(client: TestClient, tmp_path: Path) -> None:
+    response = client.post("/api/tools/read_pdf", json={"path": "/etc/passwd"})
+    assert response.status_code in (403, 404)
+    assert response.json()["error"].startswith("pdf_")
+
+
+def test_mcp_is_mounted_and_initializes(client: TestClient) -> None:
+    response = client.post(
+        "/mcp/",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
+        headers={"Accept": "application/json, text/event-stream", "Host": "localhost:8000"},
+    )
+    assert response.status_code == 200, response.text
+    assert "vozbd" in response.text
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/api/health").json()["status"] == "ok"

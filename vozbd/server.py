@@ -1,0 +1,137 @@
+"""FastAPI composition: REST adapters of the tools, the MCP endpoint at /mcp and the Chainlit UI at /.
+
+Each tool in ``tools.registry.all_tools()`` becomes ``POST /api/tools/<name>`` with the tool's own
+pydantic input/output models (so the OpenAPI document is typed); typed tool errors are mapped to HTTP
+statuses once, here.
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the real model classes in the
+# signatures built per tool below.
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from tools.context import ToolContext
+from tools.errors import (
+    ConnectionFailedError,
+    DatabaseError,
+    DriverMissingError,
+    InvalidInputError,
+    PdfReadError,
+    QueryTimeoutError,
+    ToolError,
+    UnknownConnectionError,
+    UnsafeQueryError,
+)
+from tools.registry import ToolSpec, all_tools
+from vozbd import __version__
+from vozbd.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Most specific first.
+_HTTP_STATUS: tuple[tuple[type[ToolError], int], ...] = (
+    (UnsafeQueryError, 403),
+    (QueryTimeoutError, 504),
+    (ConnectionFailedError, 503),
+    (DatabaseError, 422),  # the database refused the SQL: the caller should fix it
+    (DriverMissingError, 501),
+    (UnknownConnectionError, 404),
+    (InvalidInputError, 422),
+    (PdfReadError, 422),
+)
+_PDF_STATUS_BY_CODE = {"pdf_not_found": 404, "pdf_forbidden": 403, "pdf_too_large": 413}
+
+
+def http_status_for(error: ToolError) -> int:
+    if isinstance(error, PdfReadError) and error.code in _PDF_STATUS_BY_CODE:
+        return _PDF_STATUS_BY_CODE[error.code]
+    for error_type, status in _HTTP_STATUS:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
+    input_model = spec.input_model
+
+    async def endpoint(params: input_model) -> BaseModel:  # type: ignore[valid-type]
+        return await run_in_threadpool(spec.function, params, ctx)
+
+    endpoint.__name__ = f"tool_{spec.name}"
+    endpoint.__doc__ = spec.description
+    return endpoint
+
+
+def create_app(
+    settings: Settings,
+    *,
+    tool_ctx: ToolContext | None = None,
+    mount_mcp: bool = True,
+    mount_ui: bool = True,
+) -> FastAPI:
+    """Build the web app. ``mount_mcp``/``mount_ui`` add the MCP endpoint and the Chainlit UI."""
+    from vozbd.wiring import build_tool_context
+
+    ctx = tool_ctx or build_tool_context(settings)
+    lifespans: list[Callable[[], Any]] = []
+    mcp_app = None
+    if mount_mcp:
+        from mcp_server.http import build_http_app
+
+        mcp_app, mcp_lifespan = build_http_app(settings, tool_ctx=ctx, mounted=True)
+        lifespans.append(mcp_lifespan)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Mounted sub-apps' lifespans don't run on their own: enter them here.
+        async with AsyncExitStack() as stack:
+            for enter in lifespans:
+                await stack.enter_async_context(enter())
+            yield
+
+    app = FastAPI(title="vozbd", version=__version__, lifespan=lifespan)
+
+    @app.exception_handler(ToolError)
+    async def _tool_error(_: Request, error: ToolError) -> JSONResponse:
+        log.info("tool error %s: %s", error.code, error.message)
+        return JSONResponse(status_code=http_status_for(error), content=error.to_dict())
+
+    @app.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/tools")
+    async def list_tools() -> list[dict[str, Any]]:
+        return [
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "read_only": spec.read_only,
+                "input_schema": spec.input_model.model_json_schema(),
+                "output_schema": spec.output_model.model_json_schema(),
+            }
+            for spec in all_tools()
+        ]
+
+    for spec in all_tools():
+        app.post(
+            f"/api/tools/{spec.name}",
+            response_model=spec.output_model,
+            summary=spec.description.splitlines()[0] if spec.description else spec.name,
+            tags=["tools"],
+        )(_tool_endpoint(spec, ctx))
+
+    if mcp_app is not None:
+        app.mount("/mcp", mcp_app)
+    if mount_ui:
+        from ui.mount import mount_ui as _mount_ui
+
+        _mount_ui(app, settings)
+    return app
