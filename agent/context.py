@@ -38,6 +38,9 @@ class AgentContext:
     """The chat model with the tools already bound (None = no model configured)."""
     max_sql_attempts: int = 3
     max_steps: int = 12
+    connection: str | None = None
+    """This turn's connection when the caller named one. Kept out of the (persisted) state when it is a URL
+    with a password; see ``agent.tools.persistable_connection``."""
     history_turns: int = 8
     """How many previous user turns (with their tool exchanges) are sent to the model."""
     # --- speech (only for audio turns / spoken answers) -----------------------------

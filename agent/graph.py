@@ -30,7 +30,7 @@ from agent.context import AgentContext
 from agent.events import AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
 from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 from agent.state import PER_TURN_RESET, AgentState, SqlRun
-from agent.tools import SQL_TOOL, run_tool, schema_context, with_active_connection
+from agent.tools import SQL_TOOL, masked_args, run_tool, schema_context, with_active_connection
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     if state.get("schema_context") is None:
         start = time.perf_counter()
         name, dialect, schema = await asyncio.to_thread(
-            schema_context, ctx.tool_ctx, state.get("connection"), state.get("question")
+            schema_context, ctx.tool_ctx, ctx.connection or state.get("connection"), state.get("question")
         )
         update |= {"connection_name": name, "dialect": dialect, "schema_context": schema}
         timings["schema_ms"] = _ms(start)
@@ -162,8 +162,8 @@ async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
             text = prompts.SQL_LIMIT_REACHED.format(limit=ctx.max_sql_attempts)
             replies.append(ToolMessage(text, tool_call_id=call_id, name=spec.name, status="error"))
             continue
-        args = with_active_connection(spec, dict(call["args"]), state.get("connection"))
-        runtime.stream_writer(ToolStartEvent(call_id, spec.name, args))
+        args = with_active_connection(spec, dict(call["args"]), ctx.connection or state.get("connection"))
+        runtime.stream_writer(ToolStartEvent(call_id, spec.name, masked_args(args)))
         outcome = await asyncio.to_thread(run_tool, spec, args, ctx.tool_ctx)
         if outcome.result is not None:
             ctx.sink.results[call_id] = outcome.result

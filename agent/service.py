@@ -23,7 +23,7 @@ from agent.checkpoint import sqlite_checkpointer
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
 from agent.graph import build_graph
-from agent.tools import SQL_TOOL, tool_schemas
+from agent.tools import SQL_TOOL, masked_connection, persistable_connection, tool_schemas
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -117,6 +117,7 @@ class Agent:
             max_sql_attempts=self.config.max_sql_attempts,
             max_steps=self.config.max_steps,
             history_turns=self.config.history_turns,
+            connection=connection,
             audio=audio,
             pcm16_rate=pcm16_rate,
             transcriber=self.transcriber,
@@ -129,8 +130,8 @@ class Agent:
         inputs: dict[str, Any] = {"conversation_id": conversation_id, "question": question}
         if question and audio is None:
             inputs["messages"] = [HumanMessage(question)]
-        if connection:
-            inputs["connection"] = connection
+        if persistable_connection(connection):
+            inputs["connection"] = connection  # remembered for this conversation's next turns
         run_config = {
             "configurable": {"thread_id": conversation_id},
             "recursion_limit": 2 * self.config.max_steps + 8,
@@ -169,7 +170,7 @@ class Agent:
             audio_wav = to_wav_bytes(sink.audio)
         return TurnResult(
             conversation_id=conversation_id,
-            connection=state.get("connection_name") or state.get("connection") or connection,
+            connection=state.get("connection_name") or state.get("connection") or masked_connection(connection),
             question=state.get("question") or question,
             answer=state.get("answer") or prompts.EMPTY_ANSWER,
             sql_runs=[dict(run) for run in state.get("sql_runs") or []],

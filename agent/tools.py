@@ -76,6 +76,28 @@ def frame_data(tool: str, text: str) -> str:
     return "\n".join((note, opening, text, prompts.DATA_CLOSE))
 
 
+def persistable_connection(connection: str | None) -> bool:
+    """Saved names and password-less URLs may be stored in the checkpoint; URLs with a password may not."""
+    from tools.db.urls import mask_url
+
+    return bool(connection) and ("://" not in connection or mask_url(connection) == connection.strip())
+
+
+def masked_connection(connection: str | None) -> str | None:
+    """A connection name as is; a URL with its password replaced by ***."""
+    if connection and "://" in connection:
+        from tools.db.urls import mask_url
+
+        return mask_url(connection)
+    return connection
+
+
+def masked_args(args: dict[str, Any]) -> dict[str, Any]:
+    """Tool arguments safe to show and log."""
+    connection = args.get("connection")
+    return {**args, "connection": masked_connection(connection)} if isinstance(connection, str) else args
+
+
 def with_active_connection(spec: ToolSpec, args: dict[str, Any], connection: str | None) -> dict[str, Any]:
     """The model may omit ``connection``: it defaults to the turn's active connection."""
     if connection and "connection" in spec.input_model.model_fields and not args.get("connection"):
@@ -101,7 +123,7 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
         error = exc.to_dict()
         text = prompts.TOOL_ERROR.format(code=exc.code, tool=spec.name, message=exc.message)
     except Exception:  # a bug in a tool: log it loudly, tell the model something generic it can act on
-        log.exception("unexpected error in tool %s with args %r", spec.name, args)
+        log.exception("unexpected error in tool %s with args %r", spec.name, masked_args(args))
         error = {"error": "internal_error", "message": "Falha inesperada ao executar a ferramenta."}
         text = prompts.TOOL_UNEXPECTED_ERROR.format(tool=spec.name)
     elapsed_ms = (time.perf_counter() - start) * 1000

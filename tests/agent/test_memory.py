@@ -70,3 +70,23 @@ async def test_active_connection_is_remembered_per_conversation(
     events = [e async for e in agent.astream_turn(question="dois", conversation_id="c")]
     start = next(e for e in events if type(e).__name__ == "ToolStartEvent")
     assert start.args["connection"] == url
+
+
+async def test_url_passwords_are_never_persisted_or_shown(
+    make_agent: Callable[..., Agent], pg_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url).set(password="s3cret-pw").render_as_string(hide_password=False)
+    checkpoint = tmp_path / "cp.sqlite3"
+    model = scripted(script=Script(default=[tool_call("run_query", sql="SELECT 1 AS um"), {"content": "ok"}]))
+    agent = make_agent(model, checkpointer=checkpoint)
+    events = [e async for e in agent.astream_turn(question="um", conversation_id="pw", connection=url)]
+    start = next(e for e in events if type(e).__name__ == "ToolStartEvent")
+    assert "s3cret-pw" not in start.args["connection"] and "***" in start.args["connection"]
+    turn = events[-1].turn  # type: ignore[union-attr]
+    assert turn.results[0].rows == [[1]]  # the tool itself got the real URL (PostgreSQL trust auth)
+    assert turn.connection and "s3cret-pw" not in turn.connection
+    assert b"s3cret-pw" not in checkpoint.read_bytes()
+    wal = checkpoint.with_name(checkpoint.name + "-wal")
+    assert not wal.exists() or b"s3cret-pw" not in wal.read_bytes()
