@@ -23,15 +23,21 @@ def _literal_int(node: exp.Expression | None) -> int | None:
     return None
 
 
-def _existing_limit(tree: exp.Expression) -> tuple[bool, int | None]:
-    """(has a limit clause, its literal row count or None)."""
-    limit = tree.args.get("limit")
-    if isinstance(limit, exp.Limit):
-        return True, _literal_int(limit.expression)
-    fetch = tree.args.get("fetch")
-    if isinstance(fetch, exp.Fetch):
-        return True, _literal_int(fetch.args.get("count"))
-    return False, None
+def _limit_node(tree: exp.Expression) -> exp.Limit | exp.Fetch | None:
+    """The LIMIT / TOP / FETCH FIRST node of a query (sqlglot keeps FETCH under ``limit`` or ``fetch``)."""
+    for key in ("limit", "fetch"):
+        node = tree.args.get(key)
+        if isinstance(node, exp.Limit | exp.Fetch):
+            return node
+    return None
+
+
+def _count(node: exp.Limit | exp.Fetch) -> int | None:
+    return _literal_int(node.expression if isinstance(node, exp.Limit) else node.args.get("count"))
+
+
+def _set_count(node: exp.Limit | exp.Fetch, count: int) -> None:
+    node.set("expression" if isinstance(node, exp.Limit) else "count", exp.Literal.number(count))
 
 
 def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
@@ -43,15 +49,14 @@ def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
         tree = tree.unnest()
         if not isinstance(tree, exp.Query):
             return statement.sql
-    present, count = _existing_limit(tree)
-    if present and (count is None or count <= cap + 1):
+    node = _limit_node(tree)
+    count = _count(node) if node is not None else None
+    if node is not None and (count is None or count <= cap + 1):
         return statement.sql if tree is statement.tree else generate(tree, statement.dialect)
     capped = tree.copy()
-    if present:  # a larger literal limit: lower it, keeping OFFSET and ORDER BY
-        if isinstance(capped.args.get("limit"), exp.Limit):
-            capped.args["limit"].set("expression", exp.Literal.number(cap + 1))
-        else:
-            capped.args["fetch"].set("count", exp.Literal.number(cap + 1))
-    else:
-        capped = capped.limit(cap + 1) if isinstance(capped, exp.Query) else capped
+    existing = _limit_node(capped)
+    if existing is not None:  # a larger literal limit: lower it, keeping OFFSET and ORDER BY
+        _set_count(existing, cap + 1)
+    elif isinstance(capped, exp.Query):
+        capped = capped.limit(cap + 1)
     return generate(capped, statement.dialect)

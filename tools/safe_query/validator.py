@@ -173,10 +173,14 @@ def _is_option_list(tokens: list[Token], index: int) -> bool:
 
 def _validate_show(text: str, tokens: list[Token], dialect: str) -> ValidatedStatement:
     """``SHOW <words> [LIKE 'pattern']``: names, keywords and strings only (no calls, no subqueries)."""
-    for token in tokens[1:]:
-        if token.token_type in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMAND):
+    head = tokens[0]
+    rest = text[head.end + 1 :]
+    words = single_statement(rest, dialect) if rest.strip() else []
+    for token in words:
+        if token.token_type in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMAND, TokenType.SELECT):
             raise _reject("parse_error", dialect, error="unsupported SHOW form")
-    return ValidatedStatement(text, dialect, _span(text, tokens), "show")
+    sql = f"SHOW {_span(rest, words)}" if words else "SHOW"
+    return ValidatedStatement(text, dialect, sql, "show")
 
 
 def _span(text: str, tokens: list[Token]) -> str:
