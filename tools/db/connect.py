@@ -121,7 +121,8 @@ def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
         return _sqlite_readonly_url(url), kwargs | {"connect_args": {"check_same_thread": False, "timeout": 10}}
     connect_args: dict[str, Any] = {
         "postgres": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vozbd"},
-        "mysql": {"connect_timeout": CONNECT_TIMEOUT_S},
+        # PyMySQL reads the server greeting with read_timeout, not connect_timeout: bound both.
+        "mysql": {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": CONNECT_TIMEOUT_S},
         "oracle": {"tcp_connect_timeout": CONNECT_TIMEOUT_S},
         "tsql": {"login_timeout": CONNECT_TIMEOUT_S},
     }[conn.dialect]
@@ -134,6 +135,12 @@ def _set_query_only(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA query_only = ON")
     cursor.close()
+
+
+def _clear_mysql_read_timeout(dbapi_conn: Any, _record: Any) -> None:
+    # The handshake is done: restore PyMySQL's default (no client read timeout) so long queries are governed
+    # by the query timeout of the caller, not by the connect timeout. PyMySQL has no public setter for this.
+    dbapi_conn._read_timeout = None
 
 
 def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
@@ -160,6 +167,8 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
             ) from None
         if conn.dialect == "sqlite":
             event.listen(engine, "connect", _set_query_only)
+        elif conn.dialect == "mysql":
+            event.listen(engine, "connect", _clear_mysql_read_timeout)
         engines[key] = engine
         return engine
 
