@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langchain_core.messages.utils import message_chunk_to_message
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -54,12 +54,20 @@ def _recent(messages: list[AnyMessage], turns: int) -> list[AnyMessage]:
     return messages[starts[-turns] :] if len(starts) > turns else messages
 
 
+def _forget_old(messages: list[AnyMessage], turns: int) -> list[RemoveMessage]:
+    """Drop turns older than the window the model sees, so the checkpoint stays small as a conversation grows."""
+    keep = _recent(messages, turns)
+    return [RemoveMessage(id=m.id) for m in messages[: len(messages) - len(keep)] if m.id]
+
+
 # --- nodes --------------------------------------------------------------------------------------------
 
 
 async def input_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
-    update: Update = dict(PER_TURN_RESET)
     ctx = runtime.context
+    update: Update = dict(PER_TURN_RESET)
+    if forgotten := _forget_old(state.get("messages") or [], ctx.history_turns):
+        update["messages"] = forgotten
     if ctx.audio is None and not (state.get("question") or "").strip():
         update |= {"error_code": "empty_question", "error_message": prompts.EMPTY_QUESTION}
     elif ctx.model is None:

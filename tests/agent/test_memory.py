@@ -90,3 +90,22 @@ async def test_url_passwords_are_never_persisted_or_shown(
     assert b"s3cret-pw" not in checkpoint.read_bytes()
     wal = checkpoint.with_name(checkpoint.name + "-wal")
     assert not wal.exists() or b"s3cret-pw" not in wal.read_bytes()
+
+
+async def test_old_turns_are_forgotten_beyond_the_history_window(make_agent: Callable[..., Agent]) -> None:
+    model = scripted(script=Script(default=[{"content": "resposta {question}"}]))
+    agent = make_agent(model, history_turns=3)
+    for i in range(6):
+        await agent.ask(question=f"pergunta {i}", conversation_id="long")
+    seen = [m.text for m in calls_of(model)[-1] if isinstance(m, HumanMessage)]
+    assert seen == ["pergunta 3", "pergunta 4", "pergunta 5"]
+    state = await agent._graph.aget_state({"configurable": {"thread_id": "long"}})
+    stored = [m.text for m in state.values["messages"]]
+    assert stored == [
+        "pergunta 3",
+        "resposta pergunta 3",
+        "pergunta 4",
+        "resposta pergunta 4",
+        "pergunta 5",
+        "resposta pergunta 5",
+    ]
