@@ -60,6 +60,11 @@ def _forget_old(messages: list[AnyMessage], turns: int) -> list[RemoveMessage]:
     return [RemoveMessage(id=m.id) for m in messages[: len(messages) - len(keep)] if m.id]
 
 
+def _failure_reason(exc: Exception) -> str:
+    name = type(exc).__name__
+    return next((text for fragment, text in prompts.LLM_FAILURE_REASONS if fragment in name), f"erro {name}")
+
+
 # --- nodes --------------------------------------------------------------------------------------------
 
 
@@ -124,7 +129,7 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
             merged = chunk if merged is None else merged + chunk
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
         log.exception("LLM call failed")
-        reason = type(exc).__name__
+        reason = _failure_reason(exc)
         return update | {
             "error_code": "llm_error",
             "error_message": prompts.LLM_FAILED_ANSWER.format(reason=reason),

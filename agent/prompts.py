@@ -48,5 +48,14 @@ STEP_LIMIT_ANSWER = (
 LLM_FAILED_ANSWER = (
     "Desculpe, não consegui falar com o modelo de linguagem agora ({reason}). Tente de novo em instantes."
 )
+# Provider exception class names (any SDK) -> what the user hears; first matching fragment wins.
+LLM_FAILURE_REASONS: tuple[tuple[str, str], ...] = (
+    ("Authentication", "a chave de API foi recusada pelo provedor"),
+    ("PermissionDenied", "a chave de API não tem permissão para este modelo"),
+    ("RateLimit", "o limite de uso do provedor foi atingido"),
+    ("Timeout", "o modelo demorou demais para responder"),
+    ("NotFound", "o modelo não foi encontrado no provedor"),
+    ("Connect", "não há conexão com o servidor do modelo"),
+)
 EMPTY_QUESTION = "Não recebi nenhuma pergunta. Pode repetir?"
 EMPTY_ANSWER = "Desculpe, não consegui formular uma resposta. Pode reformular a pergunta?"

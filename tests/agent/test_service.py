@@ -51,7 +51,7 @@ async def test_model_failure_is_logged_and_answered(
     with caplog.at_level(logging.ERROR, logger="agent.graph"):
         turn = await make_agent(ExplodingModel()).ask(question="oi", conversation_id="s4")
     assert turn.error_code == "llm_error"
-    assert "ConnectionError" in turn.answer and turn.answer.startswith("Desculpe")
+    assert "não há conexão com o servidor do modelo" in turn.answer and turn.answer.startswith("Desculpe")
     assert any("LLM call failed" in r.message for r in caplog.records)
 
 
