@@ -10,13 +10,21 @@ from typing import Any
 from evals.suite import Suite
 
 
-def oracle_script(suite: Suite, dialect: str = "sqlite") -> dict[str, Any]:
-    """A ``scripted/`` model script: one rule per case matching its question, calling ``run_query`` with the gold."""
+def question_pattern(question: str) -> str:
+    """A regex matching the (accent-folded) question whatever its punctuation, and any number written as
+    digits or words — so the oracle also recognises STT transcripts ("5 estados" / "cinco estados")."""
     from agent.llm.scripted import fold
 
+    words = re.findall(r"\w+", fold(question))
+    parts = [r"\w+(?:\W+e\W+\w+)*" if w.isdigit() else re.escape(w) for w in words]
+    return r"^\W*" + r"\W+".join(parts) + r"[^\w\n]*(?:\n|$)"
+
+
+def oracle_script(suite: Suite, dialect: str = "sqlite") -> dict[str, Any]:
+    """A ``scripted/`` model script: one rule per case matching its question, calling ``run_query`` with the gold."""
     rules = [
         {
-            "match": "^" + re.escape(fold(case.question)) + r"(\s|$)",
+            "match": question_pattern(case.question),
             "responses": [
                 {"tool_calls": [{"name": "run_query", "args": {"sql": case.gold_for(dialect)}}]},
                 {"content": "Resultado: {last_result_first_value} ({last_row_count} linhas)."},
