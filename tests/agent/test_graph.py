@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import SystemMessage, ToolMessage
 
 from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
@@ -147,3 +148,15 @@ async def test_streaming_events_come_in_order(make_agent: Callable[..., Agent]) 
     answer = next(e for e in events if isinstance(e, AnswerEvent))
     assert streamed == answer.text
     assert isinstance(events[-1], DoneEvent) and events[-1].turn.answer == answer.text
+
+
+@pytest.mark.parametrize(("fixture", "dialect"), [("demo_pg_url", "postgres"), ("demo_mysql_url", "mysql")])
+async def test_server_databases_dialect_is_named_and_queried(
+    make_agent: Callable[..., Agent], request: pytest.FixtureRequest, fixture: str, dialect: str
+) -> None:
+    url = request.getfixturevalue(fixture)
+    model = scripted([tool_call("run_query", sql=COUNT_SQL), {"content": "{last_result_first_value}"}])
+    turn = await make_agent(model).ask(question="Quantos clientes temos?", conversation_id=fixture, connection=url)
+    assert turn.answer == str(scalar(demo_db_path(), COUNT_SQL))
+    system = calls_of(model)[0][0]
+    assert f"dialeto {dialect}" in system.text and "TABLE clientes" in system.text
