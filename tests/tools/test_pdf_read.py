@@ -301,3 +301,43 @@ def test_error_codes_are_distinct_and_messages_pt_br(ctx: ToolContext, tmp_path:
         assert error.to_dict()["error"] == code
         messages.add(error.message)
     assert len(messages) == len(cases)
+
+
+# --- document cache ---------------------------------------------------------------------
+
+
+def test_changed_file_is_read_again(ctx: ToolContext, uploads: Path) -> None:
+    path = text_pdf(uploads / "v.pdf", ["versão um"])
+    assert read(ctx, "v.pdf").pages[0].text == "versão um"
+    text_pdf(path, ["versão dois, bem mais longa que a primeira"])
+    assert read(ctx, "v.pdf").pages[0].text == "versão dois, bem mais longa que a primeira"
+
+
+def test_document_cache_is_bounded(ctx: ToolContext, uploads: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.pdf_read.document as document
+
+    monkeypatch.setattr(document, "CACHE_MAX_BYTES", 1)
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        text_pdf(uploads / name, [name])
+        assert read(ctx, name).pages[0].text == name
+    assert len(ctx.caches[document.CACHE_KEY]) == 1
+
+
+def test_parallel_reads_of_one_document_agree(ctx: ToolContext, uploads: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    multipage_pdf(uploads / "longo.pdf", page_count=12, words_per_page=30)
+    requests = [{"search": "câmbio"}, {"pages": "1-12"}, {}, {"pages": "3,9"}] * 4
+    expected = [read(replace(ctx, caches={}), "longo.pdf", **kwargs) for kwargs in requests]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda kwargs: read(ctx, "longo.pdf", **kwargs), requests))
+    assert results == expected
+
+
+def test_search_phrase_across_line_breaks_and_ligatures() -> None:
+    from tools.pdf_read.search import find_snippets
+
+    text = "Cláusula 4: o CONTRATO DE\nCÂMBIO   foi assinado. A ﬁrma de São Paulo."
+    assert find_snippets(text, "contrato de cambio", 5) == [" ".join(text.split())]
+    assert len(find_snippets(text, "FIRMA DE SAO", 5)) == 1
+    assert find_snippets(text, "contrato de câmbios", 5) == []
