@@ -7,7 +7,7 @@ checkpointed state: full tool results keyed by tool_call_id, and synthesized aud
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,9 @@ class AgentContext:
     audio: bytes | None = None
     pcm16_rate: int | None = None
     transcriber: Transcriber | None = None
-    synthesizer: Synthesizer | None = None
+    synthesizer_factory: Callable[[str | None], Synthesizer] | None = None
+    """Builds (or returns the cached) TTS engine by name; called by the ``speak`` node only."""
+    tts_engine: str | None = None
     speak: bool = False
     voice: str | None = None
     speed: float | None = None

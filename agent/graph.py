@@ -239,11 +239,12 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     from agent.speech.textprep import prepare_for_speech
 
     ctx = runtime.context
-    assert ctx.synthesizer is not None
+    factory = ctx.synthesizer_factory
+    assert factory is not None  # routed here only with a factory
     start = time.perf_counter()
     first_audio: float | None = None
-    synthesizer = ctx.synthesizer
     try:
+        synthesizer = await asyncio.to_thread(factory, ctx.tts_engine)
         text = prepare_for_speech(state.get("answer") or "")
         chunks = await asyncio.to_thread(lambda: iter(synthesizer.synthesize(text, voice=ctx.voice, speed=ctx.speed)))
         while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
@@ -287,7 +288,7 @@ def route_tools(state: AgentState) -> str:
 
 def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
     ctx = runtime.context
-    return "speak" if ctx.speak and ctx.synthesizer is not None and state.get("answer") else END
+    return "speak" if ctx.speak and ctx.synthesizer_factory is not None and state.get("answer") else END
 
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:

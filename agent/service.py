@@ -107,9 +107,6 @@ class Agent:
         """Run one turn, yielding Transcript/Token/ToolStart/ToolEnd/Answer/Audio events and finally DoneEvent."""
         start = time.perf_counter()
         sink = TurnSink()
-        synthesizer = None
-        if speak and self.synthesizer_factory is not None:
-            synthesizer = await asyncio.to_thread(self.synthesizer_factory, tts_engine)
         context = AgentContext(
             tool_ctx=self.tool_ctx,
             tools=self.tools,
@@ -121,7 +118,8 @@ class Agent:
             audio=audio,
             pcm16_rate=pcm16_rate,
             transcriber=self.transcriber,
-            synthesizer=synthesizer,
+            synthesizer_factory=self.synthesizer_factory,
+            tts_engine=tts_engine,
             speak=speak,
             voice=voice,
             speed=speed,

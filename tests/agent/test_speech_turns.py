@@ -90,3 +90,17 @@ async def test_no_audio_without_speak(make_agent: Callable[..., Agent]) -> None:
     assert not [e for e in events if isinstance(e, AudioEvent)]
     assert synthesizer.spoken == []
     assert [type(e) for e in events][-2:] == [AnswerEvent, DoneEvent]
+
+
+async def test_tts_failure_keeps_the_answer(make_agent: Callable[..., Agent]) -> None:
+    from agent.speech.base import SpeechError
+
+    def factory(engine: str | None) -> FakeSynthesizer:
+        raise SpeechError("Motor de voz desconhecido: 'x'.", code="unknown_engine")
+
+    agent = make_agent(scripted([{"content": "Temos 600 clientes."}]), synthesizer_factory=factory)
+    events = [e async for e in agent.astream_turn(question="oi", conversation_id="a4", speak=True, tts_engine="x")]
+    assert not [e for e in events if isinstance(e, AudioEvent)]
+    turn = events[-1].turn  # type: ignore[union-attr]
+    assert turn.answer == "Temos 600 clientes." and turn.audio_wav is None
+    assert turn.error_code == "unknown_engine"
