@@ -28,7 +28,7 @@ class BearerTokenMiddleware:
 
     def __init__(self, app: ASGIApp, token: str):
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._authorized(scope):
@@ -39,7 +39,8 @@ class BearerTokenMiddleware:
     def _authorized(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
-                return hmac.compare_digest(value, self._expected)
+                scheme, _, token = value.strip().partition(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self._token)
         return False
 
 

@@ -32,14 +32,20 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 def test_token_required(mcp_data: McpData, tmp_path: Path) -> None:
     env = server_env(mcp_data.data_dir, VOZBD_MCP_TOKEN=TOKEN)
     with http_server(env, tmp_path) as url:
-        for headers in ({}, {"Authorization": "Bearer errado"}, {"Authorization": TOKEN}, {"Authorization": "Basic x"}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer errado"},
+            {"Authorization": TOKEN},
+            {"Authorization": f"Basic {TOKEN}"},
+        ):
             response = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS | headers)
             assert response.status_code == 401, headers
             assert response.json()["error"] == "unauthorized"
             assert "Bearer" in response.headers["www-authenticate"]
             assert TOKEN not in response.text
-        ok = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS | {"Authorization": f"Bearer {TOKEN}"})
-        assert ok.status_code == 200
+        for accepted in (f"Bearer {TOKEN}", f"bearer  {TOKEN}"):
+            ok = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS | {"Authorization": accepted})
+            assert ok.status_code == 200
 
         async def session_calls() -> None:
             async with http_session(url, {"Authorization": f"Bearer {TOKEN}"}) as session:
