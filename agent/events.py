@@ -46,6 +46,10 @@ class AudioEvent:
     chunk: AudioChunk
 
 
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
 @dataclass
 class TurnResult:
     conversation_id: str
@@ -62,11 +66,14 @@ class TurnResult:
     tokens: dict[str, int] | None = None
     audio_wav: bytes | None = None
     error_code: str | None = None
+    tool_results: dict[str, Any] = field(default_factory=dict)
+    """Every tool's full result of this turn (pydantic models), keyed by tool_call_id."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (results as dumped models, audio as its size)."""
         data = asdict(self) | {
-            "results": [r.model_dump(mode="json") if isinstance(r, BaseModel) else r for r in self.results],
+            "results": [_dump(r) for r in self.results],
+            "tool_results": {call_id: _dump(r) for call_id, r in self.tool_results.items()},
             "audio_wav": None,
         }
         data["audio_wav_bytes"] = len(self.audio_wav) if self.audio_wav else 0

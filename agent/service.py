@@ -181,6 +181,7 @@ class Agent:
             tokens=state.get("tokens") or None,
             audio_wav=audio_wav,
             error_code=state.get("error_code"),
+            tool_results=dict(sink.results),
         )
 
     async def ask(self, **kwargs: Any) -> TurnResult:

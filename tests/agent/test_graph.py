@@ -36,6 +36,8 @@ async def test_inspect_then_query_then_answer(make_agent: Callable[..., Agent]) 
     assert turn.steps == 3 and turn.tool_calls == 2 and turn.sql_attempts == 1
     assert [(r["statement"], r["row_count"], r["error_code"]) for r in turn.sql_runs] == [(COUNT_SQL, 1, None)]
     assert turn.results[0].rows[0][0] == expected
+    assert [type(r).__name__ for r in turn.tool_results.values()] == ["SchemaResult", "QueryResult"]
+    assert turn.to_dict()["tool_results"]
     assert turn.tokens and turn.tokens["input"] > 0 and turn.tokens["output"] > 0
     assert {"llm_total_ms", "llm_first_token_ms", "sql_ms", "total_ms"} <= set(turn.timings)
     # the model saw the schema tool's result, then the query result, as tool messages
