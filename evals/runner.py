@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.speech.base import SpeechError
 from evals.execution import (
     DEFAULT_EVAL_MAX_ROWS,
     Executed,
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from agent.service import Agent
     from tools.context import ToolContext
     from vozbd.settings import Settings
+
+log = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
@@ -308,8 +312,30 @@ class Runner:
             db = self.config.db or case.db
             gold, gold_error, dialect, label = await self._gold(case, db)
             for mode in modes:
-                record = await self._answer(case, mode, db, gold, gold_error, dialect)
+                try:
+                    record = await self._answer(case, mode, db, gold, gold_error, dialect)
+                except SpeechError as error:  # TTS/STT failed for this clip: record it, go on with the run
+                    record = self._failed(case, mode, f"speech_{error.code}", error.message)
+                except Exception as error:  # a bug must not end a long run: log it, record it, go on
+                    log.exception("eval case %s (%s) failed", case.id, mode)
+                    record = self._failed(case, mode, "internal_error", f"{type(error).__name__}: {error}")
                 self._write(record | {"db": label})
+
+    def _failed(self, case: EvalCase, mode: str, outcome: str, message: str) -> dict[str, Any]:
+        """The record of a case that could not be asked (scored as wrong, like any failed turn)."""
+        return {
+            "id": case.id,
+            "mode": mode,
+            "question": case.question,
+            "tags": list(case.tags),
+            "difficulty": case.difficulty,
+            "match": False,
+            "valid": False,
+            "outcome": outcome,
+            "reason": outcome,
+            "error_code": outcome,
+            "detail": message,
+        }
 
     async def run(self, todo: list[tuple[EvalCase, list[str]]]) -> None:
         semaphore = asyncio.Semaphore(max(1, self.config.concurrency))
