@@ -228,7 +228,8 @@ async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Upda
         text = last.text.strip() if isinstance(last, AIMessage) else ""
         text = text or prompts.EMPTY_ANSWER
     update: Update = {"answer": text}
-    if not (isinstance(last, AIMessage) and last.text.strip() == text) and (messages or state.get("question")):
+    asked = bool((state.get("question") or "").strip())  # False for empty input or failed transcription
+    if asked and not (isinstance(last, AIMessage) and last.text.strip() == text):
         update["messages"] = [AIMessage(text)]  # keep memory consistent with what the user heard
     runtime.stream_writer(AnswerEvent(text))
     return update
