@@ -45,6 +45,7 @@ def _register() -> None:
         "vozbd.cli.agent",  # ask, chat: the agent in the terminal
         "vozbd.cli.serve",  # serve: UI + MCP + REST in one process
         "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
+        "vozbd.cli.query",  # query: one read-only SQL query (safe-query)
     ):
         importlib.import_module(module).register(app)
 

@@ -1,0 +1,88 @@
+"""``vozbd query [DB] "SQL"``: run one read-only query (the same safe path the agent uses)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vozbd.cli.errors import cli_errors
+
+if TYPE_CHECKING:
+    from tools.safe_query import QueryResult
+
+console = Console(highlight=False)
+
+HELP = """Run ONE read-only SQL query and print the rows.
+
+With one argument it is the SQL, run on the default connection (VOZBD_DEFAULT_DB, else the bundled demo database).
+
+With two arguments the first is the database (a saved connection name, 'demo' or a SQLAlchemy URL), the second the SQL.
+
+Examples:
+
+  vozbd query "SELECT uf, COUNT(*) FROM clientes GROUP BY uf"
+
+  vozbd query demo "SELECT * FROM pedidos ORDER BY valor_total DESC" --max-rows 5 --json
+
+Exit codes: 0 ok, 2 usage error, 3 unsafe query (rejected, never executed), 4 database error or timeout.
+"""
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "[dim]NULL[/]"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).replace("[", r"\[")
+
+
+def _print_table(result: QueryResult, cap: int) -> None:
+    table = Table(show_lines=False, header_style="bold")
+    for column in result.columns:
+        table.add_column(column.replace("[", r"\["), overflow="fold")
+    for row in result.rows:
+        table.add_row(*(_value(v) for v in row))
+    console.print(table)
+    count = f"{result.row_count} linha" + ("" if result.row_count == 1 else "s")
+    if result.truncated:
+        count = f"{count} (resultado cortado no limite de {cap} linhas; use --max-rows)"
+    console.print(f"{count} — {result.elapsed_ms:.1f} ms — {result.connection} ({result.dialect})")
+
+
+def query(
+    first: str = typer.Argument(..., metavar="DB_OR_SQL", help="The SQL; or the database when SQL follows."),
+    second: str | None = typer.Argument(None, metavar="SQL", help="The SQL when DB is given.", show_default=False),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+    max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
+) -> None:
+    from tools.context import QueryLimits
+    from tools.safe_query import RunQueryInput, run_query
+    from vozbd.settings import Settings
+    from vozbd.wiring import build_tool_context
+
+    database, sql = (None, first) if second is None else (first, second)
+    with cli_errors(json_output):
+        ctx = build_tool_context(Settings())
+        limits = ctx.query_limits
+        ctx = replace(
+            ctx,
+            query_limits=QueryLimits(max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
+        )
+        result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
+        if json_output:
+            typer.echo(json.dumps(result.model_dump(), ensure_ascii=False))
+        else:
+            _print_table(result, ctx.query_limits.max_rows)
+
+
+query.__doc__ = HELP
+
+
+def register(app: typer.Typer) -> None:
+    app.command("query", help=HELP)(query)
