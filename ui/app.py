@@ -6,7 +6,6 @@ Loaded by Chainlit as a file (``ui/launch.py`` sets the app root); importing it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import shutil
@@ -16,9 +15,9 @@ from pathlib import Path
 
 import chainlit as cl
 
-from ui import runtime, texts, turn, voice
+from ui import render, runtime, texts, turn, voice
 from ui.commands import parse_command, run_command
-from ui.prefs import DEMO, Prefs, TurnTimings
+from ui.prefs import DEMO, NO_MODEL, Prefs, TurnTimings
 
 log = logging.getLogger("vozbd.ui")
 
@@ -75,8 +74,8 @@ def _settings_widgets(prefs: Prefs, connections: list[str], models: list[str], e
 
     labels = texts.SETTINGS_LABELS
     conn_items = {texts.DEMO_LABEL: DEMO} | {name: name for name in connections}
-    model_items = {m: m for m in models} or {texts.NO_MODEL_LABEL: ""}
-    initial_model = next(iter(models), "")
+    model_items = {m: m for m in models} or {texts.NO_MODEL_LABEL: NO_MODEL}
+    initial_model = next(iter(models), NO_MODEL)
     if prefs.voice not in voices and voices:
         prefs.voice = voices[0]
     return [
@@ -101,20 +100,52 @@ async def _send_settings(prefs: Prefs) -> None:
     await cl.ChatSettings(_settings_widgets(prefs, connections, models, engines, voices)).send()
 
 
-async def _warm_up_speech() -> None:
-    """Load the STT model in the background so the first spoken question is not slowed by model loading."""
-    from agent.speech.base import NoSpeechError, SpeechError
+async def _warm_up() -> None:
+    """Load the agent, charts, STT and TTS in the background so the first turn is not slowed by loading."""
+    from agent.llm.base import LLMError
+    from agent.speech.base import SpeechError
 
     def warm() -> bool:
-        silence = bytes(2 * 8000)  # 0.5 s of PCM16 silence at 16 kHz: loads the model, transcribes nothing
-        with contextlib.suppress(NoSpeechError):
-            runtime.transcriber().transcribe(silence, pcm16_rate=16000)
+        transcriber = runtime.transcriber()
+        _ = getattr(transcriber, "model", None)  # WhisperTranscriber loads its model lazily on first access
         return True
 
+    def warm_tts(engine_name: str, voice: str) -> bool:
+        engine = runtime.synthesizer(engine_name)
+        known = [v.id for v in engine.voices()]
+        voice = voice if voice in known else known[0]
+        if hasattr(engine, "_render"):  # bypass the phrase cache: a cache hit would not load the model
+            engine._render("Olá.", voice, 1.0)
+        else:
+            for _ in engine.synthesize("Olá.", voice=voice):
+                pass
+        return True
+
+    prefs = _prefs()
+    # Cheapest first: the agent and the chart code (matplotlib), then STT, then TTS.
+    await asyncio.to_thread(runtime.once, "charts_warm_up", lambda: render.chart_png(["a", "b"], [["x", 1], ["y", 2]]))
+    try:
+        if (await asyncio.to_thread(runtime.llm_state)).available:
+            await asyncio.to_thread(runtime.agent_for, prefs.model)
+    except LLMError as error:
+        log.warning("agent not available: %s", error)
     try:
         await asyncio.to_thread(runtime.once, "stt_warm_up", warm)
     except SpeechError as error:
         log.warning("speech-to-text unavailable: %s", error)
+    try:
+        key = f"tts_warm_up:{prefs.tts_engine}"
+        await asyncio.to_thread(runtime.once, key, lambda: warm_tts(prefs.tts_engine, prefs.voice))
+    except SpeechError as error:
+        log.warning("text-to-speech unavailable: %s", error)
+
+
+async def _settings_and_warm_up(prefs: Prefs) -> None:
+    try:
+        await _send_settings(prefs)
+        await _warm_up()
+    except Exception:  # a background task: log it (English), the chat itself keeps working
+        log.exception("settings panel / speech warm-up failed")
 
 
 @cl.on_chat_start
@@ -135,8 +166,8 @@ async def on_chat_start() -> None:
     if not llm.available:
         welcome += "\n\n" + texts.WELCOME_NO_LLM.format(guidance=texts.LLM_GUIDANCE)
     await cl.Message(content=welcome, actions=actions).send()
-    await _send_settings(prefs)
-    cl.user_session.set("warm_up", asyncio.create_task(_warm_up_speech()))
+    # In the background: while on_chat_start runs, Chainlit keeps the composer busy.
+    cl.user_session.set("warm_up", asyncio.create_task(_settings_and_warm_up(prefs)))
 
 
 @cl.on_settings_update

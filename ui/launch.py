@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ def prepare(settings: Settings) -> str:
         if Path(APP_ROOT).resolve() != UI_DIR:
             raise RuntimeError(f"chainlit was imported with app root {APP_ROOT}; call ui.launch.prepare() first")
     os.environ["CHAINLIT_APP_ROOT"] = str(UI_DIR)
+    import chainlit.config
+
+    # Chainlit keeps session files in APP_ROOT/.files and deletes that whole folder on shutdown, which would
+    # break any other `vozbd ui` started from the same install: give each process its own folder.
+    chainlit.config.FILES_DIRECTORY = Path(tempfile.mkdtemp(prefix="vozbd-ui-files-"))
     from ui import runtime
 
     runtime.configure(settings)

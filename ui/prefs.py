@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from vozbd.settings import Settings
 
 DEMO = "demo"
+NO_MODEL = "nenhum"  # settings-panel value meaning "no model configured" (Select values cannot be empty)
 
 
 @dataclass
@@ -50,8 +51,10 @@ class Prefs:
                 value = float(value)
             elif key == "auto_speak":
                 value = bool(value)
-            elif key in ("connection", "model"):
+            elif key == "connection":
                 value = None if value in ("", DEMO) else str(value)
+            elif key == "model":
+                value = None if value in ("", NO_MODEL) else str(value)
             if getattr(self, key) != value:
                 setattr(self, key, value)
                 changed.append(key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,8 +41,16 @@ def settings() -> Settings:
         return _settings
 
 
+_key_locks: dict[str, threading.Lock] = {}
+
+
 def _cached(key: str, build: Any) -> Any:
+    """``build()`` once per key; builds of different keys run in parallel (one lock per key)."""
+    if key in _cache:
+        return _cache[key]
     with _lock:
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
         if key not in _cache:
             _cache[key] = build()
         return _cache[key]
@@ -124,50 +132,35 @@ def agent_for(model_spec: str | None) -> Any:
 # --- speech -------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SpeechState:
-    transcriber: Any = None
-    synthesizers: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _speech() -> SpeechState:
-    return _cached("speech", SpeechState)
-
-
 def transcriber() -> Any:
-    """The STT engine (loaded once); raises ``SpeechError`` (pt-BR message) when models are missing."""
-    state = _speech()
-    with _lock:
-        if state.transcriber is None:
-            from agent.speech.registry import get_transcriber
-            from vozbd.wiring import speech_config
+    """The STT engine (built once); raises ``SpeechError`` (pt-BR message) when models are missing."""
 
-            state.transcriber = get_transcriber(speech_config(settings()))
-            log.info("speech-to-text engine loaded: %s", type(state.transcriber).__name__)
-        return state.transcriber
+    def build() -> Any:
+        from agent.speech.registry import get_transcriber
+        from vozbd.wiring import speech_config
+
+        engine = get_transcriber(speech_config(settings()))
+        log.info("speech-to-text engine ready: %s", type(engine).__name__)
+        return engine
+
+    return _cached("stt", build)
 
 
 def synthesizer(engine: str | None = None) -> Any:
-    """The TTS engine ``engine`` (default from settings), loaded once per engine."""
+    """The TTS engine ``engine`` (default from settings), built once per engine."""
     name = engine or settings().tts_engine
-    state = _speech()
-    with _lock:
-        if name not in state.synthesizers:
-            from agent.speech.registry import get_synthesizer
-            from vozbd.wiring import speech_config
 
-            state.synthesizers[name] = get_synthesizer(speech_config(settings()), name)
-            log.info("text-to-speech engine loaded: %s", name)
-        return state.synthesizers[name]
+    def build() -> Any:
+        from agent.speech.registry import get_synthesizer
+        from vozbd.wiring import speech_config
+
+        synth = get_synthesizer(speech_config(settings()), name)
+        log.info("text-to-speech engine ready: %s (%s)", name, type(synth).__name__)
+        return synth
+
+    return _cached(f"tts:{name}", build)
 
 
 def loaded_speech_engines() -> dict[str, str]:
-    """What is loaded right now (for /diagnostico): {"stt": class name, "tts:<engine>": class name}."""
-    state = _speech()
-    loaded = {}
-    if state.transcriber is not None:
-        loaded["stt"] = type(state.transcriber).__name__
-    for name, engine in state.synthesizers.items():
-        loaded[f"tts:{name}"] = type(engine).__name__
-    return loaded
+    """What is built right now (for /diagnostico): {"stt": class name, "tts:<engine>": class name}."""
+    return {key: type(value).__name__ for key, value in list(_cache.items()) if key == "stt" or key.startswith("tts:")}

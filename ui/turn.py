@@ -76,18 +76,22 @@ async def speak_into(message: cl.Message, text: str, prefs: Prefs, timings: Turn
 class _ToolSteps:
     """Open Chainlit steps keyed by tool call id."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent_id: str | None = None) -> None:
         self.steps: dict[str, cl.Step] = {}
+        self.parent_id = parent_id  # the answer message: Chainlit shows child steps inside it, above the text
 
     async def start(self, call_id: str, name: str, args: dict[str, Any]) -> None:
         if name == "run_query":
-            step = cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown")
+            step = cl.Step(
+                name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown", parent_id=self.parent_id
+            )
             step.input = str(args.get("sql", ""))
         elif name == "read_pdf":
-            step = cl.Step(name=texts.PDF_STEP_NAME, type="tool", show_input="json")
+            step = cl.Step(name=texts.PDF_STEP_NAME, type="tool", show_input="json", parent_id=self.parent_id)
             step.input = args
         else:
-            step = cl.Step(name=texts.SCHEMA_STEP_NAME if name == "inspect_schema" else name, type="tool")
+            label = texts.SCHEMA_STEP_NAME if name == "inspect_schema" else name
+            step = cl.Step(name=label, type="tool", parent_id=self.parent_id)
             step.input = args
         self.steps[call_id] = step
         await step.send()
@@ -120,8 +124,9 @@ async def run_turn(
 
     timings.model = prefs.model or runtime.llm_state().spec
     agent = await asyncio.to_thread(runtime.agent_for, prefs.model)
-    steps = _ToolSteps()
-    message: cl.Message | None = None
+    message = cl.Message(content="")
+    await message.send()
+    steps = _ToolSteps(parent_id=message.id)
     answer = ""
     results: list[Any] = []
     sql_ms = 0.0
@@ -133,8 +138,6 @@ async def run_turn(
         if isinstance(event, TokenEvent):
             if timings.llm_first_token_s is None:
                 timings.llm_first_token_s = time.perf_counter() - asked
-            if message is None:
-                message = cl.Message(content="")
             await message.stream_token(event.text)
         elif isinstance(event, ToolStartEvent):
             if timings.llm_first_token_s is None:
@@ -155,16 +158,14 @@ async def run_turn(
         timings.llm_first_token_s = time.perf_counter() - asked
     timings.sql_s = sql_ms / 1000 if sql_ms else None
 
-    content = answer or (message.content if message else "")
+    content = answer or message.content
     if results:
         content = f"{content}\n\n{result_markdown(results[-1])}"
     chart = chart_element(results[-1]) if results else None
-    if message is None:
-        message = cl.Message(content=content)
     message.content = content
     message.elements = [chart] if chart else []
     message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []
-    await message.send()  # finalizes a streamed message too (Chainlit's stream_token → send pattern)
+    await message.update()
     if prefs.auto_speak and answer:
         await speak_into(message, answer, prefs, timings, started)
     return timings

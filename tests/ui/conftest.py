@@ -228,6 +228,7 @@ def open_chat(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("#chat-input", timeout=30_000)
     page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
+    page.locator("#chat-settings-open-modal").wait_for(timeout=60_000)  # settings sent: chat start is done
 
 
 def ask(page, text: str) -> None:

@@ -35,7 +35,7 @@ def test_typed_question_shows_answer_sql_and_table(scripted_server, desktop_page
     table.wait_for(timeout=10_000)
     assert table.locator("tbody tr").count() == 5
     assert page.get_by_text("5 de 5 linhas").is_visible()
-    page.get_by_text("SQL", exact=True).first.click()
+    page.locator("#step-SQL").last.click()  # the collapsible "Utilizado SQL" step
     page.get_by_text("GROUP BY p.nome").first.wait_for(timeout=10_000)
     assert page.locator("img[src]").count() >= 1  # the bar chart
     shot(page, "desktop-typed-answer")
@@ -138,3 +138,72 @@ def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright
         shot(page, "desktop-voice-answer")
     finally:
         context.close()
+
+
+def make_pdf(path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Relatorio trimestral da loja. Resumo geral das operacoes.")
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "A meta de vendas do segundo semestre e de 500 mil reais.")
+    pdf.output(str(path))
+
+
+def test_pdf_upload_answer_cites_the_page(scripted_server, desktop_page, tmp_path: Path) -> None:
+    page = desktop_page
+    pdf = tmp_path / "relatorio.pdf"
+    make_pdf(pdf)
+    open_chat(page, scripted_server.url)
+    page.locator("#upload-button-input").set_input_files(str(pdf))
+    page.get_by_text("relatorio.pdf").first.wait_for(timeout=10_000)
+    ask(page, "O que diz o PDF sobre a meta de vendas?")
+    page.get_by_text("Segundo o PDF").wait_for(timeout=30_000)
+    assert page.get_by_text(re.compile(r"página 2")).first.is_visible()
+    assert (scripted_server.data_dir / "uploads" / "relatorio.pdf").is_file()
+    shot(page, "desktop-pdf-answer")
+
+
+def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
+    from tests.ui.conftest import speech_models_installed
+
+    if not speech_models_installed():
+        pytest.skip("speech models not installed: vozbd models install")
+    page = desktop_page
+    open_chat(page, scripted_server.url)
+    log_start = len(scripted_server.log())
+    page.locator("#chat-settings-open-modal").click()
+    page.locator("#voice").click()
+    page.get_by_role("option", name="pm_alex").click()
+    page.locator("#confirm").click()
+    scripted_server.wait_for_log("'voice': 'pm_alex'", start=log_start)
+    ask(page, "Quantos clientes temos?")
+    page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
+    scripted_server.wait_for_log("voice=pm_alex", start=log_start)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
+        timeout=60_000,
+    )
+    ask(page, "/diagnostico")
+    page.get_by_text("kokoro / pm_alex").first.wait_for(timeout=30_000)
+    shot(page, "desktop-diagnostics")
+
+
+def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone_page) -> None:
+    page = phone_page
+    open_chat(page, scripted_server.url)
+    mic = page.locator(MIC).first
+    box = mic.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    ask(page, "Qual o faturamento por mês em 2026?")
+    page.get_by_text("Em janeiro de 2026").wait_for(timeout=30_000)
+    table = page.locator("table").last
+    table.scroll_into_view_if_needed()
+    table_box = table.bounding_box()
+    assert table_box is not None and table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390 + 1
+    page_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert page_width <= 390 + 1  # no sideways scrolling of the whole page
+    assert page.locator("img[src]").count() >= 1  # the line chart
+    shot(page, "phone-answer")
