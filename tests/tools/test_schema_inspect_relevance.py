@@ -272,4 +272,17 @@ def test_huge_single_table_is_cut_not_dropped() -> None:
     assert len(text) <= 1000
     assert text.startswith("TABLE wide")
     assert "linhas)" in text  # "… (+N linhas)" marker
-    assert omitted == ["small"]
+    assert omitted == [] and "TABLE small" in text  # the small table still fits after the cut one
+
+
+def test_a_table_too_big_for_the_rest_is_skipped_not_the_smaller_ones() -> None:
+    from tools.schema_inspect import ColumnInfo
+
+    top = TableInfo(name="pedidos", columns=[ColumnInfo(name="id", type="INTEGER")])
+    big = TableInfo(name="pedidos_log", columns=[ColumnInfo(name=f"campo_{i}", type="TEXT") for i in range(80)])
+    small = TableInfo(name="pedidos_status", columns=[ColumnInfo(name="nome", type="TEXT")])
+    text, omitted = render([top, big, small], "pedidos", 600)
+    assert len(text) <= 600
+    assert _rendered_tables(text) == ["pedidos", "pedidos_status"]
+    assert omitted == ["pedidos_log"]
+    assert "pedidos_log" in text.splitlines()[-1]

@@ -7,7 +7,8 @@ on one line so the model knows they exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from tools.schema_inspect.models import SchemaResult, TableInfo
 from tools.schema_inspect.relevance import rank_tables
@@ -111,15 +112,15 @@ def priority_order(tables: Sequence[TableInfo], question: str | None) -> list[Ta
     return [by_name[n] for n in order] + rest
 
 
-def _omitted_line(names: Sequence[str], room: int) -> str:
-    """One line naming the tables left out, itself cut to ``room`` characters ("… e mais N")."""
-    if not names:
+def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
+    """One line naming the ``total`` tables left out (``names`` in priority order), cut to ``room`` characters."""
+    if not total:
         return ""
-    prefix = f"-- outras {len(names)} tabelas existem (omitidas aqui; peça-as pelo nome): "
+    prefix = f"-- outras {total} tabelas existem (omitidas aqui; peça-as pelo nome): "
     shown: list[str] = []
     size = len(prefix)
     for i, name in enumerate(names):
-        more = f" … e mais {len(names) - i}"
+        more = f" … e mais {total - i}"
         if shown and size + len(name) + 2 + len(more) > room:
             return prefix + ", ".join(shown) + more
         shown.append(name)
@@ -130,39 +131,46 @@ def _omitted_line(names: Sequence[str], room: int) -> str:
 def render(
     tables: Sequence[TableInfo], question: str | None, budget: int, dialect: str | None = None
 ) -> tuple[str, list[str]]:
-    """The compact text (``len <= budget``) and the names of the tables it leaves out."""
+    """The compact text (``len <= budget``) and the names of the tables it leaves out.
+
+    Tables are taken in ``priority_order``; one that does not fit is skipped (and listed by name) while
+    smaller ones after it may still fit. If even the first table does not fit, its first lines are kept.
+    """
     budget = max(budget, _MIN_BUDGET)
     header = f"-- dialect: {dialect}" if dialect else ""
     ordered = priority_order(tables, question)
+    names = [t.qualified_name for t in ordered]
     blocks = ["\n".join(table_block(t)) for t in ordered] or ["-- nenhuma tabela ou view encontrada"]
     full = "\n\n".join([header, *blocks] if header else blocks)
     if len(full) <= budget:
         return full, []
+    room = int(budget * _OMITTED_SHARE)
     kept: list[str] = [header] if header else []
     used = len(header)
-    omitted_room = int(budget * _OMITTED_SHARE)
-    included = 0
+    skipped: list[str] = []
     for i, block in enumerate(blocks):
-        remaining = [t.qualified_name for t in ordered[i + 1 :]]
-        reserve = len(_omitted_line(remaining, omitted_room)) + 2 if remaining else 0
-        extra = len(block) + (2 if kept else 0)
-        if used + extra + reserve > budget:
-            if included == 0:  # the best table alone is too big: keep as many of its lines as fit
-                lines = block.split("\n")
-                reserve = len(_omitted_line([t.qualified_name for t in ordered[1:]], omitted_room)) + 2
-                cut = _fit_lines(lines, budget - used - reserve - 2)
-                if cut:
-                    kept.append(cut)
-                    included = 1
-            break
-        kept.append(block)
-        used += extra
-        included += 1
-    omitted = [t.qualified_name for t in ordered[included:]]
+        if i > 0 and used + 2 + len(block) > budget:
+            skipped.append(names[i])  # cannot fit whatever the reserve: skip without measuring it
+            continue
+        others = len(skipped) + len(names) - i - 1
+        reserve = len(_omitted_line(chain(skipped, names[i + 1 :]), others, room)) + 2 if others else 0
+        separator = 2 if kept else 0
+        if used + separator + len(block) + reserve <= budget:
+            kept.append(block)
+            used += separator + len(block)
+        elif i == 0:  # the best table alone is too big: keep as many of its lines as fit
+            cut = _fit_lines(block.split("\n"), budget - used - separator - reserve)
+            if cut:
+                kept.append(cut)
+                used += separator + len(cut)
+            else:
+                skipped.append(names[i])
+        else:
+            skipped.append(names[i])
     text = "\n\n".join(kept)
-    if omitted:
-        text += ("\n\n" if text else "") + _omitted_line(omitted, omitted_room)
-    return text[:budget], omitted
+    if skipped:
+        text += ("\n\n" if text else "") + _omitted_line(skipped, len(skipped), room)
+    return text[:budget], skipped
 
 
 def _fit_lines(lines: list[str], room: int) -> str:
