@@ -27,7 +27,8 @@ def test_round_trip_decrypts_the_password(registry: ConnectionRegistry) -> None:
     assert info.masked_url == "postgresql+psycopg://app:***@db.example.com:5432/vendas"
     url = registry.url_for("vendas")
     assert url.password == PASSWORD
-    assert (url.drivername, url.host, url.port, url.database) == ("postgresql+psycopg", "db.example.com", 5432, "vendas")
+    expected = ("postgresql+psycopg", "db.example.com", 5432, "vendas")
+    assert (url.drivername, url.host, url.port, url.database) == expected
     assert registry.get("vendas") == info
     assert registry.list() == [info]
 
