@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.runner import RESULTS_FILE, RUN_FILE, load_records
+from evals.runfiles import RESULTS_FILE, RUN_FILE, load_records
 from evals.suite import DIFFICULTIES
 from evals.summary import summarize, worst_failures
 

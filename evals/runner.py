@@ -34,7 +34,9 @@ from evals.execution import (
     eval_context,
     execute_sql,
 )
+from evals.runfiles import RESULTS_FILE, RUN_FILE, RunError, load_records, ms_since, prepare_out_dir
 from evals.suite import EvalCase, Suite, load_suite
+from evals.voice import SpeechRoundTrip, word_error_rate
 from tools.errors import ToolError
 
 if TYPE_CHECKING:
@@ -44,24 +46,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RESULTS_FILE = "results.jsonl"
-RUN_FILE = "run.json"
 REFERENCE_NOTE = 'Contexto: a data de referência ("hoje") para datas relativas é {date}.'
 EVIDENCE_NOTE = "Dica: {evidence}"
-
-
-class RunError(Exception):
-    """The run cannot start (no model, bad output folder, ...); ``message`` says what to do."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
 class RunConfig:
     suite_path: Path
-    model: str
+    model: str | None
     out_dir: Path
     db: str | None = None
     limit: int | None = None
@@ -113,59 +105,6 @@ def _failure_kind(turn_error: str | None, sql_runs: list[dict[str, Any]]) -> str
     return "no_sql"
 
 
-def load_records(path: Path) -> list[dict[str, Any]]:
-    """Valid JSON lines of a results file (a half-written last line from an interruption is dropped)."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(item, dict) and "id" in item:
-            records.append(item)
-    return records
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 3)
-
-
-class _Speech:
-    """TTS → STT round trip for voice-mode questions (engines from ``agent.speech.registry``)."""
-
-    def __init__(self, settings: Settings):
-        from agent.speech.registry import get_synthesizer, get_transcriber
-        from vozbd.wiring import speech_config
-
-        config = speech_config(settings)
-        self.synthesizer = get_synthesizer(config)
-        self.transcriber = get_transcriber(config)
-        self.lock = asyncio.Lock()  # speech models use all cores; one clip at a time
-
-    def _round_trip(self, text: str) -> tuple[str, float, float]:
-        from agent.speech.audio import to_wav_bytes
-        from agent.speech.textprep import prepare_for_speech
-
-        start = time.perf_counter()
-        chunks = list(self.synthesizer.synthesize(prepare_for_speech(text)))
-        tts_ms = _ms(start)
-        start = time.perf_counter()
-        transcript = self.transcriber.transcribe(to_wav_bytes(chunks)).text.strip()
-        return transcript, tts_ms, _ms(start)
-
-    async def round_trip(self, text: str) -> tuple[str, float, float]:
-        async with self.lock:
-            return await asyncio.to_thread(self._round_trip, text)
-
-
-def _wer(reference: str, hypothesis: str) -> float:
-    from agent.speech.metrics import wer
-
-    return round(wer(reference, hypothesis), 4)
-
-
 class Runner:
     def __init__(
         self,
@@ -174,7 +113,7 @@ class Runner:
         agent: Agent,
         tool_ctx: ToolContext,
         *,
-        speech: _Speech | None = None,
+        speech: SpeechRoundTrip | None = None,
         on_done: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.config = config
@@ -227,7 +166,7 @@ class Runner:
             transcript, tts_ms, stt_ms = await self.speech.round_trip(case.question)
             record |= {
                 "transcript": transcript,
-                "wer": _wer(case.question, transcript),
+                "wer": word_error_rate(case.question, transcript),
                 "tts_ms": tts_ms,
                 "stt_ms": stt_ms,
             }
@@ -267,7 +206,7 @@ class Runner:
         record |= await asyncio.to_thread(
             self._score, gold, gold_error, pred_sql, db, dialect, turn.error_code, sql_runs
         )
-        record["eval_ms"] = _ms(start)
+        record["eval_ms"] = ms_since(start)
         return record
 
     def _score(
@@ -364,31 +303,6 @@ def build_eval_agent(spec: str | None, settings: Settings, tool_ctx: ToolContext
     return chosen, agent
 
 
-def _prepare_out_dir(config: RunConfig, meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Create/validate the output folder; return the records already there (resume)."""
-    out = config.out_dir
-    results = out / RESULTS_FILE
-    if out.exists() and not out.is_dir():
-        raise RunError(f"--out {out} exists and is not a folder.")
-    existing = load_records(results)
-    if results.exists() and results.stat().st_size and not config.resume:
-        raise RunError(f"{results} already exists: pass --resume to continue that run, or choose another --out.")
-    run_file = out / RUN_FILE
-    if config.resume and run_file.is_file():
-        previous = json.loads(run_file.read_text(encoding="utf-8"))
-        for key in ("suite", "model", "voice"):
-            if previous.get(key) != meta.get(key):
-                raise RunError(
-                    f"Cannot resume: the run in {out} used {key}={previous.get(key)!r}, now {meta.get(key)!r}."
-                )
-        meta["started_at"] = previous.get("started_at", meta["started_at"])
-    out.mkdir(parents=True, exist_ok=True)
-    # Rewrite without a half-written last line so appends stay one JSON object per line.
-    results.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in existing), "utf-8")
-    run_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    return existing
-
-
 def run_suite(
     config: RunConfig,
     settings: Settings,
@@ -415,7 +329,7 @@ def run_suite(
         "max_rows": config.max_rows,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    existing = _prepare_out_dir(config, meta)
+    existing = prepare_out_dir(config.out_dir, meta, resume=config.resume)
     done = {(r["id"], r.get("mode", "text")) for r in existing}
     modes = ["text", "voice"] if config.voice else ["text"]
     todo = [(c, [m for m in modes if (c.id, m) not in done]) for c in cases]
@@ -423,7 +337,7 @@ def run_suite(
     if on_start is not None:
         on_start(sum(len(m) for _, m in todo))
 
-    speech = _Speech(settings) if config.voice and todo else None
+    speech = SpeechRoundTrip(settings) if config.voice and todo else None
     new_records: list[dict[str, Any]] = []
 
     def collect(record: dict[str, Any]) -> None:

@@ -137,7 +137,7 @@ def _print_summary(summary: dict[str, Any], skipped: int, new: int, wall_s: floa
 def report(run_dir: Path = typer.Argument(..., help="A `vozbd eval run` output folder.")) -> None:
     """Rewrite summary.json and report.html of a run folder from its results.jsonl."""
     from evals.report import REPORT_FILE, write_run_report
-    from evals.runner import RESULTS_FILE
+    from evals.runfiles import RESULTS_FILE
 
     if not (run_dir / RESULTS_FILE).is_file():
         raise _usage_error(f"{run_dir / RESULTS_FILE} não existe.")
