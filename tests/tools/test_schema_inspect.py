@@ -189,3 +189,15 @@ def test_empty_database(tool_ctx: ToolContext, tmp_path: Path) -> None:
     result = inspect_schema(InspectSchemaInput(connection=f"sqlite:///{path}"), tool_ctx)
     assert result.tables == []
     assert "nenhuma tabela" in result.compact
+
+
+def test_sqlite_stat1_estimates_are_used(tool_ctx: ToolContext, tmp_path: Path) -> None:
+    path = tmp_path / "stats.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE eventos (id INTEGER PRIMARY KEY, tipo TEXT)")
+        db.execute("CREATE INDEX ix_eventos_tipo ON eventos (tipo)")
+        db.executemany("INSERT INTO eventos (tipo) VALUES (?)", [("a",)] * 50)
+        db.execute("ANALYZE")
+        db.execute("UPDATE sqlite_stat1 SET stat = '999 10' WHERE tbl = 'eventos'")
+    result = inspect_schema(InspectSchemaInput(connection=f"sqlite:///{path}"), tool_ctx)
+    assert result.tables[0].row_count == 999  # the planner's statistic, not count(*)

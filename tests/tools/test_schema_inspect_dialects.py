@@ -144,8 +144,11 @@ def test_postgres_sampling_runs_read_only(tool_ctx: ToolContext, pg_synthetic: s
     from tools.schema_inspect.introspect import read_only
 
     engine = get_engine(tool_ctx, resolve_connection(tool_ctx, pg_synthetic))
-    with read_only(engine) as db:
+    with read_only(engine, timeout_s=7) as db:
         assert db.execute(text("SHOW transaction_read_only")).scalar_one() == "on"
+        assert db.execute(text("SHOW statement_timeout")).scalar_one() == "7s"
+    with engine.connect() as db:  # SET LOCAL: the pooled connection is back to normal
+        assert db.execute(text("SHOW statement_timeout")).scalar_one() == "0"
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +192,16 @@ def test_mysql_sampling_runs_read_only(tool_ctx: ToolContext, mysql_synthetic: s
         db.execute(text("INSERT INTO si_lojas (nome, uf) VALUES ('X', 'AM')"))
     with engine.connect() as db:
         assert db.execute(text("SELECT count(*) FROM si_lojas WHERE uf = 'AM'")).scalar_one() == 0
+
+
+def test_mysql_other_database_as_schema(tool_ctx: ToolContext, demo_mysql_url: str, mysql_synthetic: str) -> None:
+    from sqlalchemy import make_url
+
+    other = make_url(mysql_synthetic).database
+    params = InspectSchemaInput(connection=demo_mysql_url, schema=other, tables=["si_*"])
+    result = inspect_schema(params, tool_ctx)
+    assert {t.name for t in result.tables} == {"si_lojas", "si_vendas", "si_total"}
+    assert all(t.schema == other for t in result.tables)
+    assert _table(result, "si_lojas").row_count == 3
+    assert _table(result, "si_lojas").columns[2].samples == ["SP", "RJ"]
+    assert f"TABLE {other}.si_lojas" in result.compact

@@ -36,12 +36,20 @@ def select_names(available: Sequence[str], patterns: Sequence[str] | None) -> tu
 
 
 @contextmanager
-def read_only(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a read-only transaction that is always rolled back."""
+def read_only(engine: Engine, timeout_s: float | None = None) -> Iterator[Connection]:
+    """A connection inside a read-only transaction that is always rolled back.
+
+    On PostgreSQL ``timeout_s`` also bounds every statement (``SET LOCAL statement_timeout``), so a table
+    locked by a running migration cannot hang the inspection.
+    """
     with engine.connect() as conn:
         dialect = conn.dialect.name
         if dialect == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            if timeout_s:
+                conn.execute(
+                    sa.text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": f"{int(timeout_s * 1000)}"}
+                )
         elif dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql("START TRANSACTION READ ONLY")
         try:

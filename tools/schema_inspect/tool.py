@@ -26,7 +26,7 @@ def _load(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput
     engine = get_engine(ctx, conn)
     schema = params.schema.strip() if params.schema and params.schema.strip() else None
     try:
-        with read_only(engine) as db:
+        with read_only(engine, ctx.query_limits.timeout_s) as db:
             tables, missing = reflect(db, schema=schema, tables=params.tables)
     except SQLAlchemyError as error:
         log.warning("schema inspection failed for %s: %s", conn.masked_url, type(error).__name__)
