@@ -184,9 +184,11 @@ def dispose_engines(ctx: ToolContext) -> None:
 def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None) -> str:
     """The driver's own message for ``exc`` (one line, no SQL echo), with every password masked."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    message = str(orig).strip() or type(orig).__name__
-    if isinstance(orig, tuple | list) or (getattr(orig, "args", None) and isinstance(orig.args[0], int)):
-        message = " ".join(str(a) for a in orig.args)
+    args = getattr(orig, "args", ())
+    if len(args) > 1 and isinstance(args[0], int):  # PyMySQL/pymssql: (code, message)
+        message = " ".join(str(a.decode(errors="replace") if isinstance(a, bytes) else a) for a in args)
+    else:
+        message = str(orig).strip() or type(orig).__name__
     first = " ".join(message.split("\n[SQL:", 1)[0].split())
     return mask_secrets(first, *([conn.url] if conn else []))
 
