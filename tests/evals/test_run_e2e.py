@@ -186,3 +186,25 @@ def test_bad_suite_exits_2_with_located_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "bad.yaml:3 (id a): gold_sql: Field required" in result.output
     assert CliRunner().invoke(app, ["eval", "validate", str(bad)]).exit_code == 2
+
+
+@pytest.mark.parametrize(("fixture", "dialect"), [("demo_pg_url", "postgres"), ("demo_mysql_url", "mysql")])
+def test_oracle_run_on_server_database_with_db_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, fixture: str, dialect: str
+) -> None:
+    """`--db URL` runs the bundled suite's questions on another load; the gold variant of its dialect is used."""
+    url = request.getfixturevalue(fixture)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    suite = Path(__file__).resolve().parents[2] / "evals" / "suites" / "demo.yaml"
+    script = tmp_path / "oracle.yaml"
+    made = CliRunner().invoke(app, ["eval", "script", str(suite), "--dialect", dialect, "--out", str(script)])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "run"
+    args = ["eval", "run", str(suite), "--model", f"scripted/{script}", "--db", url, "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--tags", "hard", "--limit", "12"])
+    assert result.exit_code == 0, result.output
+    records = _records(out)
+    assert len(records) == 12 and all(r["dialect"] == dialect for r in records)
+    assert any(r["id"] == "pedidos_por_mes_2026" for r in records)  # a per-dialect gold
+    assert all(r["match"] for r in records), [r["id"] for r in records if not r["match"]]
