@@ -329,6 +329,10 @@ def run_suite(
         "max_rows": config.max_rows,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    try:
+        speech = SpeechRoundTrip(settings) if config.voice else None
+    except SpeechError as error:  # e.g. models not installed: say what to run
+        raise RunError(f"{error.message}\nVoice mode needs the speech engines ({error.code}).") from None
     existing = prepare_out_dir(config.out_dir, meta, resume=config.resume)
     done = {(r["id"], r.get("mode", "text")) for r in existing}
     modes = ["text", "voice"] if config.voice else ["text"]
@@ -337,7 +341,6 @@ def run_suite(
     if on_start is not None:
         on_start(sum(len(m) for _, m in todo))
 
-    speech = SpeechRoundTrip(settings) if config.voice and todo else None
     new_records: list[dict[str, Any]] = []
 
     def collect(record: dict[str, Any]) -> None:

@@ -208,3 +208,11 @@ def test_oracle_run_on_server_database_with_db_override(
     assert len(records) == 12 and all(r["dialect"] == dialect for r in records)
     assert any(r["id"] == "pedidos_por_mes_2026" for r in records)  # a per-dialect gold
     assert all(r["match"] for r in records), [r["id"] for r in records if not r["match"]]
+
+
+def test_voice_without_speech_models_exits_2(eval_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOZBD_MODELS_DIR", str(eval_env["out"].parent / "no-models"))
+    result = _run(eval_env, "--voice", "--limit", "1")
+    assert result.exit_code == 2
+    assert "vozbd models install" in result.output
+    assert not eval_env["out"].exists()
