@@ -24,6 +24,9 @@ class MySQLCompat(MySQL):
 
 
 def generate(tree: exp.Expression, dialect: str) -> str:
-    """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped)."""
+    """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped).
+
+    Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own.
+    """
     writer: Any = MySQLCompat if dialect == "mysql" else dialect
-    return tree.sql(dialect=writer, normalize_functions=False, comments=False)
+    return tree.sql(dialect=writer, normalize_functions=False, comments=False, copy=False)

@@ -1,7 +1,7 @@
 """Layer 3: the database itself enforces read-only and the time limit; every session ends in ROLLBACK.
 
 - SQLite: the engine opens the file with ``mode=ro`` (tools.db); we also run ``PRAGMA query_only = ON``; the
-  timeout is ``sqlite3.Connection.interrupt()`` called from a timer thread.
+  timeout is a ``sqlite3`` progress handler that interrupts the statement after the deadline.
 - PostgreSQL: ``SET TRANSACTION READ ONLY`` + ``SET LOCAL statement_timeout``.
 - MariaDB: ``SET SESSION max_statement_time`` (seconds); MySQL: ``SET SESSION max_execution_time`` (ms). Then
   ``SET SESSION TRANSACTION READ ONLY`` and ``START TRANSACTION READ ONLY``. The session-level setting matters:
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,29 +49,32 @@ class RawResult:
 
 
 class _Interrupter:
-    """Calls ``sqlite3.Connection.interrupt()`` after ``timeout_s`` unless ``finish()`` ran first."""
+    """SQLite time limit: a progress handler that aborts the running statement once the deadline has passed.
+
+    sqlite3 calls it every ``PROGRESS_STEPS`` virtual-machine instructions; returning true interrupts the
+    statement (``OperationalError: interrupted``). No thread is needed, and it is removed afterwards.
+    """
+
+    PROGRESS_STEPS = 10_000
 
     def __init__(self, dbapi_connection: Any, timeout_s: float) -> None:
         self._connection = dbapi_connection
-        self._lock = threading.Lock()
-        self._done = False
+        self._timeout_s = timeout_s
+        self._deadline = float("inf")
         self.fired = False
-        self._timer = threading.Timer(timeout_s, self._fire)
-        self._timer.daemon = True
 
-    def _fire(self) -> None:
-        with self._lock:
-            if not self._done:
-                self.fired = True
-                self._connection.interrupt()
+    def _check(self) -> int:
+        if time.monotonic() > self._deadline:
+            self.fired = True
+            return 1
+        return 0
 
     def start(self) -> None:
-        self._timer.start()
+        self._deadline = time.monotonic() + self._timeout_s
+        self._connection.set_progress_handler(self._check, self.PROGRESS_STEPS)
 
     def finish(self) -> None:
-        with self._lock:
-            self._done = True
-        self._timer.cancel()
+        self._connection.set_progress_handler(None, 0)
 
 
 def _is_mariadb(db: Connection) -> bool:

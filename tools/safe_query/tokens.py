@@ -7,6 +7,7 @@ these checks run on the token stream first and again on the SQL we actually exec
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
@@ -40,10 +41,15 @@ class TokenCheckError(Exception):
         self.detail = detail
 
 
+@cache
+def dialect_instance(dialect: str) -> Dialect:
+    return Dialect.get_or_raise(dialect)
+
+
 def tokenize(sql: str, dialect: str) -> list[Token]:
     """sqlglot tokens of ``sql`` (comments are dropped by the tokenizer; strings stay one token)."""
     try:
-        return list(Dialect.get_or_raise(dialect).tokenize(sql))
+        return list(dialect_instance(dialect).tokenize(sql))
     except SqlglotError as error:
         raise TokenCheckError("parse_error", "tokenizer error", error=plain(str(error))) from None
 
@@ -67,13 +73,17 @@ def leading_keyword(tokens: list[Token]) -> str:
     return ""
 
 
-def single_statement(sql: str, dialect: str) -> list[Token]:
-    """Tokens of the one statement in ``sql``; raises ``TokenCheckError`` for versioned comments or ``;`` stacking."""
+def single_statement(sql: str, dialect: str) -> tuple[list[Token], list[Token]]:
+    """(all tokens, tokens of the one statement) of ``sql``.
+
+    Raises ``TokenCheckError`` for versioned comments, an empty text or ``;``-separated statements.
+    """
     if VERSIONED_COMMENT.search(sql):
         raise TokenCheckError("versioned_comment", "versioned comment")
-    statements = split_statements(tokenize(sql, dialect))
+    tokens = tokenize(sql, dialect)
+    statements = split_statements(tokens)
     if not statements:
         raise TokenCheckError("empty", "no statement")
     if len(statements) > 1:
         raise TokenCheckError("multiple_statements", "several statements", statements=len(statements))
-    return statements[0]
+    return tokens, statements[0]
