@@ -6,9 +6,12 @@ tests using it skip locally and fail under ``CI=true``.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,8 +35,28 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+_HOST_TAG = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_NAME_PATTERN = re.compile(rf"^vozbd_test_{_HOST_TAG}_(\d+)_[0-9a-f]+$")
+
+
 def _unique_name() -> str:
-    return f"vozbd_test_{os.getpid()}_{secrets.token_hex(3)}"
+    return f"vozbd_test_{_HOST_TAG}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def _stale(names: list[str]) -> list[str]:
+    """Test databases left behind by killed sessions of this host (their process is gone)."""
+    stale = []
+    for name in names:
+        match = _NAME_PATTERN.match(name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+        except ProcessLookupError:
+            stale.append(name)
+        except PermissionError:
+            pass  # alive, owned by someone else
+    return stale
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
@@ -55,6 +78,9 @@ def _pg_admin():  # -> psycopg.Connection
 def _pg_database() -> Iterator[str]:
     admin = _pg_admin()
     user = admin.info.user
+    rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'vozbd\\_test\\_%'").fetchall()
+    for stale in _stale([r[0] for r in rows]):
+        admin.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
     name = _unique_name()
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -86,6 +112,9 @@ def _mysql_database() -> Iterator[str]:
     admin = _mysql_admin()
     name = _unique_name()
     with admin.cursor() as cur:
+        cur.execute("SHOW DATABASES LIKE 'vozbd\\_test\\_%'")
+        for stale in _stale([r[0] for r in cur.fetchall()]):
+            cur.execute(f"DROP DATABASE IF EXISTS `{stale}`")
         cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     try:
         url = URL.create("mysql+pymysql", username="root", host=MYSQL_HOST, port=MYSQL_PORT, database=name)
