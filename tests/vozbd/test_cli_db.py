@@ -175,3 +175,17 @@ def test_real_subprocess_never_prints_the_password(pg_url: str, mysql_url: str, 
         assert proc.returncode == expected, (args[:2], proc.stdout, proc.stderr)
         assert PASSWORD not in _squash(proc.stdout + proc.stderr)
     assert "***" in outputs[0] and "pg" in outputs[2] and "maria" in outputs[2]
+
+
+def test_ask_password_prompts_hidden(pg_url: str) -> None:
+    result = runner.invoke(app, ["db", "add", "pg", pg_url, "--ask-password", "--json"], input=f"{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in _squash(result.output)
+    saved = json.loads(result.stdout.strip().splitlines()[-1])["saved"]
+    assert saved["masked_url"].count("***") == 1 and saved["name"] == "pg"
+    from tools.db.registry import ConnectionRegistry
+    from vozbd.settings import Settings
+
+    settings = Settings()
+    registry = ConnectionRegistry(settings.registry_file, key_file=settings.secret_key_file)
+    assert registry.url_for("pg").password == PASSWORD

@@ -39,14 +39,21 @@ def add(
     name: str = typer.Argument(..., help="Connection name: lowercase letters, digits, '_' or '-' (max 64)."),
     url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db"),
     no_test: bool = typer.Option(False, "--no-test", help="Save without trying to connect."),
+    ask_password: bool = typer.Option(
+        False, "--ask-password", help="Prompt for the password (hidden) instead of writing it in the URL."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Save a connection (the password is encrypted) and test it; an unreachable database is still saved."""
     from tools.db.connect import resolve_connection, test_connection
+    from tools.db.urls import parse_url
 
     with cli_errors(json_output):
         ctx = _context()
-        info = ctx.registry.add(name, url)
+        parsed = parse_url(url)
+        if ask_password:
+            parsed = parsed.set(password=typer.prompt("Senha", hide_input=True, err=True))
+        info = ctx.registry.add(name, parsed)
         result = None if no_test else test_connection(ctx, resolve_connection(ctx, name))
         if json_output:
             _emit({"saved": info.model_dump(), "test": result.model_dump() if result else None})
