@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tools.db.registry import ConnectionRegistry, SecretKeyError
+from tools.db.registry import ConnectionRegistry, RegistryError, SecretKeyError
 from tools.errors import InvalidInputError, UnknownConnectionError
 
 PASSWORD = "Pa$$w0rd-Ultra-Secreta"
@@ -127,3 +127,14 @@ def test_no_password_in_log_records(registry: ConnectionRegistry, caplog: pytest
         registry.remove("vendas")
     assert caplog.records  # the registry does log its actions
     assert all(PASSWORD not in r.getMessage() for r in caplog.records)
+
+
+def test_unusable_registry_file_is_a_clear_error(tmp_path: Path) -> None:
+    not_sqlite = tmp_path / "registry.sqlite3"
+    not_sqlite.write_text("isto não é um banco SQLite " * 100)
+    with pytest.raises(RegistryError, match="arquivo de conexões"):
+        ConnectionRegistry(not_sqlite, secret_key=Fernet.generate_key().decode()).list()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RegistryError):
+        ConnectionRegistry(blocker / "sub" / "r.sqlite3", secret_key=Fernet.generate_key().decode()).list()

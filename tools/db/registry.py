@@ -44,6 +44,12 @@ class SecretKeyError(ToolError):
     code = "secret_key_error"
 
 
+class RegistryError(ToolError):
+    """The registry file cannot be opened (not a SQLite file, no permission, ...)."""
+
+    code = "registry_error"
+
+
 class ConnectionInfo(BaseModel):
     """A saved connection as shown to users and LLMs: never contains a password."""
 
@@ -92,14 +98,22 @@ class ConnectionRegistry:
 
     # --- storage ------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        if not self._initialised:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = sqlite3.connect(self.path, timeout=10)
-        if not self._initialised:
-            os.chmod(self.path, 0o600)  # holds hosts/users and encrypted passwords: owner only
-            with conn:
-                conn.execute(_SCHEMA)
-            self._initialised = True
+        try:
+            if not self._initialised:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            conn = sqlite3.connect(self.path, timeout=10)
+            if not self._initialised:
+                os.chmod(self.path, 0o600)  # holds hosts/users and encrypted passwords: owner only
+                with conn:
+                    conn.execute(_SCHEMA)
+                self._initialised = True
+        except (sqlite3.Error, OSError) as error:
+            log.error("cannot open connection registry %s: %s", self.path, error)
+            raise RegistryError(
+                f"Não foi possível abrir o arquivo de conexões salvas ({self.path}): {error}. "
+                "Confira o caminho (VOZBD_REGISTRY_PATH/VOZBD_DATA_DIR) e as permissões.",
+                detail={"path": str(self.path)},
+            ) from None
         return conn
 
     def _cipher(self) -> Fernet:
