@@ -200,9 +200,13 @@ async def test_connection_filter(mcp_data: McpData) -> None:
         default = await session.call_tool("run_query", {"sql": "SELECT 1"})
         raw_url = await session.call_tool("run_query", {"sql": "SELECT 1", "connection": mcp_data.pg_url})
         allowed = await session.call_tool("run_query", {"sql": "SELECT 1 AS um", "connection": "loja_pg"})
+        schema = await session.call_tool("inspect_schema", {"connection": "demo"})
+        with pytest.raises(McpError) as resource_error:
+            await session.read_resource("schema://demo")
     assert [c["name"] for c in listing.structuredContent["connections"]] == ["loja_pg"]  # type: ignore[index]
     assert resources == {"schema://loja_pg"}
-    for refused in (demo, default, raw_url):
+    assert str(resource_error.value).startswith("Erro (unknown_connection): ")
+    for refused in (demo, default, raw_url, schema):
         assert refused.isError and text_of(refused).startswith("Erro (unknown_connection): ")
     assert mcp_data.pg_url not in text_of(raw_url)
     assert not allowed.isError
