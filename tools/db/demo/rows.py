@@ -333,13 +333,8 @@ class _Builder:
                 start = pedidos[pedido_id]["data_pedido"].date() if pedido_id else DEMO_START_DATE
             start = min(start, ref)
             cliente_id = pedidos[pedido_id]["cliente_id"] if pedido_id else rng.randint(1, N_CLIENTES)
-            aberto = _at(
-                min(start + timedelta(days=rng.randint(0, 5)), ref)
-                if pedido_id
-                else start + timedelta(days=rng.randint(0, (ref - start).days)),
-                rng,
-                (8, 21),
-            )
+            delay = rng.randint(0, 5) if pedido_id else rng.randint(0, (ref - start).days)
+            aberto = _at(min(start + timedelta(days=delay), ref), rng, (8, 21))
             prioridade = _pick(
                 rng,
                 {"baixa": 10, "media": 30, "alta": 40, "urgente": 20}
