@@ -122,10 +122,19 @@ def test_clear_schema_cache(tool_ctx: ToolContext, url: str, statements: list[st
     assert clear_schema_cache(tool_ctx) == 2
 
 
-def test_concurrent_calls_are_safe(tool_ctx: ToolContext, url: str) -> None:
+def test_concurrent_cold_calls_inspect_once(tool_ctx: ToolContext, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.schema_inspect.tool as tool_module
+
+    calls: list[int] = []
+    real_reflect = tool_module.reflect
+
+    def counting_reflect(*args, **kwargs):
+        calls.append(1)
+        return real_reflect(*args, **kwargs)
+
+    monkeypatch.setattr(tool_module, "reflect", counting_reflect)
     params = InspectSchemaInput(connection=url)
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: inspect_schema(params, tool_ctx), range(8)))
-    assert len({len(r.tables) for r in results}) == 1
-    final = inspect_schema(params, tool_ctx)
-    assert final is inspect_schema(params, tool_ctx)
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)

@@ -22,6 +22,12 @@ class SchemaCache:
     clock: Callable[[], float] = time.monotonic
     _entries: dict[Key, tuple[float, SchemaResult]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _loading: dict[Key, threading.Lock] = field(default_factory=dict)
+
+    def loading(self, key: Key) -> threading.Lock:
+        """The lock serialising loads of one key, so concurrent cold calls inspect the database once."""
+        with self._lock:
+            return self._loading.setdefault(key, threading.Lock())
 
     def get(self, key: Key, ttl_s: float) -> SchemaResult | None:
         """The stored result if younger than ``ttl_s`` seconds, else None (and the stale entry is dropped)."""

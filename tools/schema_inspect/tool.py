@@ -66,9 +66,13 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
     key = _cache_key(conn, params)
     result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
     if result is None:
-        result = _load(ctx, conn, params)
-        if ctx.schema_cache_ttl_s > 0:
-            cache.put(key, result)
+        with cache.loading(key):
+            # Another thread may have loaded it while this one waited for the lock.
+            result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
+            if result is None:
+                result = _load(ctx, conn, params)
+                if ctx.schema_cache_ttl_s > 0:
+                    cache.put(key, result)
     if not params.question or not params.question.strip():
         return result
     return with_prompt(result, params.question, ctx.schema_prompt_budget)
