@@ -122,6 +122,7 @@ async def _warm_up() -> None:
         return True
 
     prefs = _prefs()
+    began = time.perf_counter()
     # Cheapest first: the agent and the chart code (matplotlib), then STT, then TTS.
     await asyncio.to_thread(runtime.once, "charts_warm_up", lambda: render.chart_png(["a", "b"], [["x", 1], ["y", 2]]))
     try:
@@ -138,6 +139,7 @@ async def _warm_up() -> None:
         await asyncio.to_thread(runtime.once, key, lambda: warm_tts(prefs.tts_engine, prefs.voice))
     except SpeechError as error:
         log.warning("text-to-speech unavailable: %s", error)
+    log.info("warm-up done in %.2fs", time.perf_counter() - began)
 
 
 async def _settings_and_warm_up(prefs: Prefs) -> None:
@@ -187,18 +189,36 @@ async def on_settings_update(values: dict) -> None:
 # --- questions -------------------------------------------------------------------------------------------
 
 
+async def _speak_and_remember(message: cl.Message, answer: str, started: float, timings: TurnTimings) -> None:
+    try:
+        await turn.speak_into(message.id, answer, _prefs(), timings, started)
+    except Exception:  # a background task: log it (English); the answer text is already shown
+        log.exception("speaking the answer failed")
+    finally:
+        timings.total_s = time.perf_counter() - started
+        _remember(timings)
+
+
 async def _ask(question: str, started: float, timings: TurnTimings) -> None:
-    """Run one natural-language question; every failure becomes a pt-BR message, never a crash."""
+    """Run one natural-language question; every failure becomes a pt-BR message, never a crash.
+
+    The answer is spoken in a background task, so Chainlit frees the composer as soon as the text is shown.
+    """
     from agent.llm.base import LLMError
 
     prefs = _prefs()
     timings.voice, timings.tts_engine = prefs.voice, prefs.tts_engine
+    spoken = False
     try:
         llm = await asyncio.to_thread(runtime.llm_state)
         if not llm.available and not prefs.model:
             await _guidance_message("⚠️ Nenhum modelo de linguagem configurado.\n\n")
             return
-        await turn.run_turn(question, prefs, conversation_id=_conversation_id(), started=started, timings=timings)
+        message, answer = await turn.run_turn(question, prefs, conversation_id=_conversation_id(), timings=timings)
+        if prefs.auto_speak and answer:
+            task = asyncio.create_task(_speak_and_remember(message, answer, started, timings))
+            cl.user_session.set("speaking", task)
+            spoken = True
     except LLMError as error:
         log.warning("LLM error: %s (%s)", error.code, error)
         await cl.Message(content=f"⚠️ {error.message}").send()
@@ -206,8 +226,9 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
         log.exception("turn failed for question %r", question[:200])
         await cl.Message(content=texts.UNEXPECTED_ERROR).send()
     finally:
-        timings.total_s = time.perf_counter() - started
-        _remember(timings)
+        if not spoken:
+            timings.total_s = time.perf_counter() - started
+            _remember(timings)
 
 
 def _file_id(uploads: Path, name: str) -> str:
@@ -277,10 +298,10 @@ async def on_ask_action(action: cl.Action) -> None:
 @cl.action_callback(turn.LISTEN_ACTION)
 async def on_listen_action(action: cl.Action) -> None:
     text = str(action.payload.get("text", ""))
-    message = cl.Message(content="🔊")
-    await message.send()
-    timings = TurnTimings()
-    await turn.speak_into(message, text, _prefs(), timings, time.perf_counter())
+    prefs = _prefs()
+    timings = TurnTimings(voice=prefs.voice, tts_engine=prefs.tts_engine)
+    await turn.speak_into(action.forId or "", text, prefs, timings, time.perf_counter())
+    _remember(timings)
 
 
 # --- voice -------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """One question → the agent's event stream rendered in Chainlit: SQL steps, streamed answer, table, chart, voice.
 
-Spoken answers are synthesized here (not by the agent) as soon as the answer text is complete: the first
-sentence becomes its own audio clip so playback starts before the rest is synthesized (see ``ui.voice``).
+Spoken answers are synthesized by the UI (not by the agent) once the answer text is complete, in a background
+task so the composer is free meanwhile: the first sentence becomes its own audio clip, so playback starts
+before the rest is synthesized (see ``ui.voice``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def chart_element(result: Any, name: str = "grafico") -> cl.Image | None:
 async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Message:
     """A direct (/sql) result: collapsible SQL step, then a message with the table and maybe a chart."""
     if sql:
-        async with cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown") as step:
+        async with cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language=None) as step:
             step.input = sql
             step.output = f"{result.row_count} linha(s) em {result.elapsed_ms:.0f} ms"
     elements = [e for e in (chart_element(result),) if e is not None]
@@ -51,8 +52,8 @@ async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Mes
     return message
 
 
-async def speak_into(message: cl.Message, text: str, prefs: Prefs, timings: TurnTimings, started: float) -> None:
-    """Synthesize ``text`` and attach audio clips to ``message`` (first clip as soon as it is ready)."""
+async def speak_into(for_id: str, text: str, prefs: Prefs, timings: TurnTimings, started: float) -> None:
+    """Synthesize ``text`` and attach audio clips to the message ``for_id`` (first clip as soon as it is ready)."""
     from agent.speech.base import SpeechError
 
     tts_started = time.perf_counter()
@@ -63,7 +64,7 @@ async def speak_into(message: cl.Message, text: str, prefs: Prefs, timings: Turn
             audio = cl.Audio(
                 content=clip.wav, mime="audio/wav", name=f"resposta-{index}.wav", display="inline", auto_play=True
             )
-            await audio.send(for_id=message.id)
+            await audio.send(for_id=for_id)
             if index == 1:
                 now = time.perf_counter()
                 timings.tts_first_audio_s = now - tts_started
@@ -83,7 +84,7 @@ class _ToolSteps:
     async def start(self, call_id: str, name: str, args: dict[str, Any]) -> None:
         if name == "run_query":
             step = cl.Step(
-                name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language="markdown", parent_id=self.parent_id
+                name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language=None, parent_id=self.parent_id
             )
             step.input = str(args.get("sql", ""))
         elif name == "read_pdf":
@@ -116,10 +117,9 @@ async def run_turn(
     prefs: Prefs,
     *,
     conversation_id: str,
-    started: float,
     timings: TurnTimings,
-) -> TurnTimings:
-    """Ask the agent, render its events, then speak the answer when auto-speak is on."""
+) -> tuple[cl.Message, str]:
+    """Ask the agent and render its events; returns the answer message and its text (to be spoken)."""
     from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
 
     timings.model = prefs.model or runtime.llm_state().spec
@@ -166,6 +166,4 @@ async def run_turn(
     message.elements = [chart] if chart else []
     message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []
     await message.update()
-    if prefs.auto_speak and answer:
-        await speak_into(message, answer, prefs, timings, started)
-    return timings
+    return message, answer

@@ -70,6 +70,12 @@ rules:
           - name: read_pdf
             args: {path: "relatorio.pdf", search: "meta de vendas"}
       - content: "Segundo o PDF: {last_tool_text}"
+  - match: "medio"
+    responses:
+      - tool_calls:
+          - name: run_query
+            args: {sql: "SELECT ROUND(AVG(valor_total), 2) AS ticket_medio FROM pedidos"}
+      - content: "O ticket médio é de {last_result_first_value} reais por pedido. O valor considera todos os pedidos."
   - match: "clientes"
     responses:
       - tool_calls:
@@ -236,3 +242,7 @@ def ask(page, text: str) -> None:
     box.click()
     box.fill(text)
     page.keyboard.press("Enter")
+    if text.startswith("/") and " " not in text.strip():
+        # Chainlit's command menu: the first Enter picks the command (shown as a chip), the second sends it.
+        page.wait_for_timeout(400)
+        page.keyboard.press("Enter")
