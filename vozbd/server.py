@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.routing import Route
 
 from tools.context import ToolContext
 from tools.errors import (
@@ -56,6 +57,16 @@ def http_status_for(error: ToolError) -> int:
         if isinstance(error, error_type):
             return status
     return 400
+
+
+class _AsgiEndpoint:
+    """Makes Starlette treat a plain ASGI callable (possibly a function) as an app, not a request handler."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
@@ -129,6 +140,8 @@ def create_app(
         )(_tool_endpoint(spec, ctx))
 
     if mcp_app is not None:
+        # Exact "/mcp" too: clients that don't follow the 307 to "/mcp/" still reach the endpoint.
+        app.router.routes.append(Route("/mcp", _AsgiEndpoint(mcp_app)))
         app.mount("/mcp", mcp_app)
     if mount_ui:
         from ui.mount import mount_ui as _mount_ui

@@ -84,9 +84,11 @@ def test_pdf_outside_allowed_dirs_is_403(client: TestClient, tmp_path: Path) -> 
     assert response.json()["error"].startswith("pdf_")
 
 
-def test_mcp_is_mounted_and_initializes(client: TestClient) -> None:
+@pytest.mark.parametrize("path", ["/mcp", "/mcp/"])
+def test_mcp_is_mounted_and_initializes(client: TestClient, path: str) -> None:
     response = client.post(
-        "/mcp/",
+        path,
+        follow_redirects=False,
         json={
             "jsonrpc": "2.0",
             "id": 1,
