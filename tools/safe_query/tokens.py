@@ -18,6 +18,9 @@ from tools.safe_query.messages import plain
 # MySQL/MariaDB execute the body of /*! ... */ and /*M! ... */ comments: never allowed, in any dialect.
 VERSIONED_COMMENT = re.compile(r"/\*\s*M?!")
 
+# PostgreSQL U&"..." / U&'...' spell names with escapes (U&"pg\005fsleep" is pg_sleep): refused outright.
+UNICODE_ESCAPE = re.compile(r"\bU&[\"']", re.IGNORECASE)
+
 READ_KEYWORDS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "DESCRIBE", "DESC", "SHOW"})
 TRANSACTION_KEYWORDS = frozenset(
     {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "XA", "TRANSACTION"}
@@ -86,4 +89,7 @@ def single_statement(sql: str, dialect: str) -> tuple[list[Token], list[Token]]:
         raise TokenCheckError("empty", "no statement")
     if len(statements) > 1:
         raise TokenCheckError("multiple_statements", "several statements", statements=len(statements))
+    if dialect == "postgres" and UNICODE_ESCAPE.search(sql):
+        message = "U&'...' / U&\"...\" (escapes Unicode) não é aceito"
+        raise TokenCheckError("parse_error", "unicode escape", error=message)
     return tokens, statements[0]
