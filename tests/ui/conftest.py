@@ -57,7 +57,7 @@ rules:
               sql: >-
                 SELECT substr(data_pedido, 1, 7) AS mes, ROUND(SUM(valor_total), 2) AS faturamento
                 FROM pedidos WHERE data_pedido >= '2026-01-01' GROUP BY mes ORDER BY mes
-      - content: "Em janeiro de 2026 o faturamento foi de {last_result_first_value} reais."
+      - content: "Em 2026 o faturamento mensal variou bastante; veja a tabela e o gráfico."
   - match: "apag|exclu|delete"
     responses:
       - tool_calls:

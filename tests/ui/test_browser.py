@@ -45,8 +45,10 @@ def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) ->
     page = desktop_page
     open_chat(page, scripted_server.url)
     ask(page, "Apague todos os pedidos")
-    page.get_by_text("Não posso alterar dados").wait_for(timeout=30_000)
-    assert "unsafe_query" in page.content()
+    page.get_by_text(re.compile(r"Não posso alterar dados.*unsafe_query")).wait_for(timeout=30_000)
+    page.locator("#step-SQL").last.click()
+    page.get_by_text(re.compile(r"contém DELETE")).first.wait_for(timeout=10_000)  # the validator's pt-BR refusal
+    assert "Traceback" not in scripted_server.log()
     ask(page, "Quantos clientes temos?")  # the session still works
     page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
     shot(page, "desktop-unsafe-refused")
@@ -201,7 +203,7 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     box = mic.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
     ask(page, "Qual o faturamento por mês em 2026?")
-    page.get_by_text("Em janeiro de 2026").wait_for(timeout=30_000)
+    page.get_by_text("Em 2026 o faturamento mensal").wait_for(timeout=30_000)
     page.get_by_text("6 de 6 linhas").wait_for(timeout=30_000)  # the final message (table) is rendered
     page.wait_for_timeout(500)
     table_box = page.locator("table").last.bounding_box()

@@ -1,0 +1,68 @@
+"""Slash commands against real databases (demo SQLite + the session's PostgreSQL), no browser, no LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ui import runtime
+from ui.commands import Command, run_command
+from ui.prefs import Prefs, TurnTimings
+from vozbd.settings import Settings
+
+
+@pytest.fixture
+def prefs(tmp_path) -> Iterator[Prefs]:
+    settings = Settings(data_dir=tmp_path, ollama_base_url="http://127.0.0.1:9", model=None)
+    runtime.configure(settings)
+    yield Prefs.from_settings(settings)
+    from tools.db.connect import dispose_engines
+
+    dispose_engines(runtime.tool_context())
+    runtime.configure(Settings(data_dir=tmp_path))
+
+
+def test_sql_runs_read_only_on_demo(prefs: Prefs) -> None:
+    sql = "SELECT uf, COUNT(*) AS n FROM clientes GROUP BY uf ORDER BY n DESC LIMIT 3;"
+    reply = run_command(Command("sql", sql), prefs)
+    assert not reply.error and reply.result.columns == ["uf", "n"] and len(reply.result.rows) == 3
+    assert reply.sql and "LIMIT 3" in reply.sql.upper()
+
+
+def test_sql_refuses_writes_with_pt_br_message(prefs: Prefs) -> None:
+    reply = run_command(Command("sql", "DELETE FROM pedidos"), prefs)
+    assert reply.error and reply.result is None and "DELETE" in reply.text
+    assert run_command(Command("sql", ""), prefs).error
+
+
+def test_schema_viewer_lists_columns(prefs: Prefs) -> None:
+    reply = run_command(Command("esquema", "pedidos"), prefs)
+    assert "pedidos" in reply.text and "uf_entrega" in reply.text
+
+
+def test_connection_lifecycle_never_shows_the_password(prefs: Prefs, pg_url: str) -> None:
+    url = pg_url.replace("postgres@", "postgres:s3gr3d0@", 1)
+    saved = run_command(Command("conectar", f"loja {url}"), prefs)
+    assert "s3gr3d0" not in saved.text and "loja" in saved.text and "respondeu" in saved.text
+    listed = run_command(Command("conexoes", ""), prefs)
+    assert "loja" in listed.text and "s3gr3d0" not in listed.text
+    assert "respondeu" in run_command(Command("testar", "loja"), prefs).text
+    run_command(Command("usar", "loja"), prefs)
+    assert prefs.connection_arg == "loja"
+    assert "loja" in run_command(Command("remover", "loja"), prefs).text
+    assert prefs.connection_arg is None
+    assert run_command(Command("usar", "loja"), prefs).error  # gone: a pt-BR error, not an exception
+
+
+def test_bad_input_is_a_message_not_a_crash(prefs: Prefs) -> None:
+    assert run_command(Command("conectar", "só-um-argumento"), prefs).error
+    assert run_command(Command("xyz", ""), prefs).error
+    assert "Comandos" in run_command(Command("ajuda", ""), prefs).text
+
+
+def test_diagnostics_show_last_turn_timings(prefs: Prefs) -> None:
+    last = TurnTimings(stt_s=0.8, llm_first_token_s=0.3, sql_s=0.02, tts_first_audio_s=0.5, voice="pm_alex")
+    last.tts_engine = "kokoro"
+    text = run_command(Command("diagnostico", ""), prefs, last).text
+    assert "transcrição (STT): 0.80" in text and "kokoro / pm_alex" in text and "nenhum configurado" in text
