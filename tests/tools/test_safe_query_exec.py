@@ -112,12 +112,14 @@ def test_row_cap_truncates_and_reports(live_url: str, tool_ctx: ToolContext) -> 
 
 def test_own_large_limit_still_fetches_at_most_cap_plus_one(live_url: str, tool_ctx: ToolContext) -> None:
     ctx = ToolContext(registry=tool_ctx.registry, query_limits=QueryLimits(max_rows=20, timeout_s=10.0))
-    sql = "SELECT id FROM itens_pedido ORDER BY id LIMIT (SELECT 2000)" if _dialect(live_url) != "mysql" else None
-    if sql is None:
-        pytest.skip("MariaDB accepts only literal LIMIT values")
+    if _dialect(live_url) == "mysql":  # MariaDB accepts only literal LIMIT values: the literal is lowered instead
+        sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT 2000", "LIMIT 21"
+    else:  # a computed limit is kept; fetching stops after cap + 1 rows
+        sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT (SELECT 2000)", "LIMIT (SELECT 2000)"
     result = run_query(RunQueryInput(sql=sql, connection=live_url), ctx)
     assert result.row_count == 20 and result.truncated
-    assert result.executed_sql.endswith("LIMIT (SELECT 2000)")
+    assert [row[0] for row in result.rows] == list(range(1, 21))
+    assert result.executed_sql.endswith(executed_tail)
 
 
 def test_values_are_json_safe(live_url: str, tool_ctx: ToolContext) -> None:
