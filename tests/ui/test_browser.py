@@ -11,6 +11,8 @@ from tests.ui.conftest import ask, open_chat, shot, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
+MIC = "#message-composer button:not([id])"  # the microphone (the only composer button without an id)
+
 
 def last_answer(page):
     return page.locator(".step").last
@@ -54,11 +56,18 @@ def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) ->
     shot(page, "desktop-unsafe-refused")
 
 
-def test_direct_sql_and_schema_without_llm(tmp_path: Path, playwright_instance) -> None:
-    from tests.ui.conftest import DESKTOP, launch
+def test_no_llm_mode_sql_schema_and_spoken_question(tmp_path: Path, playwright_instance) -> None:
+    from tests.ui.conftest import DESKTOP, launch, real_models_dir, speech_models_installed
 
+    voice = speech_models_installed()
+    args: list[str] = []
+    if voice:
+        wav = tmp_path / "pergunta.wav"
+        seconds = synthesize_question_wav(wav, "Quantas entregas atrasaram?", real_models_dir())
+        args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+        args.append(f"--use-file-for-fake-audio-capture={wav}")
     server = start_server(tmp_path / "nollm", model=None)
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP)
+    context = launch(playwright_instance, tmp_path / "profile", DESKTOP, args)
     try:
         page = context.new_page()
         open_chat(page, server.url)
@@ -73,6 +82,14 @@ def test_direct_sql_and_schema_without_llm(tmp_path: Path, playwright_instance) 
         ask(page, "Quantos clientes temos?")
         page.get_by_text("Nenhum modelo de linguagem configurado").last.wait_for(timeout=10_000)
         shot(page, "desktop-no-llm")
+        if voice:  # a spoken question: the transcript is shown, then the guidance
+            server.wait_for_log("warm-up done", timeout=90)
+            mic = page.locator(MIC).first
+            mic.click()
+            page.wait_for_timeout(int((seconds + 1.2) * 1000))
+            mic.click()
+            page.get_by_text(re.compile(r"Entendi: .*entregas", re.I)).wait_for(timeout=60_000)
+            assert "Traceback" not in server.log()
     finally:
         context.close()
         stop_server(server)
@@ -99,9 +116,6 @@ def synthesize_question_wav(path: Path, text: str, models_dir: Path) -> float:
 def parse_timings(log: str) -> dict[str, float]:
     line = [x for x in log.splitlines() if "turn timings:" in x][-1]
     return {k: float(v) for k, v in re.findall(r"(\w+_s)=([\d.]+)", line)}
-
-
-MIC = "#message-composer button:not([id])"
 
 
 def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright_instance, tmp_path: Path) -> None:
