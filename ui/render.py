@@ -43,7 +43,8 @@ def format_cell(value: Any) -> str:
 
 def rows_caption(shown: int, total: int, truncated: bool) -> str:
     template = texts.ROWS_CAPTION_TRUNCATED if truncated else texts.ROWS_CAPTION
-    return template.format(shown=shown, total=total)
+    caption = template.format(shown=shown, total=total)
+    return caption.replace("linhas", "linha") if total == 1 and not truncated else caption
 
 
 def markdown_table(

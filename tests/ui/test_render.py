@@ -26,6 +26,7 @@ def test_table_is_capped_with_caption() -> None:
     assert table.endswith(f"_{render.TABLE_MAX_ROWS} de 50 linhas_")
     assert "limitado" in render.markdown_table(["id"], [[1]], total=1000, truncated=True)
     assert render.markdown_table(["id"], []) == render.texts.NO_ROWS
+    assert render.rows_caption(1, 1, False) == "1 de 1 linha"
 
 
 def test_chart_kind_follows_result_shape() -> None:
