@@ -48,12 +48,19 @@ def ensure_auth_secret(settings: Settings) -> str:
     return value
 
 
+def check_auth_settings(settings: Settings) -> None:
+    """Raise ``AuthConfigError`` when the login settings cannot work (checked before anything starts)."""
+    if settings.ui_auth == "password" and (settings.ui_password is None or not settings.ui_password.get_secret_value()):
+        raise AuthConfigError("VOZBD_UI_AUTH=password exige VOZBD_UI_PASSWORD (e opcionalmente VOZBD_UI_USERNAME).")
+    if settings.ui_auth == "header" and not settings.ui_auth_header.strip():
+        raise AuthConfigError("VOZBD_UI_AUTH=header exige VOZBD_UI_AUTH_HEADER (ex.: X-Forwarded-User).")
+
+
 def install_auth(settings: Settings) -> None:
     """Register the Chainlit auth callback that ``settings.ui_auth`` asks for (nothing for "none")."""
     if settings.ui_auth == "none":
         return
-    if settings.ui_auth == "password" and (settings.ui_password is None or not settings.ui_password.get_secret_value()):
-        raise AuthConfigError("VOZBD_UI_AUTH=password exige VOZBD_UI_PASSWORD (e opcionalmente VOZBD_UI_USERNAME).")
+    check_auth_settings(settings)
     import chainlit as cl
 
     if settings.ui_auth == "password":

@@ -81,5 +81,6 @@ class TurnTimings:
         for name in ("stt_s", "llm_first_token_s", "sql_s", "tts_first_audio_s", "end_to_first_audio_s", "total_s"):
             value = getattr(self, name)
             parts.append(f"{name}={value:.3f}" if value is not None else f"{name}=-")
+        parts += [f"{name}={value:.3f}" for name, value in self.extra.items()]
         parts.append(f"voice={self.voice or '-'} engine={self.tts_engine or '-'} model={self.model or '-'}")
         return " ".join(parts)

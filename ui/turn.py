@@ -69,6 +69,7 @@ async def speak_into(for_id: str, text: str, prefs: Prefs, timings: TurnTimings,
                 now = time.perf_counter()
                 timings.tts_first_audio_s = now - tts_started
                 timings.end_to_first_audio_s = now - started
+        timings.extra["tts_total_s"] = time.perf_counter() - tts_started
     except SpeechError as error:
         log.warning("speech synthesis failed: %s (%s)", error.code, error)
         await cl.Message(content=texts.SPEECH_UNAVAILABLE.format(reason=error.message)).send()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import typer
@@ -50,19 +51,19 @@ def ui(
     host = host or settings.host
     port = port or settings.port
 
-    from ui.auth import AuthConfigError
-    from ui.launch import configure_logging, serve
+    from ui import launch
+    from ui.auth import AuthConfigError, check_auth_settings
 
-    configure_logging(settings)
+    try:
+        check_auth_settings(settings)
+    except AuthConfigError as error:
+        typer.echo(f"Erro: {error}", err=True)
+        raise typer.Exit(2) from None
+    launch.configure_logging(settings)
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     typer.echo(f"vozbd: chat de voz em http://{shown_host}:{port}  (Ctrl+C para sair)")
     hint = _speech_hint(settings)
     if hint:
         typer.echo(hint)
-    try:
-        serve(settings, host=host, port=port, open_browser=not no_browser)
-    except AuthConfigError as error:
-        typer.echo(f"Erro: {error}", err=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
+        launch.serve(settings, host=host, port=port, open_browser=not no_browser)

@@ -1,0 +1,41 @@
+"""`vozbd ui`: options reach the Settings the chat is served with (the server itself is not started here)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from vozbd.cli.app import app
+
+
+def test_ui_help_lists_options() -> None:
+    result = CliRunner().invoke(app, ["ui", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--db", "--model", "--no-browser"):
+        assert option in result.output
+
+
+def test_ui_passes_options_to_the_server(monkeypatch, tmp_path) -> None:
+    calls = {}
+
+    def fake_serve(settings, *, host, port, open_browser):
+        calls.update(settings=settings, host=host, port=port, open_browser=open_browser)
+
+    monkeypatch.setattr("ui.launch.serve", fake_serve)
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VOZBD_MODELS_DIR", str(tmp_path / "no-models"))
+    args = ["ui", "--port", "8123", "--db", "vendas", "--model", "scripted/x.yaml", "--no-browser"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "http://localhost:8123" in result.output
+    assert "vozbd models install" in result.output  # no speech models in that folder
+    assert calls["port"] == 8123 and calls["open_browser"] is False and calls["host"] == "127.0.0.1"
+    assert calls["settings"].default_db == "vendas" and calls["settings"].model == "scripted/x.yaml"
+
+
+def test_password_auth_without_password_is_a_usage_error(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VOZBD_UI_AUTH", "password")
+    monkeypatch.delenv("VOZBD_UI_PASSWORD", raising=False)
+    monkeypatch.setattr("ui.launch.serve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not serve")))
+    result = CliRunner().invoke(app, ["ui", "--no-browser"])
+    assert result.exit_code == 2 and "VOZBD_UI_PASSWORD" in result.output
