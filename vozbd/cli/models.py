@@ -13,7 +13,10 @@ from rich.table import Table
 
 from vozbd.cli.speech import speech_errors
 
-models_app = typer.Typer(help="Offline speech models (whisper-base, Kokoro) and LLM providers.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Every model vozbd uses: LLM providers (list, the default), offline speech models (install, status).",
+    invoke_without_command=True,
+)
 console = Console()
 
 
@@ -112,9 +115,17 @@ def status(json_output: bool = typer.Option(False, "--json", help="Machine-reada
             console.print(f"LLM {p['name']}: {state}{reach} {escape(str(p['detail']))}", highlight=False)
 
 
-# `vozbd models list` (LLM providers) belongs to the agent engineer: add it here as another
-# @models_app.command, or register it from their own module with models_app.
+@models_app.callback()
+def models_default(ctx: typer.Context) -> None:
+    """With no subcommand, `vozbd models` lists the LLM providers (same as `vozbd models list`)."""
+    if ctx.invoked_subcommand is None:
+        from vozbd.cli.llm import models_list
+
+        models_list(json_output=False)
 
 
 def register(app: typer.Typer) -> None:
+    from vozbd.cli.llm import add_llm_commands
+
+    add_llm_commands(models_app)
     app.add_typer(models_app, name="models")
