@@ -216,7 +216,8 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     mic = page.locator(MIC).first
     box = mic.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
-    ask(page, "Qual o faturamento por mês em 2026?")
+    shot(page, "phone-welcome")
+    page.get_by_role("button", name="Qual o faturamento por mês em 2026?").click()  # a starter question
     page.get_by_text("Em 2026 o faturamento mensal").wait_for(timeout=30_000)
     page.get_by_text("6 de 6 linhas").wait_for(timeout=30_000)  # the final message (table) is rendered
     page.wait_for_timeout(500)
