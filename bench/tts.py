@@ -9,6 +9,7 @@ for a typical one-sentence answer on 2 idle cores. Numbers depend on the machine
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -61,6 +62,7 @@ def main() -> None:
                 f"{name:<8} {label:<7} {len(text):>5} {audio:>8.2f} {first:>8.3f} {total:>8.3f} {total / audio:>6.3f}"
             )
         print(f"{name:<8} load + first call: {load_s:.2f} s")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
