@@ -201,6 +201,7 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     ask(page, "Quantos clientes temos?")
     page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
     scripted_server.wait_for_log("voice=pm_alex", start=log_start)
+    scripted_server.wait_for_log("turn timings:", start=log_start)  # all clips of that answer are sent
     page.wait_for_function(
         "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
         timeout=60_000,
@@ -208,6 +209,18 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     ask(page, "/diagnostico")
     page.get_by_text("kokoro / pm_alex").first.wait_for(timeout=30_000)
     shot(page, "desktop-diagnostics")
+    # Auto-speak off: answers get a "🔊 Ouvir" button that speaks on demand.
+    page.locator("#chat-settings-open-modal").click()
+    page.locator("#auto_speak").click()
+    page.locator("#confirm").click()
+    scripted_server.wait_for_log("'auto_speak': False", start=log_start)
+    audios = page.locator("audio").count()
+    ask(page, "Quais os 5 produtos mais vendidos?")
+    listen = page.get_by_role("button", name=re.compile("Ouvir"))
+    listen.last.wait_for(timeout=30_000)
+    assert page.locator("audio").count() == audios  # nothing spoken by itself
+    listen.last.click()
+    page.wait_for_function(f"() => document.querySelectorAll('audio').length > {audios}", timeout=60_000)
 
 
 def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone_page) -> None:
