@@ -12,10 +12,15 @@ import argparse
 import os
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+if __package__ in (None, ""):
+    # Run as a script: import from the repo root, not bench/ (where bench/agent.py would shadow the agent package).
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from agent.speech.audio import STT_RATE, resample
 from agent.speech.base import NoSpeechError

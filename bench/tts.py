@@ -11,8 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script: import from the repo root, not bench/ (where bench/agent.py would shadow the agent package).
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from agent.speech.registry import SpeechConfig, available_engines, get_synthesizer
 from agent.speech.textprep import prepare_for_speech
