@@ -140,7 +140,6 @@ def start_server(tmp: Path, *, model: str | None) -> UiServer:
         # Nothing listens here: model auto-detection must not find a local server.
         "VOZBD_OLLAMA_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "VOZBD_OPENAI_COMPATIBLE_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
-        "VOZBD_STT_BEAM_SIZE": "1",
     }
     if model:
         env["VOZBD_MODEL"] = model
