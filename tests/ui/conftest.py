@@ -126,7 +126,7 @@ class UiServer:
         raise AssertionError(f"{needle!r} not in app log:\n{self.log()[-3000:]}")
 
 
-def start_server(tmp: Path, *, model: str | None) -> UiServer:
+def start_server(tmp: Path, *, model: str | None, extra_env: dict[str, str] | None = None) -> UiServer:
     port = free_port()
     data_dir = tmp / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +143,7 @@ def start_server(tmp: Path, *, model: str | None) -> UiServer:
     }
     if model:
         env["VOZBD_MODEL"] = model
+    env |= extra_env or {}
     log_file = tmp / "app.log"
     handle = log_file.open("w")
     process = subprocess.Popen(

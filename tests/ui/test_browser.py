@@ -240,3 +240,29 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     assert page_width <= 390 + 1  # no sideways scrolling of the whole page
     assert page.locator("img[src]").count() >= 1  # the line chart
     shot(page, "phone-answer")
+
+
+def test_password_login(tmp_path: Path, playwright_instance) -> None:
+    from tests.ui.conftest import DESKTOP, launch
+
+    env = {"VOZBD_UI_AUTH": "password", "VOZBD_UI_USERNAME": "ana", "VOZBD_UI_PASSWORD": "segredo-longo-123"}
+    server = start_server(tmp_path / "auth", model=None, extra_env=env)
+    context = launch(playwright_instance, tmp_path / "profile", DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_url(re.compile(r"/login"), timeout=30_000)
+        page.locator("#email").fill("ana")
+        page.locator("#password").fill("errada")
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_timeout(1000)
+        assert "/login" in page.url  # wrong password: still on the login page
+        page.locator("#password").fill("segredo-longo-123")
+        page.get_by_role("button", name="Entrar").click()
+        page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
+        secret = server.data_dir / "chainlit-auth-secret"
+        assert secret.is_file() and (secret.stat().st_mode & 0o777) == 0o600
+        assert "segredo-longo-123" not in server.log()
+    finally:
+        context.close()
+        stop_server(server)
