@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.errors import ToolError
-from ui import runtime, texts
+from ui import render, runtime, texts
 from ui.prefs import DEMO, Prefs, TurnTimings
 
 log = logging.getLogger("vozbd.ui")
@@ -66,7 +66,10 @@ def cmd_schema(args: str, prefs: Prefs) -> Reply:
 
     tables = args.replace(",", " ").split() or None
     schema = inspect_schema(InspectSchemaInput(connection=prefs.connection_arg, tables=tables), runtime.tool_context())
-    return Reply(f"**Esquema de {prefs.connection_label}**\n\n```text\n{schema.to_text()}\n```")
+    text = f"**Esquema de {prefs.connection_label}**\n\n{render.schema_markdown(schema, detailed=bool(tables))}"
+    if getattr(schema, "not_found", None):
+        text += "\n\nNão encontrei: " + ", ".join(f"`{name}`" for name in schema.not_found)
+    return Reply(text)
 
 
 def _test(name: str) -> str:

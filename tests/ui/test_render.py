@@ -43,3 +43,24 @@ def test_chart_png_is_a_png_or_none() -> None:
     png = render.chart_png(["produto", "unidades"], [["Caneca", 30], ["Camiseta", 12], ["Boné", 7]])
     assert png is not None and png.startswith(b"\x89PNG")
     assert render.chart_png(["a"], [[1], [2]]) is None
+
+
+def test_schema_markdown_overview_and_details() -> None:
+    from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, SchemaResult, TableInfo
+
+    table = TableInfo(
+        name="pedidos",
+        columns=[
+            ColumnInfo(name="id", type="INTEGER", nullable=False),
+            ColumnInfo(name="cliente_id", type="INTEGER", nullable=False, comment="quem comprou"),
+        ],
+        primary_key=["id"],
+        foreign_keys=[ForeignKeyInfo(columns=["cliente_id"], referred_table="clientes", referred_columns=["id"])],
+        row_count=12000,
+    )
+    schema = SchemaResult(connection="demo", dialect="sqlite", tables=[table], compact="")
+    overview = render.schema_markdown(schema, detailed=False)
+    assert "| `pedidos` | 2 | 12.000 |" in overview and "Descrição" not in overview
+    details = render.schema_markdown(schema, detailed=True)
+    assert "| `id` | INTEGER | PK | não |  |" in details
+    assert "| `cliente_id` | INTEGER | FK → clientes.id | não | quem comprou |" in details
