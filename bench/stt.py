@@ -96,9 +96,8 @@ def main() -> None:
                 group = clips[i : i + 3]
                 long_clips.append(np.concatenate([x for c in group for x in (c, gap)]))
         wer = corpus_wer(pairs)
-        print(
-            f"{label:<16} {len(pairs):>5} {audio_s:>8.1f} {wer:>6.3f} {statistics.median(rtfs):>8.3f} {max(rtfs):>8.3f}"
-        )
+        rtf_med, rtf_max = statistics.median(rtfs), max(rtfs)
+        print(f"{label:<16} {len(pairs):>5} {audio_s:>8.1f} {wer:>6.3f} {rtf_med:>8.3f} {rtf_max:>8.3f} {missed:>9}")
 
     long_rtfs = []
     for clip in long_clips:
