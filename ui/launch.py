@@ -1,14 +1,17 @@
-"""Start the Chainlit chat from any directory: point Chainlit at ``ui/`` before it is imported, then serve.
+"""Start the Chainlit chat from any directory: give Chainlit its app root before it is imported, then serve.
 
 ``prepare(settings)`` must run before the first ``import chainlit`` (Chainlit reads its app root, config and
-translations from ``CHAINLIT_APP_ROOT`` at import time). ``serve(...)`` is what ``vozbd ui`` runs;
-``ui.mount.mount_ui`` reuses ``prepare`` for ``vozbd serve``.
+translations from ``CHAINLIT_APP_ROOT`` at import time, and writes into it). The root is a folder in the data
+dir, refreshed from the files shipped in ``ui/`` (config, pt-BR translation, readme, ``public/``), so an
+installed, read-only package works and the source tree stays clean. ``serve(...)`` is what ``vozbd ui``
+runs; ``ui.mount.mount_ui`` reuses ``prepare`` for ``vozbd serve``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -19,16 +22,36 @@ if TYPE_CHECKING:
 
 UI_DIR = Path(__file__).resolve().parent
 APP_FILE = UI_DIR / "app.py"
+SHIPPED = (
+    ".chainlit/config.toml",
+    ".chainlit/translations/pt-BR.json",
+    "chainlit.md",
+    "chainlit_pt-BR.md",
+    "public/vozbd.css",
+    "public/vozbd.js",
+)
+
+
+def app_root(settings: Settings) -> Path:
+    """``DATA_DIR/ui``, holding fresh copies of the files Chainlit reads from its app root."""
+    root = settings.data_dir / "ui"
+    for relative in SHIPPED:
+        source, target = UI_DIR / relative, root / relative
+        if source.is_file() and (not target.is_file() or target.read_bytes() != source.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    return root
 
 
 def prepare(settings: Settings) -> str:
-    """Set Chainlit's environment, hand ``settings`` to the UI and install auth; returns the app file path."""
+    """Set Chainlit's environment and hand ``settings`` to the UI; returns the app file path."""
+    root = app_root(settings)
     if "chainlit.config" in sys.modules:
         from chainlit.config import APP_ROOT
 
-        if Path(APP_ROOT).resolve() != UI_DIR:
+        if Path(APP_ROOT).resolve() != root.resolve():
             raise RuntimeError(f"chainlit was imported with app root {APP_ROOT}; call ui.launch.prepare() first")
-    os.environ["CHAINLIT_APP_ROOT"] = str(UI_DIR)
+    os.environ["CHAINLIT_APP_ROOT"] = str(root)
     import chainlit.config
 
     # Chainlit keeps session files in APP_ROOT/.files and deletes that whole folder on shutdown, which would
