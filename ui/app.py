@@ -17,7 +17,7 @@ import chainlit as cl
 
 from ui import render, runtime, texts, turn, voice
 from ui.commands import parse_command, run_command
-from ui.prefs import DEMO, NO_MODEL, Prefs, TurnTimings
+from ui.prefs import CURRENT_URL, DEMO, NO_MODEL, Prefs, TurnTimings
 
 log = logging.getLogger("vozbd.ui")
 
@@ -74,12 +74,14 @@ def _settings_widgets(prefs: Prefs, connections: list[str], models: list[str], e
 
     labels = texts.SETTINGS_LABELS
     conn_items = {texts.DEMO_LABEL: DEMO} | {name: name for name in connections}
+    if prefs.is_url:
+        conn_items[prefs.connection_label] = CURRENT_URL
     model_items = {m: m for m in models} or {texts.NO_MODEL_LABEL: NO_MODEL}
     initial_model = next(iter(models), NO_MODEL)
     if prefs.voice not in voices and voices:
         prefs.voice = voices[0]
     return [
-        Select(id="connection", label=labels["connection"], items=conn_items, initial_value=prefs.connection_label),
+        Select(id="connection", label=labels["connection"], items=conn_items, initial_value=prefs.connection_choice),
         Select(id="model", label=labels["model"], items=model_items, initial_value=prefs.model or initial_model),
         Select(id="tts_engine", label=labels["tts_engine"], values=engines, initial_value=prefs.tts_engine),
         Select(id="voice", label=labels["voice"], values=voices or [prefs.voice], initial_value=prefs.voice),

@@ -72,11 +72,13 @@ def cmd_schema(args: str, prefs: Prefs) -> Reply:
     return Reply(text)
 
 
-def _test(name: str) -> str:
+def _test(name: str, target: str | None = None) -> str:
+    """Test connection ``target`` (default: ``name``; None/demo = the default connection), shown as ``name``."""
     from tools.db.connect import resolve_connection, test_connection
 
     ctx = runtime.tool_context()
-    result = test_connection(ctx, resolve_connection(ctx, None if name == DEMO else name))
+    target = target if target is not None else name
+    result = test_connection(ctx, resolve_connection(ctx, None if target == DEMO else target))
     if result.ok:
         version = result.server_version or "ok"
         return texts.CONNECTION_TEST_OK.format(name=name, latency=result.latency_ms or 0.0, version=version)
@@ -110,7 +112,9 @@ def cmd_connect(args: str, prefs: Prefs) -> Reply:
 
 
 def cmd_test(args: str, prefs: Prefs) -> Reply:
-    name = _usage_name("testar", args) or (prefs.connection_label if not args.strip() else None)
+    if not args.strip():
+        return Reply(_test(prefs.connection_label, prefs.connection_arg or DEMO))
+    name = _usage_name("testar", args)
     if name is None:
         return Reply(texts.USAGE_NAME.format(name="testar"), error=True)
     return Reply(_test(name))
@@ -165,7 +169,7 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
     lines.append(f"- resposta falada automática: {'sim' if prefs.auto_speak else 'não'}")
     lines += ["", "**Banco de dados**"]
     try:
-        lines.append(f"- {_test(prefs.connection_label)}")
+        lines.append(f"- {_test(prefs.connection_label, prefs.connection_arg or DEMO)}")
     except ToolError as error:
         lines.append(f"- ❌ {error.message}")
     lines += ["", "**Última resposta (segundos)**"]

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from vozbd.settings import Settings
 
 DEMO = "demo"
+CURRENT_URL = "url-atual"  # settings-panel value for a connection given as a URL (never sent to the browser)
 NO_MODEL = "nenhum"  # settings-panel value meaning "no model configured" (Select values cannot be empty)
 
 
@@ -32,8 +33,22 @@ class Prefs:
         )
 
     @property
+    def is_url(self) -> bool:
+        return bool(self.connection and "://" in self.connection)
+
+    @property
     def connection_label(self) -> str:
+        """What the user sees: the connection name, ``demo``, or a URL with its password masked."""
+        if self.is_url:
+            from tools.db.urls import mask_url
+
+            return mask_url(str(self.connection))
         return self.connection or DEMO
+
+    @property
+    def connection_choice(self) -> str:
+        """The settings-panel value of the active connection."""
+        return CURRENT_URL if self.is_url else self.connection_label
 
     @property
     def connection_arg(self) -> str | None:
@@ -52,6 +67,8 @@ class Prefs:
             elif key == "auto_speak":
                 value = bool(value)
             elif key == "connection":
+                if value == CURRENT_URL:
+                    continue
                 value = None if value in ("", DEMO) else str(value)
             elif key == "model":
                 value = None if value in ("", NO_MODEL) else str(value)

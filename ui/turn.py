@@ -32,8 +32,9 @@ def result_markdown(result: Any) -> str:
     )
 
 
-def chart_element(result: Any, name: str = "grafico") -> cl.Image | None:
-    png = render.chart_png(list(result.columns), list(result.rows))
+async def chart_element(result: Any, name: str = "grafico") -> cl.Image | None:
+    """The result's chart as an inline image (drawn in a worker thread), or None when no chart fits."""
+    png = await asyncio.to_thread(render.chart_png, list(result.columns), list(result.rows))
     if png is None:
         return None
     return cl.Image(content=png, name=f"{name}.png", display="inline", size="large", mime="image/png")
@@ -45,7 +46,7 @@ async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Mes
         async with cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language=None) as step:
             step.input = sql
             step.output = f"{result.row_count} linha(s) em {result.elapsed_ms:.0f} ms"
-    elements = [e for e in (chart_element(result),) if e is not None]
+    elements = [e for e in (await chart_element(result),) if e is not None]
     content = f"{text}\n\n{result_markdown(result)}".strip()
     message = cl.Message(content=content, elements=elements)
     await message.send()
@@ -162,7 +163,7 @@ async def run_turn(
     content = answer or message.content
     if results:
         content = f"{content}\n\n{result_markdown(results[-1])}"
-    chart = chart_element(results[-1]) if results else None
+    chart = await chart_element(results[-1]) if results else None
     message.content = content
     message.elements = [chart] if chart else []
     message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []

@@ -45,3 +45,11 @@ def test_parse_command() -> None:
 def test_turn_timings_log_line() -> None:
     line = TurnTimings(stt_s=0.5, sql_s=0.012, voice="pf_dora").to_log()
     assert "stt_s=0.500" in line and "llm_first_token_s=-" in line and "voice=pf_dora" in line
+
+
+def test_url_connection_is_masked_and_kept_by_the_panel(tmp_path) -> None:
+    prefs = Prefs.from_settings(Settings(data_dir=tmp_path, default_db="postgresql://ana:s3nh4@db:5432/loja"))
+    assert "s3nh4" not in prefs.connection_label and "db:5432/loja" in prefs.connection_label
+    assert prefs.connection_choice == "url-atual"
+    assert prefs.apply({"connection": "url-atual"}) == []
+    assert prefs.connection_arg == "postgresql://ana:s3nh4@db:5432/loja"
