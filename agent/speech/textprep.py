@@ -257,21 +257,25 @@ def _split_long(sentence: str, limit: int) -> list[str]:
 
 # Words a phrase may start with: cutting the first chunk before one of them keeps the prosody natural.
 _PHRASE_STARTS = frozenset(
-    "em no na nos nas num numa com para pelo pela pelos pelas por que mas porque quando sendo do da dos das de"
+    "em no na nos nas num numa com para pelo pela pelos pelas por que mas porque quando sendo do da dos das de"  # noqa: SIM905
     " entre sobre até desde contra".split()
 )
 
 
 def _first_cut(sentence: str, limit: int) -> int:
-    """Where to cut a long first sentence: the last clause mark, else the last phrase start, else a space."""
-    marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if 12 <= m.end() <= limit]
-    if marks:
-        return marks[-1]
-    starts = [m.start() for m in re.finditer(r"\s(\w+)", sentence) if 12 <= m.start() <= limit]
-    phrase = [i for i in starts if sentence[i + 1 :].split(" ", 1)[0].lower() in _PHRASE_STARTS]
+    """Where to cut a long first sentence: a clause mark, else a phrase start, else a later clause mark (up to
+    twice the limit), else a space that is not inside a spelled-out number ("trinta | e | dois")."""
+    marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if m.end() >= 12]
+    if marks and marks[0] <= limit:
+        return max(m for m in marks if m <= limit)
+    words = [(m.start(), m.group(1).lower()) for m in re.finditer(r"\s(\w+)", sentence) if 12 <= m.start() <= limit]
+    phrase = [start for start, word in words if word in _PHRASE_STARTS]
     if phrase:
         return phrase[-1]
-    return starts[-1] if starts else 0
+    if marks and marks[0] <= 2 * limit:
+        return marks[0]
+    plain = [start for start, word in words if word != "e" and not sentence[:start].endswith(" e")]
+    return plain[-1] if plain else 0
 
 
 def split_for_speech(text: str, *, first_max_chars: int = 45, max_chars: int = 220) -> list[str]:

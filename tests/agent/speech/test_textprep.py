@@ -153,3 +153,11 @@ def test_first_chunk_prefers_a_comma_then_a_phrase_start() -> None:
     head = split_for_speech("O faturamento de junho foi de mil duzentos e trinta e quatro reais.")[0]
     assert head == "O faturamento de junho foi"  # cut before "de", never inside "trinta e quatro"
     assert split_for_speech("Sim.") == ["Sim."]
+
+
+def test_first_chunk_never_cuts_inside_a_number() -> None:
+    text = prepare_for_speech("Em junho foram 1.482 pedidos, 8% a mais que em maio.")
+    assert split_for_speech(text)[0] == "Em junho foram mil quatrocentos e oitenta e dois pedidos,"
+    text = prepare_for_speech("Foram exatamente 1.482.377 pedidos registrados hoje.")
+    head = split_for_speech(text)[0]
+    assert not head.endswith(" e") and len(head) <= 45
