@@ -176,10 +176,19 @@ def stop_server(server: UiServer) -> None:
         server.process.kill()
 
 
+def require_browser_and_models() -> None:
+    """Chromium and the speech models are part of CI: skip locally, fail under CI=true when missing."""
+    from tests.conftest import unavailable
+
+    if not Path(CHROMIUM).exists():
+        unavailable("chromium not installed (apt-get install chromium)")
+    if not speech_models_installed():
+        unavailable("speech models not installed (vozbd models install)")
+
+
 @pytest.fixture(scope="session")
 def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
+    require_browser_and_models()
     tmp = tmp_path_factory.mktemp("ui-scripted")
     script = tmp / "script.yaml"
     script.write_text(SCRIPT, encoding="utf-8")
@@ -190,6 +199,7 @@ def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServ
 
 @pytest.fixture(scope="session")
 def playwright_instance():
+    require_browser_and_models()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -57,15 +57,12 @@ def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) ->
 
 
 def test_no_llm_mode_sql_schema_and_spoken_question(tmp_path: Path, playwright_instance) -> None:
-    from tests.ui.conftest import DESKTOP, launch, real_models_dir, speech_models_installed
+    from tests.ui.conftest import DESKTOP, launch, real_models_dir
 
-    voice = speech_models_installed()
-    args: list[str] = []
-    if voice:
-        wav = tmp_path / "pergunta.wav"
-        seconds = synthesize_question_wav(wav, "Quantas entregas atrasaram?", real_models_dir())
-        args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-        args.append(f"--use-file-for-fake-audio-capture={wav}")
+    wav = tmp_path / "pergunta.wav"
+    seconds = synthesize_question_wav(wav, "Quantas entregas atrasaram?", real_models_dir())
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    args.append(f"--use-file-for-fake-audio-capture={wav}")
     server = start_server(tmp_path / "nollm", model=None)
     context = launch(playwright_instance, tmp_path / "profile", DESKTOP, args)
     try:
@@ -82,14 +79,14 @@ def test_no_llm_mode_sql_schema_and_spoken_question(tmp_path: Path, playwright_i
         ask(page, "Quantos clientes temos?")
         page.get_by_text("Nenhum modelo de linguagem configurado").last.wait_for(timeout=10_000)
         shot(page, "desktop-no-llm")
-        if voice:  # a spoken question: the transcript is shown, then the guidance
-            server.wait_for_log("warm-up done", timeout=90)
-            mic = page.locator(MIC).first
-            mic.click()
-            page.wait_for_timeout(int((seconds + 1.2) * 1000))
-            mic.click()
-            page.get_by_text(re.compile(r"Entendi: .*entregas", re.I)).wait_for(timeout=60_000)
-            assert "Traceback" not in server.log()
+        # A spoken question: the transcript is shown, then the guidance.
+        server.wait_for_log("warm-up done", timeout=90)
+        mic = page.locator(MIC).first
+        mic.click()
+        page.wait_for_timeout(int((seconds + 1.2) * 1000))
+        mic.click()
+        page.get_by_text(re.compile(r"Entendi: .*entregas", re.I)).wait_for(timeout=60_000)
+        assert "Traceback" not in server.log()
     finally:
         context.close()
         stop_server(server)
@@ -119,10 +116,8 @@ def parse_timings(log: str) -> dict[str, float]:
 
 
 def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright_instance, tmp_path: Path) -> None:
-    from tests.ui.conftest import DESKTOP, launch, real_models_dir, speech_models_installed
+    from tests.ui.conftest import DESKTOP, launch, real_models_dir
 
-    if not speech_models_installed():
-        pytest.skip("speech models not installed: vozbd models install")
     wav = tmp_path / "pergunta.wav"
     # A question (and answer) no other test uses, so the TTS phrase cache cannot hide synthesis time.
     seconds = synthesize_question_wav(wav, "Qual é o ticket médio dos pedidos?", real_models_dir())
@@ -186,10 +181,6 @@ def test_pdf_upload_answer_cites_the_page(scripted_server, desktop_page, tmp_pat
 
 
 def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
-    from tests.ui.conftest import speech_models_installed
-
-    if not speech_models_installed():
-        pytest.skip("speech models not installed: vozbd models install")
     page = desktop_page
     open_chat(page, scripted_server.url)
     log_start = len(scripted_server.log())
