@@ -59,17 +59,28 @@ def _engines() -> list[str]:
     return [name for name, reason in reasons.items() if reason is None] or ["espeak"]
 
 
-def _voices(engine: str) -> list[str]:
+_GENDER = {"female": "feminina", "male": "masculina"}
+
+
+def _voice_items(engine: str) -> dict[str, str]:
+    """Settings-panel label → voice id, e.g. "Dora (feminina)" → "pf_dora"."""
     from agent.speech.base import SpeechError
 
     try:
-        return [v.id for v in runtime.synthesizer(engine).voices()]
+        voices = runtime.synthesizer(engine).voices()
     except SpeechError as error:
         log.warning("no voices for TTS engine %s: %s", engine, error)
-        return []
+        return {}
+    items = {}
+    for v in voices:
+        label = f"{v.name} ({_GENDER[v.gender]})" if v.gender in _GENDER else v.name
+        items[label if label not in items else f"{label} [{v.id}]"] = v.id
+    return items
 
 
-def _settings_widgets(prefs: Prefs, connections: list[str], models: list[str], engines: list[str], voices: list[str]):
+def _settings_widgets(
+    prefs: Prefs, connections: list[str], models: list[str], engines: list[str], voice_items: dict[str, str]
+) -> list:
     from chainlit.input_widget import Select, Slider, Switch
 
     labels = texts.SETTINGS_LABELS
@@ -78,25 +89,27 @@ def _settings_widgets(prefs: Prefs, connections: list[str], models: list[str], e
         conn_items[prefs.connection_label] = CURRENT_URL
     model_items = {m: m for m in models} or {texts.NO_MODEL_LABEL: NO_MODEL}
     initial_model = next(iter(models), NO_MODEL)
+    voices = list(voice_items.values())
     if prefs.voice not in voices and voices:
         prefs.voice = voices[0]
+    voice = prefs.voice
     return [
         Select(id="connection", label=labels["connection"], items=conn_items, initial_value=prefs.connection_choice),
         Select(id="model", label=labels["model"], items=model_items, initial_value=prefs.model or initial_model),
         Select(id="tts_engine", label=labels["tts_engine"], values=engines, initial_value=prefs.tts_engine),
-        Select(id="voice", label=labels["voice"], values=voices or [prefs.voice], initial_value=prefs.voice),
+        Select(id="voice", label=labels["voice"], items=voice_items or {prefs.voice: prefs.voice}, initial_value=voice),
         Slider(id="speed", label=labels["speed"], initial=prefs.speed, min=0.5, max=2.0, step=0.1),
         Switch(id="auto_speak", label=labels["auto_speak"], initial=prefs.auto_speak),
     ]
 
 
 async def _send_settings(prefs: Prefs) -> None:
-    def gather() -> tuple[list[str], list[str], list[str], list[str]]:
+    def gather() -> tuple[list[str], list[str], list[str], dict[str, str]]:
         connections = [info.name for info in runtime.tool_context().registry.list()]
         engines = _engines()
         if prefs.tts_engine not in engines:
             prefs.tts_engine = engines[0]
-        return connections, runtime.model_choices(), engines, _voices(prefs.tts_engine)
+        return connections, runtime.model_choices(), engines, _voice_items(prefs.tts_engine)
 
     connections, models, engines, voices = await asyncio.to_thread(gather)
     await cl.ChatSettings(_settings_widgets(prefs, connections, models, engines, voices)).send()
@@ -180,7 +193,7 @@ async def on_settings_update(values: dict) -> None:
     changed = prefs.apply(values)
     log.info("settings changed: %s -> %s", changed, {k: getattr(prefs, k) for k in changed})
     if "tts_engine" in changed:
-        voices = await asyncio.to_thread(_voices, prefs.tts_engine)
+        voices = list((await asyncio.to_thread(_voice_items, prefs.tts_engine)).values())
         if voices and prefs.voice not in voices:
             prefs.voice = voices[0]
         await _send_settings(prefs)

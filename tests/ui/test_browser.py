@@ -186,7 +186,7 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     log_start = len(scripted_server.log())
     page.locator("#chat-settings-open-modal").click()
     page.locator("#voice").click()
-    page.get_by_role("option", name="pm_alex").click()
+    page.get_by_role("option", name="Alex (masculina)").click()
     page.locator("#confirm").click()
     scripted_server.wait_for_log("'voice': 'pm_alex'", start=log_start)
     ask(page, "Quantos clientes temos?")
@@ -221,6 +221,13 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     box = mic.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
     shot(page, "phone-welcome")
+    page.locator("#chat-settings-open-modal").click()
+    confirm = page.locator("#confirm")
+    confirm.wait_for(timeout=10_000)
+    confirm_box = confirm.bounding_box()
+    assert confirm_box is not None and confirm_box["x"] + confirm_box["width"] <= 390  # the panel fits the phone
+    shot(page, "phone-settings")
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="Qual o faturamento por mês em 2026?").click()  # a starter question
     page.get_by_text("Em 2026 o faturamento mensal").wait_for(timeout=30_000)
     page.get_by_text("6 de 6 linhas").wait_for(timeout=30_000)  # the final message (table) is rendered
