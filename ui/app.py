@@ -73,7 +73,8 @@ def _voice_items(engine: str) -> dict[str, str]:
         return {}
     items = {}
     for v in voices:
-        label = f"{v.name} ({_GENDER[v.gender]})" if v.gender in _GENDER else v.name
+        gender = _GENDER.get(v.gender or "")
+        label = f"{v.name} ({gender})" if gender and gender not in v.name else v.name
         items[label if label not in items else f"{label} [{v.id}]"] = v.id
     return items
 
