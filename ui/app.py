@@ -345,6 +345,7 @@ async def on_audio_end() -> None:
     from agent.speech.base import NoSpeechError, SpeechError
 
     started = time.perf_counter()
+    await asyncio.sleep(0.05)  # Chainlit runs each chunk in its own task: let the last ones land in the buffer
     buffer: voice.PcmBuffer | None = cl.user_session.get("audio")
     cl.user_session.set("audio", None)
     if buffer is None or buffer.duration_s < voice.MIN_AUDIO_S:
