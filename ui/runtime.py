@@ -117,14 +117,13 @@ def agent_for(model_spec: str | None) -> Any:
     spec = model_spec or llm_state().spec
 
     def build() -> Any:
-        from agent.llm.registry import load_chat_model
-        from agent.service import Agent, AgentConfig
+        from vozbd.wiring import build_agent
 
         base = settings()
         log.info("building agent for model %s", spec)
-        llm = load_chat_model(spec, base) if spec else None
         base.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
-        return Agent(tool_context(), llm, checkpointer=base.checkpoint_file, config=AgentConfig.from_settings(base))
+        # speech=False: the UI transcribes and speaks itself (it shows the transcript and streams audio clips).
+        return build_agent(base, model=spec, tool_ctx=tool_context(), speech=False)
 
     return _cached(f"agent:{spec}", build)
 

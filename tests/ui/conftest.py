@@ -186,7 +186,7 @@ def require_browser_and_models() -> None:
         unavailable("speech models not installed (vozbd models install)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     require_browser_and_models()
     tmp = tmp_path_factory.mktemp("ui-scripted")
@@ -197,7 +197,7 @@ def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServ
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module, not session: sync Playwright keeps an event loop running until closed
 def playwright_instance():
     require_browser_and_models()
     from playwright.sync_api import sync_playwright
