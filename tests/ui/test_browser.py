@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import ask, open_chat, shot, start_server, stop_server
+from tests.ui.conftest import ARTIFACTS, ask, open_chat, shot, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -147,8 +147,8 @@ def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright
         timings = parse_timings(log)
         assert timings["stt_s"] > 0 and timings["end_to_first_audio_s"] >= timings["stt_s"]
         print("\nvoice turn timings (s):", timings)
-        (Path("test-artifacts/ui")).mkdir(parents=True, exist_ok=True)
-        Path("test-artifacts/ui/voice-timings.txt").write_text(repr(timings) + "\n", encoding="utf-8")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "voice-timings.txt").write_text(repr(timings) + "\n", encoding="utf-8")
         shot(page, "desktop-voice-answer")
     finally:
         context.close()
