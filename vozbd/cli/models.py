@@ -7,8 +7,9 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.filesize import decimal
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from vozbd.cli.speech import speech_errors
@@ -34,14 +35,16 @@ def install() -> None:
     settings = _settings()
     with (
         speech_errors(),
-        Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()) as bars,
+        Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}")) as bars,
     ):
         tasks: dict[str, int] = {}
 
         def progress(name: str, done: int, total: int) -> None:
+            # Folders (the voices) report files, not bytes.
+            amount = f"{done}/{total} arquivos" if name.endswith("voices") else f"{decimal(done)}/{decimal(total)}"
             if name not in tasks:
-                tasks[name] = bars.add_task(name, total=total)
-            bars.update(tasks[name], completed=done, total=total)
+                tasks[name] = bars.add_task(name, total=total, amount=amount)
+            bars.update(tasks[name], completed=done, total=total, amount=amount)
 
         results = models.install(settings.models_path, progress=progress)
     for result in results:
