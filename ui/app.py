@@ -286,11 +286,15 @@ async def on_message(message: cl.Message) -> None:
     command = parse_command(text, getattr(message, "command", None))
     if command is not None and not pdfs:
         last = cl.user_session.get("last_timings")
-        reply = await asyncio.to_thread(run_command, command, prefs, last)
-        if reply.result is not None:
-            await turn.send_result(reply.result, reply.sql, text=reply.text)
-        else:
-            await cl.Message(content=reply.text).send()
+        try:
+            reply = await asyncio.to_thread(run_command, command, prefs, last)
+            if reply.result is not None:
+                await turn.send_result(reply.result, reply.sql, text=reply.text)
+            else:
+                await cl.Message(content=reply.text).send()
+        except Exception:  # the UI surface: typed errors are already messages; anything else is a bug
+            log.exception("command /%s failed", command.name)
+            await cl.Message(content=texts.UNEXPECTED_ERROR).send()
         return
     if not text and not pdfs:
         await cl.Message(content=texts.EMPTY_QUESTION).send()
