@@ -80,6 +80,10 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("vozbd").setLevel(settings.log_level)
+    # Chainlit announces every default translation file it writes on first start: keep its INFO chatter out
+    # of the user's terminal (vozbd prints the URL itself); DEBUG shows everything.
+    if settings.log_level != "DEBUG":
+        logging.getLogger("chainlit").setLevel(logging.WARNING)
 
 
 def serve(settings: Settings, *, host: str, port: int, open_browser: bool) -> None:

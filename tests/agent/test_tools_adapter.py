@@ -61,6 +61,6 @@ def test_frame_data_delimits() -> None:
 def test_committed_diagram_matches_the_graph() -> None:
     generated = mermaid()
     assert (ROOT / "docs" / "graph.mmd").read_text(encoding="utf-8") == generated
-    readme = (ROOT / "docs" / "readme" / "50-agent.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     embedded = readme.split(START, 1)[1].split(END, 1)[0]
     assert embedded.strip() == f"```mermaid\n{generated.strip()}\n```"

@@ -1,4 +1,4 @@
-"""The client configs documented in docs/readme/60-mcp.md (kept as files in docs/mcp/) really start and reach vozbd."""
+"""The client configs documented in README.md (kept as files in docs/mcp/) really start and reach vozbd."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tools.registry import all_tools
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CONFIGS = sorted((DOCS / "mcp").glob("*.json"))
-README = DOCS / "readme" / "60-mcp.md"
+README = DOCS.parent / "README.md"
 TOKEN = "token-da-documentacao"
 PLACEHOLDERS = ("${input:vozbd-token}", "${env:VOZBD_MCP_TOKEN}")
 

@@ -1,4 +1,4 @@
-"""The read-only role GRANTs documented in docs/readme/30-safe-query.md, run against the real servers."""
+"""The read-only role GRANTs documented in the README (section "Safe queries"), run against the real servers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tools.context import ToolContext
 from tools.errors import DatabaseError
 from tools.safe_query import RunQueryInput, run_query
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "readme" / "30-safe-query.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 PASSWORD = "troque-esta-senha"
 
 

@@ -1,6 +1,6 @@
 """Opt-in: the Coqui engine on a tiny VITS checkpoint with random weights (no hub, no real voice).
 
-Runs only where coqui-tts is importable (a separate venv with torch; see docs/readme/40-speech.md):
+Runs only where coqui-tts is importable (a separate venv with torch; see the README, "Optional: Coqui TTS"):
     /work/coqui-venv/bin/python -m pytest -m coqui tests/agent/speech/test_tts_coqui.py
 """
 
