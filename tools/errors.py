@@ -11,10 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 
-class ToolError(Exception):
-    """Base class of every error a tool raises on purpose."""
+class CodedError(Exception):
+    """An error with a stable machine ``code`` and a pt-BR ``message`` for the end user (and the LLM).
 
-    code: str = "tool_error"
+    The base of the tool errors below and of the agent's LLM and speech errors, so every surface can
+    render any of them the same way.
+    """
+
+    code: str = "error"
 
     def __init__(self, message: str, *, code: str | None = None, detail: dict[str, Any] | None = None):
         super().__init__(message)
@@ -25,6 +29,12 @@ class ToolError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **({"detail": self.detail} if self.detail else {})}
+
+
+class ToolError(CodedError):
+    """Base class of every error a tool raises on purpose."""
+
+    code = "tool_error"
 
 
 class InvalidInputError(ToolError):

@@ -11,22 +11,18 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from tools.errors import CodedError
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from vozbd.settings import Settings
 
 
-class LLMError(Exception):
+class LLMError(CodedError):
     """Base error of the LLM layer; ``message`` is pt-BR for the end user, ``code`` is stable."""
 
     code = "llm_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
 
 
 class UnknownProviderError(LLMError):

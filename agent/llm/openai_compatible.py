@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agent.llm._http import openai_model_ids
+from agent.llm._openai_protocol import chat_openai
 from agent.llm.base import Provider, ProviderStatus, ProviderUnreachableError, secret
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ class OpenAICompatibleProvider(Provider):
     example_model = "qwen2.5-7b-instruct"
 
     def create(self, model: str, settings: Settings) -> BaseChatModel:
-        from langchain_openai import ChatOpenAI
-
         base_url = settings.openai_compatible_base_url
         key = secret(settings, "openai_compatible_api_key")
         ids = openai_model_ids(base_url, key)  # local server: a quick probe gives a clear error
@@ -31,15 +30,7 @@ class OpenAICompatibleProvider(Provider):
             )
         if not model:
             model = ids[0] if ids else "default"
-        return ChatOpenAI(
-            model=model,
-            api_key=key or "not-needed",
-            base_url=base_url,
-            temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout_s,
-            max_retries=1,
-            stream_usage=True,
-        )
+        return chat_openai(model, key or "not-needed", base_url, settings)
 
     def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
         base_url = settings.openai_compatible_base_url

@@ -15,17 +15,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from tools.errors import CodedError
 
-class SpeechError(Exception):
+
+class SpeechError(CodedError):
     """Base of speech errors; ``message`` is pt-BR for the end user, ``code`` is stable."""
 
     code = "speech_error"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
 
 
 class AudioInputError(SpeechError):

@@ -92,10 +92,7 @@ def test_mask_url_without_password_is_unchanged() -> None:
 
 def test_mask_secrets_removes_plain_and_encoded_passwords() -> None:
     url = f"postgresql://app:{ENCODED}@h:5432/d"
-    text = (
-        f"FATAL: login for app with {PASSWORD!r} failed; dsn={url}; "
-        f"also {ENCODED} in a log; other://x:y@z"
-    )
+    text = f"FATAL: login for app with {PASSWORD!r} failed; dsn={url}; also {ENCODED} in a log; other://x:y@z"
     masked = mask_secrets(text, url)
     assert PASSWORD not in masked
     assert ENCODED not in masked

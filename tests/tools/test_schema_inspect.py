@@ -7,27 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools.schema_util import DEMO_TABLES, table_named
 from tools.context import ToolContext
 from tools.errors import ConnectionFailedError, InvalidInputError, UnknownConnectionError
-from tools.schema_inspect import InspectSchemaInput, SchemaResult, TableInfo, inspect_schema, render_prompt
-
-DEMO_TABLES = {
-    "clientes",
-    "categorias",
-    "produtos",
-    "pedidos",
-    "itens_pedido",
-    "transportadoras",
-    "entregas",
-    "pagamentos",
-    "notas_fiscais",
-    "atendentes",
-    "chamados",
-}
-
-
-def _table(result: SchemaResult, name: str) -> TableInfo:
-    return next(t for t in result.tables if t.name == name)
+from tools.schema_inspect import InspectSchemaInput, SchemaResult, inspect_schema, render_prompt
 
 
 def _count(path: Path, table: str) -> int:
@@ -43,7 +26,7 @@ def demo(tool_ctx: ToolContext, demo_sqlite: Path) -> SchemaResult:
 def test_demo_tables_columns_and_keys(demo: SchemaResult) -> None:
     assert demo.dialect == "sqlite"
     assert {t.name for t in demo.tables} == DEMO_TABLES
-    pedidos = _table(demo, "pedidos")
+    pedidos = table_named(demo, "pedidos")
     assert pedidos.kind == "table"
     assert pedidos.primary_key == ["id"]
     columns = {c.name: c for c in pedidos.columns}
@@ -53,20 +36,20 @@ def test_demo_tables_columns_and_keys(demo: SchemaResult) -> None:
     fk = next(fk for fk in pedidos.foreign_keys if fk.columns == ["cliente_id"])
     assert (fk.referred_table, fk.referred_columns) == ("clientes", ["id"])
     assert any(ix.columns == ["status"] for ix in pedidos.indexes)
-    assert any(ix.unique and ix.columns == ["cpf"] for ix in _table(demo, "clientes").indexes)
+    assert any(ix.unique and ix.columns == ["cpf"] for ix in table_named(demo, "clientes").indexes)
 
 
 def test_demo_samples_show_real_spelling(demo: SchemaResult, demo_sqlite: Path) -> None:
-    uf = next(c for c in _table(demo, "clientes").columns if c.name == "uf")
+    uf = next(c for c in table_named(demo, "clientes").columns if c.name == "uf")
     assert 1 <= len(uf.samples) <= 5
     assert "SP" in uf.samples
     assert uf.more_values  # 27 states exist, 5 shown
     with sqlite3.connect(demo_sqlite) as db:
         statuses = {r[0] for r in db.execute("SELECT DISTINCT status FROM entregas")}
-    entrega_status = next(c for c in _table(demo, "entregas").columns if c.name == "status")
+    entrega_status = next(c for c in table_named(demo, "entregas").columns if c.name == "status")
     assert entrega_status.samples and set(entrega_status.samples) <= statuses
     # high-cardinality and code-like text columns get no samples
-    clientes = {c.name: c for c in _table(demo, "clientes").columns}
+    clientes = {c.name: c for c in table_named(demo, "clientes").columns}
     assert clientes["email"].samples == []
     assert clientes["cpf"].samples == []
     # ... and the compact text shows them

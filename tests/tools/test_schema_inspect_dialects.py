@@ -8,27 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.tools.schema_util import DEMO_TABLES, table_named
 from tools.context import ToolContext
 from tools.errors import InvalidInputError
-from tools.schema_inspect import InspectSchemaInput, SchemaResult, TableInfo, inspect_schema
-
-DEMO_TABLES = {
-    "clientes",
-    "categorias",
-    "produtos",
-    "pedidos",
-    "itens_pedido",
-    "transportadoras",
-    "entregas",
-    "pagamentos",
-    "notas_fiscais",
-    "atendentes",
-    "chamados",
-}
-
-
-def _table(result: SchemaResult, name: str) -> TableInfo:
-    return next(t for t in result.tables if t.name == name)
+from tools.schema_inspect import InspectSchemaInput, inspect_schema
 
 
 def _exact_counts(url: str) -> dict[str, int]:
@@ -60,14 +43,14 @@ def test_demo_structure(tool_ctx: ToolContext, demo_url: str) -> None:
     assert result.dialect in ("postgres", "mysql")
     assert {t.name for t in result.tables} == DEMO_TABLES
     assert "secret" not in result.connection
-    pedidos = _table(result, "pedidos")
+    pedidos = table_named(result, "pedidos")
     assert pedidos.primary_key == ["id"]
     assert any(fk.columns == ["cliente_id"] and fk.referred_table == "clientes" for fk in pedidos.foreign_keys)
     assert any(ix.columns == ["status"] for ix in pedidos.indexes)
-    assert any(ix.unique and ix.columns == ["cpf"] for ix in _table(result, "clientes").indexes)
+    assert any(ix.unique and ix.columns == ["cpf"] for ix in table_named(result, "clientes").indexes)
     # comments come from the database catalog
-    assert _table(result, "clientes").comment == "Clientes da loja"
-    uf = next(c for c in _table(result, "clientes").columns if c.name == "uf")
+    assert table_named(result, "clientes").comment == "Clientes da loja"
+    uf = next(c for c in table_named(result, "clientes").columns if c.name == "uf")
     assert uf.comment and "UF" in uf.comment
     assert "SP" in uf.samples
     status = next(c for c in pedidos.columns if c.name == "status")
@@ -115,19 +98,19 @@ def test_postgres_schema_filter_views_and_comments(tool_ctx: ToolContext, pg_syn
     result = inspect_schema(InspectSchemaInput(connection=pg_synthetic, schema="vendas_si"), tool_ctx)
     kinds = {t.name: t.kind for t in result.tables}
     assert kinds == {"lojas": "table", "vendas": "table", "total_por_loja": "view", "resumo": "view"}
-    lojas = _table(result, "lojas")
+    lojas = table_named(result, "lojas")
     assert lojas.schema == "vendas_si"
     assert lojas.comment == "Lojas físicas"
     uf = next(c for c in lojas.columns if c.name == "uf")
     assert uf.comment == "Estado da loja"
     assert uf.default and "SP" in uf.default
     assert uf.samples == ["RJ", "SP"]  # equal counts: alphabetical
-    vendas = _table(result, "vendas")
+    vendas = table_named(result, "vendas")
     assert vendas.row_count == 300
     assert vendas.foreign_keys[0].referred_table == "lojas"
     assert next(c for c in vendas.columns if c.name == "canal").samples == ["loja", "site"]
     assert any(ix.name == "ix_vendas_canal" for ix in vendas.indexes)
-    assert _table(result, "total_por_loja").row_count is None
+    assert table_named(result, "total_por_loja").row_count is None
     assert "TABLE vendas_si.lojas" in result.compact
     assert "VIEW vendas_si.total_por_loja" in result.compact
     assert "nextval" not in result.compact  # serial defaults are noise in prompts
@@ -169,13 +152,13 @@ def mysql_synthetic(mysql_url: str) -> str:
 def test_mysql_views_comments_and_filter(tool_ctx: ToolContext, mysql_synthetic: str) -> None:
     result = inspect_schema(InspectSchemaInput(connection=mysql_synthetic, tables=["si_*"]), tool_ctx)
     assert {t.name: t.kind for t in result.tables} == {"si_lojas": "table", "si_total": "view", "si_vendas": "table"}
-    lojas = _table(result, "si_lojas")
+    lojas = table_named(result, "si_lojas")
     assert lojas.comment == "Lojas físicas"
     uf = next(c for c in lojas.columns if c.name == "uf")
     assert uf.comment == "Estado da loja"
     assert uf.samples == ["SP", "RJ"]
     assert lojas.row_count == 3
-    vendas = _table(result, "si_vendas")
+    vendas = table_named(result, "si_vendas")
     assert any(ix.unique and ix.columns == ["loja_id", "id"] for ix in vendas.indexes)
     assert vendas.foreign_keys[0].referred_table == "si_lojas"
     assert "VIEW si_total" in result.compact
@@ -202,6 +185,6 @@ def test_mysql_other_database_as_schema(tool_ctx: ToolContext, demo_mysql_url: s
     result = inspect_schema(params, tool_ctx)
     assert {t.name for t in result.tables} == {"si_lojas", "si_vendas", "si_total"}
     assert all(t.schema == other for t in result.tables)
-    assert _table(result, "si_lojas").row_count == 3
-    assert _table(result, "si_lojas").columns[2].samples == ["SP", "RJ"]
+    assert table_named(result, "si_lojas").row_count == 3
+    assert table_named(result, "si_lojas").columns[2].samples == ["SP", "RJ"]
     assert f"TABLE {other}.si_lojas" in result.compact
