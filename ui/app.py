@@ -205,11 +205,22 @@ async def on_settings_update(values: dict) -> None:
 # --- questions -------------------------------------------------------------------------------------------
 
 
-async def _speak_and_remember(message: cl.Message, answer: str, started: float, timings: TurnTimings) -> None:
+async def _speak_part(message: cl.Message, text: str, started: float, timings: TurnTimings) -> None:
     try:
-        await turn.speak_into(message.id, answer, _prefs(), timings, started)
+        await turn.speak_into(message.id, text, _prefs(), timings, started)
     except Exception:  # a background task: log it (English); the answer text is already shown
         log.exception("speaking the answer failed")
+
+
+async def _speak_and_remember(
+    message: cl.Message, text: str, started: float, timings: TurnTimings, after: asyncio.Task | None = None
+) -> None:
+    """Speak ``text`` once the part already being spoken (``after``) is done, then record the turn's timings."""
+    try:
+        if after is not None:
+            await after
+        if text.strip():
+            await _speak_part(message, text, started, timings)
     finally:
         timings.total_s = time.perf_counter() - started
         _remember(timings)
@@ -230,9 +241,22 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
         if not llm.available and not prefs.model:
             await _guidance_message("⚠️ Nenhum modelo de linguagem configurado.\n\n")
             return
-        message, answer = await turn.run_turn(question, prefs, conversation_id=_conversation_id(), timings=timings)
+        early: list[tuple[str, asyncio.Task]] = []  # the first sentence, spoken while the model is still writing
+
+        def speak_first_sentence(message: cl.Message, sentence: str) -> None:
+            early.append((sentence, asyncio.create_task(_speak_part(message, sentence, started, timings))))
+
+        message, answer = await turn.run_turn(
+            question,
+            prefs,
+            conversation_id=_conversation_id(),
+            timings=timings,
+            on_first_sentence=speak_first_sentence if prefs.auto_speak else None,
+        )
         if prefs.auto_speak and answer:
-            task = asyncio.create_task(_speak_and_remember(message, answer, started, timings))
+            rest = turn.remainder_after(answer, early[0][0]) if early else answer
+            after = early[0][1] if early else None
+            task = asyncio.create_task(_speak_and_remember(message, rest, started, timings, after))
             cl.user_session.set("speaking", task)
             spoken = True
     except LLMError as error:

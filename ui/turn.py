@@ -1,15 +1,18 @@
 """One question → the agent's event stream rendered in Chainlit: SQL steps, streamed answer, table, chart, voice.
 
-Spoken answers are synthesized by the UI (not by the agent) once the answer text is complete, in a background
-task so the composer is free meanwhile: the first sentence becomes its own audio clip, so playback starts
-before the rest is synthesized (see ``ui.voice``).
+Spoken answers are synthesized by the UI (not by the agent), in background tasks so the composer stays free.
+As soon as the first complete sentence has streamed in, it is spoken (``on_first_sentence``) while the model is
+still writing the rest; the remainder is spoken when the answer is complete. Within each part the first clause
+is its own audio clip, so playback starts before the rest is synthesized (see ``ui.voice``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import chainlit as cl
@@ -20,6 +23,25 @@ from ui.prefs import Prefs, TurnTimings
 log = logging.getLogger("vozbd.ui")
 
 LISTEN_ACTION = "ouvir"
+
+# A sentence ends at . ! ? or … followed by whitespace that has already streamed in ("R$ 1.234" never splits).
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+_MIN_FIRST_SENTENCE = 12
+
+
+def first_sentence(streamed: str) -> str | None:
+    """The first complete sentence of streamed answer text (at least 12 characters), or None if none is complete."""
+    for match in _SENTENCE_END.finditer(streamed):
+        sentence = streamed[: match.end()].strip()
+        if len(sentence) >= _MIN_FIRST_SENTENCE:
+            return sentence
+    return None
+
+
+def remainder_after(answer: str, spoken: str) -> str:
+    """What is left to speak of ``answer`` once ``spoken`` was; the whole answer if it does not start with it."""
+    text = answer.strip()
+    return text[len(spoken) :].strip() if spoken and text.startswith(spoken) else text
 
 
 def listen_action(text: str) -> cl.Action:
@@ -66,11 +88,12 @@ async def speak_into(for_id: str, text: str, prefs: Prefs, timings: TurnTimings,
                 content=clip.wav, mime="audio/wav", name=f"resposta-{index}.wav", display="inline", auto_play=True
             )
             await audio.send(for_id=for_id)
-            if index == 1:
+            if index == 1 and timings.end_to_first_audio_s is None:  # the turn's first audio, not a later part's
                 now = time.perf_counter()
                 timings.tts_first_audio_s = now - tts_started
                 timings.end_to_first_audio_s = now - started
-        timings.extra["tts_total_s"] = time.perf_counter() - tts_started
+        first_part_started = timings.extra.setdefault("tts_started_at", tts_started)
+        timings.extra["tts_total_s"] = time.perf_counter() - first_part_started
     except SpeechError as error:
         log.warning("speech synthesis failed: %s (%s)", error.code, error)
         await cl.Message(content=texts.SPEECH_UNAVAILABLE.format(reason=error.message)).send()
@@ -120,8 +143,13 @@ async def run_turn(
     *,
     conversation_id: str,
     timings: TurnTimings,
+    on_first_sentence: Callable[[cl.Message, str], None] | None = None,
 ) -> tuple[cl.Message, str]:
-    """Ask the agent and render its events; returns the answer message and its text (to be spoken)."""
+    """Ask the agent and render its events; returns the answer message and its text (to be spoken).
+
+    ``on_first_sentence(message, sentence)`` is called once, as soon as the text streamed since the last tool call
+    holds a complete sentence, so the caller can start speaking before the answer is finished.
+    """
     from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
 
     timings.model = prefs.model or runtime.llm_state().spec
@@ -130,6 +158,8 @@ async def run_turn(
     await message.send()
     steps = _ToolSteps(parent_id=message.id)
     answer = ""
+    segment = ""  # text streamed since the last tool call: the answer being written
+    first_sent = on_first_sentence is None
     results: list[Any] = []
     sql_ms = 0.0
     asked = time.perf_counter()
@@ -141,7 +171,12 @@ async def run_turn(
             if timings.llm_first_token_s is None:
                 timings.llm_first_token_s = time.perf_counter() - asked
             await message.stream_token(event.text)
+            segment += event.text
+            if not first_sent and (sentence := first_sentence(segment)) is not None:
+                first_sent = True
+                on_first_sentence(message, sentence)  # type: ignore[misc]
         elif isinstance(event, ToolStartEvent):
+            segment = ""
             if timings.llm_first_token_s is None:
                 timings.llm_first_token_s = time.perf_counter() - asked
             await steps.start(event.call_id, event.name, event.args)
