@@ -205,22 +205,23 @@ async def on_settings_update(values: dict) -> None:
 # --- questions -------------------------------------------------------------------------------------------
 
 
-async def _speak_part(message: cl.Message, text: str, started: float, timings: TurnTimings) -> None:
+async def _speak_part(message: cl.Message, text: str, started: float, timings: TurnTimings, first_clip: int = 1) -> int:
+    """Speak one part of an answer; returns how many audio clips it sent (0 when it failed)."""
     try:
-        await turn.speak_into(message.id, text, _prefs(), timings, started)
+        return await turn.speak_into(message.id, text, _prefs(), timings, started, first_clip=first_clip)
     except Exception:  # a background task: log it (English); the answer text is already shown
         log.exception("speaking the answer failed")
+        return 0
 
 
 async def _speak_and_remember(
-    message: cl.Message, text: str, started: float, timings: TurnTimings, after: asyncio.Task | None = None
+    message: cl.Message, text: str, started: float, timings: TurnTimings, after: asyncio.Task[int] | None = None
 ) -> None:
     """Speak ``text`` once the part already being spoken (``after``) is done, then record the turn's timings."""
     try:
-        if after is not None:
-            await after
+        clips_sent = await after if after is not None else 0
         if text.strip():
-            await _speak_part(message, text, started, timings)
+            await _speak_part(message, text, started, timings, first_clip=clips_sent + 1)
     finally:
         timings.total_s = time.perf_counter() - started
         _remember(timings)
@@ -241,7 +242,7 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
         if not llm.available and not prefs.model:
             await _guidance_message("⚠️ Nenhum modelo de linguagem configurado.\n\n")
             return
-        early: list[tuple[str, asyncio.Task]] = []  # the first sentence, spoken while the model is still writing
+        early: list[tuple[str, asyncio.Task[int]]] = []  # the first sentence, spoken while the model is still writing
 
         def speak_first_sentence(message: cl.Message, sentence: str) -> None:
             early.append((sentence, asyncio.create_task(_speak_part(message, sentence, started, timings))))

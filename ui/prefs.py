@@ -92,6 +92,7 @@ class TurnTimings:
     tts_engine: str | None = None
     model: str | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    tts_started_at: float | None = field(default=None, repr=False)  # perf_counter when the first part's TTS began
 
     def to_log(self) -> str:
         parts = []

@@ -75,28 +75,34 @@ async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Mes
     return message
 
 
-async def speak_into(for_id: str, text: str, prefs: Prefs, timings: TurnTimings, started: float) -> None:
-    """Synthesize ``text`` and attach audio clips to the message ``for_id`` (first clip as soon as it is ready)."""
+async def speak_into(
+    for_id: str, text: str, prefs: Prefs, timings: TurnTimings, started: float, *, first_clip: int = 1
+) -> int:
+    """Synthesize ``text`` and attach audio clips to the message ``for_id`` (first clip as soon as it is ready).
+
+    Clips are named ``resposta-<n>.wav`` from ``first_clip`` on; returns how many clips were sent.
+    """
     from agent.speech.base import SpeechError
 
     tts_started = time.perf_counter()
+    index = 0
     try:
-        index = 0
         async for clip in voice.speak(text, prefs):
             index += 1
-            audio = cl.Audio(
-                content=clip.wav, mime="audio/wav", name=f"resposta-{index}.wav", display="inline", auto_play=True
-            )
+            name = f"resposta-{first_clip + index - 1}.wav"
+            audio = cl.Audio(content=clip.wav, mime="audio/wav", name=name, display="inline", auto_play=True)
             await audio.send(for_id=for_id)
             if index == 1 and timings.end_to_first_audio_s is None:  # the turn's first audio, not a later part's
                 now = time.perf_counter()
                 timings.tts_first_audio_s = now - tts_started
                 timings.end_to_first_audio_s = now - started
-        first_part_started = timings.extra.setdefault("tts_started_at", tts_started)
-        timings.extra["tts_total_s"] = time.perf_counter() - first_part_started
+        if timings.tts_started_at is None:
+            timings.tts_started_at = tts_started
+        timings.extra["tts_total_s"] = time.perf_counter() - timings.tts_started_at
     except SpeechError as error:
         log.warning("speech synthesis failed: %s (%s)", error.code, error)
         await cl.Message(content=texts.SPEECH_UNAVAILABLE.format(reason=error.message)).send()
+    return index
 
 
 class _ToolSteps:
