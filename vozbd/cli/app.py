@@ -36,16 +36,16 @@ def _register() -> None:
     import importlib
 
     for module in (
-        "vozbd.cli.db",  # db add/list/test/remove, schema, query
-        "vozbd.cli.schema",  # schema: tables, columns, keys, samples, prompt text
-        "vozbd.cli.models",  # models install/status
-        "vozbd.cli.speech",  # transcribe, speak, voices
-        "vozbd.cli.ui",  # ui: the voice chat in the browser
-        "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
-        "vozbd.cli.agent",  # ask, chat: the agent in the terminal
+        "vozbd.cli.ui",  # ui: the voice chat in the browser (the main job)
         "vozbd.cli.serve",  # serve: UI + MCP + REST in one process
-        "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
+        "vozbd.cli.agent",  # ask, chat: the agent in the terminal
         "vozbd.cli.query",  # query: one read-only SQL query (safe-query)
+        "vozbd.cli.schema",  # schema: tables, columns, keys, samples, prompt text
+        "vozbd.cli.speech",  # transcribe, speak, voices
+        "vozbd.cli.mcp",  # mcp: the MCP server (stdio / streamable HTTP)
+        "vozbd.cli.db",  # db add/list/test/remove, demo export
+        "vozbd.cli.models",  # models list/install/status
+        "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
     ):
         importlib.import_module(module).register(app)
 
