@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
+    """Every connection visible (the MCP server narrows this with ``VOZBD_MCP_CONNECTIONS``)."""
     from tools.db.registry import ConnectionRegistry
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
-    allowed = None
     return ToolContext(
         registry=registry,
         query_limits=QueryLimits(max_rows=settings.max_rows, timeout_s=settings.query_timeout_s),
@@ -31,7 +31,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
         schema_cache_ttl_s=settings.schema_cache_ttl_s,
         schema_prompt_budget=settings.schema_prompt_budget,
         default_connection=settings.default_db,
-        allowed_connections=allowed,
+        allowed_connections=None,
     )
 
 
