@@ -7,12 +7,13 @@ statuses once, here.
 
 # No ``from __future__ import annotations``: FastAPI must see the real model classes in the
 # signatures built per tool below.
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -80,6 +81,24 @@ def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
     return endpoint
 
 
+def _token_guard(settings: Settings) -> Callable[[Request], None]:
+    """A dependency refusing requests without ``Authorization: Bearer <VOZBD_API_TOKEN>`` when a token is set."""
+    expected = settings.api_token.get_secret_value().encode() if settings.api_token else b""
+
+    def guard(request: Request) -> None:
+        if not expected:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+            raise HTTPException(
+                status_code=401,
+                detail="Token ausente ou inválido: envie Authorization: Bearer <VOZBD_API_TOKEN>.",
+                headers={"WWW-Authenticate": 'Bearer realm="vozbd-api"'},
+            )
+
+    return guard
+
+
 def create_app(
     settings: Settings,
     *,
@@ -118,7 +137,11 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/api/tools")
+    if not settings.api_token and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("REST API on %s without a token (set VOZBD_API_TOKEN to require one)", settings.host)
+    protected = [Depends(_token_guard(settings))]
+
+    @app.get("/api/tools", dependencies=protected)
     async def list_tools() -> list[dict[str, Any]]:
         return [
             {
@@ -137,6 +160,7 @@ def create_app(
             response_model=spec.output_model,
             summary=spec.description.splitlines()[0] if spec.description else spec.name,
             tags=["tools"],
+            dependencies=protected,
         )(_tool_endpoint(spec, ctx))
 
     if mcp_app is not None:

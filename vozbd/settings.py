@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     )
 
     # --- web UI / server -----------------------------------------------------
+    api_token: SecretStr | None = Field(None, description="Bearer token required by the REST API (/api/tools).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     ui_auth: Literal["none", "password", "header"] = "none"

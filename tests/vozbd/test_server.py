@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from tests.dbutil import table_checksums
 from tools.context import ToolContext
@@ -107,3 +108,17 @@ def test_mcp_is_mounted_and_initializes(client: TestClient, path: str) -> None:
 
 def test_health(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_api_token_is_required_when_set(settings: Settings, tool_ctx: ToolContext) -> None:
+    guarded = settings.model_copy(update={"api_token": SecretStr("s3nha-da-api")})
+    app = create_app(guarded, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False)
+    with TestClient(app) as test_client:
+        payload = {"sql": "SELECT COUNT(*) FROM clientes"}
+        assert test_client.post("/api/tools/run_query", json=payload).status_code == 401
+        wrong = {"Authorization": "Bearer errado"}
+        assert test_client.post("/api/tools/run_query", json=payload, headers=wrong).status_code == 401
+        assert test_client.get("/api/tools").status_code == 401
+        right = {"Authorization": "Bearer s3nha-da-api"}
+        assert test_client.post("/api/tools/run_query", json=payload, headers=right).status_code == 200
+        assert test_client.get("/api/health").status_code == 200  # liveness stays open
