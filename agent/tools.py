@@ -133,15 +133,15 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
 def schema_context(ctx: ToolContext, connection: str | None, question: str | None) -> tuple[str, str, str]:
     """``(connection name, dialect, compact schema text within the prompt budget)`` for the system prompt."""
     from tools.db.connect import resolve_connection
-    from tools.schema_inspect import InspectSchemaInput, inspect_schema, render_prompt
+    from tools.schema_inspect import InspectSchemaInput, inspect_schema
 
     try:
         resolved = resolve_connection(ctx, connection)
     except ToolError as exc:
         return connection or "?", "?", prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
     try:
-        schema = inspect_schema(InspectSchemaInput(connection=connection, question=question), ctx)
-        text = render_prompt(schema, question, ctx.schema_prompt_budget)
+        # With a question, ``compact`` is already ranked for it within ``ctx.schema_prompt_budget``.
+        text = inspect_schema(InspectSchemaInput(connection=connection, question=question), ctx).compact
     except ToolError as exc:
         log.warning("schema context for %s unavailable: %s", resolved.name, exc.code)
         text = prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
