@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 import string
-import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.llm.base import ModelNotConfiguredError, Provider, ProviderStatus
+from tools.schema_inspect.text import fold  # lower-case + strip accents, the same folding as schema relevance
 
 Response = dict[str, Any]  # {"content": str} and/or {"tool_calls": [{"name": str, "args": dict}]}
 
@@ -52,12 +52,6 @@ class ScriptRule(BaseModel):
 class Script(BaseModel):
     rules: list[ScriptRule] = Field(default_factory=list)
     default: list[Response] = Field(default_factory=lambda: [{"content": "Desculpe, não sei responder isso."}])
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Ação' -> 'acao'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def load_script(path: str | Path) -> Script:
