@@ -5,7 +5,6 @@ Optional bearer token (``VOZBD_MCP_TOKEN``): requests without ``Authorization: B
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.server import build_server
 from tools.context import ToolContext
+from vozbd.auth import bearer_matches
 from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,7 @@ class BearerTokenMiddleware:
     def _authorized(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
-                scheme, _, token = value.strip().partition(b" ")
-                return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self._token)
+                return bearer_matches(value, self._token)
         return False
 
 

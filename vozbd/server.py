@@ -7,7 +7,6 @@ statuses once, here.
 
 # No ``from __future__ import annotations``: FastAPI must see the real model classes in the
 # signatures built per tool below.
-import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -33,6 +32,7 @@ from tools.errors import (
 )
 from tools.registry import ToolSpec, all_tools
 from vozbd import __version__
+from vozbd.auth import bearer_matches
 from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,7 @@ def _token_guard(settings: Settings) -> Callable[[Request], None]:
     def guard(request: Request) -> None:
         if not expected:
             return
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+        if not bearer_matches(request.headers.get("authorization", "").encode(), expected):
             raise HTTPException(
                 status_code=401,
                 detail="Token ausente ou inválido: envie Authorization: Bearer <VOZBD_API_TOKEN>.",
