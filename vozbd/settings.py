@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600)."
     )
+    database_url: SecretStr | None = Field(
+        None,
+        description="App database (conversation logs, memory, chat history) as a SQLAlchemy URL; "
+        "default sqlite:///DATA_DIR/app.sqlite3, PostgreSQL for teams (postgresql://user:pw@host/db).",
+    )
 
     # --- databases / safe-query ---------------------------------------------
     default_db: str | None = Field(
@@ -123,6 +128,15 @@ class Settings(BaseSettings):
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / "secret.key"
+
+    @property
+    def app_database_url(self) -> str:
+        """The app database URL, normalised (``postgres://`` → ``postgresql+psycopg://``); SQLite by default."""
+        from vozbd.appdb.urls import normalize_app_db_url
+
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'app.sqlite3'}"
+        return normalize_app_db_url(self.database_url.get_secret_value())
 
     @property
     def checkpoint_file(self) -> Path:

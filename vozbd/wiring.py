@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from vozbd.appdb.database import AppDatabase
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -33,6 +34,13 @@ def build_tool_context(settings: Settings) -> ToolContext:
         default_connection=settings.default_db,
         allowed_connections=None,
     )
+
+
+def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:
+    """The app database (``VOZBD_DATABASE_URL``, SQLite in DATA_DIR by default), migrated to head."""
+    from vozbd.appdb.database import open_app_database
+
+    return open_app_database(settings.app_database_url, migrate=migrate)
 
 
 def speech_config(settings: Settings) -> SpeechConfig:
@@ -101,4 +109,5 @@ def build_agent(
         transcriber=_LazyTranscriber(settings) if speech else None,  # type: ignore[arg-type]
         synthesizer_factory=synthesizer_factory if speech else None,
         config=AgentConfig.from_settings(settings),
+        model_spec=spec,
     )
