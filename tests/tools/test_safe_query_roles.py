@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.dbutil import table_checksums
 from tools.context import ToolContext
-from tools.errors import DatabaseError, UnsafeQueryError
+from tools.errors import UnsafeQueryError
 from tools.safe_query import RunQueryInput, run_query
 
 DOC = Path(__file__).resolve().parents[2] / "README.md"

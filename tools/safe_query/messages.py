@@ -60,7 +60,13 @@ _TEMPLATES: dict[str, str] = {
 def rejection(code: str, dialect: str, detail: dict[str, Any]) -> str:
     """The pt-BR sentence for a rejection ``code``; unknown codes get a generic read-only message."""
     template = _TEMPLATES.get(code, "A consulta foi recusada; " + _ONLY_READ)
-    values = {"keyword": "um comando de escrita", "table": "?", "error": "sintaxe inválida", "function": "?", "reason": "insegura"}
+    values = {
+        "keyword": "um comando de escrita",
+        "table": "?",
+        "error": "sintaxe inválida",
+        "function": "?",
+        "reason": "insegura",
+    }
     values |= {key: str(value) for key, value in detail.items()}
     values["dialect_name"] = _DIALECT_NAMES.get(dialect, dialect)
     return template.format(**values)
