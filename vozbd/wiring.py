@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.context import PdfLimits, QueryLimits, ToolContext
+from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +31,13 @@ def build_tool_context(settings: Settings) -> ToolContext:
         ),
         schema_cache_ttl_s=settings.schema_cache_ttl_s,
         schema_prompt_budget=settings.schema_prompt_budget,
+        dictionary_dirs=tuple(settings.dict_dirs),
+        value_index=ValueIndexLimits(
+            enabled=settings.value_index,
+            wait_s=settings.value_index_wait_s,
+            time_budget_s=settings.value_index_time_s,
+            max_values=settings.value_index_max_values,
+        ),
         default_connection=settings.default_db,
         allowed_connections=None,
     )
