@@ -63,11 +63,14 @@ class Agent:
         synthesizer_factory: Callable[[str | None], Synthesizer] | None = None,
         config: AgentConfig | None = None,
         tools: Sequence[ToolSpec] | None = None,
+        model_spec: str | None = None,
     ):
         from tools.registry import all_tools
 
         self.tool_ctx = tool_ctx
         self.llm = llm
+        self.model_spec = model_spec
+        """``provider/model`` of ``llm`` when known (recorded in the conversation log)."""
         self.config = config or AgentConfig()
         self.tools: tuple[ToolSpec, ...] = tuple(tools) if tools is not None else all_tools()
         self.transcriber = transcriber
