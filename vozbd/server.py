@@ -145,6 +145,7 @@ def create_app(
         return [
             {
                 "name": spec.name,
+                "title": spec.title,
                 "description": spec.description,
                 "read_only": spec.read_only,
                 "input_schema": spec.input_model.model_json_schema(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import chain
 
-from tools.schema_inspect.models import SchemaResult, TableInfo
+from tools.schema_inspect.models import OMITTED_PREFIX, SchemaResult, TableInfo
 from tools.schema_inspect.relevance import rank_tables
 
 STRONG_MATCH = 0.5  # tables scoring at least this share of the best score bring their FK partners along
@@ -116,7 +116,7 @@ def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
     """One line naming the ``total`` tables left out (``names`` in priority order), cut to ``room`` characters."""
     if not total:
         return ""
-    prefix = f"-- outras {total} tabelas existem (omitidas aqui; peça-as pelo nome): "
+    prefix = f"{OMITTED_PREFIX}{total} tabelas existem (omitidas aqui; liste com search_schema ou peça pelo nome): "
     shown: list[str] = []
     size = len(prefix)
     for i, name in enumerate(names):

@@ -41,6 +41,7 @@ def _load(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput
         compact=compact,
         truncated_tables=omitted,
         not_found=missing,
+        omitted_count=len(omitted),
     )
 
 
@@ -56,12 +57,23 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
 
     Call it before writing SQL for a database whose tables you have not seen in this conversation, or when a
     query failed because of an unknown table or column. Pass the user's question in `question`: on big schemas
-    the text keeps the tables most relevant to it plus their join partners and lists the other table names in
-    one line; ask again with `tables=[...]` to see any of those. Sample values show the real spelling and case
+    the text keeps the tables most relevant to it plus their join partners (within `budget` characters) and
+    names some of the others in one line; ask again with `tables=[...]` to see any of those. For a large
+    database, search_schema is the cheaper first step (names only, paged). Sample values show the real spelling and case
     stored in the database: copy them exactly into WHERE clauses. Results are cached for a few minutes;
     `refresh=true` reads the schema again.
     """
     conn = resolve_connection(ctx, params.connection)
+    result = cached_schema(ctx, conn, params)
+    budget = params.budget or ctx.schema_prompt_budget
+    question = params.question.strip() if params.question else ""
+    if not question and budget == ctx.schema_prompt_budget:
+        return result
+    return with_prompt(result, question or None, budget)
+
+
+def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
+    """The reflected schema of ``conn`` (``params.schema``/``tables``), from the per-process cache when fresh."""
     cache = schema_cache(ctx)
     key = _cache_key(conn, params)
     result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
@@ -73,9 +85,7 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
                 result = _load(ctx, conn, params)
                 if ctx.schema_cache_ttl_s > 0:
                     cache.put(key, result)
-    if not params.question or not params.question.strip():
-        return result
-    return with_prompt(result, params.question, ctx.schema_prompt_budget)
+    return result
 
 
 def with_prompt(result: SchemaResult, question: str | None, budget: int) -> SchemaResult:
@@ -83,7 +93,7 @@ def with_prompt(result: SchemaResult, question: str | None, budget: int) -> Sche
     compact, omitted = render(result.tables, question, budget, result.dialect)
     if result.not_found:
         compact = _with_missing(compact, result.not_found, budget)
-    return result.model_copy(update={"compact": compact, "truncated_tables": omitted})
+    return result.model_copy(update={"compact": compact, "truncated_tables": omitted, "omitted_count": len(omitted)})
 
 
 def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:
