@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.context import PdfLimits, QueryLimits, ToolContext
+from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from vozbd.appdb.database import AppDatabase
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -30,9 +31,23 @@ def build_tool_context(settings: Settings) -> ToolContext:
         ),
         schema_cache_ttl_s=settings.schema_cache_ttl_s,
         schema_prompt_budget=settings.schema_prompt_budget,
+        dictionary_dirs=tuple(settings.dict_dirs),
+        value_index=ValueIndexLimits(
+            enabled=settings.value_index,
+            wait_s=settings.value_index_wait_s,
+            time_budget_s=settings.value_index_time_s,
+            max_values=settings.value_index_max_values,
+        ),
         default_connection=settings.default_db,
         allowed_connections=None,
     )
+
+
+def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:
+    """The app database (``VOZBD_DATABASE_URL``, SQLite in DATA_DIR by default), migrated to head."""
+    from vozbd.appdb.database import open_app_database
+
+    return open_app_database(settings.app_database_url, migrate=migrate)
 
 
 def speech_config(settings: Settings) -> SpeechConfig:
@@ -101,4 +116,5 @@ def build_agent(
         transcriber=_LazyTranscriber(settings) if speech else None,  # type: ignore[arg-type]
         synthesizer_factory=synthesizer_factory if speech else None,
         config=AgentConfig.from_settings(settings),
+        model_spec=spec,
     )

@@ -96,15 +96,16 @@ def explain_query(params: ExplainQueryInput, ctx: ToolContext) -> ExplainResult:
             f"explain_query não está disponível para {conn.dialect}; use run_query com uma consulta mais simples.",
             detail={"dialect": conn.dialect},
         )
-    inner = validate(params.sql, conn.dialect)
-    if inner.kind == "explain":  # "EXPLAIN SELECT ...": explain the query inside, with our own options
-        inner = validate(generate(inner.tree, conn.dialect), conn.dialect) if inner.tree is not None else inner
+    database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
+    inner = validate(params.sql, conn.dialect, database)
+    if inner.kind == "explain" and inner.tree is not None:  # "EXPLAIN SELECT ...": explain the query inside
+        inner = validate(generate(inner.tree, conn.dialect), conn.dialect, database)
     if inner.kind != "query":
         raise InvalidInputError(
             "explain_query explica consultas SELECT (ou WITH ... SELECT / UNION); SHOW e DESCRIBE não têm plano.",
             detail={"kind": inner.kind},
         )
-    statement = validate(f"{prefix} {inner.sql}", conn.dialect)  # the EXPLAIN itself passes the validator too
+    statement = validate(f"{prefix} {inner.sql}", conn.dialect, database)  # the EXPLAIN itself passes the validator too
     limits = ctx.query_limits
     raw = execute_readonly(get_engine(ctx, conn), conn.dialect, statement.sql, MAX_PLAN_LINES, limits.timeout_s)
     lines, cut = _fit(_plan_lines(raw.columns, raw.rows, conn.dialect))

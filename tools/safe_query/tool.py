@@ -50,13 +50,15 @@ class RunQueryInput(BaseModel):
     )
 
 
-def _count_rows(ctx: ToolContext, conn: ResolvedConnection, statement: ValidatedStatement) -> int | None:
+def _count_rows(
+    ctx: ToolContext, conn: ResolvedConnection, statement: ValidatedStatement, database: str | None
+) -> int | None:
     """Rows of the whole query (``SELECT COUNT(*) FROM (query)``, validated like any query); None if it fails."""
     if statement.kind != "query" or not isinstance(statement.tree, exp.Query):
         return None
     counting = exp.select(exp.Count(this=exp.Star())).from_(statement.tree.copy().subquery("vozbd_count"))
     try:
-        checked = validate(generate(counting, conn.dialect), conn.dialect)
+        checked = validate(generate(counting, conn.dialect), conn.dialect, database)
         raw = execute_readonly(get_engine(ctx, conn), conn.dialect, checked.sql, 1, ctx.query_limits.timeout_s)
     except ToolError as error:
         log.info("row count skipped on %s: %s", conn.name, error.code)
@@ -83,7 +85,8 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     `query_timeout` means simplify the query or filter it more.
     """
     conn = resolve_connection(ctx, params.connection)
-    statement = validate(params.sql, conn.dialect)
+    database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
+    statement = validate(params.sql, conn.dialect, database)
     limits = ctx.query_limits
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
     if params.offset > MAX_OFFSET_PAGES * limits.max_rows:
@@ -94,12 +97,12 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
         )
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
-    validate(executed, conn.dialect)  # what runs is re-checked too (canonical, capped text)
+    validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
     raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, fetch, limits.timeout_s)
     rows = [[json_safe(value) for value in row] for row in raw.rows[params.offset :]]
     total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
     if total is None:
-        total = _count_rows(ctx, conn, statement)
+        total = _count_rows(ctx, conn, statement, database)
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)
     result = QueryResult(
         connection=conn.name,

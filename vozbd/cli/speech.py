@@ -73,16 +73,21 @@ def speak(
 ) -> None:
     """Speak pt-BR text into a WAV file; prints time to first audio and total time."""
     from agent.speech.audio import to_wav_bytes
+    from agent.speech.base import SpeechError
     from agent.speech.registry import get_synthesizer
-    from agent.speech.textprep import prepare_for_speech
+    from agent.speech.speak import SpeakOptions
+    from agent.speech.speak import speak as speak_text
 
     with speech_errors():
         started = time.perf_counter()
         synthesizer = get_synthesizer(_config(), engine)
         chunks, first = [], None
-        for chunk in synthesizer.synthesize(prepare_for_speech(text), voice=voice, speed=speed):
+        options = SpeakOptions(voice=voice, speed=speed, strict_voice=True)
+        for chunk in speak_text(synthesizer, text, options):
             first = first if first is not None else time.perf_counter() - started
             chunks.append(chunk)
+        if not chunks:
+            raise SpeechError("Não há texto para falar.", code="empty_text")
         total = time.perf_counter() - started
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(to_wav_bytes(chunks))
