@@ -68,6 +68,7 @@ class QueryResult(BaseModel):
     truncated: bool = Field(description="True se o resultado tinha mais linhas que o limite e foi cortado.")
     elapsed_ms: float = Field(description="Tempo de execução no banco, em milissegundos.")
     executed_sql: str = Field(description="O SQL exatamente como foi executado (com o limite de linhas aplicado).")
+    cells_cut: int = Field(0, description="Quantos valores de texto longos foram cortados (terminam em '[cortado').")
 
     def column_stats(self) -> list[ColumnStats]:
         """min/max/mean of every column whose non-null values are all numbers (booleans excluded)."""
@@ -91,12 +92,14 @@ class QueryResult(BaseModel):
     def to_text(self, max_rows: int = 20) -> str:
         """The first ``max_rows`` rows as a compact table, the row count and per-numeric-column stats (pt-BR)."""
         shown = self.rows[: max(0, max_rows)]
-        lines = [" | ".join(self.columns)] if self.columns else []
+        lines = [" | ".join(_cell(name) for name in self.columns)] if self.columns else []
         lines += [" | ".join(_cell(value) for value in row) for row in shown]
         more = " (resultado cortado no limite de linhas; há mais linhas no banco)" if self.truncated else ""
         count = f"{self.row_count} linha" + ("" if self.row_count == 1 else "s") + more + "."
         if len(shown) < self.row_count:
             count += f" Mostrando as primeiras {len(shown)}."
+        if self.cells_cut:
+            count += f" {self.cells_cut} valor(es) de texto longo(s) foram cortados."
         lines.append(count)
         stats = self.column_stats() if self.row_count > 1 else []
         if stats:

@@ -57,7 +57,15 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
     executed = apply_row_cap(statement, cap)
     validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
-    raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, cap, limits.timeout_s)
+    raw = execute_readonly(
+        get_engine(ctx, conn),
+        conn.dialect,
+        executed,
+        cap,
+        limits.timeout_s,
+        max_cell_chars=limits.max_cell_chars,
+        max_result_bytes=limits.max_result_bytes,
+    )
     rows = [[json_safe(value) for value in row] for row in raw.rows]
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)
     return QueryResult(
@@ -69,4 +77,5 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
         truncated=raw.truncated,
         elapsed_ms=raw.elapsed_ms,
         executed_sql=executed,
+        cells_cut=raw.cells_cut,
     )
