@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from psycopg import OperationalError as PsycopgOperationalError
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -38,6 +39,25 @@ def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
+def libpq_url(engine: Engine) -> str:
+    """The engine's PostgreSQL URL for libpq/psycopg (no SQLAlchemy driver suffix)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def setup_postgres_checkpoints(engine: Engine) -> bool:
+    """Create/migrate LangGraph's checkpoint tables in the app database when its Postgres saver is installed."""
+    try:
+        from agent.checkpoint import PostgresCheckpoints
+    except ImportError:  # the agent extra is not installed: no conversation memory to store
+        return False
+    try:
+        PostgresCheckpoints(libpq_url(engine)).setup()
+    except ImportError:
+        log.warning("langgraph-checkpoint-postgres is not installed: conversation memory stays in SQLite")
+        return False
+    return True
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[set[str], set[str]]:
     """Migrate to ``revision``; returns (revisions before, revisions after). ``AppDatabaseError`` if unreachable."""
     try:
@@ -47,6 +67,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[set[str], set[str]]
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
                 connection.commit()
             try:
+                if postgres:
+                    setup_postgres_checkpoints(engine)
                 before = current_revisions(connection)
                 connection.commit()
                 if revision == "head" and before == head_revisions():
@@ -63,6 +85,6 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[set[str], set[str]]
                 if postgres:
                     connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
                     connection.commit()
-    except OperationalError as error:
+    except (OperationalError, PsycopgOperationalError) as error:
         url = engine.url.render_as_string(hide_password=True)
         raise AppDatabaseError(detail={"url": url, "reason": str(error.orig or error).strip()}) from error

@@ -47,3 +47,10 @@ conversation_logs = Table(
 def all_metadata() -> list[MetaData]:
     """Every MetaData whose tables live in the app database (the migrations' target)."""
     return [metadata]
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic filter: only tables on our MetaData (LangGraph's checkpoint tables and Chainlit's manage themselves)."""
+    if type_ != "table":
+        return True
+    return any(name in metadata.tables for metadata in all_metadata())

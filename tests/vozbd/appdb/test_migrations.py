@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from vozbd.appdb.database import open_app_database
 from vozbd.appdb.engine import create_app_engine
 from vozbd.appdb.migrate import alembic_config, head_revisions, upgrade
-from vozbd.appdb.models import all_metadata
+from vozbd.appdb.models import all_metadata, include_name
 
 
 def test_upgrade_creates_tables_then_is_a_no_op(app_db_url: str) -> None:
@@ -18,7 +18,10 @@ def test_upgrade_creates_tables_then_is_a_no_op(app_db_url: str) -> None:
     try:
         before, after = upgrade(engine)
         assert before == set() and after == head_revisions()
-        assert "conversation_logs" in inspect(engine).get_table_names()
+        tables = inspect(engine).get_table_names()
+        assert "conversation_logs" in tables
+        if engine.dialect.name == "postgresql":  # LangGraph's memory lives in the app database too
+            assert {"checkpoints", "checkpoint_writes", "checkpoint_migrations"} <= set(tables)
         assert upgrade(engine) == (after, after)
     finally:
         engine.dispose()
@@ -29,7 +32,7 @@ def test_models_and_migrations_agree(app_db_url: str) -> None:
     database = open_app_database(app_db_url)
     try:
         with database.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
             diffs = [compare_metadata(context, metadata) for metadata in all_metadata()]
         assert [d for diff in diffs for d in diff] == []
     finally:

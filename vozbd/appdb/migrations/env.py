@@ -8,7 +8,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from vozbd.appdb.models import all_metadata
+from vozbd.appdb.models import all_metadata, include_name
 from vozbd.appdb.urls import normalize_app_db_url
 
 config = context.config
@@ -21,6 +21,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: batch mode rebuilds the table
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
