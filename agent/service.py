@@ -193,6 +193,12 @@ class Agent:
             tool_results=dict(sink.results),
         )
 
+    async def forget(self, conversation_id: str) -> None:
+        """Delete a conversation's memory (every checkpoint of its thread); unknown ids are a no-op."""
+        async with self._graph_for_turn() as graph:
+            if graph.checkpointer is not None:
+                await graph.checkpointer.adelete_thread(conversation_id)
+
     async def ask(self, **kwargs: Any) -> TurnResult:
         """Run one turn to completion (same arguments as ``astream_turn``)."""
         turn: TurnResult | None = None

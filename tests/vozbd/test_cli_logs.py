@@ -39,7 +39,7 @@ def test_db_upgrade_migrates_once(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["db-upgrade"])
     assert first.exit_code == 0, first.output
-    assert "migrado de vazio para 0001" in first.output
+    assert "migrado de vazio para 0002" in first.output
     second = runner.invoke(app, ["db-upgrade"])
     assert second.exit_code == 0 and "já atualizado" in second.output
     assert (tmp_path / "data" / "app.sqlite3").exists()
