@@ -182,7 +182,11 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: ApiError) -
         await send({"type": "websocket.close", "code": code, "reason": error.code})
         return
     default_code, _ = default_error(error.status)
-    body = json.dumps(error_body(error.code or default_code, error.message, error.detail or None), ensure_ascii=False)
+    body = json.dumps(
+        error_body(error.code or default_code, error.message, error.detail or None),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     headers = [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body.encode())).encode()),
