@@ -117,6 +117,8 @@ def _agents(
 
 
 def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+    import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
+
     def registry() -> dict[str, Any]:
         return {"ok": True, "connections": len(ctx.registry.names())}
 

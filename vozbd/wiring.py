@@ -23,7 +23,12 @@ def build_tool_context(settings: Settings) -> ToolContext:
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
     return ToolContext(
         registry=registry,
-        query_limits=QueryLimits(max_rows=settings.max_rows, timeout_s=settings.query_timeout_s),
+        query_limits=QueryLimits(
+            max_rows=settings.max_rows,
+            timeout_s=settings.query_timeout_s,
+            max_cell_chars=settings.max_cell_chars,
+            max_result_bytes=int(settings.max_result_mb * 1024 * 1024),
+        ),
         pdf_limits=PdfLimits(
             allowed_dirs=tuple(settings.allowed_pdf_dirs),
             max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
