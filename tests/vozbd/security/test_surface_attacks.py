@@ -183,7 +183,7 @@ def test_pinned_allowed_hosts_on_a_lan_bind(serve: Callable[..., TestClient]) ->
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://evil.example", "null", "http://localhost:9999", "https://localhost:8000", "file://", "http://localhost"],
+    ["http://evil.example", "null", "http://localhost:9999", "ftp://localhost:8000", "file://", "http://localhost"],
 )
 def test_foreign_origins_are_refused_even_with_a_valid_key(keyed: TestClient, origin: str) -> None:
     before = table_checksums(demo_db_path())
