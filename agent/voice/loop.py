@@ -44,6 +44,7 @@ from agent.voice.events import (
 )
 from agent.voice.turns import Dropped, Pause, SpeechStart, TurnConfig, TurnDetector, Utterance
 from agent.voice.vad import VAD_RATE, StreamingVad
+from tools.errors import CodedError
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +313,9 @@ class VoiceLoop:
                         if not parts["segment"].strip():  # an answer that was not streamed (errors, limits)
                             marks.setdefault("first_text", self._clock())
                             deltas.put_nowait(event.text)
+            except CodedError as error:  # e.g. memory unavailable: tell the user, keep the conversation going
+                log.warning("voice loop: the agent turn failed: %s", error.code)
+                await self._emit(Notice(turn, error.code, error.message))
             finally:
                 deltas.put_nowait(None)
 
