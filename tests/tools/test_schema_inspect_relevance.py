@@ -288,7 +288,9 @@ def test_wide_tables_are_pruned_to_keys_joins_and_asked_columns_when_short_of_ro
         primary_key=["id"],
         foreign_keys=[ForeignKeyInfo(columns=["cliente_id"], referred_table="clientes", referred_columns=["id"])],
     )
-    clientes = TableInfo(name="clientes", columns=[ColumnInfo(name="id", type="INTEGER"), ColumnInfo(name="nome", type="TEXT")])
+    clientes = TableInfo(
+        name="clientes", columns=[ColumnInfo(name="id", type="INTEGER"), ColumnInfo(name="nome", type="TEXT")]
+    )
     text, omitted = render([wide, clientes], "qual o preço médio das vendas por cliente?", 500)
     assert omitted == [] and len(text) <= 500
     assert "  preco TEXT" in text and "  id TEXT" in text and "  cliente_id TEXT" in text
