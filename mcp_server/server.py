@@ -98,6 +98,7 @@ def build_server(settings: Settings, tool_ctx: ToolContext | None = None, **opti
         server.add_tool(
             tool_function(spec, ctx),
             name=spec.name,
+            title=spec.title or None,
             description=spec.description,
             annotations=READ_ONLY if spec.read_only else None,
             structured_output=True,

@@ -28,7 +28,9 @@ from vozbd.auth import AuthPolicy, Surface, check_exposure
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
+    from agent.checkpoint import CheckpointStore
     from agent.service import Agent
+    from vozbd.appdb.database import AppDatabase
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,10 @@ def _allowed_model(settings: Settings) -> Callable[[str], bool]:
     return allowed
 
 
-def _agents(settings: Settings, ctx: ToolContext) -> Callable[[str | None], Agent]:
-    """One agent per model spec, built on first use (thread-safe)."""
+def _agents(
+    settings: Settings, ctx: ToolContext, checkpoints: CheckpointStore | None = None
+) -> Callable[[str | None], Agent]:
+    """One agent per model spec, built on first use (thread-safe); all share one memory store."""
     cache: dict[str | None, Agent] = {}
     lock = threading.Lock()
 
@@ -106,24 +110,24 @@ def _agents(settings: Settings, ctx: ToolContext) -> Callable[[str | None], Agen
             if spec not in cache:
                 from vozbd.wiring import build_agent
 
-                cache[spec] = build_agent(settings, model=spec, tool_ctx=ctx, speech=False)
+                cache[spec] = build_agent(settings, model=spec, tool_ctx=ctx, speech=False, checkpointer=checkpoints)
             return cache[spec]
 
     return get
 
 
-def _readiness(settings: Settings, ctx: ToolContext) -> dict[str, Callable[[], dict[str, Any]]]:
+def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+    import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
+
     def registry() -> dict[str, Any]:
         return {"ok": True, "connections": len(ctx.registry.names())}
 
-    def memory() -> dict[str, Any]:
-        import sqlite3
+    def database() -> dict[str, Any]:
+        from sqlalchemy import text
 
-        path = settings.checkpoint_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(path, timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return {"ok": True, "backend": "sqlite"}
+        with app_db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"ok": True, "dialect": app_db.dialect, "url": app_db.safe_url}
 
     def stt() -> dict[str, Any]:
         from agent.speech.base import SpeechError
@@ -154,12 +158,26 @@ def _readiness(settings: Settings, ctx: ToolContext) -> dict[str, Callable[[], d
         ok = status.configured and status.reachable is not False
         return {"ok": ok, "required": bool(settings.model), "model": spec, "detail": status.detail}
 
-    return {"connection_registry": registry, "app_db": memory, "stt": stt, "tts": tts, "llm": llm}
+    return {"connection_registry": registry, "app_db": database, "stt": stt, "tts": tts, "llm": llm}
 
 
-def build_api_services(settings: Settings, ctx: ToolContext, metrics: ApiMetrics | None = None) -> ApiServices:
+def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
+    async def forget(thread: str) -> None:
+        await agents(None).forget(thread)  # every model shares the same memory store
+
+    return forget
+
+
+def build_api_services(
+    settings: Settings,
+    ctx: ToolContext,
+    app_db: AppDatabase,
+    metrics: ApiMetrics | None = None,
+    checkpoints: CheckpointStore | None = None,
+) -> ApiServices:
     from vozbd.wiring import speech_config
 
+    agents = _agents(settings, ctx, checkpoints)
     metrics = metrics or ApiMetrics()
     limiter = RateLimiter(
         RateLimitConfig(
@@ -180,17 +198,40 @@ def build_api_services(settings: Settings, ctx: ToolContext, metrics: ApiMetrics
 
     return ApiServices(
         tool_ctx=ctx,
-        agent=_agents(settings, ctx),
+        agent=agents,
         transcriber=transcriber,
         synthesizer=synthesizer,
         limits=api_limits(settings),
         metrics=metrics,
         limiter=limiter,
-        readiness=_readiness(settings, ctx),
+        readiness=_readiness(settings, ctx, app_db),
         admins=frozenset(settings.api_admins),
-        conversations=conversations.CheckpointConversations(settings.checkpoint_file),
+        conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
         allowed_models=_allowed_model(settings),
     )
+
+
+@asynccontextmanager
+async def _checkpoint_pool(store: CheckpointStore) -> AsyncIterator[None]:
+    """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
+    from agent.checkpoint import PostgresCheckpoints
+
+    if not isinstance(store, PostgresCheckpoints):
+        yield
+        return
+    await store.open()
+    try:
+        yield
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
+async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        app_db.dispose()
 
 
 def create_app(
@@ -204,7 +245,7 @@ def create_app(
 ) -> FastAPI:
     """Build the web app. Raises ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open
     off loopback (or next to a protected one) and ``insecure`` is False."""
-    from vozbd.wiring import build_tool_context
+    from vozbd.wiring import build_app_database, build_tool_context, checkpoint_store
 
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
@@ -213,8 +254,13 @@ def create_app(
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
     ctx = tool_ctx or build_tool_context(settings)
-    services = services or build_api_services(settings, rest_tool_context(ctx))
     lifespans: list[Callable[[], Any]] = []
+    if services is None:
+        app_db = build_app_database(settings)  # migrations run here, before serving
+        checkpoints = checkpoint_store(settings)
+        services = build_api_services(settings, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
+        lifespans.append(lambda: _disposing(app_db))
+        lifespans.append(lambda: _checkpoint_pool(checkpoints))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app

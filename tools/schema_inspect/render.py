@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from tools.schema_inspect.bilingual import EMPTY, Dictionary
 from tools.schema_inspect.blocks import columns_to_keep, outline, referenced_columns, table_block
 from tools.schema_inspect.joins import bridges, neighbours
-from tools.schema_inspect.models import SchemaResult, TableInfo
+from tools.schema_inspect.models import OMITTED_PREFIX, SchemaResult, TableInfo
 from tools.schema_inspect.relevance import Question, rank_tables
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
     """One line naming the ``total`` tables left out (``names`` in priority order), cut to ``room`` characters."""
     if not total:
         return ""
-    prefix = f"-- outras {total} tabelas existem (omitidas aqui; peça-as pelo nome): "
+    prefix = f"{OMITTED_PREFIX}{total} tabelas existem (omitidas aqui; liste com search_schema ou peça pelo nome): "
     shown: list[str] = []
     size = len(prefix)
     for i, name in enumerate(names):

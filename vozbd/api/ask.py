@@ -21,7 +21,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.chart import chart_spec
 from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
-from vozbd.api.deps import ApiServices, CurrentKey, Services, caller_name, rate_limited
+from tools.errors import CodedError
+from vozbd.api.conversations import caller_of, thread_id
+from vozbd.api.deps import ApiServices, CurrentKey, Services, rate_limited
 from vozbd.api.errors import ApiError
 from vozbd.api.schemas import ERROR_RESPONSES, AskRequest, AskResponse, ChartSpec, ResultTable, SqlRun, TurnError
 
@@ -34,11 +36,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["ask"], dependencies=[Depends(rate_limited)], responses=ERROR_RESPONSES)
 
 SQL_TOOL = "run_query"
-
-
-def thread_id(caller: str, conversation_id: str) -> str:
-    """The checkpointer's thread for a caller's conversation (callers never share memory)."""
-    return f"api:{caller}:{conversation_id}"
 
 
 def _agent_for(services: ApiServices, model: str | None) -> Agent:
@@ -139,19 +136,18 @@ class TurnRunner:
             yield event
 
     async def _record(self, turn: TurnResult) -> None:
+        """Metrics, then the log row — written before the answer leaves (a 200 always has its row)."""
         self.services.metrics.observe_turn(turn.timings)
-        store = self.services.conversations
-        if store is not None:
-            await store.record(
-                turn,
-                caller=self.caller,
-                conversation_id=self.conversation_id,
-                model=self.body.model,
-                surface="api",
-            )
+        await self.services.conversations.record(
+            turn,
+            caller=self.caller,
+            conversation_id=self.conversation_id,
+            model=self.agent.model_spec,
+            surface="api",
+        )
 
     def response(self, turn: TurnResult) -> AskResponse:
-        return build_response(turn, self.conversation_id, self.body.model, self.services.limits.max_rows)
+        return build_response(turn, self.conversation_id, self.agent.model_spec, self.services.limits.max_rows)
 
 
 @router.post(
@@ -161,7 +157,7 @@ class TurnRunner:
     responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for."}},
 )
 async def ask(body: AskRequest, request: Request, services: Services, key: CurrentKey) -> Any:
-    runner = TurnRunner(services, body, caller_name(key))
+    runner = TurnRunner(services, body, caller_of(key))
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_stream(runner), ping=15)
     turn = None
@@ -185,5 +181,8 @@ async def _stream(runner: TurnRunner) -> AsyncIterator[ServerSentEvent]:
             else:
                 for sse in _sse_events(event, cap):
                     yield sse
+    except CodedError as error:  # the 200 header is gone: the failure travels as the last event
+        log.warning("ask stream failed: %s %s", error.code, error.message)
+        yield _event("error", {"code": error.code, "message": error.message, "detail": error.detail or None})
     finally:
         gauge.dec()

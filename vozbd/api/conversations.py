@@ -1,23 +1,21 @@
-"""``/api/v1/conversations``: the caller's conversations — list, get (turns), delete.
+"""``/api/v1/conversations``: the caller's conversations — list, get (turns), delete — from ``conversation_logs``.
 
-Conversations belong to the API key that started them (``api:<key name>:<id>`` threads); another key sees a 404.
-The turns are read from the agent's memory (the LangGraph checkpointer), which is what a conversation resumes
-from; deleting a conversation deletes that memory.
+Conversations belong to the API key that started them: turns are logged with ``user_id`` = the key's name
+(``None`` when the API runs without keys) and the agent's memory lives in the ``api:<caller>:<id>`` thread, so
+another key sees a 404 and never continues someone else's conversation. Deleting a conversation deletes its log
+rows and its memory.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from vozbd.api.deps import CurrentKey, Services, caller_name, rate_limited
+from vozbd.api.deps import CurrentKey, Services, rate_limited
 from vozbd.api.errors import ApiError
 from vozbd.api.schemas import (
     CONVERSATION_ID,
@@ -26,6 +24,11 @@ from vozbd.api.schemas import (
     ConversationSummary,
     ConversationTurn,
 )
+from vozbd.auth import ApiKey
+
+if TYPE_CHECKING:
+    from agent.events import TurnResult
+    from vozbd.appdb.logs import ConversationLogStore
 
 router = APIRouter(
     prefix="/api/v1/conversations",
@@ -35,112 +38,79 @@ router = APIRouter(
 )
 
 ConversationId = Annotated[str, PathParam(pattern=CONVERSATION_ID)]
+ANONYMOUS = "anonymous"
 
 
-def _prefix(caller: str) -> str:
-    return f"api:{caller}:"
+def caller_of(key: ApiKey | None) -> str:
+    return key.name if key else ANONYMOUS
 
 
-def _turns(messages: list[Any]) -> list[ConversationTurn]:
-    turns: list[ConversationTurn] = []
-    for message in messages:
-        if isinstance(message, HumanMessage):
-            turns.append(ConversationTurn(question=str(message.content), answer=None))
-        elif turns and isinstance(message, AIMessage) and not message.tool_calls and message.content:
-            turns[-1].answer = str(message.content)
-        elif turns and isinstance(message, ToolMessage):
-            sql = (message.artifact or {}).get("sql") if isinstance(message.artifact, dict) else None
-            if sql:
-                turns[-1].sql.append(sql)
-    return turns
+def thread_id(caller: str, conversation_id: str) -> str:
+    """The checkpointer thread of a caller's conversation (callers never share memory)."""
+    return f"api:{caller}:{conversation_id}"
 
 
-class CheckpointConversations:
-    """Conversations as stored by the SQLite checkpointer (``Settings.checkpoint_file``)."""
+class LoggedConversations:
+    """Conversations as written to ``conversation_logs`` (ops' ``ConversationLogStore``) plus the agent memory."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, logs: ConversationLogStore, forget: Callable[[str], Awaitable[None]]):
+        self.logs = logs
+        self._forget = forget
 
-    async def record(self, turn: Any, **_: Any) -> None:
-        """Nothing to add: the checkpointer already holds the turn."""
+    @staticmethod
+    def _user(caller: str) -> str | None:
+        return None if caller == ANONYMOUS else caller
 
-    def _thread_ids(self, prefix: str, limit: int) -> list[str]:
-        if not self.path.is_file():
-            return []
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5) as conn:
-            try:
-                rows = conn.execute(
-                    "SELECT thread_id, MAX(checkpoint_id) AS last FROM checkpoints WHERE thread_id >= ? AND "
-                    "thread_id < ? GROUP BY thread_id ORDER BY last DESC LIMIT ?",
-                    (prefix, prefix + "\uffff", limit),
-                ).fetchall()
-            except sqlite3.OperationalError:  # no checkpoint table yet
-                return []
-        return [row[0] for row in rows]
+    async def record(
+        self, turn: TurnResult, *, caller: str, conversation_id: str, model: str | None, surface: str = "api"
+    ) -> None:
+        """Write the turn (committed before the caller gets its answer); ``AppDatabaseError`` → 503."""
+        from vozbd.appdb.logs import TurnLog
 
-    async def _messages(self, thread: str) -> list[Any] | None:
-        from agent.checkpoint import sqlite_checkpointer
-
-        if not self.path.is_file():
-            return None
-        async with sqlite_checkpointer(self.path) as saver:
-            found = await saver.aget_tuple({"configurable": {"thread_id": thread}})
-        if found is None:
-            return None
-        return list(found.checkpoint.get("channel_values", {}).get("messages", []))
+        row = TurnLog.from_turn(turn, surface=surface, user_id=self._user(caller), model=model)  # type: ignore[arg-type]
+        await self.logs.awrite_turn(row.model_copy(update={"conversation_id": conversation_id}))
 
     async def list(self, caller: str, limit: int) -> list[ConversationSummary]:
-        prefix = _prefix(caller)
-        summaries = []
-        for thread in await run_in_threadpool(self._thread_ids, prefix, limit):
-            turns = _turns(await self._messages(thread) or [])
-            summaries.append(
-                ConversationSummary(
-                    conversation_id=thread.removeprefix(prefix),
-                    turns=len(turns),
-                    last_question=turns[-1].question if turns else None,
-                )
-            )
-        return summaries
+        found = await self.logs.alist_conversations(user_id=self._user(caller), limit=limit)
+        return [ConversationSummary(**summary.model_dump()) for summary in found]
 
     async def get(self, caller: str, conversation_id: str) -> Conversation | None:
-        messages = await self._messages(_prefix(caller) + conversation_id)
-        if messages is None:
+        turns = await self.logs.aget_conversation(conversation_id, user_id=self._user(caller))
+        if not turns:
             return None
-        return Conversation(conversation_id=conversation_id, turns=_turns(messages))
+        return Conversation(conversation_id=conversation_id, turns=[_turn(t) for t in turns])
 
     async def delete(self, caller: str, conversation_id: str) -> bool:
-        from agent.checkpoint import sqlite_checkpointer
+        deleted = await self.logs.adelete_conversation(conversation_id, user_id=self._user(caller))
+        await self._forget(thread_id(caller, conversation_id))
+        return deleted > 0
 
-        thread = _prefix(caller) + conversation_id
-        if await self._messages(thread) is None:
-            return False
-        async with sqlite_checkpointer(self.path) as saver:
-            await saver.adelete_thread(thread)
-        return True
+
+def _turn(row: Any) -> ConversationTurn:
+    return ConversationTurn(at=row.created_at, **row.model_dump(exclude={"id", "created_at", "conversation_id"}))
 
 
 def _not_found(conversation_id: str) -> ApiError:
     return ApiError(404, "conversation_not_found", f"Conversa '{conversation_id}' não encontrada.")
 
 
-@router.get("", summary="Your conversations, most recent first")
+@router.get("", summary="Your conversations, most recently active first")
 async def list_conversations(
     services: Services, key: CurrentKey, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[ConversationSummary]:
-    return await services.conversations.list(caller_name(key), limit)  # type: ignore[no-any-return]
+    return await services.conversations.list(caller_of(key), limit)  # type: ignore[no-any-return]
 
 
-@router.get("/{conversation_id}", summary="The turns of one conversation")
+@router.get("/{conversation_id}", summary="The turns of one conversation, oldest first")
 async def get_conversation(conversation_id: ConversationId, services: Services, key: CurrentKey) -> Conversation:
-    found = await services.conversations.get(caller_name(key), conversation_id)
+    found = await services.conversations.get(caller_of(key), conversation_id)
     if found is None:
         raise _not_found(conversation_id)
     return found  # type: ignore[no-any-return]
 
 
-@router.delete("/{conversation_id}", status_code=204, summary="Delete a conversation and its memory")
+@router.delete("/{conversation_id}", status_code=204, summary="Delete a conversation: its turns and its memory")
 async def delete_conversation(conversation_id: ConversationId, services: Services, key: CurrentKey) -> Response:
-    if not await services.conversations.delete(caller_name(key), conversation_id):
+    if not await services.conversations.delete(caller_of(key), conversation_id):
         raise _not_found(conversation_id)
     return Response(status_code=204)

@@ -88,7 +88,3 @@ async def rate_limited(request: Request, services: Services, key: CurrentKey) ->
             detail={"scope": verdict.scope, "limit": verdict.limit, "retry_after_s": verdict.retry_after_s},
             headers={"Retry-After": str(verdict.retry_after_s)},
         )
-
-
-def caller_name(key: ApiKey | None) -> str:
-    return key.name if key else "anonymous"

@@ -72,6 +72,14 @@ _STATUS_BY_CODE = {
     "unknown_provider": 400,
     "llm_error": 502,
     "connection_exists": 409,
+    "app_db_unavailable": 503,
+    "memory_unavailable": 503,
+    "app_db_config": 503,
+    "audio_too_big": 413,
+    "audio_too_long": 413,
+    "audio_empty": 422,
+    "unknown_voice": 422,
+    "unknown_engine": 422,
 }
 
 _HTTP_DEFAULTS: dict[int, tuple[str, str]] = {
@@ -139,7 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, code, message, {"errors": _validation_detail(error)})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if isinstance(error.__cause__, CodedError):  # FastAPI wraps body-reading failures (our 413) in a 400
+            return await _coded(request, error.__cause__)
         code, message = default_error(error.status_code)
         if isinstance(error.detail, str) and error.detail and error.status_code not in _HTTP_DEFAULTS:
             message = error.detail

@@ -16,13 +16,16 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vozbd.api.errors import ApiError, default_error, error_body
 from vozbd.auth import AuthPolicy, Surface, is_loopback
+
+if TYPE_CHECKING:
+    from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +185,11 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: ApiError) -
         await send({"type": "websocket.close", "code": code, "reason": error.code})
         return
     default_code, _ = default_error(error.status)
-    body = json.dumps(error_body(error.code or default_code, error.message, error.detail or None), ensure_ascii=False)
+    body = json.dumps(
+        error_body(error.code or default_code, error.message, error.detail or None),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     headers = [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body.encode())).encode()),
@@ -196,3 +203,15 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: ApiError) -
 
 def scope_api_key(scope: dict[str, Any]) -> Any:
     return scope.get("state", {}).get("api_key")
+
+
+def standalone_guard(settings: Settings, host: str, *, insecure: bool = False) -> Callable[[ASGIApp], ASGIApp]:
+    """The same guard for a surface served alone (``vozbd mcp --http``, ``vozbd ui``): Host/Origin/bearer checks."""
+    config = SurfaceConfig(
+        policy=AuthPolicy.from_settings(settings, insecure=insecure),
+        bind_host=host,
+        allowed_hosts=tuple(settings.allowed_hosts),
+        cors_origins=tuple(settings.cors_origins),
+        body_limit=lambda path: 1024 * 1024 if path.startswith("/mcp") else None,
+    )
+    return lambda app: SurfaceGuard(app, config)

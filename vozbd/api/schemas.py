@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -162,17 +163,25 @@ class SpeakIn(BaseModel):
 class ConversationSummary(BaseModel):
     conversation_id: str
     turns: int
-    first_at: str | None = None
-    last_at: str | None = None
-    last_question: str | None = None
+    first_question: str | None = None
+    started_at: datetime
+    last_at: datetime
 
 
 class ConversationTurn(BaseModel):
-    question: str | None
-    answer: str | None
-    sql: list[str] = Field(default_factory=list)
-    at: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    turn_id: str
+    at: datetime
+    surface: str
+    input_mode: str
+    transcript: str | None = None
+    question: str | None = None
+    sql: str | None = Field(None, description="The last successful SQL of the turn (else the last attempted).")
+    row_count: int | None = None
+    answer: str | None = None
+    model: str | None = None
+    connection: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+    error: str | None = None
 
 
 class Conversation(BaseModel):

@@ -33,6 +33,7 @@ def build_router(ctx: ToolContext) -> APIRouter:
         return [
             {
                 "name": spec.name,
+                "title": spec.title,
                 "description": spec.description,
                 "read_only": spec.read_only,
                 "input_schema": spec.input_model.model_json_schema(),

@@ -80,7 +80,8 @@ def test_memory_continues_a_conversation_and_is_per_caller(keyed: TestClient) ->
     assert again["conversation_id"] == cid
     listed = keyed.get(f"/api/v1/conversations/{cid}", headers=ANA).json()
     assert [t["question"] for t in listed["turns"]] == ["Quantos clientes temos?", "e antes?"]
-    assert listed["turns"][0]["sql"] == ["SELECT COUNT(*) AS total FROM clientes"]
+    assert listed["turns"][0]["sql"] == "SELECT COUNT(*) AS total FROM clientes"
+    assert listed["turns"][0]["surface"] == "api" and listed["turns"][0]["row_count"] == 1
     # the same id under another key is another (empty) conversation
     assert keyed.get(f"/api/v1/conversations/{cid}", headers=BIA).status_code == 404
     assert keyed.delete(f"/api/v1/conversations/{cid}", headers=BIA).status_code == 404
