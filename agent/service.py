@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
-from agent.checkpoint import CheckpointStore, SqliteCheckpoints
+from agent.checkpoint import CheckpointStore, MemoryUnavailableError, SqliteCheckpoints
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
 from agent.graph import build_graph
@@ -153,6 +153,8 @@ class Agent:
                         yield payload
                     else:
                         final = payload
+        except MemoryUnavailableError:
+            raise  # infrastructure, not an answer: the surface maps it (HTTP 503) and the client retries
         except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
             log.exception("agent turn failed (conversation %s)", conversation_id)
             final = dict(final) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}

@@ -28,6 +28,7 @@ from vozbd.auth import AuthPolicy, Surface, check_exposure
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
+    from agent.checkpoint import CheckpointStore
     from agent.service import Agent
     from vozbd.appdb.database import AppDatabase
 
@@ -97,8 +98,10 @@ def _allowed_model(settings: Settings) -> Callable[[str], bool]:
     return allowed
 
 
-def _agents(settings: Settings, ctx: ToolContext) -> Callable[[str | None], Agent]:
-    """One agent per model spec, built on first use (thread-safe)."""
+def _agents(
+    settings: Settings, ctx: ToolContext, checkpoints: CheckpointStore | None = None
+) -> Callable[[str | None], Agent]:
+    """One agent per model spec, built on first use (thread-safe); all share one memory store."""
     cache: dict[str | None, Agent] = {}
     lock = threading.Lock()
 
@@ -107,13 +110,15 @@ def _agents(settings: Settings, ctx: ToolContext) -> Callable[[str | None], Agen
             if spec not in cache:
                 from vozbd.wiring import build_agent
 
-                cache[spec] = build_agent(settings, model=spec, tool_ctx=ctx, speech=False)
+                cache[spec] = build_agent(settings, model=spec, tool_ctx=ctx, speech=False, checkpointer=checkpoints)
             return cache[spec]
 
     return get
 
 
 def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+    import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
+
     def registry() -> dict[str, Any]:
         return {"ok": True, "connections": len(ctx.registry.names())}
 
@@ -164,11 +169,15 @@ def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
 
 
 def build_api_services(
-    settings: Settings, ctx: ToolContext, app_db: AppDatabase, metrics: ApiMetrics | None = None
+    settings: Settings,
+    ctx: ToolContext,
+    app_db: AppDatabase,
+    metrics: ApiMetrics | None = None,
+    checkpoints: CheckpointStore | None = None,
 ) -> ApiServices:
     from vozbd.wiring import speech_config
 
-    agents = _agents(settings, ctx)
+    agents = _agents(settings, ctx, checkpoints)
     metrics = metrics or ApiMetrics()
     limiter = RateLimiter(
         RateLimitConfig(
@@ -203,6 +212,21 @@ def build_api_services(
 
 
 @asynccontextmanager
+async def _checkpoint_pool(store: CheckpointStore) -> AsyncIterator[None]:
+    """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
+    from agent.checkpoint import PostgresCheckpoints
+
+    if not isinstance(store, PostgresCheckpoints):
+        yield
+        return
+    await store.open()
+    try:
+        yield
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
 async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
     try:
         yield
@@ -221,7 +245,7 @@ def create_app(
 ) -> FastAPI:
     """Build the web app. Raises ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open
     off loopback (or next to a protected one) and ``insecure`` is False."""
-    from vozbd.wiring import build_app_database, build_tool_context
+    from vozbd.wiring import build_app_database, build_tool_context, checkpoint_store
 
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
@@ -233,8 +257,10 @@ def create_app(
     lifespans: list[Callable[[], Any]] = []
     if services is None:
         app_db = build_app_database(settings)  # migrations run here, before serving
-        services = build_api_services(settings, rest_tool_context(ctx), app_db)
+        checkpoints = checkpoint_store(settings)
+        services = build_api_services(settings, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
         lifespans.append(lambda: _disposing(app_db))
+        lifespans.append(lambda: _checkpoint_pool(checkpoints))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app

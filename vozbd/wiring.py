@@ -9,6 +9,7 @@ from tools.policy import ConnectionPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
+    from agent.checkpoint import CheckpointStore
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
@@ -25,7 +26,12 @@ def build_tool_context(settings: Settings) -> ToolContext:
     declared, policies = declare(settings.connections, registry)
     return ToolContext(
         registry=registry,
-        query_limits=QueryLimits(max_rows=settings.max_rows, timeout_s=settings.query_timeout_s),
+        query_limits=QueryLimits(
+            max_rows=settings.max_rows,
+            timeout_s=settings.query_timeout_s,
+            max_cell_chars=settings.max_cell_chars,
+            max_result_bytes=int(settings.max_result_mb * 1024 * 1024),
+        ),
         pdf_limits=PdfLimits(
             allowed_dirs=tuple(settings.allowed_pdf_dirs),
             max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
@@ -64,6 +70,17 @@ def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDataba
     from vozbd.appdb.database import open_app_database
 
     return open_app_database(settings.app_database_url, migrate=migrate)
+
+
+def checkpoint_store(settings: Settings) -> CheckpointStore:
+    """Conversation memory: in the app database when it is PostgreSQL (shared by replicas), else a SQLite file."""
+    from agent.checkpoint import PostgresCheckpoints, SqliteCheckpoints
+    from vozbd.appdb.urls import libpq_url
+
+    url = settings.app_database_url
+    if url.startswith("postgresql"):
+        return PostgresCheckpoints(libpq_url(url))
+    return SqliteCheckpoints(settings.checkpoint_file)
 
 
 def speech_config(settings: Settings) -> SpeechConfig:
@@ -112,7 +129,7 @@ def build_agent(
     speech: bool = True,
 ) -> Agent:
     """The agent facade: ``model`` ("provider/model") or the default model (None → the agent explains how to
-    configure one), the tool context, memory in ``settings.checkpoint_file`` unless ``checkpointer`` is given,
+    configure one), the tool context, memory in ``checkpoint_store(settings)`` unless ``checkpointer`` is given,
     and lazily loaded speech engines. Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
     from agent.llm.registry import default_model_spec, load_chat_model
     from agent.service import Agent, AgentConfig
@@ -128,7 +145,7 @@ def build_agent(
     return Agent(
         tool_ctx or build_tool_context(settings),
         llm,
-        checkpointer=checkpointer if checkpointer is not None else settings.checkpoint_file,  # type: ignore[arg-type]
+        checkpointer=checkpointer if checkpointer is not None else checkpoint_store(settings),  # type: ignore[arg-type]
         transcriber=_LazyTranscriber(settings) if speech else None,  # type: ignore[arg-type]
         synthesizer_factory=synthesizer_factory if speech else None,
         config=AgentConfig.from_settings(settings),

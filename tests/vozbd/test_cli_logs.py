@@ -131,3 +131,10 @@ def test_parse_since() -> None:
     assert parse_since("2026-05-01T10:00-03:00").hour == 10
     with pytest.raises(ValueError):
         parse_since("ontem")
+
+
+def test_ask_with_unreachable_postgres_memory_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOZBD_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/vozbd")
+    result = CliRunner().invoke(app, ["ask", "Quantos clientes temos?", "--model", f"scripted/{SCRIPT}"])
+    assert result.exit_code == 4, result.output
+    assert "memory_unavailable" in result.output and "Traceback" not in result.output

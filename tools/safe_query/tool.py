@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
-from tools.context import QueryLimits, ToolContext
+from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
 from tools.errors import DatabaseError, InvalidInputError, ToolError
 from tools.policy import ConnectionPolicy, policy_for
@@ -103,7 +104,8 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     statement = validate(params.sql, conn.dialect, database)
     policy = policy_for(ctx.policies, conn.name)
     masked = enforce_policy(ctx, conn, statement, policy)
-    limits = QueryLimits(
+    limits = dataclasses.replace(
+        ctx.query_limits,
         max_rows=min(ctx.query_limits.max_rows, policy.max_rows or ctx.query_limits.max_rows),
         timeout_s=min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s),
     )
@@ -118,7 +120,15 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     executed = apply_row_cap(statement, fetch)
     validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
     try:
-        raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, fetch, limits.timeout_s)
+        raw = execute_readonly(
+            get_engine(ctx, conn),
+            conn.dialect,
+            executed,
+            fetch,
+            limits.timeout_s,
+            max_cell_chars=limits.max_cell_chars,
+            max_result_bytes=limits.max_result_bytes,
+        )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None
     rows = mask_rows([[json_safe(value) for value in row] for row in raw.rows[params.offset :]], masked)
@@ -135,6 +145,7 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
         truncated=raw.truncated,
         elapsed_ms=raw.elapsed_ms,
         executed_sql=executed,
+        cells_cut=raw.cells_cut,
         offset=params.offset,
         total_rows=total,
         window=min(params.max_rows or DEFAULT_WINDOW, MAX_WINDOW),

@@ -61,7 +61,6 @@ def query(
     max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
 ) -> None:
-    from tools.context import QueryLimits
     from tools.safe_query import RunQueryInput, run_query
     from vozbd.settings import Settings
     from vozbd.wiring import build_tool_context
@@ -72,7 +71,7 @@ def query(
         limits = ctx.query_limits
         ctx = replace(
             ctx,
-            query_limits=QueryLimits(max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
+            query_limits=replace(limits, max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
         )
         result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
         if json_output:
