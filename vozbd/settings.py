@@ -6,12 +6,21 @@ Prefix: ``VOZBD_``. Nothing here is read at import time: call ``Settings()``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from vozbd.connections_config import ConnectionConfig
 
 _RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
 
@@ -20,11 +29,47 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "vozbd"
 
 
+CONFIG_FILE_NAME = "config.toml"
+
+
+def config_file_path(init: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Path:
+    """Where the config file is read from: ``config_file`` / ``VOZBD_CONFIG_FILE``, else DATA_DIR/config.toml
+    (``data_dir`` / ``VOZBD_DATA_DIR`` / the default data dir) — never relative to the working directory."""
+    init = init or {}
+    environ = dict(os.environ) if environ is None else environ
+    explicit = init.get("config_file") or environ.get("VOZBD_CONFIG_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
+    data_dir = init.get("data_dir") or environ.get("VOZBD_DATA_DIR") or _default_data_dir()
+    return Path(data_dir).expanduser() / CONFIG_FILE_NAME
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOZBD_", env_file=".env", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags/arguments > environment > .env > the TOML config file > defaults."""
+        init = getattr(init_settings, "init_kwargs", {})
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path(init))
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where vozbd keeps its files.")
+    config_file: Path | None = Field(
+        None, description="TOML config file (default: DATA_DIR/config.toml); env vars and flags override it."
+    )
+    connections: dict[str, ConnectionConfig] = Field(
+        default_factory=dict,
+        description="Connections declared in the config file ([connections.NAME]: url, password_env, tls, ssh, policy)",
+    )
     registry_path: Path | None = Field(
         None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3)."
     )
@@ -194,6 +239,11 @@ class Settings(BaseSettings):
         return value.expanduser() if value is not None else None
 
     # --- derived paths (always use these, never the raw optional fields) ---------
+    @property
+    def config_path(self) -> Path:
+        """The config file these settings were read from (it may not exist)."""
+        return config_file_path({"config_file": self.config_file, "data_dir": self.data_dir}, {})
+
     @property
     def registry_file(self) -> Path:
         return self.registry_path or self.data_dir / "vozbd.sqlite3"

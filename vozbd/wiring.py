@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.policy import ConnectionPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
 def build_tool_context(settings: Settings) -> ToolContext:
     """Every connection visible (the MCP server narrows this with ``VOZBD_MCP_CONNECTIONS``)."""
     from tools.db.registry import ConnectionRegistry
+    from vozbd.connections_config import declare
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
+    declared, policies = declare(settings.connections, registry)
     return ToolContext(
         registry=registry,
         query_limits=QueryLimits(
@@ -47,7 +50,20 @@ def build_tool_context(settings: Settings) -> ToolContext:
         ),
         default_connection=settings.default_db,
         allowed_connections=None,
+        declared_connections=declared,
+        policies=policies,
+        column_filter=policy_column_filter(policies) if policies else None,
     )
+
+
+def policy_column_filter(policies: dict[str, ConnectionPolicy]) -> ColumnFilter:
+    """The value index's hook: a column's values may be indexed unless its connection's policy hides/masks it."""
+
+    def visible(connection: str, table: str, column: str) -> bool:
+        policy = policies.get(connection)
+        return policy is None or (policy.samples and policy.column_visible(table, column))
+
+    return visible
 
 
 def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:

@@ -61,14 +61,15 @@ class SurfaceConfig:
             return True
         return name == self.bind_host.lower().strip("[]")
 
-    def origin_allowed(self, origin: str, host_header: str, scheme: str) -> bool:
+    def origin_allowed(self, origin: str, host_header: str) -> bool:
         if origin in self.cors_origins or "*" in self.cors_origins:
             return True
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return False  # "null", file://, chrome-extension://...
-        served = host_header.lower()
-        return parts.netloc.lower() == served and parts.scheme in (scheme, scheme.replace("ws", "http"))
+        # Same host and port as the request's Host. The scheme is not compared: behind a TLS proxy the page is
+        # https while this hop is plain http, and a foreign page cannot share our host:port anyway.
+        return parts.netloc.lower() == host_header.lower()
 
 
 def _host_name(host_header: str) -> str:
@@ -127,11 +128,9 @@ class SurfaceGuard:
             log.warning("refused Host %r on %s", host, scope["path"])
             return ApiError(421 if host else 400, "host_not_allowed", "Endereço (Host) não permitido neste servidor.")
         origin = _header(scope, b"origin")
-        if origin is not None:
-            scheme = scope.get("scheme", "http")
-            if not self.config.origin_allowed(origin.decode("latin-1"), host, scheme):
-                log.warning("refused Origin %r on %s", origin, scope["path"])
-                return ApiError(403, "origin_not_allowed", "Origem (Origin) não permitida: acesse pelo próprio site.")
+        if origin is not None and not self.config.origin_allowed(origin.decode("latin-1"), host):
+            log.warning("refused Origin %r on %s", origin, scope["path"])
+            return ApiError(403, "origin_not_allowed", "Origem (Origin) não permitida: acesse pelo próprio site.")
         surface = surface_of(scope["path"])
         if surface is None or scope.get("method") == "OPTIONS":
             return None
