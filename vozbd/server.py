@@ -250,7 +250,8 @@ def create_app(
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
     check_exposure(policy, settings.host, surfaces)
-    if insecure and dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces):
+    exposed = insecure and bool(dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces))
+    if exposed:
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
     ctx = tool_ctx or build_tool_context(settings)
@@ -277,6 +278,7 @@ def create_app(
             yield
 
     app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)
     app.include_router(health.router)
