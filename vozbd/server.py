@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
@@ -280,7 +281,8 @@ def create_app(
                 await stack.enter_async_context(enter())
             yield
 
-    app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc with their JS/CSS served from the package: no CDN (self-hosted, possibly offline).
+    app = FastAPIOffline(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)
