@@ -17,6 +17,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from agent import prompts
+from tools.audit import calling_as, current_caller
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.registry import ToolSpec
@@ -112,7 +113,9 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
     error: dict[str, Any] | None = None
     try:
         params = spec.input_model.model_validate(args)
-        result = spec.function(params, ctx)
+        caller = current_caller()
+        with calling_as("agent" if caller.surface == "unknown" else caller.surface, caller.user):
+            result = spec.function(params, ctx)
         text = frame_data(spec.name, result.to_text())  # type: ignore[attr-defined]
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
