@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     stt_beam_size: int = Field(5, ge=1, le=10)
     stt_max_mb: float = Field(25.0, gt=0)
     stt_max_seconds: float = Field(300.0, gt=0)
+    stt_short_context: bool = Field(
+        True, description="Voice loop: decode short utterances with a short Whisper window (~5x faster)."
+    )
     tts_engine: Literal["kokoro", "espeak", "coqui"] = "kokoro"
     tts_voice: str = "pf_dora"
     tts_speed: float = Field(1.0, ge=0.5, le=2.0)
@@ -145,6 +148,16 @@ class Settings(BaseSettings):
     coqui_model_name: str = "tts_models/pt/cv/vits"
     coqui_model_path: Path | None = None
     coqui_config_path: Path | None = None
+
+    # --- hands-free voice conversation (agent/voice) ---------------------------
+    voice_silence_ms: int = Field(600, ge=200, le=5000, description="Silence that ends an utterance.")
+    voice_pause_ms: int = Field(200, ge=100, le=2000, description="Pause that starts speculative recognition.")
+    voice_min_speech_ms: int = Field(250, ge=50, le=5000, description="Shorter utterances are ignored.")
+    voice_max_utterance_s: float = Field(20.0, ge=2, le=120, description="An utterance is cut at this length.")
+    voice_barge_in: bool = Field(True, description="Speaking over an answer interrupts it.")
+    voice_half_duplex: bool = Field(
+        False, description="Ignore the microphone while an answer plays (clients without echo cancellation)."
+    )
 
     # --- MCP -----------------------------------------------------------------
     mcp_token: SecretStr | None = None

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from agent.voice.loop import VoiceLoopConfig
     from vozbd.appdb.database import AppDatabase
 
 
@@ -101,6 +102,7 @@ def speech_config(settings: Settings) -> SpeechConfig:
         stt_model=settings.stt_model,
         stt_threads=settings.stt_threads,
         beam_size=settings.stt_beam_size,
+        short_context=settings.stt_short_context,
         max_mb=settings.stt_max_mb,
         max_seconds=settings.stt_max_seconds,
         tts_engine=settings.tts_engine,
@@ -111,6 +113,26 @@ def speech_config(settings: Settings) -> SpeechConfig:
         coqui_model_name=settings.coqui_model_name,
         coqui_model_path=settings.coqui_model_path,
         coqui_config_path=settings.coqui_config_path,
+    )
+
+
+def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: int = 24_000) -> VoiceLoopConfig:
+    """The hands-free loop's knobs (``agent.voice.loop``) from settings."""
+    from agent.voice.loop import VoiceLoopConfig
+    from agent.voice.turns import TurnConfig
+
+    turns = TurnConfig(
+        silence_ms=settings.voice_silence_ms,
+        pause_ms=min(settings.voice_pause_ms, settings.voice_silence_ms),
+        min_speech_ms=settings.voice_min_speech_ms,
+        max_utterance_s=settings.voice_max_utterance_s,
+    )
+    return VoiceLoopConfig(
+        turns=turns,
+        hands_free=hands_free,
+        barge_in=settings.voice_barge_in,
+        half_duplex=settings.voice_half_duplex,
+        out_rate=out_rate,
     )
 
 
