@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     agent_max_sql_attempts: int = Field(3, ge=1, le=10)
     agent_max_steps: int = Field(12, ge=2, le=50)
+    table_picker_min_tables: int = Field(
+        80, ge=0, description="Schemas with this many tables get an LLM table-picking step first (0 = never)."
+    )
     checkpoint_path: Path | None = Field(
         None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3)."
     )

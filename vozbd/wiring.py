@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 from tools.audit import AuditSink
@@ -11,11 +13,15 @@ from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
+    from agent.memory_context import MemoryProvider
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
     from agent.voice.loop import VoiceLoopConfig
+    from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
+
+log = logging.getLogger(__name__)
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -158,10 +164,14 @@ def build_agent(
     tool_ctx: ToolContext | None = None,
     checkpointer: object | None = None,
     speech: bool = True,
+    memory: MemoryProvider | None = None,
+    use_memory: bool = True,
 ) -> Agent:
     """The agent facade: ``model`` ("provider/model") or the default model (None → the agent explains how to
     configure one), the tool context, memory in ``checkpoint_store(settings)`` unless ``checkpointer`` is given,
-    and lazily loaded speech engines. Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
+    lazily loaded speech engines and the connection memory (verified examples, glossary) from the app database
+    unless ``use_memory=False`` (evals: remembered gold SQL would leak into the prompts).
+    Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
     from agent.llm.registry import default_model_spec, load_chat_model
     from agent.service import Agent, AgentConfig
 
@@ -181,4 +191,32 @@ def build_agent(
         synthesizer_factory=synthesizer_factory if speech else None,
         config=AgentConfig.from_settings(settings),
         model_spec=spec,
+        memory=(memory or LazyMemory(settings)) if use_memory else None,
     )
+
+
+class LazyMemory:
+    """Opens the app database's memory store (verified examples, glossary) on first use, once.
+
+    An unreachable or misconfigured app database is logged once and means "no memory" for the agent."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._store: MemoryStore | None = None
+        self._failed = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> MemoryStore | None:
+        if self._store is not None or self._failed:
+            return self._store
+        with self._lock:
+            if self._store is None and not self._failed:
+                from tools.memory import MemoryStore
+                from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
+                try:
+                    self._store = MemoryStore(build_app_database(self._settings).engine, create_tables=False)
+                except (AppDatabaseError, AppDatabaseConfigError) as error:
+                    log.warning("app database unavailable, the agent runs without memory: %s", error.code)
+                    self._failed = True
+        return self._store

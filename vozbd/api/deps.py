@@ -51,6 +51,8 @@ class ApiServices:
     """API key names allowed to add/delete connections (anyone when the API runs without keys)."""
     conversations: Any = None
     """The conversation store (``vozbd.api.conversations.ConversationStore``)."""
+    voice_loop: Any = None
+    """The hands-free voice loop's config (``agent.voice.loop.VoiceLoopConfig``; None = defaults)."""
     allowed_models: Callable[[str], bool] = lambda _spec: False
     """Whether a caller may pick this ``provider/model`` (never arbitrary files through ``scripted/``)."""
 
