@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     tts_voice: str = "pf_dora"
     tts_speed: float = Field(1.0, ge=0.5, le=2.0)
     tts_cache_mb: int = Field(200, ge=0)
+    speech_url: str | None = Field(
+        None, description="URL of a `vozbd serve --only speech` service; STT/TTS run there instead of here."
+    )
+    speech_token: SecretStr | None = Field(
+        None, description="Bearer token of the speech service (required by it off loopback; sent by gateways)."
+    )
     coqui_model_name: str = "tts_models/pt/cv/vits"
     coqui_model_path: Path | None = None
     coqui_config_path: Path | None = None

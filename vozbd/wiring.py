@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from agent.speech.remote import RemoteSpeech
     from agent.voice.loop import VoiceLoopConfig
     from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
+    from vozbd.speech_service import SpeechBackend
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,36 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
     )
 
 
+def local_speech_backend(settings: Settings) -> SpeechBackend:
+    """This process's own STT/TTS engines (each built once, on first use)."""
+    from agent.speech.registry import available_engines, get_synthesizer, get_transcriber
+    from vozbd.speech_service import SpeechBackend
+
+    config = speech_config(settings)
+    return SpeechBackend(
+        transcriber=lambda: get_transcriber(config),
+        synthesizer=lambda engine: get_synthesizer(config, engine),
+        available=lambda: available_engines(config),
+    )
+
+
+_REMOTE: dict[tuple[str, str | None], RemoteSpeech] = {}
+
+
+def speech_backend(settings: Settings) -> SpeechBackend:
+    """The speech engines every surface uses: a remote speech service when ``VOZBD_SPEECH_URL`` is set, else local."""
+    if not settings.speech_url:
+        return local_speech_backend(settings)
+    from agent.speech.remote import RemoteSpeech
+    from vozbd.speech_service import SpeechBackend
+
+    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    remote = _REMOTE.get((settings.speech_url, token))
+    if remote is None:
+        remote = _REMOTE.setdefault((settings.speech_url, token), RemoteSpeech(settings.speech_url, token=token))
+    return SpeechBackend(transcriber=remote.transcriber, synthesizer=remote.synthesizer, available=remote.available)
+
+
 class _LazyTranscriber:
     """Loads the STT engine on first use, so an agent can be built without speech models installed.
 
@@ -152,9 +184,7 @@ class _LazyTranscriber:
         self._settings = settings
 
     def transcribe(self, audio: object, *, pcm16_rate: int | None = None) -> object:
-        from agent.speech.registry import get_transcriber
-
-        return get_transcriber(speech_config(self._settings)).transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
+        return speech_backend(self._settings).transcriber().transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
 
 
 def build_agent(
@@ -179,9 +209,7 @@ def build_agent(
     llm = load_chat_model(spec, settings) if spec else None
 
     def synthesizer_factory(engine: str | None) -> Synthesizer:
-        from agent.speech.registry import get_synthesizer
-
-        return get_synthesizer(speech_config(settings), engine)
+        return speech_backend(settings).synthesizer(engine)
 
     return Agent(
         tool_ctx or build_tool_context(settings),
