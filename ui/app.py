@@ -188,6 +188,14 @@ async def on_chat_start() -> None:
     cl.user_session.set("warm_up", asyncio.create_task(_settings_and_warm_up(prefs)))
 
 
+@cl.on_chat_resume
+async def on_chat_resume(thread: dict) -> None:
+    """A conversation reopened from the history sidebar: same thread id, so the agent's memory continues."""
+    prefs = _prefs()
+    log.info("chat resumed: thread %s (%d steps)", thread.get("id"), len(thread.get("steps") or []))
+    cl.user_session.set("warm_up", asyncio.create_task(_settings_and_warm_up(prefs)))
+
+
 @cl.on_settings_update
 async def on_settings_update(values: dict) -> None:
     prefs = _prefs()

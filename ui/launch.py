@@ -68,10 +68,12 @@ def _load_app(settings: Settings) -> None:
     from chainlit.config import config, load_module
 
     from ui.auth import install_auth
+    from ui.history import install_history
 
     config.run.module_name = str(APP_FILE)
     load_module(config.run.module_name)
     install_auth(settings)
+    install_history(settings)
 
 
 def configure_logging(settings: Settings) -> None:

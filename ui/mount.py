@@ -18,6 +18,8 @@ def mount_ui(app: FastAPI, settings: Settings, path: str = "/") -> None:
     from chainlit.utils import mount_chainlit
 
     from ui.auth import install_auth
+    from ui.history import install_history
 
     mount_chainlit(app=app, target=target, path=path)
     install_auth(settings)
+    install_history(settings)

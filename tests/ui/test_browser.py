@@ -272,6 +272,21 @@ def test_password_login(tmp_path: Path, playwright_instance) -> None:
         secret = server.data_dir / "chainlit-auth-secret"
         assert secret.is_file() and (secret.stat().st_mode & 0o777) == 0o600
         assert "segredo-longo-123" not in server.log()
+        # With a login, conversations are kept in the app database and listed in the history sidebar.
+        page.locator("#chat-settings-open-modal").wait_for(timeout=60_000)
+        ask(page, "/sql SELECT COUNT(*) AS total FROM clientes")
+        page.get_by_text("1 linha").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        import sqlite3
+
+        with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:
+            threads = conn.execute('SELECT "userIdentifier", "name" FROM threads').fetchall()
+            steps = conn.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+        assert threads and threads[0][0] == "ana" and steps >= 2, (threads, steps)
+        page.reload()
+        page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
+        page.get_by_text(threads[0][1][:20]).first.wait_for(timeout=30_000)  # the sidebar lists the thread
+        shot(page, "desktop-history-sidebar")
     finally:
         context.close()
         stop_server(server)
