@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
 from agent.checkpoint import sqlite_checkpointer
+from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
 from agent.graph import build_graph
@@ -32,22 +32,10 @@ if TYPE_CHECKING:
     from agent.speech.base import Synthesizer, Transcriber
     from tools.context import ToolContext
     from tools.registry import ToolSpec
-    from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_ANSWER = "Desculpe, ocorreu um erro interno ao processar a pergunta. Tente novamente."
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    max_sql_attempts: int = 3
-    max_steps: int = 12
-    history_turns: int = 8
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AgentConfig:
-        return cls(max_sql_attempts=settings.agent_max_sql_attempts, max_steps=settings.agent_max_steps)
 
 
 class Agent:
@@ -186,12 +174,10 @@ class Agent:
 
     async def ask(self, **kwargs: Any) -> TurnResult:
         """Run one turn to completion (same arguments as ``astream_turn``)."""
-        turn: TurnResult | None = None
         async for event in self.astream_turn(**kwargs):
             if isinstance(event, DoneEvent):
-                turn = event.turn
-        assert turn is not None
-        return turn
+                return event.turn
+        raise RuntimeError("agent turn ended without a DoneEvent")  # astream_turn always ends with one
 
     def ask_sync(self, **kwargs: Any) -> TurnResult:
         """``ask`` for synchronous callers (not from inside a running event loop)."""

@@ -12,10 +12,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mcp_server.config import MCPConfig
 from mcp_server.server import build_server
 from tools.context import ToolContext
-from vozbd.auth import bearer_matches
-from vozbd.settings import Settings
+from vozbd_core.auth import bearer_matches
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,7 @@ async def _unauthorized(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def build_http_app(
-    settings: Settings,
-    tool_ctx: ToolContext | None = None,
-    *,
-    mounted: bool = False,
-    host: str | None = None,
-) -> tuple[ASGIApp, Lifespan]:
+def build_http_app(config: MCPConfig, tool_ctx: ToolContext, *, mounted: bool = False) -> tuple[ASGIApp, Lifespan]:
     """The MCP streamable-HTTP app and the lifespan that runs its session manager.
 
     - ``mounted=False``: a Starlette app serving ``/mcp`` whose own lifespan runs the session manager
@@ -80,10 +74,10 @@ def build_http_app(
       A mounted app's lifespan never runs by itself: the parent must enter the returned lifespan
       (``async with lifespan(): ...``) in its own lifespan.
 
-    ``host`` (default ``settings.host``) decides DNS-rebinding protection: on a loopback host only
-    ``localhost``/``127.0.0.1`` Host headers are accepted, as FastMCP does by default.
+    ``config.host`` decides DNS-rebinding protection: on a loopback host only ``localhost``/``127.0.0.1``
+    Host headers are accepted, as FastMCP does by default; on any other host every Host is accepted.
     """
-    server = build_server(settings, tool_ctx, host=host or settings.host, streamable_http_path=MCP_PATH)
+    server = build_server(config, tool_ctx, host=config.host, streamable_http_path=MCP_PATH)
     standalone = server.streamable_http_app()  # creates the session manager
     manager = server.session_manager
 
@@ -91,8 +85,8 @@ def build_http_app(
         await manager.handle_request(scope, receive, send)
 
     app: ASGIApp = handle if mounted else standalone
-    if settings.mcp_token is not None and settings.mcp_token.get_secret_value():
-        app = BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+    if config.token:
+        app = BearerTokenMiddleware(app, config.token)
     else:
         log.warning("MCP over HTTP without a token (set VOZBD_MCP_TOKEN to require one)")
 
@@ -104,9 +98,9 @@ def build_http_app(
     return app, lifespan
 
 
-def run_http(settings: Settings, host: str, port: int) -> None:
-    """Serve the MCP endpoint alone at ``http://host:port/mcp``."""
+def run_http(config: MCPConfig, tool_ctx: ToolContext, port: int) -> None:
+    """Serve the MCP endpoint alone at ``http://<config.host>:port/mcp``."""
     import uvicorn
 
-    app, _ = build_http_app(settings, host=host)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    app, _ = build_http_app(config, tool_ctx)
+    uvicorn.run(app, host=config.host, port=port, log_level=config.log_level.lower())

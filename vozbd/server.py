@@ -31,9 +31,9 @@ from tools.errors import (
     UnsafeQueryError,
 )
 from tools.registry import ToolSpec, all_tools
-from vozbd import __version__
-from vozbd.auth import bearer_matches
-from vozbd.settings import Settings
+from vozbd.wiring import App, ServerConfig
+from vozbd_core.auth import bearer_matches
+from vozbd_core.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,9 @@ def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
     return endpoint
 
 
-def _token_guard(settings: Settings) -> Callable[[Request], None]:
+def _token_guard(config: ServerConfig) -> Callable[[Request], None]:
     """A dependency refusing requests without ``Authorization: Bearer <VOZBD_API_TOKEN>`` when a token is set."""
-    expected = settings.api_token.get_secret_value().encode() if settings.api_token else b""
+    expected = config.api_token.encode() if config.api_token else b""
 
     def guard(request: Request) -> None:
         if not expected:
@@ -98,23 +98,17 @@ def _token_guard(settings: Settings) -> Callable[[Request], None]:
     return guard
 
 
-def create_app(
-    settings: Settings,
-    *,
-    tool_ctx: ToolContext | None = None,
-    mount_mcp: bool = True,
-    mount_ui: bool = True,
-) -> FastAPI:
-    """Build the web app. ``mount_mcp``/``mount_ui`` add the MCP endpoint and the Chainlit UI."""
-    from vozbd.wiring import build_tool_context
-
-    ctx = tool_ctx or build_tool_context(settings)
+def create_app(vozbd_app: App, *, mount_mcp: bool = True, mount_ui: bool = True) -> FastAPI:
+    """Build the web app from the composition root's ``App``. ``mount_mcp``/``mount_ui`` add the MCP endpoint
+    and the Chainlit UI. Listening address and tokens come from ``vozbd_app.server`` / ``vozbd_app.mcp``."""
+    ctx = vozbd_app.tool_ctx
+    server = vozbd_app.server
     lifespans: list[Callable[[], Any]] = []
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app
 
-        mcp_app, mcp_lifespan = build_http_app(settings, tool_ctx=ctx, mounted=True)
+        mcp_app, mcp_lifespan = build_http_app(vozbd_app.mcp, ctx, mounted=True)
         lifespans.append(mcp_lifespan)
 
     @asynccontextmanager
@@ -136,9 +130,9 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    if not settings.api_token and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("REST API on %s without a token (set VOZBD_API_TOKEN to require one)", settings.host)
-    protected = [Depends(_token_guard(settings))]
+    if not server.api_token and not server.is_loopback:
+        log.warning("REST API on %s without a token (set VOZBD_API_TOKEN to require one)", server.host)
+    protected = [Depends(_token_guard(server))]
 
     @app.get("/api/tools", dependencies=protected)
     async def list_tools() -> list[dict[str, Any]]:
@@ -169,5 +163,5 @@ def create_app(
     if mount_ui:
         from ui.mount import mount_ui as _mount_ui
 
-        _mount_ui(app, settings)
+        _mount_ui(app, vozbd_app.ui)
     return app

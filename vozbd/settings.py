@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     max_rows: int = Field(1000, ge=1, le=100_000)
     query_timeout_s: float = Field(15.0, gt=0, le=3600)
     schema_cache_ttl_s: int = Field(300, ge=0)
-    schema_prompt_budget: int = Field(6000, ge=500)
+    schema_prompt_budget: int = Field(6000, ge=200)
 
     # --- pdf-read ------------------------------------------------------------
     pdf_dirs: Annotated[list[Path], NoDecode] = Field(

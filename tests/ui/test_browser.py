@@ -97,12 +97,12 @@ def synthesize_question_wav(path: Path, text: str, models_dir: Path) -> float:
     import numpy as np
 
     from agent.speech.audio import to_wav_bytes
-    from agent.speech.registry import get_synthesizer
+    from agent.speech.engines import SpeechEngines
     from vozbd.settings import Settings
     from vozbd.wiring import speech_config
 
     config = speech_config(Settings(models_dir=models_dir))
-    chunks = list(get_synthesizer(config, "kokoro").synthesize(text, voice="pf_dora"))
+    chunks = list(SpeechEngines(config).synthesizer("kokoro").synthesize(text, voice="pf_dora"))
     rate = chunks[0].sample_rate
     speech = np.concatenate([c.samples for c in chunks])
     lead, tail = np.zeros(int(0.4 * rate), np.float32), np.zeros(int(4.0 * rate), np.float32)

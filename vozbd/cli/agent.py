@@ -57,10 +57,9 @@ def agent_errors(json_output: bool = False) -> Iterator[None]:
 
 
 def _build_agent(model: str | None) -> Agent:
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_agent
+    from vozbd.cli.context import load_app
 
-    return build_agent(Settings(), model=model)
+    return load_app(model=model).agents.build()
 
 
 def _cell(value: Any) -> str:

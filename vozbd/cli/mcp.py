@@ -16,17 +16,17 @@ def mcp(
     VOZBD_MCP_TOKEN requires "Authorization: Bearer <token>" over HTTP; VOZBD_MCP_CONNECTIONS picks the
     exposed connections.
     """
-    from vozbd.settings import Settings
+    from vozbd.cli.context import load_app
 
-    settings = Settings()
+    app = load_app(host=host)
     if http:
         from mcp_server.http import run_http
 
-        run_http(settings, host or settings.host, port)
+        run_http(app.mcp, app.tool_ctx, port)
     else:
         from mcp_server.server import run_stdio
 
-        run_stdio(settings)
+        run_stdio(app.mcp, app.tool_ctx)
 
 
 def register(app: typer.Typer) -> None:

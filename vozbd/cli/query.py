@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -61,19 +60,12 @@ def query(
     max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
 ) -> None:
-    from tools.context import QueryLimits
     from tools.safe_query import RunQueryInput, run_query
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
     database, sql = (None, first) if second is None else (first, second)
+    ctx = load_app(max_rows=max_rows, query_timeout_s=timeout).tool_ctx
     with cli_errors(json_output):
-        ctx = build_tool_context(Settings())
-        limits = ctx.query_limits
-        ctx = replace(
-            ctx,
-            query_limits=QueryLimits(max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
-        )
         result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
         if json_output:
             typer.echo(json.dumps(result.model_dump(), ensure_ascii=False))

@@ -99,15 +99,14 @@ def schema(
         raise typer.Exit(EXIT_USAGE)
     from tools.schema_inspect import InspectSchemaInput, inspect_schema
     from tools.schema_inspect.tool import with_prompt
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
+    ctx = load_app(schema_prompt_budget=budget).tool_ctx
     with cli_errors(json_output):
-        ctx = build_tool_context(Settings())
         params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
-            result = with_prompt(result, question, budget or ctx.schema_prompt_budget)
+            result = with_prompt(result, question, ctx.schema_prompt_budget)
         if json_output:
             typer.echo(result.model_dump_json())
         elif prompt:

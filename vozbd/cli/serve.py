@@ -18,13 +18,12 @@ def serve(
     """Run the web server: chat UI at /, MCP at /mcp, REST tools at /api/tools (OpenAPI at /docs)."""
     import uvicorn
 
+    from vozbd.cli.context import load_app
     from vozbd.server import create_app
-    from vozbd.settings import Settings
 
-    settings = Settings()
-    host = host or settings.host
-    port = port or settings.port
-    app = create_app(settings, mount_ui=ui, mount_mcp=mcp)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    typer.echo(f"vozbd: http://{shown}:{port}/  (MCP: /mcp, API: /api/tools, docs: /docs)  Ctrl+C para sair")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    vozbd_app = load_app(host=host, port=port)
+    server = vozbd_app.server
+    app = create_app(vozbd_app, mount_ui=ui, mount_mcp=mcp)
+    shown = "localhost" if server.host in ("127.0.0.1", "0.0.0.0", "::") else server.host
+    typer.echo(f"vozbd: http://{shown}:{server.port}/  (MCP: /mcp, API: /api/tools, docs: /docs)  Ctrl+C para sair")
+    uvicorn.run(app, host=server.host, port=server.port, log_level=server.log_level.lower())
