@@ -1,18 +1,38 @@
 """Conversation memory: a LangGraph checkpointer keyed by conversation id (``thread_id``).
 
-Default: a SQLite file (``Settings.checkpoint_file``) through ``AsyncSqliteSaver``; in-memory for tests.
-The SQLite saver is opened per turn (``sqlite_checkpointer``) so one ``Agent`` works from any event loop
-(CLI ``asyncio.run``, Chainlit, evals); opening a local SQLite file costs about a millisecond.
+A ``CheckpointStore`` hands out a saver per turn (``async with store.saver() as saver``), so one ``Agent``
+works from any event loop (CLI ``asyncio.run``, Chainlit, the server, evals):
+
+- ``SqliteCheckpoints``: a local SQLite file through ``AsyncSqliteSaver`` (default, one process);
+- ``PostgresCheckpoints``: PostgreSQL through ``AsyncPostgresSaver`` — a conversation survives a restart and
+  continues on another replica. Inside a server, ``open()`` binds a connection pool to the server's loop;
+  elsewhere each turn opens one connection.
+- ``memory_checkpointer()``: in-memory, for tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
+
+if TYPE_CHECKING:
+    from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class CheckpointStore(Protocol):
+    def saver(self) -> AbstractAsyncContextManager[BaseCheckpointSaver]:
+        """A checkpointer for one turn."""
+        ...
 
 
 def memory_checkpointer() -> BaseCheckpointSaver:
@@ -31,3 +51,71 @@ async def sqlite_checkpointer(path: Path) -> AsyncIterator[BaseCheckpointSaver]:
         # (a power cut may lose the last turn) and avoids an fsync per checkpoint.
         await conn.execute("PRAGMA synchronous=NORMAL")
         yield AsyncSqliteSaver(conn)
+
+
+class SqliteCheckpoints:
+    """Memory in a local SQLite file (opening it costs about a millisecond per turn)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def saver(self) -> AbstractAsyncContextManager[BaseCheckpointSaver]:
+        return sqlite_checkpointer(self.path)
+
+
+APPLICATION_NAME = "vozbd-checkpoints"
+_CONNECT_KWARGS: dict[str, Any] = {"autocommit": True, "prepare_threshold": 0, "application_name": APPLICATION_NAME}
+
+
+class PostgresCheckpoints:
+    """Memory in PostgreSQL (the app database). Tables are created by ``setup()`` (the app's migrations call it).
+
+    ``conninfo`` is a libpq URL (``postgresql://user@host/db``). Requires ``langgraph-checkpoint-postgres``.
+    """
+
+    def __init__(self, conninfo: str, *, pool_size: int = 10):
+        self.conninfo = conninfo
+        self.pool_size = pool_size
+        self._pool: AsyncConnectionPool | None = None
+        self._pool_loop: asyncio.AbstractEventLoop | None = None
+
+    async def open(self) -> None:
+        """Bind a connection pool to the running loop (a server's lifespan); turns on this loop use it."""
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        if self._pool is not None:
+            return
+        pool = AsyncConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=self.pool_size,
+            kwargs=_CONNECT_KWARGS | {"row_factory": dict_row},
+            check=AsyncConnectionPool.check_connection,  # a backend killed since last use is replaced
+            open=False,
+            name="vozbd-checkpoints",
+        )
+        await pool.open()
+        self._pool, self._pool_loop = pool, asyncio.get_running_loop()
+
+    async def close(self) -> None:
+        pool, self._pool, self._pool_loop = self._pool, None, None
+        if pool is not None:
+            await pool.close()
+
+    @asynccontextmanager
+    async def saver(self) -> AsyncIterator[BaseCheckpointSaver]:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
+            yield AsyncPostgresSaver(self._pool)  # type: ignore[arg-type]  # a pool of dict_row connections
+            return
+        async with AsyncPostgresSaver.from_conn_string(self.conninfo) as saver:
+            yield saver
+
+    def setup(self) -> None:
+        """Create/migrate the checkpoint tables (idempotent; callers serialise concurrent starts)."""
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        with PostgresSaver.from_conn_string(self.conninfo) as saver:
+            saver.setup()

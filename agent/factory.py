@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
+    from agent.checkpoint import CheckpointStore
     from agent.config import AgentConfig
     from agent.llm.config import LLMConfig
     from agent.service import Agent
@@ -64,7 +65,7 @@ class AgentFactory:
         model: str | None = None,
         *,
         speech: bool = True,
-        checkpointer: BaseCheckpointSaver | None = None,
+        checkpointer: BaseCheckpointSaver | CheckpointStore | None = None,
         tool_ctx: ToolContext | None = None,
     ) -> Agent:
         """A new agent on ``model`` ("provider/model") or the default model (None → the agent explains how to
@@ -77,7 +78,7 @@ class AgentFactory:
         spec = model or self.default_model()
         llm = load_chat_model(spec, self.llm) if spec else None
         engines = self.speech if speech else None
-        saver: BaseCheckpointSaver | Path | None = checkpointer
+        saver: BaseCheckpointSaver | CheckpointStore | Path | None = checkpointer
         if saver is None and self.checkpoint_file is not None:
             self.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
             saver = self.checkpoint_file
@@ -88,6 +89,7 @@ class AgentFactory:
             transcriber=engines.as_transcriber() if engines is not None else None,
             synthesizer_factory=engines.synthesizer if engines is not None else None,
             config=self.config,
+            model_spec=spec,
         )
 
     def shared(self, model: str | None = None, *, speech: bool = True) -> Agent:

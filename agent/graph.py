@@ -237,7 +237,7 @@ async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Upda
 
 async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     from agent.speech.base import SpeechError
-    from agent.speech.textprep import prepare_for_speech
+    from agent.speech.speak import SpeakOptions, aspeak
 
     ctx = runtime.context
     factory = ctx.synthesizer_factory
@@ -246,9 +246,8 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     first_audio: float | None = None
     try:
         synthesizer = await asyncio.to_thread(factory, ctx.tts_engine)
-        text = prepare_for_speech(state.get("answer") or "")
-        chunks = await asyncio.to_thread(lambda: iter(synthesizer.synthesize(text, voice=ctx.voice, speed=ctx.speed)))
-        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+        options = SpeakOptions(voice=ctx.voice, speed=ctx.speed)
+        async for chunk in aspeak(synthesizer, state.get("answer") or "", options):
             if first_audio is None:
                 first_audio = _ms(start)
             ctx.sink.audio.append(chunk)

@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
-from agent.checkpoint import sqlite_checkpointer
+from agent.checkpoint import CheckpointStore, SqliteCheckpoints
 from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
@@ -46,22 +46,31 @@ class Agent:
         tool_ctx: ToolContext,
         llm: BaseChatModel | None,
         *,
-        checkpointer: BaseCheckpointSaver | Path | None = None,
+        checkpointer: BaseCheckpointSaver | CheckpointStore | Path | None = None,
         transcriber: Transcriber | None = None,
         synthesizer_factory: Callable[[str | None], Synthesizer] | None = None,
         config: AgentConfig | None = None,
         tools: Sequence[ToolSpec] | None = None,
+        model_spec: str | None = None,
     ):
         from tools.registry import all_tools
 
         self.tool_ctx = tool_ctx
         self.llm = llm
+        self.model_spec = model_spec
+        """``provider/model`` of ``llm`` when known (recorded in the conversation log)."""
         self.config = config or AgentConfig()
         self.tools: tuple[ToolSpec, ...] = tuple(tools) if tools is not None else all_tools()
         self.transcriber = transcriber
         self.synthesizer_factory = synthesizer_factory
         self.model = llm.bind_tools(tool_schemas(self.tools)) if llm is not None else None
-        self._checkpoint_path = checkpointer if isinstance(checkpointer, Path) else None
+        self._checkpoints: CheckpointStore | None = (
+            SqliteCheckpoints(checkpointer)
+            if isinstance(checkpointer, Path)
+            else checkpointer
+            if isinstance(checkpointer, CheckpointStore)
+            else None
+        )
         self._graph = build_graph(checkpointer if isinstance(checkpointer, BaseCheckpointSaver) else None)
 
     @property
@@ -69,13 +78,13 @@ class Agent:
         return self.model is not None
 
     def _graph_for_turn(self) -> AbstractAsyncContextManager[CompiledStateGraph]:
-        if self._checkpoint_path is None:
+        if self._checkpoints is None:
             return nullcontext(self._graph)
-        return self._sqlite_graph(self._checkpoint_path)
+        return self._graph_with_saver(self._checkpoints)
 
     @asynccontextmanager
-    async def _sqlite_graph(self, path: Path) -> AsyncIterator[CompiledStateGraph]:
-        async with sqlite_checkpointer(path) as saver:
+    async def _graph_with_saver(self, store: CheckpointStore) -> AsyncIterator[CompiledStateGraph]:
+        async with store.saver() as saver:
             # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
             yield self._graph.copy(update={"checkpointer": saver})
 

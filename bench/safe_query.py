@@ -86,10 +86,19 @@ def bench_overhead(repeat: int) -> None:
             dispose_engines(ctx)
 
 
+def report_allowlist() -> None:
+    from tools.safe_query.allowlist import NODE_KINDS, TYPED_FUNCTIONS, allowlist_sizes
+
+    sizes = ", ".join(f"{dialect} {size}" for dialect, size in allowlist_sizes().items())
+    print(f"function allowlist per dialect ({len(TYPED_FUNCTIONS)} typed + untyped names): {sizes}")
+    print(f"node-kind allowlist: {len(NODE_KINDS)} kinds")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    report_allowlist()
     bench_validation(args.repeat)
     bench_overhead(args.repeat)
 

@@ -21,10 +21,15 @@ def question_pattern(question: str) -> str:
 
 
 def oracle_script(suite: Suite, dialect: str = "sqlite") -> dict[str, Any]:
-    """A ``scripted/`` model script: one rule per case matching its question, calling ``run_query`` with the gold."""
+    """A ``scripted/`` model script: one rule per case matching its question, calling ``run_query`` with the gold.
+
+    Each rule carries its exact question, which the scripted model checks before any pattern: the patterns turn
+    numbers into wildcards (for STT transcripts), so "mais de 6 cilindros" could otherwise answer the "mais de 4"
+    rule that comes first."""
     rules = [
         {
             "match": question_pattern(case.question),
+            "question": case.question,
             "responses": [
                 {"tool_calls": [{"name": "run_query", "args": {"sql": case.gold_for(dialect)}}]},
                 {"content": "Resultado: {last_result_first_value} ({last_row_count} linhas)."},

@@ -4,8 +4,11 @@ Spider: ``DIR/<split>.json`` (``train`` also finds ``train_spider.json``) with `
 ``DIR/tables.json`` and ``DIR/database/<db_id>/<db_id>.sqlite``.
 BIRD: ``DIR/<split>.json`` with ``question_id``/``db_id``/``question``/``evidence``/``SQL``/``difficulty``,
 ``DIR/<split>_tables.json`` and ``DIR/<split>_databases/<db_id>/<db_id>.sqlite``.
-A translated question file (``--questions dev_pt.json``) has the same list shape and order; its ``question``
-replaces the original, which is kept as ``question_en``.
+A translated question file (``--questions dev_pt.json``) has the same list shape and order; its translated
+question replaces the original, which is kept as ``question_en``. The translated text is read from
+``--question-field`` when given, else from the first of ``TRANSLATED_FIELDS`` present (``question_pt``,
+``question_pt_br``, ... then ``question``); a questions file that carries such a field itself needs no
+``--questions``. Writing 0 questions is an error.
 Database paths in the written suite are relative to the suite file.
 """
 
@@ -20,6 +23,17 @@ from typing import Any
 import yaml
 
 BIRD_DIFFICULTY = {"simple": "easy", "moderate": "medium", "challenging": "hard"}
+TRANSLATED_FIELDS = (
+    "question_pt",
+    "question_pt_br",
+    "question_ptbr",
+    "question_br",
+    "pt_question",
+    "question_portuguese",
+    "question_translated",
+    "translated_question",
+    "translation",
+)
 
 
 class ImportError_(Exception):
@@ -71,14 +85,35 @@ def _db_file(root: Path, split: str, flavor: str, db_id: str) -> Path:
     return root / folders[0] / db_id / f"{db_id}.sqlite"
 
 
+def _translated(row: object, field_name: str | None) -> object:
+    """The translated question of one row: ``field_name`` if given, else the first known translated field."""
+    if not isinstance(row, dict):
+        return row
+    if field_name:
+        return row.get(field_name)
+    return next((row[name] for name in TRANSLATED_FIELDS if row.get(name)), row.get("question"))
+
+
+def _own_translation_field(items: list[dict[str, Any]], field_name: str | None) -> str | None:
+    """The field of the questions file itself holding translated questions (``--question-field`` or a known one)."""
+    if field_name:
+        return field_name
+    first = items[0] if items else {}
+    return next((name for name in TRANSLATED_FIELDS if first.get(name)), None)
+
+
 def import_benchmark(
     root: str | Path,
     *,
     out: str | Path | None = None,
     split: str = "dev",
     questions: str | Path | None = None,
+    question_field: str | None = None,
 ) -> ImportReport:
-    """Write a suite from a Spider/BIRD folder; rows whose database file is missing are skipped and listed."""
+    """Write a suite from a Spider/BIRD folder; rows whose database file is missing are skipped and listed.
+
+    Raises ``ImportError_`` when the folder or files are unusable, when ``question_field`` is in no row,
+    or when no question at all could be written."""
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
         raise ImportError_(f"{root}: not a folder")
@@ -94,6 +129,12 @@ def import_benchmark(
             count = len(translated) if isinstance(translated, list) else "not a list"
             raise ImportError_(f"{questions}: expected a list of {len(items)} items like {source.name}, got {count}")
 
+    own_field = None if translated is not None else _own_translation_field(items, question_field)
+    lookup = translated if translated is not None else items
+    if question_field and not any(isinstance(r, dict) and r.get(question_field) for r in lookup):
+        where = questions if translated is not None else source
+        raise ImportError_(f"{where}: no item has the field {question_field!r}")
+
     suite_path = Path(out).expanduser() if out else root / f"{flavor}-{split}.yaml"
     suite_dir = suite_path.resolve().parent
     known = _known_dbs(root, split, flavor)
@@ -107,10 +148,12 @@ def import_benchmark(
         question_en: str | None = None
         if translated is not None:
             row = translated[index]
-            other = row.get("question") if isinstance(row, dict) else row
+            other = _translated(row, question_field)
             if isinstance(row, dict) and row.get("db_id") not in (None, db_id):
                 raise ImportError_(f"{questions}: item {index} is about {row.get('db_id')!r}, expected {db_id!r}")
             question_en, question = question, str(other or "").strip()
+        elif own_field is not None:
+            question_en, question = question, str(item.get(own_field) or "").strip()
         if not db_id or not gold or not question:
             report.skipped.append(f"{case_id}: missing db_id, SQL or question")
             continue
@@ -134,6 +177,9 @@ def import_benchmark(
             case["evidence"] = str(item["evidence"]).strip()
         cases.append(case)
 
+    if not cases:
+        reasons = f"; first skipped: {report.skipped[0]}" if report.skipped else ""
+        raise ImportError_(f"{source}: no question could be imported ({len(report.skipped)} skipped{reasons})")
     suite = {
         "name": f"{flavor}-{split}",
         "description": f"Imported from {flavor} ({source.name}"

@@ -97,6 +97,12 @@ def pg_url() -> Iterator[str]:
     yield from _pg_database()
 
 
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """A new empty PostgreSQL database for one test (for tests that create their own schema)."""
+    yield from _pg_database()
+
+
 # --- MariaDB / MySQL -----------------------------------------------------------------------
 def _mysql_admin():  # -> pymysql.Connection
     import pymysql

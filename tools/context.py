@@ -6,6 +6,7 @@ from ``Settings``; tools never read settings or the environment themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,10 +15,37 @@ if TYPE_CHECKING:
     from tools.db.registry import ConnectionRegistry
 
 
+DEFAULT_DICT_DIRS: tuple[Path, ...] = (Path("/usr/share/dictd"),)
+"""Where Debian's ``dict-freedict-por-eng`` / ``dict-freedict-eng-por`` install their files."""
+
+
 @dataclass(frozen=True)
 class QueryLimits:
     max_rows: int = 1000
     timeout_s: float = 15.0
+
+
+ColumnFilter = Callable[[str, str, str], bool]
+"""``(connection name, table, column) -> allowed``: False for masked or denied columns (the connection's policy).
+Tools that read data on their own initiative (the value index) never read a column it refuses."""
+
+
+@dataclass(frozen=True)
+class ValueIndexLimits:
+    """Bounds of the per-connection value index (``tools.values``)."""
+
+    enabled: bool = True
+    per_column: int = 1000
+    """Columns with at most this many distinct values are indexed whole; others are sampled."""
+    sample_high_cardinality: int = 200
+    scan_rows: int = 50_000
+    """Rows looked at per column (the DISTINCT runs over at most this many)."""
+    max_values: int = 200_000
+    max_length: int = 80
+    """Longer values are free text, not something a question names."""
+    time_budget_s: float = 20.0
+    wait_s: float = 1.0
+    """How long a prompt waits for an index still being built (0 = use it from the next question on)."""
 
 
 @dataclass(frozen=True)
@@ -41,5 +69,10 @@ class ToolContext:
     """Connection name or URL used when a tool input names none; ``None`` means the bundled demo database."""
     allowed_connections: tuple[str, ...] | None = None
     """If set, only these saved connection names (plus ``demo`` when listed) are visible; ``None`` = all."""
+    dictionary_dirs: tuple[Path, ...] = DEFAULT_DICT_DIRS
+    """Folders searched for FreeDict pt<->en dictionaries (schema linking); none found = built-in lexicon only."""
+    value_index: ValueIndexLimits = field(default_factory=ValueIndexLimits)
+    column_filter: ColumnFilter | None = None
+    """Set by the composition root from per-connection policies; None = every column may be read."""
     caches: dict[str, Any] = field(default_factory=dict)
     """Per-process caches owned by tool modules (engines, schemas), keyed by module name."""

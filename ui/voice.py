@@ -39,13 +39,6 @@ class PcmBuffer:
         return sum(len(d) for _, _, d in self.chunks) / 2 / self.sample_rate
 
 
-def prepare_for_speech(text: str) -> str:
-    """Markdown answer → plain sentences to speak (numbers, units and symbols spelled by textprep)."""
-    from agent.speech import textprep
-
-    return textprep.prepare_for_speech(text)
-
-
 def wav_bytes(samples: Any, sample_rate: int) -> bytes:
     from agent.speech.audio import to_wav_bytes
 
@@ -60,21 +53,19 @@ class Clip:
 
 
 def _clips(text: str, prefs: Prefs) -> Iterator[Clip]:
-    """Synthesize ``text``: the first chunk alone (to start playing early), then the rest as one clip."""
+    """Synthesize ``text`` (agent.speech.speak): the first clause alone (to start playing early), then the rest."""
     import numpy as np
 
+    from agent.speech.speak import SpeakOptions
+    from agent.speech.speak import speak as speak_text
+
     engine = runtime.synthesizer(prefs.tts_engine)
-    spoken = prepare_for_speech(text)
-    if not spoken:
-        return
-    known = [v.id for v in engine.voices()]
-    voice = prefs.voice if prefs.voice in known else (known[0] if known else None)
-    log.info("speaking %d chars with engine=%s voice=%s speed=%.2f", len(spoken), engine.name, voice, prefs.speed)
+    log.info("speaking %d chars with engine=%s voice=%s speed=%.2f", len(text), engine.name, prefs.voice, prefs.speed)
     pending: list[Any] = []
     pending_text: list[str] = []
     rate = 24000
     first = True
-    for chunk in engine.synthesize(spoken, voice=voice, speed=prefs.speed):
+    for chunk in speak_text(engine, text, SpeakOptions(voice=prefs.voice, speed=prefs.speed)):
         rate = chunk.sample_rate
         if first:
             first = False

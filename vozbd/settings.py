@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600)."
     )
+    database_url: SecretStr | None = Field(
+        None,
+        description="App database (conversation logs, memory, chat history) as a SQLAlchemy URL; "
+        "default sqlite:///DATA_DIR/app.sqlite3, PostgreSQL for teams (postgresql://user:pw@host/db).",
+    )
 
     # --- databases / safe-query ---------------------------------------------
     default_db: str | None = Field(
@@ -37,6 +42,14 @@ class Settings(BaseSettings):
     query_timeout_s: float = Field(15.0, gt=0, le=3600)
     schema_cache_ttl_s: int = Field(300, ge=0)
     schema_prompt_budget: int = Field(6000, ge=200)
+    value_index: bool = Field(True, description="Index the databases' text values to name them in prompts.")
+    value_index_wait_s: float = Field(1.0, ge=0, le=60)
+    value_index_time_s: float = Field(20.0, gt=0, le=600)
+    value_index_max_values: int = Field(200_000, ge=1000, le=5_000_000)
+    dict_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("/usr/share/dictd")],
+        description="Folders with FreeDict pt<->en dictionaries for schema linking (comma separated).",
+    )
 
     # --- pdf-read ------------------------------------------------------------
     pdf_dirs: Annotated[list[Path], NoDecode] = Field(
@@ -96,7 +109,7 @@ class Settings(BaseSettings):
     ui_auto_speak: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("pdf_dirs", mode="before")
+    @field_validator("pdf_dirs", "dict_dirs", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:
         if isinstance(value, str):
@@ -123,6 +136,15 @@ class Settings(BaseSettings):
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / "secret.key"
+
+    @property
+    def app_database_url(self) -> str:
+        """The app database URL, normalised (``postgres://`` → ``postgresql+psycopg://``); SQLite by default."""
+        from vozbd.appdb.urls import normalize_app_db_url
+
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'app.sqlite3'}"
+        return normalize_app_db_url(self.database_url.get_secret_value())
 
     @property
     def checkpoint_file(self) -> Path:

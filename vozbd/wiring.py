@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -21,9 +21,12 @@ from agent.llm.config import OPENAI_BASE_URL, LLMConfig
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from mcp_server.config import LOOPBACK_HOSTS, MCPConfig
-from tools.context import PdfLimits, QueryLimits, ToolContext
+from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from ui.config import UIConfig, UIServices
 from vozbd.settings import Settings
+
+if TYPE_CHECKING:
+    from vozbd.appdb.database import AppDatabase
 
 # Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
 PROVIDER_KEY_ENV: dict[str, tuple[str, ...]] = {
@@ -73,6 +76,14 @@ class App:
     tool_ctx: ToolContext
     speech: SpeechEngines
     agents: AgentFactory
+    app_database_url: str = field(default="", repr=False)
+    """Where the app's own data lives (conversation logs, migrations): ``VOZBD_DATABASE_URL``."""
+
+    def open_database(self, *, migrate: bool = True) -> AppDatabase:
+        """The app database, migrated to head unless ``migrate=False``; the caller disposes it."""
+        from vozbd.appdb.database import open_app_database
+
+        return open_app_database(self.app_database_url, migrate=migrate)
 
     @property
     def ui(self) -> UIServices:
@@ -198,6 +209,13 @@ def build_tool_context(settings: Settings) -> ToolContext:
         ),
         schema_cache_ttl_s=settings.schema_cache_ttl_s,
         schema_prompt_budget=settings.schema_prompt_budget,
+        dictionary_dirs=tuple(settings.dict_dirs),
+        value_index=ValueIndexLimits(
+            enabled=settings.value_index,
+            wait_s=settings.value_index_wait_s,
+            time_budget_s=settings.value_index_time_s,
+            max_values=settings.value_index_max_values,
+        ),
         default_connection=settings.default_db,
         allowed_connections=None,
     )
@@ -222,4 +240,12 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
         tool_ctx=ctx,
         speech=engines,
         agents=AgentFactory(ctx, llm, agent_cfg, checkpoint_file=paths.checkpoint_file, speech=engines),
+        app_database_url=settings.app_database_url,
     )
+
+
+def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:
+    """The app database (``VOZBD_DATABASE_URL``, SQLite in DATA_DIR by default), migrated to head."""
+    from vozbd.appdb.database import open_app_database
+
+    return open_app_database(settings.app_database_url, migrate=migrate)

@@ -45,14 +45,40 @@ from tools.schema_inspect.text import fold  # lower-case + strip accents, the sa
 Response = dict[str, Any]  # {"content": str} and/or {"tool_calls": [{"name": str, "args": dict}]}
 
 
+def question_key(text: str) -> str:
+    """The words of a message, folded and single-spaced: the key of a rule's exact ``question``."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
 class ScriptRule(BaseModel):
     match: str
     responses: list[Response] = Field(min_length=1)
+    question: str | None = None
+    """Optional exact question (compared word by word, folded): a message equal to it picks this rule before
+    any regex is tried, so a pattern written loosely for another question cannot steal it."""
 
 
 class Script(BaseModel):
     rules: list[ScriptRule] = Field(default_factory=list)
     default: list[Response] = Field(default_factory=lambda: [{"content": "Desculpe, não sei responder isso."}])
+
+    _compiled: list[tuple[re.Pattern[str], ScriptRule]] | None = PrivateAttr(default=None)
+    _exact: dict[str, ScriptRule] = PrivateAttr(default_factory=dict)
+
+    def rule_for(self, message: str) -> ScriptRule | None:
+        """The rule whose ``question`` equals the message, else the first whose regex matches the folded message.
+
+        Patterns are compiled once per script (a suite oracle has hundreds of rules)."""
+        if self._compiled is None:
+            self._compiled = [(re.compile(rule.match), rule) for rule in self.rules]
+            for rule in reversed(self.rules):
+                if rule.question:
+                    self._exact[question_key(rule.question)] = rule
+        exact = self._exact.get(question_key(message))
+        if exact is not None:
+            return exact
+        folded = fold(message)
+        return next((rule for pattern, rule in self._compiled if pattern.search(folded)), None)
 
 
 def load_script(path: str | Path) -> Script:
@@ -150,12 +176,8 @@ class ScriptedChatModel(BaseChatModel):
                 break
             if isinstance(message, AIMessage):
                 turns_since += 1
-        folded = fold(last_user)
-        responses = self.script.default
-        for rule in self.script.rules:
-            if re.search(rule.match, folded):
-                responses = rule.responses
-                break
+        rule = self.script.rule_for(last_user)
+        responses = rule.responses if rule is not None else self.script.default
         return responses[min(turns_since, len(responses) - 1)]
 
     def _message(self, messages: list[BaseMessage]) -> AIMessage:

@@ -38,6 +38,12 @@ class ClauseSynthesizer:
             )
         return voice
 
+    def resolve_speed(self, speed: float | None) -> float:
+        speed = self.default_speed if speed is None else float(speed)
+        if not 0.5 <= speed <= 2.0:
+            raise SpeechError(f"Velocidade inválida: {speed}. Use um valor entre 0,5 e 2,0.", code="invalid_speed")
+        return speed
+
     def _render(self, text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
         raise NotImplementedError
 
@@ -50,9 +56,7 @@ class ClauseSynthesizer:
     def synthesize(self, text: str, *, voice: str | None = None, speed: float | None = None) -> Iterator[AudioChunk]:
         """Speak ``text`` (already prepared for speech) clause by clause; the first clause is yielded first."""
         voice = self.resolve_voice(voice)
-        speed = self.default_speed if speed is None else float(speed)
-        if not 0.5 <= speed <= 2.0:
-            raise SpeechError(f"Velocidade inválida: {speed}. Use um valor entre 0,5 e 2,0.", code="invalid_speed")
+        speed = self.resolve_speed(speed)
         clauses = split_for_speech(text)
         if not clauses:
             raise SpeechError("Não há texto para falar.", code="empty_text")
@@ -60,12 +64,19 @@ class ClauseSynthesizer:
 
     def _stream(self, clauses: list[str], voice: str, speed: float) -> Iterator[AudioChunk]:
         for clause in clauses:
-            key = PhraseCache.key(self.name, voice, speed, clause) if self.cache else ""
-            hit = self.cache.get(key) if self.cache else None
-            if hit is not None:
-                samples, rate = hit
-            else:
-                samples, rate = self._render(clause, voice, speed)
-                if self.cache:
-                    self.cache.put(key, samples, rate)
-            yield AudioChunk(samples=samples.astype(np.float32, copy=False), sample_rate=rate, text=clause)
+            yield self._clause(clause, voice, speed)
+
+    def synthesize_clause(self, clause: str, *, voice: str | None = None, speed: float | None = None) -> AudioChunk:
+        """One already-split clause as one chunk (no further splitting), through the phrase cache."""
+        return self._clause(clause, self.resolve_voice(voice), self.resolve_speed(speed))
+
+    def _clause(self, clause: str, voice: str, speed: float) -> AudioChunk:
+        key = PhraseCache.key(self.name, voice, speed, clause) if self.cache else ""
+        hit = self.cache.get(key) if self.cache else None
+        if hit is not None:
+            samples, rate = hit
+        else:
+            samples, rate = self._render(clause, voice, speed)
+            if self.cache:
+                self.cache.put(key, samples, rate)
+        return AudioChunk(samples=samples.astype(np.float32, copy=False), sample_rate=rate, text=clause)

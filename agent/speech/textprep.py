@@ -278,7 +278,10 @@ def _first_cut(sentence: str, limit: int) -> int:
     return plain[-1] if plain else 0
 
 
-def split_for_speech(text: str, *, first_max_chars: int = 45, max_chars: int = 220) -> list[str]:
+FIRST_CLAUSE_CHARS = 45  # the first clause alone is synthesized first: short means its audio starts sooner
+
+
+def split_for_speech(text: str, *, first_max_chars: int = FIRST_CLAUSE_CHARS, max_chars: int = 220) -> list[str]:
     """Sentences (long ones cut at clauses), the first chunk at most ~``first_max_chars`` for a quick first audio."""
     chunks: list[str] = []
     for sentence in _split_sentences(text):

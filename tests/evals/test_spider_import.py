@@ -130,3 +130,45 @@ def test_cli_import_spider(spider_dir: Path, tmp_path: Path) -> None:
     assert len(load_suite(out).cases) == 5
     bad = CliRunner().invoke(app, ["eval", "import-spider", str(tmp_path / "nope")])
     assert bad.exit_code == 2
+
+
+def test_translated_field_in_the_questions_file_itself(spider_dir: Path) -> None:
+    dev = json.loads((spider_dir / "dev.json").read_text(encoding="utf-8"))
+    for item, text in zip(dev, PT, strict=True):
+        item["question_pt"] = text
+    (spider_dir / "dev.json").write_text(json.dumps(dev, ensure_ascii=False), encoding="utf-8")
+    suite = load_suite(import_benchmark(spider_dir).suite_path)
+    assert [c.question for c in suite.cases] == PT
+    assert suite.cases[0].question_en == QUESTIONS[0][1]
+
+
+def test_question_field_option_picks_the_named_field(spider_dir: Path, tmp_path: Path) -> None:
+    rows = [
+        {"db_id": db, "pergunta": f"P{i}: {text}"}
+        for i, ((db, _, _), text) in enumerate(zip(QUESTIONS, PT, strict=True))
+    ]
+    (spider_dir / "dev_br.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "br.yaml"
+    import_benchmark(spider_dir, out=out, questions=spider_dir / "dev_br.json", question_field="pergunta")
+    assert load_suite(out).cases[2].question == f"P2: {PT[2]}"
+    with pytest.raises(ImportError_, match="no item has the field 'question_xx'"):
+        import_benchmark(spider_dir, questions=spider_dir / "dev_br.json", question_field="question_xx")
+
+
+def test_cli_fails_when_nothing_would_be_written(spider_dir: Path, tmp_path: Path) -> None:
+    for db in ("pets_1", "concert_singer"):
+        (spider_dir / "database" / db / f"{db}.sqlite").unlink()
+    out = tmp_path / "empty.yaml"
+    result = CliRunner().invoke(app, ["eval", "import-spider", str(spider_dir), "--out", str(out)])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "no question could be imported (5 skipped; first skipped: dev_0000" in output
+    assert not out.exists()
+
+
+def test_cli_skip_lines_are_plain_text(spider_dir: Path, tmp_path: Path) -> None:
+    (spider_dir / "database" / "pets_1" / "pets_1.sqlite").unlink()
+    result = CliRunner().invoke(app, ["eval", "import-spider", str(spider_dir), "--out", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "ignorada: dev_0003" in result.output
+    assert "[yellow]" not in result.output and "[/]" not in result.output

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.dbutil import table_checksums
 from tools.context import ToolContext
-from tools.errors import DatabaseError
+from tools.errors import UnsafeQueryError
 from tools.safe_query import RunQueryInput, run_query
 
 DOC = Path(__file__).resolve().parents[2] / "README.md"
@@ -86,11 +86,12 @@ def test_mysql_read_only_user(demo_mysql_url: str, tool_ctx: ToolContext) -> Non
                     db.execute(text("CREATE TABLE intruso (i int)"))
         finally:
             as_user.dispose()
-        with pytest.raises(DatabaseError):  # through the tool: the database error reaches the model
+        with pytest.raises(UnsafeQueryError) as refused:  # system catalogs are refused before the database
             run_query(
                 RunQueryInput(sql="SELECT * FROM mysql.user", connection=as_text),
                 tool_ctx,
             )
+        assert refused.value.detail["code"] == "catalog_not_allowed"
         assert table_checksums(demo_mysql_url) == before
     finally:
         with admin.connect() as db:

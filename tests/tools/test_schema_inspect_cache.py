@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from tools.context import ToolContext
+from tools.context import ToolContext, ValueIndexLimits
 from tools.db.connect import get_engine, resolve_connection
 from tools.schema_inspect import InspectSchemaInput, clear_schema_cache, inspect_schema
 from tools.schema_inspect.cache import schema_cache
@@ -60,6 +60,7 @@ def test_cache_hit_returns_same_object_without_sql(tool_ctx: ToolContext, url: s
 
 def test_question_reuses_cached_tables(tool_ctx: ToolContext, url: str, statements: list[str]) -> None:
     tool_ctx.schema_prompt_budget = 800
+    tool_ctx.value_index = ValueIndexLimits(enabled=False)  # its own reads are tested in test_values.py
     base = inspect_schema(InspectSchemaInput(connection=url), tool_ctx)
     statements.clear()
     asked = inspect_schema(InspectSchemaInput(connection=url, question="pagamentos por pix"), tool_ctx)

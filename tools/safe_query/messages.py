@@ -44,6 +44,14 @@ _TEMPLATES: dict[str, str] = {
         "remova-as, a consulta não precisa travar linhas."
     ),
     "denied_function": "A função {function} não é permitida ({reason}). Reescreva a consulta sem ela.",
+    "catalog_not_allowed": (
+        "A tabela {table} pertence a um catálogo do sistema ou a outro banco de dados e não pode ser consultada. "
+        "Consulte apenas as tabelas do banco conectado (use inspect_schema para vê-las)."
+    ),
+    "node_not_allowed": (
+        "A consulta usa uma construção SQL fora da lista permitida ({keyword}). Reescreva-a como um SELECT simples "
+        "(junções, filtros, agregações, CTEs e funções de janela são permitidos)."
+    ),
     "explain_analyze": "EXPLAIN ANALYZE executa a consulta de verdade e não é permitido. Use EXPLAIN sem ANALYZE.",
     "empty": "A consulta SQL está vazia. Envie uma consulta SELECT.",
 }
@@ -52,7 +60,13 @@ _TEMPLATES: dict[str, str] = {
 def rejection(code: str, dialect: str, detail: dict[str, Any]) -> str:
     """The pt-BR sentence for a rejection ``code``; unknown codes get a generic read-only message."""
     template = _TEMPLATES.get(code, "A consulta foi recusada; " + _ONLY_READ)
-    values = {"keyword": "um comando de escrita", "error": "sintaxe inválida", "function": "?", "reason": "insegura"}
+    values = {
+        "keyword": "um comando de escrita",
+        "table": "?",
+        "error": "sintaxe inválida",
+        "function": "?",
+        "reason": "insegura",
+    }
     values |= {key: str(value) for key, value in detail.items()}
     values["dialect_name"] = _DIALECT_NAMES.get(dialect, dialect)
     return template.format(**values)

@@ -51,11 +51,12 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     `query_timeout` means simplify the query or filter it more.
     """
     conn = resolve_connection(ctx, params.connection)
-    statement = validate(params.sql, conn.dialect)
+    database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
+    statement = validate(params.sql, conn.dialect, database)
     limits = ctx.query_limits
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
     executed = apply_row_cap(statement, cap)
-    validate(executed, conn.dialect)  # what runs is re-checked too (canonical, capped text)
+    validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
     raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, cap, limits.timeout_s)
     rows = [[json_safe(value) for value in row] for row in raw.rows]
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)

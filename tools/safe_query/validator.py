@@ -17,8 +17,10 @@ from sqlglot.tokens import Token, TokenType
 
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import messages
-from tools.safe_query.denylist import BLOB_LITERAL_MAX, SIZE_LIMITED, DeniedFunction, find_denied
+from tools.safe_query.allowcheck import Refusal, check_node
+from tools.safe_query.denylist import find_denied
 from tools.safe_query.dialects import generate
+from tools.safe_query.show import describe_sql, show_sql
 from tools.safe_query.tokens import (
     READ_KEYWORDS,
     TRANSACTION_KEYWORDS,
@@ -51,7 +53,7 @@ COMMAND_NODES = _classes(
     "Declare", "Summarize", "Analyze", "Describe", "Show", "Heredoc",
 )  # fmt: skip
 QUERY_ROOTS = _classes("Select", "SetOperation", "Subquery", "Values")
-_CHECKED = (*TRANSACTION_NODES, *WRITE_NODES, *COMMAND_NODES, exp.Into, exp.Lock, exp.CTE, exp.Func, exp.Column)
+_CHECKED = (*TRANSACTION_NODES, *WRITE_NODES, *COMMAND_NODES, exp.Into, exp.Lock, exp.CTE, exp.Column)
 
 EXPLAIN_KEYWORDS = frozenset({"EXPLAIN", "DESCRIBE", "DESC"})
 EXPLAIN_OPTION_WORDS = frozenset(
@@ -62,7 +64,6 @@ EXPLAIN_OPTION_WORDS = frozenset(
     }
 )  # fmt: skip
 QUERY_START = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "("})
-NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT, TokenType.STRING})
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,11 @@ class ValidatedStatement:
         return generate(self.tree, self.dialect)
 
 
-def validate(sql: str, dialect: str) -> ValidatedStatement:
-    """Accept exactly one read-only statement or raise ``UnsafeQueryError`` (``detail['code']`` says why)."""
+def validate(sql: str, dialect: str, database: str | None = None) -> ValidatedStatement:
+    """Accept exactly one read-only statement or raise ``UnsafeQueryError`` (``detail['code']`` says why).
+
+    ``database`` is the connection's own database: a table qualified with any other one is refused.
+    """
     if dialect not in DIALECTS:
         raise InvalidInputError(f"Dialeto SQL desconhecido: {dialect!r}.", detail={"dialect": dialect})
     text = (sql or "").strip()
@@ -98,12 +102,12 @@ def validate(sql: str, dialect: str) -> ValidatedStatement:
             f"A consulta é longa demais (máximo de {MAX_SQL_CHARS} caracteres).", detail={"code": "too_long"}
         )
     try:
-        return _validate(text, dialect, nested=False)
-    except TokenCheckError as error:
+        return _validate(text, dialect, nested=False, database=database)
+    except (TokenCheckError, Refusal) as error:
         raise _reject(error.code, dialect, **error.detail) from None
 
 
-def _validate(text: str, dialect: str, *, nested: bool) -> ValidatedStatement:
+def _validate(text: str, dialect: str, *, nested: bool, database: str | None) -> ValidatedStatement:
     all_tokens, tokens = single_statement(text, dialect)
     keyword = leading_keyword(tokens)
     if keyword not in READ_KEYWORDS and keyword != "(":
@@ -111,11 +115,13 @@ def _validate(text: str, dialect: str, *, nested: bool) -> ValidatedStatement:
     if tokens[0].text.upper() in EXPLAIN_KEYWORDS:
         if nested:
             raise _reject("command", dialect, keyword=keyword)
-        return _validate_explain(text, tokens[0], dialect)
+        return _validate_explain(text, tokens[0], dialect, database)
     if keyword == "SHOW":
-        return _validate_show(text, tokens, dialect)
+        rest = text[tokens[0].end + 1 :]
+        words = single_statement(rest, dialect)[1] if rest.strip() else []
+        return ValidatedStatement(text, dialect, show_sql(words, dialect, database), "show")
     tree = _parse_one(text, dialect, all_tokens)
-    _check_tree(tree, dialect)
+    _check_tree(tree, dialect, database)
     if not isinstance(tree, QUERY_ROOTS):
         raise _reject("command", dialect, keyword=type(tree).__name__.upper())
     return ValidatedStatement(text, dialect, None, "query", tree)
@@ -142,7 +148,7 @@ def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     return trees[0]
 
 
-def _validate_explain(text: str, head: Token, dialect: str) -> ValidatedStatement:
+def _validate_explain(text: str, head: Token, dialect: str, database: str | None) -> ValidatedStatement:
     """``EXPLAIN [options] <query>`` / ``DESCRIBE <query>`` / ``DESCRIBE <table> [column]`` (MySQL)."""
     rest = text[head.end + 1 :]
     tokens = single_statement(rest, dialect)[1] if rest.strip() else []
@@ -161,15 +167,15 @@ def _validate_explain(text: str, head: Token, dialect: str) -> ValidatedStatemen
     remainder = tokens[index:]
     options = " ".join(token.text for token in tokens[:index])
     if remainder and remainder[0].text.upper() in QUERY_START:
-        inner = _validate(rest[remainder[0].start :], dialect, nested=True)
+        inner = _validate(rest[remainder[0].start :], dialect, nested=True, database=database)
         if inner.kind != "query":
             raise _reject("command", dialect, keyword=head.text.upper())
         sql = " ".join(part for part in (head.text.upper(), options, inner.sql) if part)
         return ValidatedStatement(text, dialect, sql, "explain", inner.tree)
     if remainder and _keyword_code(remainder[0].text.upper()) != "command":
         raise _reject(_keyword_code(remainder[0].text.upper()), dialect, keyword=remainder[0].text.upper())
-    if not options and remainder and all(token.token_type in NAME_TOKENS for token in remainder):
-        sql = f"{head.text.upper()} {_span(rest, remainder)}"
+    if not options and remainder:
+        sql = describe_sql(head.text.upper(), remainder, dialect, database)
         return ValidatedStatement(text, dialect, sql, "describe")
     raise _reject("parse_error", dialect, error=f"unsupported {head.text.upper()} form")
 
@@ -180,44 +186,32 @@ def _is_option_list(tokens: list[Token], index: int) -> bool:
     return index == 0 and following not in QUERY_START
 
 
-def _validate_show(text: str, tokens: list[Token], dialect: str) -> ValidatedStatement:
-    """``SHOW <words> [LIKE 'pattern']``: names, keywords and strings only (no calls, no subqueries)."""
-    head = tokens[0]
-    rest = text[head.end + 1 :]
-    words = single_statement(rest, dialect)[1] if rest.strip() else []
-    for token in words:
-        if token.token_type in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMAND, TokenType.SELECT):
-            raise _reject("parse_error", dialect, error="unsupported SHOW form")
-    sql = f"SHOW {_span(rest, words)}" if words else "SHOW"
-    return ValidatedStatement(text, dialect, sql, "show")
-
-
-def _span(text: str, tokens: list[Token]) -> str:
-    """The source text from the first to the last token (token ``end`` is inclusive, quotes included)."""
-    return text[tokens[0].start : tokens[-1].end + 1]
-
-
-def _check_tree(tree: exp.Expression, dialect: str) -> None:
+def _check_tree(tree: exp.Expression, dialect: str, database: str | None) -> None:
     for node in tree.walk():
-        if not isinstance(node, _CHECKED):
-            continue
-        if isinstance(node, TRANSACTION_NODES):
-            raise _reject("transaction_control", dialect, keyword=_label(node))
-        if isinstance(node, WRITE_NODES):
-            in_cte = node.find_ancestor(exp.CTE) is not None
-            raise _reject("write_in_cte" if in_cte else "write_statement", dialect, keyword=_label(node))
-        if isinstance(node, COMMAND_NODES):
-            raise _reject("command", dialect, keyword=_label(node))
-        if isinstance(node, exp.Into):
-            raise _reject("select_into", dialect)
-        if isinstance(node, exp.Lock):
-            raise _reject("locking_clause", dialect)
-        if isinstance(node, exp.CTE) and not isinstance(node.this, QUERY_ROOTS):
-            raise _reject("write_in_cte", dialect, keyword=_label(node.this))
-        if isinstance(node, exp.Func):
-            _check_function(node, dialect)
-        elif dialect == "oracle" and isinstance(node, exp.Column) and node.table:
-            _check_names(_qualified(node.parts), dialect)  # Oracle calls pkg.func / seq.NEXTVAL without parens
+        if isinstance(node, _CHECKED):
+            _check_statement_node(node, dialect)
+        check_node(node, dialect, database)  # node kinds, functions and catalogs by allowlist
+
+
+def _check_statement_node(node: exp.Expression, dialect: str) -> None:
+    if isinstance(node, TRANSACTION_NODES):
+        raise _reject("transaction_control", dialect, keyword=_label(node))
+    if isinstance(node, WRITE_NODES):
+        in_cte = node.find_ancestor(exp.CTE) is not None
+        raise _reject("write_in_cte" if in_cte else "write_statement", dialect, keyword=_label(node))
+    if isinstance(node, COMMAND_NODES):
+        raise _reject("command", dialect, keyword=_label(node))
+    if isinstance(node, exp.Into):
+        raise _reject("select_into", dialect)
+    if isinstance(node, exp.Lock):
+        raise _reject("locking_clause", dialect)
+    if isinstance(node, exp.CTE) and not isinstance(node.this, QUERY_ROOTS):
+        raise _reject("write_in_cte", dialect, keyword=_label(node.this))
+    if dialect == "oracle" and isinstance(node, exp.Column) and node.table:
+        names = _qualified(node.parts)  # Oracle calls pkg.func / seq.NEXTVAL without parens
+        entry = find_denied(names, dialect)
+        if entry is not None:
+            raise _reject("denied_function", dialect, function=max(names, key=len), reason=entry.reason)
 
 
 def _label(node: exp.Expression) -> str:
@@ -228,47 +222,10 @@ def _label(node: exp.Expression) -> str:
     return labels.get(name, name.upper())
 
 
-def _check_function(node: exp.Func, dialect: str) -> None:
-    if isinstance(node, exp.Anonymous):
-        this = node.this
-        bare = {(this.name if isinstance(this, exp.Identifier) else str(this)).lower()}
-    else:
-        bare = {name.lower() for name in type(node).sql_names()} | {node.key.lower()}
-    qualifier: list[str] = []
-    parent = node.parent
-    if isinstance(parent, exp.Dot) and parent.expression is node:
-        qualifier = [identifier.name.lower() for identifier in parent.this.find_all(exp.Identifier)]
-    names: set[str] = set()
-    for name in bare:
-        names |= set(_qualified([*qualifier, name]))
-    entry = _check_names(tuple(names), dialect)
-    if entry is not None and not _small_literal(node):  # only size-limited entries come back from _check_names
-        limit = f"aceita só um número literal até {BLOB_LITERAL_MAX} bytes"
-        raise _reject("denied_function", dialect, function=max(names, key=len), reason=limit)
-
-
 def _qualified(parts: list[exp.Identifier] | list[str]) -> tuple[str, ...]:
     """Every dotted suffix of a qualified name: a.b.f -> (a.b.f, b.f, f), lower-cased."""
     names = [part.name.lower() if isinstance(part, exp.Expression) else part for part in parts]
     return tuple(".".join(names[i:]) for i in range(len(names)))
-
-
-def _check_names(names: tuple[str, ...], dialect: str) -> DeniedFunction | None:
-    entry = find_denied(names, dialect)
-    if entry is None or entry.pattern in SIZE_LIMITED:
-        return entry
-    raise _reject("denied_function", dialect, function=max(names, key=len), reason=entry.reason)
-
-
-def _small_literal(node: exp.Func) -> bool:
-    args = [arg for arg in node.args.values() if isinstance(arg, exp.Expression)]
-    args += [arg for value in node.args.values() if isinstance(value, list) for arg in value]
-    if len(args) != 1 or not isinstance(args[0], exp.Literal) or args[0].is_string:
-        return False
-    try:
-        return 0 <= int(args[0].this) <= BLOB_LITERAL_MAX
-    except ValueError:
-        return False
 
 
 def _reject(code: str, dialect: str, **detail: object) -> UnsafeQueryError:

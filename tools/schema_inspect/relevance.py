@@ -2,17 +2,23 @@
 
 A question and every identifier are reduced to stems (``text.stem``) and to concept ids of the
 pt<->en lexicon, so "quantos clientes de SP?" matches ``clientes`` and ``customers`` alike, and
-"SP" matches a column whose sample values contain ``SP``. Scores add up per table:
-table name (strongest), column names, comments and sample values.
+"SP" matches a column whose sample values contain ``SP``. A FreeDict pt<->en dictionary (``bilingual``), when
+installed, maps words the lexicon does not know ("voos" -> ``flights``); abbreviations in identifiers (``qtd``,
+``dt_``, ``vl``) are expanded; near-misses (typos, transcripts) match by edit similarity (rapidfuzz).
+Scores add up per table: table name (strongest), column names, comments and sample values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
-from tools.schema_inspect.lexicon import CONCEPTS, HINTS, STATES
+from rapidfuzz import fuzz
+
+from tools.schema_inspect.bilingual import EMPTY, Dictionary
+from tools.schema_inspect.lexicon import ABBREVIATIONS, CONCEPTS, EXTRA_CONCEPTS, HINTS, STATES
 from tools.schema_inspect.models import TableInfo
 from tools.schema_inspect.text import STOPWORDS, split_identifier, stem, words
 
@@ -24,7 +30,11 @@ COMMENT_CAP = 3.0
 SAMPLE_WEIGHT = 3.0
 SAMPLE_CAP = 6.0
 HINT_WEIGHT = 0.5
+DICTIONARY_WEIGHT = 0.9  # a dictionary translation is a little less certain than the curated lexicon
+FUZZY_WEIGHT = 0.7
+FUZZY_MIN_RATIO = 85.0  # rapidfuzz ratio (0-100) for "almost the same word" (typos, transcripts)
 _MIN_PREFIX = 5  # "client" ~ "clientela"; shorter stems must match exactly
+_MIN_FUZZY = 6  # shorter stems are too easy to confuse (mes/mesa, dia/dias)
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ def _stems(text_words: Iterable[str]) -> tuple[str, ...]:
 def _lexicon() -> _Lexicon:
     word_map: dict[str, set[int]] = {}
     phrase_map: dict[tuple[str, ...], set[int]] = {}
-    entries = [line.split(",") for line in CONCEPTS] + [[name, uf] for name, uf in STATES]
+    entries = [line.split(",") for line in (*CONCEPTS, *EXTRA_CONCEPTS)] + [[name, uf] for name, uf in STATES]
     for concept_id, terms in enumerate(entries):
         for term in terms:
             stems = _stems(words(term))
@@ -96,13 +106,23 @@ class Question:
     stems: frozenset[str]
     concepts: frozenset[int]
     hints: frozenset[int] = frozenset()
+    translations: frozenset[str] = frozenset()
+    """Stems the bilingual dictionary gives for the question's words (pt -> en and en -> pt)."""
     _memo: dict[tuple[str, frozenset[int]], float] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def parse(cls, text: str) -> Question:
+    def parse(cls, text: str, dictionary: Dictionary = EMPTY) -> Question:
         stems = _stems(words(text))
         concepts, _ = _concepts(stems)
-        return cls(frozenset(stems), frozenset(concepts), frozenset(_hint_concepts(stems) - concepts))
+        translated: set[str] = set()
+        for word_stem in stems:
+            translated |= dictionary.translate(word_stem)
+        return cls(
+            frozenset(stems),
+            frozenset(concepts),
+            frozenset(_hint_concepts(stems) - concepts),
+            frozenset(translated - set(stems)),
+        )
 
     @property
     def empty(self) -> bool:
@@ -113,14 +133,25 @@ class Question:
         key = (word_stem, word_concepts)
         weight = self._memo.get(key)
         if weight is None:
-            hit = bool(word_concepts & self.concepts) or word_stem in self.stems
-            if not hit and len(word_stem) >= _MIN_PREFIX:
-                hit = any(
-                    len(q) >= _MIN_PREFIX and (q.startswith(word_stem) or word_stem.startswith(q)) for q in self.stems
-                )
-            weight = 1.0 if hit else (HINT_WEIGHT if word_concepts & self.hints else 0.0)
+            weight = self._match(word_stem, word_concepts)
             self._memo[key] = weight
         return weight
+
+    def _match(self, word_stem: str, word_concepts: frozenset[int]) -> float:
+        if word_concepts & self.concepts or word_stem in self.stems:
+            return 1.0
+        if len(word_stem) >= _MIN_PREFIX and any(
+            len(q) >= _MIN_PREFIX and (q.startswith(word_stem) or word_stem.startswith(q)) for q in self.stems
+        ):
+            return 1.0
+        if word_stem in self.translations:
+            return DICTIONARY_WEIGHT
+        if len(word_stem) >= _MIN_FUZZY and any(
+            len(q) >= _MIN_FUZZY and fuzz.ratio(word_stem, q) >= FUZZY_MIN_RATIO
+            for q in chain(self.stems, self.translations)
+        ):
+            return FUZZY_WEIGHT
+        return HINT_WEIGHT if word_concepts & self.hints else 0.0
 
     def matched_fraction(self, tokens: Sequence[str]) -> float:
         """Weighted share of the (already split, folded) words that match the question, 0..1."""
@@ -151,9 +182,20 @@ _KEY_WORDS = frozenset({"id", "fk", "pk", "cod", "tb", "tbl", "vw"})
 
 
 @lru_cache(maxsize=65536)
-def _identifier_tokens(name: str) -> tuple[str, ...]:
-    # "cliente_id" -> ("cliente",): key suffixes and prefixes carry no meaning for relevance.
-    return tuple(t for t in split_identifier(name) if t not in _KEY_WORDS)
+def identifier_tokens(name: str) -> tuple[str, ...]:
+    """Meaningful words of an identifier: ``"qtd_itens_pedido"`` -> ``("quantidade", "itens", "pedido")``.
+
+    Key prefixes/suffixes (``id``, ``fk``, ``tb``) carry no meaning for relevance and are dropped; common
+    abbreviations (``qtd``, ``dt``, ``vl``, ``qty``, ``amt``) are expanded to the words they stand for."""
+    tokens: list[str] = []
+    for token in split_identifier(name):
+        if token in _KEY_WORDS:
+            continue
+        tokens += ABBREVIATIONS.get(token, (token,))
+    return tuple(tokens)
+
+
+_identifier_tokens = identifier_tokens
 
 
 def score_table(table: TableInfo, question: Question) -> float:
@@ -174,9 +216,17 @@ def score_table(table: TableInfo, question: Question) -> float:
     return score + min(column_score, COLUMN_CAP) + min(sample_score, SAMPLE_CAP) + min(comment_score, COMMENT_CAP)
 
 
-def rank_tables(tables: Sequence[TableInfo], question: str | None) -> list[tuple[TableInfo, float]]:
-    """Tables with their scores, best first; ties keep the input order."""
-    parsed = Question.parse(question or "")
-    scored = [(t, score_table(t, parsed)) for t in tables]
+def rank_tables(
+    tables: Sequence[TableInfo],
+    question: str | None,
+    dictionary: Dictionary = EMPTY,
+    boost: Mapping[str, float] | None = None,
+) -> list[tuple[TableInfo, float]]:
+    """Tables with their scores, best first; ties keep the input order.
+
+    ``boost`` adds to the score of tables by name (e.g. tables holding a value the question names)."""
+    parsed = Question.parse(question or "", dictionary)
+    extra = boost or {}
+    scored = [(t, score_table(t, parsed) + extra.get(t.name, 0.0)) for t in tables]
     order = sorted(range(len(scored)), key=lambda i: -scored[i][1])
     return [scored[i] for i in order]

@@ -7,16 +7,24 @@ on one line so the model knows they exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
+from tools.schema_inspect.bilingual import EMPTY, Dictionary
 from tools.schema_inspect.models import SchemaResult, TableInfo
 from tools.schema_inspect.relevance import rank_tables
+
+if TYPE_CHECKING:
+    from tools.values.match import ValueMatch
 
 STRONG_MATCH = 0.5  # tables scoring at least this share of the best score bring their FK partners along
 _OMITTED_SHARE = 0.25  # at most this share of the budget lists the omitted table names
 _MIN_BUDGET = 200
 _VALUES_CHARS = 90  # sample values shown per column in the compact text
+VALUE_BOOST = 6.0  # relevance added to a table holding a value the question names (times the match score)
+_HINTS_SHARE = 0.2  # at most this share of the budget lists the values the question names
+VALUES_HEADER = "-- valores citados na pergunta (grafia exata do banco):"
 
 
 def _values_text(samples: Sequence[str], more: bool) -> str:
@@ -88,14 +96,42 @@ def _neighbours(tables: Sequence[TableInfo]) -> dict[str, list[str]]:
     return {n: list(dict.fromkeys(out[n] + incoming[n])) for n in out}
 
 
-def priority_order(tables: Sequence[TableInfo], question: str | None) -> list[TableInfo]:
+def value_boost(values: Sequence[ValueMatch]) -> dict[str, float]:
+    """Relevance bonus per table for the values the question names (best match per table)."""
+    boost: dict[str, float] = {}
+    for match in values:
+        boost[match.table] = max(boost.get(match.table, 0.0), VALUE_BOOST * match.score)
+    return boost
+
+
+def values_text(values: Sequence[ValueMatch], room: int) -> str:
+    """The hint lines (``tabela.coluna = 'valor'``) that fit in ``room`` characters, or ''."""
+    if not values:
+        return ""
+    lines = [VALUES_HEADER]
+    size = len(VALUES_HEADER)
+    for match in values:
+        line = f"--   {match.hint}"
+        if size + 1 + len(line) > room:
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def priority_order(
+    tables: Sequence[TableInfo],
+    question: str | None,
+    dictionary: Dictionary = EMPTY,
+    boost: Mapping[str, float] | None = None,
+) -> list[TableInfo]:
     """Tables in the order they should be kept when the budget is short."""
     by_name = {t.name: t for t in tables}
     partners = _neighbours(tables)
     if not question:
         # No question: hubs first (most FK partners), then by name.
         return sorted(tables, key=lambda t: (-len(partners[t.name]), t.name.lower()))
-    ranked = rank_tables(tables, question)
+    ranked = rank_tables(tables, question, dictionary, boost)
     score = {t.name: s for t, s in ranked}
     best = ranked[0][1] if ranked else 0.0
     order: dict[str, None] = {}
@@ -129,16 +165,25 @@ def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
 
 
 def render(
-    tables: Sequence[TableInfo], question: str | None, budget: int, dialect: str | None = None
+    tables: Sequence[TableInfo],
+    question: str | None,
+    budget: int,
+    dialect: str | None = None,
+    *,
+    dictionary: Dictionary = EMPTY,
+    values: Sequence[ValueMatch] = (),
 ) -> tuple[str, list[str]]:
     """The compact text (``len <= budget``) and the names of the tables it leaves out.
 
     Tables are taken in ``priority_order``; one that does not fit is skipped (and listed by name) while
     smaller ones after it may still fit. If even the first table does not fit, its first lines are kept.
+    ``values`` (the values the question names) raise their tables' priority and are listed as
+    ``tabela.coluna = 'valor'`` lines after the dialect line.
     """
     budget = max(budget, _MIN_BUDGET)
-    header = f"-- dialect: {dialect}" if dialect else ""
-    ordered = priority_order(tables, question)
+    hints = values_text(values, int(budget * _HINTS_SHARE))
+    header = "\n".join(part for part in (f"-- dialect: {dialect}" if dialect else "", hints) if part)
+    ordered = priority_order(tables, question, dictionary, value_boost(values))
     names = [t.qualified_name for t in ordered]
     blocks = ["\n".join(table_block(t)) for t in ordered] or ["-- nenhuma tabela ou view encontrada"]
     full = "\n\n".join([header, *blocks] if header else blocks)
@@ -185,8 +230,15 @@ def _fit_lines(lines: list[str], room: int) -> str:
     return "\n".join(kept)
 
 
-def render_prompt(schema: SchemaResult | Sequence[TableInfo], question: str | None = None, budget: int = 6000) -> str:
+def render_prompt(
+    schema: SchemaResult | Sequence[TableInfo],
+    question: str | None = None,
+    budget: int = 6000,
+    *,
+    dictionary: Dictionary = EMPTY,
+    values: Sequence[ValueMatch] = (),
+) -> str:
     """Compact prompt text of ``schema`` (a ``SchemaResult`` or a list of tables) in at most ``budget`` chars."""
     if isinstance(schema, SchemaResult):
-        return render(schema.tables, question, budget, schema.dialect)[0]
-    return render(schema, question, budget)[0]
+        return render(schema.tables, question, budget, schema.dialect, dictionary=dictionary, values=values)[0]
+    return render(schema, question, budget, dictionary=dictionary, values=values)[0]

@@ -47,8 +47,8 @@ def words(text: str) -> list[str]:
 
 # Ordered (suffix, replacement, minimum word length) rules; the first match wins.
 _PLURAL_RULES: tuple[tuple[str, str, int], ...] = (
-    ("oes", "ao", 5),  # pedidoes? no; cartoes -> cartao, transacoes -> transacao
-    ("aes", "ao", 5),  # paes -> pao
+    ("oes", "ao", 4),  # cartoes -> cartao, transacoes -> transacao, voos stays (no rule)
+    ("aes", "ao", 4),  # paes -> pao, caes -> cao
     ("ais", "al", 5),  # fiscais -> fiscal, canais -> canal
     ("eis", "el", 5),  # niveis -> nivel
     ("ies", "y", 5),  # categories -> category, deliveries -> delivery

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_connection
+from tools.schema_inspect.bilingual import EMPTY, Dictionary, load_dictionary
 from tools.schema_inspect.cache import Key, schema_cache
 from tools.schema_inspect.introspect import read_only, reflect
 from tools.schema_inspect.models import InspectSchemaInput, SchemaResult
 from tools.schema_inspect.render import render
+from tools.values.match import ValueMatch
+from tools.values.service import clear_value_index, question_values
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
     conn = resolve_connection(ctx, params.connection)
     cache = schema_cache(ctx)
     key = _cache_key(conn, params)
+    if params.refresh:
+        clear_value_index(ctx, conn)
     result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
     if result is None:
         with cache.loading(key):
@@ -75,12 +81,20 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
                     cache.put(key, result)
     if not params.question or not params.question.strip():
         return result
-    return with_prompt(result, params.question, ctx.schema_prompt_budget)
+    values = question_values(ctx, conn, result.tables, params.question)
+    dictionary = load_dictionary(ctx.dictionary_dirs)
+    return with_prompt(result, params.question, ctx.schema_prompt_budget, dictionary, values)
 
 
-def with_prompt(result: SchemaResult, question: str | None, budget: int) -> SchemaResult:
+def with_prompt(
+    result: SchemaResult,
+    question: str | None,
+    budget: int,
+    dictionary: Dictionary = EMPTY,
+    values: Sequence[ValueMatch] = (),
+) -> SchemaResult:
     """A copy of ``result`` whose ``compact`` text is rendered for ``question`` within ``budget`` characters."""
-    compact, omitted = render(result.tables, question, budget, result.dialect)
+    compact, omitted = render(result.tables, question, budget, result.dialect, dictionary=dictionary, values=values)
     if result.not_found:
         compact = _with_missing(compact, result.not_found, budget)
     return result.model_copy(update={"compact": compact, "truncated_tables": omitted})
@@ -90,6 +104,8 @@ def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:
     """Forget cached schemas (all, or those of one connection name/URL); returns how many entries were dropped."""
     cache = schema_cache(ctx)
     if connection is None:
+        clear_value_index(ctx)
         return cache.clear()
     conn = resolve_connection(ctx, connection)
+    clear_value_index(ctx, conn)
     return cache.clear(conn.url.render_as_string(hide_password=False))

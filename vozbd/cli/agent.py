@@ -22,6 +22,7 @@ from vozbd.cli.errors import EXIT_DATABASE, EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli
 if TYPE_CHECKING:
     from agent.events import TurnResult
     from agent.service import Agent
+    from vozbd.appdb.database import AppDatabase
 
 console = Console(highlight=False)
 
@@ -54,6 +55,37 @@ def agent_errors(json_output: bool = False) -> Iterator[None]:
             else:
                 err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(error.message)}", highlight=False)
             raise typer.Exit(EXIT_USAGE) from None
+
+
+class _TurnLogger:
+    """Writes CLI turns to ``conversation_logs``; an unavailable app database only warns (the answer matters more)."""
+
+    def __init__(self) -> None:
+        self._database: AppDatabase | None = None
+        self._failed = False
+
+    def write(self, turn: TurnResult, agent: Agent) -> None:
+        import getpass
+
+        from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+        from vozbd.appdb.logs import TurnLog
+        from vozbd.cli.context import load_app
+
+        if self._failed:
+            return
+        try:
+            if self._database is None:
+                self._database = load_app().open_database()
+            record = TurnLog.from_turn(turn, surface="cli", user_id=getpass.getuser(), model=agent.model_spec)
+            self._database.logs.write_turn(record)
+        except (AppDatabaseError, AppDatabaseConfigError) as error:
+            self._failed = True
+            err_console.print(f"[yellow]Aviso:[/] turno não registrado no histórico ({escape(error.message)})")
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
 
 
 def _build_agent(model: str | None) -> Agent:
@@ -121,6 +153,9 @@ def ask(
             speak=speak is not None,
             voice=voice,
         )
+    logger = _TurnLogger()
+    logger.write(turn, agent)
+    logger.close()
     if speak is not None and turn.audio_wav:
         speak.write_bytes(turn.audio_wav)
     if json_output:
@@ -135,7 +170,9 @@ def ask(
     raise typer.Exit(EXIT_FOR_TURN_ERROR.get(turn.error_code or "", EXIT_OK))
 
 
-async def _chat_turn(agent: Agent, question: str, conversation_id: str, db: str | None) -> TurnResult | None:
+async def _chat_turn(
+    agent: Agent, question: str, conversation_id: str, db: str | None, logger: _TurnLogger | None = None
+) -> TurnResult | None:
     from agent.events import DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
 
     streamed = False
@@ -153,6 +190,8 @@ async def _chat_turn(agent: Agent, question: str, conversation_id: str, db: str 
             turn = event.turn
     if streamed:
         console.print()
+    if turn is not None and logger is not None:
+        logger.write(turn, agent)
     if turn is not None:
         if not streamed:
             console.print(f"[bold]{escape(turn.answer)}[/]")
@@ -165,6 +204,7 @@ def chat(db: str | None = DB_OPTION, model: str | None = MODEL_OPTION) -> None:
     with agent_errors():
         agent = _build_agent(model)
     conversation_id = f"chat-{uuid.uuid4().hex[:12]}"
+    logger = _TurnLogger()
     console.print("[bold]vozbd[/] — pergunte sobre o seu banco de dados. [dim]/sair para terminar.[/]")
     if not agent.has_model:
         from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
@@ -182,7 +222,8 @@ def chat(db: str | None = DB_OPTION, model: str | None = MODEL_OPTION) -> None:
             break
         try:
             with agent_errors():
-                asyncio.run(_chat_turn(agent, question, conversation_id, db))
+                asyncio.run(_chat_turn(agent, question, conversation_id, db, logger))
         except KeyboardInterrupt:
             console.print("\n[dim](interrompido)[/]")
+    logger.close()
     console.print("[dim]Até logo![/]")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from tools.errors import (
+    CodedError,
     DatabaseError,
     DriverMissingError,
     InvalidInputError,
@@ -35,7 +36,13 @@ _EXIT_CODES: tuple[tuple[type[ToolError], int], ...] = (
 err_console = Console(stderr=True)
 
 
-def exit_code_for(error: ToolError) -> int:
+def exit_code_for(error: CodedError) -> int:
+    from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
+    if isinstance(error, AppDatabaseError):
+        return EXIT_DATABASE
+    if isinstance(error, AppDatabaseConfigError):
+        return EXIT_USAGE
     for error_type, code in _EXIT_CODES:
         if isinstance(error, error_type):
             return code
@@ -44,10 +51,13 @@ def exit_code_for(error: ToolError) -> int:
 
 @contextmanager
 def cli_errors(json_output: bool = False) -> Iterator[None]:
-    """Turn a ToolError into a clear message (JSON on stdout with --json) and the matching exit code."""
+    """Turn a ToolError or an app database error into a clear message (JSON on stdout with --json) and the
+    matching exit code."""
+    from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
     try:
         yield
-    except ToolError as error:
+    except (ToolError, AppDatabaseError, AppDatabaseConfigError) as error:
         if json_output:
             import json
 

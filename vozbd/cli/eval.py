@@ -9,7 +9,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
 
@@ -198,16 +200,23 @@ def import_spider(
     questions: Path | None = typer.Option(
         None, "--questions", help="Translated questions (same shape), e.g. dev_pt.json."
     ),
+    question_field: str | None = typer.Option(
+        None,
+        "--question-field",
+        help="Field holding the translated question (default: question_pt, question_pt_br, ... then question).",
+    ),
 ) -> None:
     """Write a vozbd suite from a Spider or BIRD benchmark folder (database paths relative to the suite)."""
     from evals.spider import ImportError_, import_benchmark
 
     try:
-        result = import_benchmark(directory, out=out, split=split, questions=questions)
+        result = import_benchmark(directory, out=out, split=split, questions=questions, question_field=question_field)
     except ImportError_ as error:
-        raise _usage_error(str(error)) from None
+        raise _usage_error(escape(str(error))) from None
     for skipped in result.skipped[:20]:
-        err_console.print(f"[yellow]ignorada:[/] {skipped}", highlight=False, markup=False)
+        err_console.print(Text.assemble(("ignorada: ", "yellow"), skipped), highlight=False)
+    if len(result.skipped) > 20:
+        err_console.print(f"… e mais {len(result.skipped) - 20} ignoradas.", highlight=False)
     console.print(
         f"{result.written} perguntas ({result.flavor}) gravadas em {result.suite_path}; "
         f"{len(result.skipped)} ignoradas."

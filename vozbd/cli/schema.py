@@ -98,6 +98,7 @@ def schema(
         err_console.print("Use --json ou --prompt, não os dois.")
         raise typer.Exit(EXIT_USAGE)
     from tools.schema_inspect import InspectSchemaInput, inspect_schema
+    from tools.schema_inspect.bilingual import load_dictionary
     from tools.schema_inspect.tool import with_prompt
     from vozbd.cli.context import load_app
 
@@ -106,7 +107,8 @@ def schema(
         params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
-            result = with_prompt(result, question, ctx.schema_prompt_budget)
+            dictionary = load_dictionary(ctx.dictionary_dirs)
+            result = with_prompt(result, question, ctx.schema_prompt_budget, dictionary)
         if json_output:
             typer.echo(result.model_dump_json())
         elif prompt:

@@ -67,7 +67,9 @@ def speak(
 ) -> None:
     """Speak pt-BR text into a WAV file; prints time to first audio and total time."""
     from agent.speech.audio import to_wav_bytes
-    from agent.speech.textprep import prepare_for_speech
+    from agent.speech.base import SpeechError
+    from agent.speech.speak import SpeakOptions
+    from agent.speech.speak import speak as speak_text
     from vozbd.cli.context import load_app
 
     speech = load_app(tts_engine=engine, tts_voice=voice, tts_speed=speed).speech
@@ -75,9 +77,12 @@ def speak(
         started = time.perf_counter()
         synthesizer = speech.synthesizer(engine)  # named with --engine: never falls back
         chunks, first = [], None
-        for chunk in synthesizer.synthesize(prepare_for_speech(text), voice=voice, speed=speed):
+        options = SpeakOptions(voice=voice, speed=speed, strict_voice=True)
+        for chunk in speak_text(synthesizer, text, options):
             first = first if first is not None else time.perf_counter() - started
             chunks.append(chunk)
+        if not chunks:
+            raise SpeechError("Não há texto para falar.", code="empty_text")
         total = time.perf_counter() - started
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(to_wav_bytes(chunks))

@@ -100,3 +100,37 @@ def test_bind_tools_records_openai_schemas() -> None:
     assert bound.invoke("x").content == "ok"
     assert model.bound_tools[0]["function"]["name"] == "Echo"
     assert "text" in model.bound_tools[0]["function"]["parameters"]["properties"]
+
+
+def test_a_rule_with_the_exact_question_wins_over_an_earlier_loose_pattern() -> None:
+    from evals.oracle import oracle_script
+    from evals.suite import EvalCase, Suite
+
+    cases = [
+        EvalCase(id="c4", question="Quantos carros têm mais de 4 cilindros?", gold_sql="SELECT 4"),
+        EvalCase(id="c6", question="Quantos carros têm mais de 6 cilindros?", gold_sql="SELECT 6"),
+    ]
+    script = load_script_from(oracle_script(Suite(name="s", path=Path("s.yaml"), cases=tuple(cases))))
+    model = ScriptedChatModel(script=script)
+    answer = model.invoke([HumanMessage("Quantos carros têm mais de 6 cilindros?")])
+    assert answer.tool_calls[0]["args"] == {"sql": "SELECT 6"}
+    # a transcript with the number in words still falls back to the patterns
+    spoken = model.invoke([HumanMessage("quantos carros tem mais de seis cilindros")])
+    assert spoken.tool_calls[0]["args"] == {"sql": "SELECT 4"}
+
+
+def test_patterns_are_compiled_once_per_script() -> None:
+    rules = [{"match": f"pergunta numero {i}\\b", "responses": [{"content": str(i)}]} for i in range(600)]
+    script = load_script_from({"rules": rules})
+    model = ScriptedChatModel(script=script)
+    assert model.invoke([HumanMessage("pergunta numero 599")]).content == "599"
+    compiled = script._compiled
+    assert compiled is not None and len(compiled) == 600
+    assert model.invoke([HumanMessage("pergunta numero 3")]).content == "3"
+    assert script._compiled is compiled
+
+
+def load_script_from(data: dict) -> object:
+    from agent.llm.scripted import Script
+
+    return Script.model_validate(data)

@@ -1,0 +1,135 @@
+"""Per-connection value indexes: built in the background at first use, cached, refreshed with the schema cache.
+
+``question_values(ctx, conn, tables, question)`` is what prompt builders call: it returns the values the
+question names when the connection's index is ready, starts building it (in a daemon thread, through a
+read-only transaction with the query timeout) when it is not, and never blocks longer than
+``ValueIndexLimits.wait_s``. Entries older than ``ToolContext.schema_cache_ttl_s`` are rebuilt in the
+background while the old index keeps answering; ``clear_schema_cache`` drops them together with the schemas.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tools.context import ToolContext
+from tools.db.connect import ResolvedConnection, get_engine
+from tools.schema_inspect.introspect import read_only
+from tools.schema_inspect.models import TableInfo
+from tools.values.index import ValueIndex, build_index
+from tools.values.match import ValueMatch, match_values
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "value_index"
+_CREATE_LOCK = threading.Lock()
+
+
+@dataclass
+class _Slot:
+    index: ValueIndex | None = None
+    built_at: float = 0.0
+    building: threading.Thread | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
+    error: str | None = None
+
+
+@dataclass
+class ValueIndexCache:
+    clock: Callable[[], float] = time.monotonic
+    _slots: dict[str, _Slot] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def slot(self, key: str) -> _Slot:
+        with self._lock:
+            return self._slots.setdefault(key, _Slot())
+
+    def clear(self, key: str | None = None) -> int:
+        with self._lock:
+            doomed = [k for k in self._slots if key is None or k == key]
+            for k in doomed:
+                del self._slots[k]
+            return len(doomed)
+
+
+def value_cache(ctx: ToolContext) -> ValueIndexCache:
+    cache = ctx.caches.get(CACHE_KEY)
+    if cache is None:
+        with _CREATE_LOCK:
+            cache = ctx.caches.setdefault(CACHE_KEY, ValueIndexCache())
+    return cache
+
+
+def _key(conn: ResolvedConnection) -> str:
+    return conn.url.render_as_string(hide_password=False)
+
+
+def _build(ctx: ToolContext, conn: ResolvedConnection, tables: Sequence[TableInfo], slot: _Slot) -> None:
+    cache = value_cache(ctx)
+    try:
+        engine = get_engine(ctx, conn)
+        with read_only(engine, ctx.query_limits.timeout_s) as db:
+            index = build_index(db, conn.name, tables, ctx.value_index, ctx.column_filter)
+        slot.index, slot.built_at, slot.error = index, cache.clock(), index.error
+        log.info(
+            "value index of %s: %d values from %d columns (%d sampled) in %.0f ms%s",
+            conn.masked_url,
+            len(index),
+            index.columns_indexed,
+            index.columns_sampled,
+            index.build_ms,
+            " (truncated)" if index.truncated else "",
+        )
+    except Exception as error:  # a background thread must not die silently: log, remember, answer without values
+        log.warning("value index of %s failed: %s", conn.masked_url, type(error).__name__)
+        slot.error = type(error).__name__
+        slot.built_at = cache.clock()
+    finally:
+        slot.ready.set()
+        slot.building = None
+
+
+def ensure_index(
+    ctx: ToolContext, conn: ResolvedConnection, tables: Sequence[TableInfo], *, wait_s: float | None = None
+) -> ValueIndex | None:
+    """The connection's value index when ready (None while the first build runs); starts or refreshes the build."""
+    if not ctx.value_index.enabled:
+        return None
+    cache = value_cache(ctx)
+    slot = cache.slot(_key(conn))
+    with cache._lock:
+        ttl = ctx.schema_cache_ttl_s
+        expired = slot.ready.is_set() and ttl > 0 and cache.clock() - slot.built_at >= ttl
+        if slot.building is None and (not slot.ready.is_set() or expired):
+            thread = threading.Thread(
+                target=_build, args=(ctx, conn, list(tables), slot), name="vozbd-value-index", daemon=True
+            )
+            slot.building = thread
+            thread.start()
+    wait = ctx.value_index.wait_s if wait_s is None else wait_s
+    if slot.index is None and wait > 0:
+        slot.ready.wait(wait)
+    return slot.index
+
+
+def question_values(
+    ctx: ToolContext,
+    conn: ResolvedConnection,
+    tables: Sequence[TableInfo],
+    question: str | None,
+    *,
+    limit: int = 8,
+    wait_s: float | None = None,
+) -> list[ValueMatch]:
+    """Values of the connection that the question names (empty while the index is not ready)."""
+    if not question or not question.strip():
+        return []
+    index = ensure_index(ctx, conn, tables, wait_s=wait_s)
+    return match_values(index, question, limit) if index is not None else []
+
+
+def clear_value_index(ctx: ToolContext, conn: ResolvedConnection | None = None) -> int:
+    return value_cache(ctx).clear(_key(conn) if conn is not None else None)

@@ -1,0 +1,1 @@
+"""Alembic revisions of the app database, one small file per change."""

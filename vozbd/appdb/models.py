@@ -1,0 +1,56 @@
+"""Tables of the app database owned by ``vozbd`` (SQLAlchemy Core). Alembic migrations create them.
+
+Other packages keep their tables on their own ``MetaData`` (e.g. ``tools.memory``); ``migrations/env.py``
+lists every MetaData so autogenerate sees the whole schema.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+conversation_logs = Table(
+    "conversation_logs",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("turn_id", String(64), nullable=False, unique=True, comment="Idempotency key of the turn."),
+    Column("conversation_id", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user_id", String(255), nullable=True, comment="Authenticated user, or the API key's id (never the key)."),
+    Column("surface", String(16), nullable=False, comment="ui, api, voice, cli or mcp."),
+    Column("input_mode", String(8), nullable=False, comment="text or voice."),
+    Column("connection", String(255), nullable=True),
+    Column("transcript", Text, nullable=True),
+    Column("question", Text, nullable=True),
+    Column("sql", Text, nullable=True, comment="The last SQL that ran (the successful one when there is one)."),
+    Column("row_count", Integer, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("model", String(255), nullable=True),
+    Column("timings", JSON, nullable=True, comment="Per-stage milliseconds (stt_ms, llm_first_token_ms, ...)."),
+    Column("error", String(64), nullable=True, comment="Error code of the turn, if it failed."),
+    Column("error_message", Text, nullable=True),
+    Index("ix_conversation_logs_conversation_created", "conversation_id", "created_at"),
+    Index("ix_conversation_logs_user_created", "user_id", "created_at"),
+    Index("ix_conversation_logs_created_at", "created_at"),
+)
+
+
+def all_metadata() -> list[MetaData]:
+    """Every MetaData whose tables live in the app database (the migrations' target)."""
+    return [metadata]
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic filter: only tables on our MetaData (LangGraph's checkpoint tables and Chainlit's manage themselves)."""
+    if type_ != "table":
+        return True
+    return any(name in metadata.tables for metadata in all_metadata())

@@ -1,0 +1,169 @@
+"""``vozbd db-upgrade`` (migrate the app database) and ``vozbd logs`` (read ``conversation_logs``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from vozbd.cli.errors import EXIT_OK, EXIT_USAGE, cli_errors, err_console
+
+if TYPE_CHECKING:
+    from vozbd.appdb.logs import TurnLog
+
+console = Console(highlight=False)
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+CSV_FIELDS = (
+    "id",
+    "created_at",
+    "conversation_id",
+    "turn_id",
+    "user_id",
+    "surface",
+    "input_mode",
+    "connection",
+    "transcript",
+    "question",
+    "sql",
+    "row_count",
+    "answer",
+    "model",
+    "timings",
+    "error",
+    "error_message",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("db-upgrade")(db_upgrade)
+    app.command("logs")(logs)
+
+
+def parse_since(value: str, *, now: datetime | None = None) -> datetime:
+    """``30m``, ``2h``, ``1d``, ``1w`` ago, or an ISO date/datetime (naive = UTC). ``ValueError`` otherwise."""
+    now = now or datetime.now(UTC)
+    match = _RELATIVE.match(value)
+    if match:
+        return now - timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2].lower()])
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def db_upgrade(
+    revision: str = typer.Option("head", "--revision", help="Target Alembic revision (default: the latest)."),
+) -> None:
+    """Migrate the app database (VOZBD_DATABASE_URL) to the latest schema. Also done at every start."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vozbd.appdb.migrate import upgrade
+    from vozbd.cli.context import load_app
+
+    with cli_errors():
+        database = load_app().open_database(migrate=False)
+        try:
+            before, after = upgrade(database.engine, revision)
+        except SQLAlchemyError as error:
+            err_console.print(f"[bold red]Erro ao migrar:[/] {escape(str(error))}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        finally:
+            database.dispose()
+    shown = database.safe_url
+    if before == after:
+        console.print(f"Banco do aplicativo já atualizado ({', '.join(sorted(after)) or 'vazio'}): {escape(shown)}")
+    else:
+        old = ", ".join(sorted(before)) or "vazio"
+        console.print(f"Banco do aplicativo migrado de {old} para {', '.join(sorted(after))}: {escape(shown)}")
+    raise typer.Exit(EXIT_OK)
+
+
+def logs(
+    conversation: str | None = typer.Option(None, "--conversation", "-c", help="Only this conversation id."),
+    since: str | None = typer.Option(None, "--since", help="Only turns since 30m, 2h, 1d, 1w or an ISO date/time."),
+    user: str | None = typer.Option(None, "--user", help="Only this user / API key id."),
+    surface: str | None = typer.Option(None, "--surface", help="Only one surface: ui, api, voice, cli or mcp."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Only the most recent N turns."),
+    json_output: bool = typer.Option(False, "--json", help="Print a JSON array (one object per turn)."),
+    csv_output: bool = typer.Option(False, "--csv", help="Print CSV with a header row."),
+) -> None:
+    """Show the conversation log: every turn on every surface (question, SQL, rows, answer, timings, error)."""
+    if json_output and csv_output:
+        err_console.print("[bold red]Erro:[/] use --json ou --csv, não os dois.")
+        raise typer.Exit(EXIT_USAGE)
+    if surface is not None and surface not in ("ui", "api", "voice", "cli", "mcp"):
+        err_console.print("[bold red]Erro:[/] --surface deve ser ui, api, voice, cli ou mcp.")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        since_at = parse_since(since) if since else None
+    except ValueError:
+        err_console.print(f"[bold red]Erro:[/] --since inválido: {escape(since or '')} (ex.: 2h, 1d, 2026-01-31).")
+        raise typer.Exit(EXIT_USAGE) from None
+
+    from vozbd.cli.context import load_app
+
+    with cli_errors(json_output):
+        database = load_app().open_database()
+        try:
+            turns = database.logs.list_turns(
+                conversation_id=conversation,
+                user_id=user,
+                since=since_at,
+                surface=surface,  # type: ignore[arg-type]
+                limit=limit,
+            )
+        finally:
+            database.dispose()
+    if json_output:
+        sys.stdout.write(json.dumps([t.model_dump(mode="json") for t in turns], ensure_ascii=False) + "\n")
+    elif csv_output:
+        _write_csv(turns)
+    else:
+        _print_table(turns)
+
+
+def _write_csv(turns: list[TurnLog]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for turn in turns:
+        row = turn.model_dump(mode="json")
+        row["timings"] = json.dumps(row["timings"], ensure_ascii=False)
+        writer.writerow({name: row.get(name) for name in CSV_FIELDS})
+
+
+def _short(text: str | None, size: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _print_table(turns: list[TurnLog]) -> None:
+    if not turns:
+        console.print("[dim]Nenhum turno registrado com esses filtros.[/]")
+        return
+    table = Table(header_style="bold", show_lines=False)
+    for column in ("quando (UTC)", "conversa", "origem", "pergunta", "SQL", "linhas", "resposta", "ms", "erro"):
+        table.add_column(column)
+    for turn in turns:
+        mode = "🎤 " if turn.input_mode == "voice" else ""
+        total = turn.timings.get("total_ms")
+        table.add_row(
+            turn.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            escape(turn.conversation_id),
+            turn.surface + (f" ({escape(turn.user_id)})" if turn.user_id else ""),
+            mode + escape(_short(turn.question or turn.transcript)),
+            escape(_short(turn.sql, 50)),
+            "" if turn.row_count is None else str(turn.row_count),
+            escape(_short(turn.answer)),
+            "" if total is None else f"{total:.0f}",
+            escape(turn.error or ""),
+        )
+    console.print(table)
+    console.print(f"[dim]{len(turns)} turno(s).[/]")
