@@ -63,14 +63,14 @@ def prepare(services: UIServices) -> str:
     return str(APP_FILE)
 
 
-def _load_app(config: UIConfig) -> None:
+def _load_app(ui_config: UIConfig) -> None:
     from chainlit.config import config, load_module
 
     from ui.auth import install_auth
 
     config.run.module_name = str(APP_FILE)
     load_module(config.run.module_name)
-    install_auth(config)
+    install_auth(ui_config)
 
 
 def configure_logging(log_level: str) -> None:
