@@ -22,10 +22,26 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
+from tools.errors import CodedError
+
 if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
+
+
+MEMORY_UNAVAILABLE_MESSAGE = (
+    "A memória das conversas está indisponível no momento (banco do aplicativo); tente novamente em alguns segundos."
+)
+
+
+class MemoryUnavailableError(CodedError):
+    """The conversation memory's database dropped the connection or cannot be reached (retryable: HTTP 503).
+
+    Raised out of ``Agent.astream_turn`` instead of an answer: the turn may not have been remembered.
+    """
+
+    code = "memory_unavailable"
 
 
 @runtime_checkable
@@ -105,13 +121,19 @@ class PostgresCheckpoints:
 
     @asynccontextmanager
     async def saver(self) -> AsyncIterator[BaseCheckpointSaver]:
+        import psycopg
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg_pool import PoolTimeout
 
-        if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
-            yield AsyncPostgresSaver(self._pool)  # type: ignore[arg-type]  # a pool of dict_row connections
-            return
-        async with AsyncPostgresSaver.from_conn_string(self.conninfo) as saver:
-            yield saver
+        try:
+            if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
+                yield AsyncPostgresSaver(self._pool)  # type: ignore[arg-type]  # a pool of dict_row connections
+                return
+            async with AsyncPostgresSaver.from_conn_string(self.conninfo) as saver:
+                yield saver
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
+            log.warning("conversation memory unavailable: %s", str(error).strip() or type(error).__name__)
+            raise MemoryUnavailableError(MEMORY_UNAVAILABLE_MESSAGE, detail={"reason": type(error).__name__}) from error
 
     def setup(self) -> None:
         """Create/migrate the checkpoint tables (idempotent; callers serialise concurrent starts)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,13 +36,15 @@ class AgentFactory:
         llm: LLMConfig,
         config: AgentConfig,
         *,
-        checkpoint_file: Path | None = None,
+        memory: Callable[[], CheckpointStore] | None = None,
         speech: SpeechEngines | None = None,
     ) -> None:
+        """``memory`` builds the conversation store on first use (None: conversations live only in the agent)."""
         self.tool_ctx = tool_ctx
         self.llm = llm
         self.config = config
-        self.checkpoint_file = checkpoint_file
+        self._memory_factory = memory
+        self._memory: CheckpointStore | None = None
         self.speech = speech
         self._default: object = _UNSET
         self._default_lock = threading.Lock()
@@ -60,6 +62,14 @@ class AgentFactory:
                     self._default = default_model_spec(self.llm)
         return self._default  # type: ignore[return-value]  # _UNSET replaced above
 
+    def memory(self) -> CheckpointStore | None:
+        """The process's one conversation store (every agent built here shares it)."""
+        if self._memory is None and self._memory_factory is not None:
+            with self._default_lock:
+                if self._memory is None:
+                    self._memory = self._memory_factory()
+        return self._memory
+
     def build(
         self,
         model: str | None = None,
@@ -69,7 +79,8 @@ class AgentFactory:
         tool_ctx: ToolContext | None = None,
     ) -> Agent:
         """A new agent on ``model`` ("provider/model") or the default model (None → the agent explains how to
-        configure one). Memory goes to ``checkpointer``, else the checkpoint file, else stays in this process.
+        configure one). Memory goes to ``checkpointer``, else the shared store (``memory()``), else stays in the
+        agent.
         With ``speech`` (and speech engines), audio turns are transcribed and answers can be spoken.
         Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
         from agent.llm.registry import load_chat_model
@@ -78,10 +89,9 @@ class AgentFactory:
         spec = model or self.default_model()
         llm = load_chat_model(spec, self.llm) if spec else None
         engines = self.speech if speech else None
-        saver: BaseCheckpointSaver | CheckpointStore | Path | None = checkpointer
-        if saver is None and self.checkpoint_file is not None:
-            self.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
-            saver = self.checkpoint_file
+        saver: BaseCheckpointSaver | CheckpointStore | None = (
+            checkpointer if checkpointer is not None else self.memory()
+        )
         return Agent(
             tool_ctx or self.tool_ctx,
             llm,

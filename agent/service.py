@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
-from agent.checkpoint import CheckpointStore, SqliteCheckpoints
+from agent.checkpoint import CheckpointStore, MemoryUnavailableError, SqliteCheckpoints
 from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
@@ -141,6 +141,8 @@ class Agent:
                         yield payload
                     else:
                         final = payload
+        except MemoryUnavailableError:
+            raise  # infrastructure, not an answer: the surface maps it (HTTP 503) and the client retries
         except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
             log.exception("agent turn failed (conversation %s)", conversation_id)
             final = dict(final) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
@@ -181,12 +183,21 @@ class Agent:
             tool_results=dict(sink.results),
         )
 
+    async def forget(self, conversation_id: str) -> None:
+        """Delete a conversation's memory (every checkpoint of its thread); unknown ids are a no-op."""
+        async with self._graph_for_turn() as graph:
+            if graph.checkpointer is not None:
+                await graph.checkpointer.adelete_thread(conversation_id)
+
     async def ask(self, **kwargs: Any) -> TurnResult:
         """Run one turn to completion (same arguments as ``astream_turn``)."""
+        turn: TurnResult | None = None
         async for event in self.astream_turn(**kwargs):
             if isinstance(event, DoneEvent):
-                return event.turn
-        raise RuntimeError("agent turn ended without a DoneEvent")  # astream_turn always ends with one
+                turn = event.turn
+        if turn is None:  # astream_turn always ends with a DoneEvent
+            raise RuntimeError("agent turn ended without a DoneEvent")
+        return turn
 
     def ask_sync(self, **kwargs: Any) -> TurnResult:
         """``ask`` for synchronous callers (not from inside a running event loop)."""

@@ -27,7 +27,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlglot
@@ -45,6 +47,7 @@ from tools.context import ToolContext  # noqa: E402
 from tools.db.connect import dispose_engines, resolve_connection  # noqa: E402
 from tools.db.demo import demo_db_path  # noqa: E402
 from tools.db.registry import ConnectionRegistry  # noqa: E402
+from tools.memory import Example, select_examples, sql_skeleton  # noqa: E402
 from tools.schema_inspect import InspectSchemaInput, inspect_schema  # noqa: E402
 from tools.values import ensure_index  # noqa: E402
 
@@ -208,6 +211,34 @@ def measure(ctx: ToolContext, url: str, cases: list[tuple[str, Gold]], budget: i
     }
 
 
+def few_shot_loo(suite: object, k: int = 3) -> None:
+    """Leave-one-out: each question retrieves ``k`` examples among the others; is one of the same skeleton?"""
+    now = datetime.now(UTC)
+    examples = [
+        Example(i, "demo", c.question, c.gold_for("sqlite"), sql_skeleton(c.gold_for("sqlite"), "sqlite"), "suite", now)
+        for i, c in enumerate(suite.cases)  # type: ignore[attr-defined]
+    ]
+    counts = Counter(e.skeleton for e in examples)
+    hits = possible_hits = possible = 0
+    times: list[float] = []
+    for example in examples:
+        others = [o for o in examples if o.id != example.id]
+        start = time.perf_counter()
+        chosen = select_examples(example.question, others, k)
+        times.append(time.perf_counter() - start)
+        hit = any(c.example.skeleton == example.skeleton for c in chosen)
+        hits += hit
+        if counts[example.skeleton] > 1:
+            possible += 1
+            possible_hits += hit
+    n = len(examples)
+    print(
+        f"few-shot leave-one-out (top {k}): same skeleton retrieved for {hits / n:.3f} of {n} questions; "
+        f"{possible_hits / max(possible, 1):.3f} of the {possible} that have a same-skeleton pair "
+        f"({len(counts)} distinct skeletons); p50 selection {statistics.median(times) * 1000:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", type=Path, default=ROOT / "evals" / "suites" / "demo.yaml")
@@ -255,6 +286,7 @@ def main() -> None:
                 print(f"{'':<10} value index: {size} values, built in {index_ms:.0f} ms")
         finally:
             dispose_engines(ctx)
+    few_shot_loo(suite)
 
 
 if __name__ == "__main__":

@@ -39,14 +39,11 @@ def flat_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
     return parameters
 
 
-def render(result: BaseModel) -> CallToolResult:
-    """Readable text for the model to read plus the structured result for programs."""
+def render(spec: ToolSpec, result: BaseModel) -> CallToolResult:
+    """Readable text for the model to read plus the structured result for programs, within the same budget."""
     to_text = getattr(result, "to_text", None)
     text = to_text() if callable(to_text) else result.model_dump_json(indent=2)
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structuredContent=result.model_dump(mode="json", by_alias=True),
-    )
+    return CallToolResult(content=[TextContent(type="text", text=text)], structuredContent=spec.structured(result))
 
 
 def tool_function(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Awaitable[CallToolResult]]:
@@ -55,7 +52,7 @@ def tool_function(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Awaitable[C
     async def call(**arguments: Any) -> CallToolResult:
         params = spec.input_model.model_validate(arguments)
         result = await anyio.to_thread.run_sync(spec.function, params, ctx)
-        return render(result)
+        return render(spec, result)
 
     call.__name__ = spec.name
     call.__qualname__ = spec.name

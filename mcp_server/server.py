@@ -94,6 +94,7 @@ def build_server(config: MCPConfig, tool_ctx: ToolContext, **options: Any) -> Vo
         server.add_tool(
             tool_function(spec, ctx),
             name=spec.name,
+            title=spec.title or None,
             description=spec.description,
             annotations=READ_ONLY if spec.read_only else None,
             structured_output=True,

@@ -9,16 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
+from agent.chart import as_date, as_number, chart_kind
 from ui import texts
 
 TABLE_MAX_ROWS = 20
-CHART_MAX_POINTS = 40
-_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?([ T].*)?$")
 
 
 def format_cell(value: Any) -> str:
@@ -62,47 +60,6 @@ def markdown_table(
     return "\n".join([header, separator, *body]) + f"\n\n_{caption}_"
 
 
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float | Decimal):
-        number = float(value)
-        return None if math.isnan(number) or math.isinf(number) else number
-    return None
-
-
-def _as_date(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, str) and _DATE_RE.match(value.strip()):
-        text = value.strip()
-        if len(text) == 7:  # YYYY-MM
-            text += "-01"
-        try:
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    return None
-
-
-ChartKind = Literal["bar", "line"]
-
-
-def chart_kind(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> ChartKind | None:
-    """``"line"`` for date + number, ``"bar"`` for label + number, else ``None`` (no chart)."""
-    if len(columns) != 2 or not 2 <= len(rows) <= CHART_MAX_POINTS:
-        return None
-    if any(len(row) != 2 or _as_number(row[1]) is None for row in rows):
-        return None
-    if all(_as_date(row[0]) is not None for row in rows):
-        return "line"
-    if all(row[0] is not None and _as_number(row[0]) is None for row in rows):
-        return "bar"
-    return None
-
-
 def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | None:
     """A small PNG chart of the result, or ``None`` when the shape does not call for one."""
     kind = chart_kind(columns, rows)
@@ -113,11 +70,11 @@ def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    values = [_as_number(row[1]) or 0.0 for row in rows]
+    values = [as_number(row[1]) or 0.0 for row in rows]
     figure = Figure(figsize=(6.4, 3.2), dpi=100, layout="constrained")
     axes = figure.subplots()
     if kind == "line":
-        points = sorted(zip((_as_date(row[0]) for row in rows), values, strict=True))
+        points = sorted(zip((as_date(row[0]) for row in rows), values, strict=True))
         axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")
         figure.autofmt_xdate()
     else:

@@ -1,63 +1,46 @@
-"""FastAPI composition: REST adapters of the tools, the MCP endpoint at /mcp and the Chainlit UI at /.
-
-Each tool in ``tools.registry.all_tools()`` becomes ``POST /api/tools/<name>`` with the tool's own
-pydantic input/output models (so the OpenAPI document is typed); typed tool errors are mapped to HTTP
-statuses once, here.
+"""FastAPI composition of ``vozbd serve``: API v1 and the tool endpoints under /api, /health /ready /metrics,
+the MCP endpoint at /mcp and the Chainlit UI at /, behind one guard (Host, Origin, credentials, body limits).
 """
 
-# No ``from __future__ import annotations``: FastAPI must see the real model classes in the
-# signatures built per tool below.
+from __future__ import annotations
+
+import dataclasses
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from starlette.routing import Route
+from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match, Route
 
 from tools.context import ToolContext
-from tools.errors import (
-    ConnectionFailedError,
-    DatabaseError,
-    DriverMissingError,
-    InvalidInputError,
-    PdfReadError,
-    QueryTimeoutError,
-    ToolError,
-    UnknownConnectionError,
-    UnsafeQueryError,
-)
-from tools.registry import ToolSpec, all_tools
-from vozbd.wiring import App, ServerConfig
-from vozbd_core.auth import bearer_matches
+from vozbd.api import ask, connections, conversations, health, speech
+from vozbd.api import tools as tool_routes
+from vozbd.api.deps import ApiLimits, ApiServices
+from vozbd.api.errors import ApiError, install_error_handlers
+from vozbd.api.guard import SurfaceConfig, SurfaceGuard
+from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
+from vozbd.api.ratelimit import RateLimitConfig, RateLimiter
+from vozbd.auth import AuthPolicy, Surface, check_exposure
+from vozbd.settings import Settings
+from vozbd.wiring import App
 from vozbd_core.version import __version__
+
+if TYPE_CHECKING:
+    from agent.checkpoint import CheckpointStore
+    from agent.factory import AgentFactory
+    from agent.llm.config import LLMConfig
+    from agent.service import Agent
+    from vozbd.appdb.database import AppDatabase
 
 log = logging.getLogger(__name__)
 
-# Most specific first.
-_HTTP_STATUS: tuple[tuple[type[ToolError], int], ...] = (
-    (UnsafeQueryError, 403),
-    (QueryTimeoutError, 504),
-    (ConnectionFailedError, 503),
-    (DatabaseError, 422),  # the database refused the SQL: the caller should fix it
-    (DriverMissingError, 501),
-    (UnknownConnectionError, 404),
-    (InvalidInputError, 422),
-    (PdfReadError, 422),
-)
-_PDF_STATUS_BY_CODE = {"pdf_not_found": 404, "pdf_forbidden": 403, "pdf_too_large": 413}
-
-
-def http_status_for(error: ToolError) -> int:
-    if isinstance(error, PdfReadError) and error.code in _PDF_STATUS_BY_CODE:
-        return _PDF_STATUS_BY_CODE[error.code]
-    for error_type, status in _HTTP_STATUS:
-        if isinstance(error, error_type):
-            return status
-    return 400
+DESCRIPTION = """\
+Talk to your database in Brazilian Portuguese. Authenticate with `Authorization: Bearer <API key>`
+(`VOZBD_API_KEYS`). Every error has the same JSON shape: `{"code", "message" (pt-BR), "detail"}`.
+"""
 
 
 class _AsgiEndpoint:
@@ -70,40 +53,199 @@ class _AsgiEndpoint:
         await self.app(scope, receive, send)
 
 
-def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
-    input_model = spec.input_model
-
-    async def endpoint(params: input_model) -> BaseModel:  # type: ignore[valid-type]
-        return await run_in_threadpool(spec.function, params, ctx)
-
-    endpoint.__name__ = f"tool_{spec.name}"
-    endpoint.__doc__ = spec.description
-    return endpoint
+def rest_tool_context(ctx: ToolContext) -> ToolContext:
+    """REST callers name saved connections (or demo); database URLs in requests are refused."""
+    if ctx.allowed_connections is not None:
+        return ctx
+    return dataclasses.replace(ctx, allowed_connections=("*",))
 
 
-def _token_guard(config: ServerConfig) -> Callable[[Request], None]:
-    """A dependency refusing requests without ``Authorization: Bearer <VOZBD_API_TOKEN>`` when a token is set."""
-    expected = config.api_token.encode() if config.api_token else b""
-
-    def guard(request: Request) -> None:
-        if not expected:
-            return
-        if not bearer_matches(request.headers.get("authorization", "").encode(), expected):
-            raise HTTPException(
-                status_code=401,
-                detail="Token ausente ou inválido: envie Authorization: Bearer <VOZBD_API_TOKEN>.",
-                headers={"WWW-Authenticate": 'Bearer realm="vozbd-api"'},
-            )
-
-    return guard
+def api_limits(settings: Settings) -> ApiLimits:
+    return ApiLimits(
+        max_rows=settings.api_max_rows,
+        audio_max_bytes=int(settings.stt_max_mb * 1024 * 1024),
+        audio_max_seconds=settings.stt_max_seconds,
+        pdf_max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
+        json_max_bytes=settings.api_max_json_kb * 1024,
+    )
 
 
-def create_app(vozbd_app: App, *, mount_mcp: bool = True, mount_ui: bool = True) -> FastAPI:
-    """Build the web app from the composition root's ``App``. ``mount_mcp``/``mount_ui`` add the MCP endpoint
-    and the Chainlit UI. Listening address and tokens come from ``vozbd_app.server`` / ``vozbd_app.mcp``."""
+def body_limit_for(limits: ApiLimits) -> Callable[[str], int | None]:
+    multipart_slack = 64 * 1024
+
+    def limit(path: str) -> int | None:
+        if path == "/api/v1/transcribe":
+            return limits.audio_max_bytes + multipart_slack
+        if path.startswith("/api/"):
+            return limits.json_max_bytes
+        if path.startswith("/mcp"):
+            return max(limits.json_max_bytes, 1024 * 1024)
+        return None
+
+    return limit
+
+
+def _allowed_model(llm: LLMConfig) -> Callable[[str], bool]:
+    def allowed(spec: str) -> bool:
+        from agent.llm.base import LLMError
+        from agent.llm.registry import get_provider, split_spec
+
+        if spec == llm.model:
+            return True
+        try:
+            provider, _ = split_spec(spec)
+            return provider != "scripted" and get_provider(provider).is_configured(llm)
+        except LLMError:
+            return False
+
+    return allowed
+
+
+def _agents(
+    factory: AgentFactory, ctx: ToolContext, checkpoints: CheckpointStore | None = None
+) -> Callable[[str | None], Agent]:
+    """One agent per model spec, built on first use (thread-safe); all share one memory store."""
+    cache: dict[str | None, Agent] = {}
+    lock = threading.Lock()
+
+    def get(spec: str | None) -> Agent:
+        with lock:
+            if spec not in cache:
+                cache[spec] = factory.build(spec, tool_ctx=ctx, speech=False, checkpointer=checkpoints)
+            return cache[spec]
+
+    return get
+
+
+def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+    speech_cfg = vozbd_app.speech_config
+
+    def registry() -> dict[str, Any]:
+        return {"ok": True, "connections": len(ctx.registry.names())}
+
+    def database() -> dict[str, Any]:
+        from sqlalchemy import text
+
+        with app_db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"ok": True, "dialect": app_db.dialect, "url": app_db.safe_url}
+
+    def stt() -> dict[str, Any]:
+        from agent.speech.base import SpeechError
+        from agent.speech.stt_whisper import resolve_model
+
+        try:
+            resolve_model(speech_cfg.stt_model, speech_cfg.models_dir)
+        except SpeechError as error:
+            return {"ok": False, "required": False, "error": error.message}
+        return {"ok": True, "required": False, "model": speech_cfg.stt_model}
+
+    def tts() -> dict[str, Any]:
+        reasons = vozbd_app.speech.available()
+        usable = [name for name, reason in reasons.items() if reason is None]
+        return {"ok": bool(usable), "required": False, "engine": speech_cfg.tts_engine, "usable": usable}
+
+    def llm() -> dict[str, Any]:
+        from agent.llm.registry import get_provider, split_spec
+
+        spec = vozbd_app.agents.default_model()
+        if spec is None:
+            return {"ok": False, "required": False, "error": "nenhum modelo configurado (VOZBD_MODEL)"}
+        status = get_provider(split_spec(spec)[0]).status(vozbd_app.llm, check=True)
+        ok = status.configured and status.reachable is not False
+        return {"ok": ok, "required": bool(vozbd_app.llm.model), "model": spec, "detail": status.detail}
+
+    return {"connection_registry": registry, "app_db": database, "stt": stt, "tts": tts, "llm": llm}
+
+
+def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
+    async def forget(thread: str) -> None:
+        await agents(None).forget(thread)  # every model shares the same memory store
+
+    return forget
+
+
+def build_api_services(
+    vozbd_app: App,
+    ctx: ToolContext,
+    app_db: AppDatabase,
+    metrics: ApiMetrics | None = None,
+    checkpoints: CheckpointStore | None = None,
+) -> ApiServices:
+    settings = vozbd_app.settings
+    agents = _agents(vozbd_app.agents, ctx, checkpoints)
+    metrics = metrics or ApiMetrics()
+    limiter = RateLimiter(
+        RateLimitConfig(
+            per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
+        ),
+        on_degraded=metrics.rate_limit_degraded.inc,
+    )
+
+    return ApiServices(
+        tool_ctx=ctx,
+        agent=agents,
+        transcriber=vozbd_app.speech.transcriber,
+        synthesizer=vozbd_app.speech.synthesizer,
+        limits=api_limits(settings),
+        metrics=metrics,
+        limiter=limiter,
+        readiness=_readiness(vozbd_app, ctx, app_db),
+        admins=frozenset(settings.api_admins),
+        conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
+        allowed_models=_allowed_model(vozbd_app.llm),
+    )
+
+
+@asynccontextmanager
+async def _checkpoint_pool(store: CheckpointStore) -> AsyncIterator[None]:
+    """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
+    from agent.checkpoint import PostgresCheckpoints
+
+    if not isinstance(store, PostgresCheckpoints):
+        yield
+        return
+    await store.open()
+    try:
+        yield
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
+async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        app_db.dispose()
+
+
+def create_app(
+    vozbd_app: App,
+    *,
+    mount_mcp: bool = True,
+    mount_ui: bool = True,
+    insecure: bool = False,
+    services: ApiServices | None = None,
+) -> FastAPI:
+    """Build the web app from the composition root's ``App`` (``vozbd.wiring.build_app``). Raises
+    ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open off loopback (or next to a
+    protected one) and ``insecure`` is False."""
+    settings = vozbd_app.settings
+    policy = AuthPolicy.from_settings(settings, insecure=insecure)
+    surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
+    check_exposure(policy, settings.host, surfaces)
+    if insecure and dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces):
+        log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
+
     ctx = vozbd_app.tool_ctx
-    server = vozbd_app.server
     lifespans: list[Callable[[], Any]] = []
+    if services is None:
+        app_db = vozbd_app.open_database()  # migrations run here, before serving
+        checkpoints = vozbd_app.agents.memory()
+        services = build_api_services(vozbd_app, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
+        lifespans.append(lambda: _disposing(app_db))
+        lifespans.append(lambda: _checkpoint_pool(checkpoints))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app
@@ -119,42 +261,23 @@ def create_app(vozbd_app: App, *, mount_mcp: bool = True, mount_ui: bool = True)
                 await stack.enter_async_context(enter())
             yield
 
-    app = FastAPI(title="vozbd", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.api = services
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(ask.router)
+    app.include_router(speech.router)
+    app.include_router(connections.router)
+    app.include_router(conversations.router)
+    app.include_router(tool_routes.build_router(services.tool_ctx))
 
-    @app.exception_handler(ToolError)
-    async def _tool_error(_: Request, error: ToolError) -> JSONResponse:
-        log.info("tool error %s: %s", error.code, error.message)
-        return JSONResponse(status_code=http_status_for(error), content=error.to_dict())
-
-    @app.get("/api/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    if not server.api_token and not server.is_loopback:
-        log.warning("REST API on %s without a token (set VOZBD_API_TOKEN to require one)", server.host)
-    protected = [Depends(_token_guard(server))]
-
-    @app.get("/api/tools", dependencies=protected)
-    async def list_tools() -> list[dict[str, Any]]:
-        return [
-            {
-                "name": spec.name,
-                "description": spec.description,
-                "read_only": spec.read_only,
-                "input_schema": spec.input_model.model_json_schema(),
-                "output_schema": spec.output_model.model_json_schema(),
-            }
-            for spec in all_tools()
-        ]
-
-    for spec in all_tools():
-        app.post(
-            f"/api/tools/{spec.name}",
-            response_model=spec.output_model,
-            summary=spec.description.splitlines()[0] if spec.description else spec.name,
-            tags=["tools"],
-            dependencies=protected,
-        )(_tool_endpoint(spec, ctx))
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def _unknown_api(path: str, request: Request) -> None:
+        # Reached when no route fully matched: a route with this path but another method means 405.
+        for route in request.app.router.routes:
+            if getattr(route, "name", None) != "_unknown_api" and route.matches(request.scope)[0] == Match.PARTIAL:
+                raise ApiError(405, "method_not_allowed", "Método HTTP não permitido neste endereço.")
+        raise ApiError(404, "not_found", f"Endereço da API inexistente: /api/{path[:100]}. Veja /docs.")
 
     if mcp_app is not None:
         # Exact "/mcp" too: clients that don't follow the 307 to "/mcp/" still reach the endpoint.
@@ -164,4 +287,25 @@ def create_app(vozbd_app: App, *, mount_mcp: bool = True, mount_ui: bool = True)
         from ui.mount import mount_ui as _mount_ui
 
         _mount_ui(app, vozbd_app.ui)
+
+    # Middlewares: the last added runs first. Guard → metrics → CORS → app.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["Retry-After", "X-Voice-Engine"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    app.add_middleware(
+        SurfaceGuard,
+        config=SurfaceConfig(
+            policy=policy,
+            bind_host=settings.host,
+            allowed_hosts=tuple(settings.allowed_hosts),
+            cors_origins=tuple(settings.cors_origins),
+            body_limit=body_limit_for(services.limits),
+        ),
+    )
     return app

@@ -6,11 +6,14 @@ Prefix: ``VOZBD_``. Nothing here is read at import time: call ``Settings()``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
 
 
 def _default_data_dir() -> Path:
@@ -109,11 +112,58 @@ class Settings(BaseSettings):
     ui_auto_speak: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- REST API v1, surface security, rate limits ----------------------------
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description='Named API keys "name:token" (comma separated); the name identifies the caller in logs/limits.',
+    )
+    api_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="API key names allowed to add/delete connections over REST."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host headers accepted (DNS-rebinding check); default: loopback names, or any host when "
+        "bound to 0.0.0.0 (credentials are then required).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra browser origins allowed to call the API (default: same origin only)."
+    )
+    redis_url: str | None = Field(None, description="Redis URL; rate limits are shared through it when set.")
+    rate_limit_per_key: str = Field("120/minute", description='Requests per API key (or UI user), e.g. "120/minute".')
+    rate_limit_per_ip: str = Field("300/minute", description='Requests per client IP, e.g. "300/minute".')
+    api_max_rows: int = Field(200, ge=1, le=100_000, description="Rows returned per result by POST /api/v1/ask.")
+    api_max_json_kb: int = Field(256, ge=1, description="Largest JSON request body accepted by the API (KiB).")
+
     @field_validator("pdf_dirs", "dict_dirs", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:
         if isinstance(value, str):
             return [Path(p.strip()).expanduser() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("api_keys", "api_admins", "allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_ip", mode="after")
+    @classmethod
+    def _parse_rate(cls, value: str) -> str:
+        # The notation of the `limits` library (checked here without importing it: it is a server extra).
+        parts = [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
+        if not parts or not all(_RATE.match(p) for p in parts):
+            raise ValueError(f'rate limit "{value}" is not like "120/minute" or "10/second;500/hour"')
+        return value
+
+    @field_validator("api_keys", mode="after")
+    @classmethod
+    def _check_keys(cls, value: list[str]) -> list[str]:
+        for item in value:
+            name, sep, token = item.partition(":")
+            if not sep or not name.strip() or len(token.strip()) < 16:
+                raise ValueError('each API key is "name:token" with a token of at least 16 characters')
         return value
 
     @field_validator("mcp_connections", mode="before")

@@ -26,6 +26,7 @@ from ui.config import UIConfig, UIServices
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
+    from agent.checkpoint import CheckpointStore
     from vozbd.appdb.database import AppDatabase
 
 # Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
@@ -76,6 +77,9 @@ class App:
     tool_ctx: ToolContext
     speech: SpeechEngines
     agents: AgentFactory
+    settings: Settings = field(repr=False)
+    """The settings this App was built from — for the composition modules in ``vozbd/`` (server, api, cli) only;
+    nothing below ``vozbd`` ever receives it."""
     app_database_url: str = field(default="", repr=False)
     """Where the app's own data lives (conversation logs, migrations): ``VOZBD_DATABASE_URL``."""
 
@@ -239,7 +243,8 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
         ui_config=ui_config(settings),
         tool_ctx=ctx,
         speech=engines,
-        agents=AgentFactory(ctx, llm, agent_cfg, checkpoint_file=paths.checkpoint_file, speech=engines),
+        agents=AgentFactory(ctx, llm, agent_cfg, memory=lambda: checkpoint_store(settings), speech=engines),
+        settings=settings,
         app_database_url=settings.app_database_url,
     )
 
@@ -249,3 +254,14 @@ def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDataba
     from vozbd.appdb.database import open_app_database
 
     return open_app_database(settings.app_database_url, migrate=migrate)
+
+
+def checkpoint_store(settings: Settings) -> CheckpointStore:
+    """Conversation memory: in the app database when it is PostgreSQL (shared by replicas), else a SQLite file."""
+    from agent.checkpoint import PostgresCheckpoints, SqliteCheckpoints
+    from vozbd.appdb.urls import libpq_url
+
+    url = settings.app_database_url
+    if url.startswith("postgresql"):
+        return PostgresCheckpoints(libpq_url(url))
+    return SqliteCheckpoints(settings.checkpoint_file)

@@ -10,7 +10,8 @@ Script format (YAML or JSON)::
     default:                       # used when no rule matches
       - content: "Desculpe, não sei responder."
 
-Response ``content`` may use ``{question}``, ``{last_tool_text}``, ``{last_tool_name}``,
+Response ``content`` may use ``{question}``, ``{previous_question}`` (the user's message before it, from
+memory), ``{last_tool_text}``, ``{last_tool_name}``,
 ``{last_result_first_value}``, ``{last_row_count}``, ``{last_sql}`` and ``{last_error_code}``.
 Which response is used is the number of AI messages since the last user message, so a script is
 stateless and works with memory (checkpoints) and concurrent conversations.
@@ -103,8 +104,11 @@ class _Blank(dict[str, Any]):
 def _template_values(messages: Sequence[BaseMessage]) -> dict[str, Any]:
     values: dict[str, Any] = _Blank()
     for message in reversed(messages):
-        if isinstance(message, HumanMessage) and "question" not in values:
-            values["question"] = message.text
+        if isinstance(message, HumanMessage):
+            if "question" not in values:
+                values["question"] = message.text
+            elif "previous_question" not in values:
+                values["previous_question"] = message.text  # from the conversation's memory
         if isinstance(message, ToolMessage) and "last_tool_text" not in values:
             values["last_tool_text"] = message.text
             values["last_tool_name"] = message.name or ""

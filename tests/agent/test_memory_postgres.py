@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from langchain_core.messages import HumanMessage
 
-from agent.checkpoint import APPLICATION_NAME, PostgresCheckpoints
+from agent.checkpoint import APPLICATION_NAME, MemoryUnavailableError, PostgresCheckpoints
 from agent.service import Agent
 from tests.agent.helpers import calls_of, scripted
 from tests.agent.test_memory import APRIL, SCRIPT
@@ -66,3 +66,11 @@ async def test_pool_survives_terminated_backends(
         assert "abril" in second.answer
     finally:
         await store.close()
+
+
+async def test_unreachable_memory_is_a_typed_error_not_an_answer(make_agent: Callable[..., Agent]) -> None:
+    store = PostgresCheckpoints("postgresql://nobody@127.0.0.1:9/vozbd")
+    agent = make_agent(scripted(script=SCRIPT), checkpointer=store)
+    with pytest.raises(MemoryUnavailableError) as caught:
+        await agent.ask(question="Quantos pedidos tivemos em maio?", conversation_id="pg-down")
+    assert caught.value.code == "memory_unavailable" and "indisponível" in caught.value.message

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from mcp_server.http import build_http_app
 from tests.mcp_server.conftest import SECRET, McpData, make_config
 from tests.mcp_server.helpers import free_port, http_server, http_session, server_env, text_of
+from tools.registry import all_tools
 
 TOKEN = "token-de-teste-123"
 INITIALIZE = {
@@ -50,7 +51,7 @@ def test_token_required(mcp_data: McpData, tmp_path: Path) -> None:
         async def session_calls() -> None:
             async with http_session(url, {"Authorization": f"Bearer {TOKEN}"}) as session:
                 tools = {t.name for t in (await session.list_tools()).tools}
-                assert tools == {"list_connections", "inspect_schema", "run_query", "read_pdf"}
+                assert tools == {spec.name for spec in all_tools()}
                 result = await session.call_tool(
                     "run_query", {"connection": "loja_pg", "sql": "SELECT count(*) AS n FROM produtos"}
                 )

@@ -9,6 +9,7 @@ from langchain_mcp_adapters.tools import load_mcp_tools
 
 from tests.mcp_server.conftest import McpData
 from tests.mcp_server.helpers import VOZBD, server_env
+from tools.registry import all_tools
 
 
 def _text(content: object) -> str:
@@ -27,7 +28,7 @@ async def test_langchain_loads_and_calls_tools(mcp_data: McpData, tmp_path: Path
 
 
 async def check_tools(tools: dict) -> None:
-    assert set(tools) == {"list_connections", "inspect_schema", "run_query", "read_pdf"}
+    assert set(tools) == {spec.name for spec in all_tools()}
     assert set(tools["run_query"].args) >= {"sql", "connection", "max_rows"}
 
     message = await tools["run_query"].ainvoke(

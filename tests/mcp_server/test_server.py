@@ -39,14 +39,17 @@ async def test_tools_mirror_the_registry(mcp_data: McpData) -> None:
         == {spec.name for spec in all_tools()}
         == {
             "list_connections",
+            "search_schema",
             "inspect_schema",
             "run_query",
+            "explain_query",
             "read_pdf",
         }
     )
     for spec in all_tools():
         tool = tools[spec.name]
         assert tool.description == spec.description and len(tool.description) > 40
+        assert tool.title == spec.title and tool.title
         assert tool.annotations is not None
         assert tool.annotations.readOnlyHint is True
         assert tool.annotations.destructiveHint is False

@@ -14,6 +14,7 @@ from tests.dbutil import table_checksums
 from tests.mcp_server.conftest import SECRET, McpData
 from tests.mcp_server.helpers import assert_structured_ok, server_env, stdio_session, text_of
 from tools.db.demo import demo_db_path
+from tools.registry import all_tools
 from vozbd import __version__
 
 UNSAFE = (
@@ -42,7 +43,7 @@ async def test_stdio_end_to_end(mcp_data: McpData, tmp_path: Path) -> None:
     async with stdio_session(env, tmp_path / "stderr.log") as session:
         assert session.get_server_capabilities() is not None
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
-        assert set(tools) == {"list_connections", "inspect_schema", "run_query", "read_pdf"}
+        assert set(tools) == {spec.name for spec in all_tools()}
         resources = {str(r.uri) for r in (await session.list_resources()).resources}
         assert {"schema://demo", "schema://loja_pg"} <= resources
         prompts = {p.name for p in (await session.list_prompts()).prompts}
@@ -122,7 +123,7 @@ def test_stdout_carries_only_protocol(mcp_data: McpData, tmp_path: Path) -> None
     assert by_id[1]["result"]["serverInfo"] == {"name": "vozbd", "version": __version__}
     assert by_id[2]["result"]["isError"] and "pdf_corrupt" in by_id[2]["result"]["content"][0]["text"]
     assert by_id[3]["result"]["isError"] and SECRET not in json.dumps(by_id[3])
-    assert len(by_id[5]["result"]["tools"]) == 4
+    assert len(by_id[5]["result"]["tools"]) == len(all_tools())
     assert (tmp_path / "stderr.log").read_text().strip()  # logs went to stderr
 
 

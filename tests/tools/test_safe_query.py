@@ -314,7 +314,7 @@ def test_to_text_shows_at_most_max_rows_and_counts_all() -> None:
     lines = text.splitlines()
     assert lines[0] == "uf | n | media"
     assert "U19" in text and "U20" not in text
-    assert "50 linhas" in text and "cortado" in text and "primeiras 20" in text
+    assert "Linhas 1-20 de mais de 50 linhas" in text and "offset=20" in text
     assert "n: mín 0, máx 49, média 24.5" in text
 
 
@@ -326,6 +326,6 @@ def test_column_stats_only_for_numeric_columns() -> None:
 
 def test_run_query_input_schema_documents_every_field() -> None:
     schema = RunQueryInput.model_json_schema()
-    assert set(schema["properties"]) == {"sql", "connection", "max_rows"}
+    assert set(schema["properties"]) == {"sql", "connection", "max_rows", "offset"}
     assert all(prop.get("description") for prop in schema["properties"].values())
     assert schema["required"] == ["sql"]

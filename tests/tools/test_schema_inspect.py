@@ -153,7 +153,7 @@ def test_render_prompt_accepts_result_or_tables(demo: SchemaResult) -> None:
 
 def test_input_model_is_a_tool_schema() -> None:
     schema = InspectSchemaInput.model_json_schema()
-    assert set(schema["properties"]) == {"connection", "tables", "schema", "question", "refresh"}
+    assert set(schema["properties"]) == {"connection", "tables", "schema", "question", "budget", "refresh"}
     assert all(p.get("description") for p in schema["properties"].values())
     assert InspectSchemaInput(schema="vendas").schema == "vendas"
     assert InspectSchemaInput.model_validate({"schema": "x"}).schema == "x"

@@ -124,19 +124,23 @@ def _initialize_status(asgi_app: Any, lan_host: str) -> int:
         return client.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS).status_code
 
 
-def test_serve_host_reaches_mcp_and_the_token_warning(
+def test_serve_host_reaches_the_exposure_check_and_mcp(
     isolated: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """``--host 0.0.0.0`` must reach every surface: without credentials the server refuses to start; with
+    ``--insecure`` it warns and MCP accepts the LAN Host header a phone sends (before, it still answered 421)."""
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not serve"))
+    refused = CliRunner().invoke(app, ["serve", "--no-ui", "--host", "0.0.0.0"])
+    assert refused.exit_code == 2, refused.output
+    assert "Erro:" in refused.output and "Traceback" not in refused.output
+
     lan = "192.168.0.10:8000"
     with caplog.at_level(logging.WARNING):
-        exposed, calls = _served_app(monkeypatch, ["serve", "--no-ui", "--host", "0.0.0.0"])
+        exposed, calls = _served_app(monkeypatch, ["serve", "--no-ui", "--host", "0.0.0.0", "--insecure"])
     assert calls["host"] == "0.0.0.0"
-    assert "REST API on 0.0.0.0 without a token" in caplog.text
-    assert _initialize_status(exposed, lan) == 200  # the LAN address a phone uses
+    assert "--insecure: serving on 0.0.0.0" in caplog.text
+    assert _initialize_status(exposed, lan) == 200
 
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        local, calls = _served_app(monkeypatch, ["serve", "--no-ui"])
+    local, calls = _served_app(monkeypatch, ["serve", "--no-ui"])
     assert calls["host"] == "127.0.0.1"
-    assert "without a token" not in caplog.text.replace("MCP over HTTP without a token", "")
-    assert _initialize_status(local, lan) == 421  # DNS-rebinding protection on a loopback host
+    assert _initialize_status(local, lan) in (400, 421)  # DNS-rebinding protection on a loopback host

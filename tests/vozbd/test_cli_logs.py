@@ -39,7 +39,7 @@ def test_db_upgrade_migrates_once(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["db-upgrade"])
     assert first.exit_code == 0, first.output
-    assert "migrado de vazio para 0001" in first.output
+    assert "migrado de vazio para 0002" in first.output
     second = runner.invoke(app, ["db-upgrade"])
     assert second.exit_code == 0 and "já atualizado" in second.output
     assert (tmp_path / "data" / "app.sqlite3").exists()
@@ -131,3 +131,10 @@ def test_parse_since() -> None:
     assert parse_since("2026-05-01T10:00-03:00").hour == 10
     with pytest.raises(ValueError):
         parse_since("ontem")
+
+
+def test_ask_with_unreachable_postgres_memory_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOZBD_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/vozbd")
+    result = CliRunner().invoke(app, ["ask", "Quantos clientes temos?", "--model", f"scripted/{SCRIPT}"])
+    assert result.exit_code == 4, result.output
+    assert "memory_unavailable" in result.output and "Traceback" not in result.output

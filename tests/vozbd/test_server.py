@@ -26,7 +26,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 def client(settings: Settings, tool_ctx: ToolContext) -> TestClient:
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=True)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://localhost") as test_client:
         yield test_client
 
 
@@ -57,7 +57,7 @@ def test_unsafe_query_is_403_and_changes_nothing(client: TestClient) -> None:
     before = table_checksums(demo_db_path())
     response = client.post("/api/tools/run_query", json={"sql": "DELETE FROM clientes"})
     assert response.status_code == 403
-    assert response.json()["error"] == "unsafe_query"
+    assert response.json()["code"] == "unsafe_query"
     assert "leitura" in response.json()["message"]
     assert table_checksums(demo_db_path()) == before
 
@@ -72,7 +72,7 @@ def test_unsafe_query_is_403_and_changes_nothing(client: TestClient) -> None:
 def test_errors_map_to_statuses(client: TestClient, payload: dict, status: int, code: str) -> None:
     response = client.post("/api/tools/run_query", json=payload)
     assert response.status_code == status, response.text
-    assert response.json()["error"] == code
+    assert response.json()["code"] == code
 
 
 def test_malformed_body_is_422(client: TestClient) -> None:
@@ -83,7 +83,7 @@ def test_malformed_body_is_422(client: TestClient) -> None:
 def test_pdf_outside_allowed_dirs_is_403(client: TestClient, tmp_path: Path) -> None:
     response = client.post("/api/tools/read_pdf", json={"path": "/etc/passwd"})
     assert response.status_code in (403, 404)
-    assert response.json()["error"].startswith("pdf_")
+    assert response.json()["code"].startswith("pdf_")
 
 
 @pytest.mark.parametrize("path", ["/mcp", "/mcp/"])
@@ -114,7 +114,7 @@ def test_health(client: TestClient) -> None:
 def test_api_token_is_required_when_set(settings: Settings, tool_ctx: ToolContext) -> None:
     guarded = settings.model_copy(update={"api_token": SecretStr("s3nha-da-api")})
     app = create_app(build_app(guarded, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://localhost") as test_client:
         payload = {"sql": "SELECT COUNT(*) FROM clientes"}
         assert test_client.post("/api/tools/run_query", json=payload).status_code == 401
         wrong = {"Authorization": "Bearer errado"}

@@ -57,17 +57,31 @@ class ColumnStats(BaseModel):
     mean: float
 
 
-class QueryResult(BaseModel):
-    """The rows of one read-only query (at most the row cap)."""
+DEFAULT_WINDOW = 20
+"""Rows the text shows when the caller did not ask for ``max_rows``."""
+MAX_WINDOW = 200
+"""Rows the text (and the structured result next to it) shows at most, whatever ``max_rows`` says."""
+TEXT_BUDGET = 16_000
+"""Characters of table rows the text shows at most (wide rows shorten the window)."""
 
-    connection: str = Field(description="Conexão usada (nome salvo, 'demo' ou URL com a senha mascarada).")
-    dialect: str = Field(description="Dialeto SQL: sqlite, postgres, mysql, oracle ou tsql.")
-    columns: list[str] = Field(description="Nomes das colunas, na ordem.")
-    rows: list[list[Any]] = Field(description="Linhas devolvidas (no máximo o limite de linhas).")
-    row_count: int = Field(description="Quantidade de linhas devolvidas.")
-    truncated: bool = Field(description="True se o resultado tinha mais linhas que o limite e foi cortado.")
-    elapsed_ms: float = Field(description="Tempo de execução no banco, em milissegundos.")
-    executed_sql: str = Field(description="O SQL exatamente como foi executado (com o limite de linhas aplicado).")
+
+class QueryResult(BaseModel):
+    """The rows of one read-only query (at most the row cap), and the window of them a model is shown."""
+
+    connection: str = Field(description="Connection used (configured name, 'demo' or a URL with the password masked).")
+    dialect: str = Field(description="SQL dialect: sqlite, postgres, mysql, oracle or tsql.")
+    columns: list[str] = Field(description="Column names, in order.")
+    rows: list[list[Any]] = Field(description="Rows returned (the page that starts at `offset`).")
+    row_count: int = Field(description="Number of rows in `rows`.")
+    truncated: bool = Field(description="True when more rows exist after these.")
+    elapsed_ms: float = Field(description="Execution time in the database, in milliseconds.")
+    executed_sql: str = Field(description="The SQL exactly as executed (with the row limit applied).")
+    offset: int = Field(0, description="Rows skipped before `rows` (paging).")
+    total_rows: int | None = Field(
+        None, description="How many rows the query has in all; null when it could not be counted in time."
+    )
+    next_offset: int | None = Field(None, description="Pass as `offset` to get the next rows; null = no more rows.")
+    window: int = Field(DEFAULT_WINDOW, description="Rows shown in the text (and in a budgeted structured result).")
 
     def column_stats(self) -> list[ColumnStats]:
         """min/max/mean of every column whose non-null values are all numbers (booleans excluded)."""
@@ -88,21 +102,72 @@ class QueryResult(BaseModel):
             )
         return stats
 
-    def to_text(self, max_rows: int = 20) -> str:
-        """The first ``max_rows`` rows as a compact table, the row count and per-numeric-column stats (pt-BR)."""
-        shown = self.rows[: max(0, max_rows)]
+    def _window_lines(self, max_rows: int) -> list[str]:
+        """Row lines of the window: at most ``max_rows`` (≤ MAX_WINDOW) rows and TEXT_BUDGET characters."""
+        lines: list[str] = []
+        used = 0
+        for row in self.rows[: max(0, min(max_rows, MAX_WINDOW))]:
+            line = " | ".join(_cell(value) for value in row)
+            if lines and used + len(line) + 1 > TEXT_BUDGET:
+                break
+            lines.append(line)
+            used += len(line) + 1
+        return lines
+
+    def shown_rows(self, max_rows: int | None = None) -> int:
+        """How many of ``rows`` the text shows."""
+        return len(self._window_lines(self.window if max_rows is None else max_rows))
+
+    def _next_offset(self, shown: int) -> int | None:
+        more = shown < self.row_count or self.truncated
+        return self.offset + shown if more else None
+
+    def _count_line(self, shown: int) -> str:
+        first, last = self.offset + 1, self.offset + shown
+        if self.total_rows is not None:
+            total = f"{self.total_rows} linha" + ("" if self.total_rows == 1 else "s")
+        elif self.truncated:
+            total = f"mais de {self.offset + self.row_count} linhas (contagem indisponível)"
+        else:
+            total = f"{self.offset + self.row_count} linhas"
+        if shown == 0:
+            return f"Nenhuma linha a partir da linha {first}; a consulta tem {total}." if self.offset else ("0 linhas.")
+        if self.offset == 0 and shown == self.row_count and not self.truncated:
+            return f"{total}."
+        text = f"Linhas {first}-{last} de {total}."
+        following = self._next_offset(shown)
+        if following is not None:
+            text += (
+                f" Para ver mais, chame run_query de novo com offset={following} (max_rows até {MAX_WINDOW}), "
+                "ou agregue (COUNT, SUM, GROUP BY) em vez de listar tudo."
+            )
+        return text
+
+    def to_text(self, max_rows: int | None = None) -> str:
+        """A window of rows (``max_rows``, default ``window``) as a compact table, where it sits in the whole
+        result and how to get more, and per-numeric-column stats of the rows fetched (pt-BR)."""
+        row_lines = self._window_lines(self.window if max_rows is None else max_rows)
         lines = [" | ".join(self.columns)] if self.columns else []
-        lines += [" | ".join(_cell(value) for value in row) for row in shown]
-        more = " (resultado cortado no limite de linhas; há mais linhas no banco)" if self.truncated else ""
-        count = f"{self.row_count} linha" + ("" if self.row_count == 1 else "s") + more + "."
-        if len(shown) < self.row_count:
-            count += f" Mostrando as primeiras {len(shown)}."
-        lines.append(count)
+        lines += row_lines
+        lines.append(self._count_line(len(row_lines)))
         stats = self.column_stats() if self.row_count > 1 else []
         if stats:
             parts = [f"{s.column}: mín {_num(s.min)}, máx {_num(s.max)}, média {_num(s.mean)}" for s in stats]
             lines.append("Estatísticas: " + "; ".join(parts) + ".")
         return "\n".join(lines)
+
+    def to_structured(self) -> dict[str, Any]:
+        """The structured twin of ``to_text()``: the same window of rows, never more."""
+        shown = self.shown_rows()
+        window = self.model_copy(
+            update={
+                "rows": self.rows[:shown],
+                "row_count": shown,
+                "truncated": shown < self.row_count or self.truncated,
+                "next_offset": self._next_offset(shown),
+            }
+        )
+        return window.model_dump(mode="json")
 
 
 def _cell(value: Any) -> str:

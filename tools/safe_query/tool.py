@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
+from sqlglot import exp
 
 from tools.context import ToolContext
-from tools.db.connect import get_engine, resolve_connection
+from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
+from tools.errors import InvalidInputError, ToolError
+from tools.safe_query.dialects import generate
 from tools.safe_query.execute import execute_readonly
-from tools.safe_query.result import QueryResult, json_safe
+from tools.safe_query.result import DEFAULT_WINDOW, MAX_WINDOW, QueryResult, json_safe
 from tools.safe_query.rowcap import apply_row_cap
-from tools.safe_query.validator import validate
+from tools.safe_query.validator import ValidatedStatement, validate
 
 log = logging.getLogger(__name__)
+
+
+MAX_OFFSET_PAGES = 10
+"""``offset`` may reach this many row caps: the rows before it are fetched and dropped (any dialect, any ORDER BY)."""
 
 
 class RunQueryInput(BaseModel):
     sql: str = Field(
         description=(
-            "UMA única consulta SQL de leitura no dialeto do banco: SELECT, WITH ... SELECT, UNION, EXPLAIN (sem "
-            "ANALYZE), SHOW ou DESCRIBE. Sem ';' entre comandos, sem INSERT/UPDATE/DELETE/DDL."
+            "ONE read-only SQL query in the database's dialect: SELECT, WITH ... SELECT, UNION, EXPLAIN (without "
+            "ANALYZE), SHOW or DESCRIBE. No ';' between statements, no INSERT/UPDATE/DELETE/DDL."
         )
     )
     connection: str | None = Field(
         default=None,
-        description="Nome da conexão salva (veja list_connections). Vazio = conexão padrão (ou o banco demo).",
+        description="Name of a configured connection (see list_connections). Empty = the default connection.",
     )
     max_rows: int | None = Field(
         default=None,
         ge=1,
-        description="Máximo de linhas a devolver (não passa do limite configurado). Vazio = limite configurado.",
+        description=(
+            f"Rows to show, from `offset` (default {DEFAULT_WINDOW}, at most {MAX_WINDOW} shown; never more than "
+            "the configured row cap)."
+        ),
     )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        description="Rows to skip: pass `next_offset` of the previous call to page through a long result.",
+    )
+
+
+def _count_rows(
+    ctx: ToolContext, conn: ResolvedConnection, statement: ValidatedStatement, database: str | None
+) -> int | None:
+    """Rows of the whole query (``SELECT COUNT(*) FROM (query)``, validated like any query); None if it fails."""
+    if statement.kind != "query" or not isinstance(statement.tree, exp.Query):
+        return None
+    counting = exp.select(exp.Count(this=exp.Star())).from_(statement.tree.copy().subquery("vozbd_count"))
+    try:
+        checked = validate(generate(counting, conn.dialect), conn.dialect, database)
+        raw = execute_readonly(get_engine(ctx, conn), conn.dialect, checked.sql, 1, ctx.query_limits.timeout_s)
+    except ToolError as error:
+        log.info("row count skipped on %s: %s", conn.name, error.code)
+        return None
+    value = raw.rows[0][0] if raw.rows and raw.rows[0] else None
+    return int(value) if isinstance(value, int | float | Decimal) else None
 
 
 def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
@@ -42,9 +75,10 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     FOR UPDATE and dangerous functions (pg_sleep, load_file, ...) are rejected before reaching the database,
     which also runs the query in a read-only transaction with a time limit.
 
-    At most `max_rows` rows come back (the configured cap when omitted); `truncated` is true when there were
-    more, so aggregate (COUNT, SUM, GROUP BY) instead of listing everything. `executed_sql` shows the SQL
-    that ran (a LIMIT may have been added).
+    The text shows `max_rows` rows starting at `offset` (20 by default, at most 200 and about 16 KB), says how
+    many rows the query has in all (`total_rows`) and, when there are more, the `offset` to pass to see the
+    next ones (`next_offset`). Prefer aggregating (COUNT, SUM, GROUP BY) to paging through many rows.
+    `executed_sql` shows the SQL that ran (a LIMIT may have been added).
 
     On error, read the message: `unsafe_query` means rewrite as a plain SELECT; `database_error` carries the
     database's own message (wrong table/column name, dialect syntax): fix the SQL and try again;
@@ -55,12 +89,22 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     statement = validate(params.sql, conn.dialect, database)
     limits = ctx.query_limits
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
-    executed = apply_row_cap(statement, cap)
+    if params.offset > MAX_OFFSET_PAGES * limits.max_rows:
+        raise InvalidInputError(
+            f"offset pode ir até {MAX_OFFSET_PAGES * limits.max_rows}; para ir além, filtre a consulta "
+            "(WHERE, ORDER BY ... LIMIT) em vez de paginar.",
+            detail={"offset": params.offset, "max_offset": MAX_OFFSET_PAGES * limits.max_rows},
+        )
+    fetch = params.offset + cap
+    executed = apply_row_cap(statement, fetch)
     validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
-    raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, cap, limits.timeout_s)
-    rows = [[json_safe(value) for value in row] for row in raw.rows]
+    raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, fetch, limits.timeout_s)
+    rows = [[json_safe(value) for value in row] for row in raw.rows[params.offset :]]
+    total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
+    if total is None:
+        total = _count_rows(ctx, conn, statement, database)
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)
-    return QueryResult(
+    result = QueryResult(
         connection=conn.name,
         dialect=conn.dialect,
         columns=raw.columns,
@@ -69,4 +113,8 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
         truncated=raw.truncated,
         elapsed_ms=raw.elapsed_ms,
         executed_sql=executed,
+        offset=params.offset,
+        total_rows=total,
+        window=min(params.max_rows or DEFAULT_WINDOW, MAX_WINDOW),
     )
+    return result.model_copy(update={"next_offset": result.to_structured()["next_offset"]})

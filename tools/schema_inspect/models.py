@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+MIN_BUDGET = 500
+MAX_BUDGET = 60_000
 
 
 class InspectSchemaInput(BaseModel):
@@ -12,34 +15,45 @@ class InspectSchemaInput(BaseModel):
 
     connection: str | None = Field(
         None,
-        description="Nome de uma conexão salva ou URL SQLAlchemy. Vazio = conexão padrão (banco de demonstração).",
+        description="Name of a configured connection (see list_connections). Empty = the default connection.",
     )
     tables: list[str] | None = Field(
         None,
         description=(
-            "Só estas tabelas/views (nomes exatos, sem diferenciar maiúsculas, ou padrões glob como 'ped*'). "
-            "Vazio = todas."
+            "Only these tables/views (exact names, case-insensitive, or glob patterns such as 'ped*'). Empty = all."
         ),
     )
     schema_: str | None = Field(
         None,
         alias="schema",
-        description="Schema do PostgreSQL ou database do MySQL a inspecionar. Vazio = o padrão da conexão.",
+        description="PostgreSQL schema or MySQL database to inspect. Empty = the connection's default.",
     )
     question: str | None = Field(
         None,
         description=(
-            "A pergunta do usuário, em português. Usada para escolher as tabelas mais relevantes "
-            "quando o esquema é grande demais para o texto compacto."
+            "The user's question (any language). Used to keep the most relevant tables when the schema does "
+            "not fit in `budget`."
         ),
     )
-    refresh: bool = Field(False, description="true = ignora o cache e lê o esquema de novo do banco.")
+    budget: int | None = Field(
+        None,
+        ge=MIN_BUDGET,
+        le=MAX_BUDGET,
+        description=(
+            "Maximum characters of the schema text (default 6000). The structured result carries exactly the "
+            "tables the text shows."
+        ),
+    )
+    refresh: bool = Field(False, description="true = ignore the cache and read the schema from the database again.")
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
     @property
     def schema(self) -> str | None:  # type: ignore[override]
         return self.schema_
+
+
+OMITTED_PREFIX = "-- outras "
 
 
 class ColumnInfo(BaseModel):
@@ -100,6 +114,29 @@ class SchemaResult(BaseModel):
         default_factory=list, description="Tables left out of `compact` because of the character budget."
     )
     not_found: list[str] = Field(default_factory=list, description="Requested table names that do not exist.")
+    omitted_count: int = Field(
+        0, description="How many tables were left out of the text in all (list them with search_schema)."
+    )
 
     def to_text(self) -> str:
         return self.compact
+
+    def listed_omitted(self) -> list[str]:
+        """The left-out table names that the text's last line actually lists (it is cut to a share of the budget)."""
+        line = next((x for x in self.compact.splitlines() if x.startswith(OMITTED_PREFIX)), "")
+        if not self.truncated_tables or not line:
+            return []
+        listed = set(line.split(": ", 1)[-1].split(" … ", 1)[0].split(", "))
+        return [name for name in self.truncated_tables if name in listed]
+
+    def to_structured(self) -> dict[str, Any]:
+        """What an MCP client gets next to the text: only the tables the text shows (same budget) and the
+        left-out names the text lists (``omitted_count`` says how many in all); empty/default fields dropped."""
+        omitted = set(self.truncated_tables)
+        shown = self.model_copy(
+            update={
+                "tables": [t for t in self.tables if t.qualified_name not in omitted],
+                "truncated_tables": self.listed_omitted(),
+            }
+        )
+        return shown.model_dump(mode="json", by_alias=True, exclude_defaults=True)

@@ -230,3 +230,19 @@ def rank_tables(
     scored = [(t, score_table(t, parsed) + extra.get(t.name, 0.0)) for t in tables]
     order = sorted(range(len(scored)), key=lambda i: -scored[i][1])
     return [scored[i] for i in order]
+
+
+def score_column(table: TableInfo, column_index: int, question: Question) -> float:
+    """Relevance of one column for the question: its own name, its sample values and comment, plus a share of
+    its table's name (``pedidos.status`` ranks above ``chamados.status`` for "status dos pedidos")."""
+    if question.empty:
+        return 0.0
+    column = table.columns[column_index]
+    score = NAME_WEIGHT * question.matched_fraction(_identifier_tokens(column.name))
+    if column.samples and any(question.mentions(v) for v in column.samples):
+        score += SAMPLE_WEIGHT
+    if column.comment and question.mentions(column.comment):
+        score += COMMENT_WEIGHT
+    if score:
+        score += 0.3 * NAME_WEIGHT * question.matched_fraction(_identifier_tokens(table.name))
+    return score

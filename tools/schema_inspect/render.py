@@ -12,7 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING
 
 from tools.schema_inspect.bilingual import EMPTY, Dictionary
-from tools.schema_inspect.models import SchemaResult, TableInfo
+from tools.schema_inspect.models import OMITTED_PREFIX, SchemaResult, TableInfo
 from tools.schema_inspect.relevance import rank_tables
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
     """One line naming the ``total`` tables left out (``names`` in priority order), cut to ``room`` characters."""
     if not total:
         return ""
-    prefix = f"-- outras {total} tabelas existem (omitidas aqui; peça-as pelo nome): "
+    prefix = f"{OMITTED_PREFIX}{total} tabelas existem (omitidas aqui; liste com search_schema ou peça pelo nome): "
     shown: list[str] = []
     size = len(prefix)
     for i, name in enumerate(names):

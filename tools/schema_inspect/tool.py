@@ -45,6 +45,7 @@ def _load(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput
         compact=compact,
         truncated_tables=omitted,
         not_found=missing,
+        omitted_count=len(omitted),
     )
 
 
@@ -60,12 +61,25 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
 
     Call it before writing SQL for a database whose tables you have not seen in this conversation, or when a
     query failed because of an unknown table or column. Pass the user's question in `question`: on big schemas
-    the text keeps the tables most relevant to it plus their join partners and lists the other table names in
-    one line; ask again with `tables=[...]` to see any of those. Sample values show the real spelling and case
+    the text keeps the tables most relevant to it plus their join partners (within `budget` characters) and
+    names some of the others in one line; ask again with `tables=[...]` to see any of those. For a large
+    database, search_schema is the cheaper first step (names only, paged). Sample values show the real spelling and case
     stored in the database: copy them exactly into WHERE clauses. Results are cached for a few minutes;
     `refresh=true` reads the schema again.
     """
     conn = resolve_connection(ctx, params.connection)
+    result = cached_schema(ctx, conn, params)
+    budget = params.budget or ctx.schema_prompt_budget
+    question = params.question.strip() if params.question else ""
+    if not question:
+        return result if budget == ctx.schema_prompt_budget else with_prompt(result, None, budget)
+    values = question_values(ctx, conn, result.tables, question)
+    dictionary = load_dictionary(ctx.dictionary_dirs)
+    return with_prompt(result, question, budget, dictionary, values)
+
+
+def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
+    """The reflected schema of ``conn`` (``params.schema``/``tables``), from the per-process cache when fresh."""
     cache = schema_cache(ctx)
     key = _cache_key(conn, params)
     if params.refresh:
@@ -79,11 +93,7 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
                 result = _load(ctx, conn, params)
                 if ctx.schema_cache_ttl_s > 0:
                     cache.put(key, result)
-    if not params.question or not params.question.strip():
-        return result
-    values = question_values(ctx, conn, result.tables, params.question)
-    dictionary = load_dictionary(ctx.dictionary_dirs)
-    return with_prompt(result, params.question, ctx.schema_prompt_budget, dictionary, values)
+    return result
 
 
 def with_prompt(
@@ -97,7 +107,7 @@ def with_prompt(
     compact, omitted = render(result.tables, question, budget, result.dialect, dictionary=dictionary, values=values)
     if result.not_found:
         compact = _with_missing(compact, result.not_found, budget)
-    return result.model_copy(update={"compact": compact, "truncated_tables": omitted})
+    return result.model_copy(update={"compact": compact, "truncated_tables": omitted, "omitted_count": len(omitted)})
 
 
 def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from vozbd.appdb.errors import AppDatabaseError
+from vozbd.appdb.urls import libpq_url
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,6 @@ def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def libpq_url(engine: Engine) -> str:
-    """The engine's PostgreSQL URL for libpq/psycopg (no SQLAlchemy driver suffix)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def setup_postgres_checkpoints(engine: Engine) -> bool:
     """Create/migrate LangGraph's checkpoint tables in the app database when its Postgres saver is installed."""
     try:
@@ -51,7 +47,7 @@ def setup_postgres_checkpoints(engine: Engine) -> bool:
     except ImportError:  # the agent extra is not installed: no conversation memory to store
         return False
     try:
-        PostgresCheckpoints(libpq_url(engine)).setup()
+        PostgresCheckpoints(libpq_url(engine.url.render_as_string(hide_password=False))).setup()
     except ImportError:
         log.warning("langgraph-checkpoint-postgres is not installed: conversation memory stays in SQLite")
         return False

@@ -46,7 +46,9 @@ conversation_logs = Table(
 
 def all_metadata() -> list[MetaData]:
     """Every MetaData whose tables live in the app database (the migrations' target)."""
-    return [metadata]
+    from tools.memory.models import metadata as memory_metadata
+
+    return [metadata, memory_metadata]
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

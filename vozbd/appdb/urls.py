@@ -12,3 +12,12 @@ def normalize_app_db_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL (any driver suffix) as a libpq/psycopg URL: ``postgresql://...``."""
+    url = normalize_app_db_url(url)
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        raise ValueError("not a PostgreSQL URL")
+    return "postgresql://" + rest

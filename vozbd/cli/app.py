@@ -46,6 +46,7 @@ def _register() -> None:
         "vozbd.cli.db",  # db add/list/test/remove, demo export
         "vozbd.cli.models",  # models list/install/status
         "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
+        "vozbd.cli.memory",  # examples, glossary: verified question->SQL pairs and business terms
         "vozbd.cli.logs",  # db-upgrade, logs: the app database and its conversation log
     ):
         importlib.import_module(module).register(app)

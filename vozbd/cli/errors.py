@@ -39,7 +39,7 @@ err_console = Console(stderr=True)
 def exit_code_for(error: CodedError) -> int:
     from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
 
-    if isinstance(error, AppDatabaseError):
+    if isinstance(error, AppDatabaseError) or error.code == "memory_unavailable":
         return EXIT_DATABASE
     if isinstance(error, AppDatabaseConfigError):
         return EXIT_USAGE
@@ -51,13 +51,16 @@ def exit_code_for(error: CodedError) -> int:
 
 @contextmanager
 def cli_errors(json_output: bool = False) -> Iterator[None]:
-    """Turn a ToolError or an app database error into a clear message (JSON on stdout with --json) and the
-    matching exit code."""
+    """Turn a ToolError, an app database error or unavailable memory into a clear message (JSON on stdout with
+    --json) and the matching exit code."""
     from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
 
     try:
         yield
-    except (ToolError, AppDatabaseError, AppDatabaseConfigError) as error:
+    except CodedError as error:
+        handled = (ToolError, AppDatabaseError, AppDatabaseConfigError)
+        if not isinstance(error, handled) and error.code != "memory_unavailable":
+            raise
         if json_output:
             import json
 

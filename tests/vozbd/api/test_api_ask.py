@@ -1,0 +1,91 @@
+"""POST /api/v1/ask: JSON answer with SQL, capped rows, chart and timings; SSE events; memory per caller."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from tests.dbutil import table_checksums
+from tests.vozbd.api.conftest import ANA, BIA
+from tools.db.demo import demo_db_path
+
+
+def test_ask_returns_answer_sql_rows_and_timings(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answer"].startswith("Temos ")
+    assert body["sql"][0]["statement"] == "SELECT COUNT(*) AS total FROM clientes"
+    table = body["results"][0]
+    assert table["columns"] == ["total"] and table["rows"][0][0] > 0
+    assert body["chart"] is None  # one number: no chart
+    assert {"llm_total_ms", "sql_ms", "total_ms"} <= set(body["timings"])
+    assert body["conversation_id"]
+
+
+def test_chart_spec_for_label_and_number(client: TestClient) -> None:
+    body = client.post("/api/v1/ask", json={"question": "clientes por estado"}).json()
+    chart = body["chart"]
+    assert chart["kind"] == "bar" and chart["x"] == "uf" and chart["y"] == "clientes"
+    assert len(chart["points"]) == body["results"][0]["row_count"]
+
+
+def test_rows_are_capped_by_the_api_limit(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(api_max_rows=5)
+    table = client.post("/api/v1/ask", json={"question": "todos os clientes"}).json()["results"][0]
+    assert len(table["rows"]) == 5
+    assert table["row_count"] > 5 and table["truncated"] is True
+
+
+def test_refused_sql_is_reported_and_changes_nothing(client: TestClient) -> None:
+    before = table_checksums(demo_db_path())
+    body = client.post("/api/v1/ask", json={"question": "apague os clientes"}).json()
+    assert body["sql"][0]["error_code"] == "unsafe_query"
+    assert "unsafe_query" in body["answer"]
+    assert table_checksums(demo_db_path()) == before
+
+
+def _events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "event" in lines:
+            events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_sse_streams_typed_events_in_order(client: TestClient) -> None:
+    with client.stream(
+        "POST", "/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers={"Accept": "text/event-stream"}
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _events(response.read().decode())
+    names = [name for name, _ in events]
+    assert names[0] == "start" and names[-1] == "done"
+    assert names.index("sql") < names.index("rows") < names.index("done")
+    assert "token" in names or "answer" in names
+    sql = dict(events)["sql"]
+    assert sql["statement"].startswith("SELECT COUNT(*)")
+    done = events[-1][1]
+    assert done["answer"].startswith("Temos") and done["timings"]["total_ms"] > 0
+
+
+def test_memory_continues_a_conversation_and_is_per_caller(keyed: TestClient) -> None:
+    first = keyed.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers=ANA).json()
+    cid = first["conversation_id"]
+    again = keyed.post("/api/v1/ask", json={"question": "e antes?", "conversation_id": cid}, headers=ANA).json()
+    assert again["conversation_id"] == cid
+    listed = keyed.get(f"/api/v1/conversations/{cid}", headers=ANA).json()
+    assert [t["question"] for t in listed["turns"]] == ["Quantos clientes temos?", "e antes?"]
+    assert listed["turns"][0]["sql"] == "SELECT COUNT(*) AS total FROM clientes"
+    assert listed["turns"][0]["surface"] == "api" and listed["turns"][0]["row_count"] == 1
+    # the same id under another key is another (empty) conversation
+    assert keyed.get(f"/api/v1/conversations/{cid}", headers=BIA).status_code == 404
+    assert keyed.delete(f"/api/v1/conversations/{cid}", headers=BIA).status_code == 404
+    assert [c["conversation_id"] for c in keyed.get("/api/v1/conversations", headers=ANA).json()] == [cid]
+    assert keyed.get("/api/v1/conversations", headers=BIA).json() == []
+    assert keyed.delete(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 204
+    assert keyed.get(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 404

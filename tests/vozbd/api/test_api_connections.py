@@ -1,0 +1,49 @@
+"""/api/v1/connections: list/add/test/delete with write-only passwords; schema and safe-query by name."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.vozbd.api.conftest import ANA
+
+SECRET = "senha-secreta-do-banco"
+
+
+def test_add_list_test_query_delete_on_postgres(keyed: TestClient, demo_pg_url: str) -> None:
+    url = demo_pg_url.replace("://postgres@", f"://postgres:{SECRET}@")
+    added = keyed.post("/api/v1/connections", json={"name": "loja_pg", "url": url}, headers=ANA)
+    assert added.status_code == 201, added.text
+    assert SECRET not in added.text and added.json()["dialect"] == "postgres"
+    listing = keyed.get("/api/v1/connections", headers=ANA)
+    assert SECRET not in listing.text
+    assert [c["name"] for c in listing.json()] == ["demo", "loja_pg"]
+    test = keyed.post("/api/v1/connections/loja_pg/test", headers=ANA).json()
+    assert test["ok"] is True and "PostgreSQL" in test["server_version"]
+    schema = keyed.get("/api/v1/connections/loja_pg/schema", params={"tables": "clientes"}, headers=ANA)
+    assert schema.status_code == 200 and "clientes" in schema.text
+    rows = keyed.post(
+        "/api/v1/connections/loja_pg/query", json={"sql": "SELECT COUNT(*) FROM clientes"}, headers=ANA
+    ).json()
+    assert rows["rows"][0][0] > 0 and rows["dialect"] == "postgres"
+    assert keyed.delete("/api/v1/connections/loja_pg", headers=ANA).status_code == 204
+    assert keyed.delete("/api/v1/connections/loja_pg", headers=ANA).status_code == 404
+
+
+def test_password_given_apart_is_write_only(keyed: TestClient, demo_pg_url: str) -> None:
+    body = {"name": "pg2", "url": demo_pg_url, "password": SECRET}
+    assert keyed.post("/api/v1/connections", json=body, headers=ANA).status_code == 201
+    assert SECRET not in keyed.get("/api/v1/connections", headers=ANA).text
+
+
+def test_duplicate_and_bad_urls_are_4xx(client: TestClient) -> None:
+    assert client.post("/api/v1/connections", json={"name": "x", "url": "nao-e-url"}).status_code == 422
+    assert client.post("/api/v1/connections", json={"name": "demo", "url": "sqlite:///a.db"}).status_code == 422
+
+
+def test_query_refusal_and_database_errors(client: TestClient) -> None:
+    refused = client.post("/api/v1/connections/demo/query", json={"sql": "UPDATE clientes SET nome = 'x'"})
+    assert refused.status_code == 403 and refused.json()["code"] == "unsafe_query"
+    missing = client.post("/api/v1/connections/demo/query", json={"sql": "SELECT * FROM nada"})
+    assert missing.status_code == 422 and missing.json()["code"] == "database_error"
+    capped = client.post("/api/v1/connections/demo/query", json={"sql": "SELECT * FROM clientes", "max_rows": 3})
+    assert capped.json()["row_count"] == 3 and capped.json()["truncated"] is True

@@ -1,0 +1,76 @@
+"""One error shape {code, message, detail} for every non-2xx answer of the API, FastAPI's defaults included."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def _shape(response) -> dict:
+    body = response.json()
+    assert set(body) == {"code", "message", "detail"}, body
+    assert isinstance(body["code"], str) and body["code"]
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+def test_unknown_api_path_is_404_in_the_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/nao-existe")
+    assert response.status_code == 404
+    assert _shape(response)["code"] == "not_found"
+
+
+def test_wrong_method_is_405_in_the_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/ask")
+    assert response.status_code == 405
+    assert _shape(response)["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"question": ""},
+        {"question": "oi", "extra": 1},
+        {"question": "oi", "connection": "postgresql://u:p@h/db"},
+        {"question": "oi", "conversation_id": "../../etc"},
+    ],
+)
+def test_invalid_ask_bodies_are_422(client: TestClient, body: dict) -> None:
+    response = client.post("/api/v1/ask", json=body)
+    assert response.status_code == 422, response.text
+    detail = _shape(response)["detail"]
+    assert detail["errors"] and all("input" not in error for error in detail["errors"])
+
+
+def test_validation_errors_never_echo_submitted_values(client: TestClient) -> None:
+    secret = "s3nh4-que-nao-pode-vazar"
+    response = client.post("/api/v1/connections", json={"name": "Ruim!", "url": f"postgresql://u:{secret}@h/db"})
+    assert response.status_code == 422
+    assert secret not in response.text
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", content=b"{nope", headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    _shape(response)
+
+
+def test_tool_errors_use_the_shape(client: TestClient) -> None:
+    response = client.post("/api/tools/run_query", json={"sql": "DROP TABLE clientes"})
+    assert response.status_code == 403
+    assert _shape(response)["code"] == "unsafe_query"
+    assert "leitura" in response.json()["message"]
+
+
+def test_unknown_connection_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/connections/nao_salva/schema")
+    assert response.status_code == 404
+    assert _shape(response)["code"] == "unknown_connection"
+
+
+def test_model_outside_the_configured_ones_is_400(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "oi", "model": "scripted//etc/passwd"})
+    assert response.status_code == 400
+    assert _shape(response)["code"] == "model_not_allowed"
+    assert "passwd" not in response.json()["message"] or "scripted" in response.json()["message"]

@@ -1,0 +1,173 @@
+"""``MemoryStore``: verified question->SQL examples and glossary terms per connection, in the app database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tools.errors import InvalidInputError
+from tools.memory.models import glossary_terms, metadata, verified_examples
+from tools.memory.skeleton import sql_skeleton
+from tools.schema_inspect.text import fold
+
+SOURCES = ("ui", "cli", "suite", "api")
+MAX_QUESTION = 2000
+MAX_SQL = 20_000
+MAX_TERM = 200
+MAX_DEFINITION = 2000
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def text_key(text: str) -> str:
+    """Folded, single-spaced words: two questions that differ only in case, accents or punctuation are equal."""
+    return " ".join(_WORD.findall(fold(text)))
+
+
+@dataclass(frozen=True)
+class Example:
+    id: int
+    connection: str
+    question: str
+    sql: str
+    skeleton: str
+    source: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    id: int
+    connection: str
+    term: str
+    definition: str
+    created_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _required(value: str, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInputError(f"{what} está vazio(a).", detail={"field": what})
+    if len(text) > limit:
+        raise InvalidInputError(f"{what} é longo(a) demais (máximo {limit} caracteres).", detail={"field": what})
+    return text
+
+
+class MemoryStore:
+    """Reads and writes ``verified_examples`` and ``glossary_terms`` (thread-safe: one engine, short sessions)."""
+
+    def __init__(self, engine: Engine, *, create_tables: bool = True) -> None:
+        self.engine = engine
+        if create_tables:
+            self.ensure_tables()
+
+    def ensure_tables(self) -> None:
+        """Create the memory tables when missing (the app's migrations normally did it already)."""
+        metadata.create_all(self.engine, checkfirst=True)
+
+    # --- verified examples ----------------------------------------------------------------
+    def add_example(
+        self, connection: str, question: str, sql: str, *, source: str = "cli", dialect: str | None = None
+    ) -> Example:
+        """Store (or replace, for the same connection and question) a verified pair.
+
+        With ``dialect`` the SQL must pass the safe-query validator first: only read-only SQL is remembered,
+        because remembered SQL is shown to the model as an example. Raises ``InvalidInputError`` /
+        ``UnsafeQueryError`` (pt-BR)."""
+        connection = _required(connection, "A conexão", 255)
+        question = _required(question, "A pergunta", MAX_QUESTION)
+        sql = _required(sql, "O SQL", MAX_SQL)
+        if source not in SOURCES:
+            raise InvalidInputError(f"Origem desconhecida: {source!r}.", detail={"source": source})
+        if dialect:
+            from tools.safe_query.validator import validate
+
+            validate(sql, dialect)
+        key = text_key(question)[:512]
+        if not key:
+            raise InvalidInputError("A pergunta não tem nenhuma palavra.", detail={"field": "question"})
+        row = {
+            "connection": connection,
+            "question": question,
+            "question_key": key,
+            "sql": sql,
+            "skeleton": sql_skeleton(sql, dialect),
+            "source": source,
+            "created_at": _now(),
+        }
+        table = verified_examples
+        with self.engine.begin() as db:
+            where = (table.c.connection == connection) & (table.c.question_key == key)
+            existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
+            if existing is None:
+                new_id = db.execute(sa.insert(table).values(**row)).inserted_primary_key[0]
+            else:
+                db.execute(sa.update(table).where(table.c.id == existing).values(**row))
+                new_id = existing
+        return Example(id=int(new_id), **{k: v for k, v in row.items() if k != "question_key"})
+
+    def list_examples(self, connection: str | None = None) -> list[Example]:
+        table = verified_examples
+        stmt = sa.select(table).order_by(table.c.connection, table.c.id)
+        if connection is not None:
+            stmt = stmt.where(table.c.connection == connection)
+        with self.engine.connect() as db:
+            return [
+                Example(r.id, r.connection, r.question, r.sql, r.skeleton, r.source, r.created_at)
+                for r in db.execute(stmt)
+            ]
+
+    def remove_example(self, example_id: int) -> bool:
+        with self.engine.begin() as db:
+            result = db.execute(sa.delete(verified_examples).where(verified_examples.c.id == example_id))
+        return bool(result.rowcount)
+
+    # --- glossary -------------------------------------------------------------------------
+    def add_term(self, connection: str, term: str, definition: str) -> GlossaryTerm:
+        """Store (or replace) what a business term means in this connection."""
+        connection = _required(connection, "A conexão", 255)
+        term = _required(term, "O termo", MAX_TERM)
+        definition = _required(definition, "A definição", MAX_DEFINITION)
+        key = text_key(term)
+        if not key:
+            raise InvalidInputError("O termo não tem nenhuma palavra.", detail={"field": "term"})
+        row = {"connection": connection, "term": term, "term_key": key, "definition": definition, "created_at": _now()}
+        table = glossary_terms
+        with self.engine.begin() as db:
+            where = (table.c.connection == connection) & (table.c.term_key == key)
+            existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
+            if existing is None:
+                new_id = db.execute(sa.insert(table).values(**row)).inserted_primary_key[0]
+            else:
+                db.execute(sa.update(table).where(table.c.id == existing).values(**row))
+                new_id = existing
+        return GlossaryTerm(int(new_id), connection, term, definition, row["created_at"])
+
+    def list_terms(self, connection: str | None = None) -> list[GlossaryTerm]:
+        table = glossary_terms
+        stmt = sa.select(table).order_by(table.c.connection, table.c.term_key)
+        if connection is not None:
+            stmt = stmt.where(table.c.connection == connection)
+        with self.engine.connect() as db:
+            return [GlossaryTerm(r.id, r.connection, r.term, r.definition, r.created_at) for r in db.execute(stmt)]
+
+    def remove_term(self, connection: str, term: str) -> bool:
+        table = glossary_terms
+        where = (table.c.connection == connection) & (table.c.term_key == text_key(term))
+        with self.engine.begin() as db:
+            result = db.execute(sa.delete(table).where(where))
+        return bool(result.rowcount)
+
+
+def record_verified_example(
+    store: MemoryStore, connection: str, question: str, sql: str, *, dialect: str | None = None, source: str = "ui"
+) -> Example:
+    """What the chat's 👍 calls: remember that ``sql`` answers ``question`` on ``connection``."""
+    return store.add_example(connection, question, sql, source=source, dialect=dialect)

@@ -1,0 +1,188 @@
+"""``POST /api/v1/ask``: one agent turn — JSON by default, the turn's typed events as SSE with
+``Accept: text/event-stream``.
+
+SSE events (``event:`` name, JSON ``data:``): ``start`` {conversation_id}, ``token`` {text}, ``tool_start``
+{call_id, name, args}, ``sql`` {call_id, statement}, ``tool_end`` {call_id, name, ok, error, elapsed_ms},
+``rows`` {call_id, connection, columns, rows, row_count, truncated, executed_sql}, ``answer`` {text}, and last
+``done`` (the same body as the JSON answer, timings included). Conversations are per caller: the same
+``conversation_id`` under two API keys is two conversations.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from agent.chart import chart_spec
+from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from tools.errors import CodedError
+from vozbd.api.conversations import caller_of, thread_id
+from vozbd.api.deps import ApiServices, CurrentKey, Services, rate_limited
+from vozbd.api.errors import ApiError
+from vozbd.api.schemas import ERROR_RESPONSES, AskRequest, AskResponse, ChartSpec, ResultTable, SqlRun, TurnError
+
+if TYPE_CHECKING:
+    from agent.events import AgentEvent, TurnResult
+    from agent.service import Agent
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1", tags=["ask"], dependencies=[Depends(rate_limited)], responses=ERROR_RESPONSES)
+
+SQL_TOOL = "run_query"
+
+
+def _agent_for(services: ApiServices, model: str | None) -> Agent:
+    if model is not None and not services.allowed_models(model):
+        raise ApiError(
+            400,
+            "model_not_allowed",
+            f"Modelo '{model[:80]}' não disponível neste servidor: use um dos provedores configurados ou omita.",
+        )
+    return services.agent(model)
+
+
+def _table(result: Any, cap: int) -> ResultTable:
+    rows = [list(row) for row in result.rows[:cap]]
+    return ResultTable(
+        connection=result.connection,
+        columns=list(result.columns),
+        rows=rows,
+        row_count=result.row_count,
+        truncated=bool(result.truncated or result.row_count > cap),
+        executed_sql=result.executed_sql,
+    )
+
+
+def build_response(turn: TurnResult, conversation_id: str, model: str | None, cap: int) -> AskResponse:
+    tables = [_table(result, cap) for result in turn.results]
+    chart = None
+    if turn.results:
+        last = turn.results[-1]
+        spec = chart_spec(last.columns, last.rows)
+        chart = ChartSpec(**spec) if spec else None
+    error = TurnError(code=turn.error_code) if turn.error_code else None
+    return AskResponse(
+        conversation_id=conversation_id,
+        answer=turn.answer,
+        connection=turn.connection,
+        model=model,
+        sql=[SqlRun(**{k: run.get(k) for k in SqlRun.model_fields}) for run in turn.sql_runs],
+        results=tables,
+        chart=chart,
+        timings=turn.timings,
+        error=error,
+    )
+
+
+def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(data, ensure_ascii=False, default=str), event=name)
+
+
+def _sse_events(event: AgentEvent, cap: int) -> list[ServerSentEvent]:
+    if isinstance(event, TokenEvent):
+        return [_event("token", {"text": event.text})]
+    if isinstance(event, TranscriptEvent):
+        return [_event("transcript", {"text": event.transcript})]
+    if isinstance(event, AnswerEvent):
+        return [_event("answer", {"text": event.text})]
+    if isinstance(event, ToolStartEvent):
+        events = [_event("tool_start", {"call_id": event.call_id, "name": event.name, "args": event.args})]
+        if event.name == SQL_TOOL:
+            events.append(_event("sql", {"call_id": event.call_id, "statement": str(event.args.get("sql", ""))}))
+        return events
+    if isinstance(event, ToolEndEvent):
+        end = {
+            "call_id": event.call_id,
+            "name": event.name,
+            "ok": event.error is None,
+            "error": event.error,
+            "elapsed_ms": round(event.elapsed_ms, 3),
+        }
+        events = [_event("tool_end", end)]
+        if event.name == SQL_TOOL and event.result is not None:
+            table = _table(event.result, cap).model_dump(mode="json")
+            events.append(_event("rows", {"call_id": event.call_id, **table}))
+        return events
+    return []
+
+
+class TurnRunner:
+    """Runs one turn, feeding metrics and the conversation store whichever way the answer is delivered."""
+
+    def __init__(self, services: ApiServices, body: AskRequest, caller: str):
+        self.services = services
+        self.body = body
+        self.caller = caller
+        self.conversation_id = body.conversation_id or uuid.uuid4().hex
+        self.agent = _agent_for(services, body.model)
+
+    async def events(self) -> AsyncIterator[AgentEvent]:
+        async for event in self.agent.astream_turn(
+            question=self.body.question,
+            conversation_id=thread_id(self.caller, self.conversation_id),
+            connection=self.body.connection,
+        ):
+            if isinstance(event, ToolEndEvent) and event.error and event.error.get("error") == "unsafe_query":
+                self.services.metrics.refused(event.error.get("detail"))
+            if isinstance(event, DoneEvent):
+                await self._record(event.turn)
+            yield event
+
+    async def _record(self, turn: TurnResult) -> None:
+        """Metrics, then the log row — written before the answer leaves (a 200 always has its row)."""
+        self.services.metrics.observe_turn(turn.timings)
+        await self.services.conversations.record(
+            turn,
+            caller=self.caller,
+            conversation_id=self.conversation_id,
+            model=self.agent.model_spec,
+            surface="api",
+        )
+
+    def response(self, turn: TurnResult) -> AskResponse:
+        return build_response(turn, self.conversation_id, self.agent.model_spec, self.services.limits.max_rows)
+
+
+@router.post(
+    "/ask",
+    summary="Ask a question in pt-BR; JSON answer, or SSE events with Accept: text/event-stream",
+    response_model=AskResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for."}},
+)
+async def ask(body: AskRequest, request: Request, services: Services, key: CurrentKey) -> Any:
+    runner = TurnRunner(services, body, caller_of(key))
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return EventSourceResponse(_stream(runner), ping=15)
+    turn = None
+    async for event in runner.events():
+        if isinstance(event, DoneEvent):
+            turn = event.turn
+    if turn is None:  # astream_turn always ends with DoneEvent
+        raise ApiError(500, "internal_error", "A pergunta terminou sem resposta.")
+    return runner.response(turn)
+
+
+async def _stream(runner: TurnRunner) -> AsyncIterator[ServerSentEvent]:
+    gauge = runner.services.metrics.active.labels("sse")
+    gauge.inc()
+    try:
+        yield _event("start", {"conversation_id": runner.conversation_id})
+        cap = runner.services.limits.max_rows
+        async for event in runner.events():
+            if isinstance(event, DoneEvent):
+                yield _event("done", runner.response(event.turn).model_dump(mode="json"))
+            else:
+                for sse in _sse_events(event, cap):
+                    yield sse
+    except CodedError as error:  # the 200 header is gone: the failure travels as the last event
+        log.warning("ask stream failed: %s %s", error.code, error.message)
+        yield _event("error", {"code": error.code, "message": error.message, "detail": error.detail or None})
+    finally:
+        gauge.dec()

@@ -1,0 +1,90 @@
+"""What the API routers receive: one ``ApiServices`` built by the composition root, and typed dependencies.
+
+Routers never read settings: limits and services arrive in ``ApiServices`` (``request.app.state.api``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vozbd.api.errors import ApiError
+from vozbd.api.metrics import ApiMetrics
+from vozbd.api.ratelimit import RateLimiter
+from vozbd.auth import ApiKey
+
+if TYPE_CHECKING:
+    from agent.service import Agent
+    from agent.speech.base import Synthesizer, Transcriber
+    from tools.context import ToolContext
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    max_rows: int = 200
+    audio_max_bytes: int = 25 * 1024 * 1024
+    audio_max_seconds: float = 300.0
+    pdf_max_bytes: int = 50 * 1024 * 1024
+    json_max_bytes: int = 256 * 1024
+    speak_max_chars: int = 5000
+
+
+@dataclass
+class ApiServices:
+    tool_ctx: ToolContext
+    agent: Callable[[str | None], Agent]
+    """The agent for a model spec (``None`` = the default model); raises ``LLMError`` for a bad spec."""
+    transcriber: Callable[[], Transcriber]
+    synthesizer: Callable[[str | None], Synthesizer]
+    limits: ApiLimits
+    metrics: ApiMetrics
+    limiter: RateLimiter
+    readiness: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    """Name → probe returning a dict with at least ``ok`` (bool); run in a thread by ``/ready``."""
+    admins: frozenset[str] = frozenset()
+    """API key names allowed to add/delete connections (anyone when the API runs without keys)."""
+    conversations: Any = None
+    """The conversation store (``vozbd.api.conversations.ConversationStore``)."""
+    allowed_models: Callable[[str], bool] = lambda _spec: False
+    """Whether a caller may pick this ``provider/model`` (never arbitrary files through ``scripted/``)."""
+
+
+def get_services(request: Request) -> ApiServices:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+Services = Annotated[ApiServices, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer <token> (VOZBD_API_KEYS).")
+
+
+def current_key(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
+) -> ApiKey | None:
+    """The API key the guard accepted for this request (``None`` when the API is open on loopback)."""
+    return request.scope.get("state", {}).get("api_key")  # type: ignore[no-any-return]
+
+
+CurrentKey = Annotated[ApiKey | None, Depends(current_key)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def rate_limited(request: Request, services: Services, key: CurrentKey) -> None:
+    """Count the request against the caller's key and IP; 429 + Retry-After when a limit is exhausted."""
+    verdict = await services.limiter.check(key=key.name if key else None, ip=client_ip(request))
+    if not verdict.allowed:
+        who = "sua chave de API" if verdict.scope == "key" else "seu endereço IP"
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Muitas requisições para {who} (limite {verdict.limit}). Tente de novo em {verdict.retry_after_s} s.",
+            detail={"scope": verdict.scope, "limit": verdict.limit, "retry_after_s": verdict.retry_after_s},
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )

@@ -1,0 +1,162 @@
+"""One JSON error shape for every HTTP answer that is not a success: ``{"code", "message", "detail"}``.
+
+``message`` is pt-BR for the end user; ``code`` is stable for programs; ``detail`` carries structured context
+(validation errors without the submitted values, limits, retry delays) or ``null``. Typed errors (tools, LLM,
+speech) are mapped to statuses here, once; FastAPI's own 404/405/422 answers are rewritten to the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tools.errors import (
+    CodedError,
+    ConnectionFailedError,
+    DatabaseError,
+    DriverMissingError,
+    InvalidInputError,
+    PdfReadError,
+    QueryTimeoutError,
+    UnknownConnectionError,
+    UnsafeQueryError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(CodedError):
+    """An error raised by the API layer itself, with its HTTP status and optional headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        detail: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message, code=code, detail=detail)
+        self.status = status
+        self.headers = headers or {}
+
+
+# Most specific first. Speech and LLM errors are matched by code (agent/ is imported lazily).
+_STATUS_BY_TYPE: tuple[tuple[type[CodedError], int], ...] = (
+    (UnsafeQueryError, 403),
+    (QueryTimeoutError, 504),
+    (ConnectionFailedError, 503),
+    (DatabaseError, 422),  # the database refused the SQL: the caller should fix it
+    (DriverMissingError, 501),
+    (UnknownConnectionError, 404),
+    (InvalidInputError, 422),
+    (PdfReadError, 422),
+)
+_STATUS_BY_CODE = {
+    "pdf_not_found": 404,
+    "pdf_forbidden": 403,
+    "pdf_too_large": 413,
+    "audio_invalid": 415,
+    "audio_too_large": 413,
+    "no_speech": 422,
+    "model_missing": 503,
+    "speech_error": 503,
+    "model_not_configured": 503,
+    "provider_unreachable": 503,
+    "unknown_provider": 400,
+    "llm_error": 502,
+    "connection_exists": 409,
+    "app_db_unavailable": 503,
+    "memory_unavailable": 503,
+    "app_db_config": 503,
+    "audio_too_big": 413,
+    "audio_too_long": 413,
+    "audio_empty": 422,
+    "unknown_voice": 422,
+    "unknown_engine": 422,
+}
+
+_HTTP_DEFAULTS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "Requisição inválida."),
+    401: ("unauthorized", "Credenciais ausentes ou inválidas."),
+    403: ("forbidden", "Acesso negado."),
+    404: ("not_found", "Recurso não encontrado."),
+    405: ("method_not_allowed", "Método HTTP não permitido neste endereço."),
+    406: ("not_acceptable", "Formato de resposta não suportado."),
+    413: ("payload_too_large", "Corpo da requisição grande demais."),
+    415: ("unsupported_media_type", "Tipo de conteúdo não suportado."),
+    422: ("invalid_request", "Dados da requisição inválidos."),
+    429: ("rate_limited", "Muitas requisições. Aguarde e tente de novo."),
+    500: ("internal_error", "Erro interno. Tente novamente; se persistir, avise o administrador."),
+    503: ("unavailable", "Serviço indisponível no momento. Tente novamente em instantes."),
+    504: ("timeout", "A operação demorou demais e foi interrompida."),
+}
+
+
+def status_for(error: CodedError) -> int:
+    if isinstance(error, ApiError):
+        return error.status
+    if error.code in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[error.code]
+    for error_type, status in _STATUS_BY_TYPE:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def error_response(
+    status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_body(code, message, detail), headers=headers)
+
+
+def default_error(status: int) -> tuple[str, str]:
+    return _HTTP_DEFAULTS.get(status, ("http_error", "Erro na requisição."))
+
+
+def _validation_detail(error: RequestValidationError) -> list[dict[str, Any]]:
+    """Where and what, never the submitted value (it may be a password)."""
+    return [
+        {"loc": list(item.get("loc", ())), "type": item.get("type"), "msg": item.get("msg")} for item in error.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error raised under ``app`` to the one shape."""
+
+    @app.exception_handler(CodedError)
+    async def _coded(_: Request, error: CodedError) -> JSONResponse:
+        status = status_for(error)
+        log.log(logging.WARNING if status >= 500 else logging.INFO, "%s %s: %s", status, error.code, error.message)
+        headers = error.headers if isinstance(error, ApiError) else None
+        return error_response(status, error.code, error.message, error.detail or None, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        code, message = default_error(422)
+        return error_response(422, code, message, {"errors": _validation_detail(error)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if isinstance(error.__cause__, CodedError):  # FastAPI wraps body-reading failures (our 413) in a 400
+            return await _coded(request, error.__cause__)
+        code, message = default_error(error.status_code)
+        if isinstance(error.detail, str) and error.detail and error.status_code not in _HTTP_DEFAULTS:
+            message = error.detail
+        return error_response(error.status_code, code, message, None, getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        code, message = default_error(500)
+        return error_response(500, code, message)
