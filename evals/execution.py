@@ -11,7 +11,7 @@ from typing import Any
 
 from evals.scoring import Comparison, compare_results, gold_is_ordered, normalize_value
 from evals.suite import EvalCase, Suite
-from tools.context import QueryLimits, ToolContext
+from tools.context import ToolContext
 from tools.errors import ToolError
 
 DEFAULT_EVAL_MAX_ROWS = 10_000
@@ -46,7 +46,7 @@ def _jsonable(value: Any) -> Any:
 
 def eval_context(ctx: ToolContext, max_rows: int = DEFAULT_EVAL_MAX_ROWS) -> ToolContext:
     """The tool context with the eval's row cap (same registry, caches and timeout)."""
-    limits = QueryLimits(max_rows=max_rows, timeout_s=ctx.query_limits.timeout_s)
+    limits = dataclasses.replace(ctx.query_limits, max_rows=max_rows)
     return dataclasses.replace(ctx, query_limits=limits)
 
 

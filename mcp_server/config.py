@@ -11,8 +11,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 class MCPConfig:
     host: str = "127.0.0.1"
     """The interface the HTTP transport listens on; a loopback host turns on DNS-rebinding protection."""
-    token: str | None = field(default=None, repr=False)
-    """Bearer token required over HTTP (None = none required; a warning is logged)."""
+    tokens: tuple[str, ...] = field(default=(), repr=False)
+    """Bearer tokens accepted over HTTP (``vozbd.auth``'s policy: MCP's own token, else the REST API keys);
+    empty = none required (a warning is logged)."""
     connections: tuple[str, ...] = ("*",)
     """Saved connection names exposed ("*" = every saved one plus demo)."""
     log_level: str = "INFO"

@@ -24,11 +24,11 @@ Lifespan = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class BearerTokenMiddleware:
-    """Pure ASGI middleware: HTTP requests must carry ``Authorization: Bearer <token>``."""
+    """Pure ASGI middleware: HTTP requests must carry ``Authorization: Bearer <token>`` (one of ``tokens``)."""
 
-    def __init__(self, app: ASGIApp, token: str):
+    def __init__(self, app: ASGIApp, *tokens: str):
         self.app = app
-        self._token = token.encode()
+        self._tokens = tuple(token.encode() for token in tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._authorized(scope):
@@ -39,15 +39,17 @@ class BearerTokenMiddleware:
     def _authorized(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
-                return bearer_matches(value, self._token)
+                matches = [bearer_matches(value, token) for token in self._tokens]  # all compared: constant time
+                return any(matches)
         return False
 
 
 async def _unauthorized(send: Send) -> None:
     body = json.dumps(
         {
-            "error": "unauthorized",
+            "code": "unauthorized",
             "message": "Token ausente ou inválido. Envie o cabeçalho Authorization: Bearer <token>.",
+            "detail": None,
         },
         ensure_ascii=False,
     ).encode()
@@ -85,8 +87,9 @@ def build_http_app(config: MCPConfig, tool_ctx: ToolContext, *, mounted: bool = 
         await manager.handle_request(scope, receive, send)
 
     app: ASGIApp = handle if mounted else standalone
-    if config.token:
-        app = BearerTokenMiddleware(app, config.token)
+    # One auth model (vozbd.auth, resolved by the composition root): MCP's own token, else the REST API keys.
+    if config.tokens:
+        app = BearerTokenMiddleware(app, *config.tokens)
     else:
         log.warning("MCP over HTTP without a token (set VOZBD_MCP_TOKEN to require one)")
 
@@ -98,9 +101,11 @@ def build_http_app(config: MCPConfig, tool_ctx: ToolContext, *, mounted: bool = 
     return app, lifespan
 
 
-def run_http(config: MCPConfig, tool_ctx: ToolContext, port: int) -> None:
-    """Serve the MCP endpoint alone at ``http://<config.host>:port/mcp``."""
+def run_http(
+    config: MCPConfig, tool_ctx: ToolContext, port: int, *, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> None:
+    """Serve the MCP endpoint alone at ``http://<config.host>:port/mcp``; ``wrap`` adds the server's outer guard."""
     import uvicorn
 
     app, _ = build_http_app(config, tool_ctx)
-    uvicorn.run(app, host=config.host, port=port, log_level=config.log_level.lower())
+    uvicorn.run(wrap(app) if wrap else app, host=config.host, port=port, log_level=config.log_level.lower())

@@ -23,6 +23,10 @@ DEFAULT_DICT_DIRS: tuple[Path, ...] = (Path("/usr/share/dictd"),)
 class QueryLimits:
     max_rows: int = 1000
     timeout_s: float = 15.0
+    max_cell_chars: int = 4000
+    """Text values longer than this are cut, ending with a visible marker."""
+    max_result_bytes: int = 4 * 1024 * 1024
+    """Fetching stops (``truncated``) once the values read add up to this many bytes."""
 
 
 ColumnFilter = Callable[[str, str, str], bool]

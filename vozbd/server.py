@@ -119,6 +119,7 @@ def _agents(
 
 def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
     speech_cfg = vozbd_app.speech_config
+    import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
 
     def registry() -> dict[str, Any]:
         return {"ok": True, "connections": len(ctx.registry.names())}

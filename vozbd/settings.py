@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     )
     max_rows: int = Field(1000, ge=1, le=100_000)
     query_timeout_s: float = Field(15.0, gt=0, le=3600)
+    max_cell_chars: int = Field(4000, ge=100, le=1_000_000, description="Longer text values are cut, with a marker.")
+    max_result_mb: float = Field(4.0, gt=0, le=256, description="Fetching stops past this many MB of values.")
     schema_cache_ttl_s: int = Field(300, ge=0)
     schema_prompt_budget: int = Field(6000, ge=200)
     value_index: bool = Field(True, description="Index the databases' text values to name them in prompts.")

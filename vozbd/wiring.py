@@ -23,6 +23,7 @@ from agent.speech.engines import SpeechEngines
 from mcp_server.config import LOOPBACK_HOSTS, MCPConfig
 from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from ui.config import UIConfig, UIServices
+from vozbd.auth import AuthPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def server_config(settings: Settings) -> ServerConfig:
 def mcp_config(settings: Settings) -> MCPConfig:
     return MCPConfig(
         host=settings.host,
-        token=_secret(settings.mcp_token),
+        tokens=tuple(key.token for key in AuthPolicy.from_settings(settings).keys_for("mcp")),
         connections=tuple(settings.mcp_connections) or ("*",),
         log_level=settings.log_level,
     )
@@ -204,7 +205,12 @@ def build_tool_context(settings: Settings) -> ToolContext:
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
     return ToolContext(
         registry=registry,
-        query_limits=QueryLimits(max_rows=settings.max_rows, timeout_s=settings.query_timeout_s),
+        query_limits=QueryLimits(
+            max_rows=settings.max_rows,
+            timeout_s=settings.query_timeout_s,
+            max_cell_chars=settings.max_cell_chars,
+            max_result_bytes=int(settings.max_result_mb * 1024 * 1024),
+        ),
         pdf_limits=PdfLimits(
             allowed_dirs=tuple(settings.allowed_pdf_dirs),
             max_bytes=int(settings.pdf_max_mb * 1024 * 1024),

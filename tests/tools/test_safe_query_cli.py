@@ -35,6 +35,7 @@ def test_json_output_is_one_object(runner: CliRunner) -> None:
     payload = json.loads(result.output)
     assert set(payload) == {
         "columns", "rows", "row_count", "truncated", "elapsed_ms", "executed_sql", "connection", "dialect",
+        "offset", "total_rows", "next_offset", "window", "cells_cut",
     }  # fmt: skip
     assert payload["columns"] == ["id", "preco"]
     assert [row[0] for row in payload["rows"]] == [1, 2, 3]

@@ -114,8 +114,8 @@ def test_own_large_limit_still_fetches_at_most_cap_plus_one(live_url: str, tool_
     ctx = ToolContext(registry=tool_ctx.registry, query_limits=QueryLimits(max_rows=20, timeout_s=10.0))
     if _dialect(live_url) == "mysql":  # MariaDB accepts only literal LIMIT values: the literal is lowered instead
         sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT 2000", "LIMIT 21"
-    else:  # a computed limit is kept; fetching stops after cap + 1 rows
-        sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT (SELECT 2000)", "LIMIT (SELECT 2000)"
+    else:  # a computed limit is replaced by cap + 1 (the database never produces more than the fetch reads)
+        sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT (SELECT 2000)", "LIMIT 21"
     result = run_query(RunQueryInput(sql=sql, connection=live_url), ctx)
     assert result.row_count == 20 and result.truncated
     assert [row[0] for row in result.rows] == list(range(1, 21))

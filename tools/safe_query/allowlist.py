@@ -33,7 +33,7 @@ NODE_KINDS = _classes(
     "Bracket", "Null", "Boolean", "Literal", "Var", "DataType", "DataTypeParam", "Interval", "IntervalSpan",
     "RawString", "National", "ByteString", "HexString", "BitString", "UnicodeString", "ColumnDef", "Placeholder",
     "IgnoreNulls", "RespectNulls", "HavingMax", "Tags", "PivotAlias", "Pivot", "Unpivot", "TableSample",
-    "Kwarg", "Escape", "Array", "Struct", "PropertyEQ", "ArrayConstructCompact",
+    "Kwarg", "Escape", "Array", "Struct", "ArrayConstructCompact",
     # operators
     "Add", "Sub", "Mul", "Div", "IntDiv", "Mod", "Neg", "Pow", "DPipe", "EQ", "NEQ", "NullSafeEQ", "NullSafeNEQ",
     "GT", "GTE", "LT", "LTE", "Is", "In", "Between", "Like", "ILike", "LikeAny", "ILikeAny", "SimilarTo", "Glob",

@@ -1,43 +1,45 @@
-"""Layer 3: the database itself enforces read-only and the time limit; every session ends in ROLLBACK.
+"""Run one validated statement in a pinned read-only session, streaming rows under a row, byte and time budget.
 
-- SQLite: the engine opens the file with ``mode=ro`` (tools.db); we also run ``PRAGMA query_only = ON``; the
-  timeout is a ``sqlite3`` progress handler that interrupts the statement after the deadline.
-- PostgreSQL: ``SET TRANSACTION READ ONLY`` + ``SET LOCAL statement_timeout``.
-- MariaDB: ``SET SESSION max_statement_time`` (seconds); MySQL: ``SET SESSION max_execution_time`` (ms). Then
-  ``SET SESSION TRANSACTION READ ONLY`` and ``START TRANSACTION READ ONLY``. The session-level setting matters:
-  DDL commits the current transaction implicitly, and only the session default keeps the next one read-only.
-  Session settings are restored before the connection goes back to the pool.
-- Oracle: ``SET TRANSACTION READ ONLY`` + the driver's ``call_timeout``.
-- SQL Server has no read-only transaction: a read-only login/role is the enforcement there (see the docs).
+The session rules (read-only transaction, pinned string syntax, search path, timeouts, reset afterwards) live in
+``session``. Rows are streamed, never buffered whole by the driver: PostgreSQL through psycopg's ``stream``
+(extended protocol: exactly one statement, in chunks), MariaDB/MySQL through PyMySQL's unbuffered ``SSCursor``,
+SQLite through its lazy cursor. Fetching stops at ``max_rows + 1`` rows or ``max_result_bytes``; a text value
+longer than ``max_cell_chars`` is cut and ends with a visible marker (``CELL_MARKER``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tools.db.connect import describe_db_error
 from tools.db.failures import classify_error, reason_message
 from tools.db.urls import mask_secrets, mask_url
 from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError
+from tools.safe_query.session import Deadline, pinned_session
 
 log = logging.getLogger(__name__)
 
 _CONNECTION_REASONS = ("host_unreachable", "auth_failed", "unknown_database")
 _TIMEOUT_MARKERS = (
     "canceling statement due to statement timeout",  # PostgreSQL (SQLSTATE 57014)
+    "canceling statement due to user request",  # PostgreSQL, our client-side watchdog
     "max_statement_time exceeded",  # MariaDB 1969
     "maximum statement execution time exceeded",  # MySQL 3024
     "DPY-4024",  # oracledb call timeout
     "ORA-03156",
 )
+MAX_CELL_CHARS = 4_000
+MAX_RESULT_BYTES = 4 * 1024 * 1024
+CELL_MARKER = "… [cortado: {total} caracteres no total]"
+_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -46,120 +48,176 @@ class RawResult:
     rows: list[tuple[Any, ...]]
     truncated: bool
     elapsed_ms: float
+    cells_cut: int = 0
+    """How many text values were cut at ``max_cell_chars``."""
+    bytes_capped: bool = False
+    """True when fetching stopped at ``max_result_bytes`` (``truncated`` is then true too)."""
 
 
-class _Interrupter:
-    """SQLite time limit: a progress handler that aborts the running statement once the deadline has passed.
-
-    sqlite3 calls it every ``PROGRESS_STEPS`` virtual-machine instructions; returning true interrupts the
-    statement (``OperationalError: interrupted``). No thread is needed, and it is removed afterwards.
-    """
-
-    PROGRESS_STEPS = 10_000
-
-    def __init__(self, dbapi_connection: Any, timeout_s: float) -> None:
-        self._connection = dbapi_connection
-        self._timeout_s = timeout_s
-        self._deadline = float("inf")
-        self.fired = False
-
-    def _check(self) -> int:
-        if time.monotonic() > self._deadline:
-            self.fired = True
-            return 1
-        return 0
-
-    def start(self) -> None:
-        self._deadline = time.monotonic() + self._timeout_s
-        self._connection.set_progress_handler(self._check, self.PROGRESS_STEPS)
-
-    def finish(self) -> None:
-        self._connection.set_progress_handler(None, 0)
+def _cut(value: Any, max_chars: int) -> tuple[Any, int, bool]:
+    """``(value or its cut text, the size received, whether it was cut)``."""
+    if isinstance(value, str):
+        if len(value) > max_chars:
+            return value[:max_chars] + CELL_MARKER.format(total=len(value)), len(value), True
+        return value, len(value), False
+    if isinstance(value, bytes | bytearray | memoryview):
+        return value, len(value), False  # shown as "<N bytes>", never the content
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        if len(text) > max_chars:
+            return text[:max_chars] + CELL_MARKER.format(total=len(text)), len(text), True
+        return value, len(text), False
+    return value, 16, False
 
 
-def _is_mariadb(db: Connection) -> bool:
-    return bool(getattr(db.dialect, "is_mariadb", False))
+class _Budget:
+    def __init__(self, max_rows: int, max_cell_chars: int, max_result_bytes: int) -> None:
+        self.max_rows, self.max_cell_chars, self.max_result_bytes = max_rows, max_cell_chars, max_result_bytes
+        self.rows: list[tuple[Any, ...]] = []
+        self.size = 0
+        self.cells_cut = 0
+        self.bytes_capped = False
+
+    def take(self, row: Any) -> bool:
+        """Keep ``row`` (cells cut); False when the row or byte cap says stop fetching."""
+        if len(self.rows) > self.max_rows:
+            return False
+        kept = []
+        for value in row:
+            value, size, cut = _cut(value, self.max_cell_chars)
+            kept.append(value)
+            self.size += size
+            self.cells_cut += cut
+        self.rows.append(tuple(kept))
+        if self.size > self.max_result_bytes:
+            self.bytes_capped = True
+            return False
+        return len(self.rows) <= self.max_rows
 
 
-@contextmanager
-def _readonly_session(db: Connection, dialect: str, timeout_s: float) -> Iterator[_Interrupter | None]:
-    """Put ``db`` in a read-only transaction with a statement timeout; always roll back and restore."""
-    ms = max(1, int(timeout_s * 1000))
-    dbapi = db.connection.dbapi_connection
-    interrupter: _Interrupter | None = None
-    restore: list[str] = []
-    try:
-        if dialect == "sqlite":
-            db.exec_driver_sql("PRAGMA query_only = ON")
-            interrupter = _Interrupter(dbapi, timeout_s)
-        elif dialect == "postgres":
-            db.exec_driver_sql("SET TRANSACTION READ ONLY")
-            db.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
-        elif dialect == "mysql":
-            if _is_mariadb(db):
-                db.exec_driver_sql(f"SET SESSION max_statement_time = {ms / 1000:.3f}")
-                restore.append("SET SESSION max_statement_time = DEFAULT")
-            else:
-                db.exec_driver_sql(f"SET SESSION max_execution_time = {ms}")
-                restore.append("SET SESSION max_execution_time = DEFAULT")
-            db.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
-            restore.append("SET SESSION TRANSACTION READ WRITE")
-            db.exec_driver_sql("START TRANSACTION READ ONLY")
-        elif dialect == "oracle":
-            db.exec_driver_sql("SET TRANSACTION READ ONLY")
-            if hasattr(dbapi, "call_timeout"):
-                dbapi.call_timeout = ms
-        elif dialect == "tsql" and hasattr(dbapi, "timeout"):
-            dbapi.timeout = max(1, round(timeout_s))  # pyodbc; pymssql has no per-statement timeout
-        yield interrupter
-    finally:
-        if interrupter is not None:
-            interrupter.finish()
-        _end_session(db, dialect, dbapi, restore)
+def _postgres_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+    cursor = dbapi.cursor()
+    size = _CHUNK if _pq_version() >= 170000 else 1  # chunked single-row mode needs libpq 17
+    return cursor, cursor.stream(sql, size=size)  # extended protocol: one statement only
 
 
-def _end_session(db: Connection, dialect: str, dbapi: Any, restore: list[str]) -> None:
-    try:
-        db.rollback()
-        for statement in restore:
-            db.exec_driver_sql(statement)
-        db.rollback()
-        if dialect == "oracle" and hasattr(dbapi, "call_timeout"):
-            dbapi.call_timeout = 0
-    except SQLAlchemyError as error:  # a broken session must never return to the pool
-        log.warning("could not reset %s session, discarding the connection: %s", dialect, error)
-        db.invalidate()
+def _pq_version() -> int:
+    import psycopg
+
+    return int(psycopg.pq.version())
 
 
-def execute_readonly(engine: Engine, dialect: str, sql: str, max_rows: int, timeout_s: float) -> RawResult:
-    """Run ``sql`` (already validated) read-only with a timeout; fetch at most ``max_rows + 1`` rows.
+def _postgres_columns(dbapi: Any, sql: str) -> list[str]:
+    """Column names of a statement that returned no rows (psycopg's stream forgets them): describe it."""
+    pgconn = dbapi.pgconn
+    pgconn.prepare(b"", sql.encode())
+    described = pgconn.describe_prepared(b"")
+    return [(described.fname(i) or b"?").decode() for i in range(described.nfields)]
+
+
+def _columns(cursor: Any, dbapi: Any, dialect: str, sql: str, rows_seen: int) -> list[str]:
+    if cursor.description:
+        return [str(column[0]) for column in cursor.description]
+    if dialect == "postgres" and rows_seen == 0:
+        return _postgres_columns(dbapi, sql)
+    return []
+
+
+def _mysql_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+    import pymysql.cursors
+
+    cursor = dbapi.cursor(pymysql.cursors.SSCursor)
+    cursor.execute(sql)
+    return cursor, _chunks(cursor)
+
+
+def _plain_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+    cursor = dbapi.cursor()
+    cursor.execute(sql)
+    return cursor, _chunks(cursor)
+
+
+def _chunks(cursor: Any) -> Iterator[Any]:
+    if cursor.description is None:
+        return
+    while rows := cursor.fetchmany(_CHUNK):
+        yield from rows
+
+
+_ROWS = {"postgres": _postgres_rows, "mysql": _mysql_rows}
+
+
+def execute_readonly(
+    engine: Engine,
+    dialect: str,
+    sql: str,
+    max_rows: int,
+    timeout_s: float,
+    *,
+    max_cell_chars: int = MAX_CELL_CHARS,
+    max_result_bytes: int = MAX_RESULT_BYTES,
+) -> RawResult:
+    """Run ``sql`` (already validated) in a pinned read-only session; stream at most ``max_rows + 1`` rows.
 
     Raises ``QueryTimeoutError`` when the time limit interrupts it, ``ConnectionFailedError`` when the database is
     unreachable, ``DatabaseError`` with the driver's message (passwords masked) for anything the database refuses.
     """
-    interrupter: _Interrupter | None = None
+    deadline: Deadline | None = None
+    budget = _Budget(max_rows, max_cell_chars, max_result_bytes)
     try:
-        with engine.connect() as db, _readonly_session(db, dialect, timeout_s) as interrupter:
+        with engine.connect() as db, pinned_session(db, dialect, timeout_s) as deadline:
+            dbapi = db.connection.dbapi_connection
             start = time.perf_counter()
-            if interrupter is not None:
-                interrupter.start()
-            result = db.execution_options(no_parameters=True).exec_driver_sql(sql)
-            columns = list(result.keys()) if result.returns_rows else []
-            fetched = [tuple(row) for row in result.fetchmany(max_rows + 1)] if result.returns_rows else []
-            result.close()
+            deadline.start()
+            cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql)
+            columns: list[str] = []
+            try:
+                for row in rows:
+                    columns = columns or _columns(cursor, dbapi, dialect, sql, 1)
+                    if not budget.take(row):
+                        break
+                columns = columns or _columns(cursor, dbapi, dialect, sql, len(budget.rows))
+            finally:
+                _close(rows, cursor, db, dialect, finished=len(budget.rows) <= max_rows and not budget.bytes_capped)
             elapsed_ms = round((time.perf_counter() - start) * 1000, 2)
-    except SQLAlchemyError as error:
-        raise _map_error(error, engine, dialect, timeout_s, interrupter) from None
-    truncated = len(fetched) > max_rows
-    return RawResult(columns, fetched[:max_rows], truncated, elapsed_ms)
+    except (SQLAlchemyError, OSError) as error:
+        raise _map_error(error, engine, dialect, timeout_s, deadline) from None
+    except Exception as error:
+        if not _is_driver_error(error):
+            raise
+        raise _map_error(error, engine, dialect, timeout_s, deadline) from None
+    truncated = len(budget.rows) > max_rows or budget.bytes_capped
+    rows_out = budget.rows[:max_rows]
+    return RawResult(columns, rows_out, truncated, elapsed_ms, budget.cells_cut, budget.bytes_capped)
+
+
+def _close(rows: Iterator[Any], cursor: Any, db: Any, dialect: str, *, finished: bool) -> None:
+    """Close the stream; a MariaDB stream stopped early is dropped with its connection instead of drained."""
+    if dialect == "mysql" and not finished:
+        result = getattr(cursor, "_result", None)
+        if result is not None:  # PyMySQL would otherwise read the rest of the stream when it is collected
+            result.unbuffered_active = False
+        db.invalidate()
+        return
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+    cursor.close()
+
+
+def _is_driver_error(error: Exception) -> bool:
+    """psycopg / PyMySQL / sqlite3 errors raised by raw cursors (outside SQLAlchemy's wrapping)."""
+    module = type(error).__module__.split(".", 1)[0]
+    return module in ("psycopg", "pymysql", "sqlite3", "oracledb", "pymssql", "pyodbc")
 
 
 def _map_error(
-    error: SQLAlchemyError, engine: Engine, dialect: str, timeout_s: float, interrupter: _Interrupter | None
+    error: BaseException, engine: Engine, dialect: str, timeout_s: float, deadline: Deadline | None
 ) -> DatabaseError:
     detail = mask_secrets(describe_db_error(error), engine.url)
     payload = {"dialect": dialect, "driver_message": detail}
-    if (interrupter is not None and interrupter.fired) or any(m.lower() in detail.lower() for m in _TIMEOUT_MARKERS):
+    fired = deadline is not None and deadline.fired
+    if fired or any(m.lower() in detail.lower() for m in _TIMEOUT_MARKERS) or classify_error(error) == "timeout":
         return QueryTimeoutError(
             f"A consulta passou do tempo limite de {timeout_s:g} s e foi interrompida. Simplifique-a: filtre por "
             "período, agregue (COUNT/SUM/GROUP BY) ou evite junções sem condição.",

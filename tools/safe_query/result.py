@@ -82,6 +82,7 @@ class QueryResult(BaseModel):
     )
     next_offset: int | None = Field(None, description="Pass as `offset` to get the next rows; null = no more rows.")
     window: int = Field(DEFAULT_WINDOW, description="Rows shown in the text (and in a budgeted structured result).")
+    cells_cut: int = Field(0, description="Long text values cut at the cell limit (they end in '[cortado: N').")
 
     def column_stats(self) -> list[ColumnStats]:
         """min/max/mean of every column whose non-null values are all numbers (booleans excluded)."""
@@ -147,9 +148,12 @@ class QueryResult(BaseModel):
         """A window of rows (``max_rows``, default ``window``) as a compact table, where it sits in the whole
         result and how to get more, and per-numeric-column stats of the rows fetched (pt-BR)."""
         row_lines = self._window_lines(self.window if max_rows is None else max_rows)
-        lines = [" | ".join(self.columns)] if self.columns else []
+        lines = [" | ".join(_cell(name) for name in self.columns)] if self.columns else []
         lines += row_lines
-        lines.append(self._count_line(len(row_lines)))
+        count = self._count_line(len(row_lines))
+        if self.cells_cut:
+            count += f" {self.cells_cut} valor(es) de texto longo(s) foram cortados."
+        lines.append(count)
         stats = self.column_stats() if self.row_count > 1 else []
         if stats:
             parts = [f"{s.column}: mín {_num(s.min)}, máx {_num(s.max)}, média {_num(s.mean)}" for s in stats]

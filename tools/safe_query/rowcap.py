@@ -3,7 +3,8 @@
 sqlglot rewrites the validated tree and generates the dialect's own syntax: ``LIMIT n`` (SQLite, PostgreSQL,
 MySQL), ``TOP n`` (SQL Server), ``FETCH FIRST n ROWS ONLY`` (Oracle). ORDER BY is kept (the limit applies after it).
 A query with its own smaller literal limit is left as is; a larger literal limit is lowered to ``cap + 1``; a
-non-literal limit is kept and the fetch itself stops at ``cap + 1`` rows.
+non-literal limit (``LIMIT ALL``, ``LIMIT NULL``, an expression or a subquery) is replaced by ``cap + 1``, so the
+database never produces more rows than the fetch will read.
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
             return statement.sql
     node = _limit_node(tree)
     count = _count(node) if node is not None else None
-    if node is not None and (count is None or count <= cap + 1):
+    if node is not None and count is not None and count <= cap + 1:
         return statement.sql if tree is statement.tree else generate(tree, statement.dialect)
     capped = tree.copy()
     existing = _limit_node(capped)
-    if existing is not None:  # a larger literal limit: lower it, keeping OFFSET and ORDER BY
+    if existing is not None:  # a larger or non-literal limit: replace it, keeping OFFSET and ORDER BY
         _set_count(existing, cap + 1)
     elif isinstance(capped, exp.Query):
         capped = capped.limit(cap + 1)

@@ -98,7 +98,15 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
     validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
-    raw = execute_readonly(get_engine(ctx, conn), conn.dialect, executed, fetch, limits.timeout_s)
+    raw = execute_readonly(
+        get_engine(ctx, conn),
+        conn.dialect,
+        executed,
+        fetch,
+        limits.timeout_s,
+        max_cell_chars=limits.max_cell_chars,
+        max_result_bytes=limits.max_result_bytes,
+    )
     rows = [[json_safe(value) for value in row] for row in raw.rows[params.offset :]]
     total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
     if total is None:
@@ -113,6 +121,7 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
         truncated=raw.truncated,
         elapsed_ms=raw.elapsed_ms,
         executed_sql=executed,
+        cells_cut=raw.cells_cut,
         offset=params.offset,
         total_rows=total,
         window=min(params.max_rows or DEFAULT_WINDOW, MAX_WINDOW),

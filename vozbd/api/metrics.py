@@ -64,7 +64,8 @@ class ApiMetrics:
                 self.turn_stage.labels(stage).observe(value / 1000)
 
     def refused(self, detail: Mapping[str, Any] | None) -> None:
-        reason = str((detail or {}).get("reason") or "unsafe_query")[:40]
+        detail = detail or {}
+        reason = str(detail.get("reason") or detail.get("code") or "unsafe_query")[:40]
         self.refusals.labels(reason).inc()
 
     def render(self) -> bytes:

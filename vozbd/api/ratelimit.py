@@ -80,7 +80,7 @@ class RateLimiter:
                     allowed = await limiter.hit(item, scope, identity)
                 if not allowed:
                     stats = await self._stats(limiter, item, scope, identity)
-                    return Verdict(False, stats, scope, str(item), degraded)
+                    return Verdict(False, stats, scope, describe(item), degraded)
         return Verdict(True, degraded=degraded)
 
     async def _limiter(self) -> tuple[MovingWindowRateLimiter, bool]:
@@ -121,6 +121,18 @@ class RateLimiter:
             return bool(await self._redis.storage.check())
         except (StorageError, OSError, TimeoutError):
             return False
+
+
+_UNITS = {"second": "segundo", "minute": "minuto", "hour": "hora", "day": "dia", "month": "mês", "year": "ano"}
+
+
+def describe(item: RateLimitItem) -> str:
+    """pt-BR for the end user: "120 por minuto", "10 a cada 5 segundos"."""
+    unit = _UNITS.get(item.GRANULARITY.name, item.GRANULARITY.name)
+    if item.multiples == 1:
+        return f"{item.amount} por {unit}"
+    plural = "meses" if unit == "mês" else unit + "s"
+    return f"{item.amount} a cada {item.multiples} {plural}"
 
 
 def _redis_storage(config: RateLimitConfig) -> Storage:

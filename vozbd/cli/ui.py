@@ -40,6 +40,9 @@ def ui(
     db: str | None = typer.Option(None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo)."),
     model: str | None = typer.Option(None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.'),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve off loopback without login (refused otherwise). Risky."
+    ),
 ) -> None:
     """Open the voice chat on the demo database (or --db) in the browser."""
     from vozbd.cli.context import load_app
@@ -49,11 +52,17 @@ def ui(
 
     from ui import launch
     from ui.auth import AuthConfigError, check_auth_config
+    from vozbd.api.guard import standalone_guard
+    from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 
     try:
         check_auth_config(app.ui_config)
+        check_exposure(AuthPolicy.from_settings(app.settings, insecure=insecure), server.host, ("ui",))
     except AuthConfigError as error:
         typer.echo(f"Erro: {error}", err=True)
+        raise typer.Exit(2) from None
+    except InsecureExposureError as error:
+        typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
     launch.configure_logging(server.log_level)
     shown_host = "localhost" if server.host in ("127.0.0.1", "0.0.0.0", "::") else server.host
@@ -62,4 +71,5 @@ def ui(
     if hint:
         typer.echo(hint)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser)
+        guard = standalone_guard(app.settings, server.host, insecure=insecure)  # Host/Origin checks (DNS rebinding)
+        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard)

@@ -186,7 +186,7 @@ def test_pinned_allowed_hosts_on_a_lan_bind(serve: Callable[..., TestClient]) ->
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://evil.example", "null", "http://localhost:9999", "https://localhost:8000", "file://", "http://localhost"],
+    ["http://evil.example", "null", "http://localhost:9999", "ftp://localhost:8000", "file://", "http://localhost"],
 )
 def test_foreign_origins_are_refused_even_with_a_valid_key(keyed: TestClient, origin: str) -> None:
     before = table_checksums(demo_db_path())
@@ -310,3 +310,43 @@ def test_serve_cli_refuses_without_credentials(monkeypatch: pytest.MonkeyPatch, 
 def test_short_api_key_tokens_are_refused_by_settings() -> None:
     with pytest.raises(ValueError, match="16 characters"):
         Settings(api_keys=["ana:curto"], _env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("args", "needs"),
+    [
+        (["ui", "--host", "0.0.0.0", "--no-browser"], "VOZBD_UI_AUTH"),
+        (["mcp", "--http", "--host", "0.0.0.0"], "VOZBD_MCP_TOKEN"),
+    ],
+)
+def test_standalone_surfaces_refuse_to_start_open_off_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], needs: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from vozbd.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("ui.launch.serve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not serve")))
+    monkeypatch.setattr("mcp_server.http.run_http", lambda *a, **k: (_ for _ in ()).throw(AssertionError("no")))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert needs in result.output and "--insecure" in result.output
+
+
+def test_standalone_guard_checks_host_origin_and_mcp_token(base_settings: Settings) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from vozbd.api.guard import standalone_guard
+
+    inner = Starlette(routes=[Route("/{path:path}", lambda _: PlainTextResponse("ok"), methods=["GET", "POST"])])
+    settings = base_settings.model_copy(update={"mcp_token": SecretStr(MCP_TOKEN)})
+    client = TestClient(standalone_guard(settings, "127.0.0.1")(inner), base_url="http://localhost:8765")
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 421
+    assert client.get("/", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/mcp").status_code == 401
+    assert client.post("/mcp", headers={"Authorization": f"Bearer {MCP_TOKEN}"}).status_code == 200
+    assert client.get("/").text == "ok"  # the chat page itself: the login is Chainlit's

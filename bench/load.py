@@ -1,0 +1,201 @@
+"""Load on ``POST /api/v1/ask``: N requests at concurrency C against one real ``vozbd serve`` process.
+
+The model is scripted (no network, no LLM time), so the latency measured is vozbd's own: HTTP + auth/limits +
+agent graph + safe-query on the demo database + checkpointer + the ``conversation_logs`` write. Runs once with
+the app database on SQLite and once on PostgreSQL (a scratch database, dropped afterwards), and prints p50/p95,
+the 5xx count, the rows in ``conversation_logs`` (must equal N) and, as a baseline measured in the same run,
+the same turn called in-process (``Agent.ask`` without HTTP or logging): the difference is the API's overhead.
+Goal: p95 ≤ 150 ms on 2 cores, zero 5xx, exactly N rows.
+
+    .venv/bin/python bench/load.py [--requests 500] [--concurrency 25] [--only sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
+QUESTION = "Quantos clientes temos?"
+TOKEN = "bench-token-0123456789abcdef"
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def _server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "VOZBD_DATA_DIR": str(data_dir),
+        "VOZBD_MODEL": f"scripted/{SCRIPT}",
+        "VOZBD_API_KEYS": f"bench:{TOKEN}",
+        "VOZBD_RATE_LIMIT_PER_KEY": "100000/minute",
+        "VOZBD_RATE_LIMIT_PER_IP": "100000/minute",
+        "VOZBD_LOG_LEVEL": "WARNING",
+    }
+    env.pop("VOZBD_REDIS_URL", None)
+    if database_url:
+        env["VOZBD_DATABASE_URL"] = database_url
+    else:
+        env.pop("VOZBD_DATABASE_URL", None)
+    serve = ["serve", "--no-ui", "--no-mcp", "--port", str(port)]
+    command = [sys.executable, "-c", "import sys; from vozbd.cli.app import run; sys.argv[0] = 'vozbd'; run()", *serve]
+    return subprocess.Popen(command, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+async def _load(base: str, requests: int, concurrency: int) -> tuple[list[float], dict[int, int]]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    gate = asyncio.Semaphore(concurrency)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            async with gate:
+                start = time.perf_counter()
+                response = await client.post("/api/v1/ask", json={"question": QUESTION, "conversation_id": f"c{i}"})
+                latencies.append((time.perf_counter() - start) * 1000)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        await client.post("/api/v1/ask", json={"question": QUESTION})  # warm-up (not counted in the log rows check)
+        await asyncio.gather(*(one(i) for i in range(requests)))
+    return latencies, statuses
+
+
+def _count_logs(database_url: str) -> int:
+    from vozbd.appdb.database import open_app_database
+
+    database = open_app_database(database_url, migrate=False)
+    try:
+        return database.logs.count()
+    finally:
+        database.dispose()
+
+
+async def _baseline(requests: int, concurrency: int) -> list[float]:
+    """The same turns in-process at the same concurrency: agent graph + safe-query + SQLite checkpointer, without
+    HTTP, auth, rate limits or the log write. HTTP latency minus this is what the API adds."""
+    from agent.llm.scripted import ScriptedChatModel, load_script
+    from agent.service import Agent
+    from tools.context import ToolContext
+    from tools.db.registry import ConnectionRegistry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = ConnectionRegistry(Path(tmp) / "r.sqlite3", secret_key=None, key_file=Path(tmp) / "k")
+        ctx = ToolContext(registry=registry)
+        agent = Agent(ctx, ScriptedChatModel(script=load_script(SCRIPT)), checkpointer=Path(tmp) / "cp.sqlite3")
+        await agent.ask(question=QUESTION, conversation_id="warm")
+        gate = asyncio.Semaphore(concurrency)
+        times: list[float] = []
+
+        async def one(i: int) -> None:
+            async with gate:
+                start = time.perf_counter()
+                await agent.ask(question=QUESTION, conversation_id=f"b{i}")
+                times.append((time.perf_counter() - start) * 1000)
+
+        await asyncio.gather(*(one(i) for i in range(requests)))
+    return times
+
+
+def _scratch_pg() -> tuple[str, str]:
+    import psycopg
+
+    name = f"vozbd_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(**PG, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name, f"postgresql+psycopg://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+
+
+def _drop_pg(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(**PG, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, float]) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        pg_name, database_url = _scratch_pg() if backend == "postgres" else (None, None)
+        port = _free_port()
+        process = _server(data_dir, port, database_url)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(base, process)
+            started = time.perf_counter()
+            latencies, statuses = asyncio.run(_load(base, requests, concurrency))
+            wall = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        rows = _count_logs(database_url or f"sqlite:///{data_dir / 'app.sqlite3'}") - 1  # minus the warm-up turn
+        if pg_name:
+            _drop_pg(pg_name)
+    p50, p95 = _percentiles(latencies)
+    errors = sum(n for status, n in statuses.items() if status >= 500)
+    print(
+        f"{backend:8s} {requests} req @ {concurrency}: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+        f"({requests / wall:5.1f} req/s)  5xx {errors}  statuses {dict(sorted(statuses.items()))}  "
+        f"conversation_logs rows {rows}"
+    )
+    extra = f"p50 {p50 - baseline[0]:+.1f} ms  p95 {p95 - baseline[1]:+.1f} ms"
+    print(f"{'':8s} API overhead (minus the in-process turn at the same concurrency): {extra}")
+    return errors == 0 and rows == requests and statuses.get(200) == requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    args = parser.parse_args()
+    baseline = _percentiles(asyncio.run(_baseline(args.requests, args.concurrency)))
+    print(
+        f"baseline: the same {args.requests} turns in-process @ {args.concurrency} (no HTTP, no log row): "
+        f"p50 {baseline[0]:.1f} ms  p95 {baseline[1]:.1f} ms"
+    )
+    ok = True
+    for backend in [args.only] if args.only else ["sqlite", "postgres"]:
+        ok = run(backend, args.requests, args.concurrency, baseline) and ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""Red-team targets: per dialect, a superuser URL and a read-only-role URL on a demo copy of our own, plus traps.
+
+Each target is a private copy of the demo database with:
+- ``rt_canario`` (one row) that write attacks aim at; it must stay ``(1, 'intacto')``;
+- a secret the read-only role may not read (PostgreSQL schema ``cofre``, a second MariaDB database, a second
+  SQLite file) holding ``SECRET`` — it must never appear in a result;
+- a function + view created by a low-privilege role that call a privileged function (PostgreSQL ``relatorios``,
+  MariaDB ``SQL SECURITY INVOKER``): the validator cannot see inside them;
+- PostgreSQL: ``standard_conforming_strings = off`` set server-side (``ALTER DATABASE``), a hostile default that
+  the pinned session must override.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import URL, create_engine, make_url, text
+
+from tests.conftest import _load_demo, _mysql_database, _pg_database
+from tools.db.demo import demo_db_path
+
+PASSWORD = "rt-Senha-9f3"  # the read-only role's password; must never appear in any output either
+
+
+@dataclass
+class Target:
+    dialect: str
+    admin_url: str
+    readonly_url: str
+    values: dict[str, str] = field(default_factory=dict)
+    """Placeholder values for the corpus SQL (``{{name}}``)."""
+    secrets: tuple[str, ...] = ()
+    """Strings that must never appear in a result (file contents, hashes, secret rows)."""
+    victim: Any = None
+    victim_dsn: str = ""
+    """PostgreSQL: an idle admin session that attacks try to cancel or terminate (``{{victim_pid}}``)."""
+
+    def reconnect_victim(self) -> None:
+        self.victim = psycopg.connect(self.victim_dsn)
+        self.values["victim_pid"] = str(self.victim.info.backend_pid)
+
+    def fill(self, sql: str, extra: dict[str, str] | None = None) -> str:
+        for key, value in {**self.values, **(extra or {})}.items():
+            sql = sql.replace("{{" + key + "}}", value)
+        return sql
+
+
+LEAK_MARKERS = ("root:x:0:0", "SCRAM-SHA-256$", "mysql_native_password", "daemon:x:1:1")
+
+
+def _tag() -> str:
+    return secrets.token_hex(4)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------------------
+def postgres_target() -> Iterator[Target]:
+    for url in _pg_database():
+        _load_demo(url)
+        tag = _tag()
+        ro, lp = f"vozbd_rt_ro_{tag}", f"vozbd_rt_lp_{tag}"
+        secret = f"SEGREDO-{tag}"
+        admin_url = make_url(url)
+        database = admin_url.database or ""
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as db:
+            for statement in (
+                "CREATE TABLE rt_canario (id int PRIMARY KEY, v text)",
+                "INSERT INTO rt_canario VALUES (1, 'intacto')",
+                "CREATE INDEX rt_brin ON rt_canario USING brin (id)",
+                "CREATE INDEX rt_gin ON rt_canario USING gin (to_tsvector('simple', v))",
+                "CREATE SEQUENCE rt_seq",
+                "CREATE SCHEMA cofre",
+                "CREATE TABLE cofre.segredo (s text)",
+                f"INSERT INTO cofre.segredo VALUES ('{secret}')",
+                "CREATE EXTENSION IF NOT EXISTS dblink",
+                "CREATE EXTENSION IF NOT EXISTS tablefunc",
+                "CREATE EXTENSION IF NOT EXISTS xml2",
+                "CREATE EXTENSION IF NOT EXISTS adminpack",
+                "CREATE EXTENSION IF NOT EXISTS pageinspect",
+                f"CREATE ROLE {ro} LOGIN PASSWORD '{PASSWORD}'",
+                f'GRANT CONNECT ON DATABASE "{database}" TO {ro}',
+                f"GRANT USAGE ON SCHEMA public TO {ro}",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {ro}",
+                f"CREATE ROLE {lp} NOLOGIN",
+                f"CREATE SCHEMA relatorios AUTHORIZATION {lp}",
+                f"GRANT USAGE ON SCHEMA relatorios TO {ro}",
+                f"SET ROLE {lp}",
+                "CREATE FUNCTION relatorios.resumo() RETURNS text LANGUAGE plpgsql "
+                "AS $f$BEGIN RETURN pg_read_file('/etc/passwd'); END$f$",
+                "CREATE VIEW relatorios.v_resumo AS SELECT relatorios.resumo() AS texto",
+                "CREATE FUNCTION relatorios.trava() RETURNS int LANGUAGE sql "
+                "AS $f$SELECT 1 FROM (SELECT pg_advisory_lock(4242)) s$f$",
+                "CREATE VIEW relatorios.v_trava AS SELECT relatorios.trava() AS ok",
+                f"GRANT SELECT ON relatorios.v_resumo, relatorios.v_trava TO {ro}",
+                "RESET ROLE",
+                f"GRANT CREATE ON SCHEMA public TO {lp}",
+                f"SET ROLE {lp}",
+                "CREATE VIEW public.v_relatorio AS SELECT relatorios.resumo() AS texto",
+                f"GRANT SELECT ON public.v_relatorio TO {ro}",
+                "RESET ROLE",
+                f"REVOKE CREATE ON SCHEMA public FROM {lp}",
+                f'ALTER DATABASE "{database}" SET standard_conforming_strings = off',
+            ):
+                db.execute(text(statement))
+        victim_dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+        victim = psycopg.connect(victim_dsn)
+        readonly = admin_url.set(username=ro, password=PASSWORD)
+        target = Target(
+            "postgres",
+            admin_url.render_as_string(hide_password=False),
+            readonly.render_as_string(hide_password=False),
+            values={
+                "db": database,
+                "ro_role": ro,
+                "lp_role": lp,
+                "secret": secret,
+                "victim_pid": str(victim.info.backend_pid),
+            },
+            secrets=(secret, PASSWORD),
+            victim=victim,
+            victim_dsn=victim_dsn,
+        )
+        try:
+            yield target
+        finally:
+            target.victim.close()
+            with admin.connect() as db:
+                for role in (ro, lp):
+                    db.execute(text(f"DROP OWNED BY {role} CASCADE"))
+                db.execute(
+                    text(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        "WHERE slot_name LIKE 'vozbd_rt%'"
+                    )
+                )
+            admin.dispose()
+            cluster = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with cluster.connect() as db:
+                db.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                for role in (ro, lp):
+                    db.execute(text(f"DROP ROLE IF EXISTS {role}"))
+            cluster.dispose()
+
+
+# --- MariaDB ------------------------------------------------------------------------------------------------
+def mysql_target() -> Iterator[Target]:
+    for url in _mysql_database():
+        _load_demo(url)
+        tag = _tag()
+        ro, lp = f"vozbd_rt_ro_{tag}", f"vozbd_rt_lp_{tag}"
+        secret = f"SEGREDO-{tag}"
+        admin_url = make_url(url)
+        database = admin_url.database or ""
+        other = f"{database}_cofre"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as db:
+            for statement in (
+                "CREATE TABLE rt_canario (id int PRIMARY KEY, v varchar(40))",
+                "INSERT INTO rt_canario VALUES (1, 'intacto')",
+                f"CREATE DATABASE `{other}`",
+                f"CREATE TABLE `{other}`.segredo (s varchar(80))",
+                f"INSERT INTO `{other}`.segredo VALUES ('{secret}')",
+                f"CREATE USER '{ro}'@'%' IDENTIFIED BY '{PASSWORD}'",
+                f"GRANT SELECT ON `{database}`.* TO '{ro}'@'%'",
+                f"CREATE USER '{lp}'@'%' IDENTIFIED BY '{PASSWORD}'",
+                f"GRANT SELECT, CREATE ROUTINE, CREATE VIEW, EXECUTE ON `{database}`.* TO '{lp}'@'%'",
+                f"CREATE DEFINER='{lp}'@'%' FUNCTION resumo() RETURNS TEXT SQL SECURITY INVOKER "
+                "RETURN LOAD_FILE('/etc/passwd')",
+                f"CREATE DEFINER='{lp}'@'%' SQL SECURITY INVOKER VIEW v_resumo AS SELECT resumo() AS texto",
+            ):
+                db.execute(text(statement))
+        readonly = admin_url.set(username=ro, password=PASSWORD)
+        target = Target(
+            "mysql",
+            admin_url.render_as_string(hide_password=False),
+            readonly.render_as_string(hide_password=False),
+            values={"db": database, "other_db": other, "ro_role": ro, "lp_role": lp, "secret": secret},
+            secrets=(secret, PASSWORD),
+        )
+        try:
+            yield target
+        finally:
+            with admin.connect() as db:
+                db.execute(text(f"DROP DATABASE IF EXISTS `{other}`"))
+                for user in (ro, lp):
+                    db.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
+            admin.dispose()
+
+
+# --- SQLite -------------------------------------------------------------------------------------------------
+def sqlite_target(directory: Path) -> Iterator[Target]:
+    """``superuser``: a writable copy owned by us; ``readonly``: a 0444 copy (vozbd opens both mode=ro)."""
+    tag = _tag()
+    secret = f"SEGREDO-{tag}"
+    writable = directory / "rt_demo.sqlite"
+    shutil.copyfile(demo_db_path(), writable)
+    with sqlite3.connect(writable) as db:
+        db.execute("CREATE TABLE rt_canario (id INTEGER PRIMARY KEY, v TEXT)")
+        db.execute("INSERT INTO rt_canario VALUES (1, 'intacto')")
+    db.close()
+    readonly = directory / "rt_demo_ro.sqlite"
+    shutil.copyfile(writable, readonly)
+    os.chmod(readonly, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    other = directory / "rt_cofre.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE segredo (s TEXT)")
+        db.execute("INSERT INTO segredo VALUES (?)", (secret,))
+    db.close()
+    yield Target(
+        "sqlite",
+        URL.create("sqlite", database=str(writable)).render_as_string(hide_password=False),
+        URL.create("sqlite", database=str(readonly)).render_as_string(hide_password=False),
+        values={"db": "main", "other_sqlite": str(other), "secret": secret, "dir": str(directory)},
+        secrets=(secret,),
+    )

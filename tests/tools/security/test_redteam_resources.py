@@ -1,0 +1,98 @@
+"""Class 4 of the red-team corpus: resource attacks must finish within timeout + 2 s and under 300 MB RSS.
+
+Each case runs in a forked child of a separate probe process (probe.py) so that its wall time and peak RSS are
+its own. Modes: superuser (validator alone) and bypass (no validator: the pinned session and the byte/time
+budgets alone).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.tools.security.conftest import world_for
+from tests.tools.security.corpus import CORPUS_DIR, Case, load, params
+from tests.tools.security.harness import Observation, record
+
+pytestmark = pytest.mark.slow
+
+TIMEOUT_S = 2.0
+SLACK_S = 2.0
+MAX_RSS_MB = 300.0
+MODES = ("superuser", "bypass")
+CASES = [case for case in load() if case.klass == 4]
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _raw_cases() -> dict[str, dict[str, Any]]:
+    raw: dict[str, dict[str, Any]] = {}
+    for path in sorted(CORPUS_DIR.glob("class4*.yaml")):
+        raw |= {case["id"]: case for case in yaml.safe_load(path.read_text(encoding="utf-8"))}
+    return raw
+
+
+def _probe(dialect: str, request: pytest.FixtureRequest) -> dict[tuple[str, str], dict[str, Any]]:
+    target = world_for(request, dialect).target
+    raw = _raw_cases()
+    jobs = [{"case": raw[case.id], "mode": mode} for case in CASES if dialect in case.dialects for mode in MODES]
+    payload = {
+        "target": {
+            "dialect": target.dialect,
+            "admin_url": target.admin_url,
+            "readonly_url": target.readonly_url,
+            "values": target.values,
+            "secrets": list(target.secrets),
+        },
+        "timeout_s": TIMEOUT_S,
+        "max_rows": 50,
+        "jobs": jobs,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.tools.security.probe"],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60 + len(jobs) * (TIMEOUT_S + 25),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return {(result["id"], result["mode"]): result for result in results}
+
+
+class _Measured(dict[str, dict[tuple[str, str], dict[str, Any]]]):
+    """Probe results per dialect, measured on first use (one probe process per dialect)."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        super().__init__()
+        self.request = request
+
+    def __missing__(self, dialect: str) -> dict[tuple[str, str], dict[str, Any]]:
+        self[dialect] = _probe(dialect, self.request)
+        return self[dialect]
+
+
+@pytest.fixture(scope="module")
+def measured(request: pytest.FixtureRequest) -> _Measured:
+    return _Measured(request)
+
+
+@pytest.mark.parametrize(("case", "dialect", "mode"), params(CASES, MODES))
+def test_resource_attack_is_bounded(case: Case, dialect: str, mode: str, measured: dict[str, Any]) -> None:
+    result = measured[dialect][(case.id, mode)]
+    bounded = result.get("elapsed_s", 1e9) <= TIMEOUT_S + SLACK_S and result["max_rss_mb"] < MAX_RSS_MB
+    ok = bounded and result["outcome"] in case.expected(mode)
+    summary = (
+        f"{result['outcome']} in {result.get('elapsed_s', -1):.2f} s, {result['max_rss_mb']} MB: {result['detail']}"
+    )
+    record(case, dialect, mode, Observation(result["outcome"], summary), None if bounded else "unbounded", ok)
+    assert result["outcome"] in case.expected(mode), summary
+    assert result["elapsed_s"] <= TIMEOUT_S + SLACK_S, summary
+    assert result["max_rss_mb"] < MAX_RSS_MB, summary

@@ -1,0 +1,192 @@
+"""Layer 3: a pinned, read-only session around every statement, reset before the connection is reused.
+
+Pinned before each statement (the server must read the SQL exactly as the validator did):
+
+- PostgreSQL: ``SET TRANSACTION READ ONLY``; ``standard_conforming_strings = on`` (backslashes are not escapes);
+  ``search_path`` with ``pg_catalog`` first (no user object shadows a built-in); ``statement_timeout`` and
+  ``lock_timeout``. Afterwards ``ROLLBACK`` and ``DISCARD ALL`` (settings, advisory locks, temp tables, prepared
+  statements all gone).
+- MariaDB/MySQL: ``sql_mode`` pinned to a mode without ``NO_BACKSLASH_ESCAPES``/``ANSI_QUOTES``/``PIPES_AS_CONCAT``;
+  ``max_statement_time`` (MariaDB) or ``max_execution_time`` (MySQL); ``SET SESSION TRANSACTION READ ONLY`` +
+  ``START TRANSACTION READ ONLY``; PyMySQL's client read/write timeouts set to the query timeout plus a margin.
+  Afterwards ``ROLLBACK`` and ``COM_RESET_CONNECTION`` (user variables, locks, session settings).
+- SQLite: ``PRAGMA query_only``, ``busy_timeout`` within the query timeout, a progress handler every
+  ``PROGRESS_STEPS`` VM instructions, and ``SQLITE_LIMIT_LENGTH`` (no string/blob bigger than ``MAX_VALUE_BYTES``).
+- Oracle: ``SET TRANSACTION READ ONLY`` + the driver's ``call_timeout``. SQL Server: a read-only login is the
+  enforcement (no read-only transaction exists).
+
+A watchdog thread cancels the statement from the client side ``CLIENT_GRACE_S`` after the deadline, for servers
+that cannot interrupt it themselves. A session whose reset fails is discarded, never returned to the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+CLIENT_GRACE_S = 1.0
+MAX_VALUE_BYTES = 16 * 1024 * 1024
+"""Largest single value SQLite may build (``SQLITE_LIMIT_LENGTH``)."""
+MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+_COM_RESET_CONNECTION = 0x1F
+
+
+class Deadline:
+    """The statement's time limit: a SQLite progress handler plus a client-side watchdog for every dialect."""
+
+    PROGRESS_STEPS = 1_000
+
+    def __init__(self, dbapi: Any, dialect: str, timeout_s: float) -> None:
+        self._dbapi = dbapi
+        self._dialect = dialect
+        self._timeout_s = timeout_s
+        self._deadline = float("inf")
+        self._timer: threading.Timer | None = None
+        self.fired = False
+
+    def _check(self) -> int:
+        if time.monotonic() > self._deadline:
+            self.fired = True
+            return 1
+        return 0
+
+    def _cancel(self) -> None:
+        self.fired = True
+        try:
+            if self._dialect == "postgres":
+                self._dbapi.cancel()
+            elif self._dialect == "sqlite":
+                self._dbapi.interrupt()
+        except Exception as error:
+            log.warning("client-side cancel failed for %s: %s", self._dialect, error)
+
+    def start(self) -> None:
+        self._deadline = time.monotonic() + self._timeout_s
+        if self._dialect == "sqlite":
+            self._dbapi.set_progress_handler(self._check, self.PROGRESS_STEPS)
+        if self._dialect in ("postgres", "sqlite"):  # MariaDB/MySQL: PyMySQL's read timeout does this job
+            self._timer = threading.Timer(self._timeout_s + CLIENT_GRACE_S, self._cancel)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def finish(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._dialect == "sqlite":
+            self._dbapi.set_progress_handler(None, 0)
+
+
+def _is_mariadb(db: Connection) -> bool:
+    return bool(getattr(db.dialect, "is_mariadb", False))
+
+
+def limit_sqlite_values(dbapi: Any) -> None:
+    """No SQLite string or blob bigger than ``MAX_VALUE_BYTES`` (``printf('%.*c', ...)``, ``zeroblob``...)."""
+    dbapi.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+
+
+def _pin_postgres(db: Connection, ms: int) -> None:
+    db.exec_driver_sql(
+        "SET TRANSACTION READ ONLY; "
+        "SET LOCAL standard_conforming_strings = on; "
+        f"SET LOCAL statement_timeout = {ms}; "
+        f"SET LOCAL lock_timeout = {ms}; "
+        "SELECT set_config('search_path', 'pg_catalog, ' || current_setting('search_path'), true)"
+    )
+
+
+def _pin_mysql(db: Connection, dbapi: Any, timeout_s: float, restore: list[str]) -> None:
+    ms = max(1, int(timeout_s * 1000))
+    db.exec_driver_sql(f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'")
+    if _is_mariadb(db):
+        db.exec_driver_sql(f"SET SESSION max_statement_time = {ms / 1000:.3f}")
+    else:
+        db.exec_driver_sql(f"SET SESSION max_execution_time = {ms}")
+    db.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
+    restore.append("SET SESSION TRANSACTION READ WRITE")
+    db.exec_driver_sql("START TRANSACTION READ ONLY")
+    # PyMySQL has no public setter; these are read on every socket operation.
+    dbapi._read_timeout = timeout_s + CLIENT_GRACE_S
+    dbapi._write_timeout = timeout_s + CLIENT_GRACE_S
+
+
+@contextmanager
+def pinned_session(db: Connection, dialect: str, timeout_s: float) -> Iterator[Deadline]:
+    """Put ``db`` in a pinned read-only transaction with a time limit; always roll back and reset afterwards."""
+    ms = max(1, int(timeout_s * 1000))
+    dbapi = db.connection.dbapi_connection
+    deadline = Deadline(dbapi, dialect, timeout_s)
+    restore: list[str] = []
+    try:
+        if dialect == "sqlite":
+            db.exec_driver_sql("PRAGMA query_only = ON")
+            db.exec_driver_sql(f"PRAGMA busy_timeout = {ms}")
+            limit_sqlite_values(dbapi)
+        elif dialect == "postgres":
+            _pin_postgres(db, ms)
+        elif dialect == "mysql":
+            _pin_mysql(db, dbapi, timeout_s, restore)
+        elif dialect == "oracle":
+            db.exec_driver_sql("SET TRANSACTION READ ONLY")
+            if hasattr(dbapi, "call_timeout"):
+                dbapi.call_timeout = ms
+        elif dialect == "tsql" and hasattr(dbapi, "timeout"):
+            dbapi.timeout = max(1, round(timeout_s))  # pyodbc; pymssql has no per-statement timeout
+        yield deadline
+    finally:
+        deadline.finish()
+        _end_session(db, dialect, dbapi, restore)
+
+
+def _end_session(db: Connection, dialect: str, dbapi: Any, restore: list[str]) -> None:
+    if db.invalidated:
+        return  # already discarded (a stream stopped early)
+    try:
+        db.rollback()
+        if dialect == "postgres":
+            _discard_all(dbapi)
+        elif dialect == "mysql":
+            _reset_mysql(dbapi)
+        else:
+            for statement in restore:
+                db.exec_driver_sql(statement)
+            db.rollback()
+        if dialect == "oracle" and hasattr(dbapi, "call_timeout"):
+            dbapi.call_timeout = 0
+    except (SQLAlchemyError, OSError) as error:  # a broken session must never return to the pool
+        log.warning("could not reset %s session, discarding the connection: %s", dialect, error)
+        db.invalidate()
+    except Exception as error:
+        log.warning("could not reset %s session, discarding the connection: %s", dialect, error)
+        db.invalidate()
+
+
+def _discard_all(dbapi: Any) -> None:
+    """``DISCARD ALL`` cannot run inside a transaction: run it in autocommit, then restore the mode."""
+    previous = dbapi.autocommit
+    dbapi.autocommit = True
+    try:
+        with dbapi.cursor() as cursor:
+            cursor.execute("DISCARD ALL")
+    finally:
+        dbapi.autocommit = previous
+
+
+def _reset_mysql(dbapi: Any) -> None:
+    """``COM_RESET_CONNECTION``, then the connection's own charset and autocommit mode again (PyMySQL)."""
+    dbapi._execute_command(_COM_RESET_CONNECTION, b"")
+    dbapi._read_ok_packet()
+    dbapi.set_character_set(dbapi.charset, getattr(dbapi, "collation", None))
+    dbapi.autocommit(dbapi.autocommit_mode)
+    dbapi._read_timeout = None
+    dbapi._write_timeout = None
