@@ -105,6 +105,9 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     assert ctx.model is not None  # routed to ``answer`` otherwise
     update: Update = {"steps": state.get("steps", 0) + 1}
     timings: dict[str, float] = {}
+    name: str | None
+    dialect: str | None
+    schema: str | None
     if state.get("schema_context") is None:
         start = time.perf_counter()
         name, dialect, schema = await asyncio.to_thread(
@@ -140,7 +143,7 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
         timings["llm_first_token_ms"] = first_token
     response = message_chunk_to_message(merged) if merged is not None else AIMessage("")
     assert isinstance(response, AIMessage)
-    usage = response.usage_metadata or {}
+    usage: dict[str, Any] = dict(response.usage_metadata or {})
     tokens = dict(state.get("tokens") or {})
     if usage:
         tokens["input"] = tokens.get("input", 0) + usage.get("input_tokens", 0)
@@ -291,7 +294,7 @@ def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
     return "speak" if ctx.speak and ctx.synthesizer_factory is not None and state.get("answer") else END
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
     builder = StateGraph(AgentState, context_schema=AgentContext)
     builder.add_node("input", input_node)
     builder.add_node("transcribe", transcribe_node)

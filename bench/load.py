@@ -16,15 +16,17 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from vozbd_core.stats import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
 QUESTION = "Quantos clientes temos?"
 TOKEN = "bench-token-0123456789abcdef"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+PG: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 
 def _free_port() -> int:
@@ -41,9 +43,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[94]
+def _percentiles(values: list[float]) -> tuple[float, ...]:
+    return percentiles(values, 50, 95)
 
 
 def _server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
@@ -150,7 +151,7 @@ def _drop_pg(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, float]) -> bool:
+def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, ...]) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         pg_name, database_url = _scratch_pg() if backend == "postgres" else (None, None)

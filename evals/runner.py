@@ -317,7 +317,7 @@ def run_suite(
     cases = suite.select(tags=list(config.tags) or None, limit=config.limit)
     tool_ctx = agents.tool_ctx
     model_name, agent = build_eval_agent(config.model, agents)
-    meta = {
+    meta: dict[str, Any] = {
         "suite": str(suite.path),
         "suite_name": suite.name,
         "model": model_name,

@@ -87,7 +87,7 @@ def build_server(config: MCPConfig, tool_ctx: ToolContext, **options: Any) -> Vo
         ctx,
         name="vozbd",
         instructions=INSTRUCTIONS,
-        log_level=config.log_level,  # type: ignore[arg-type]  # validated by Settings.log_level's Literal
+        log_level=config.log_level,
         **options,
     )
     for spec in all_tools():

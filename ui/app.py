@@ -160,7 +160,14 @@ async def on_chat_start() -> None:
     prefs = _prefs()
     await cl.context.emitter.set_commands(
         [
-            {"id": name, "icon": "terminal", "description": desc, "button": False, "persistent": False}
+            {
+                "id": name,
+                "icon": "terminal",
+                "description": desc,
+                "button": False,
+                "persistent": False,
+                "selected": False,
+            }
             for name, desc in texts.COMMAND_DESCRIPTIONS.items()
         ]
     )

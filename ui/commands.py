@@ -82,7 +82,7 @@ def _test(name: str, target: str | None = None) -> str:
     if result.ok:
         version = result.server_version or "ok"
         return texts.CONNECTION_TEST_OK.format(name=name, latency=result.latency_ms or 0.0, version=version)
-    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.reason or "?")
+    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.message or result.reason_code or "?")
 
 
 def cmd_connections(args: str, prefs: Prefs) -> Reply:

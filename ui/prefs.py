@@ -57,7 +57,7 @@ class Prefs:
 
     def apply(self, values: dict[str, Any]) -> list[str]:
         """Apply settings-panel values; returns the names of the fields that changed."""
-        changed = []
+        changed: list[str] = []
         for key in ("connection", "model", "tts_engine", "voice", "speed", "auto_speak"):
             if key not in values or values[key] is None:
                 continue

@@ -75,7 +75,7 @@ def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | 
     axes = figure.subplots()
     if kind == "line":
         points = sorted(zip((as_date(row[0]) for row in rows), values, strict=True))
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")  # type: ignore[arg-type]  # matplotlib plots dates; its stubs only list numbers
         figure.autofmt_xdate()
     else:
         labels = [format_cell(row[0])[:24] for row in rows]

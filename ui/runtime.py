@@ -54,13 +54,13 @@ def config() -> UIConfig:
 def once(key: str, build: Callable[[], T]) -> T:
     """Run ``build`` once per process (per :func:`configure`) and remember its result; keys run in parallel."""
     if key in _once:
-        return _once[key]  # type: ignore[no-any-return]
+        return _once[key]
     with _lock:
         key_lock = _once_locks.setdefault(key, threading.Lock())
     with key_lock:
         if key not in _once:
             _once[key] = build()
-        return _once[key]  # type: ignore[no-any-return]
+        return _once[key]
 
 
 def tool_context() -> ToolContext:

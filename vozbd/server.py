@@ -199,7 +199,7 @@ def build_api_services(
 
 
 @asynccontextmanager
-async def _checkpoint_pool(store: CheckpointStore) -> AsyncIterator[None]:
+async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]:
     """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
     from agent.checkpoint import PostgresCheckpoints
 

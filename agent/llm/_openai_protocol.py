@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import SecretStr
+
 from agent.llm._http import openai_model_ids
 from agent.llm.base import Provider, ProviderStatus, missing_key_error
 
@@ -17,9 +19,10 @@ def chat_openai(model: str, api_key: str, base_url: str, config: LLMConfig) -> B
     """A ChatOpenAI with vozbd's temperature, timeout and retry policy (usage reported while streaming)."""
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(
+    # langchain-openai's pydantic fields are aliased (model, api_key, base_url, timeout): fine at run time.
+    return ChatOpenAI(  # type: ignore[call-arg]
         model=model,
-        api_key=api_key,  # type: ignore[arg-type]  # accepts a plain str at run time (wrapped in SecretStr)
+        api_key=SecretStr(api_key),
         base_url=base_url,
         temperature=config.temperature,
         timeout=config.timeout_s,

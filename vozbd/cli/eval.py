@@ -88,7 +88,7 @@ def run(
         console=err_console,
         transient=False,
     )
-    state = {"task": None, "scored": 0, "correct": 0}
+    state: dict[str, Any] = {"task": None, "scored": 0, "correct": 0}
 
     def on_start(total: int) -> None:
         state["task"] = progress.add_task("eval", total=total, ex="—")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.filesize import decimal
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from vozbd.cli.speech import speech_errors
@@ -41,7 +41,7 @@ def install() -> None:
         speech_errors(),
         Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}")) as bars,
     ):
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(name: str, done: int, total: int) -> None:
             # Folders (the voices) report files, not bytes.
@@ -66,7 +66,7 @@ def _llm_status(app: App) -> list[dict[str, object]] | str:
     return [status.to_dict() for status in provider_statuses(app.llm, check=True)]
 
 
-def status_report(app: App) -> dict[str, object]:
+def status_report(app: App) -> dict[str, Any]:
     from agent.speech import models
 
     models_dir = app.paths.models_dir
@@ -102,11 +102,11 @@ def status(json_output: bool = typer.Option(False, "--json", help="Machine-reada
     table = Table(title=f"Modelos de voz em {report['models_dir']}")
     for column in ("modelo", "arquivo", "tamanho", "checksum"):
         table.add_column(column)
-    for row in report["files"]:  # type: ignore[union-attr]
+    for row in report["files"]:
         check = {True: "[green]ok[/]", False: "[red]CORROMPIDO[/]", None: "[yellow]ausente[/]"}[row["checksum_ok"]]
         table.add_row(row["model"], row["file"], f"{row['size'] / 1048576:.1f} MB", check)
     console.print(table)
-    for name, engine in report["engines"].items():  # type: ignore[union-attr]
+    for name, engine in report["engines"].items():
         reason = escape(str(engine["reason"]))
         mark = "[green]disponível[/]" if engine["available"] else f"[yellow]indisponível[/] ({reason})"
         console.print(f"TTS {name}: {mark}", highlight=False)

@@ -104,7 +104,7 @@ def schema(
 
     ctx = load_app(schema_prompt_budget=budget).tool_ctx
     with cli_errors(json_output):
-        params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
+        params = InspectSchemaInput(connection=db, tables=tables or None, schema_=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
             dictionary = load_dictionary(ctx.dictionary_dirs)
