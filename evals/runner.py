@@ -163,7 +163,8 @@ class Runner:
         record: dict[str, Any] = {"id": case.id, "mode": mode, "question": case.question}
         asked = case.question
         if mode == "voice":
-            assert self.speech is not None
+            if self.speech is None:  # run_suite refuses voice mode without speech engines
+                raise RunError("Voice mode needs the speech engines.")
             transcript, tts_ms, stt_ms = await self.speech.round_trip(case.question)
             record |= {
                 "transcript": transcript,
