@@ -26,6 +26,7 @@ run: install models ## install, then open the voice chat on the demo database
 test: install-dev models ## install and run the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-fast: ## skip the slow tests (real speech models, browser)
@@ -34,6 +35,7 @@ test-fast: ## skip the slow tests (real speech models, browser)
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 typecheck: ## mypy with the pydantic plugin (config in pyproject.toml)
 	$(BIN)/mypy

@@ -102,7 +102,7 @@ ARRAYS_AND_GENERATORS = _classes(
 )  # fmt: skip
 SIZE_LIMITED_KINDS = _classes("Repeat", "Pad", "Space")
 
-TYPED_FUNCTIONS: frozenset[type[exp.Expression]] = (
+TYPED_FUNCTIONS: frozenset[type[exp.Expr]] = (
     AGGREGATES | WINDOW_FUNCTIONS | MATH | STRINGS | DATES | CONDITIONALS_AND_CASTS | JSON_READS
     | ARRAYS_AND_GENERATORS | SIZE_LIMITED_KINDS
 )  # fmt: skip

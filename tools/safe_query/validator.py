@@ -78,7 +78,7 @@ class ValidatedStatement:
     """The canonical text of ``explain``/``show``/``describe``; ``None`` for queries (generated from ``tree``)."""
     kind: str
     """``query`` (SELECT/set operation/WITH/VALUES: row cap applies), ``explain``, ``show`` or ``describe``."""
-    tree: exp.Expression | None = None
+    tree: exp.Expr | None = None
     """The parsed query (for ``explain``: the explained query); ``None`` for ``show``/``describe`` of a table."""
 
     @cached_property
@@ -216,7 +216,7 @@ def _check_statement_node(node: exp.Expr, dialect: str) -> None:
             raise _reject("denied_function", dialect, function=max(names, key=len), reason=entry.reason)
 
 
-def _label(node: exp.Expression) -> str:
+def _label(node: exp.Expr) -> str:
     labels = {"TruncateTable": "TRUNCATE", "EndStatement": "END", "LoadData": "LOAD DATA", "Returning": "RETURNING"}
     name = type(node).__name__
     if isinstance(node, exp.Command):
