@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vozbd.cli.errors import cli_errors
+from vozbd_core.text import plural
 
 if TYPE_CHECKING:
     from tools.safe_query import QueryResult
@@ -47,7 +48,7 @@ def _print_table(result: QueryResult, cap: int) -> None:
     for row in result.rows:
         table.add_row(*(_value(v) for v in row))
     console.print(table)
-    count = f"{result.row_count} linha" + ("" if result.row_count == 1 else "s")
+    count = plural(result.row_count, "linha")
     if result.truncated:
         count = f"{count} (resultado cortado no limite de {cap} linhas; use --max-rows)"
     console.print(f"{count} — {result.elapsed_ms:.1f} ms — {result.connection} ({result.dialect})")
