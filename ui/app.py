@@ -188,7 +188,8 @@ async def on_chat_start() -> None:
 async def on_settings_update(values: dict) -> None:
     prefs = _prefs()
     changed = prefs.apply(values)
-    log.info("settings changed: %s -> %s", changed, {k: getattr(prefs, k) for k in changed})
+    # One "key=value" per changed field: a stable format (the browser tests wait for these lines).
+    log.info("settings changed: %s", " ".join(f"{key}={getattr(prefs, key)}" for key in changed))
     if "tts_engine" in changed:
         voices = list((await asyncio.to_thread(_voice_items, prefs.tts_engine)).values())
         if voices and prefs.voice not in voices:
