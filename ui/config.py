@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
+    from agent.events import TurnResult
     from agent.factory import AgentFactory
     from agent.speech.engines import SpeechEngines
     from tools.context import ToolContext
@@ -40,3 +41,9 @@ class UIServices:
     tool_ctx: ToolContext
     agents: AgentFactory
     speech: SpeechEngines
+    record_turn: TurnRecorder | None = None
+    """Writes a chat turn to the conversation log (None: turns are not logged)."""
+
+
+class TurnRecorder(Protocol):
+    async def __call__(self, turn: TurnResult, *, user_id: str | None, model: str | None, voice: bool) -> None: ...

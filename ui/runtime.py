@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from agent.events import TurnResult
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.stt_whisper import WhisperTranscriber
@@ -114,6 +115,16 @@ def agent_for(model_spec: str | None) -> Agent:
     Built without speech: the UI transcribes and speaks itself (it shows the transcript and streams audio clips).
     """
     return services().agents.shared(model_spec, speech=False)
+
+
+# --- conversation log ---------------------------------------------------------------------------------------
+
+
+async def record_turn(turn: TurnResult, *, user_id: str | None, model: str | None, voice: bool) -> None:
+    """Write a chat turn to the conversation log (the composition root's recorder; never raises for the log)."""
+    recorder = services().record_turn
+    if recorder is not None:
+        await recorder(turn, user_id=user_id, model=model, voice=voice)
 
 
 # --- speech -------------------------------------------------------------------------------------------------

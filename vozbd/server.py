@@ -16,7 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
 from tools.context import ToolContext
-from vozbd.api import ask, connections, conversations, health, speech
+from vozbd.api import ask, connections, conversations, health, speech, voice_ws
 from vozbd.api import tools as tool_routes
 from vozbd.api.deps import ApiLimits, ApiServices
 from vozbd.api.errors import ApiError, install_error_handlers
@@ -25,7 +25,7 @@ from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
 from vozbd.api.ratelimit import RateLimitConfig, RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
 from vozbd.settings import Settings
-from vozbd.wiring import App
+from vozbd.wiring import App, voice_loop_config
 from vozbd_core.version import __version__
 
 if TYPE_CHECKING:
@@ -195,6 +195,7 @@ def build_api_services(
         admins=frozenset(settings.api_admins),
         conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
         allowed_models=_allowed_model(vozbd_app.llm),
+        voice_loop=voice_loop_config(settings),
     )
 
 
@@ -236,7 +237,8 @@ def create_app(
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
     check_exposure(policy, settings.host, surfaces)
-    if insecure and dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces):
+    exposed = insecure and bool(dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces))
+    if exposed:
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
     ctx = vozbd_app.tool_ctx
@@ -263,6 +265,7 @@ def create_app(
             yield
 
     app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)
     app.include_router(health.router)
@@ -270,6 +273,7 @@ def create_app(
     app.include_router(speech.router)
     app.include_router(connections.router)
     app.include_router(conversations.router)
+    app.include_router(voice_ws.router)
     app.include_router(tool_routes.build_router(services.tool_ctx))
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

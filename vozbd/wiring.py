@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +22,15 @@ from agent.llm.config import OPENAI_BASE_URL, LLMConfig
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from mcp_server.config import LOOPBACK_HOSTS, MCPConfig
-from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.policy import ConnectionPolicy
 from ui.config import UIConfig, UIServices
 from vozbd.auth import AuthPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
+    from agent.voice.loop import VoiceLoopConfig
     from vozbd.appdb.database import AppDatabase
 
 # Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
@@ -90,10 +93,18 @@ class App:
 
         return open_app_database(self.app_database_url, migrate=migrate)
 
-    @property
+    @cached_property
     def ui(self) -> UIServices:
         """What the chat UI receives (``ui.launch.serve`` / ``ui.mount.mount_ui``)."""
-        return UIServices(config=self.ui_config, tool_ctx=self.tool_ctx, agents=self.agents, speech=self.speech)
+        from vozbd.turn_log import TurnRecorder
+
+        return UIServices(
+            config=self.ui_config,
+            tool_ctx=self.tool_ctx,
+            agents=self.agents,
+            speech=self.speech,
+            record_turn=TurnRecorder(self.open_database, surface="ui"),
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -148,6 +159,7 @@ def speech_config(settings: Settings) -> SpeechConfig:
         stt_model=settings.stt_model,
         stt_threads=settings.stt_threads,
         beam_size=settings.stt_beam_size,
+        short_context=settings.stt_short_context,
         max_mb=settings.stt_max_mb,
         max_seconds=settings.stt_max_seconds,
         tts_engine=settings.tts_engine,
@@ -200,9 +212,11 @@ def ui_config(settings: Settings) -> UIConfig:
 def build_tool_context(settings: Settings) -> ToolContext:
     """Every connection visible (the MCP server narrows this with ``VOZBD_MCP_CONNECTIONS``)."""
     from tools.db.registry import ConnectionRegistry
+    from vozbd.connections_config import declare
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
+    declared, policies = declare(settings.connections, registry)
     return ToolContext(
         registry=registry,
         query_limits=QueryLimits(
@@ -228,6 +242,9 @@ def build_tool_context(settings: Settings) -> ToolContext:
         ),
         default_connection=settings.default_db,
         allowed_connections=None,
+        declared_connections=declared,
+        policies=policies,
+        column_filter=policy_column_filter(policies) if policies else None,
     )
 
 
@@ -255,6 +272,16 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
     )
 
 
+def policy_column_filter(policies: dict[str, ConnectionPolicy]) -> ColumnFilter:
+    """The value index's hook: a column's values may be indexed unless its connection's policy hides/masks it."""
+
+    def visible(connection: str, table: str, column: str) -> bool:
+        policy = policies.get(connection)
+        return policy is None or (policy.samples and policy.column_visible(table, column))
+
+    return visible
+
+
 def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:
     """The app database (``VOZBD_DATABASE_URL``, SQLite in DATA_DIR by default), migrated to head."""
     from vozbd.appdb.database import open_app_database
@@ -271,3 +298,23 @@ def checkpoint_store(settings: Settings) -> CheckpointStore:
     if url.startswith("postgresql"):
         return PostgresCheckpoints(libpq_url(url))
     return SqliteCheckpoints(settings.checkpoint_file)
+
+
+def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: int = 24_000) -> VoiceLoopConfig:
+    """The hands-free loop's knobs (``agent.voice.loop``) from settings."""
+    from agent.voice.loop import VoiceLoopConfig
+    from agent.voice.turns import TurnConfig
+
+    turns = TurnConfig(
+        silence_ms=settings.voice_silence_ms,
+        pause_ms=min(settings.voice_pause_ms, settings.voice_silence_ms),
+        min_speech_ms=settings.voice_min_speech_ms,
+        max_utterance_s=settings.voice_max_utterance_s,
+    )
+    return VoiceLoopConfig(
+        turns=turns,
+        hands_free=hands_free,
+        barge_in=settings.voice_barge_in,
+        half_duplex=settings.voice_half_duplex,
+        out_rate=out_rate,
+    )

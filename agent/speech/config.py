@@ -20,6 +20,7 @@ class SpeechConfig:
     stt_model: str = "whisper-base"
     stt_threads: int = 0
     beam_size: int = 5
+    short_context: bool = True
     max_mb: float = 25.0
     max_seconds: float = 300.0
     tts_engine: str = DEFAULT_ENGINE

@@ -42,7 +42,13 @@ ENGINES: dict[str, Callable[[SpeechConfig], Synthesizer]] = {"kokoro": _kokoro, 
 def build_transcriber(config: SpeechConfig) -> WhisperTranscriber:
     """A new STT engine (its model loads lazily on the first transcription or ``warm_up``)."""
     path = resolve_model(config.stt_model, config.models_dir)
-    return WhisperTranscriber(path, threads=config.stt_threads, beam_size=config.beam_size, limits=config.limits)
+    return WhisperTranscriber(
+        path,
+        threads=config.stt_threads,
+        beam_size=config.beam_size,
+        limits=config.limits,
+        short_context=config.short_context,
+    )
 
 
 def build_synthesizer(config: SpeechConfig, engine: str | None = None) -> Synthesizer:

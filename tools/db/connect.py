@@ -18,6 +18,7 @@ from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from tools.db.failures import classify_error, reason_message
 from tools.db.registry import DEMO_NAME
+from tools.db.transport import SshOptions, SshTunnel, Transport
 from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
 from tools.errors import ConnectionFailedError, DatabaseError, DriverMissingError, UnknownConnectionError
 
@@ -52,6 +53,8 @@ class ResolvedConnection:
     url: URL = field(repr=False)
     masked_url: str
     is_demo: bool = False
+    transport: Transport | None = None
+    """TLS / SSH tunnel of a connection declared in the config file."""
 
 
 class ConnectionTestResult(BaseModel):
@@ -98,6 +101,11 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
     if "://" in target:
         url = parse_url(target)
         return ResolvedConnection(mask_url(url), dialect_of(url), url, mask_url(url))
+    declared = ctx.declared_connections.get(target)
+    if declared is not None:
+        return ResolvedConnection(
+            target, dialect_of(declared.url), declared.url, mask_url(declared.url), transport=declared.transport
+        )
     url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
     return ResolvedConnection(target, dialect_of(url), url, mask_url(url))
 
@@ -130,6 +138,8 @@ def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
     connect_args = by_dialect[conn.dialect]
     if conn.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
+    if conn.transport is not None and conn.transport.tls is not None:
+        connect_args = connect_args | conn.transport.tls.connect_args(conn.dialect)
     return url, kwargs | {"connect_args": connect_args, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
@@ -158,6 +168,8 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
         if engine is not None:
             return engine
         url, kwargs = _engine_args(conn)
+        if conn.transport is not None and conn.transport.ssh is not None:
+            url = _through_tunnel(ctx, conn.name, conn.transport.ssh, url, conn.dialect)
         try:
             engine = create_engine(url, **kwargs)
         except ImportError as error:
@@ -175,12 +187,27 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
         return engine
 
 
+def _through_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect: str) -> URL:
+    """``url`` pointed at the local end of the connection's SSH tunnel (opened once per process)."""
+    tunnels: dict[str, SshTunnel] = ctx.caches.setdefault("ssh_tunnels", {})
+    tunnel = tunnels.get(name)
+    if tunnel is None:
+        default_port = {"postgres": 5432, "mysql": 3306}.get(dialect, 0)
+        tunnel = SshTunnel(ssh, url.host or "127.0.0.1", url.port or default_port)
+        tunnel.start()
+        tunnels[name] = tunnel
+    return url.set(host="127.0.0.1", port=tunnel.local_port)
+
+
 def dispose_engines(ctx: ToolContext) -> None:
-    """Close every cached engine of ``ctx`` (tests, shutdown)."""
+    """Close every cached engine and SSH tunnel of ``ctx`` (tests, shutdown)."""
     with _ENGINE_LOCK:
         engines: dict[str, Engine] = ctx.caches.pop("engines", {})
+        tunnels: dict[str, SshTunnel] = ctx.caches.pop("ssh_tunnels", {})
     for engine in engines.values():
         engine.dispose()
+    for tunnel in tunnels.values():
+        tunnel.close()
 
 
 def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None) -> str:

@@ -144,6 +144,22 @@ def test_mcp_with_own_token_refuses_the_rest_key(serve: Callable[..., TestClient
     client = serve(api_keys=[f"ana:{TOKEN}"], mcp_token=SecretStr(MCP_TOKEN), mcp=True)
     assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | AUTH).status_code == 401
     assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=AUTH).status_code == 200
+    mcp_auth = {"Authorization": f"Bearer {MCP_TOKEN}"}  # and vice versa
+    assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=mcp_auth).status_code == 401
+    assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | mcp_auth).status_code == 200
+
+
+def test_a_token_split_across_two_authorization_headers_is_refused(keyed: TestClient) -> None:
+    half = len(TOKEN) // 2
+    headers = [("Authorization", f"Bearer {TOKEN[:half]}"), ("Authorization", TOKEN[half:])]
+    response = keyed.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_ten_megabyte_sql_is_413_without_a_traceback(keyed: TestClient) -> None:
+    response = keyed.post("/api/tools/run_query", json={"sql": "SELECT " + "1+" * 5_000_000 + "1"}, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large" and "Traceback" not in response.text
 
 
 def test_ui_login_alone_refuses_to_start_with_open_rest_and_mcp(base_settings: Settings) -> None:
@@ -243,9 +259,13 @@ def test_chainlit_config_does_not_allow_every_origin() -> None:
     ],
 )
 def test_rest_refuses_database_urls_from_requests(serve: Callable[..., TestClient], connection: str) -> None:
-    response = serve().post("/api/tools/run_query", json={"sql": "SELECT 1", "connection": connection})
+    before = table_checksums(demo_db_path())
+    secret_url = connection.replace("root@", "root:s3nha-na-url@")
+    response = serve().post("/api/tools/run_query", json={"sql": "SELECT 1", "connection": secret_url})
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_connection"
+    assert "s3nha-na-url" not in response.text
+    assert table_checksums(demo_db_path()) == before
 
 
 def test_non_admin_keys_cannot_add_or_delete_connections(serve: Callable[..., TestClient]) -> None:
@@ -264,7 +284,7 @@ def test_paths_that_look_like_mcp_do_not_skip_auth(keyed: TestClient) -> None:
 
 
 # --- the server refuses to start open -----------------------------------------------------------------------------
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.0.10", "::"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.0.10", "::", "0", "[::]"])
 def test_open_surfaces_off_loopback_refuse_to_start(base_settings: Settings, host: str) -> None:
     settings = base_settings.model_copy(update={"host": host})
     with pytest.raises(InsecureExposureError) as refused:
@@ -278,6 +298,7 @@ def test_insecure_flag_starts_anyway(base_settings: Settings, tool_ctx: ToolCont
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False, insecure=True)
     with TestClient(app, base_url="http://192.168.0.10:8000") as client:
         assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}).status_code == 200
+        assert client.get("/health").json()["insecure"] is True  # visible to monitoring
 
 
 def test_token_for_rest_with_an_open_chat_refuses_to_start() -> None:
