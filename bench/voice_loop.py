@@ -212,7 +212,7 @@ async def amain(args: argparse.Namespace) -> dict:
         for k in ("stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
     }
     spec = [r.get("speculative", 0) for r in hands_free]
-    stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}  # type: ignore[dict-item]
+    stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
     if args.verbose:
         for row in hands_free + push:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
