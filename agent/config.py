@@ -10,3 +10,4 @@ class AgentConfig:
     max_sql_attempts: int = 3
     max_steps: int = 12
     history_turns: int = 8
+    table_picker_min_tables: int = 0

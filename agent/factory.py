@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
     from agent.config import AgentConfig
     from agent.llm.config import LLMConfig
+    from agent.memory_context import MemoryProvider
     from agent.service import Agent
     from agent.speech.engines import SpeechEngines
     from tools.context import ToolContext
@@ -36,15 +37,18 @@ class AgentFactory:
         llm: LLMConfig,
         config: AgentConfig,
         *,
-        memory: Callable[[], CheckpointStore] | None = None,
+        checkpoints: Callable[[], CheckpointStore] | None = None,
+        memory: MemoryProvider | None = None,
         speech: SpeechEngines | None = None,
     ) -> None:
-        """``memory`` builds the conversation store on first use (None: conversations live only in the agent)."""
+        """``checkpoints`` builds the conversation store on first use (None: conversations live only in the agent);
+        ``memory`` gives the connection memory (verified examples, glossary) to every agent that uses it."""
         self.tool_ctx = tool_ctx
         self.llm = llm
         self.config = config
-        self._memory_factory = memory
-        self._memory: CheckpointStore | None = None
+        self._checkpoints_factory = checkpoints
+        self._checkpoints: CheckpointStore | None = None
+        self.memory = memory
         self.speech = speech
         self._default: object = _UNSET
         self._default_lock = threading.Lock()
@@ -62,13 +66,13 @@ class AgentFactory:
                     self._default = default_model_spec(self.llm)
         return self._default  # type: ignore[return-value]  # _UNSET replaced above
 
-    def memory(self) -> CheckpointStore | None:
+    def checkpoints(self) -> CheckpointStore | None:
         """The process's one conversation store (every agent built here shares it)."""
-        if self._memory is None and self._memory_factory is not None:
+        if self._checkpoints is None and self._checkpoints_factory is not None:
             with self._default_lock:
-                if self._memory is None:
-                    self._memory = self._memory_factory()
-        return self._memory
+                if self._checkpoints is None:
+                    self._checkpoints = self._checkpoints_factory()
+        return self._checkpoints
 
     def build(
         self,
@@ -77,10 +81,11 @@ class AgentFactory:
         speech: bool = True,
         checkpointer: BaseCheckpointSaver | CheckpointStore | None = None,
         tool_ctx: ToolContext | None = None,
+        use_memory: bool = True,
     ) -> Agent:
         """A new agent on ``model`` ("provider/model") or the default model (None → the agent explains how to
-        configure one). Memory goes to ``checkpointer``, else the shared store (``memory()``), else stays in the
-        agent.
+        configure one). Conversations go to ``checkpointer``, else the shared store (``checkpoints()``), else stay in
+        the agent. ``use_memory=False`` leaves out the connection memory (evals: remembered gold SQL would leak).
         With ``speech`` (and speech engines), audio turns are transcribed and answers can be spoken.
         Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
         from agent.llm.registry import load_chat_model
@@ -90,7 +95,7 @@ class AgentFactory:
         llm = load_chat_model(spec, self.llm) if spec else None
         engines = self.speech if speech else None
         saver: BaseCheckpointSaver | CheckpointStore | None = (
-            checkpointer if checkpointer is not None else self.memory()
+            checkpointer if checkpointer is not None else self.checkpoints()
         )
         return Agent(
             tool_ctx or self.tool_ctx,
@@ -100,6 +105,7 @@ class AgentFactory:
             synthesizer_factory=engines.synthesizer if engines is not None else None,
             config=self.config,
             model_spec=spec,
+            memory=self.memory if use_memory else None,
         )
 
     def shared(self, model: str | None = None, *, speech: bool = True) -> Agent:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
     from langgraph.graph.state import CompiledStateGraph
 
+    from agent.memory_context import MemoryProvider
     from agent.speech.base import Synthesizer, Transcriber
     from tools.context import ToolContext
     from tools.registry import ToolSpec
@@ -53,11 +54,14 @@ class Agent:
         config: AgentConfig | None = None,
         tools: Sequence[ToolSpec] | None = None,
         model_spec: str | None = None,
+        memory: MemoryProvider | None = None,
     ):
         from tools.registry import all_tools
 
         self.tool_ctx = tool_ctx
         self.llm = llm
+        self.memory = memory
+        """Opens the connection memory (verified examples and glossary for the prompt); None = none."""
         self.model_spec = model_spec
         """``provider/model`` of ``llm`` when known (recorded in the conversation log)."""
         self.config = config or AgentConfig()
@@ -109,6 +113,9 @@ class Agent:
             tool_ctx=self.tool_ctx,
             tools=self.tools,
             model=self.model,
+            llm=self.llm,
+            memory=self.memory,
+            table_picker_min_tables=self.config.table_picker_min_tables,
             max_sql_attempts=self.config.max_sql_attempts,
             max_steps=self.config.max_steps,
             history_turns=self.config.history_turns,

@@ -27,6 +27,7 @@ from agent.speech.base import NoSpeechError
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.speech.metrics import corpus_wer
+from agent.speech.registry import build_transcriber
 from agent.speech.textprep import prepare_for_speech
 
 SENTENCES = (
@@ -61,7 +62,7 @@ def main() -> None:
     config = SpeechConfig(models_dir=args.models_dir, stt_threads=args.threads, beam_size=args.beam_size)
 
     engines = SpeechEngines(config)
-    transcriber = engines.transcriber()
+    transcriber = build_transcriber(config)  # always local here: the bench measures this machine
     rss_before = peak_rss_mb()
     started = time.perf_counter()
     transcriber.warm_up()  # loads the model

@@ -298,7 +298,8 @@ def build_eval_agent(spec: str | None, agents: AgentFactory) -> tuple[str, Agent
             "(e.g. --model openai/gpt-4.1-mini) or set VOZBD_MODEL."
         )
     try:
-        agent = agents.build(chosen, checkpointer=InMemorySaver(), speech=False)
+        # No memory: verified examples may hold the suite's own gold SQL (vozbd examples import --suite).
+        agent = agents.build(chosen, checkpointer=InMemorySaver(), speech=False, use_memory=False)
     except LLMError as error:
         raise RunError(f"{error.message}\nModel '{chosen}' cannot be used ({error.code}).") from None
     return chosen, agent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import logging
 import sys
 from collections.abc import Iterable
@@ -77,10 +78,11 @@ def server_context(config: MCPConfig, tool_ctx: ToolContext) -> ToolContext:
     return dataclasses.replace(tool_ctx, allowed_connections=allowed)  # shares registry and caches
 
 
-def build_server(config: MCPConfig, tool_ctx: ToolContext, **options: Any) -> VozbdMCP:
+def build_server(config: MCPConfig, tool_ctx: ToolContext, *, user: str | None = None, **options: Any) -> VozbdMCP:
     """The MCP server exposing every tool in ``tools.registry.all_tools()``, schema resources and prompts.
 
-    ``options`` go to ``FastMCP`` (e.g. ``host``, ``streamable_http_path``).
+    ``options`` go to ``FastMCP`` (e.g. ``host``, ``streamable_http_path``); ``user`` names the caller in the
+    query audit (the OS user for stdio).
     """
     ctx = server_context(config, tool_ctx)
     server = VozbdMCP(
@@ -92,7 +94,7 @@ def build_server(config: MCPConfig, tool_ctx: ToolContext, **options: Any) -> Vo
     )
     for spec in all_tools():
         server.add_tool(
-            tool_function(spec, ctx),
+            tool_function(spec, ctx, user),
             name=spec.name,
             title=spec.title or None,
             description=spec.description,
@@ -107,4 +109,4 @@ def build_server(config: MCPConfig, tool_ctx: ToolContext, **options: Any) -> Vo
 def run_stdio(config: MCPConfig, tool_ctx: ToolContext) -> None:
     """Serve over stdio: only protocol messages on stdout, logs on stderr."""
     logging.basicConfig(level=config.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    build_server(config, tool_ctx).run("stdio")
+    build_server(config, tool_ctx, user=getpass.getuser()).run("stdio")

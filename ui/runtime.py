@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from agent.events import TurnResult
     from agent.service import Agent
     from agent.speech.base import Synthesizer
+    from agent.speech.remote import RemoteTranscriber
     from agent.speech.stt_whisper import WhisperTranscriber
     from tools.context import ToolContext
     from ui.config import UIConfig, UIServices
@@ -130,7 +131,7 @@ async def record_turn(turn: TurnResult, *, user_id: str | None, model: str | Non
 # --- speech -------------------------------------------------------------------------------------------------
 
 
-def transcriber() -> WhisperTranscriber:
+def transcriber() -> WhisperTranscriber | RemoteTranscriber:
     """The STT engine; raises ``SpeechError`` (pt-BR message) when models are missing."""
     return services().speech.transcriber()
 

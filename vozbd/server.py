@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
@@ -135,6 +136,12 @@ def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[st
         from agent.speech.base import SpeechError
         from agent.speech.stt_whisper import resolve_model
 
+        speech_url = vozbd_app.settings.speech_url
+        if speech_url:  # a speech service does STT: is it there?
+            reasons = vozbd_app.speech.available()
+            if "remote" in reasons:
+                return {"ok": False, "required": False, "error": reasons["remote"], "url": speech_url}
+            return {"ok": True, "required": False, "url": speech_url}
         try:
             resolve_model(speech_cfg.stt_model, speech_cfg.models_dir)
         except SpeechError as error:
@@ -245,7 +252,7 @@ def create_app(
     lifespans: list[Callable[[], Any]] = []
     if services is None:
         app_db = vozbd_app.open_database()  # migrations run here, before serving
-        checkpoints = vozbd_app.agents.memory()
+        checkpoints = vozbd_app.agents.checkpoints()
         services = build_api_services(vozbd_app, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
@@ -264,7 +271,8 @@ def create_app(
                 await stack.enter_async_context(enter())
             yield
 
-    app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc with their JS/CSS served from the package: no CDN (self-hosted, possibly offline).
+    app = FastAPIOffline(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)

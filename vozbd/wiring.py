@@ -8,7 +8,9 @@ the ``App`` or the configs they need and never read settings themselves.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +24,7 @@ from agent.llm.config import OPENAI_BASE_URL, LLMConfig
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from mcp_server.config import LOOPBACK_HOSTS, MCPConfig
+from tools.audit import AuditSink
 from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from tools.policy import ConnectionPolicy
 from ui.config import UIConfig, UIServices
@@ -30,8 +33,14 @@ from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
+    from agent.service import Agent
+    from agent.speech.remote import RemoteSpeech
     from agent.voice.loop import VoiceLoopConfig
+    from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
+    from vozbd.speech_service import SpeechBackend
+
+log = logging.getLogger(__name__)
 
 # Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
 PROVIDER_KEY_ENV: dict[str, tuple[str, ...]] = {
@@ -174,7 +183,11 @@ def speech_config(settings: Settings) -> SpeechConfig:
 
 
 def agent_config(settings: Settings) -> AgentConfig:
-    return AgentConfig(max_sql_attempts=settings.agent_max_sql_attempts, max_steps=settings.agent_max_steps)
+    return AgentConfig(
+        max_sql_attempts=settings.agent_max_sql_attempts,
+        max_steps=settings.agent_max_steps,
+        table_picker_min_tables=settings.table_picker_min_tables,
+    )
 
 
 def server_config(settings: Settings) -> ServerConfig:
@@ -244,6 +257,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
         allowed_connections=None,
         declared_connections=declared,
         policies=policies,
+        audit=query_audit_sink(settings) if settings.query_audit else None,
         column_filter=policy_column_filter(policies) if policies else None,
     )
 
@@ -255,7 +269,7 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
     llm = llm_config(settings)
     agent_cfg = agent_config(settings)
     speech_cfg = speech_config(settings)
-    engines = SpeechEngines(speech_cfg)
+    engines = SpeechEngines(speech_cfg, remote=remote_speech(settings))
     return App(
         paths=paths,
         llm=llm,
@@ -266,10 +280,24 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
         ui_config=ui_config(settings),
         tool_ctx=ctx,
         speech=engines,
-        agents=AgentFactory(ctx, llm, agent_cfg, memory=lambda: checkpoint_store(settings), speech=engines),
+        agents=AgentFactory(
+            ctx,
+            llm,
+            agent_cfg,
+            checkpoints=lambda: checkpoint_store(settings),
+            memory=LazyMemory(settings),
+            speech=engines,
+        ),
         settings=settings,
         app_database_url=settings.app_database_url,
     )
+
+
+def query_audit_sink(settings: Settings) -> AuditSink:
+    """Every statement the tools run, recorded in the app database's ``query_audit`` table (opened on first use)."""
+    from vozbd.appdb.audit import LazyAuditSink, QueryAuditStore
+
+    return LazyAuditSink(lambda: QueryAuditStore(build_app_database(settings).engine))
 
 
 def policy_column_filter(policies: dict[str, ConnectionPolicy]) -> ColumnFilter:
@@ -318,3 +346,64 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
         half_duplex=settings.voice_half_duplex,
         out_rate=out_rate,
     )
+
+
+def remote_speech(settings: Settings) -> RemoteSpeech | None:
+    """The speech service client when ``VOZBD_SPEECH_URL`` is set (engines then run on that service)."""
+    if not settings.speech_url:
+        return None
+    from agent.speech.remote import RemoteSpeech
+
+    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    return RemoteSpeech(settings.speech_url, token=token)
+
+
+def local_speech_backend(settings: Settings) -> SpeechBackend:
+    """This process's own STT/TTS engines, served by ``vozbd serve --only speech``."""
+    from vozbd.speech_service import SpeechBackend
+
+    engines = SpeechEngines(speech_config(settings))
+    return SpeechBackend(transcriber=engines.transcriber, synthesizer=engines.synthesizer, available=engines.available)
+
+
+def build_agent(
+    settings: Settings,
+    *,
+    model: str | None = None,
+    tool_ctx: ToolContext | None = None,
+    checkpointer: Any = None,
+    speech: bool = True,
+    use_memory: bool = True,
+) -> Agent:
+    """Shorthand for ``build_app(settings, tool_ctx=...).agents.build(...)`` (one-off scripts and tests; a
+    long-lived process keeps its ``App`` and builds agents from ``app.agents``)."""
+    return build_app(settings, tool_ctx=tool_ctx).agents.build(
+        model, speech=speech, checkpointer=checkpointer, use_memory=use_memory
+    )
+
+
+class LazyMemory:
+    """Opens the app database's memory store (verified examples, glossary) on first use, once.
+
+    An unreachable or misconfigured app database is logged once and means "no memory" for the agent."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._store: MemoryStore | None = None
+        self._failed = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> MemoryStore | None:
+        if self._store is not None or self._failed:
+            return self._store
+        with self._lock:
+            if self._store is None and not self._failed:
+                from tools.memory import MemoryStore
+                from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
+                try:
+                    self._store = MemoryStore(build_app_database(self._settings).engine, create_tables=False)
+                except (AppDatabaseError, AppDatabaseConfigError) as error:
+                    log.warning("app database unavailable, the agent runs without memory: %s", error.code)
+                    self._failed = True
+        return self._store

@@ -16,6 +16,7 @@ from agent.speech.config import DEFAULT_ENGINE, FALLBACK_ENGINE, SpeechConfig
 
 if TYPE_CHECKING:
     from agent.speech.base import Synthesizer, Transcriber, Transcript
+    from agent.speech.remote import RemoteSpeech, RemoteTranscriber
     from agent.speech.stt_whisper import WhisperTranscriber
 
 log = logging.getLogger(__name__)
@@ -26,25 +27,27 @@ _STT = "stt"
 class SpeechEngines:
     """Typed accessors to the process's STT and TTS engines (each built once, on first use)."""
 
-    def __init__(self, config: SpeechConfig) -> None:
+    def __init__(self, config: SpeechConfig, *, remote: RemoteSpeech | None = None) -> None:
+        """``remote``: engines served by a speech service (``VOZBD_SPEECH_URL``) instead of loaded here."""
         self.config = config
+        self.remote = remote
         self._locks_guard = threading.Lock()  # held only to create a per-engine lock, never while building
         self._locks: dict[str, threading.Lock] = {}
-        self._transcriber: WhisperTranscriber | None = None
+        self._transcriber: WhisperTranscriber | RemoteTranscriber | None = None
         self._synthesizers: dict[str, Synthesizer] = {}
 
     def _lock(self, key: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(key, threading.Lock())
 
-    def transcriber(self) -> WhisperTranscriber:
+    def transcriber(self) -> WhisperTranscriber | RemoteTranscriber:
         """The STT engine; raises ``ModelMissingError`` (pt-BR) when the model is not installed."""
         if self._transcriber is None:
             with self._lock(_STT):
                 if self._transcriber is None:
                     from agent.speech.registry import build_transcriber
 
-                    self._transcriber = build_transcriber(self.config)
+                    self._transcriber = self.remote.transcriber() if self.remote else build_transcriber(self.config)
                     log.info("speech-to-text engine ready: %s", self._transcriber.name)
         return self._transcriber
 
@@ -74,7 +77,7 @@ class SpeechEngines:
             if cached is None:
                 from agent.speech.registry import build_synthesizer
 
-                cached = build_synthesizer(self.config, name)
+                cached = self.remote.synthesizer(name) if self.remote else build_synthesizer(self.config, name)
                 self._synthesizers[name] = cached
                 log.info("text-to-speech engine ready: %s (%s)", name, type(cached).__name__)
             return cached
@@ -89,7 +92,7 @@ class SpeechEngines:
         """Engine name → None when usable, else the reason (pt-BR) it is not. Loads no model."""
         from agent.speech.registry import available_engines
 
-        return available_engines(self.config)
+        return self.remote.available() if self.remote else available_engines(self.config)
 
     def loaded(self) -> dict[str, str]:
         """What is built right now (for diagnostics): {"stt": class name, "tts:<engine>": class name}."""

@@ -61,13 +61,17 @@ def query(
     max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
 ) -> None:
+    import getpass
+
+    from tools.audit import calling_as
     from tools.safe_query import RunQueryInput, run_query
     from vozbd.cli.context import load_app
 
     database, sql = (None, first) if second is None else (first, second)
     ctx = load_app(max_rows=max_rows, query_timeout_s=timeout).tool_ctx
     with cli_errors(json_output):
-        result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
+        with calling_as("cli", getpass.getuser()):
+            result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
         if json_output:
             typer.echo(json.dumps(result.model_dump(), ensure_ascii=False))
         else:
