@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
-    from vozbd.settings import Settings
+    from ui.config import UIServices
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +45,16 @@ def history_data_layer(url: str) -> SQLAlchemyDataLayer:
     return HistoryDataLayer(conninfo=async_url(url))
 
 
-def install_history(settings: Settings) -> bool:
-    """Register the data layer (and so the history sidebar) when the UI has a login; returns whether it did."""
-    if settings.ui_auth == "none":
+def install_history(services: UIServices) -> bool:
+    """Register the data layer (and so the history sidebar) when the UI has a login; returns whether it did.
+
+    ``services.history_url`` is the app database, migrated by the composition root (its tables come from there).
+    """
+    if services.config.auth == "none" or not services.history_url:
         return False
     import chainlit as cl
 
-    from vozbd.wiring import build_app_database
-
-    build_app_database(settings).dispose()  # the history tables exist before the first chat (migrations)
-    url = settings.app_database_url
+    url = services.history_url
 
     @cl.data_layer
     def _layer() -> SQLAlchemyDataLayer:

@@ -62,7 +62,10 @@ async def test_threads_persist_list_resume_and_delete(app_url: str) -> None:
 
 
 def test_async_url_and_install_only_with_a_login(tmp_path: Path) -> None:
+    from vozbd.wiring import build_app
+
     assert async_url("sqlite:////x/app.sqlite3") == "sqlite+aiosqlite:////x/app.sqlite3"
     assert async_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
-    assert install_history(Settings(data_dir=tmp_path)) is False
-    assert not (tmp_path / "app.sqlite3").exists()
+    services = build_app(Settings(data_dir=tmp_path)).ui
+    assert services.history_url == f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    assert install_history(services) is False  # no login: no history
