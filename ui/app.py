@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import chainlit as cl
+from chainlit.types import ThreadDict
 
 from ui import render, runtime, texts, turn, voice
 from ui.commands import parse_command, run_command
@@ -185,7 +186,7 @@ async def on_chat_start() -> None:
 
 
 @cl.on_chat_resume
-async def on_chat_resume(thread: dict) -> None:
+async def on_chat_resume(thread: ThreadDict) -> None:
     """A conversation reopened from the history sidebar: same thread id, so the agent's memory continues."""
     prefs = _prefs()
     log.info("chat resumed: thread %s (%d steps)", thread.get("id"), len(thread.get("steps") or []))
