@@ -82,7 +82,7 @@ def _test(name: str, target: str | None = None) -> str:
     if result.ok:
         version = result.server_version or "ok"
         return texts.CONNECTION_TEST_OK.format(name=name, latency=result.latency_ms or 0.0, version=version)
-    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.reason or "?")
+    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.message or result.reason_code or "?")
 
 
 def cmd_connections(args: str, prefs: Prefs) -> Reply:
@@ -150,11 +150,10 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
     """Models loaded, provider reachability, DB status and the last turn's per-stage timings."""
     from agent.llm.registry import provider_statuses
 
-    settings = runtime.settings()
     llm = runtime.llm_state()
     lines = ["**Diagnóstico**", "", "**Modelo de linguagem**"]
     lines.append(f"- ativo: `{prefs.model or llm.spec}`" if llm.available else "- nenhum configurado")
-    for status in provider_statuses(settings, check=True):
+    for status in provider_statuses(runtime.services().agents.llm, check=True):
         if status.name == "scripted" and not (llm.spec or "").startswith("scripted/"):
             continue
         reach = {True: "acessível", False: "inacessível", None: "não verificado"}[status.reachable]
@@ -172,6 +171,7 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines.append(f"- {_test(prefs.connection_label, prefs.connection_arg or DEMO)}")
     except ToolError as error:
         lines.append(f"- ❌ {error.message}")
+    lines += ["", "**Contexto do modelo**", *_context_lines(prefs)]
     lines += ["", "**Última resposta (segundos)**"]
     if last is None:
         lines.append("- nenhuma ainda")
@@ -187,6 +187,38 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines += [f"- {label}: {value:.2f}" if value is not None else f"- {label}: —" for label, value in rows]
         lines.append(f"- voz usada: {last.tts_engine or '—'} / {last.voice or '—'}")
     return Reply("\n".join(lines))
+
+
+def _context_lines(prefs: Prefs) -> list[str]:
+    """Bilingual dictionary, value index and memory of the active connection (what the model gets besides the
+    schema)."""
+    from tools.db.connect import resolve_connection
+    from tools.schema_inspect.bilingual import load_dictionary
+    from tools.values.service import index_status
+
+    ctx = runtime.tool_context()
+    dictionary = load_dictionary(ctx.dictionary_dirs)
+    if dictionary.sources:
+        lines = [f"- dicionário pt↔en: {len(dictionary)} palavras (FreeDict)"]
+    else:
+        folders = ", ".join(str(d) for d in ctx.dictionary_dirs) or "(nenhuma pasta)"
+        lines = [
+            f"- dicionário pt↔en: não encontrado em {folders}; só o léxico embutido "
+            "(instale `dict-freedict-por-eng` e `dict-freedict-eng-por`)"
+        ]
+    try:
+        status = index_status(ctx, resolve_connection(ctx, prefs.connection_arg or DEMO))
+    except ToolError as error:
+        return [*lines, f"- índice de valores: indisponível ({error.message})"]
+    texts_by_state = {
+        "off": "desligado (VOZBD_VALUE_INDEX=false)",
+        "not_built": "ainda não construído (é construído na primeira pergunta)",
+        "building": "sendo construído em segundo plano",
+        "failed": f"falhou ({status.error})",
+        "ready": f"{status.values} valores de {status.columns} colunas" + (" (parcial)" if status.truncated else ""),
+    }
+    lines.append(f"- índice de valores: {texts_by_state[status.state]}")
+    return lines
 
 
 HANDLERS: dict[str, Callable[[str, Prefs], Reply]] = {
