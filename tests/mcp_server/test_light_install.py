@@ -17,7 +17,7 @@ HEAVY = {
 }  # fmt: skip
 BLOCKED_MODULES = [
     "faster_whisper", "ctranslate2", "onnxruntime", "kokoro_onnx", "soundfile", "av", "numpy", "torch",
-    "chainlit", "matplotlib", "langgraph", "langchain_core", "fastapi", "agent", "ui",
+    "chainlit", "matplotlib", "langgraph", "langchain_core", "fastapi",
 ]  # fmt: skip
 
 
