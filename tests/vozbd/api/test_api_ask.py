@@ -121,3 +121,31 @@ def test_openapi_documents_every_v1_route_with_errors_and_bearer_auth(client: Te
     docs = client.get("/docs")
     assert docs.status_code == 200 and "cdn." not in docs.text  # assets served locally: works offline
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_app_database_down_is_503_and_never_a_200_without_its_row(client: TestClient) -> None:
+    """A turn is acknowledged only once its log row is committed: with the app DB unreachable the caller gets 503."""
+    import socket
+
+    from vozbd.appdb.engine import create_app_engine
+    from vozbd.appdb.logs import ConversationLogStore
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    logs = client.app.state.api.conversations.logs
+    client.app.state.api.conversations.logs = ConversationLogStore(
+        create_app_engine(f"postgresql://postgres@127.0.0.1:{port}/nada")
+    )
+    try:
+        response = client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"})
+        assert response.status_code == 503
+        assert response.json()["code"] == "app_db_unavailable"
+        stream = client.post(
+            "/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers={"Accept": "text/event-stream"}
+        )
+        names = [name for name, _ in _events(stream.text)]
+        assert names[-1] == "error" and "done" not in names  # the stream never claims success
+    finally:
+        client.app.state.api.conversations.logs = logs
+    assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}).status_code == 200
