@@ -101,6 +101,10 @@ class Settings(BaseSettings):
         description="Folders with FreeDict pt<->en dictionaries for schema linking (comma separated).",
     )
 
+    query_audit: bool = Field(
+        True, description="Record every SQL statement a tool runs in the app database (vozbd audit)."
+    )
+
     # --- pdf-read ------------------------------------------------------------
     pdf_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Extra folders PDFs may be read from (comma separated)."
