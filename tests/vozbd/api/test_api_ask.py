@@ -149,3 +149,25 @@ def test_app_database_down_is_503_and_never_a_200_without_its_row(client: TestCl
     finally:
         client.app.state.api.conversations.logs = logs
     assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}).status_code == 200
+
+
+def test_statements_run_for_an_api_key_are_audited_with_its_name(api_settings) -> None:
+    from tests.vozbd.api.conftest import KEY_ANA
+    from vozbd.appdb.audit import QueryAuditStore
+    from vozbd.server import create_app
+    from vozbd.wiring import build_app_database
+
+    settings = api_settings.model_copy(update={"api_keys": [KEY_ANA]})
+    with TestClient(create_app(settings, mount_ui=False, mount_mcp=False), base_url="http://localhost:8000") as client:
+        assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers=ANA).status_code == 200
+        query = {"sql": "SELECT COUNT(*) FROM pedidos"}
+        assert client.post("/api/v1/connections/demo/query", json=query, headers=ANA).status_code == 200
+    database = build_app_database(settings)
+    try:
+        rows = QueryAuditStore(database.engine).list(surface="api")
+    finally:
+        database.dispose()
+    assert {(row["user_id"], row["sql"]) for row in rows} >= {
+        ("ana", "SELECT COUNT(*) AS total FROM clientes"),
+        ("ana", "SELECT COUNT(*) FROM pedidos"),
+    }
