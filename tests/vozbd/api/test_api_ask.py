@@ -155,10 +155,11 @@ def test_statements_run_for_an_api_key_are_audited_with_its_name(api_settings) -
     from tests.vozbd.api.conftest import KEY_ANA
     from vozbd.appdb.audit import QueryAuditStore
     from vozbd.server import create_app
-    from vozbd.wiring import build_app_database
+    from vozbd.wiring import build_app, build_app_database
 
     settings = api_settings.model_copy(update={"api_keys": [KEY_ANA]})
-    with TestClient(create_app(settings, mount_ui=False, mount_mcp=False), base_url="http://localhost:8000") as client:
+    app = create_app(build_app(settings), mount_ui=False, mount_mcp=False)  # the real tool context: audit on
+    with TestClient(app, base_url="http://localhost:8000") as client:
         assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers=ANA).status_code == 200
         query = {"sql": "SELECT COUNT(*) FROM pedidos"}
         assert client.post("/api/v1/connections/demo/query", json=query, headers=ANA).status_code == 200
