@@ -15,6 +15,7 @@ transcribed with the project's STT (``agent.speech.registry``), and the transcri
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -316,6 +317,8 @@ def run_suite(
     suite = load_suite(config.suite_path)
     cases = suite.select(tags=list(config.tags) or None, limit=config.limit)
     tool_ctx = build_tool_context(settings)
+    urls = {db for db in (config.db, *(case.db for case in cases)) if db and "://" in db}
+    tool_ctx = dataclasses.replace(tool_ctx, operator_urls=tuple(sorted(urls)))  # the suite's own URLs
     model_name, agent = build_eval_agent(config.model, settings, tool_ctx)
     meta = {
         "suite": str(suite.path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
@@ -15,12 +16,20 @@ if TYPE_CHECKING:
     from vozbd.appdb.database import AppDatabase
 
 
+log = logging.getLogger(__name__)
+
+
 def build_tool_context(settings: Settings) -> ToolContext:
     """Every connection visible (the MCP server narrows this with ``VOZBD_MCP_CONNECTIONS``)."""
     from tools.db.registry import ConnectionRegistry
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
+    if settings.allow_privileged:
+        log.warning(
+            "VOZBD_ALLOW_PRIVILEGED is on: logins with more than read privileges are accepted for every connection; "
+            "the SQL validator is their only barrier"
+        )
     return ToolContext(
         registry=registry,
         query_limits=QueryLimits(
@@ -45,6 +54,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
             max_values=settings.value_index_max_values,
         ),
         default_connection=settings.default_db,
+        allow_privileged=settings.allow_privileged,
         allowed_connections=None,
     )
 

@@ -97,14 +97,9 @@ class _Budget:
 
 def _postgres_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
     cursor = dbapi.cursor()
-    size = _CHUNK if _pq_version() >= 170000 else 1  # chunked single-row mode needs libpq 17
-    return cursor, cursor.stream(sql, size=size)  # extended protocol: one statement only
-
-
-def _pq_version() -> int:
-    import psycopg
-
-    return int(psycopg.pq.version())
+    # Single-row mode: libpq holds one row at a time, so a result of huge rows never sits in memory whole
+    # (the byte budget stops the stream after the first rows). Extended protocol: one statement only.
+    return cursor, cursor.stream(sql, size=1)
 
 
 def _postgres_columns(dbapi: Any, sql: str) -> list[str]:

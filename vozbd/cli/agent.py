@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,11 +90,16 @@ class _TurnLogger:
             self._database = None
 
 
-def _build_agent(model: str | None) -> Agent:
+def _build_agent(model: str | None, db: str | None = None) -> Agent:
+    """The agent; a ``--db`` URL typed by the operator is accepted for this process (the model's own URLs never)."""
     from vozbd.settings import Settings
-    from vozbd.wiring import build_agent
+    from vozbd.wiring import build_agent, build_tool_context
 
-    return build_agent(Settings(), model=model)
+    settings = Settings()
+    tool_ctx = build_tool_context(settings)
+    if db and "://" in db:
+        tool_ctx = replace(tool_ctx, operator_urls=(db,))
+    return build_agent(settings, model=model, tool_ctx=tool_ctx)
 
 
 def _cell(value: Any) -> str:
@@ -146,7 +152,7 @@ def ask(
         err_console.print("[bold red]Erro:[/] informe a pergunta ou um arquivo com --audio.")
         raise typer.Exit(EXIT_USAGE)
     with agent_errors(json_output):
-        agent = _build_agent(model)
+        agent = _build_agent(model, db)
         turn = agent.ask_sync(
             question=question,
             audio=audio.read_bytes() if audio else None,
@@ -204,7 +210,7 @@ async def _chat_turn(
 def chat(db: str | None = DB_OPTION, model: str | None = MODEL_OPTION) -> None:
     """A terminal conversation with memory (type /sair, Ctrl-D or Ctrl-C to leave)."""
     with agent_errors():
-        agent = _build_agent(model)
+        agent = _build_agent(model, db)
     conversation_id = f"chat-{uuid.uuid4().hex[:12]}"
     logger = _TurnLogger()
     console.print("[bold]vozbd[/] — pergunte sobre o seu banco de dados. [dim]/sair para terminar.[/]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ def _store() -> Iterator[tuple[MemoryStore, ToolContext]]:
 
     settings = Settings()
     database = build_app_database(settings)
-    ctx = build_tool_context(settings)
+    ctx = replace(build_tool_context(settings), accept_urls=True)  # every input here is the operator's
     try:
         yield MemoryStore(database.engine), ctx
     finally:

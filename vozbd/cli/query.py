@@ -71,6 +71,7 @@ def query(
         limits = ctx.query_limits
         ctx = replace(
             ctx,
+            operator_urls=(database,) if database and "://" in database else (),
             query_limits=replace(limits, max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
         )
         result = run_query(RunQueryInput(sql=sql, connection=database), ctx)

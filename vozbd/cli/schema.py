@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import typer
@@ -105,6 +106,8 @@ def schema(
 
     with cli_errors(json_output):
         ctx = build_tool_context(Settings())
+        if db and "://" in db:  # the operator typed this URL
+            ctx = replace(ctx, operator_urls=(db,))
         params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
