@@ -10,7 +10,9 @@ Three databases, one question set (the bundled pt-BR suite):
   asked the same Portuguese questions.
 
 For each budget: *table recall* = share of questions whose gold tables (from the gold SQL, via sqlglot) are
-all in the prompt; *column recall* = share whose gold columns are all shown (and the micro average);
+all in the prompt; *column recall* = share whose gold columns are all named in the prompt under their table
+(with their type, in a pruned table's "colunas omitidas" line or in a one-line outline), *typed* = all shown
+with their type, and the micro average of named columns;
 *values visible* = share of questions naming a text value (``col = 'x'`` / ``IN (...)`` in the gold) whose
 values all appear in the prompt (samples or ``tabela.coluna = 'valor'`` hints); prompt size; p50/p95 time of
 one prompt build with warm schema cache and value index. Then few-shot retrieval, leave-one-out.
@@ -30,6 +32,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import sqlglot
@@ -96,12 +99,19 @@ def gold_refs(sql: str, schema: dict[str, dict[str, str]]) -> Gold:
     return gold
 
 
-def shown(text: str) -> tuple[set[str], set[tuple[str, str]]]:
-    """Tables and (table, column) pairs visible in a rendered prompt."""
+def shown(text: str) -> tuple[set[str], set[tuple[str, str]], set[tuple[str, str]]]:
+    """Tables, (table, column) pairs named in a rendered prompt, and those shown with their type."""
     tables: set[str] = set()
     columns: set[tuple[str, str]] = set()
+    typed: set[tuple[str, str]] = set()
     for block in text.split("\n\n"):
         lines = block.split("\n")
+        compact = re.match(r"^(?:TABLE|VIEW) (\S+)(?: \(~\d+ linhas\))?: (.*)$", lines[0])
+        if compact:  # one-line outline: "TABLE t (~N linhas): a PK, b -> u, c"
+            table = compact.group(1).lower()
+            tables.add(table)
+            columns |= {(table, part.split()[0].lower()) for part in compact.group(2).split(", ") if part}
+            continue
         head = next((i for i, line in enumerate(lines) if re.match(r"^(TABLE|VIEW) ", line)), None)
         if head is None:
             continue
@@ -109,9 +119,14 @@ def shown(text: str) -> tuple[set[str], set[tuple[str, str]]]:
         tables.add(table)
         for line in lines[head + 1 :]:
             found = re.match(r"^  ([A-Za-z_][\w$]*) ", line)
-            if found and found.group(1) not in ("PK", "FK", "UNIQUE"):
+            if found and found.group(1) not in ("PK", "FK", "FK?", "UNIQUE"):
                 columns.add((table, found.group(1).lower()))
-    return tables, columns
+                typed.add((table, found.group(1).lower()))
+            listed = re.match(r"^  -- \+\d+ colunas omitidas: (.*)$", line)
+            if listed:  # pruned block: the other columns named on one line
+                names = [n.strip().lower() for n in listed.group(1).split(",")]
+                columns |= {(table, n) for n in names if not n.startswith("…")}
+    return tables, columns, typed
 
 
 def build_large(target: Path, seed: int = 16) -> None:
@@ -139,6 +154,7 @@ def build_large(target: Path, seed: int = 16) -> None:
                 db.execute(f'INSERT INTO "{table}" VALUES ({marks})', values)
 
 
+@lru_cache(maxsize=1)
 def english_map() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     data = yaml.safe_load((DATA / "demo_english.yaml").read_text(encoding="utf-8"))
     return {pt: v["name"] for pt, v in data.items()}, {pt: v.get("columns") or {} for pt, v in data.items()}
@@ -182,7 +198,7 @@ def translate(gold: Gold) -> Gold:
 
 def measure(ctx: ToolContext, url: str, cases: list[tuple[str, Gold]], budget: int) -> dict[str, float]:
     ctx.schema_prompt_budget = budget
-    all_tables = all_columns = col_hits = col_total = value_q = value_ok = 0
+    all_tables = all_columns = all_typed = col_hits = col_total = value_q = value_ok = 0
     sizes: list[int] = []
     times: list[float] = []
     for question, gold in cases:
@@ -190,9 +206,10 @@ def measure(ctx: ToolContext, url: str, cases: list[tuple[str, Gold]], budget: i
         text = inspect_schema(InspectSchemaInput(connection=url, question=question), ctx).compact
         times.append(time.perf_counter() - start)
         sizes.append(len(text))
-        tables, columns = shown(text)
+        tables, columns, typed = shown(text)
         all_tables += gold.tables <= tables
         all_columns += gold.columns <= columns
+        all_typed += gold.columns <= typed
         col_hits += len(gold.columns & columns)
         col_total += len(gold.columns)
         if gold.values:
@@ -202,6 +219,7 @@ def measure(ctx: ToolContext, url: str, cases: list[tuple[str, Gold]], budget: i
     return {
         "tables": all_tables / n,
         "columns": all_columns / n,
+        "typed": all_typed / n,
         "columns_micro": col_hits / max(col_total, 1),
         "values": value_ok / max(value_q, 1),
         "value_questions": value_q,
@@ -264,7 +282,8 @@ def main() -> None:
         if args.no_dictionary:
             ctx.dictionary_dirs = ()
         print(f"suite: {suite.name}, {len(suite.cases)} questions; dictionary dirs: {list(ctx.dictionary_dirs)}")
-        header = f"{'database':<10} {'tables':>6} {'budget':>6} {'tab.rec':>7} {'col.rec':>7} {'col.micro':>9} "
+        header = f"{'database':<10} {'tables':>6} {'budget':>6} {'tab.rec':>7} {'col.rec':>7} {'typed':>6} "
+        header += f"{'col.micro':>9} "
         header += f"{'values':>11} {'chars':>6} {'p50 ms':>7} {'p95 ms':>7}"
         print(header)
         try:
@@ -279,6 +298,7 @@ def main() -> None:
                     values = f"{m['values']:.2f} ({m['value_questions']})"
                     print(
                         f"{name:<10} {len(warm.tables):>6} {budget:>6} {m['tables']:>7.3f} {m['columns']:>7.3f} "
+                        f"{m['typed']:>6.3f} "
                         f"{m['columns_micro']:>9.3f} {values:>11} {m['chars']:>6.0f} {m['p50_ms']:>7.1f} "
                         f"{m['p95_ms']:>7.1f}"
                     )

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_server.server import build_server
 from tools.context import ToolContext
-from vozbd.auth import bearer_matches
+from vozbd.auth import AuthPolicy, bearer_matches
 from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,11 @@ Lifespan = Callable[[], AbstractAsyncContextManager[None]]
 
 
 class BearerTokenMiddleware:
-    """Pure ASGI middleware: HTTP requests must carry ``Authorization: Bearer <token>``."""
+    """Pure ASGI middleware: HTTP requests must carry ``Authorization: Bearer <token>`` (one of ``tokens``)."""
 
-    def __init__(self, app: ASGIApp, token: str):
+    def __init__(self, app: ASGIApp, *tokens: str):
         self.app = app
-        self._token = token.encode()
+        self._tokens = tuple(token.encode() for token in tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._authorized(scope):
@@ -39,15 +39,17 @@ class BearerTokenMiddleware:
     def _authorized(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
-                return bearer_matches(value, self._token)
+                matches = [bearer_matches(value, token) for token in self._tokens]  # all compared: constant time
+                return any(matches)
         return False
 
 
 async def _unauthorized(send: Send) -> None:
     body = json.dumps(
         {
-            "error": "unauthorized",
+            "code": "unauthorized",
             "message": "Token ausente ou inválido. Envie o cabeçalho Authorization: Bearer <token>.",
+            "detail": None,
         },
         ensure_ascii=False,
     ).encode()
@@ -91,8 +93,10 @@ def build_http_app(
         await manager.handle_request(scope, receive, send)
 
     app: ASGIApp = handle if mounted else standalone
-    if settings.mcp_token is not None and settings.mcp_token.get_secret_value():
-        app = BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+    # One auth model (vozbd.auth): MCP's own token, else the REST API keys — never open while either is set.
+    keys = AuthPolicy.from_settings(settings).keys_for("mcp")
+    if keys:
+        app = BearerTokenMiddleware(app, *(key.token for key in keys))
     else:
         log.warning("MCP over HTTP without a token (set VOZBD_MCP_TOKEN to require one)")
 
@@ -104,9 +108,9 @@ def build_http_app(
     return app, lifespan
 
 
-def run_http(settings: Settings, host: str, port: int) -> None:
-    """Serve the MCP endpoint alone at ``http://host:port/mcp``."""
+def run_http(settings: Settings, host: str, port: int, *, wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> None:
+    """Serve the MCP endpoint alone at ``http://host:port/mcp``; ``wrap`` adds the server's outer guard."""
     import uvicorn
 
     app, _ = build_http_app(settings, host=host)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(wrap(app) if wrap else app, host=host, port=port, log_level=settings.log_level.lower())

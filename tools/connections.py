@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.context import ToolContext
 from tools.db.connect import demo_connection
 from tools.db.registry import DEMO_NAME, ConnectionInfo
+from tools.db.urls import dialect_of, mask_url
 
 
 class ListConnectionsInput(BaseModel):
@@ -48,10 +49,13 @@ def list_connections(params: ListConnectionsInput, ctx: ToolContext) -> Connecti
     if _visible(DEMO_NAME, allowed):
         demo = demo_connection()
         infos.append(ConnectionInfo(name=DEMO_NAME, dialect=demo.dialect, masked_url="demo.sqlite", is_demo=True))
-    infos += [info for info in ctx.registry.list() if _visible(info.name, allowed)]
+    declared = [
+        ConnectionInfo(name=name, dialect=dialect_of(d.url), masked_url=mask_url(d.url))
+        for name, d in sorted(ctx.declared_connections.items())
+    ]
+    saved = [info for info in ctx.registry.list() if info.name not in ctx.declared_connections]
+    infos += [info for info in [*declared, *saved] if _visible(info.name, allowed)]
     default = (ctx.default_connection or "").strip() or DEMO_NAME
     if "://" in default:
-        from tools.db.urls import mask_url
-
         default = mask_url(default)
     return ConnectionList(connections=infos, default=default)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tools.db.registry import ConnectionRegistry
+    from tools.db.transport import DeclaredConnection
+    from tools.policy.model import ConnectionPolicy
 
 
 DEFAULT_DICT_DIRS: tuple[Path, ...] = (Path("/usr/share/dictd"),)
@@ -89,5 +91,9 @@ class ToolContext:
     value_index: ValueIndexLimits = field(default_factory=ValueIndexLimits)
     column_filter: ColumnFilter | None = None
     """Set by the composition root from per-connection policies; None = every column may be read."""
+    policies: dict[str, ConnectionPolicy] = field(default_factory=dict)
+    """Per-connection policy by connection name (from the config file); absent = only the global limits."""
+    declared_connections: dict[str, DeclaredConnection] = field(default_factory=dict)
+    """Connections declared in the config file, by name (looked up before the saved ones)."""
     caches: dict[str, Any] = field(default_factory=dict)
     """Per-process caches owned by tool modules (engines, schemas), keyed by module name."""

@@ -14,8 +14,9 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vozbd.settings import Settings
@@ -86,8 +87,10 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger("chainlit").setLevel(logging.WARNING)
 
 
-def serve(settings: Settings, *, host: str, port: int, open_browser: bool) -> None:
-    """Run the chat on ``host:port`` (blocking)."""
+def serve(
+    settings: Settings, *, host: str, port: int, open_browser: bool, wrap: Callable[[Any], Any] | None = None
+) -> None:
+    """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard."""
     prepare(settings)
     import asyncio
 
@@ -102,5 +105,6 @@ def serve(settings: Settings, *, host: str, port: int, open_browser: bool) -> No
 
     _load_app(settings)
     ensure_jwt_secret()
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", ws="auto"))
+    served = wrap(app) if wrap is not None else app
+    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", ws="auto"))
     asyncio.run(server.serve())

@@ -7,6 +7,7 @@ and are cached; a failure to load is remembered as a pt-BR reason so the UI degr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from dataclasses import dataclass
@@ -126,6 +127,35 @@ def agent_for(model_spec: str | None) -> Any:
         return build_agent(base, model=spec, tool_ctx=tool_context(), speech=False)
 
     return _cached(f"agent:{spec}", build)
+
+
+# --- conversation log ---------------------------------------------------------------------------------------
+
+
+def turn_log() -> Any:
+    """The app database's ``ConversationLogStore`` (migrated on first use; raises ``AppDatabaseError``)."""
+
+    def build() -> Any:
+        from vozbd.wiring import build_app_database
+
+        return build_app_database(settings()).logs
+
+    return _cached("turn_log", build)
+
+
+async def record_turn(turn: Any, *, user_id: str | None, model: str | None, voice: bool) -> None:
+    """Write a chat turn to ``conversation_logs``. An unavailable app database is logged, never shown as a crash:
+    the user already has the answer."""
+    from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+    from vozbd.appdb.logs import TurnLog
+
+    try:
+        store = await asyncio.to_thread(turn_log)
+        mode: Any = "voice" if voice else "text"
+        record = TurnLog.from_turn(turn, surface="ui", user_id=user_id, model=model, input_mode=mode)
+        await store.awrite_turn(record)
+    except (AppDatabaseError, AppDatabaseConfigError) as error:
+        log.warning("chat turn of conversation %s not logged: %s", turn.conversation_id, error.message)
 
 
 # --- speech -------------------------------------------------------------------------------------------------

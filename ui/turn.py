@@ -143,6 +143,16 @@ class _ToolSteps:
         await step.update()
 
 
+def _with_transcript(turn: Any, question: str, timings: TurnTimings) -> Any:
+    """The UI transcribes voice itself and asks with the transcript: record it as such, with its STT time."""
+    if timings.stt_s is None:
+        return turn
+    import dataclasses
+
+    stt = {"stt_ms": round(timings.stt_s * 1000, 3)}
+    return dataclasses.replace(turn, transcript=turn.transcript or question, timings={**stt, **turn.timings})
+
+
 async def run_turn(
     question: str,
     prefs: Prefs,
@@ -197,6 +207,13 @@ async def run_turn(
         elif isinstance(event, DoneEvent):
             answer = answer or event.turn.answer
             log.debug("agent timings: %s", event.turn.timings)
+            user = cl.user_session.get("user")
+            await runtime.record_turn(
+                _with_transcript(event.turn, question, timings),
+                user_id=getattr(user, "identifier", None),
+                model=timings.model,
+                voice=timings.stt_s is not None,
+            )
     if timings.llm_first_token_s is None:
         timings.llm_first_token_s = time.perf_counter() - asked
     timings.sql_s = sql_ms / 1000 if sql_ms else None

@@ -17,7 +17,7 @@ from starlette.routing import Match, Route
 
 from tools.context import ToolContext
 from vozbd import __version__
-from vozbd.api import ask, connections, conversations, health, speech
+from vozbd.api import ask, connections, conversations, health, speech, voice_ws
 from vozbd.api import tools as tool_routes
 from vozbd.api.deps import ApiLimits, ApiServices
 from vozbd.api.errors import ApiError, install_error_handlers
@@ -175,7 +175,7 @@ def build_api_services(
     metrics: ApiMetrics | None = None,
     checkpoints: CheckpointStore | None = None,
 ) -> ApiServices:
-    from vozbd.wiring import speech_config
+    from vozbd.wiring import speech_config, voice_loop_config
 
     agents = _agents(settings, ctx, checkpoints)
     metrics = metrics or ApiMetrics()
@@ -208,6 +208,7 @@ def build_api_services(
         admins=frozenset(settings.api_admins),
         conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
         allowed_models=_allowed_model(settings),
+        voice_loop=voice_loop_config(settings),
     )
 
 
@@ -250,7 +251,8 @@ def create_app(
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
     check_exposure(policy, settings.host, surfaces)
-    if insecure and dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces):
+    exposed = insecure and bool(dataclasses.replace(policy, insecure=False).exposure_problems(settings.host, surfaces))
+    if exposed:
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
     ctx = tool_ctx or build_tool_context(settings)
@@ -277,6 +279,7 @@ def create_app(
             yield
 
     app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)
     app.include_router(health.router)
@@ -284,6 +287,7 @@ def create_app(
     app.include_router(speech.router)
     app.include_router(connections.router)
     app.include_router(conversations.router)
+    app.include_router(voice_ws.router)
     app.include_router(tool_routes.build_router(services.tool_ctx))
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

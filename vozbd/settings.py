@@ -6,12 +6,21 @@ Prefix: ``VOZBD_``. Nothing here is read at import time: call ``Settings()``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from vozbd.connections_config import ConnectionConfig
 
 _RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
 
@@ -20,11 +29,47 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "vozbd"
 
 
+CONFIG_FILE_NAME = "config.toml"
+
+
+def config_file_path(init: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Path:
+    """Where the config file is read from: ``config_file`` / ``VOZBD_CONFIG_FILE``, else DATA_DIR/config.toml
+    (``data_dir`` / ``VOZBD_DATA_DIR`` / the default data dir) — never relative to the working directory."""
+    init = init or {}
+    environ = dict(os.environ) if environ is None else environ
+    explicit = init.get("config_file") or environ.get("VOZBD_CONFIG_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
+    data_dir = init.get("data_dir") or environ.get("VOZBD_DATA_DIR") or _default_data_dir()
+    return Path(data_dir).expanduser() / CONFIG_FILE_NAME
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOZBD_", env_file=".env", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags/arguments > environment > .env > the TOML config file > defaults."""
+        init = getattr(init_settings, "init_kwargs", {})
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path(init))
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where vozbd keeps its files.")
+    config_file: Path | None = Field(
+        None, description="TOML config file (default: DATA_DIR/config.toml); env vars and flags override it."
+    )
+    connections: dict[str, ConnectionConfig] = Field(
+        default_factory=dict,
+        description="Connections declared in the config file ([connections.NAME]: url, password_env, tls, ssh, policy)",
+    )
     registry_path: Path | None = Field(
         None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3)."
     )
@@ -93,6 +138,9 @@ class Settings(BaseSettings):
     stt_beam_size: int = Field(5, ge=1, le=10)
     stt_max_mb: float = Field(25.0, gt=0)
     stt_max_seconds: float = Field(300.0, gt=0)
+    stt_short_context: bool = Field(
+        True, description="Voice loop: decode short utterances with a short Whisper window (~5x faster)."
+    )
     tts_engine: Literal["kokoro", "espeak", "coqui"] = "kokoro"
     tts_voice: str = "pf_dora"
     tts_speed: float = Field(1.0, ge=0.5, le=2.0)
@@ -100,6 +148,16 @@ class Settings(BaseSettings):
     coqui_model_name: str = "tts_models/pt/cv/vits"
     coqui_model_path: Path | None = None
     coqui_config_path: Path | None = None
+
+    # --- hands-free voice conversation (agent/voice) ---------------------------
+    voice_silence_ms: int = Field(600, ge=200, le=5000, description="Silence that ends an utterance.")
+    voice_pause_ms: int = Field(200, ge=100, le=2000, description="Pause that starts speculative recognition.")
+    voice_min_speech_ms: int = Field(250, ge=50, le=5000, description="Shorter utterances are ignored.")
+    voice_max_utterance_s: float = Field(20.0, ge=2, le=120, description="An utterance is cut at this length.")
+    voice_barge_in: bool = Field(True, description="Speaking over an answer interrupts it.")
+    voice_half_duplex: bool = Field(
+        False, description="Ignore the microphone while an answer plays (clients without echo cancellation)."
+    )
 
     # --- MCP -----------------------------------------------------------------
     mcp_token: SecretStr | None = None
@@ -185,6 +243,11 @@ class Settings(BaseSettings):
         return value.expanduser() if value is not None else None
 
     # --- derived paths (always use these, never the raw optional fields) ---------
+    @property
+    def config_path(self) -> Path:
+        """The config file these settings were read from (it may not exist)."""
+        return config_file_path({"config_file": self.config_file, "data_dir": self.data_dir}, {})
+
     @property
     def registry_file(self) -> Path:
         return self.registry_path or self.data_dir / "vozbd.sqlite3"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from tools.context import PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
+from tools.policy import ConnectionPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from agent.voice.loop import VoiceLoopConfig
     from vozbd.appdb.database import AppDatabase
 
 
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 def build_tool_context(settings: Settings) -> ToolContext:
     """Every connection visible (the MCP server narrows this with ``VOZBD_MCP_CONNECTIONS``)."""
     from tools.db.registry import ConnectionRegistry
+    from vozbd.connections_config import declare
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
@@ -30,6 +33,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
             "VOZBD_ALLOW_PRIVILEGED is on: logins with more than read privileges are accepted for every connection; "
             "the SQL validator is their only barrier"
         )
+    declared, policies = declare(settings.connections, registry)
     return ToolContext(
         registry=registry,
         query_limits=QueryLimits(
@@ -56,7 +60,20 @@ def build_tool_context(settings: Settings) -> ToolContext:
         default_connection=settings.default_db,
         allow_privileged=settings.allow_privileged,
         allowed_connections=None,
+        declared_connections=declared,
+        policies=policies,
+        column_filter=policy_column_filter(policies) if policies else None,
     )
+
+
+def policy_column_filter(policies: dict[str, ConnectionPolicy]) -> ColumnFilter:
+    """The value index's hook: a column's values may be indexed unless its connection's policy hides/masks it."""
+
+    def visible(connection: str, table: str, column: str) -> bool:
+        policy = policies.get(connection)
+        return policy is None or (policy.samples and policy.column_visible(table, column))
+
+    return visible
 
 
 def build_app_database(settings: Settings, *, migrate: bool = True) -> AppDatabase:
@@ -86,6 +103,7 @@ def speech_config(settings: Settings) -> SpeechConfig:
         stt_model=settings.stt_model,
         stt_threads=settings.stt_threads,
         beam_size=settings.stt_beam_size,
+        short_context=settings.stt_short_context,
         max_mb=settings.stt_max_mb,
         max_seconds=settings.stt_max_seconds,
         tts_engine=settings.tts_engine,
@@ -96,6 +114,26 @@ def speech_config(settings: Settings) -> SpeechConfig:
         coqui_model_name=settings.coqui_model_name,
         coqui_model_path=settings.coqui_model_path,
         coqui_config_path=settings.coqui_config_path,
+    )
+
+
+def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: int = 24_000) -> VoiceLoopConfig:
+    """The hands-free loop's knobs (``agent.voice.loop``) from settings."""
+    from agent.voice.loop import VoiceLoopConfig
+    from agent.voice.turns import TurnConfig
+
+    turns = TurnConfig(
+        silence_ms=settings.voice_silence_ms,
+        pause_ms=min(settings.voice_pause_ms, settings.voice_silence_ms),
+        min_speech_ms=settings.voice_min_speech_ms,
+        max_utterance_s=settings.voice_max_utterance_s,
+    )
+    return VoiceLoopConfig(
+        turns=turns,
+        hands_free=hands_free,
+        barge_in=settings.voice_barge_in,
+        half_duplex=settings.voice_half_duplex,
+        out_rate=out_rate,
     )
 
 

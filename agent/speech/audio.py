@@ -187,3 +187,31 @@ def wav_to_samples(data: bytes) -> tuple[np.ndarray, int]:
             return samples.reshape(-1, channels).mean(axis=1).astype(np.float32), rate
         pos = body + size + (size % 2)
     raise AudioInputError("WAV sem dados de áudio.", code="audio_invalid")
+
+
+class StreamResampler:
+    """Resample a live mono float32 stream piece by piece without clicks at the piece boundaries."""
+
+    def __init__(self, rate: int, target: int = STT_RATE) -> None:
+        import av
+
+        self.rate, self.target = rate, target
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=target) if rate != target else None
+        self._pts = 0
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        if self._resampler is None or samples.size == 0:
+            return samples.astype(np.float32, copy=False)
+        from fractions import Fraction
+
+        import av
+
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
+        )
+        frame.sample_rate = self.rate
+        frame.time_base = Fraction(1, self.rate)
+        frame.pts = self._pts
+        self._pts += samples.size
+        out = [_mono(f.to_ndarray()) for f in self._resampler.resample(frame)]
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)

@@ -29,6 +29,7 @@ class SpeechConfig:
     stt_model: str = "whisper-base"
     stt_threads: int = 0
     beam_size: int = 5
+    short_context: bool = True
     max_mb: float = 25.0
     max_seconds: float = 300.0
     tts_engine: str = DEFAULT_ENGINE
@@ -82,7 +83,11 @@ def get_transcriber(config: SpeechConfig) -> WhisperTranscriber:
         if transcriber is None:
             path = resolve_model(config.stt_model, config.models_dir)
             transcriber = WhisperTranscriber(
-                path, threads=config.stt_threads, beam_size=config.beam_size, limits=config.limits
+                path,
+                threads=config.stt_threads,
+                beam_size=config.beam_size,
+                limits=config.limits,
+                short_context=config.short_context,
             )
             _transcribers[config] = transcriber
         return transcriber

@@ -41,7 +41,7 @@ def test_token_required(mcp_data: McpData, tmp_path: Path) -> None:
         ):
             response = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS | headers)
             assert response.status_code == 401, headers
-            assert response.json()["error"] == "unauthorized"
+            assert response.json()["code"] == "unauthorized"
             assert "Bearer" in response.headers["www-authenticate"]
             assert TOKEN not in response.text
         for accepted in (f"Bearer {TOKEN}", f"bearer  {TOKEN}"):

@@ -182,7 +182,7 @@ def test_chamados_por_atendente_english_keeps_employees(english: SchemaResult) -
 
 def test_pedidos_atrasados_keeps_orders_and_shipments(english: SchemaResult, portuguese: SchemaResult) -> None:
     question = "pedidos atrasados em São Paulo"
-    text, omitted = render(english.tables, question, 1400, "sqlite")
+    text, omitted = render(english.tables, question, 900, "sqlite")
     kept = _rendered_tables(text)
     assert kept[0] == "orders"
     assert "shipments" in kept
@@ -232,8 +232,11 @@ def test_budget_keeps_fk_partners_of_top_table(english: SchemaResult) -> None:
     assert kept[0] == "orders"
     partners = {"customers", "order_items", "shipments", "payments", "invoices"}
     assert partners <= set(kept), kept
-    assert omitted  # something had to go
     assert len(text) <= 2200
+    # the partners come before unrelated tables, and are shown in more detail than them
+    assert max(kept.index(p) for p in partners) < kept.index("feature_flags")
+    tight, omitted = render(english.tables, question, 1100, "sqlite")
+    assert omitted and "feature_flags" in omitted and partners <= set(_rendered_tables(tight))
 
 
 def test_omitted_tables_are_listed_in_one_line(english: SchemaResult) -> None:
@@ -271,15 +274,47 @@ def test_huge_single_table_is_cut_not_dropped() -> None:
     text, omitted = render([wide, small], "wide", 1000)
     assert len(text) <= 1000
     assert text.startswith("TABLE wide")
-    assert "linhas)" in text  # "… (+N linhas)" marker
+    assert "-- +300 colunas omitidas: col_0, col_1" in text  # pruned: its columns listed by name
     assert omitted == [] and "TABLE small" in text  # the small table still fits after the cut one
+
+
+def test_wide_tables_are_pruned_to_keys_joins_and_asked_columns_when_short_of_room() -> None:
+    from tools.schema_inspect import ColumnInfo, ForeignKeyInfo
+
+    columns = ["id", "cliente_id", "preco", "desconto", *(f"campo_extra_{i}" for i in range(20))]
+    wide = TableInfo(
+        name="vendas",
+        columns=[ColumnInfo(name=c, type="TEXT") for c in columns],
+        primary_key=["id"],
+        foreign_keys=[ForeignKeyInfo(columns=["cliente_id"], referred_table="clientes", referred_columns=["id"])],
+    )
+    clientes = TableInfo(
+        name="clientes", columns=[ColumnInfo(name="id", type="INTEGER"), ColumnInfo(name="nome", type="TEXT")]
+    )
+    text, omitted = render([wide, clientes], "qual o preço médio das vendas por cliente?", 500)
+    assert omitted == [] and len(text) <= 500
+    assert "  preco TEXT" in text and "  id TEXT" in text and "  cliente_id TEXT" in text
+    assert "  desconto TEXT" not in text and "-- +21 colunas omitidas: desconto, campo_extra_0" in text
+    assert "TABLE clientes" in text
+    roomy, _ = render([wide, clientes], "qual o preço médio das vendas por cliente?", 5000)
+    assert "  desconto TEXT" in roomy and "omitidas" not in roomy
+
+
+def test_a_huge_block_is_cut_line_by_line_when_even_pruned_it_does_not_fit() -> None:
+    from tools.schema_inspect import ColumnInfo
+
+    wide = TableInfo(name="wide", columns=[ColumnInfo(name=f"col_{i}", type="TEXT") for i in range(300)])
+    text, omitted = render([wide], "col", 600)
+    assert len(text) <= 600 and text.startswith("TABLE wide") and "linhas)" in text and omitted == []
 
 
 def test_a_table_too_big_for_the_rest_is_skipped_not_the_smaller_ones() -> None:
     from tools.schema_inspect import ColumnInfo
 
     top = TableInfo(name="pedidos", columns=[ColumnInfo(name="id", type="INTEGER")])
-    big = TableInfo(name="pedidos_log", columns=[ColumnInfo(name=f"campo_{i}", type="TEXT") for i in range(80)])
+    # every column is part of the primary key, so pruning cannot shrink it
+    names = [f"campo_{i}" for i in range(80)]
+    big = TableInfo(name="pedidos_log", columns=[ColumnInfo(name=n, type="TEXT") for n in names], primary_key=names)
     small = TableInfo(name="pedidos_status", columns=[ColumnInfo(name="nome", type="TEXT")])
     text, omitted = render([top, big, small], "pedidos", 600)
     assert len(text) <= 600

@@ -41,6 +41,17 @@ def test_typed_question_shows_answer_sql_and_table(scripted_server, desktop_page
     page.get_by_text("GROUP BY p.nome").first.wait_for(timeout=10_000)
     assert page.locator("img[src]").count() >= 1  # the bar chart
     shot(page, "desktop-typed-answer")
+    # The turn is in the conversation log (surface ui, typed), written before the answer was final.
+    from vozbd.appdb.database import open_app_database
+
+    database = open_app_database(f"sqlite:///{scripted_server.data_dir / 'app.sqlite3'}")
+    try:
+        question = "Quais os 5 produtos mais vendidos?"
+        turns = [t for t in database.logs.list_turns(surface="ui") if t.question == question]
+    finally:
+        database.dispose()
+    assert turns and turns[-1].input_mode == "text" and turns[-1].row_count == 5
+    assert turns[-1].sql and "GROUP BY p.nome" in turns[-1].sql and turns[-1].model
 
 
 def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) -> None:

@@ -17,7 +17,7 @@ def test_ui_help_lists_options() -> None:
 def test_ui_passes_options_to_the_server(monkeypatch, tmp_path) -> None:
     calls = {}
 
-    def fake_serve(settings, *, host, port, open_browser):
+    def fake_serve(settings, *, host, port, open_browser, **_):
         calls.update(settings=settings, host=host, port=port, open_browser=open_browser)
 
     monkeypatch.setattr("ui.launch.serve", fake_serve)

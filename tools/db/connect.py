@@ -20,6 +20,7 @@ from tools.db.demo import demo_db_path
 from tools.db.failures import classify_error, reason_message
 from tools.db.privileges import PrivilegeReport, inspect_privileges
 from tools.db.registry import DEMO_NAME
+from tools.db.transport import SshOptions, SshTunnel, Transport
 from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
 from tools.errors import (
     ConnectionFailedError,
@@ -62,6 +63,8 @@ class ResolvedConnection:
     is_demo: bool = False
     allow_privileged: bool = False
     """The operator accepted a login with more than read privileges for this connection."""
+    transport: Transport | None = None
+    """TLS / SSH tunnel of a connection declared in the config file."""
 
 
 class ConnectionTestResult(BaseModel):
@@ -117,6 +120,16 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
         url = parse_url(target)
         masked = mask_url(url)
         return ResolvedConnection(masked, dialect_of(url), url, masked, allow_privileged=ctx.allow_privileged)
+    declared = ctx.declared_connections.get(target)
+    if declared is not None:
+        return ResolvedConnection(
+            target,
+            dialect_of(declared.url),
+            declared.url,
+            mask_url(declared.url),
+            allow_privileged=ctx.allow_privileged or bool(getattr(declared, "allow_privileged", False)),
+            transport=declared.transport,
+        )
     url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
     allowed_privileged = ctx.allow_privileged or ctx.registry.get(target).allow_privileged
     return ResolvedConnection(target, dialect_of(url), url, mask_url(url), allow_privileged=allowed_privileged)
@@ -148,6 +161,8 @@ def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
     }[conn.dialect]
     if conn.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
+    if conn.transport is not None and conn.transport.tls is not None:
+        connect_args = connect_args | conn.transport.tls.connect_args(conn.dialect)
     return url, kwargs | {"connect_args": connect_args, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
@@ -205,13 +220,15 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
         engines: dict[str, Engine] = ctx.caches.setdefault("engines", {})
         engine = engines.get(key)
         if engine is None:
-            engine = engines[key] = _create_engine(conn)
+            engine = engines[key] = _create_engine(ctx, conn)
     check_privileges(ctx, conn, engine)
     return engine
 
 
-def _create_engine(conn: ResolvedConnection) -> Engine:
+def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
     url, kwargs = _engine_args(conn)
+    if conn.transport is not None and conn.transport.ssh is not None:
+        url = _through_tunnel(ctx, conn.name, conn.transport.ssh, url, conn.dialect)
     try:
         engine = create_engine(url, **kwargs)
     except ImportError as error:
@@ -258,12 +275,27 @@ def check_privileges(ctx: ToolContext, conn: ResolvedConnection, engine: Engine)
         )
 
 
+def _through_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect: str) -> URL:
+    """``url`` pointed at the local end of the connection's SSH tunnel (opened once per process)."""
+    tunnels: dict[str, SshTunnel] = ctx.caches.setdefault("ssh_tunnels", {})
+    tunnel = tunnels.get(name)
+    if tunnel is None:
+        default_port = {"postgres": 5432, "mysql": 3306}.get(dialect, 0)
+        tunnel = SshTunnel(ssh, url.host or "127.0.0.1", url.port or default_port)
+        tunnel.start()
+        tunnels[name] = tunnel
+    return url.set(host="127.0.0.1", port=tunnel.local_port)
+
+
 def dispose_engines(ctx: ToolContext) -> None:
-    """Close every cached engine of ``ctx`` (tests, shutdown)."""
+    """Close every cached engine and SSH tunnel of ``ctx`` (tests, shutdown)."""
     with _ENGINE_LOCK:
         engines: dict[str, Engine] = ctx.caches.pop("engines", {})
+        tunnels: dict[str, SshTunnel] = ctx.caches.pop("ssh_tunnels", {})
     for engine in engines.values():
         engine.dispose()
+    for tunnel in tunnels.values():
+        tunnel.close()
 
 
 def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None) -> str:

@@ -14,10 +14,13 @@ from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
 from tools.db.connect import get_engine, resolve_connection
-from tools.errors import InvalidInputError
+from tools.errors import DatabaseError, InvalidInputError
+from tools.policy import policy_for
+from tools.policy.query import scrub_error
 from tools.safe_query.dialects import generate
 from tools.safe_query.execute import execute_readonly
 from tools.safe_query.result import json_safe
+from tools.safe_query.tool import enforce_policy
 from tools.safe_query.validator import validate
 
 log = logging.getLogger(__name__)
@@ -105,9 +108,14 @@ def explain_query(params: ExplainQueryInput, ctx: ToolContext) -> ExplainResult:
             "explain_query explica consultas SELECT (ou WITH ... SELECT / UNION); SHOW e DESCRIBE não têm plano.",
             detail={"kind": inner.kind},
         )
+    policy = policy_for(ctx.policies, conn.name)
+    enforce_policy(ctx, conn, inner, policy)
     statement = validate(f"{prefix} {inner.sql}", conn.dialect, database)  # the EXPLAIN itself passes the validator too
-    limits = ctx.query_limits
-    raw = execute_readonly(get_engine(ctx, conn), conn.dialect, statement.sql, MAX_PLAN_LINES, limits.timeout_s)
+    timeout = min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s)
+    try:
+        raw = execute_readonly(get_engine(ctx, conn), conn.dialect, statement.sql, MAX_PLAN_LINES, timeout)
+    except DatabaseError as error:
+        raise (scrub_error(error) if policy.restricts_names else error) from None
     lines, cut = _fit(_plan_lines(raw.columns, raw.rows, conn.dialect))
     log.info("explain_query on %s: %d plan lines in %.1f ms", conn.name, len(lines), raw.elapsed_ms)
     return ExplainResult(

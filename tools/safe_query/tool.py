@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from decimal import Decimal
 
@@ -10,12 +11,16 @@ from sqlglot import exp
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
-from tools.errors import InvalidInputError, ToolError
+from tools.errors import DatabaseError, InvalidInputError, ToolError
+from tools.policy import ConnectionPolicy, policy_for
+from tools.policy.query import check_query, mask_rows, scrub_error
 from tools.safe_query.dialects import generate
 from tools.safe_query.execute import execute_readonly
 from tools.safe_query.result import DEFAULT_WINDOW, MAX_WINDOW, QueryResult, json_safe
 from tools.safe_query.rowcap import apply_row_cap
 from tools.safe_query.validator import ValidatedStatement, validate
+from tools.schema_inspect.models import InspectSchemaInput
+from tools.schema_inspect.tool import cached_schema
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,16 @@ def _count_rows(
     return int(value) if isinstance(value, int | float | Decimal) else None
 
 
+def enforce_policy(
+    ctx: ToolContext, conn: ResolvedConnection, statement: ValidatedStatement, policy: ConnectionPolicy
+) -> list[int]:
+    """Refuse what the connection's policy forbids; the result columns to mask (none without a policy)."""
+    if not policy.restricts_names:
+        return []
+    reflected = cached_schema(ctx, conn, InspectSchemaInput(connection=conn.name)).tables
+    return check_query(statement.tree if statement.kind == "query" else None, conn.dialect, policy, reflected)
+
+
 def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     """Run ONE read-only SQL query and return its rows.
 
@@ -87,7 +102,13 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     conn = resolve_connection(ctx, params.connection)
     database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
     statement = validate(params.sql, conn.dialect, database)
-    limits = ctx.query_limits
+    policy = policy_for(ctx.policies, conn.name)
+    masked = enforce_policy(ctx, conn, statement, policy)
+    limits = dataclasses.replace(
+        ctx.query_limits,
+        max_rows=min(ctx.query_limits.max_rows, policy.max_rows or ctx.query_limits.max_rows),
+        timeout_s=min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s),
+    )
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
     if params.offset > MAX_OFFSET_PAGES * limits.max_rows:
         raise InvalidInputError(
@@ -98,16 +119,19 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
     validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
-    raw = execute_readonly(
-        get_engine(ctx, conn),
-        conn.dialect,
-        executed,
-        fetch,
-        limits.timeout_s,
-        max_cell_chars=limits.max_cell_chars,
-        max_result_bytes=limits.max_result_bytes,
-    )
-    rows = [[json_safe(value) for value in row] for row in raw.rows[params.offset :]]
+    try:
+        raw = execute_readonly(
+            get_engine(ctx, conn),
+            conn.dialect,
+            executed,
+            fetch,
+            limits.timeout_s,
+            max_cell_chars=limits.max_cell_chars,
+            max_result_bytes=limits.max_result_bytes,
+        )
+    except DatabaseError as error:
+        raise (scrub_error(error) if policy.restricts_names else error) from None
+    rows = mask_rows([[json_safe(value) for value in row] for row in raw.rows[params.offset :]], masked)
     total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
     if total is None:
         total = _count_rows(ctx, conn, statement, database)

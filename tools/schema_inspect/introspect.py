@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.reflection import Inspector, ObjectKind
 
 from tools.errors import InvalidInputError
+from tools.schema_inspect.joins import confirm_by_values, infer_foreign_keys
 from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
 from tools.schema_inspect.stats import fill_row_counts, fill_samples, text_column_names
 
@@ -177,6 +178,8 @@ def reflect(
         result.append(info)
         text_columns[name] = text_column_names(cols)
     fill_row_counts(conn, result, schema)
+    if infer_foreign_keys(result):
+        confirm_by_values(conn, result)
     if samples:
         fill_samples(conn, result, text_columns)
     return result, missing

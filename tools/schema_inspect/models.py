@@ -75,6 +75,10 @@ class ForeignKeyInfo(BaseModel):
     referred_schema: str | None = None
     referred_table: str
     referred_columns: list[str]
+    inferred: str | None = Field(
+        None,
+        description="Not declared by the database: how it was inferred ('nome', 'nome e valores' or 'valores').",
+    )
 
 
 class IndexInfo(BaseModel):

@@ -15,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_connection
+from tools.policy import policy_for
+from tools.policy.schema import visible_tables
 from tools.schema_inspect.introspect import read_only
 from tools.schema_inspect.models import ColumnInfo, InspectSchemaInput, TableInfo
 from tools.schema_inspect.relevance import Question, score_column, score_table
@@ -62,7 +64,8 @@ def _candidates(ctx: ToolContext, conn: ResolvedConnection, params: SearchSchema
     if not kinds & {"table", "view", "column"}:
         return
     inspect_params = InspectSchemaInput(connection=params.connection, schema=params.schema, refresh=params.refresh)
-    for table in cached_schema(ctx, conn, inspect_params).tables:
+    reflected = cached_schema(ctx, conn, inspect_params).tables
+    for table in visible_tables(policy_for(ctx.policies, conn.name), reflected):
         if table.kind in kinds:
             yield _Candidate(table.kind, table.name, table.schema, table)
         if "column" in kinds:

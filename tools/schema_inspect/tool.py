@@ -9,6 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_connection
+from tools.policy import policy_for
+from tools.policy.schema import visible_tables
 from tools.schema_inspect.bilingual import EMPTY, Dictionary, load_dictionary
 from tools.schema_inspect.cache import Key, schema_cache
 from tools.schema_inspect.introspect import read_only, reflect
@@ -69,10 +71,16 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
     """
     conn = resolve_connection(ctx, params.connection)
     result = cached_schema(ctx, conn, params)
+    policy = policy_for(ctx.policies, conn.name)
+    restricted = policy.restricts_names or not policy.samples
+    if restricted:  # hidden tables/columns never reach the text, and masked columns carry no samples
+        visible = visible_tables(policy, result.tables)
+        hidden = sorted({t.name for t in result.tables} - {t.name for t in visible}) if params.tables else []
+        result = result.model_copy(update={"tables": visible, "not_found": [*result.not_found, *hidden]})
     budget = params.budget or ctx.schema_prompt_budget
     question = params.question.strip() if params.question else ""
     if not question:
-        return result if budget == ctx.schema_prompt_budget else with_prompt(result, None, budget)
+        return result if budget == ctx.schema_prompt_budget and not restricted else with_prompt(result, None, budget)
     values = question_values(ctx, conn, result.tables, question)
     dictionary = load_dictionary(ctx.dictionary_dirs)
     return with_prompt(result, question, budget, dictionary, values)

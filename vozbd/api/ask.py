@@ -17,10 +17,12 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.chart import chart_spec
 from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from tools.db.connect import resolve_connection
 from tools.errors import CodedError
 from vozbd.api.conversations import caller_of, thread_id
 from vozbd.api.deps import ApiServices, CurrentKey, Services, rate_limited
@@ -157,6 +159,8 @@ class TurnRunner:
     responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for."}},
 )
 async def ask(body: AskRequest, request: Request, services: Services, key: CurrentKey) -> Any:
+    if body.connection:  # an unknown name is the caller's mistake: 404 now, not an apology inside the answer
+        await run_in_threadpool(resolve_connection, services.tool_ctx, body.connection)
     runner = TurnRunner(services, body, caller_of(key))
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_stream(runner), ping=15)

@@ -45,10 +45,14 @@ class ApiServices:
     limiter: RateLimiter
     readiness: dict[str, Callable[[], Any]] = field(default_factory=dict)
     """Name → probe returning a dict with at least ``ok`` (bool); run in a thread by ``/ready``."""
+    insecure: bool = False
+    """Started with ``--insecure`` while a surface is open (reported by /health)."""
     admins: frozenset[str] = frozenset()
     """API key names allowed to add/delete connections (anyone when the API runs without keys)."""
     conversations: Any = None
     """The conversation store (``vozbd.api.conversations.ConversationStore``)."""
+    voice_loop: Any = None
+    """The hands-free voice loop's config (``agent.voice.loop.VoiceLoopConfig``; None = defaults)."""
     allowed_models: Callable[[str], bool] = lambda _spec: False
     """Whether a caller may pick this ``provider/model`` (never arbitrary files through ``scripted/``)."""
 

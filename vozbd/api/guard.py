@@ -16,13 +16,16 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vozbd.api.errors import ApiError, default_error, error_body
 from vozbd.auth import AuthPolicy, Surface, is_loopback
+
+if TYPE_CHECKING:
+    from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +61,15 @@ class SurfaceConfig:
             return True
         return name == self.bind_host.lower().strip("[]")
 
-    def origin_allowed(self, origin: str, host_header: str, scheme: str) -> bool:
+    def origin_allowed(self, origin: str, host_header: str) -> bool:
         if origin in self.cors_origins or "*" in self.cors_origins:
             return True
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return False  # "null", file://, chrome-extension://...
-        served = host_header.lower()
-        return parts.netloc.lower() == served and parts.scheme in (scheme, scheme.replace("ws", "http"))
+        # Same host and port as the request's Host. The scheme is not compared: behind a TLS proxy the page is
+        # https while this hop is plain http, and a foreign page cannot share our host:port anyway.
+        return parts.netloc.lower() == host_header.lower()
 
 
 def _host_name(host_header: str) -> str:
@@ -124,11 +128,9 @@ class SurfaceGuard:
             log.warning("refused Host %r on %s", host, scope["path"])
             return ApiError(421 if host else 400, "host_not_allowed", "Endereço (Host) não permitido neste servidor.")
         origin = _header(scope, b"origin")
-        if origin is not None:
-            scheme = scope.get("scheme", "http")
-            if not self.config.origin_allowed(origin.decode("latin-1"), host, scheme):
-                log.warning("refused Origin %r on %s", origin, scope["path"])
-                return ApiError(403, "origin_not_allowed", "Origem (Origin) não permitida: acesse pelo próprio site.")
+        if origin is not None and not self.config.origin_allowed(origin.decode("latin-1"), host):
+            log.warning("refused Origin %r on %s", origin, scope["path"])
+            return ApiError(403, "origin_not_allowed", "Origem (Origin) não permitida: acesse pelo próprio site.")
         surface = surface_of(scope["path"])
         if surface is None or scope.get("method") == "OPTIONS":
             return None
@@ -200,3 +202,15 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: ApiError) -
 
 def scope_api_key(scope: dict[str, Any]) -> Any:
     return scope.get("state", {}).get("api_key")
+
+
+def standalone_guard(settings: Settings, host: str, *, insecure: bool = False) -> Callable[[ASGIApp], ASGIApp]:
+    """The same guard for a surface served alone (``vozbd mcp --http``, ``vozbd ui``): Host/Origin/bearer checks."""
+    config = SurfaceConfig(
+        policy=AuthPolicy.from_settings(settings, insecure=insecure),
+        bind_host=host,
+        allowed_hosts=tuple(settings.allowed_hosts),
+        cors_origins=tuple(settings.cors_origins),
+        body_limit=lambda path: 1024 * 1024 if path.startswith("/mcp") else None,
+    )
+    return lambda app: SurfaceGuard(app, config)

@@ -22,6 +22,7 @@ PROBE_TIMEOUT_S = 3.0
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     version: str
+    insecure: bool = Field(False, description="Started with --insecure: some surface is open without credentials.")
 
 
 class Check(BaseModel):
@@ -38,8 +39,8 @@ class Readiness(BaseModel):
 
 @router.get("/health", summary="Liveness: the process answers")
 @router.get("/api/health", include_in_schema=False)
-async def health() -> Health:
-    return Health(status="ok", version=__version__)
+async def health(services: Services) -> Health:
+    return Health(status="ok", version=__version__, insecure=services.insecure)
 
 
 async def _probe(name: str, probe: Any) -> tuple[str, Check]:

@@ -48,6 +48,7 @@ def _register() -> None:
         "vozbd.cli.eval",  # eval run/validate/compare/report/import-spider
         "vozbd.cli.memory",  # examples, glossary: verified question->SQL pairs and business terms
         "vozbd.cli.logs",  # db-upgrade, logs: the app database and its conversation log
+        "vozbd.cli.config",  # config path/show: where the configuration comes from
     ):
         importlib.import_module(module).register(app)
 

@@ -151,21 +151,20 @@ def _print_table(turns: list[TurnLog]) -> None:
         console.print("[dim]Nenhum turno registrado com esses filtros.[/]")
         return
     table = Table(header_style="bold", show_lines=False)
-    for column in ("quando (UTC)", "conversa", "origem", "pergunta", "SQL", "linhas", "resposta", "ms", "erro"):
-        table.add_column(column)
+    for column in ("quando (UTC)", "conversa", "origem", "pergunta", "linhas", "resposta", "ms", "erro"):
+        table.add_column(column, overflow="fold" if column in ("pergunta", "resposta") else "ellipsis")
     for turn in turns:
         mode = "🎤 " if turn.input_mode == "voice" else ""
         total = turn.timings.get("total_ms")
         table.add_row(
-            turn.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            turn.created_at.astimezone(UTC).strftime("%m-%d %H:%M:%S"),
             escape(turn.conversation_id),
             turn.surface + (f" ({escape(turn.user_id)})" if turn.user_id else ""),
             mode + escape(_short(turn.question or turn.transcript)),
-            escape(_short(turn.sql, 50)),
             "" if turn.row_count is None else str(turn.row_count),
             escape(_short(turn.answer)),
             "" if total is None else f"{total:.0f}",
             escape(turn.error or ""),
         )
     console.print(table)
-    console.print(f"[dim]{len(turns)} turno(s).[/]")
+    console.print(f"[dim]{len(turns)} turno(s). O SQL e os tempos por etapa estão em --json e --csv.[/]")

@@ -9,6 +9,9 @@ def mcp(
     http: bool = typer.Option(False, "--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio."),
     host: str | None = typer.Option(None, "--host", help="HTTP host (default: VOZBD_HOST, 127.0.0.1)."),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="HTTP port."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve HTTP off loopback without a token (refused otherwise). Risky."
+    ),
 ) -> None:
     """Run the MCP server (tools list_connections, inspect_schema, run_query, read_pdf; schema resources).
 
@@ -21,8 +24,16 @@ def mcp(
     settings = Settings()
     if http:
         from mcp_server.http import run_http
+        from vozbd.api.guard import standalone_guard
+        from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 
-        run_http(settings, host or settings.host, port)
+        host = host or settings.host
+        try:
+            check_exposure(AuthPolicy.from_settings(settings, insecure=insecure), host, ("mcp",))
+        except InsecureExposureError as error:
+            typer.echo(f"Erro: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        run_http(settings, host, port, wrap=standalone_guard(settings, host, insecure=insecure))
     else:
         from mcp_server.server import run_stdio
 

@@ -42,6 +42,9 @@ def ui(
     db: str | None = typer.Option(None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo)."),
     model: str | None = typer.Option(None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.'),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve off loopback without login (refused otherwise). Risky."
+    ),
 ) -> None:
     """Open the voice chat on the demo database (or --db) in the browser."""
     from vozbd.settings import Settings
@@ -53,11 +56,17 @@ def ui(
 
     from ui import launch
     from ui.auth import AuthConfigError, check_auth_settings
+    from vozbd.api.guard import standalone_guard
+    from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 
     try:
         check_auth_settings(settings)
+        check_exposure(AuthPolicy.from_settings(settings, insecure=insecure), host, ("ui",))
     except AuthConfigError as error:
         typer.echo(f"Erro: {error}", err=True)
+        raise typer.Exit(2) from None
+    except InsecureExposureError as error:
+        typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
     launch.configure_logging(settings)
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
@@ -66,4 +75,5 @@ def ui(
     if hint:
         typer.echo(hint)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        launch.serve(settings, host=host, port=port, open_browser=not no_browser)
+        guard = standalone_guard(settings, host, insecure=insecure)  # Host/Origin checks (DNS rebinding, CSWSH)
+        launch.serve(settings, host=host, port=port, open_browser=not no_browser, wrap=guard)

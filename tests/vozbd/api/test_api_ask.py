@@ -89,3 +89,33 @@ def test_memory_continues_a_conversation_and_is_per_caller(keyed: TestClient) ->
     assert keyed.get("/api/v1/conversations", headers=BIA).json() == []
     assert keyed.delete(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 204
     assert keyed.get(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 404
+
+
+def test_unknown_connection_is_404_before_the_turn(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "Quantos clientes temos?", "connection": "nao_salva"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown_connection"
+    assert "demo" in response.json()["message"]
+
+
+def test_openapi_documents_every_v1_route_with_errors_and_bearer_auth(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in (
+        "/api/v1/ask",
+        "/api/v1/transcribe",
+        "/api/v1/speak",
+        "/api/v1/connections",
+        "/api/v1/connections/{name}/schema",
+        "/api/v1/connections/{name}/query",
+        "/api/v1/conversations/{conversation_id}",
+        "/health",
+        "/ready",
+        "/metrics",
+    ):
+        assert path in paths, path
+    ask = paths["/api/v1/ask"]["post"]
+    assert {"401", "413", "422", "429", "503"} <= set(ask["responses"])
+    assert ask["responses"]["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    assert client.get("/docs").status_code == 200

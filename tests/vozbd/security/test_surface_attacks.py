@@ -141,6 +141,22 @@ def test_mcp_with_own_token_refuses_the_rest_key(serve: Callable[..., TestClient
     client = serve(api_keys=[f"ana:{TOKEN}"], mcp_token=SecretStr(MCP_TOKEN), mcp=True)
     assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | AUTH).status_code == 401
     assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=AUTH).status_code == 200
+    mcp_auth = {"Authorization": f"Bearer {MCP_TOKEN}"}  # and vice versa
+    assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=mcp_auth).status_code == 401
+    assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | mcp_auth).status_code == 200
+
+
+def test_a_token_split_across_two_authorization_headers_is_refused(keyed: TestClient) -> None:
+    half = len(TOKEN) // 2
+    headers = [("Authorization", f"Bearer {TOKEN[:half]}"), ("Authorization", TOKEN[half:])]
+    response = keyed.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_ten_megabyte_sql_is_413_without_a_traceback(keyed: TestClient) -> None:
+    response = keyed.post("/api/tools/run_query", json={"sql": "SELECT " + "1+" * 5_000_000 + "1"}, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large" and "Traceback" not in response.text
 
 
 def test_ui_login_alone_refuses_to_start_with_open_rest_and_mcp(base_settings: Settings) -> None:
@@ -183,7 +199,7 @@ def test_pinned_allowed_hosts_on_a_lan_bind(serve: Callable[..., TestClient]) ->
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://evil.example", "null", "http://localhost:9999", "https://localhost:8000", "file://", "http://localhost"],
+    ["http://evil.example", "null", "http://localhost:9999", "ftp://localhost:8000", "file://", "http://localhost"],
 )
 def test_foreign_origins_are_refused_even_with_a_valid_key(keyed: TestClient, origin: str) -> None:
     before = table_checksums(demo_db_path())
@@ -240,9 +256,13 @@ def test_chainlit_config_does_not_allow_every_origin() -> None:
     ],
 )
 def test_rest_refuses_database_urls_from_requests(serve: Callable[..., TestClient], connection: str) -> None:
-    response = serve().post("/api/tools/run_query", json={"sql": "SELECT 1", "connection": connection})
+    before = table_checksums(demo_db_path())
+    secret_url = connection.replace("root@", "root:s3nha-na-url@")
+    response = serve().post("/api/tools/run_query", json={"sql": "SELECT 1", "connection": secret_url})
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_connection"
+    assert "s3nha-na-url" not in response.text
+    assert table_checksums(demo_db_path()) == before
 
 
 def test_non_admin_keys_cannot_add_or_delete_connections(serve: Callable[..., TestClient]) -> None:
@@ -261,7 +281,7 @@ def test_paths_that_look_like_mcp_do_not_skip_auth(keyed: TestClient) -> None:
 
 
 # --- the server refuses to start open -----------------------------------------------------------------------------
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.0.10", "::"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.0.10", "::", "0", "[::]"])
 def test_open_surfaces_off_loopback_refuse_to_start(base_settings: Settings, host: str) -> None:
     settings = base_settings.model_copy(update={"host": host})
     with pytest.raises(InsecureExposureError) as refused:
@@ -275,6 +295,7 @@ def test_insecure_flag_starts_anyway(base_settings: Settings, tool_ctx: ToolCont
     app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False, insecure=True)
     with TestClient(app, base_url="http://192.168.0.10:8000") as client:
         assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}).status_code == 200
+        assert client.get("/health").json()["insecure"] is True  # visible to monitoring
 
 
 def test_token_for_rest_with_an_open_chat_refuses_to_start() -> None:
@@ -307,3 +328,43 @@ def test_serve_cli_refuses_without_credentials(monkeypatch: pytest.MonkeyPatch, 
 def test_short_api_key_tokens_are_refused_by_settings() -> None:
     with pytest.raises(ValueError, match="16 characters"):
         Settings(api_keys=["ana:curto"], _env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("args", "needs"),
+    [
+        (["ui", "--host", "0.0.0.0", "--no-browser"], "VOZBD_UI_AUTH"),
+        (["mcp", "--http", "--host", "0.0.0.0"], "VOZBD_MCP_TOKEN"),
+    ],
+)
+def test_standalone_surfaces_refuse_to_start_open_off_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], needs: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from vozbd.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("ui.launch.serve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not serve")))
+    monkeypatch.setattr("mcp_server.http.run_http", lambda *a, **k: (_ for _ in ()).throw(AssertionError("no")))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert needs in result.output and "--insecure" in result.output
+
+
+def test_standalone_guard_checks_host_origin_and_mcp_token(base_settings: Settings) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from vozbd.api.guard import standalone_guard
+
+    inner = Starlette(routes=[Route("/{path:path}", lambda _: PlainTextResponse("ok"), methods=["GET", "POST"])])
+    settings = base_settings.model_copy(update={"mcp_token": SecretStr(MCP_TOKEN)})
+    client = TestClient(standalone_guard(settings, "127.0.0.1")(inner), base_url="http://localhost:8765")
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 421
+    assert client.get("/", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/mcp").status_code == 401
+    assert client.post("/mcp", headers={"Authorization": f"Bearer {MCP_TOKEN}"}).status_code == 200
+    assert client.get("/").text == "ok"  # the chat page itself: the login is Chainlit's

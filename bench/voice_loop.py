@@ -1,0 +1,244 @@
+"""Voice loop benchmark: end of speech → first answer audio, hands-free vs push-to-talk, on this machine's cores.
+
+    .venv/bin/python bench/voice_loop.py [--questions 24] [--json] [--models-dir DIR]
+
+Spoken pt-BR questions of varied length are synthesized here (Kokoro, three voices and speeds), streamed in real
+time as 24 kHz PCM16 (the browser's rate) through ``agent.voice.loop.VoiceLoop`` with the real agent (scripted
+model, demo database), Whisper and Kokoro. Hands-free: from the *actual* end of the voice in the audio (last
+audible sample, so the silence wait counts) to the first sound of the answer. Push-to-talk, same run and
+questions: from the stop click (``end_of_input()``) to the first sound of the answer. Prints p50/p95 and the
+per-stage split; with ``--json`` the last line is
+``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
+The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):
+    # Run as a script: import from the repo root, not bench/ (where bench/agent.py would shadow the agent package).
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from agent.events import AgentEvent
+from agent.speech.audio import pcm16_bytes, resample
+from agent.speech.base import Synthesizer
+from agent.speech.registry import SpeechConfig, get_synthesizer, get_transcriber
+from agent.speech.speak import clauses_of
+from agent.voice.events import AnswerAudio, TurnDone, VoiceEvent
+from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+
+MIC_RATE = 24_000
+CHUNK_S = 0.04
+LEAD_S, TAIL_S = 0.3, 1.6  # silence before / after each question (the tail covers the end-of-utterance wait)
+
+QUESTIONS = (
+    "Quantos clientes temos?",
+    "Qual o ticket médio?",
+    "Quantos pedidos atrasados temos em São Paulo?",
+    "Quais os cinco produtos mais vendidos?",
+    "Qual foi o faturamento de maio?",
+    "Quantas entregas atrasaram na semana passada?",
+    "Quantos chamados de suporte estão abertos?",
+    "Qual cliente fez mais pedidos este ano?",
+    "Quantos pedidos foram cancelados em abril?",
+    "Qual a cidade com mais clientes cadastrados no Nordeste?",
+    "Me diga o faturamento total por estado no primeiro trimestre.",
+    "Quantos produtos da categoria eletrônicos estão sem estoque?",
+    "Qual o prazo médio de entrega para o Rio de Janeiro?",
+    "Quantos pedidos acima de mil reais tivemos no mês passado?",
+    "Liste as transportadoras com mais atrasos.",
+    "Qual foi o produto mais devolvido?",
+    "Quantos clientes novos se cadastraram em junho?",
+    "Qual a média de itens por pedido em Minas Gerais?",
+    "Quantos chamados foram resolvidos em menos de um dia?",
+    "Quanto vendemos ontem?",
+    "Qual a forma de pagamento mais usada pelos clientes de Curitiba?",
+    "Quantos pedidos de Porto Alegre ainda não foram entregues, e qual o valor total deles?",
+    "Temos pedidos duplicados?",
+    "Qual vendedor bateu a meta?",
+)
+VOICES = (("pf_dora", 1.0), ("pm_alex", 1.05), ("pm_santa", 0.95))
+
+SCRIPT = """
+default:
+  - tool_calls: [{name: run_query, args: {sql: "SELECT COUNT(*) AS total FROM pedidos WHERE status = 'atrasado'"}}]
+  - content: "Encontrei {last_result_first_value} pedidos nessa situação. A maioria é de eletrônicos, de São Paulo."
+"""
+
+
+@dataclass
+class Question:
+    text: str
+    pcm: bytes  # PCM16 at MIC_RATE: LEAD_S silence, the question, TAIL_S silence
+    speech_end_s: float  # offset of the last audible sample
+
+
+def audible_end(samples: np.ndarray, rate: int, threshold: float = 0.01) -> float:
+    """Seconds to the end of the last 10 ms frame whose peak is above ``threshold``."""
+    frame = rate // 100
+    frames = samples[: samples.size // frame * frame].reshape(-1, frame)
+    loud = np.flatnonzero(np.abs(frames).max(axis=1) > threshold)
+    return float((loud[-1] + 1) * frame / rate) if loud.size else 0.0
+
+
+def make_questions(kokoro: Synthesizer, count: int) -> list[Question]:
+    questions = []
+    for i in range(count):
+        text = QUESTIONS[i % len(QUESTIONS)]
+        voice, speed = VOICES[i % len(VOICES)]
+        chunks = [kokoro.synthesize_clause(c, voice=voice, speed=speed) for c in clauses_of(text)]  # type: ignore[attr-defined]
+        speech = resample(np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate, MIC_RATE)
+        lead, tail = np.zeros(int(LEAD_S * MIC_RATE), np.float32), np.zeros(int(TAIL_S * MIC_RATE), np.float32)
+        audio = np.concatenate([lead, speech, tail])
+        questions.append(Question(text, pcm16_bytes(audio), LEAD_S + audible_end(speech, MIC_RATE)))
+    return questions
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.first_audio: dict[int, float] = {}
+        self.done: dict[int, TurnDone] = {}
+        self.event = asyncio.Event()
+
+    async def __call__(self, event: VoiceEvent) -> None:
+        if isinstance(event, AnswerAudio) and event.turn not in self.first_audio:
+            self.first_audio[event.turn] = time.perf_counter()
+        elif isinstance(event, TurnDone):
+            self.done[event.turn] = event
+            self.event.set()
+
+
+async def run_mode(question_set: list[Question], *, hands_free: bool, agent, transcriber, kokoro) -> list[dict]:
+    collector = Collector()
+
+    def respond(question: str) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False)
+
+    loop = VoiceLoop(
+        recognize=whisper_recognizer(transcriber),
+        synthesizer=kokoro,
+        respond=respond,
+        emit=collector,
+        config=VoiceLoopConfig(hands_free=hands_free, barge_in=False),
+    )
+    step = int(CHUNK_S * MIC_RATE) * 2
+    silence = bytes(step)
+    results = []
+    for turn, q in enumerate(question_set, start=1):
+        collector.event.clear()
+        started = time.perf_counter()
+        speech_end_wall = None
+        limit = len(q.pcm) if hands_free else int((q.speech_end_s + 0.3) * MIC_RATE) * 2  # the click 0.3 s later
+        for offset in range(0, limit, step):
+            due = started + offset / 2 / MIC_RATE
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))  # real time, like a microphone
+            piece = q.pcm[offset : min(offset + step, limit)]
+            await loop.feed(piece, MIC_RATE)
+            if speech_end_wall is None and (offset + len(piece)) / 2 / MIC_RATE >= q.speech_end_s:
+                # the wall time at which the last audible sample reached the server
+                speech_end_wall = time.perf_counter() - ((offset + len(piece)) / 2 / MIC_RATE - q.speech_end_s)
+        click = time.perf_counter()
+        if not hands_free:
+            await loop.end_of_input()
+        while turn not in collector.done:  # the microphone keeps sending silence while the answer comes
+            try:
+                await asyncio.wait_for(collector.event.wait(), CHUNK_S)
+            except TimeoutError:
+                if hands_free:
+                    await loop.feed(silence, MIC_RATE)
+            collector.event.clear()
+            if time.perf_counter() - click > 60:
+                raise RuntimeError(f"no answer for turn {turn}: {q.text!r}")
+        done = collector.done[turn]
+        first = collector.first_audio.get(turn)
+        origin = speech_end_wall if hands_free else click
+        results.append(
+            {"question": q.text, "latency_s": (first - origin) if first and origin else None, **done.timings}
+        )
+        await asyncio.sleep(0.3)
+    await loop.close()
+    return results
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return round(values[lo] + (values[hi] - values[lo]) * (k - lo), 3)
+
+
+def summary(rows: list[dict], key: str = "latency_s") -> dict[str, float]:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return {"p50_s": pct(values, 0.5), "p95_s": pct(values, 0.95), "n": len(values)}
+
+
+async def amain(args: argparse.Namespace) -> dict:
+    from vozbd.settings import Settings
+    from vozbd.wiring import build_agent
+
+    config = SpeechConfig(models_dir=args.models_dir, stt_threads=args.threads, beam_size=args.beam_size)
+    transcriber, kokoro = get_transcriber(config), get_synthesizer(config, "kokoro")
+    tmp = Path(tempfile.mkdtemp(prefix="vozbd-bench-voice-"))
+    script = tmp / "script.yaml"
+    script.write_text(SCRIPT, encoding="utf-8")
+    settings = Settings(data_dir=tmp, models_dir=args.models_dir)
+    agent = build_agent(settings, model=f"scripted/{script}", speech=False)
+    print(f"synthesizing {args.questions} questions…", file=sys.stderr)
+    questions = make_questions(kokoro, args.questions)
+    # Warm-up: load Whisper, Kokoro and the agent (not measured).
+    await run_mode(questions[:1], hands_free=False, agent=agent, transcriber=transcriber, kokoro=kokoro)
+    hands_free = await run_mode(questions, hands_free=True, agent=agent, transcriber=transcriber, kokoro=kokoro)
+    push = await run_mode(questions, hands_free=False, agent=agent, transcriber=transcriber, kokoro=kokoro)
+    stages = {
+        f"hands_free.{k}": summary(hands_free, k)
+        for k in ("endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+    } | {
+        f"push_to_talk.{k}": summary(push, k)
+        for k in ("stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+    }
+    spec = [r.get("speculative", 0) for r in hands_free]
+    stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}  # type: ignore[dict-item]
+    if args.verbose:
+        for row in hands_free + push:
+            print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+    return {"hands_free": summary(hands_free), "push_to_talk": summary(push), "stages": stages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models-dir", type=Path, default=Path.home() / ".local/share/vozbd/models")
+    parser.add_argument("--questions", type=int, default=24)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
+    parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
+    args = parser.parse_args()
+    report = asyncio.run(amain(args))
+    hf, ptt = report["hands_free"], report["push_to_talk"]
+    print(f"end of speech → first answer audio ({hf['n']} questions, {os.cpu_count()} cores)")
+    print(f"  hands-free   p50 {hf['p50_s']:.3f} s  p95 {hf['p95_s']:.3f} s  (from the actual end of the voice)")
+    print(f"  push-to-talk p50 {ptt['p50_s']:.3f} s  p95 {ptt['p95_s']:.3f} s  (from the stop click)")
+    print(f"  hands-free / push-to-talk p50 ratio: {hf['p50_s'] / ptt['p50_s']:.2f}")
+    for name, value in report["stages"].items():
+        print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

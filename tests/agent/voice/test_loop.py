@@ -1,0 +1,168 @@
+"""The hands-free loop end to end: real VAD, real Whisper, the real agent (scripted model, demo DB), espeak-ng."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.events import AgentEvent
+from agent.service import Agent
+from agent.speech.audio import pcm16_bytes, read_audio
+from agent.speech.registry import SpeechConfig, get_synthesizer, get_transcriber
+from agent.voice.events import AnswerAudio, FinalTranscript, Interrupted, TurnDone, VoiceEvent
+from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+from tests.agent.helpers import scripted, tool_call
+from tests.ui.conftest import real_models_dir
+
+pytestmark = pytest.mark.slow
+
+RATE = 24_000
+CHUNK = 960 * 2  # 40 ms of PCM16 at 24 kHz
+
+
+def spoken(text: str, tmp: Path) -> bytes:
+    wav = tmp / f"{abs(hash(text))}.wav"
+    subprocess.run(["espeak-ng", "-v", "pt-br", "-s", "150", "-w", str(wav), text], check=True)
+    samples, _ = read_audio(wav, target=RATE)
+    return pcm16_bytes(samples)
+
+
+def silence(seconds: float) -> bytes:
+    return bytes(int(seconds * RATE) * 2)
+
+
+@pytest.fixture(scope="module")
+def speech() -> SpeechConfig:
+    return SpeechConfig(models_dir=real_models_dir(), stt_threads=2)
+
+
+class Events:
+    def __init__(self) -> None:
+        self.items: list[VoiceEvent] = []
+
+    async def __call__(self, event: VoiceEvent) -> None:
+        self.items.append(event)
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.items if isinstance(e, kind)]
+
+
+def make_loop(make_agent: Callable[..., Agent], speech: SpeechConfig, events: Events, **config: object) -> VoiceLoop:
+    model = scripted(
+        [tool_call("run_query", sql="SELECT COUNT(*) AS total FROM clientes"), {"content": "Temos muitos clientes."}]
+        * 4
+    )
+    agent = make_agent(model)
+
+    def respond(question: str) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", speak=False)
+
+    return VoiceLoop(
+        recognize=whisper_recognizer(get_transcriber(speech)),
+        synthesizer=get_synthesizer(speech, "espeak"),
+        respond=respond,
+        emit=events,
+        config=VoiceLoopConfig(**config),  # type: ignore[arg-type]
+    )
+
+
+async def feed(loop: VoiceLoop, pcm: bytes) -> None:
+    for i in range(0, len(pcm), CHUNK):
+        await loop.feed(pcm[i : i + CHUNK], RATE)
+        await asyncio.sleep(0)
+
+
+async def wait_for(events: Events, kind: type, count: int = 1, loop: VoiceLoop | None = None) -> None:
+    for _ in range(1200):  # ≤ 60 s
+        if len(events.of(kind)) >= count:
+            return
+        if loop is not None:
+            await loop.feed(silence(0.05), RATE)  # the microphone keeps streaming
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind.__name__} after 60 s: {[type(e).__name__ for e in events.items]}")
+
+
+async def test_two_questions_separated_by_silence_get_two_answers(make_agent, speech, tmp_path: Path) -> None:
+    events = Events()
+    loop = make_loop(make_agent, speech, events)
+    audio = (
+        silence(0.4)
+        + spoken("quantos clientes temos", tmp_path)
+        + silence(1.2)
+        + spoken("e quantos pedidos foram feitos em maio", tmp_path)
+        + silence(1.2)
+    )
+    await feed(loop, audio)
+    await wait_for(events, TurnDone, 2, loop)
+    await loop.close()
+    finals = [e.text.lower() for e in events.of(FinalTranscript)]
+    assert len(finals) == 2 and "clientes" in finals[0] and "maio" in finals[1]
+    done = events.of(TurnDone)
+    assert [d.turn for d in done] == [1, 2] and not any(d.interrupted for d in done)
+    assert all(d.answer == "Temos muitos clientes." for d in done)
+    assert all(d.timings["speculative"] == 1.0 for d in done)  # recognized during the silence wait
+    audio_out = [e for e in events.of(AnswerAudio) if e.turn == 1]
+    assert (
+        audio_out and audio_out[0].sample_rate == 24_000 and [a.seq for a in audio_out] == list(range(len(audio_out)))
+    )
+    assert np.abs(np.frombuffer(audio_out[0].pcm16, "<i2")).max() > 1000
+
+
+async def test_push_to_talk_ends_at_the_click_not_at_silence(make_agent, speech, tmp_path: Path) -> None:
+    events = Events()
+    loop = make_loop(make_agent, speech, events, hands_free=False)
+    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(1.5))
+    await asyncio.sleep(0.2)
+    assert not events.of(FinalTranscript)  # silence alone does not end a push-to-talk recording
+    await loop.end_of_input()
+    await wait_for(events, TurnDone)
+    assert "clientes" in events.of(FinalTranscript)[0].text.lower()
+
+
+async def test_barge_in_stops_the_answer_and_handles_the_new_question(make_agent, speech, tmp_path: Path) -> None:
+    events = Events()
+    loop = make_loop(make_agent, speech, events)
+    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(0.9))
+    await wait_for(events, AnswerAudio, 1, loop)  # the answer is playing now
+    await feed(loop, spoken("espera, quantos pedidos foram feitos em maio", tmp_path) + silence(1.0))
+    await wait_for(events, TurnDone, 2, loop)
+    await loop.close()
+    interrupted = events.of(Interrupted)
+    assert [i.turn for i in interrupted] == [1]
+    first, second = events.of(TurnDone)
+    assert first.interrupted and not second.interrupted
+    assert "maio" in events.of(FinalTranscript)[1].text.lower()
+    kinds = [(type(e).__name__, getattr(e, "turn", 0)) for e in events.items]
+    after = kinds[kinds.index(("Interrupted", 1)) :]
+    assert ("AnswerAudio", 1) not in after  # no audio of the interrupted answer after the interrupt
+
+
+async def test_half_duplex_ignores_the_microphone_while_answering(make_agent, speech, tmp_path: Path) -> None:
+    events = Events()
+    loop = make_loop(make_agent, speech, events, half_duplex=True)
+    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(0.9))
+    await wait_for(events, AnswerAudio, 1, loop)
+    answer_audio = b"".join(e.pcm16 for e in events.of(AnswerAudio))
+    await feed(loop, answer_audio)  # our own voice coming back through the microphone
+    await wait_for(events, TurnDone, 1, loop)
+    await asyncio.sleep(1.0)
+    await loop.close()
+    assert len(events.of(FinalTranscript)) == 1 and not events.of(Interrupted)
+
+
+async def test_echo_of_our_own_answer_is_never_a_question(make_agent, speech, tmp_path: Path) -> None:
+    events = Events()
+    loop = make_loop(make_agent, speech, events, barge_in=False)
+    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(0.9))
+    await wait_for(events, AnswerAudio, 1, loop)
+    echo = spoken("Temos muitos clientes.", tmp_path)  # what we are saying, heard back while it plays
+    await feed(loop, echo + silence(1.0))
+    await wait_for(events, TurnDone, 1, loop)
+    await asyncio.sleep(2.0)
+    await loop.close()
+    assert len(events.of(FinalTranscript)) == 1  # the echo was recognized and dropped

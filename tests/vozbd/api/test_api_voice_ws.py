@@ -1,0 +1,131 @@
+"""WS /api/v1/voice: whole spoken turns through examples/voice_client.py against a real uvicorn server."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+import uvicorn
+
+from tests.ui.conftest import real_models_dir
+from tools.context import ToolContext
+from vozbd.server import create_app
+from vozbd.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[3]
+PORTS = range(8800, 8900)
+
+
+def _client_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("voice_client", ROOT / "examples" / "voice_client.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+voice_client = _client_module()
+
+
+def _free_port() -> int:
+    import socket
+
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8800-8899")
+
+
+@pytest.fixture
+def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
+    settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
+    app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+def _question(tmp_path: Path, text: str) -> Path:
+    wav = tmp_path / "pergunta.wav"
+    raw = tmp_path / "raw.wav"
+    subprocess.run(["espeak-ng", "-v", "pt-br", "-s", "150", "-w", str(raw), text], check=True)
+    subprocess.run(
+        ["ffmpeg", "-y", "-loglevel", "error", "-i", str(raw), "-ac", "1", "-ar", "16000", str(wav)], check=True
+    )
+    return wav
+
+
+def _of(events: list[dict], kind: str) -> list[dict]:
+    return [e for e in events if e["type"] == kind]
+
+
+def test_a_whole_spoken_turn_hands_free(server: str, tmp_path: Path) -> None:
+    wav = _question(tmp_path, "quantos clientes temos")
+    result = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False, conversation_id="conversa-voz-1")
+    events = result["events"]
+    assert events[0]["type"] == "ready" and events[0]["conversation_id"] == "conversa-voz-1"
+    final = _of(events, "transcript_final")
+    assert len(final) == 1 and "clientes" in final[0]["text"].lower() and final[0]["turn"] == 1
+    assert _of(events, "tool_start")[0]["name"] == "run_query"
+    assert _of(events, "tool_end")[0]["row_count"] == 1
+    answer = _of(events, "answer")[0]["text"]
+    assert answer.startswith("Temos ") and answer.endswith(" clientes.")
+    done = _of(events, "turn_done")[0]
+    assert done["turn"] == 1 and not done["interrupted"] and done["question"] == final[0]["text"]
+    assert {"endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s"} <= set(done["timings"])
+    pcm = result["audio"][1]
+    assert len(pcm) / 2 / result["out_rate"] > 0.5  # the spoken answer came back as PCM16
+    audio_events = _of(events, "audio")
+    assert [a["seq"] for a in audio_events] == list(range(len(audio_events)))
+    # The turn is in the conversation log as a voice turn of the voice surface.
+    conversation = httpx.get(f"http://{server}/api/v1/conversations/conversa-voz-1", timeout=10).json()
+    turn = conversation["turns"][0]
+    assert turn["surface"] == "voice" and turn["input_mode"] == "voice" and turn["answer"] == answer
+
+
+def test_push_to_talk_turn_ends_at_end_of_input(server: str, tmp_path: Path) -> None:
+    wav = _question(tmp_path, "quantos clientes temos")
+    result = voice_client.converse(f"ws://{server}/api/v1/voice", wav, push_to_talk=True, realtime=False)
+    assert result["events"][0]["mode"] == "push_to_talk"
+    assert "clientes" in _of(result["events"], "transcript_final")[0]["text"].lower()
+    assert _of(result["events"], "turn_done")
+
+
+def test_bad_parameters_and_messages_get_a_clear_error(server: str) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with connect(f"ws://{server}/api/v1/voice?sample_rate=3") as ws:
+        error = __import__("json").loads(ws.recv(timeout=10))
+        assert error["type"] == "error" and error["code"] == "invalid_request" and "sample_rate" in error["message"]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        assert ws.close_code == 1008
+    with connect(f"ws://{server}/api/v1/voice") as ws:
+        assert __import__("json").loads(ws.recv(timeout=30))["type"] == "ready"
+        ws.send("{not json")
+        error = __import__("json").loads(ws.recv(timeout=10))
+        assert error["code"] == "invalid_message"
+        ws.send(b"\x00\x01\x02")  # odd number of bytes: not PCM16
+        assert __import__("json").loads(ws.recv(timeout=10))["code"] == "audio_invalid"

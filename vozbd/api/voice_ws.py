@@ -1,0 +1,234 @@
+"""``WS /api/v1/voice``: a hands-free (or push-to-talk) spoken conversation over one WebSocket.
+
+Protocol (documented in README "Conversa por voz" and used by ``examples/voice_client.py``):
+
+* Connect with query parameters ``conversation_id`` (optional; a new one is made), ``sample_rate`` of the audio
+  you send (default 16000), ``mode`` = ``hands_free`` (default: the server detects the end of each utterance)
+  or ``push_to_talk`` (the utterance ends when you send ``end_of_input``), ``out_rate`` of the audio you get back
+  (default 24000), ``half_duplex`` (``true`` when your client has no echo cancellation), ``voice``,
+  ``connection``, ``model``. Authentication is the API's: ``Authorization: Bearer <key>``.
+* Client → server: **binary** frames of mono PCM16 little-endian audio at ``sample_rate``, any size up to 1 MB
+  (20-100 ms is typical); **text** frames ``{"type": "end_of_input"}`` (stop click / end of a file) and
+  ``{"type": "interrupt"}`` (stop the answer now).
+* Server → client: JSON text frames, each with ``type`` and ``turn`` (1, 2, ...): ``ready`` (conversation_id,
+  rates), ``speech_started``, ``transcript_partial`` (speculative), ``transcript_final`` (with timings),
+  ``answer_token``, ``tool_start``, ``tool_end`` (sql, row_count), ``answer``, ``audio`` (immediately followed by
+  one **binary** frame with its PCM16 at ``out_rate``), ``interrupted`` (stop playing this turn now),
+  ``turn_done`` (question, answer, interrupted, per-stage timings in seconds) and ``notice`` / ``error``
+  (``code`` + pt-BR ``message``). Every turn is written to ``conversation_logs`` with surface ``voice``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+
+from tools.errors import CodedError
+from vozbd.api.conversations import caller_of, thread_id
+from vozbd.api.schemas import CONNECTION_NAME, CONVERSATION_ID
+
+if TYPE_CHECKING:
+    from agent.events import AgentEvent
+    from agent.voice.events import VoiceEvent
+    from vozbd.api.deps import ApiServices
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1", tags=["voice"])
+
+MAX_FRAME_BYTES = 1024 * 1024
+POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+
+
+class VoiceRequestError(CodedError):
+    code = "invalid_request"
+
+
+@dataclasses.dataclass(frozen=True)
+class VoiceParams:
+    conversation_id: str
+    sample_rate: int = 16_000
+    out_rate: int = 24_000
+    hands_free: bool = True
+    half_duplex: bool = False
+    voice: str | None = None
+    connection: str | None = None
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, query: dict[str, str]) -> VoiceParams:
+        def rate(name: str, default: int) -> int:
+            raw = query.get(name, str(default))
+            if not raw.isdigit() or not 8000 <= int(raw) <= 48_000:
+                raise VoiceRequestError(f"{name} inválido: use de 8000 a 48000 Hz.")
+            return int(raw)
+
+        conversation_id = query.get("conversation_id") or uuid.uuid4().hex
+        if not re.match(CONVERSATION_ID, conversation_id):
+            raise VoiceRequestError("conversation_id inválido.")
+        mode = query.get("mode", "hands_free")
+        if mode not in ("hands_free", "push_to_talk"):
+            raise VoiceRequestError("mode inválido: use hands_free ou push_to_talk.")
+        connection = query.get("connection") or None
+        if connection is not None and not re.match(CONNECTION_NAME, connection):
+            raise VoiceRequestError("connection inválida: use o nome de uma conexão salva.")
+        return cls(
+            conversation_id=conversation_id,
+            sample_rate=rate("sample_rate", 16_000),
+            out_rate=rate("out_rate", 24_000),
+            hands_free=mode == "hands_free",
+            half_duplex=query.get("half_duplex", "false").lower() in ("1", "true", "yes"),
+            voice=query.get("voice") or None,
+            connection=connection,
+            model=query.get("model") or None,
+        )
+
+
+class _Socket:
+    """Sends events in order; an audio event's binary frame always follows its JSON header."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self._lock = asyncio.Lock()
+        self.open = True
+
+    async def send(self, data: dict[str, Any], binary: bytes | None = None) -> None:
+        if not self.open:
+            return
+        async with self._lock:
+            try:
+                await self.websocket.send_text(json.dumps(data, ensure_ascii=False, default=str))
+                if binary is not None:
+                    await self.websocket.send_bytes(binary)
+            except (WebSocketDisconnect, RuntimeError):
+                self.open = False
+
+    async def emit(self, event: VoiceEvent) -> None:
+        from agent.voice.events import AnswerAudio
+
+        await self.send(event.to_json(), event.pcm16 if isinstance(event, AnswerAudio) else None)
+
+
+async def _error(websocket: WebSocket, code: str, message: str, close: int = POLICY_VIOLATION) -> None:
+    await websocket.send_text(json.dumps({"type": "error", "turn": 0, "code": code, "message": message}))
+    await websocket.close(code=close, reason=code)
+
+
+@router.websocket("/voice")
+async def voice(websocket: WebSocket) -> None:
+    from agent.events import DoneEvent
+    from agent.speech.speak import SpeakOptions
+    from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+
+    services: ApiServices = websocket.app.state.api
+    key = websocket.scope.get("state", {}).get("api_key")
+    await websocket.accept()
+    host = websocket.client.host if websocket.client else None
+    verdict = await services.limiter.check(key=key.name if key else None, ip=host)
+    if not verdict.allowed:
+        await _error(websocket, "rate_limited", f"Muitas requisições. Tente de novo em {verdict.retry_after_s} s.")
+        return
+    try:
+        params = VoiceParams.parse(dict(websocket.query_params))
+        if params.model is not None and not services.allowed_models(params.model):
+            raise VoiceRequestError(f"Modelo '{params.model[:80]}' não disponível neste servidor.")
+        agent = await run_in_threadpool(services.agent, params.model)
+        transcriber = await run_in_threadpool(services.transcriber)
+        synthesizer = await run_in_threadpool(services.synthesizer, None)
+    except CodedError as error:
+        await _error(websocket, error.code, error.message)
+        return
+    caller = caller_of(key)
+    socket = _Socket(websocket)
+
+    async def respond(question: str) -> AsyncIterator[AgentEvent]:
+        async for event in agent.astream_turn(
+            question=question,
+            conversation_id=thread_id(caller, params.conversation_id),
+            connection=params.connection,
+            speak=False,
+        ):
+            if isinstance(event, DoneEvent):
+                event.turn.transcript = question  # spoken: logged as a voice turn with its transcript
+                with contextlib.suppress(CodedError):  # the log store being down must not end the conversation
+                    await services.conversations.record(
+                        event.turn,
+                        caller=caller,
+                        conversation_id=params.conversation_id,
+                        model=agent.model_spec,
+                        surface="voice",
+                    )
+                services.metrics.observe_turn(event.turn.timings)
+            yield event
+
+    base = services.voice_loop if services.voice_loop is not None else VoiceLoopConfig()
+    config = dataclasses.replace(
+        base, hands_free=params.hands_free, half_duplex=params.half_duplex or base.half_duplex, out_rate=params.out_rate
+    )
+    loop = VoiceLoop(
+        recognize=whisper_recognizer(transcriber),
+        synthesizer=synthesizer,
+        respond=respond,
+        emit=socket.emit,
+        config=config,
+        speak=SpeakOptions(voice=params.voice),
+    )
+    sockets = services.metrics.active.labels("websocket")
+    sockets.inc()
+    await socket.send(
+        {
+            "type": "ready",
+            "turn": 0,
+            "conversation_id": params.conversation_id,
+            "sample_rate": params.sample_rate,
+            "out_rate": params.out_rate,
+            "mode": "hands_free" if params.hands_free else "push_to_talk",
+        }
+    )
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data, text = message.get("bytes"), message.get("text")
+            if data is not None:
+                if len(data) > MAX_FRAME_BYTES or len(data) % 2:
+                    await socket.send(
+                        {"type": "error", "turn": 0, "code": "audio_invalid", "message": "Quadro de áudio inválido."}
+                    )
+                    continue
+                await loop.feed(data, params.sample_rate)
+            elif text is not None:
+                await _control(loop, socket, text)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sockets.dec()
+        socket.open = socket.open and websocket.client_state.name == "CONNECTED"
+        await loop.close()
+        if socket.open:
+            with contextlib.suppress(RuntimeError):
+                await websocket.close()
+
+
+async def _control(loop: Any, socket: _Socket, text: str) -> None:
+    try:
+        kind = json.loads(text).get("type")
+    except (ValueError, AttributeError):
+        kind = None
+    if kind == "end_of_input":
+        await loop.end_of_input()
+    elif kind == "interrupt":
+        await loop.interrupt()
+    else:
+        await socket.send({"type": "error", "turn": 0, "code": "invalid_message", "message": "Mensagem desconhecida."})
