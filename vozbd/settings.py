@@ -105,6 +105,10 @@ class Settings(BaseSettings):
         description="Folders with FreeDict pt<->en dictionaries for schema linking (comma separated).",
     )
 
+    query_audit: bool = Field(
+        True, description="Record every SQL statement a tool runs in the app database (vozbd audit)."
+    )
+
     # --- pdf-read ------------------------------------------------------------
     pdf_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Extra folders PDFs may be read from (comma separated)."
@@ -127,6 +131,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     agent_max_sql_attempts: int = Field(3, ge=1, le=10)
     agent_max_steps: int = Field(12, ge=2, le=50)
+    table_picker_min_tables: int = Field(
+        80, ge=0, description="Schemas with this many tables get an LLM table-picking step first (0 = never)."
+    )
     checkpoint_path: Path | None = Field(
         None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3)."
     )
@@ -145,6 +152,12 @@ class Settings(BaseSettings):
     tts_voice: str = "pf_dora"
     tts_speed: float = Field(1.0, ge=0.5, le=2.0)
     tts_cache_mb: int = Field(200, ge=0)
+    speech_url: str | None = Field(
+        None, description="URL of a `vozbd serve --only speech` service; STT/TTS run there instead of here."
+    )
+    speech_token: SecretStr | None = Field(
+        None, description="Bearer token of the speech service (required by it off loopback; sent by gateways)."
+    )
     coqui_model_name: str = "tts_models/pt/cv/vits"
     coqui_model_path: Path | None = None
     coqui_config_path: Path | None = None
@@ -193,7 +206,7 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra browser origins allowed to call the API (default: same origin only)."
     )
     redis_url: str | None = Field(None, description="Redis URL; rate limits are shared through it when set.")
-    rate_limit_per_key: str = Field("120/minute", description='Requests per API key (or UI user), e.g. "120/minute".')
+    rate_limit_per_key: str = Field("120/minute", description='REST requests per API key, e.g. "120/minute".')
     rate_limit_per_ip: str = Field("300/minute", description='Requests per client IP, e.g. "300/minute".')
     api_max_rows: int = Field(200, ge=1, le=100_000, description="Rows returned per result by POST /api/v1/ask.")
     api_max_json_kb: int = Field(256, ge=1, description="Largest JSON request body accepted by the API (KiB).")

@@ -4,7 +4,8 @@ Gateways scale apart from the heavy part (Whisper, Kokoro): STT and TTS run in a
 pool of workers) and gateways reach it over HTTP with the same ``Transcriber``/``Synthesizer`` interfaces the
 local engines have. Wire protocol (all under ``{url}/speech/v1``; ``Authorization: Bearer <token>`` when set):
 
-- ``POST /transcribe[?pcm16_rate=N]`` — body: the encoded audio (or raw mono PCM16 at N Hz) → JSON transcript
+- ``POST /transcribe[?pcm16_rate=N[&prefiltered=true]]`` — body: the encoded audio (or raw mono PCM16 at N Hz;
+  ``prefiltered``: one VAD-trimmed utterance at 16 kHz, transcribed without a second VAD pass) → JSON transcript
   ``{text, language, confidence, segments: [{start, end, text, avg_logprob}], duration_s, processing_s}``;
 - ``POST /synthesize`` — JSON ``{text, engine, voice, speed}`` → ``application/x-ndjson``, one line per clause
   as soon as it is synthesized: ``{"sample_rate": 24000, "text": "...", "pcm16": "<base64 PCM16 LE mono>"}``;
@@ -132,7 +133,9 @@ class RemoteTranscriber:
 
     def transcribe(self, audio: bytes | Path, *, pcm16_rate: int | None = None) -> Transcript:
         data = Path(audio).read_bytes() if isinstance(audio, Path) else bytes(audio)
-        params = {"pcm16_rate": pcm16_rate} if pcm16_rate else None
+        return self._post(data, {"pcm16_rate": pcm16_rate} if pcm16_rate else None)
+
+    def _post(self, data: bytes, params: dict[str, Any] | None) -> Transcript:
         headers = {"content-type": "application/octet-stream"}
         payload = self._client.request("POST", "/transcribe", content=data, params=params, headers=headers)
         return Transcript(
@@ -144,26 +147,57 @@ class RemoteTranscriber:
             processing_s=float(payload["processing_s"]),
         )
 
+    def transcribe_samples(
+        self, samples: np.ndarray, *, started: float | None = None, prefiltered: bool = False
+    ) -> Transcript:
+        """Mono float32 samples at 16 kHz (the voice loop's VAD-trimmed utterances), sent as PCM16."""
+        pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        return self._post(pcm, {"pcm16_rate": 16_000, "prefiltered": "true" if prefiltered else "false"})
+
     def warm_up(self) -> None:
         self._client.request("POST", "/warm_up", json={"stt": True, "engine": None, "voice": None, "tts": False})
 
 
 class RemoteSynthesizer:
-    """A TTS engine of the speech service (``name`` is the engine there: kokoro, espeak, coqui)."""
+    """A TTS engine of the speech service (``engine`` there: kokoro, espeak, coqui; None = its default)."""
 
-    def __init__(self, client: SpeechClient, name: str) -> None:
+    def __init__(self, client: SpeechClient, engine: str | None) -> None:
         self._client = client
-        self.name = name
+        self.engine = engine
+        self.name = engine or "remote"
 
     def voices(self) -> list[Voice]:
-        return [Voice(**voice) for voice in self._client.request("GET", "/voices", params={"engine": self.name})]
+        params = {"engine": self.engine} if self.engine else None
+        return [Voice(**voice) for voice in self._client.request("GET", "/voices", params=params)]
 
     def synthesize(self, text: str, *, voice: str | None = None, speed: float | None = None) -> Iterator[AudioChunk]:
-        body = {"text": text, "engine": self.name, "voice": voice, "speed": speed}
+        body = {"text": text, "engine": self.engine, "voice": voice, "speed": speed}
         for line in self._client.stream_lines("/synthesize", body):
             if "error" in line:
                 raise speech_error_from(line)
             yield decode_chunk(line)
 
     def warm_up(self, voice: str | None = None) -> None:
-        self._client.request("POST", "/warm_up", json={"stt": False, "engine": self.name, "voice": voice, "tts": True})
+        body = {"stt": False, "engine": self.engine, "voice": voice, "tts": True}
+        self._client.request("POST", "/warm_up", json=body)
+
+
+class RemoteSpeech:
+    """The gateway's speech engines when they live in a speech service: same accessors as the local ones."""
+
+    def __init__(self, url: str, *, token: str | None = None, timeout_s: float = 120.0) -> None:
+        self.client = SpeechClient(url, token=token, timeout_s=timeout_s)
+        self._transcriber = RemoteTranscriber(self.client)
+
+    def transcriber(self) -> RemoteTranscriber:
+        return self._transcriber
+
+    def synthesizer(self, engine: str | None = None) -> RemoteSynthesizer:
+        return RemoteSynthesizer(self.client, engine)
+
+    def available(self) -> dict[str, str | None]:
+        """Engine → None when usable there, else the reason; all unusable when the service does not answer."""
+        try:
+            return dict(self.client.request("GET", "/engines"))
+        except SpeechServiceUnavailableError as error:
+            return {"remote": error.message}
