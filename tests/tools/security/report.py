@@ -54,7 +54,9 @@ def render(cases: list[Case], record: Path | None = None) -> str:
     rows = [[mode, outcome, n] for (mode, outcome), n in sorted(expected.items())]
     out.append(_table("Expected outcome per mode (runs)", ["mode", "expected outcome", "runs"], rows))
     rows = [[k, *[holes[(k, d)] for d in TARGETS], sum(holes[(k, d)] for d in TARGETS)] for k in CLASS_NAMES]
-    out.append(_table("Open holes (xfail; "flaky:" ones non-strict) per class and dialect", ["class", *TARGETS, "total"], rows))
+    out.append(
+        _table('Open holes (xfail; "flaky:" ones non-strict) per class and dialect', ["class", *TARGETS, "total"], rows)
+    )
     if record is not None:
         observed: Counter[tuple[str, str, bool]] = Counter()
         for raw in record.read_text(encoding="utf-8").splitlines():
