@@ -178,8 +178,9 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines.append(f"- {_test(prefs.connection_label, prefs.connection_arg or DEMO)}")
     except ToolError as error:
         lines.append(f"- ❌ {error.message}")
-    privileged = [info.name for info in runtime.tool_context().registry.list() if info.allow_privileged]
-    if settings.allow_privileged:
+    tool_ctx = runtime.tool_context()
+    privileged = [info.name for info in tool_ctx.registry.list() if info.allow_privileged]
+    if tool_ctx.allow_privileged:
         lines.append(
             "- ⚠ VOZBD_ALLOW_PRIVILEGED ativo: logins com privilégios além de leitura são aceitos em todas as conexões"
         )
