@@ -156,11 +156,10 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
     """Models loaded, provider reachability, DB status and the last turn's per-stage timings."""
     from agent.llm.registry import provider_statuses
 
-    settings = runtime.settings()
     llm = runtime.llm_state()
     lines = ["**Diagnóstico**", "", "**Modelo de linguagem**"]
     lines.append(f"- ativo: `{prefs.model or llm.spec}`" if llm.available else "- nenhum configurado")
-    for status in provider_statuses(settings, check=True):
+    for status in provider_statuses(runtime.services().agents.llm, check=True):
         if status.name == "scripted" and not (llm.spec or "").startswith("scripted/"):
             continue
         reach = {True: "acessível", False: "inacessível", None: "não verificado"}[status.reachable]

@@ -223,7 +223,7 @@ async def run_turn(
         content = f"{content}\n\n{result_markdown(results[-1])}"
     chart = await chart_element(results[-1]) if results else None
     message.content = content
-    message.elements = [chart] if chart else []
+    message.elements = [chart] if chart else []  # type: ignore[list-item]  # Chainlit types elements as ElementBased; an Image is one at run time
     message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []
     await message.update()
     return message, answer

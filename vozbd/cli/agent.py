@@ -8,7 +8,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,14 +69,13 @@ class _TurnLogger:
 
         from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
         from vozbd.appdb.logs import TurnLog
-        from vozbd.settings import Settings
-        from vozbd.wiring import build_app_database
+        from vozbd.cli.context import load_app
 
         if self._failed:
             return
         try:
             if self._database is None:
-                self._database = build_app_database(Settings())
+                self._database = load_app().open_database()
             record = TurnLog.from_turn(turn, surface="cli", user_id=getpass.getuser(), model=agent.model_spec)
             self._database.logs.write_turn(record)
         except (AppDatabaseError, AppDatabaseConfigError) as error:
@@ -92,14 +90,9 @@ class _TurnLogger:
 
 def _build_agent(model: str | None, db: str | None = None) -> Agent:
     """The agent; a ``--db`` URL typed by the operator is accepted for this process (the model's own URLs never)."""
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_agent, build_tool_context
+    from vozbd.cli.context import load_app, operator_urls
 
-    settings = Settings()
-    tool_ctx = build_tool_context(settings)
-    if db and "://" in db:
-        tool_ctx = replace(tool_ctx, operator_urls=(db,))
-    return build_agent(settings, model=model, tool_ctx=tool_ctx)
+    return load_app(model=model, operator_urls=operator_urls(db)).agents.build()
 
 
 def _cell(value: Any) -> str:

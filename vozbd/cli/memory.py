@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,12 +40,11 @@ def register(app: typer.Typer) -> None:
 def _store() -> Iterator[tuple[MemoryStore, ToolContext]]:
     from tools.db.connect import dispose_engines
     from tools.memory import MemoryStore
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_app_database, build_tool_context
+    from vozbd.cli.context import load_app
 
-    settings = Settings()
-    database = build_app_database(settings)
-    ctx = replace(build_tool_context(settings), accept_urls=True)  # every input here is the operator's
+    app = load_app(accept_urls=True)  # every input here is the operator's
+    database = app.open_database()
+    ctx = app.tool_ctx
     try:
         yield MemoryStore(database.engine), ctx
     finally:

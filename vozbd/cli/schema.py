@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import typer
@@ -101,18 +100,15 @@ def schema(
     from tools.schema_inspect import InspectSchemaInput, inspect_schema
     from tools.schema_inspect.bilingual import load_dictionary
     from tools.schema_inspect.tool import with_prompt
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app, operator_urls
 
+    ctx = load_app(schema_prompt_budget=budget, operator_urls=operator_urls(db)).tool_ctx
     with cli_errors(json_output):
-        ctx = build_tool_context(Settings())
-        if db and "://" in db:  # the operator typed this URL
-            ctx = replace(ctx, operator_urls=(db,))
-        params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
+        params = InspectSchemaInput(connection=db, tables=tables or None, schema_=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
             dictionary = load_dictionary(ctx.dictionary_dirs)
-            result = with_prompt(result, question, budget or ctx.schema_prompt_budget, dictionary)
+            result = with_prompt(result, question, ctx.schema_prompt_budget, dictionary)
         if json_output:
             typer.echo(result.model_dump_json())
         elif prompt:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from vozbd.wiring import App
 
 
 def register(app: typer.Typer) -> None:
@@ -38,31 +38,32 @@ def serve(
     import uvicorn
 
     from vozbd.auth import InsecureExposureError
+    from vozbd.cli.context import load_app
     from vozbd.server import create_app
-    from vozbd.settings import Settings
 
-    settings = Settings()
-    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    vozbd_app = load_app(host=host, port=port)
+    server = vozbd_app.server
     if only is not None:
-        _serve_only(only, settings, insecure=insecure)
+        _serve_only(only, vozbd_app, insecure=insecure)
         return
     try:
-        app = create_app(settings, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
+        app = create_app(vozbd_app, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
-    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
-    typer.echo(f"vozbd: http://{shown}:{settings.port}/  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    shown = "localhost" if server.host in ("127.0.0.1", "0.0.0.0", "::") else server.host
+    typer.echo(f"vozbd: http://{shown}:{server.port}/  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
+    uvicorn.run(app, host=server.host, port=server.port, log_level=server.log_level.lower())
 
 
-def _serve_only(part: str, settings: Settings, *, insecure: bool) -> None:
+def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
     import uvicorn
 
     from vozbd.auth import is_loopback
     from vozbd.speech_service import create_speech_app
     from vozbd.wiring import local_speech_backend
 
+    settings = vozbd_app.settings
     if part != "speech":
         typer.echo(f"Erro: --only aceita apenas 'speech' (recebido: {part!r}).", err=True)
         raise typer.Exit(2)
