@@ -135,8 +135,8 @@ def _check_size(node: exp.Func, dialect: str, name: str) -> None:
     count = _literal_int(count_arg)
     text_arg = node.this if isinstance(node, exp.Repeat | exp.Pad) else (args[0] if args else None)
     if name == "repeat" or isinstance(node, exp.Repeat):
-        literal_text = isinstance(text_arg, exp.Literal) and text_arg.is_string
-        limit = SIZE_LIMIT // max(1, len(text_arg.this)) if literal_text else REPEAT_COLUMN_LIMIT
+        literal = text_arg if isinstance(text_arg, exp.Literal) and text_arg.is_string else None
+        limit = SIZE_LIMIT // max(1, len(literal.this)) if literal is not None else REPEAT_COLUMN_LIMIT
         if count is not None and count > limit:
             reason = f"repete no máximo {limit} vezes (valor final até {SIZE_LIMIT} caracteres)"
             raise Refusal("denied_function", function=name, reason=reason)
