@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
     from langchain_core.runnables import Runnable
 
+    from agent.memory_context import MemoryProvider
     from agent.speech.base import AudioChunk, Synthesizer, Transcriber
     from tools.context import ToolContext
     from tools.registry import ToolSpec
@@ -36,6 +38,12 @@ class AgentContext:
     tools: Sequence[ToolSpec]
     model: Runnable | None = None
     """The chat model with the tools already bound (None = no model configured)."""
+    llm: BaseChatModel | None = None
+    """The same chat model without tools (for side calls such as the table picker)."""
+    memory: MemoryProvider | None = None
+    """Opens the connection memory (verified examples, glossary) on demand; None = no memory."""
+    table_picker_min_tables: int = 0
+    """Schemas with at least this many tables get an LLM table-picking step first (0 = never)."""
     max_sql_attempts: int = 3
     max_steps: int = 12
     connection: str | None = None

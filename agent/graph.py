@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
@@ -30,7 +31,7 @@ from agent.context import AgentContext
 from agent.events import AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
 from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 from agent.state import PER_TURN_RESET, AgentState, SqlRun
-from agent.tools import SQL_TOOL, masked_args, run_tool, schema_context, with_active_connection
+from agent.tools import SQL_TOOL, dialect_rules, masked_args, run_tool, schema_context, with_active_connection
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +109,23 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     if state.get("schema_context") is None:
         start = time.perf_counter()
         name, dialect, schema = await asyncio.to_thread(
-            schema_context, ctx.tool_ctx, ctx.connection or state.get("connection"), state.get("question")
+            partial(
+                schema_context,
+                ctx.tool_ctx,
+                ctx.connection or state.get("connection"),
+                state.get("question"),
+                memory=ctx.memory,
+                picker=ctx.llm if ctx.table_picker_min_tables else None,
+                picker_min_tables=ctx.table_picker_min_tables,
+            )
         )
         update |= {"connection_name": name, "dialect": dialect, "schema_context": schema}
         timings["schema_ms"] = _ms(start)
     else:
         name, dialect, schema = state.get("connection_name"), state.get("dialect"), state["schema_context"]
-    system = SystemMessage(prompts.SYSTEM_PROMPT.format(dialect=dialect, connection=name, schema=schema))
+    system = SystemMessage(
+        prompts.SYSTEM_PROMPT.format(dialect=dialect, connection=name, schema=schema, **dialect_rules(dialect))
+    )
     messages = [system, *_recent(state["messages"], ctx.history_turns)]
 
     start = time.perf_counter()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langgraph.graph.state import CompiledStateGraph
 
+    from agent.memory_context import MemoryProvider
     from agent.speech.base import Synthesizer, Transcriber
     from tools.context import ToolContext
     from tools.registry import ToolSpec
@@ -44,10 +45,15 @@ class AgentConfig:
     max_sql_attempts: int = 3
     max_steps: int = 12
     history_turns: int = 8
+    table_picker_min_tables: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AgentConfig:
-        return cls(max_sql_attempts=settings.agent_max_sql_attempts, max_steps=settings.agent_max_steps)
+        return cls(
+            max_sql_attempts=settings.agent_max_sql_attempts,
+            max_steps=settings.agent_max_steps,
+            table_picker_min_tables=settings.table_picker_min_tables,
+        )
 
 
 class Agent:
@@ -64,11 +70,14 @@ class Agent:
         config: AgentConfig | None = None,
         tools: Sequence[ToolSpec] | None = None,
         model_spec: str | None = None,
+        memory: MemoryProvider | None = None,
     ):
         from tools.registry import all_tools
 
         self.tool_ctx = tool_ctx
         self.llm = llm
+        self.memory = memory
+        """Opens the connection memory (verified examples and glossary for the prompt); None = none."""
         self.model_spec = model_spec
         """``provider/model`` of ``llm`` when known (recorded in the conversation log)."""
         self.config = config or AgentConfig()
@@ -120,6 +129,9 @@ class Agent:
             tool_ctx=self.tool_ctx,
             tools=self.tools,
             model=self.model,
+            llm=self.llm,
+            memory=self.memory,
+            table_picker_min_tables=self.config.table_picker_min_tables,
             max_sql_attempts=self.config.max_sql_attempts,
             max_steps=self.config.max_steps,
             history_turns=self.config.history_turns,

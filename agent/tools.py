@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
 from agent import prompts
+from agent.memory_context import MemoryProvider, safe_memory_text
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.registry import ToolSpec
@@ -130,18 +132,38 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
     return ToolOutcome(spec.name, args, result, error, elapsed_ms, text)
 
 
-def schema_context(ctx: ToolContext, connection: str | None, question: str | None) -> tuple[str, str, str]:
-    """``(connection name, dialect, compact schema text within the prompt budget)`` for the system prompt."""
+def schema_context(
+    ctx: ToolContext,
+    connection: str | None,
+    question: str | None,
+    *,
+    memory: MemoryProvider | None = None,
+    picker: BaseChatModel | None = None,
+    picker_min_tables: int = 0,
+) -> tuple[str, str, str]:
+    """``(connection name, dialect, prompt context)``: the compact schema within the prompt budget, ranked for the
+    question (with value hints), then the glossary terms and verified examples of the connection's memory.
+
+    With ``picker`` (a chat model) and a schema of at least ``picker_min_tables`` tables, the model first picks
+    tables from their names and those rank first."""
     from tools.db.connect import resolve_connection
-    from tools.schema_inspect import InspectSchemaInput, inspect_schema
+    from tools.schema_inspect import InspectSchemaInput
+    from tools.schema_inspect.tool import cached_schema, prompt_for
 
     try:
         resolved = resolve_connection(ctx, connection)
     except ToolError as exc:
         return connection or "?", "?", prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
+    params = InspectSchemaInput(connection=connection, question=question)
     try:
-        # With a question, ``compact`` is already ranked for it within ``ctx.schema_prompt_budget``.
-        text = inspect_schema(InspectSchemaInput(connection=connection, question=question), ctx).compact
+        prefer: list[str] = []
+        if picker is not None and picker_min_tables > 0 and question:
+            from agent.table_picker import pick_tables
+
+            names = [t.name for t in cached_schema(ctx, resolved, params).tables]
+            if len(names) >= picker_min_tables:
+                prefer = pick_tables(picker, question, names)
+        text = prompt_for(ctx, resolved, params, question, prefer=prefer).compact
     except ToolError as exc:
         log.warning("schema context for %s unavailable: %s", resolved.name, exc.code)
         text = prompts.SCHEMA_UNAVAILABLE.format(reason=exc.message)
@@ -149,4 +171,16 @@ def schema_context(ctx: ToolContext, connection: str | None, question: str | Non
         from tools.db.demo import DEMO_REFERENCE_DATE
 
         text += "\n" + prompts.DEMO_REFERENCE.format(date=DEMO_REFERENCE_DATE.isoformat())
+    remembered = safe_memory_text(memory, resolved.name, question)
+    if remembered:
+        text += "\n\n" + remembered
     return resolved.name, resolved.dialect, text
+
+
+def dialect_rules(dialect: str | None) -> dict[str, str]:
+    """The dialect-specific parts of the system prompt's answer-shape rule."""
+    key = dialect or ""
+    return {
+        "limit_hint": prompts.DIALECT_LIMIT.get(key, prompts.DEFAULT_LIMIT),
+        "dialect_notes": prompts.DIALECT_NOTES.get(key, ""),
+    }

@@ -4,7 +4,8 @@ The model is scripted (no network, no LLM time), so the latency measured is vozb
 agent graph + safe-query on the demo database + checkpointer + the ``conversation_logs`` write. Runs once with
 the app database on SQLite and once on PostgreSQL (a scratch database, dropped afterwards), and prints p50/p95,
 the 5xx count, the rows in ``conversation_logs`` (must equal N) and, as a baseline measured in the same run,
-the same turn called in-process (``Agent.ask`` without HTTP or logging): the difference is the API's overhead.
+the same turns called in-process (``Agent.ask`` without HTTP or logging) at the same concurrency: the difference
+is the API's overhead. A second phase sends 50 requests one at a time (overhead without queueing).
 Goal: p95 ≤ 150 ms on 2 cores, zero 5xx, exactly N rows.
 
     .venv/bin/python bench/load.py [--requests 500] [--concurrency 25] [--only sqlite|postgres]
@@ -33,6 +34,7 @@ SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
 QUESTION = "Quantos clientes temos?"
 TOKEN = "bench-token-0123456789abcdef"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+SEQUENTIAL = 50  # requests sent one at a time after the load: the per-request overhead without queueing
 
 
 def _free_port() -> int:
@@ -150,7 +152,13 @@ def _drop_pg(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, float]) -> bool:
+def run(
+    backend: str,
+    requests: int,
+    concurrency: int,
+    baseline: tuple[float, float],
+    baseline_seq: tuple[float, float],
+) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         pg_name, database_url = _scratch_pg() if backend == "postgres" else (None, None)
@@ -162,10 +170,12 @@ def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, fl
             started = time.perf_counter()
             latencies, statuses = asyncio.run(_load(base, requests, concurrency))
             wall = time.perf_counter() - started
+            sequential, seq_statuses = asyncio.run(_load(base, SEQUENTIAL, 1))
         finally:
             process.terminate()
             process.wait(timeout=30)
-        rows = _count_logs(database_url or f"sqlite:///{data_dir / 'app.sqlite3'}") - 1  # minus the warm-up turn
+        # minus the two warm-up turns; the sequential phase adds SEQUENTIAL rows of its own
+        rows = _count_logs(database_url or f"sqlite:///{data_dir / 'app.sqlite3'}") - 2 - SEQUENTIAL
         if pg_name:
             _drop_pg(pg_name)
     p50, p95 = _percentiles(latencies)
@@ -177,7 +187,13 @@ def run(backend: str, requests: int, concurrency: int, baseline: tuple[float, fl
     )
     extra = f"p50 {p50 - baseline[0]:+.1f} ms  p95 {p95 - baseline[1]:+.1f} ms"
     print(f"{'':8s} API overhead (minus the in-process turn at the same concurrency): {extra}")
-    return errors == 0 and rows == requests and statuses.get(200) == requests
+    s50, s95 = _percentiles(sequential)
+    print(
+        f"{'':8s} one at a time ({SEQUENTIAL} req): p50 {s50:.1f} ms  p95 {s95:.1f} ms; overhead over the in-process "
+        f"turn: p50 {s50 - baseline_seq[0]:+.1f} ms  p95 {s95 - baseline_seq[1]:+.1f} ms"
+    )
+    ok = seq_statuses.get(200) == SEQUENTIAL
+    return ok and errors == 0 and rows == requests and statuses.get(200) == requests
 
 
 def main() -> None:
@@ -191,9 +207,11 @@ def main() -> None:
         f"baseline: the same {args.requests} turns in-process @ {args.concurrency} (no HTTP, no log row): "
         f"p50 {baseline[0]:.1f} ms  p95 {baseline[1]:.1f} ms"
     )
+    baseline_seq = _percentiles(asyncio.run(_baseline(SEQUENTIAL, 1)))
+    print(f"baseline one at a time ({SEQUENTIAL} turns): p50 {baseline_seq[0]:.1f} ms  p95 {baseline_seq[1]:.1f} ms")
     ok = True
     for backend in [args.only] if args.only else ["sqlite", "postgres"]:
-        ok = run(backend, args.requests, args.concurrency, baseline) and ok
+        ok = run(backend, args.requests, args.concurrency, baseline, baseline_seq) and ok
     sys.exit(0 if ok else 1)
 
 

@@ -297,7 +297,10 @@ def build_eval_agent(spec: str | None, settings: Settings, tool_ctx: ToolContext
             "(e.g. --model openai/gpt-4.1-mini) or set VOZBD_MODEL."
         )
     try:
-        agent = build_agent(settings, model=chosen, tool_ctx=tool_ctx, checkpointer=InMemorySaver(), speech=False)
+        # No memory: verified examples may hold the suite's own gold SQL (vozbd examples import --suite).
+        agent = build_agent(
+            settings, model=chosen, tool_ctx=tool_ctx, checkpointer=InMemorySaver(), speech=False, use_memory=False
+        )
     except LLMError as error:
         raise RunError(f"{error.message}\nModel '{chosen}' cannot be used ({error.code}).") from None
     return chosen, agent

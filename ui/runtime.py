@@ -165,10 +165,9 @@ def transcriber() -> Any:
     """The STT engine (built once); raises ``SpeechError`` (pt-BR message) when models are missing."""
 
     def build() -> Any:
-        from agent.speech.registry import get_transcriber
-        from vozbd.wiring import speech_config
+        from vozbd.wiring import speech_backend
 
-        engine = get_transcriber(speech_config(settings()))
+        engine = speech_backend(settings()).transcriber()  # remote when VOZBD_SPEECH_URL is set
         log.info("speech-to-text engine ready: %s", type(engine).__name__)
         return engine
 
@@ -180,10 +179,9 @@ def synthesizer(engine: str | None = None) -> Any:
     name = engine or settings().tts_engine
 
     def build() -> Any:
-        from agent.speech.registry import get_synthesizer
-        from vozbd.wiring import speech_config
+        from vozbd.wiring import speech_backend
 
-        synth = get_synthesizer(speech_config(settings()), name)
+        synth = speech_backend(settings()).synthesizer(name)
         log.info("text-to-speech engine ready: %s (%s)", name, type(synth).__name__)
         return synth
 

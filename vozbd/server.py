@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
@@ -132,8 +133,13 @@ def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dic
     def stt() -> dict[str, Any]:
         from agent.speech.base import SpeechError
         from agent.speech.stt_whisper import resolve_model
-        from vozbd.wiring import speech_config
+        from vozbd.wiring import speech_backend, speech_config
 
+        if settings.speech_url:  # a speech service does STT: is it there?
+            reasons = speech_backend(settings).available()
+            if "remote" in reasons:
+                return {"ok": False, "required": False, "error": reasons["remote"], "url": settings.speech_url}
+            return {"ok": True, "required": False, "url": settings.speech_url}
         try:
             resolve_model(settings.stt_model, speech_config(settings).models_dir)
         except SpeechError as error:
@@ -141,10 +147,9 @@ def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dic
         return {"ok": True, "required": False, "model": settings.stt_model}
 
     def tts() -> dict[str, Any]:
-        from agent.speech.registry import available_engines
-        from vozbd.wiring import speech_config
+        from vozbd.wiring import speech_backend
 
-        reasons = available_engines(speech_config(settings))
+        reasons = speech_backend(settings).available()
         usable = [name for name, reason in reasons.items() if reason is None]
         return {"ok": bool(usable), "required": False, "engine": settings.tts_engine, "usable": usable}
 
@@ -175,7 +180,7 @@ def build_api_services(
     metrics: ApiMetrics | None = None,
     checkpoints: CheckpointStore | None = None,
 ) -> ApiServices:
-    from vozbd.wiring import speech_config, voice_loop_config
+    from vozbd.wiring import speech_backend, voice_loop_config
 
     agents = _agents(settings, ctx, checkpoints)
     metrics = metrics or ApiMetrics()
@@ -186,15 +191,13 @@ def build_api_services(
         on_degraded=metrics.rate_limit_degraded.inc,
     )
 
-    def transcriber() -> Any:
-        from agent.speech.registry import get_transcriber
+    speech_engines = speech_backend(settings)  # remote when VOZBD_SPEECH_URL is set
 
-        return get_transcriber(speech_config(settings))
+    def transcriber() -> Any:
+        return speech_engines.transcriber()
 
     def synthesizer(engine: str | None) -> Any:
-        from agent.speech.registry import get_synthesizer
-
-        return get_synthesizer(speech_config(settings), engine)
+        return speech_engines.synthesizer(engine)
 
     return ApiServices(
         tool_ctx=ctx,
@@ -278,7 +281,8 @@ def create_app(
                 await stack.enter_async_context(enter())
             yield
 
-    app = FastAPI(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc with their JS/CSS served from the package: no CDN (self-hosted, possibly offline).
+    app = FastAPIOffline(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     services.insecure = exposed
     app.state.api = services
     install_error_handlers(app)

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     agent_max_sql_attempts: int = Field(3, ge=1, le=10)
     agent_max_steps: int = Field(12, ge=2, le=50)
+    table_picker_min_tables: int = Field(
+        80, ge=0, description="Schemas with this many tables get an LLM table-picking step first (0 = never)."
+    )
     checkpoint_path: Path | None = Field(
         None, description="SQLite checkpointer file (default: DATA_DIR/checkpoints.sqlite3)."
     )
@@ -141,6 +144,12 @@ class Settings(BaseSettings):
     tts_voice: str = "pf_dora"
     tts_speed: float = Field(1.0, ge=0.5, le=2.0)
     tts_cache_mb: int = Field(200, ge=0)
+    speech_url: str | None = Field(
+        None, description="URL of a `vozbd serve --only speech` service; STT/TTS run there instead of here."
+    )
+    speech_token: SecretStr | None = Field(
+        None, description="Bearer token of the speech service (required by it off loopback; sent by gateways)."
+    )
     coqui_model_name: str = "tts_models/pt/cv/vits"
     coqui_model_path: Path | None = None
     coqui_config_path: Path | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
@@ -10,11 +12,17 @@ from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
+    from agent.memory_context import MemoryProvider
     from agent.service import Agent
     from agent.speech.base import Synthesizer
     from agent.speech.registry import SpeechConfig
+    from agent.speech.remote import RemoteSpeech
     from agent.voice.loop import VoiceLoopConfig
+    from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
+    from vozbd.speech_service import SpeechBackend
+
+log = logging.getLogger(__name__)
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -127,6 +135,36 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
     )
 
 
+def local_speech_backend(settings: Settings) -> SpeechBackend:
+    """This process's own STT/TTS engines (each built once, on first use)."""
+    from agent.speech.registry import available_engines, get_synthesizer, get_transcriber
+    from vozbd.speech_service import SpeechBackend
+
+    config = speech_config(settings)
+    return SpeechBackend(
+        transcriber=lambda: get_transcriber(config),
+        synthesizer=lambda engine: get_synthesizer(config, engine),
+        available=lambda: available_engines(config),
+    )
+
+
+_REMOTE: dict[tuple[str, str | None], RemoteSpeech] = {}
+
+
+def speech_backend(settings: Settings) -> SpeechBackend:
+    """The speech engines every surface uses: a remote speech service when ``VOZBD_SPEECH_URL`` is set, else local."""
+    if not settings.speech_url:
+        return local_speech_backend(settings)
+    from agent.speech.remote import RemoteSpeech
+    from vozbd.speech_service import SpeechBackend
+
+    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    remote = _REMOTE.get((settings.speech_url, token))
+    if remote is None:
+        remote = _REMOTE.setdefault((settings.speech_url, token), RemoteSpeech(settings.speech_url, token=token))
+    return SpeechBackend(transcriber=remote.transcriber, synthesizer=remote.synthesizer, available=remote.available)
+
+
 class _LazyTranscriber:
     """Loads the STT engine on first use, so an agent can be built without speech models installed.
 
@@ -137,9 +175,7 @@ class _LazyTranscriber:
         self._settings = settings
 
     def transcribe(self, audio: object, *, pcm16_rate: int | None = None) -> object:
-        from agent.speech.registry import get_transcriber
-
-        return get_transcriber(speech_config(self._settings)).transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
+        return speech_backend(self._settings).transcriber().transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
 
 
 def build_agent(
@@ -149,10 +185,14 @@ def build_agent(
     tool_ctx: ToolContext | None = None,
     checkpointer: object | None = None,
     speech: bool = True,
+    memory: MemoryProvider | None = None,
+    use_memory: bool = True,
 ) -> Agent:
     """The agent facade: ``model`` ("provider/model") or the default model (None → the agent explains how to
     configure one), the tool context, memory in ``checkpoint_store(settings)`` unless ``checkpointer`` is given,
-    and lazily loaded speech engines. Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
+    lazily loaded speech engines and the connection memory (verified examples, glossary) from the app database
+    unless ``use_memory=False`` (evals: remembered gold SQL would leak into the prompts).
+    Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
     from agent.llm.registry import default_model_spec, load_chat_model
     from agent.service import Agent, AgentConfig
 
@@ -160,9 +200,7 @@ def build_agent(
     llm = load_chat_model(spec, settings) if spec else None
 
     def synthesizer_factory(engine: str | None) -> Synthesizer:
-        from agent.speech.registry import get_synthesizer
-
-        return get_synthesizer(speech_config(settings), engine)
+        return speech_backend(settings).synthesizer(engine)
 
     return Agent(
         tool_ctx or build_tool_context(settings),
@@ -172,4 +210,32 @@ def build_agent(
         synthesizer_factory=synthesizer_factory if speech else None,
         config=AgentConfig.from_settings(settings),
         model_spec=spec,
+        memory=(memory or LazyMemory(settings)) if use_memory else None,
     )
+
+
+class LazyMemory:
+    """Opens the app database's memory store (verified examples, glossary) on first use, once.
+
+    An unreachable or misconfigured app database is logged once and means "no memory" for the agent."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._store: MemoryStore | None = None
+        self._failed = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> MemoryStore | None:
+        if self._store is not None or self._failed:
+            return self._store
+        with self._lock:
+            if self._store is None and not self._failed:
+                from tools.memory import MemoryStore
+                from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
+                try:
+                    self._store = MemoryStore(build_app_database(self._settings).engine, create_tables=False)
+                except (AppDatabaseError, AppDatabaseConfigError) as error:
+                    log.warning("app database unavailable, the agent runs without memory: %s", error.code)
+                    self._failed = True
+        return self._store

@@ -149,21 +149,45 @@ class RemoteTranscriber:
 
 
 class RemoteSynthesizer:
-    """A TTS engine of the speech service (``name`` is the engine there: kokoro, espeak, coqui)."""
+    """A TTS engine of the speech service (``engine`` there: kokoro, espeak, coqui; None = its default)."""
 
-    def __init__(self, client: SpeechClient, name: str) -> None:
+    def __init__(self, client: SpeechClient, engine: str | None) -> None:
         self._client = client
-        self.name = name
+        self.engine = engine
+        self.name = engine or "remote"
 
     def voices(self) -> list[Voice]:
-        return [Voice(**voice) for voice in self._client.request("GET", "/voices", params={"engine": self.name})]
+        params = {"engine": self.engine} if self.engine else None
+        return [Voice(**voice) for voice in self._client.request("GET", "/voices", params=params)]
 
     def synthesize(self, text: str, *, voice: str | None = None, speed: float | None = None) -> Iterator[AudioChunk]:
-        body = {"text": text, "engine": self.name, "voice": voice, "speed": speed}
+        body = {"text": text, "engine": self.engine, "voice": voice, "speed": speed}
         for line in self._client.stream_lines("/synthesize", body):
             if "error" in line:
                 raise speech_error_from(line)
             yield decode_chunk(line)
 
     def warm_up(self, voice: str | None = None) -> None:
-        self._client.request("POST", "/warm_up", json={"stt": False, "engine": self.name, "voice": voice, "tts": True})
+        body = {"stt": False, "engine": self.engine, "voice": voice, "tts": True}
+        self._client.request("POST", "/warm_up", json=body)
+
+
+class RemoteSpeech:
+    """The gateway's speech engines when they live in a speech service: same accessors as the local ones."""
+
+    def __init__(self, url: str, *, token: str | None = None, timeout_s: float = 120.0) -> None:
+        self.client = SpeechClient(url, token=token, timeout_s=timeout_s)
+        self._transcriber = RemoteTranscriber(self.client)
+
+    def transcriber(self) -> RemoteTranscriber:
+        return self._transcriber
+
+    def synthesizer(self, engine: str | None = None) -> RemoteSynthesizer:
+        return RemoteSynthesizer(self.client, engine)
+
+    def available(self) -> dict[str, str | None]:
+        """Engine → None when usable there, else the reason; all unusable when the service does not answer."""
+        try:
+            return dict(self.client.request("GET", "/engines"))
+        except SpeechServiceUnavailableError as error:
+            return {"remote": error.message}

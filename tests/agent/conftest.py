@@ -18,7 +18,7 @@ from tools.context import ToolContext
 def make_agent(tool_ctx: ToolContext) -> Callable[..., Agent]:
     def make(model: ScriptedChatModel | None, *, ctx: ToolContext | None = None, **config: Any) -> Agent:
         checkpointer = config.pop("checkpointer", None) or memory_checkpointer()
-        extra = {k: config.pop(k) for k in ("transcriber", "synthesizer_factory") if k in config}
+        extra = {k: config.pop(k) for k in ("transcriber", "synthesizer_factory", "memory") if k in config}
         return Agent(ctx or tool_ctx, model, checkpointer=checkpointer, config=AgentConfig(**config), **extra)
 
     return make

@@ -68,3 +68,18 @@ def test_glossary_add_list_remove() -> None:
     assert _run("glossary", "remove", "atrasado").exit_code == 0
     missing = _run("glossary", "remove", "atrasado")
     assert missing.exit_code == 2 and "não existe" in missing.output
+
+
+def test_agent_memory_opens_the_app_database_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vozbd.settings import Settings
+    from vozbd.wiring import LazyMemory, build_agent
+
+    assert _run("glossary", "add", "atrasado", "entregas.dias_atraso > 0").exit_code == 0
+    agent = build_agent(Settings(), speech=False)
+    assert isinstance(agent.memory, LazyMemory)
+    store = agent.memory()
+    assert store is not None and [t.term for t in store.list_terms("demo")] == ["atrasado"]
+    assert agent.memory() is store
+    assert build_agent(Settings(), speech=False, use_memory=False).memory is None
+    monkeypatch.setenv("VOZBD_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    assert LazyMemory(Settings())() is None  # unreachable app database: no memory, no crash

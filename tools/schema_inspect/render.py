@@ -119,18 +119,22 @@ def render(
     *,
     dictionary: Dictionary = EMPTY,
     values: Sequence[ValueMatch] = (),
+    boost: Mapping[str, float] | None = None,
 ) -> tuple[str, list[str]]:
     """The compact text (``len <= budget``) and the names of the tables it leaves out.
 
     Tables are taken in ``priority_order``; one that does not fit is skipped (and listed by name) while
     smaller ones after it may still fit. If even the first table does not fit, its first lines are kept.
     ``values`` (the values the question names) raise their tables' priority and are listed as
-    ``tabela.coluna = 'valor'`` lines after the dialect line.
+    ``tabela.coluna = 'valor'`` lines after the dialect line. ``boost`` adds relevance to tables by name.
     """
     budget = max(budget, _MIN_BUDGET)
     hints = values_text(values, int(budget * _HINTS_SHARE))
     header = "\n".join(part for part in (f"-- dialect: {dialect}" if dialect else "", hints) if part)
-    ordered, tiers = _prioritized(tables, question, dictionary, value_boost(values))
+    extra = value_boost(values)
+    for name, bonus in (boost or {}).items():
+        extra[name] = extra.get(name, 0.0) + bonus
+    ordered, tiers = _prioritized(tables, question, dictionary, extra)
     names = [t.qualified_name for t in ordered]
     full = ["\n".join(table_block(t)) for t in ordered] or ["-- nenhuma tabela ou view encontrada"]
     whole = "\n\n".join([header, *full] if header else full)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +20,8 @@ from tools.values.match import ValueMatch
 from tools.values.service import clear_value_index, question_values
 
 log = logging.getLogger(__name__)
+
+PREFERRED_BOOST = 8.0  # relevance added to tables a caller prefers (an LLM's pick on a very large schema)
 
 
 def _cache_key(conn: ResolvedConnection, params: InspectSchemaInput) -> Key:
@@ -70,6 +72,19 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
     `refresh=true` reads the schema again.
     """
     conn = resolve_connection(ctx, params.connection)
+    return prompt_for(ctx, conn, params, params.question)
+
+
+def prompt_for(
+    ctx: ToolContext,
+    conn: ResolvedConnection,
+    params: InspectSchemaInput,
+    question: str | None,
+    *,
+    prefer: Sequence[str] = (),
+) -> SchemaResult:
+    """The (cached) schema of ``conn`` filtered by its policy, with its compact text rendered for ``question``
+    (value hints, dictionary) within ``params.budget``; tables in ``prefer`` (e.g. picked by an LLM) rank higher."""
     result = cached_schema(ctx, conn, params)
     policy = policy_for(ctx.policies, conn.name)
     restricted = policy.restricts_names or not policy.samples
@@ -78,12 +93,13 @@ def inspect_schema(params: InspectSchemaInput, ctx: ToolContext) -> SchemaResult
         hidden = sorted({t.name for t in result.tables} - {t.name for t in visible}) if params.tables else []
         result = result.model_copy(update={"tables": visible, "not_found": [*result.not_found, *hidden]})
     budget = params.budget or ctx.schema_prompt_budget
-    question = params.question.strip() if params.question else ""
+    question = question.strip() if question else ""
     if not question:
         return result if budget == ctx.schema_prompt_budget and not restricted else with_prompt(result, None, budget)
     values = question_values(ctx, conn, result.tables, question)
     dictionary = load_dictionary(ctx.dictionary_dirs)
-    return with_prompt(result, question, budget, dictionary, values)
+    boost = dict.fromkeys(prefer, PREFERRED_BOOST)
+    return with_prompt(result, question, budget, dictionary, values, boost)
 
 
 def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
@@ -110,9 +126,12 @@ def with_prompt(
     budget: int,
     dictionary: Dictionary = EMPTY,
     values: Sequence[ValueMatch] = (),
+    boost: Mapping[str, float] | None = None,
 ) -> SchemaResult:
     """A copy of ``result`` whose ``compact`` text is rendered for ``question`` within ``budget`` characters."""
-    compact, omitted = render(result.tables, question, budget, result.dialect, dictionary=dictionary, values=values)
+    compact, omitted = render(
+        result.tables, question, budget, result.dialect, dictionary=dictionary, values=values, boost=boost
+    )
     if result.not_found:
         compact = _with_missing(compact, result.not_found, budget)
     return result.model_copy(update={"compact": compact, "truncated_tables": omitted, "omitted_count": len(omitted)})

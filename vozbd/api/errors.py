@@ -74,6 +74,7 @@ _STATUS_BY_CODE = {
     "connection_exists": 409,
     "app_db_unavailable": 503,
     "memory_unavailable": 503,
+    "speech_unavailable": 503,
     "app_db_config": 503,
     "audio_too_big": 413,
     "audio_too_long": 413,

@@ -7,7 +7,8 @@ MCP, and early 413s from ``Content-Length``/streamed bodies — before any app c
 - Origin: a browser request whose ``Origin`` is neither the served origin nor in ``VOZBD_CORS_ORIGINS`` is
   refused (403), WebSockets included — this is what stops a foreign page from driving the chat or the API.
 - Auth: ``/api/*`` (except ``/api/health``), ``/metrics`` and ``/mcp`` need a bearer key whenever
-  ``AuthPolicy.requires_token`` says so; the accepted key is put in ``scope["state"]["api_key"]``.
+  ``AuthPolicy.requires_token`` says so; the accepted key is put in ``scope["state"]["api_key"]``. The API's
+  description (``/docs``, ``/redoc``, ``/openapi.json``) stays readable, like ``/health`` and ``/ready``.
 """
 
 from __future__ import annotations
@@ -83,9 +84,7 @@ def surface_of(path: str) -> Surface | None:
     """Which bearer surface a path belongs to (``None``: the chat UI or an open path)."""
     if path in OPEN_PATHS:
         return None
-    if path == "/api" or path.startswith("/api/") or path == "/metrics" or path.startswith("/docs"):
-        return "rest"
-    if path == "/openapi.json" or path == "/redoc":
+    if path == "/api" or path.startswith("/api/") or path == "/metrics":
         return "rest"
     if path == "/mcp" or path.startswith("/mcp/"):
         return "mcp"

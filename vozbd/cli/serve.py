@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from vozbd.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -14,6 +19,11 @@ def serve(
     port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000)."),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Chainlit voice chat at /."),
     mcp: bool = typer.Option(True, "--mcp/--no-mcp", help="Serve the MCP streamable-HTTP endpoint at /mcp."),
+    only: str | None = typer.Option(
+        None,
+        "--only",
+        help="Serve one part only. 'speech': STT/TTS for gateways (set VOZBD_SPEECH_URL on them).",
+    ),
     insecure: bool = typer.Option(
         False,
         "--insecure",
@@ -33,6 +43,9 @@ def serve(
 
     settings = Settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    if only is not None:
+        _serve_only(only, settings, insecure=insecure)
+        return
     try:
         app = create_app(settings, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
     except InsecureExposureError as error:
@@ -40,4 +53,28 @@ def serve(
         raise typer.Exit(2) from None
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     typer.echo(f"vozbd: http://{shown}:{settings.port}/  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+
+
+def _serve_only(part: str, settings: Settings, *, insecure: bool) -> None:
+    import uvicorn
+
+    from vozbd.auth import is_loopback
+    from vozbd.speech_service import create_speech_app
+    from vozbd.wiring import local_speech_backend
+
+    if part != "speech":
+        typer.echo(f"Erro: --only aceita apenas 'speech' (recebido: {part!r}).", err=True)
+        raise typer.Exit(2)
+    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    if not token and not is_loopback(settings.host) and not insecure:
+        typer.echo(
+            f"Erro: recusado iniciar o serviço de voz em {settings.host} sem VOZBD_SPEECH_TOKEN "
+            "(qualquer um na rede poderia usá-lo). Defina o token ou use --insecure.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    max_bytes = int(settings.stt_max_mb * 1024 * 1024)
+    app = create_speech_app(local_speech_backend(settings), token=token, max_bytes=max_bytes)
+    typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())

@@ -118,4 +118,6 @@ def test_openapi_documents_every_v1_route_with_errors_and_bearer_auth(client: Te
     assert {"401", "413", "422", "429", "503"} <= set(ask["responses"])
     assert ask["responses"]["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn." not in docs.text  # assets served locally: works offline
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200

@@ -119,6 +119,7 @@ def test_the_right_key_works_and_liveness_stays_open(keyed: TestClient) -> None:
     assert keyed.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=AUTH).status_code == 200
     assert keyed.get("/health").status_code == 200
     assert keyed.get("/api/health").status_code == 200
+    assert keyed.get("/openapi.json").status_code == 200 and keyed.get("/docs").status_code == 200
 
 
 def test_only_mcp_token_no_longer_leaves_rest_open(serve: Callable[..., TestClient]) -> None:
