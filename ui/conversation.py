@@ -70,7 +70,7 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
     async def respond(question: str) -> AsyncIterator[Any]:
         conversation = holder["c"]
         turn_timings = timings.setdefault(conversation.current_turn, TurnTimings(voice=prefs.voice))
-        renderer = TurnRenderer(prefs, turn_timings)
+        renderer = TurnRenderer(question, prefs, turn_timings)
         conversation.renderers[conversation.current_turn] = renderer
         if agent is None:
             await cl.Message(content=texts.NO_LLM_TRANSCRIPT.format(text=question, guidance=texts.LLM_GUIDANCE)).send()

@@ -88,9 +88,16 @@ def configure_logging(settings: Settings) -> None:
 
 
 def serve(
-    settings: Settings, *, host: str, port: int, open_browser: bool, wrap: Callable[[Any], Any] | None = None
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    open_browser: bool,
+    wrap: Callable[[Any], Any] | None = None,
+    tls: Any = None,
 ) -> None:
-    """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard."""
+    """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard; ``tls``
+    (``vozbd.tls.TlsFiles``) serves HTTPS."""
     prepare(settings)
     import asyncio
 
@@ -106,5 +113,6 @@ def serve(
     _load_app(settings)
     ensure_jwt_secret()
     served = wrap(app) if wrap is not None else app
-    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", ws="auto"))
+    ssl = {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)} if tls is not None else {}
+    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", ws="auto", **ssl))
     asyncio.run(server.serve())

@@ -159,11 +159,12 @@ class TurnRenderer:
 
     def __init__(
         self,
+        question: str,
         prefs: Prefs,
         timings: TurnTimings,
         on_first_sentence: Callable[[cl.Message, str], None] | None = None,
     ) -> None:
-        self.prefs, self.timings = prefs, timings
+        self.question, self.prefs, self.timings = question, prefs, timings
         self.on_first_sentence = on_first_sentence
         self.message = cl.Message(content="")
         self.steps = _ToolSteps()
@@ -208,6 +209,13 @@ class TurnRenderer:
         elif isinstance(event, DoneEvent):
             self.answer = self.answer or event.turn.answer
             log.debug("agent timings: %s", event.turn.timings)
+            user = cl.user_session.get("user")
+            await runtime.record_turn(
+                _with_transcript(event.turn, self.question, timings),
+                user_id=getattr(user, "identifier", None),
+                model=timings.model,
+                voice=timings.stt_s is not None,
+            )
 
     async def finish(self, *, note: str = "") -> str:
         """Final message: the answer (plus ``note``), the table and chart of the last result; returns the answer."""
@@ -240,7 +248,7 @@ async def run_turn(
     holds a complete sentence, so the caller can start speaking before the answer is finished.
     """
     agent = await asyncio.to_thread(runtime.agent_for, prefs.model)
-    renderer = TurnRenderer(prefs, timings, on_first_sentence)
+    renderer = TurnRenderer(question, prefs, timings, on_first_sentence)
     await renderer.start()
     stream = agent.astream_turn(
         question=question, conversation_id=conversation_id, connection=prefs.connection_arg, speak=False
