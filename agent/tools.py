@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent import prompts
 from agent.memory_context import MemoryProvider, safe_memory_text
+from tools.audit import calling_as, current_caller
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.registry import ToolSpec
@@ -114,7 +115,9 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
     error: dict[str, Any] | None = None
     try:
         params = spec.input_model.model_validate(args)
-        result = spec.function(params, ctx)
+        caller = current_caller()
+        with calling_as("agent" if caller.surface == "unknown" else caller.surface, caller.user):
+            result = spec.function(params, ctx)
         text = frame_data(spec.name, result.to_text())  # type: ignore[attr-defined]
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())

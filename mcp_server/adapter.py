@@ -17,6 +17,7 @@ import anyio.to_thread
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from tools.audit import calling_as
 from tools.context import ToolContext
 from tools.registry import ToolSpec
 
@@ -46,12 +47,17 @@ def render(spec: ToolSpec, result: BaseModel) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structuredContent=spec.structured(result))
 
 
-def tool_function(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Awaitable[CallToolResult]]:
-    """An async function FastMCP can register for ``spec``; the tool itself runs in a worker thread."""
+def tool_function(
+    spec: ToolSpec, ctx: ToolContext, user: str | None = None
+) -> Callable[..., Awaitable[CallToolResult]]:
+    """An async function FastMCP can register for ``spec``; the tool itself runs in a worker thread.
+
+    Its calls are audited as surface ``mcp`` with ``user`` (the local OS user over stdio)."""
 
     async def call(**arguments: Any) -> CallToolResult:
         params = spec.input_model.model_validate(arguments)
-        result = await anyio.to_thread.run_sync(spec.function, params, ctx)
+        with calling_as("mcp", user):
+            result = await anyio.to_thread.run_sync(spec.function, params, ctx)
         return render(spec, result)
 
     call.__name__ = spec.name

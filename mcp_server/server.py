@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import logging
 import sys
 from collections.abc import Iterable
@@ -81,10 +82,13 @@ def server_context(settings: Settings, tool_ctx: ToolContext | None = None) -> T
     return dataclasses.replace(tool_ctx, allowed_connections=allowed)  # shares registry and caches
 
 
-def build_server(settings: Settings, tool_ctx: ToolContext | None = None, **options: Any) -> VozbdMCP:
+def build_server(
+    settings: Settings, tool_ctx: ToolContext | None = None, *, user: str | None = None, **options: Any
+) -> VozbdMCP:
     """The MCP server exposing every tool in ``tools.registry.all_tools()``, schema resources and prompts.
 
-    ``options`` go to ``FastMCP`` (e.g. ``host``, ``streamable_http_path``).
+    ``options`` go to ``FastMCP`` (e.g. ``host``, ``streamable_http_path``); ``user`` names the caller in the
+    query audit (the OS user for stdio).
     """
     ctx = server_context(settings, tool_ctx)
     server = VozbdMCP(
@@ -96,7 +100,7 @@ def build_server(settings: Settings, tool_ctx: ToolContext | None = None, **opti
     )
     for spec in all_tools():
         server.add_tool(
-            tool_function(spec, ctx),
+            tool_function(spec, ctx, user),
             name=spec.name,
             title=spec.title or None,
             description=spec.description,
@@ -111,4 +115,4 @@ def build_server(settings: Settings, tool_ctx: ToolContext | None = None, **opti
 def run_stdio(settings: Settings) -> None:
     """Serve over stdio: only protocol messages on stdout, logs on stderr."""
     logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    build_server(settings).run("stdio")
+    build_server(settings, user=getpass.getuser()).run("stdio")

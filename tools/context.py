@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tools.audit import AuditSink
     from tools.db.registry import ConnectionRegistry
     from tools.db.transport import DeclaredConnection
     from tools.policy.model import ConnectionPolicy
@@ -84,5 +85,7 @@ class ToolContext:
     """Per-connection policy by connection name (from the config file); absent = only the global limits."""
     declared_connections: dict[str, DeclaredConnection] = field(default_factory=dict)
     """Connections declared in the config file, by name (looked up before the saved ones)."""
+    audit: AuditSink | None = None
+    """Where every statement run by a tool is recorded (the app database's query_audit table); None = nowhere."""
     caches: dict[str, Any] = field(default_factory=dict)
     """Per-process caches owned by tool modules (engines, schemas), keyed by module name."""

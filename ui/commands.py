@@ -172,6 +172,7 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines.append(f"- {_test(prefs.connection_label, prefs.connection_arg or DEMO)}")
     except ToolError as error:
         lines.append(f"- ❌ {error.message}")
+    lines += ["", "**Contexto do modelo**", *_context_lines(prefs)]
     lines += ["", "**Última resposta (segundos)**"]
     if last is None:
         lines.append("- nenhuma ainda")
@@ -187,6 +188,38 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines += [f"- {label}: {value:.2f}" if value is not None else f"- {label}: —" for label, value in rows]
         lines.append(f"- voz usada: {last.tts_engine or '—'} / {last.voice or '—'}")
     return Reply("\n".join(lines))
+
+
+def _context_lines(prefs: Prefs) -> list[str]:
+    """Bilingual dictionary, value index and memory of the active connection (what the model gets besides the
+    schema)."""
+    from tools.db.connect import resolve_connection
+    from tools.schema_inspect.bilingual import load_dictionary
+    from tools.values.service import index_status
+
+    ctx = runtime.tool_context()
+    dictionary = load_dictionary(ctx.dictionary_dirs)
+    if dictionary.sources:
+        lines = [f"- dicionário pt↔en: {len(dictionary)} palavras (FreeDict)"]
+    else:
+        folders = ", ".join(str(d) for d in ctx.dictionary_dirs) or "(nenhuma pasta)"
+        lines = [
+            f"- dicionário pt↔en: não encontrado em {folders}; só o léxico embutido "
+            "(instale `dict-freedict-por-eng` e `dict-freedict-eng-por`)"
+        ]
+    try:
+        status = index_status(ctx, resolve_connection(ctx, prefs.connection_arg or DEMO))
+    except ToolError as error:
+        return [*lines, f"- índice de valores: indisponível ({error.message})"]
+    texts_by_state = {
+        "off": "desligado (VOZBD_VALUE_INDEX=false)",
+        "not_built": "ainda não construído (é construído na primeira pergunta)",
+        "building": "sendo construído em segundo plano",
+        "failed": f"falhou ({status.error})",
+        "ready": f"{status.values} valores de {status.columns} colunas" + (" (parcial)" if status.truncated else ""),
+    }
+    lines.append(f"- índice de valores: {texts_by_state[status.state]}")
+    return lines
 
 
 HANDLERS: dict[str, Callable[[str, Prefs], Reply]] = {

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
         description="Folders with FreeDict pt<->en dictionaries for schema linking (comma separated).",
     )
 
+    query_audit: bool = Field(
+        True, description="Record every SQL statement a tool runs in the app database (vozbd audit)."
+    )
+
     # --- pdf-read ------------------------------------------------------------
     pdf_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Extra folders PDFs may be read from (comma separated)."
@@ -201,7 +205,7 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra browser origins allowed to call the API (default: same origin only)."
     )
     redis_url: str | None = Field(None, description="Redis URL; rate limits are shared through it when set.")
-    rate_limit_per_key: str = Field("120/minute", description='Requests per API key (or UI user), e.g. "120/minute".')
+    rate_limit_per_key: str = Field("120/minute", description='REST requests per API key, e.g. "120/minute".')
     rate_limit_per_ip: str = Field("300/minute", description='Requests per client IP, e.g. "300/minute".')
     api_max_rows: int = Field(200, ge=1, le=100_000, description="Rows returned per result by POST /api/v1/ask.")
     api_max_json_kb: int = Field(256, ge=1, description="Largest JSON request body accepted by the API (KiB).")

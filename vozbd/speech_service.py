@@ -85,7 +85,7 @@ def create_speech_app(backend: SpeechBackend, *, token: str | None, max_bytes: i
     router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(guard)])
 
     @router.post("/transcribe")
-    async def transcribe(request: Request, pcm16_rate: int | None = None) -> dict[str, Any]:
+    async def transcribe(request: Request, pcm16_rate: int | None = None, prefiltered: bool = False) -> dict[str, Any]:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise _Refused(413, "audio_too_large", f"Áudio grande demais (máximo {max_bytes // (1024 * 1024)} MB).")
@@ -97,7 +97,13 @@ def create_speech_app(backend: SpeechBackend, *, token: str | None, max_bytes: i
         if not body:
             raise _Refused(422, "audio_invalid", "Nenhum áudio recebido.")
         engine = await run_in_threadpool(backend.transcriber)
-        result = await run_in_threadpool(engine.transcribe, bytes(body), pcm16_rate=pcm16_rate)
+        if prefiltered and pcm16_rate == 16_000 and hasattr(engine, "transcribe_samples"):
+            from agent.speech.audio import pcm16_to_float
+
+            samples = pcm16_to_float(bytes(body))
+            result = await run_in_threadpool(lambda: engine.transcribe_samples(samples, prefiltered=True))
+        else:
+            result = await run_in_threadpool(engine.transcribe, bytes(body), pcm16_rate=pcm16_rate)
         return {
             "text": result.text,
             "language": result.language,

@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from tools.audit import AuditSink
 from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from tools.policy import ConnectionPolicy
 from vozbd.settings import Settings
@@ -60,8 +61,16 @@ def build_tool_context(settings: Settings) -> ToolContext:
         allowed_connections=None,
         declared_connections=declared,
         policies=policies,
+        audit=query_audit_sink(settings) if settings.query_audit else None,
         column_filter=policy_column_filter(policies) if policies else None,
     )
+
+
+def query_audit_sink(settings: Settings) -> AuditSink:
+    """Every statement the tools run, recorded in the app database's ``query_audit`` table (opened on first use)."""
+    from vozbd.appdb.audit import LazyAuditSink, QueryAuditStore
+
+    return LazyAuditSink(lambda: QueryAuditStore(build_app_database(settings).engine))
 
 
 def policy_column_filter(policies: dict[str, ConnectionPolicy]) -> ColumnFilter:

@@ -4,7 +4,8 @@ Gateways scale apart from the heavy part (Whisper, Kokoro): STT and TTS run in a
 pool of workers) and gateways reach it over HTTP with the same ``Transcriber``/``Synthesizer`` interfaces the
 local engines have. Wire protocol (all under ``{url}/speech/v1``; ``Authorization: Bearer <token>`` when set):
 
-- ``POST /transcribe[?pcm16_rate=N]`` — body: the encoded audio (or raw mono PCM16 at N Hz) → JSON transcript
+- ``POST /transcribe[?pcm16_rate=N[&prefiltered=true]]`` — body: the encoded audio (or raw mono PCM16 at N Hz;
+  ``prefiltered``: one VAD-trimmed utterance at 16 kHz, transcribed without a second VAD pass) → JSON transcript
   ``{text, language, confidence, segments: [{start, end, text, avg_logprob}], duration_s, processing_s}``;
 - ``POST /synthesize`` — JSON ``{text, engine, voice, speed}`` → ``application/x-ndjson``, one line per clause
   as soon as it is synthesized: ``{"sample_rate": 24000, "text": "...", "pcm16": "<base64 PCM16 LE mono>"}``;
@@ -132,7 +133,9 @@ class RemoteTranscriber:
 
     def transcribe(self, audio: bytes | Path, *, pcm16_rate: int | None = None) -> Transcript:
         data = Path(audio).read_bytes() if isinstance(audio, Path) else bytes(audio)
-        params = {"pcm16_rate": pcm16_rate} if pcm16_rate else None
+        return self._post(data, {"pcm16_rate": pcm16_rate} if pcm16_rate else None)
+
+    def _post(self, data: bytes, params: dict[str, Any] | None) -> Transcript:
         headers = {"content-type": "application/octet-stream"}
         payload = self._client.request("POST", "/transcribe", content=data, params=params, headers=headers)
         return Transcript(
@@ -143,6 +146,13 @@ class RemoteTranscriber:
             duration_s=float(payload["duration_s"]),
             processing_s=float(payload["processing_s"]),
         )
+
+    def transcribe_samples(
+        self, samples: np.ndarray, *, started: float | None = None, prefiltered: bool = False
+    ) -> Transcript:
+        """Mono float32 samples at 16 kHz (the voice loop's VAD-trimmed utterances), sent as PCM16."""
+        pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        return self._post(pcm, {"pcm16_rate": 16_000, "prefiltered": "true" if prefiltered else "false"})
 
     def warm_up(self) -> None:
         self._client.request("POST", "/warm_up", json={"stt": True, "engine": None, "voice": None, "tts": False})

@@ -126,3 +126,16 @@ def test_disabled_index_never_reads_values(tool_ctx: ToolContext, demo_url: str)
     conn = resolve_connection(tool_ctx, demo_url)
     assert question_values(tool_ctx, conn, [], "clientes de Ribeirão Preto") == []
     assert value_cache(tool_ctx)._slots == {}
+
+
+def test_index_status_reports_each_state(tool_ctx: ToolContext, demo_url: str) -> None:
+    from tools.values.service import index_status
+
+    conn = resolve_connection(tool_ctx, demo_url)
+    assert index_status(tool_ctx, conn).state == "not_built"
+    tables = inspect_schema(InspectSchemaInput(connection=demo_url), tool_ctx).tables
+    ensure_index(tool_ctx, conn, tables, wait_s=30)
+    ready = index_status(tool_ctx, conn)
+    assert ready.state == "ready" and ready.values > 1000 and ready.columns > 10
+    tool_ctx.value_index = ValueIndexLimits(enabled=False)
+    assert index_status(tool_ctx, conn).state == "off"

@@ -66,3 +66,9 @@ def test_diagnostics_show_last_turn_timings(prefs: Prefs) -> None:
     last.tts_engine = "kokoro"
     text = run_command(Command("diagnostico", ""), prefs, last).text
     assert "transcrição (STT): 0.80" in text and "kokoro / pm_alex" in text and "nenhum configurado" in text
+
+
+def test_diagnostics_show_dictionary_and_value_index(prefs: Prefs) -> None:
+    text = run_command(Command("diagnostico", ""), prefs, None).text
+    assert "**Contexto do modelo**" in text
+    assert "dicionário pt↔en:" in text and "índice de valores:" in text

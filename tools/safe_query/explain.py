@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.audit import audited
 from tools.context import ToolContext
-from tools.db.connect import get_engine, resolve_connection
+from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
 from tools.errors import DatabaseError, InvalidInputError
 from tools.policy import policy_for
 from tools.policy.query import scrub_error
@@ -93,6 +94,13 @@ def explain_query(params: ExplainQueryInput, ctx: ToolContext) -> ExplainResult:
     The same read-only checks as run_query apply to the query.
     """
     conn = resolve_connection(ctx, params.connection)
+    with audited(ctx.audit, "explain_query", conn.name, params.sql) as event:
+        result = _explain(params, ctx, conn)
+        event.rows = len(result.plan)
+    return result
+
+
+def _explain(params: ExplainQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> ExplainResult:
     prefix = EXPLAIN_PREFIX.get(conn.dialect)
     if prefix is None:
         raise InvalidInputError(

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
+from tools.audit import audited
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
 from tools.errors import DatabaseError, InvalidInputError, ToolError
@@ -100,6 +101,13 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
     `query_timeout` means simplify the query or filter it more.
     """
     conn = resolve_connection(ctx, params.connection)
+    with audited(ctx.audit, "run_query", conn.name, params.sql) as event:
+        result = _run(params, ctx, conn)
+        event.rows = result.row_count
+    return result
+
+
+def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> QueryResult:
     database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
     statement = validate(params.sql, conn.dialect, database)
     policy = policy_for(ctx.policies, conn.name)

@@ -133,3 +133,26 @@ def question_values(
 
 def clear_value_index(ctx: ToolContext, conn: ResolvedConnection | None = None) -> int:
     return value_cache(ctx).clear(_key(conn) if conn is not None else None)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    state: str
+    """``off``, ``not_built`` (built at the first question), ``building``, ``ready`` or ``failed``."""
+    values: int = 0
+    columns: int = 0
+    truncated: bool = False
+    error: str | None = None
+
+
+def index_status(ctx: ToolContext, conn: ResolvedConnection) -> IndexStatus:
+    """What the value index of ``conn`` holds right now (for diagnostics); never starts a build."""
+    if not ctx.value_index.enabled:
+        return IndexStatus("off")
+    slot = value_cache(ctx)._slots.get(_key(conn))
+    if slot is None:
+        return IndexStatus("not_built")
+    if slot.index is None:
+        return IndexStatus("building" if slot.building is not None else "failed", error=slot.error)
+    index = slot.index
+    return IndexStatus("ready", len(index), index.columns_indexed, index.truncated, slot.error)

@@ -4,7 +4,8 @@
   ``route`` is the route template (``/api/v1/connections/{name}/schema``), ``/mcp`` or ``ui`` — never a raw path.
 - ``vozbd_turn_stage_seconds{stage}``: per-stage turn latency (stt, llm_first_token, sql, tts_first_audio, total).
 - ``vozbd_safe_query_refusals_total{reason}``: statements refused by the read-only validator.
-- ``vozbd_active{kind}``: in-flight HTTP requests, open SSE streams and WebSockets.
+- ``vozbd_active{kind}``: in-flight HTTP requests (``http``), open SSE streams (``sse``), every open WebSocket
+  (``websocket``: chat and voice) and voice sessions (``voice``).
 - ``vozbd_rate_limit_degraded_total``: rate-limit checks answered in-process because Redis failed.
 """
 
@@ -54,7 +55,7 @@ class ApiMetrics:
             "vozbd_rate_limit_degraded", "Rate-limit checks answered in-process because Redis failed.",
             registry=self.registry,
         )  # fmt: skip
-        for kind in ("http", "sse", "websocket"):
+        for kind in ("http", "sse", "websocket", "voice"):
             self.active.labels(kind)
 
     def observe_turn(self, timings: Mapping[str, float]) -> None:

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from tools.audit import calling_as
 from tools.context import ToolContext
 from tools.registry import ToolSpec, all_tools
-from vozbd.api.deps import rate_limited
+from vozbd.api.deps import CurrentKey, rate_limited
 
 
 def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
     input_model = spec.input_model
 
-    async def endpoint(params: input_model) -> BaseModel:  # type: ignore[valid-type]
-        return await run_in_threadpool(spec.function, params, ctx)
+    async def endpoint(params: input_model, key: CurrentKey) -> BaseModel:  # type: ignore[valid-type]
+        with calling_as("api", key.name if key else None):
+            return await run_in_threadpool(spec.function, params, ctx)
 
     endpoint.__name__ = f"tool_{spec.name}"
     endpoint.__doc__ = spec.description

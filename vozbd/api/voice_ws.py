@@ -183,7 +183,7 @@ async def voice(websocket: WebSocket) -> None:
         config=config,
         speak=SpeakOptions(voice=params.voice),
     )
-    sockets = services.metrics.active.labels("websocket")
+    sockets = services.metrics.active.labels("voice")  # "websocket" (every socket) is counted by the middleware
     sockets.inc()
     await socket.send(
         {

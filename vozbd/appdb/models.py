@@ -6,7 +6,7 @@ lists every MetaData so autogenerate sees the whole schema.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +41,25 @@ conversation_logs = Table(
     Index("ix_conversation_logs_conversation_created", "conversation_id", "created_at"),
     Index("ix_conversation_logs_user_created", "user_id", "created_at"),
     Index("ix_conversation_logs_created_at", "created_at"),
+)
+
+
+query_audit = Table(
+    "query_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("surface", String(16), nullable=False, comment="mcp, api, ui, cli, agent or unknown."),
+    Column("user_id", String(255), nullable=True, comment="User name or API key id (never a secret)."),
+    Column("tool", String(32), nullable=False, comment="run_query or explain_query."),
+    Column("connection", String(255), nullable=False, comment="Connection name (a URL only masked)."),
+    Column("sql", Text, nullable=False, comment="The SQL text as submitted."),
+    Column("outcome", String(16), nullable=False, comment="ok, refused, error or timeout."),
+    Column("error_code", String(64), nullable=True),
+    Column("row_count", Integer, nullable=True),
+    Column("elapsed_ms", Float, nullable=True),
+    Index("ix_query_audit_created_at", "created_at"),
+    Index("ix_query_audit_connection_created", "connection", "created_at"),
 )
 
 

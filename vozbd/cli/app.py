@@ -49,6 +49,7 @@ def _register() -> None:
         "vozbd.cli.memory",  # examples, glossary: verified question->SQL pairs and business terms
         "vozbd.cli.logs",  # db-upgrade, logs: the app database and its conversation log
         "vozbd.cli.config",  # config path/show: where the configuration comes from
+        "vozbd.cli.audit",  # audit: every SQL statement run by a tool, on every surface
     ):
         importlib.import_module(module).register(app)
 

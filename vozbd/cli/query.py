@@ -61,6 +61,9 @@ def query(
     max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
 ) -> None:
+    import getpass
+
+    from tools.audit import calling_as
     from tools.safe_query import RunQueryInput, run_query
     from vozbd.settings import Settings
     from vozbd.wiring import build_tool_context
@@ -73,7 +76,8 @@ def query(
             ctx,
             query_limits=replace(limits, max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
         )
-        result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
+        with calling_as("cli", getpass.getuser()):
+            result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
         if json_output:
             typer.echo(json.dumps(result.model_dump(), ensure_ascii=False))
         else:

@@ -124,3 +124,28 @@ def test_gateway_reports_a_missing_speech_service(tmp_path: Path, shared_pg_url:
         assert response.json()["code"] == "speech_unavailable" and "indisponível" in response.json()["message"]
     finally:
         gateway.stop()
+
+
+def test_remote_engines_stream_clauses_and_transcribe_vad_trimmed_samples(
+    speech_and_gateway: tuple[Server, Server, str, ApiKey],
+) -> None:
+    """The client side used by gateways (and the voice loop): clauses arrive one by one; PCM samples go back."""
+    import numpy as np
+
+    from agent.speech.audio import resample
+    from agent.speech.remote import RemoteSpeech, SpeechServiceUnavailableError
+
+    speech, _, token, _ = speech_and_gateway
+    remote = RemoteSpeech(speech.url, token=token)
+    try:
+        chunks = list(remote.synthesizer("kokoro").synthesize("Quantos clientes temos? Em São Paulo, por favor."))
+        assert len(chunks) >= 2 and all(c.sample_rate == chunks[0].sample_rate for c in chunks)
+        assert any("clientes" in c.text for c in chunks)
+        samples = resample(np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate, 16_000)
+        heard = remote.transcriber().transcribe_samples(samples, prefiltered=True)
+        assert "clientes" in heard.text.lower()
+        assert {"kokoro", "espeak"} <= set(remote.available())
+    finally:
+        remote.client.close()
+    with pytest.raises(SpeechServiceUnavailableError):
+        RemoteSpeech(speech.url, token="wrong-token-0123456789").synthesizer().voices()

@@ -1,0 +1,65 @@
+"""``vozbd audit``: the query audit log (every SQL statement a tool ran, on every surface), newest first."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
+from vozbd.cli.logs import parse_since
+
+console = Console(highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)
+
+
+def audit(
+    since: str | None = typer.Option(None, "--since", help="30m, 2h, 1d, 1w or an ISO date/datetime."),
+    connection: str | None = typer.Option(None, "--connection", "-c", help="Only this connection."),
+    surface: str | None = typer.Option(None, "--surface", help="Only this surface: mcp, api, ui, cli or agent."),
+    outcome: str | None = typer.Option(None, "--outcome", help="Only ok, refused, error or timeout."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000, help="At most this many records."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+) -> None:
+    """Show the query audit log: time, surface, user/key, connection, SQL, outcome, rows and ms of every
+    statement run by run_query / explain_query (MCP, REST, UI, CLI, agent). Stored in the app database."""
+    from vozbd.appdb.audit import QueryAuditStore
+    from vozbd.settings import Settings
+    from vozbd.wiring import build_app_database
+
+    try:
+        start = parse_since(since) if since else None
+    except ValueError:
+        err_console.print(f"--since inválido: {since!r} (use 30m, 2h, 1d, 1w ou uma data ISO).")
+        raise typer.Exit(EXIT_USAGE) from None
+    with cli_errors(as_json):
+        store = QueryAuditStore(build_app_database(Settings()).engine)
+        rows = store.list(since=start, connection=connection, surface=surface, outcome=outcome, limit=limit)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        console.print("Nenhuma consulta registrada com esses filtros.")
+        return
+    table = Table("quando (UTC)", "superfície", "usuário", "conexão", "resultado", "linhas", "ms", "SQL")
+    for row in rows:
+        when = row["created_at"].strftime("%Y-%m-%d %H:%M:%S") if row["created_at"] else ""
+        outcome_text = row["outcome"] + (f" ({row['error_code']})" if row["error_code"] else "")
+        table.add_row(
+            when,
+            row["surface"],
+            escape(row["user_id"] or "-"),
+            escape(row["connection"]),
+            outcome_text,
+            "" if row["row_count"] is None else str(row["row_count"]),
+            "" if row["elapsed_ms"] is None else f"{row['elapsed_ms']:.1f}",
+            escape(" ".join(row["sql"].split())[:200]),
+        )
+    console.print(table)
