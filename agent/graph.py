@@ -103,9 +103,13 @@ async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> 
 
 async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = runtime.context
-    assert ctx.model is not None  # routed to ``answer`` otherwise
+    if ctx.model is None:  # route_input sends model-less turns to ``answer``; reaching here is a wiring bug
+        raise RuntimeError("agent node reached without a chat model")
     update: Update = {"steps": state.get("steps", 0) + 1}
     timings: dict[str, float] = {}
+    name: str | None
+    dialect: str | None
+    schema: str | None
     if state.get("schema_context") is None:
         start = time.perf_counter()
         name, dialect, schema = await asyncio.to_thread(
@@ -150,8 +154,9 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     if first_token is not None and "llm_first_token_ms" not in (state.get("timings") or {}):
         timings["llm_first_token_ms"] = first_token
     response = message_chunk_to_message(merged) if merged is not None else AIMessage("")
-    assert isinstance(response, AIMessage)
-    usage = response.usage_metadata or {}
+    if not isinstance(response, AIMessage):
+        raise TypeError(f"the chat model streamed a {type(response).__name__}, not an AIMessage")
+    usage: dict[str, Any] = dict(response.usage_metadata or {})
     tokens = dict(state.get("tokens") or {})
     if usage:
         tokens["input"] = tokens.get("input", 0) + usage.get("input_tokens", 0)
@@ -168,7 +173,8 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = runtime.context
     last = state["messages"][-1]
-    assert isinstance(last, AIMessage)
+    if not isinstance(last, AIMessage):  # route_agent only sends AI tool calls here
+        raise TypeError(f"tools node reached after a {type(last).__name__}")
     specs = {spec.name: spec for spec in ctx.tools}
     replies: list[ToolMessage] = []
     sql_runs: list[SqlRun] = list(state.get("sql_runs") or [])
@@ -252,7 +258,8 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 
     ctx = runtime.context
     factory = ctx.synthesizer_factory
-    assert factory is not None  # routed here only with a factory
+    if factory is None:  # route_answer only sends turns with a synthesizer factory here
+        raise RuntimeError("speak node reached without a synthesizer factory")
     start = time.perf_counter()
     first_audio: float | None = None
     try:
@@ -302,7 +309,7 @@ def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
     return "speak" if ctx.speak and ctx.synthesizer_factory is not None and state.get("answer") else END
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
     builder = StateGraph(AgentState, context_schema=AgentContext)
     builder.add_node("input", input_node)
     builder.add_node("transcribe", transcribe_node)

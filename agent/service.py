@@ -11,15 +11,15 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
 from agent.checkpoint import CheckpointStore, MemoryUnavailableError, SqliteCheckpoints
+from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
 from agent.graph import build_graph
@@ -27,33 +27,17 @@ from agent.tools import SQL_TOOL, masked_connection, persistable_connection, too
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import RunnableConfig
     from langgraph.graph.state import CompiledStateGraph
 
     from agent.memory_context import MemoryProvider
     from agent.speech.base import Synthesizer, Transcriber
     from tools.context import ToolContext
     from tools.registry import ToolSpec
-    from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_ANSWER = "Desculpe, ocorreu um erro interno ao processar a pergunta. Tente novamente."
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    max_sql_attempts: int = 3
-    max_steps: int = 12
-    history_turns: int = 8
-    table_picker_min_tables: int = 0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AgentConfig:
-        return cls(
-            max_sql_attempts=settings.agent_max_sql_attempts,
-            max_steps=settings.agent_max_steps,
-            table_picker_min_tables=settings.table_picker_min_tables,
-        )
 
 
 class Agent:
@@ -98,13 +82,13 @@ class Agent:
     def has_model(self) -> bool:
         return self.model is not None
 
-    def _graph_for_turn(self) -> AbstractAsyncContextManager[CompiledStateGraph]:
+    def _graph_for_turn(self) -> AbstractAsyncContextManager[CompiledStateGraph[Any, Any, Any, Any]]:
         if self._checkpoints is None:
             return nullcontext(self._graph)
         return self._graph_with_saver(self._checkpoints)
 
     @asynccontextmanager
-    async def _graph_with_saver(self, store: CheckpointStore) -> AsyncIterator[CompiledStateGraph]:
+    async def _graph_with_saver(self, store: CheckpointStore) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
         async with store.saver() as saver:
             # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
             yield self._graph.copy(update={"checkpointer": saver})
@@ -151,7 +135,7 @@ class Agent:
             inputs["messages"] = [HumanMessage(question)]
         if persistable_connection(connection):
             inputs["connection"] = connection  # remembered for this conversation's next turns
-        run_config = {
+        run_config: RunnableConfig = {
             "configurable": {"thread_id": conversation_id},
             "recursion_limit": 2 * self.config.max_steps + 8,
         }
@@ -161,10 +145,11 @@ class Agent:
                 async for mode, payload in graph.astream(
                     inputs, run_config, context=context, stream_mode=["custom", "values"], durability="exit"
                 ):
+                    # stream_mode=[...] yields (mode, payload): custom payloads are our events, values the state.
                     if mode == "custom":
-                        yield payload
+                        yield cast(AgentEvent, payload)
                     else:
-                        final = payload
+                        final = cast(dict[str, Any], payload)
         except MemoryUnavailableError:
             raise  # infrastructure, not an answer: the surface maps it (HTTP 503) and the client retries
         except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
@@ -210,7 +195,7 @@ class Agent:
     async def forget(self, conversation_id: str) -> None:
         """Delete a conversation's memory (every checkpoint of its thread); unknown ids are a no-op."""
         async with self._graph_for_turn() as graph:
-            if graph.checkpointer is not None:
+            if isinstance(graph.checkpointer, BaseCheckpointSaver):
                 await graph.checkpointer.adelete_thread(conversation_id)
 
     async def ask(self, **kwargs: Any) -> TurnResult:
@@ -219,7 +204,8 @@ class Agent:
         async for event in self.astream_turn(**kwargs):
             if isinstance(event, DoneEvent):
                 turn = event.turn
-        assert turn is not None
+        if turn is None:  # astream_turn always ends with a DoneEvent
+            raise RuntimeError("agent turn ended without a DoneEvent")
         return turn
 
     def ask_sync(self, **kwargs: Any) -> TurnResult:

@@ -83,7 +83,9 @@ def persistable_connection(connection: str | None) -> bool:
     """Saved names and password-less URLs may be stored in the checkpoint; URLs with a password may not."""
     from tools.db.urls import mask_url
 
-    return bool(connection) and ("://" not in connection or mask_url(connection) == connection.strip())
+    if not connection:
+        return False
+    return "://" not in connection or mask_url(connection) == connection.strip()
 
 
 def masked_connection(connection: str | None) -> str | None:

@@ -23,6 +23,7 @@ from agent.llm.scripted import Script, ScriptedChatModel, ScriptRule
 from agent.service import Agent
 from tools.context import ToolContext
 from tools.db.registry import ConnectionRegistry
+from vozbd_core.stats import percentile
 
 SQL = "SELECT uf, COUNT(*) AS total FROM clientes GROUP BY uf ORDER BY total DESC"
 SCRIPT = Script(
@@ -36,11 +37,6 @@ SCRIPT = Script(
         )
     ]
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(agent: Agent, turns: int, same_conversation: bool) -> dict[str, list[float]]:
@@ -64,7 +60,7 @@ def report(label: str, series: dict[str, list[float]]) -> None:
     for key in ("overhead", "sql", "model", "total"):
         values = series[key]
         print(
-            f"  {key:<9} p50 {statistics.median(values):7.2f} ms   p95 {percentile(values, 0.95):7.2f} ms"
+            f"  {key:<9} p50 {statistics.median(values):7.2f} ms   p95 {percentile(values, 95) or 0:7.2f} ms"
             f"   max {max(values):7.2f} ms"
         )
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sqlglot
 import yaml
@@ -74,7 +75,7 @@ def schema_of(path: Path) -> dict[str, dict[str, str]]:
         return {t: {c[1]: c[2] or "TEXT" for c in db.execute(f'PRAGMA table_info("{t}")')} for t in names}
 
 
-def gold_refs(sql: str, schema: dict[str, dict[str, str]]) -> Gold:
+def gold_refs(sql: str, schema: dict[str, Any]) -> Gold:
     """Tables, (table, column) pairs and (table, column, text literal) comparisons of one gold query."""
     expression = qualify(sqlglot.parse_one(sql, read="sqlite"), schema=schema, dialect="sqlite")
     gold = Gold(set(), set(), set())
@@ -83,20 +84,20 @@ def gold_refs(sql: str, schema: dict[str, dict[str, str]]) -> Gold:
             if isinstance(source, exp.Table):
                 gold.tables.add(source.name.lower())
         for column in scope.columns:
-            source = scope.sources.get(column.table)
-            if isinstance(source, exp.Table):
-                gold.columns.add((source.name.lower(), column.name.lower()))
+            owner = scope.sources.get(column.table)
+            if isinstance(owner, exp.Table):
+                gold.columns.add((owner.name.lower(), column.name.lower()))
         for node in scope.expression.find_all(exp.EQ, exp.In):
             column = node.this if isinstance(node.this, exp.Column) else node.expression
             if not isinstance(column, exp.Column):
                 continue
-            source = scope.sources.get(column.table)
-            if not isinstance(source, exp.Table):
+            owner = scope.sources.get(column.table)
+            if not isinstance(owner, exp.Table):
                 continue
             literals = node.expressions if isinstance(node, exp.In) else [node.expression, node.this]
             for literal in literals:
                 if isinstance(literal, exp.Literal) and literal.is_string and not _DATE.match(literal.this):
-                    gold.values.add((source.name.lower(), column.name.lower(), literal.this))
+                    gold.values.add((owner.name.lower(), column.name.lower(), literal.this))
     return gold
 
 

@@ -17,15 +17,17 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from vozbd_core.stats import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
 QUESTION = "Quantos clientes temos?"
 TOKEN = "bench-token-0123456789abcdef"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+PG: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SEQUENTIAL = 50  # requests sent one at a time after the load: the per-request overhead without queueing
 
 
@@ -43,9 +45,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[94]
+def _percentiles(values: list[float]) -> tuple[float, ...]:
+    return percentiles(values, 50, 95)
 
 
 def _server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
@@ -156,8 +157,8 @@ def run(
     backend: str,
     requests: int,
     concurrency: int,
-    baseline: tuple[float, float],
-    baseline_seq: tuple[float, float],
+    baseline: tuple[float, ...],
+    baseline_seq: tuple[float, ...],
 ) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)

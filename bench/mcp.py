@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 # Run as a script, this file's folder comes first on sys.path and "mcp" would import this file, not the SDK.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -25,7 +26,6 @@ import json
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import tempfile
 import time
@@ -42,6 +42,7 @@ from bench.wide_schema import NEEDLE, create_wide_schema
 from tools.registry import get_tool
 from vozbd.settings import Settings
 from vozbd.wiring import build_tool_context
+from vozbd_core.stats import percentiles
 
 VOZBD = str(Path(sys.executable).parent / "vozbd")
 CALLS = {
@@ -50,9 +51,8 @@ CALLS = {
 }
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
+def p50_p95(samples: list[float]) -> tuple[float, ...]:
+    return percentiles(samples, 50, 95)
 
 
 async def timed(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
@@ -141,7 +141,7 @@ async def bench_http(env: dict[str, str], n: int) -> dict[str, list[float]]:
         process.wait(timeout=10)
 
 
-SIZE_CALLS = {
+SIZE_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "inspect_schema (default)": ("inspect_schema", {"connection": "erp"}),
     "inspect_schema (question)": ("inspect_schema", {"connection": "erp", "question": "notas fiscais de devolução"}),
     "search_schema (one-table lookup)": (
@@ -197,8 +197,8 @@ async def bench_wide(env: dict[str, str], tables: int, n: int) -> None:
                         request = types.ClientRequest(types.CallToolRequest(params=params))
                         return await session.send_request(request, types.CallToolResult)
 
-                    raw50, raw95 = percentiles(await timed(raw_call, n))
-                    sdk50, _ = percentiles(await timed(sdk_call, n))
+                    raw50, raw95 = p50_p95(await timed(raw_call, n))
+                    sdk50, _ = p50_p95(await timed(sdk_call, n))
                     print(f"{label:<38} raw p50 {raw50:7.2f}  p95 {raw95:7.2f}   call_tool p50 {sdk50:7.2f}")
                 print("goal: cached p50 <= 50 ms\n")
     finally:
@@ -227,8 +227,8 @@ async def main() -> None:
     print(f"{'transport':<12} {'call':<37} {'p50':>8} {'p95':>8} {'p50 / in-process':>17}")
     for transport, results in runs.items():
         for label, samples in results.items():
-            p50, p95 = percentiles(samples)
-            base, _ = percentiles(runs["in-process"][label.split(",")[0]])
+            p50, p95 = p50_p95(samples)
+            base, _ = p50_p95(runs["in-process"][label.split(",")[0]])
             print(f"{transport:<12} {label:<37} {p50:>8.2f} {p95:>8.2f} {p50 / base:>16.1f}x")
 
 

@@ -23,6 +23,7 @@ from tools.db.connect import dispose_engines
 from tools.db.demo import demo_db_path
 from tools.db.registry import ConnectionRegistry
 from tools.safe_query import RunQueryInput, run_query, validate
+from vozbd_core.stats import percentile
 
 LEGIT = Path(__file__).resolve().parent.parent / "tests" / "tools" / "corpora" / "legit.yaml"
 OVERHEAD_QUERIES = (
@@ -32,11 +33,6 @@ OVERHEAD_QUERIES = (
     "GROUP BY c.nome ORDER BY total DESC LIMIT 10",
     "SELECT id, valor_total, SUM(valor_total) OVER (ORDER BY id) AS acumulado FROM pedidos ORDER BY id LIMIT 100",
 )
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def bench_validation(repeat: int) -> None:
@@ -56,7 +52,7 @@ def bench_validation(repeat: int) -> None:
         per_statement.append((time.perf_counter() - start) / repeat * 1000)
     print(f"validation over {len(pairs)} legit (query, dialect) pairs x {repeat}:")
     print(
-        f"  p50 {statistics.median(per_statement):.3f} ms   p99 {_percentile(per_statement, 0.99):.3f} ms   "
+        f"  p50 {statistics.median(per_statement):.3f} ms   p99 {percentile(per_statement, 99) or 0:.3f} ms   "
         f"max {max(per_statement):.3f} ms   (goal p50 <= 1 ms)"
     )
 

@@ -24,9 +24,10 @@ if __package__ in (None, ""):
 
 from agent.speech.audio import STT_RATE, resample
 from agent.speech.base import NoSpeechError
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
 from agent.speech.metrics import corpus_wer
-from agent.speech.registry import SpeechConfig, get_synthesizer, get_transcriber
-from agent.speech.stt_whisper import load_model
+from agent.speech.registry import build_transcriber
 from agent.speech.textprep import prepare_for_speech
 
 SENTENCES = (
@@ -60,15 +61,16 @@ def main() -> None:
     args = parser.parse_args()
     config = SpeechConfig(models_dir=args.models_dir, stt_threads=args.threads, beam_size=args.beam_size)
 
-    transcriber = get_transcriber(config)
+    engines = SpeechEngines(config)
+    transcriber = build_transcriber(config)  # always local here: the bench measures this machine
     rss_before = peak_rss_mb()
     started = time.perf_counter()
-    load_model(transcriber.model_path, transcriber.threads)
+    transcriber.warm_up()  # loads the model
     load_s = time.perf_counter() - started
     print(f"model: {transcriber.model_path} (int8, beam {args.beam_size}, threads {args.threads or 'all'})")
     print(f"load: {load_s:.2f} s, peak RSS after load: {peak_rss_mb():.0f} MB (before: {rss_before:.0f} MB)")
 
-    kokoro, espeak = get_synthesizer(config, "kokoro"), get_synthesizer(config, "espeak")
+    kokoro, espeak = engines.synthesizer("kokoro"), engines.synthesizer("espeak")
     sets = {f"kokoro/{v}": (kokoro, v) for v in ("pf_dora", "pm_alex", "pm_santa")} | {"espeak/pt-br": (espeak, None)}
     transcriber.transcribe_samples(synthesize(espeak, "Aquecimento do modelo.", None))  # warm-up
 

@@ -19,7 +19,8 @@ if __package__ in (None, ""):
     # Run as a script: import from the repo root, not bench/ (where bench/agent.py would shadow the agent package).
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from agent.speech.registry import SpeechConfig, available_engines, get_synthesizer
+from agent.speech.config import SpeechConfig
+from agent.speech.registry import available_engines, build_synthesizer
 from agent.speech.textprep import prepare_for_speech
 
 ANSWERS = {
@@ -57,7 +58,7 @@ def main() -> None:
     print("{:<8} {:<7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>6}".format(*header))
     for name in engines:
         started = time.perf_counter()
-        engine = get_synthesizer(config, name)
+        engine = build_synthesizer(config, name)
         list(engine.synthesize("Aquecimento."))  # loads the model
         load_s = time.perf_counter() - started
         for label, answer in ANSWERS.items():

@@ -34,7 +34,8 @@ if __package__ in (None, ""):
 from agent.events import AgentEvent
 from agent.speech.audio import pcm16_bytes, resample
 from agent.speech.base import Synthesizer
-from agent.speech.registry import SpeechConfig, get_synthesizer, get_transcriber
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
 from agent.speech.speak import clauses_of
 from agent.voice.events import AnswerAudio, TurnDone, VoiceEvent
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
@@ -187,16 +188,16 @@ def summary(rows: list[dict], key: str = "latency_s") -> dict[str, float]:
 
 
 async def amain(args: argparse.Namespace) -> dict:
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_agent
+    from vozbd.wiring import build_app, load_settings
 
     config = SpeechConfig(models_dir=args.models_dir, stt_threads=args.threads, beam_size=args.beam_size)
-    transcriber, kokoro = get_transcriber(config), get_synthesizer(config, "kokoro")
+    engines = SpeechEngines(config)
+    transcriber, kokoro = engines.transcriber(), engines.synthesizer("kokoro")
     tmp = Path(tempfile.mkdtemp(prefix="vozbd-bench-voice-"))
     script = tmp / "script.yaml"
     script.write_text(SCRIPT, encoding="utf-8")
-    settings = Settings(data_dir=tmp, models_dir=args.models_dir)
-    agent = build_agent(settings, model=f"scripted/{script}", speech=False)
+    app = build_app(load_settings(data_dir=tmp, models_dir=args.models_dir))
+    agent = app.agents.build(f"scripted/{script}", speech=False)
     print(f"synthesizing {args.questions} questions…", file=sys.stderr)
     questions = make_questions(kokoro, args.questions)
     # Warm-up: load Whisper, Kokoro and the agent (not measured).
@@ -211,7 +212,7 @@ async def amain(args: argparse.Namespace) -> dict:
         for k in ("stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
     }
     spec = [r.get("speculative", 0) for r in hands_free]
-    stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}  # type: ignore[dict-item]
+    stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
     if args.verbose:
         for row in hands_free + push:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Self-contained HTML reports (inline CSS, charts as base64 PNGs from matplotlib's Agg backend).
+"""Self-contained HTML reports (inline CSS, charts as base64 PNGs from matplotlib's Agg backend), rendered from
+Jinja2 templates in ``evals/templates/`` with autoescaping (every suite text, SQL and answer is escaped).
 
 ``write_run_report(run_dir)`` reads ``results.jsonl`` + ``run.json``, writes ``summary.json`` and ``report.html``.
 ``write_compare_report(run_dirs, out)`` puts several runs side by side with a grouped bar chart per tag.
@@ -7,11 +8,14 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from evals.runfiles import RESULTS_FILE, RUN_FILE, load_records
 from evals.suite import DIFFICULTIES
@@ -34,10 +38,6 @@ pre{background:#f6f8fa;padding:.5rem;white-space:pre-wrap;margin:0;font-size:.8r
 """
 
 
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
@@ -47,16 +47,30 @@ def _num(value: Any) -> str:
         return "—"
     if isinstance(value, float):
         return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else _esc(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _png(fig: Any) -> str:
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@cache
+def _templates() -> Environment:
+    env = Environment(loader=PackageLoader("evals", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters.update(pct=_pct, num=_num, tojson_text=_json_text)
+    return env
+
+
+def _png(fig: Any) -> Markup:
+    """A matplotlib figure as an inline <img> (our own markup: safe to insert unescaped)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return '<img alt="chart" src="data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode() + '">'
+    return Markup('<img alt="chart" src="data:image/png;base64,{}">').format(
+        base64.b64encode(buffer.getvalue()).decode()
+    )
 
 
 def _pyplot() -> Any:
@@ -68,7 +82,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def _ex_by_tag_chart(by_tag: dict[str, dict[str, Any]]) -> str:
+def _ex_by_tag_chart(by_tag: dict[str, dict[str, Any]]) -> Markup | str:
     items = [(f"{tag} ({block['n']})", block["ex"]) for tag, block in by_tag.items() if block["ex"] is not None]
     if not items:
         return ""
@@ -85,7 +99,7 @@ def _ex_by_tag_chart(by_tag: dict[str, dict[str, Any]]) -> str:
     return _png(fig)
 
 
-def _latency_chart(records: list[dict[str, Any]]) -> str:
+def _latency_chart(records: list[dict[str, Any]]) -> Markup | str:
     values = [r["latency_ms"] / 1000 for r in records if r.get("latency_ms") is not None]
     if not values:
         return ""
@@ -98,107 +112,24 @@ def _latency_chart(records: list[dict[str, Any]]) -> str:
     return _png(fig)
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _rows_html(preview: list[list[Any]] | None, count: int | None) -> str:
-    if preview is None:
-        return "<span class='muted'>—</span>"
-    rows = json.dumps(preview, ensure_ascii=False)
-    return f"<pre>{_esc(rows)}</pre><span class='muted'>{_num(count)} rows (first 5 shown)</span>"
-
-
-def _failure_html(record: dict[str, Any]) -> str:
-    voice = ""
-    if record.get("transcript") is not None:
-        voice = f"<p class='muted'>Transcript (WER {record.get('wer')}): {_esc(record['transcript'])}</p>"
-    detail = record.get("pred_error") or record.get("reason")
-    tags = ", ".join(record.get("tags") or [])
-    return (
-        f"<div class='case'><b>{_esc(record['id'])}</b> <span class='muted'>[{_esc(tags)}]"
-        f" — {_esc(record.get('outcome'))}</span><p>{_esc(record['question'])}</p>{voice}"
-        + _table(
-            [
-                [
-                    f"<pre>{_esc(record.get('pred_sql') or '(no SQL)')}</pre>",
-                    f"<pre>{_esc(record.get('gold_sql'))}</pre>",
-                ],
-                [
-                    _rows_html(record.get("pred_preview"), record.get("pred_rows")),
-                    _rows_html(record.get("gold_preview"), record.get("gold_rows")),
-                ],
-            ],
-            ["Predicted", "Gold"],
-        )
-        + f"<p class='muted'>Answer: {_esc(record.get('answer'))}<br>Detail: {_esc(detail)}</p></div>"
-    )
-
-
 def render_run_html(summary: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    run = summary.get("run", {})
-    overall = summary["overall"]
     text_records = [r for r in records if r.get("mode", "text") == "text"]
-    parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>vozbd eval — {_esc(run.get('suite_name'))}"
-        f"</title><style>{_CSS}</style></head><body>",
-        f"<h1>vozbd eval: {_esc(run.get('suite_name'))} × {_esc(run.get('model'))}</h1>",
-        f"<p class='muted'>Suite {_esc(run.get('suite'))} · db override {_esc(run.get('db') or '—')} · "
-        f"started {_esc(run.get('started_at'))} · finished {_esc(run.get('finished_at'))}</p>",
-        f"<p><span class='big'>{_pct(overall['ex'])}</span> execution accuracy "
-        f"({overall['correct']}/{overall['n']} questions)</p>",
-        "<h2>Overview</h2>",
-        _table(
-            [
-                ["Valid SQL (prediction ran)", _pct(overall["valid_rate"])],
-                [
-                    "Latency p50 / p95",
-                    f"{_num(overall['latency_ms']['p50'])} / {_num(overall['latency_ms']['p95'])} ms",
-                ],
-                ["LLM time p50 / p95", f"{_num(overall['llm_ms']['p50'])} / {_num(overall['llm_ms']['p95'])} ms"],
-                ["Mean steps / tool calls", f"{_num(overall['steps_mean'])} / {_num(overall['tool_calls_mean'])}"],
-                ["SQL retries (total)", _num(overall["sql_retries_total"])],
-                ["Unsafe SQL rejections (total)", _num(overall["unsafe_rejections_total"])],
-                ["Tokens in / out", f"{_num(overall['tokens_in_total'])} / {_num(overall['tokens_out_total'])}"],
-                ["Results truncated by the row cap", _num(overall["truncated"])],
-            ],
-            ["Metric", "Value"],
-        ),
-    ]
-    if "voice" in summary:
-        voice = summary["voice"]
-        parts += [
-            "<h2>Voice input</h2>",
-            _table(
-                [
-                    ["EX, text input", _pct(summary["text_vs_voice"]["text_ex"])],
-                    ["EX, voice input (TTS → STT → agent)", _pct(summary["text_vs_voice"]["voice_ex"])],
-                    ["Transcript WER mean / p95", f"{_num(voice['wer_mean'])} / {_num(voice['wer_p95'])}"],
-                    ["TTS / STT p50", f"{_num(voice['tts_ms_p50'])} / {_num(voice['stt_ms_p50'])} ms"],
-                ],
-                ["Metric", "Value"],
-            ),
-        ]
-    parts += [
-        "<h2>EX by difficulty and tag</h2>",
-        _table(
-            [[_esc(t), _num(b["n"]), _num(b["correct"]), _pct(b["ex"])] for t, b in summary["by_tag"].items()],
-            ["Tag", "Questions", "Correct", "EX"],
-        ),
-        _ex_by_tag_chart(summary["by_tag"]),
-        "<h2>Outcomes</h2>",
-        _table([[_esc(k), _num(v)] for k, v in summary["outcomes"].items()], ["Outcome", "Questions"]),
-        "<p class='muted'>correct = same result as the gold; wrong_* = ran but differs (column_count, row_count, "
-        "values, order); sql_error / unsafe_rejected / no_sql = no successful query in the turn; "
-        "pred_error = the predicted SQL failed when re-executed; gold_error = the gold SQL failed (not scored).</p>",
-        _latency_chart(text_records),
-        "<h2>Worst failures</h2><p class='muted'>Easiest questions first.</p>",
-        *[_failure_html(r) for r in worst_failures(records)],
-        "</body></html>",
-    ]
-    return "\n".join(p for p in parts if p)
+    return (
+        _templates()
+        .get_template("run_report.html")
+        .render(
+            css=Markup(_CSS),
+            run=summary.get("run", {}),
+            overall=summary["overall"],
+            voice=summary.get("voice"),
+            text_vs_voice=summary.get("text_vs_voice", {}),
+            tag_rows=[[t, _num(b["n"]), _num(b["correct"]), _pct(b["ex"])] for t, b in summary["by_tag"].items()],
+            tag_chart=_ex_by_tag_chart(summary["by_tag"]),
+            outcome_rows=[[k, _num(v)] for k, v in summary["outcomes"].items()],
+            latency_chart=_latency_chart(text_records),
+            failures=worst_failures(records),
+        )
+    )
 
 
 def write_run_report(run_dir: str | Path) -> dict[str, Any]:
@@ -225,7 +156,7 @@ def run_label(summary: dict[str, Any], run_dir: Path) -> str:
     return f"{run_dir.name} ({run.get('model', '?')})"
 
 
-def _compare_chart(labels: list[str], summaries: list[dict[str, Any]], tags: list[str]) -> str:
+def _compare_chart(labels: list[str], summaries: list[dict[str, Any]], tags: list[str]) -> Markup | str:
     if not tags:
         return ""
     plt = _pyplot()
@@ -271,11 +202,15 @@ def write_compare_report(run_dirs: list[Path], out: Path) -> tuple[list[str], li
     def cell(metric: str, value: Any) -> str:
         return _pct(value) if metric.startswith(("EX", "valid")) else _num(value)
 
-    table = _table([[_esc(r[0]), *[cell(r[0], v) for v in r[1:]]] for r in rows], ["Metric", *map(_esc, labels)])
     page = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>vozbd eval comparison</title>"
-        f"<style>{_CSS}</style></head><body><h1>vozbd eval comparison</h1>{table}"
-        f"{_compare_chart(labels, summaries, tags)}</body></html>"
+        _templates()
+        .get_template("compare_report.html")
+        .render(
+            css=Markup(_CSS),
+            labels=labels,
+            rows=[[r[0], *[cell(r[0], v) for v in r[1:]]] for r in rows],
+            chart=_compare_chart(labels, summaries, tags),
+        )
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

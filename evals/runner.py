@@ -8,7 +8,7 @@ on the same connection with the same row cap as the gold, and both results are c
 interrupted run resumes where it stopped (``resume=True`` skips the ids already there).
 
 With ``voice=True`` each case is also asked by voice: the question is synthesized with the project's TTS,
-transcribed with the project's STT (``agent.speech.registry``), and the transcript is asked; these rows have
+transcribed with the project's STT (``agent.speech.engines``), and the transcript is asked; these rows have
 ``mode: "voice"``, the transcript and its WER against the written question.
 """
 
@@ -40,9 +40,10 @@ from evals.voice import SpeechRoundTrip, word_error_rate
 from tools.errors import ToolError
 
 if TYPE_CHECKING:
+    from agent.factory import AgentFactory
     from agent.service import Agent
+    from agent.speech.engines import SpeechEngines
     from tools.context import ToolContext
-    from vozbd.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,8 @@ class Runner:
         record: dict[str, Any] = {"id": case.id, "mode": mode, "question": case.question}
         asked = case.question
         if mode == "voice":
-            assert self.speech is not None
+            if self.speech is None:  # run_suite refuses voice mode without speech engines
+                raise RunError("Voice mode needs the speech engines.")
             transcript, tts_ms, stt_ms = await self.speech.round_trip(case.question)
             record |= {
                 "transcript": transcript,
@@ -281,16 +283,15 @@ class Runner:
         await asyncio.gather(*(self._case(case, modes, semaphore) for case, modes in todo))
 
 
-def build_eval_agent(spec: str | None, settings: Settings, tool_ctx: ToolContext) -> tuple[str, Agent]:
-    """The real agent (``vozbd.wiring.build_agent``) on ``spec`` or the configured/detected default model,
-    with in-memory conversations. ``RunError`` with pt-BR + English guidance when no model can be loaded."""
+def build_eval_agent(spec: str | None, agents: AgentFactory) -> tuple[str, Agent]:
+    """The real agent on ``spec`` or the configured/detected default model, with in-memory conversations.
+    ``RunError`` with pt-BR + English guidance when no model can be loaded."""
     from langgraph.checkpoint.memory import InMemorySaver
 
     from agent.llm.base import LLMError
-    from agent.llm.registry import CONFIGURE_MODEL_MESSAGE, default_model_spec
-    from vozbd.wiring import build_agent
+    from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 
-    chosen = spec or default_model_spec(settings)
+    chosen = spec or agents.default_model()
     if not chosen:
         raise RunError(
             CONFIGURE_MODEL_MESSAGE + "\nNo LLM configured: pass --model provider/model "
@@ -298,9 +299,7 @@ def build_eval_agent(spec: str | None, settings: Settings, tool_ctx: ToolContext
         )
     try:
         # No memory: verified examples may hold the suite's own gold SQL (vozbd examples import --suite).
-        agent = build_agent(
-            settings, model=chosen, tool_ctx=tool_ctx, checkpointer=InMemorySaver(), speech=False, use_memory=False
-        )
+        agent = agents.build(chosen, checkpointer=InMemorySaver(), speech=False, use_memory=False)
     except LLMError as error:
         raise RunError(f"{error.message}\nModel '{chosen}' cannot be used ({error.code}).") from None
     return chosen, agent
@@ -308,19 +307,19 @@ def build_eval_agent(spec: str | None, settings: Settings, tool_ctx: ToolContext
 
 def run_suite(
     config: RunConfig,
-    settings: Settings,
+    agents: AgentFactory,
     *,
+    speech: SpeechEngines | None = None,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunOutcome:
-    """Run (or resume) a suite; returns every record of the run folder (old and new)."""
-    from vozbd.wiring import build_tool_context
-
+    """Run (or resume) a suite with agents from ``agents`` (and ``speech`` for ``config.voice``); returns every
+    record of the run folder (old and new)."""
     suite = load_suite(config.suite_path)
     cases = suite.select(tags=list(config.tags) or None, limit=config.limit)
-    tool_ctx = build_tool_context(settings)
-    model_name, agent = build_eval_agent(config.model, settings, tool_ctx)
-    meta = {
+    tool_ctx = agents.tool_ctx
+    model_name, agent = build_eval_agent(config.model, agents)
+    meta: dict[str, Any] = {
         "suite": str(suite.path),
         "suite_name": suite.name,
         "model": model_name,
@@ -332,8 +331,10 @@ def run_suite(
         "max_rows": config.max_rows,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    if config.voice and speech is None:
+        raise RunError("Voice mode needs the speech engines (none were given).")
     try:
-        speech = SpeechRoundTrip(settings) if config.voice else None
+        round_trip = SpeechRoundTrip(speech) if config.voice and speech is not None else None
     except SpeechError as error:  # e.g. models not installed: say what to run
         raise RunError(f"{error.message}\nVoice mode needs the speech engines ({error.code}).") from None
     existing = prepare_out_dir(config.out_dir, meta, resume=config.resume)
@@ -351,7 +352,7 @@ def run_suite(
         if on_done is not None:
             on_done(record)
 
-    runner = Runner(config, suite, agent, tool_ctx, speech=speech, on_done=collect)
+    runner = Runner(config, suite, agent, tool_ctx, speech=round_trip, on_done=collect)
     start = time.perf_counter()
     try:
         asyncio.run(runner.run(todo))

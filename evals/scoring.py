@@ -128,7 +128,7 @@ def _candidate_maps(gold: list[Row], pred: list[Row], width: int):
     candidates = []
     for j in range(width):
         options = [i for i in range(width) if pred_sigs[i] == gold_sigs[j]]
-        options.sort(key=lambda i, j=j: i != j)  # prefer the same position
+        options.sort(key=j.__ne__)  # the same position first (False sorts before True)
         if not options:
             return
         candidates.append(options)

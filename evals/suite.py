@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ def resolve_db(db: str, base_dir: Path) -> str:
     return db
 
 
-def _format_error(error: dict[str, Any]) -> str:
+def _format_error(error: Mapping[str, Any]) -> str:
     where = ".".join(str(p) for p in error.get("loc", ())) or "case"
     return f"{where}: {error.get('msg', 'invalid')}"
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from evals.suite import DIFFICULTIES
+from vozbd_core import stats
 
 
-def percentile(values: Iterable[float], q: float) -> float | None:
-    """Linear-interpolated percentile (``q`` in 0..100) of the values; None when empty."""
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    position = (len(data) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    value = data[low] + (data[high] - data[low]) * (position - low)
-    return round(value, 3)
+def percentile(values: Iterable[float | None], q: float) -> float | None:
+    """The ``q``-th percentile (0..100) rounded to milliseconds' precision; None when empty."""
+    value = stats.percentile(values, q)
+    return round(value, 3) if value is not None else None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -9,19 +9,15 @@ from typing import TYPE_CHECKING
 from evals.runfiles import ms_since
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from agent.speech.engines import SpeechEngines
 
 
 class SpeechRoundTrip:
-    """TTS → STT round trip for voice-mode questions (engines from ``agent.speech.registry``)."""
+    """TTS → STT round trip for voice-mode questions (the process's speech engines)."""
 
-    def __init__(self, settings: Settings):
-        from agent.speech.registry import get_synthesizer, get_transcriber
-        from vozbd.wiring import speech_config
-
-        config = speech_config(settings)
-        self.synthesizer = get_synthesizer(config)
-        self.transcriber = get_transcriber(config)
+    def __init__(self, engines: SpeechEngines):
+        self.synthesizer = engines.synthesizer()
+        self.transcriber = engines.transcriber()
         self.lock = asyncio.Lock()  # speech models use all cores; one clip at a time
 
     def _round_trip(self, text: str) -> tuple[str, float, float]:

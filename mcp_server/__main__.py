@@ -1,6 +1,9 @@
-"""``python -m mcp_server``: the MCP server over stdio (same as ``vozbd mcp``)."""
+"""``python -m mcp_server``: the MCP server over stdio (same as ``vozbd mcp``).
 
-from mcp_server.server import run_stdio
-from vozbd.settings import Settings
+An entry point, not part of the package's layer: like the CLI it starts from the composition root
+(``vozbd``), which builds the config and tool context this package receives.
+"""
 
-run_stdio(Settings())
+from vozbd.cli.mcp import mcp
+
+mcp(http=False, host=None, port=8765)

@@ -34,7 +34,7 @@ def flat_parameters(model: type[BaseModel]) -> list[inspect.Parameter]:
         name = info.alias if info.alias and info.alias.isidentifier() else field_name
         default = inspect.Parameter.empty if info.is_required() else info.get_default(call_default_factory=True)
         described = Field(description=info.description, title=info.title, examples=info.examples)
-        annotation = Annotated[(info.annotation, *info.metadata, described)]
+        annotation = Annotated[(info.annotation, *info.metadata, described)]  # type: ignore[name-defined]  # built at run time from the model's fields
         kind = inspect.Parameter.KEYWORD_ONLY
         parameters.append(inspect.Parameter(name, kind, default=default, annotation=annotation))
     return parameters

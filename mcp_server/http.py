@@ -12,10 +12,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mcp_server.config import MCPConfig
 from mcp_server.server import build_server
 from tools.context import ToolContext
-from vozbd.auth import AuthPolicy, bearer_matches
-from vozbd.settings import Settings
+from vozbd_core.auth import bearer_matches
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,7 @@ async def _unauthorized(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def build_http_app(
-    settings: Settings,
-    tool_ctx: ToolContext | None = None,
-    *,
-    mounted: bool = False,
-    host: str | None = None,
-) -> tuple[ASGIApp, Lifespan]:
+def build_http_app(config: MCPConfig, tool_ctx: ToolContext, *, mounted: bool = False) -> tuple[ASGIApp, Lifespan]:
     """The MCP streamable-HTTP app and the lifespan that runs its session manager.
 
     - ``mounted=False``: a Starlette app serving ``/mcp`` whose own lifespan runs the session manager
@@ -82,10 +76,10 @@ def build_http_app(
       A mounted app's lifespan never runs by itself: the parent must enter the returned lifespan
       (``async with lifespan(): ...``) in its own lifespan.
 
-    ``host`` (default ``settings.host``) decides DNS-rebinding protection: on a loopback host only
-    ``localhost``/``127.0.0.1`` Host headers are accepted, as FastMCP does by default.
+    ``config.host`` decides DNS-rebinding protection: on a loopback host only ``localhost``/``127.0.0.1``
+    Host headers are accepted, as FastMCP does by default; on any other host every Host is accepted.
     """
-    server = build_server(settings, tool_ctx, host=host or settings.host, streamable_http_path=MCP_PATH)
+    server = build_server(config, tool_ctx, host=config.host, streamable_http_path=MCP_PATH)
     standalone = server.streamable_http_app()  # creates the session manager
     manager = server.session_manager
 
@@ -93,10 +87,9 @@ def build_http_app(
         await manager.handle_request(scope, receive, send)
 
     app: ASGIApp = handle if mounted else standalone
-    # One auth model (vozbd.auth): MCP's own token, else the REST API keys — never open while either is set.
-    keys = AuthPolicy.from_settings(settings).keys_for("mcp")
-    if keys:
-        app = BearerTokenMiddleware(app, *(key.token for key in keys))
+    # One auth model (vozbd.auth, resolved by the composition root): MCP's own token, else the REST API keys.
+    if config.tokens:
+        app = BearerTokenMiddleware(app, *config.tokens)
     else:
         log.warning("MCP over HTTP without a token (set VOZBD_MCP_TOKEN to require one)")
 
@@ -108,9 +101,11 @@ def build_http_app(
     return app, lifespan
 
 
-def run_http(settings: Settings, host: str, port: int, *, wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> None:
-    """Serve the MCP endpoint alone at ``http://host:port/mcp``; ``wrap`` adds the server's outer guard."""
+def run_http(
+    config: MCPConfig, tool_ctx: ToolContext, port: int, *, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> None:
+    """Serve the MCP endpoint alone at ``http://<config.host>:port/mcp``; ``wrap`` adds the server's outer guard."""
     import uvicorn
 
-    app, _ = build_http_app(settings, host=host)
-    uvicorn.run(wrap(app) if wrap else app, host=host, port=port, log_level=settings.log_level.lower())
+    app, _ = build_http_app(config, tool_ctx)
+    uvicorn.run(wrap(app) if wrap else app, host=config.host, port=port, log_level=config.log_level.lower())

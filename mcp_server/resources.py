@@ -6,7 +6,7 @@ import anyio.to_thread
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.prompts.base import UserMessage
 from mcp.types import Resource
-from pydantic import Field
+from pydantic import AnyUrl, Field
 
 from tools.context import ToolContext
 from tools.registry import get_tool
@@ -24,7 +24,7 @@ def visible_connections(ctx: ToolContext) -> list[tuple[str, str]]:
 def schema_resources(ctx: ToolContext) -> list[Resource]:
     return [
         Resource(
-            uri=SCHEMA_URI.format(connection=name),
+            uri=AnyUrl(SCHEMA_URI.format(connection=name)),
             name=f"schema-{name}",
             title=f"Esquema de {name} ({dialect})",
             description=f"Tabelas, colunas, chaves e valores de exemplo da conexão '{name}', em texto compacto.",

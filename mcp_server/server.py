@@ -17,12 +17,12 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.types import Resource
 
 from mcp_server.adapter import READ_ONLY, tool_function
+from mcp_server.config import MCPConfig
 from mcp_server.errors import as_tool_error, error_result, find_tool_error
 from mcp_server.resources import add_prompts, add_schema_resources, schema_resources
 from tools.context import ToolContext
 from tools.registry import all_tools
-from vozbd import __version__
-from vozbd.settings import Settings
+from vozbd_core.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -69,33 +69,27 @@ class VozbdMCP(FastMCP):
         return [*await anyio.to_thread.run_sync(schema_resources, self.tool_ctx), *static]
 
 
-def server_context(settings: Settings, tool_ctx: ToolContext | None = None) -> ToolContext:
-    """The tools' context restricted to ``settings.mcp_connections`` ("*" = every saved one plus demo).
+def server_context(config: MCPConfig, tool_ctx: ToolContext) -> ToolContext:
+    """The tools' context restricted to ``config.connections`` ("*" = every saved one plus demo).
 
     Raw database URLs are refused whenever a filter is set, which is always the case here.
     """
-    if tool_ctx is None:
-        from vozbd.wiring import build_tool_context
-
-        tool_ctx = build_tool_context(settings)
-    allowed = tuple(settings.mcp_connections) or ("*",)
+    allowed = tuple(config.connections) or ("*",)
     return dataclasses.replace(tool_ctx, allowed_connections=allowed)  # shares registry and caches
 
 
-def build_server(
-    settings: Settings, tool_ctx: ToolContext | None = None, *, user: str | None = None, **options: Any
-) -> VozbdMCP:
+def build_server(config: MCPConfig, tool_ctx: ToolContext, *, user: str | None = None, **options: Any) -> VozbdMCP:
     """The MCP server exposing every tool in ``tools.registry.all_tools()``, schema resources and prompts.
 
     ``options`` go to ``FastMCP`` (e.g. ``host``, ``streamable_http_path``); ``user`` names the caller in the
     query audit (the OS user for stdio).
     """
-    ctx = server_context(settings, tool_ctx)
+    ctx = server_context(config, tool_ctx)
     server = VozbdMCP(
         ctx,
         name="vozbd",
         instructions=INSTRUCTIONS,
-        log_level=settings.log_level,
+        log_level=config.log_level,
         **options,
     )
     for spec in all_tools():
@@ -112,7 +106,7 @@ def build_server(
     return server
 
 
-def run_stdio(settings: Settings) -> None:
+def run_stdio(config: MCPConfig, tool_ctx: ToolContext) -> None:
     """Serve over stdio: only protocol messages on stdout, logs on stderr."""
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    build_server(settings, user=getpass.getuser()).run("stdio")
+    logging.basicConfig(level=config.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    build_server(config, tool_ctx, user=getpass.getuser()).run("stdio")

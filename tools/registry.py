@@ -15,7 +15,9 @@ from tools.context import ToolContext
 @dataclass(frozen=True)
 class ToolSpec:
     name: str
-    function: Callable[[BaseModel, ToolContext], BaseModel]
+    function: Callable[[Any, ToolContext], BaseModel]
+    """``tool(params: input_model, ctx) -> output_model`` (typed per tool; ``Any`` here because callables are
+    contravariant in their parameters)."""
     input_model: type[BaseModel]
     output_model: type[BaseModel]
     title: str = ""
@@ -32,7 +34,7 @@ class ToolSpec:
         result has one, else the whole model)."""
         to_structured = getattr(result, "to_structured", None)
         if callable(to_structured):
-            return to_structured()  # type: ignore[no-any-return]
+            return to_structured()
         return result.model_dump(mode="json", by_alias=True)
 
     def run(self, ctx: ToolContext, **arguments: object) -> BaseModel:

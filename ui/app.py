@@ -30,7 +30,7 @@ ASK_ACTION = "perguntar"
 def _prefs() -> Prefs:
     prefs = cl.user_session.get("prefs")
     if prefs is None:
-        prefs = Prefs.from_settings(runtime.settings())
+        prefs = Prefs.from_config(runtime.config())
         cl.user_session.set("prefs", prefs)
     return prefs
 
@@ -52,10 +52,7 @@ async def _guidance_message(prefix: str = "") -> None:
 
 
 def _engines() -> list[str]:
-    from agent.speech.registry import available_engines
-    from vozbd.wiring import speech_config
-
-    reasons = available_engines(speech_config(runtime.settings()))
+    reasons = runtime.services().speech.available()
     return [name for name, reason in reasons.items() if reason is None] or ["espeak"]
 
 
@@ -123,19 +120,11 @@ async def _warm_up() -> None:
     from agent.speech.base import SpeechError
 
     def warm() -> bool:
-        transcriber = runtime.transcriber()
-        _ = getattr(transcriber, "model", None)  # WhisperTranscriber loads its model lazily on first access
+        runtime.transcriber().warm_up()
         return True
 
     def warm_tts(engine_name: str, voice: str) -> bool:
-        engine = runtime.synthesizer(engine_name)
-        known = [v.id for v in engine.voices()]
-        voice = voice if voice in known else known[0]
-        if hasattr(engine, "_render"):  # bypass the phrase cache: a cache hit would not load the model
-            engine._render("Olá.", voice, 1.0)
-        else:
-            for _ in engine.synthesize("Olá.", voice=voice):
-                pass
+        runtime.synthesizer(engine_name).warm_up(voice)
         return True
 
     prefs = _prefs()
@@ -172,7 +161,14 @@ async def on_chat_start() -> None:
     prefs = _prefs()
     await cl.context.emitter.set_commands(
         [
-            {"id": name, "icon": "terminal", "description": desc, "button": False, "persistent": False}
+            {
+                "id": name,
+                "icon": "terminal",
+                "description": desc,
+                "button": False,
+                "persistent": False,
+                "selected": False,
+            }
             for name, desc in texts.COMMAND_DESCRIPTIONS.items()
         ]
     )
@@ -193,7 +189,8 @@ async def on_chat_start() -> None:
 async def on_settings_update(values: dict) -> None:
     prefs = _prefs()
     changed = prefs.apply(values)
-    log.info("settings changed: %s -> %s", changed, {k: getattr(prefs, k) for k in changed})
+    # One "key=value" per changed field: a stable format (the browser tests wait for these lines).
+    log.info("settings changed: %s", " ".join(f"{key}={getattr(prefs, key)}" for key in changed))
     if "tts_engine" in changed:
         voices = list((await asyncio.to_thread(_voice_items, prefs.tts_engine)).values())
         if voices and prefs.voice not in voices:
@@ -285,7 +282,7 @@ def _file_id(uploads: Path, name: str) -> str:
 
 
 def _save_pdfs(elements: list) -> tuple[list[str], list[str]]:
-    uploads = runtime.settings().uploads_dir
+    uploads = runtime.config().uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
     saved, rejected = [], []
     for element in elements:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from vozbd.settings import Settings
+    from ui.config import UIConfig
 
 log = logging.getLogger("vozbd.ui")
 
@@ -26,15 +26,15 @@ class AuthConfigError(ValueError):
     """The auth settings are inconsistent (message in pt-BR, shown by the CLI)."""
 
 
-def auth_secret_file(settings: Settings) -> Path:
-    return settings.data_dir / "chainlit-auth-secret"
+def auth_secret_file(config: UIConfig) -> Path:
+    return config.data_dir / "chainlit-auth-secret"
 
 
-def ensure_auth_secret(settings: Settings) -> str:
+def ensure_auth_secret(config: UIConfig) -> str:
     """``CHAINLIT_AUTH_SECRET`` from the environment, else the stored one, else a new one (0600)."""
     if os.environ.get(SECRET_ENV):
         return os.environ[SECRET_ENV]
-    path = auth_secret_file(settings)
+    path = auth_secret_file(config)
     if path.is_file():
         value = path.read_text(encoding="utf-8").strip()
     else:
@@ -48,25 +48,24 @@ def ensure_auth_secret(settings: Settings) -> str:
     return value
 
 
-def check_auth_settings(settings: Settings) -> None:
+def check_auth_config(config: UIConfig) -> None:
     """Raise ``AuthConfigError`` when the login settings cannot work (checked before anything starts)."""
-    if settings.ui_auth == "password" and (settings.ui_password is None or not settings.ui_password.get_secret_value()):
+    if config.auth == "password" and not config.password:
         raise AuthConfigError("VOZBD_UI_AUTH=password exige VOZBD_UI_PASSWORD (e opcionalmente VOZBD_UI_USERNAME).")
-    if settings.ui_auth == "header" and not settings.ui_auth_header.strip():
+    if config.auth == "header" and not config.auth_header.strip():
         raise AuthConfigError("VOZBD_UI_AUTH=header exige VOZBD_UI_AUTH_HEADER (ex.: X-Forwarded-User).")
 
 
-def install_auth(settings: Settings) -> None:
-    """Register the Chainlit auth callback that ``settings.ui_auth`` asks for (nothing for "none")."""
-    if settings.ui_auth == "none":
+def install_auth(config: UIConfig) -> None:
+    """Register the Chainlit auth callback that ``config.auth`` asks for (nothing for "none")."""
+    if config.auth == "none":
         return
-    check_auth_settings(settings)
+    check_auth_config(config)
     import chainlit as cl
 
-    if settings.ui_auth == "password":
-        assert settings.ui_password is not None
-        username = settings.ui_username
-        password = settings.ui_password.get_secret_value()
+    if config.auth == "password":
+        username = config.username
+        password = config.password or ""  # check_auth_config refused an empty one
 
         @cl.password_auth_callback
         async def _password(user: str, given: str) -> cl.User | None:
@@ -78,8 +77,8 @@ def install_auth(settings: Settings) -> None:
                 return None
             return cl.User(identifier=user, metadata={"provider": "password"})
 
-    elif settings.ui_auth == "header":
-        header = settings.ui_auth_header.lower()
+    elif config.auth == "header":
+        header = config.auth_header.lower()
 
         @cl.header_auth_callback
         async def _header(headers) -> cl.User | None:  # starlette Headers
@@ -89,4 +88,4 @@ def install_auth(settings: Settings) -> None:
                 return None
             return cl.User(identifier=value, metadata={"provider": "header"})
 
-    ensure_auth_secret(settings)
+    ensure_auth_secret(config)

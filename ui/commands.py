@@ -82,7 +82,7 @@ def _test(name: str, target: str | None = None) -> str:
     if result.ok:
         version = result.server_version or "ok"
         return texts.CONNECTION_TEST_OK.format(name=name, latency=result.latency_ms or 0.0, version=version)
-    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.reason or "?")
+    return texts.CONNECTION_TEST_FAIL.format(name=name, reason=result.message or result.reason_code or "?")
 
 
 def cmd_connections(args: str, prefs: Prefs) -> Reply:
@@ -150,11 +150,10 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
     """Models loaded, provider reachability, DB status and the last turn's per-stage timings."""
     from agent.llm.registry import provider_statuses
 
-    settings = runtime.settings()
     llm = runtime.llm_state()
     lines = ["**Diagnóstico**", "", "**Modelo de linguagem**"]
     lines.append(f"- ativo: `{prefs.model or llm.spec}`" if llm.available else "- nenhum configurado")
-    for status in provider_statuses(settings, check=True):
+    for status in provider_statuses(runtime.services().agents.llm, check=True):
         if status.name == "scripted" and not (llm.spec or "").startswith("scripted/"):
             continue
         reach = {True: "acessível", False: "inacessível", None: "não verificado"}[status.reachable]

@@ -9,6 +9,7 @@ to Chainlit's player (``send_audio_chunk``), barge-in as ``send_audio_interrupt`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -57,10 +58,9 @@ class Conversation:
 async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remember: Any) -> Conversation:
     """Build the loop for this chat (engines load in a worker thread) and start feeding it."""
     from agent.speech.speak import SpeakOptions
-    from agent.voice.loop import VoiceLoop, whisper_recognizer
-    from vozbd.wiring import voice_loop_config
+    from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
-    settings = runtime.settings()
+    base = runtime.config().voice_loop or VoiceLoopConfig()
     transcriber = await asyncio.to_thread(runtime.transcriber)
     synthesizer = await asyncio.to_thread(runtime.synthesizer, prefs.tts_engine)
     agent = await asyncio.to_thread(runtime.agent_for, prefs.model) if runtime.llm_state().available else None
@@ -121,7 +121,7 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
         synthesizer=synthesizer,
         respond=respond,
         emit=emit,
-        config=voice_loop_config(settings, hands_free=True, out_rate=sample_rate),
+        config=dataclasses.replace(base, hands_free=True, out_rate=sample_rate),
         speak=SpeakOptions(voice=prefs.voice, speed=prefs.speed),
     )
     conversation = Conversation(loop=loop)

@@ -1,6 +1,6 @@
 """Start the Chainlit chat from any directory: give Chainlit its app root before it is imported, then serve.
 
-``prepare(settings)`` must run before the first ``import chainlit`` (Chainlit reads its app root, config and
+``prepare(services)`` must run before the first ``import chainlit`` (Chainlit reads its app root, config and
 translations from ``CHAINLIT_APP_ROOT`` at import time, and writes into it). The root is a folder in the data
 dir, refreshed from the files shipped in ``ui/`` (config, pt-BR translation, readme, ``public/``), so an
 installed, read-only package works and the source tree stays clean. ``serve(...)`` is what ``vozbd ui``
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from ui.config import UIConfig, UIServices
 
 UI_DIR = Path(__file__).resolve().parent
 APP_FILE = UI_DIR / "app.py"
@@ -33,9 +33,9 @@ SHIPPED = (
 )
 
 
-def app_root(settings: Settings) -> Path:
+def app_root(config: UIConfig) -> Path:
     """``DATA_DIR/ui``, holding fresh copies of the files Chainlit reads from its app root."""
-    root = settings.data_dir / "ui"
+    root = config.data_dir / "ui"
     for relative in SHIPPED:
         source, target = UI_DIR / relative, root / relative
         if source.is_file() and (not target.is_file() or target.read_bytes() != source.read_bytes()):
@@ -44,9 +44,9 @@ def app_root(settings: Settings) -> Path:
     return root
 
 
-def prepare(settings: Settings) -> str:
-    """Set Chainlit's environment and hand ``settings`` to the UI; returns the app file path."""
-    root = app_root(settings)
+def prepare(services: UIServices) -> str:
+    """Set Chainlit's environment and hand ``services`` to the UI; returns the app file path."""
+    root = app_root(services.config)
     if "chainlit.config" in sys.modules:
         from chainlit.config import APP_ROOT
 
@@ -60,35 +60,35 @@ def prepare(settings: Settings) -> str:
     chainlit.config.FILES_DIRECTORY = Path(tempfile.mkdtemp(prefix="vozbd-ui-files-"))
     from ui import runtime
 
-    runtime.configure(settings)
+    runtime.configure(services)
     return str(APP_FILE)
 
 
-def _load_app(settings: Settings) -> None:
+def _load_app(ui_config: UIConfig) -> None:
     from chainlit.config import config, load_module
 
     from ui.auth import install_auth
 
     config.run.module_name = str(APP_FILE)
     load_module(config.run.module_name)
-    install_auth(settings)
+    install_auth(ui_config)
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(log_level: str) -> None:
     logging.basicConfig(
-        level=settings.log_level,
+        level=log_level,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("vozbd").setLevel(settings.log_level)
+    logging.getLogger("vozbd").setLevel(log_level)
     # Chainlit announces every default translation file it writes on first start: keep its INFO chatter out
     # of the user's terminal (vozbd prints the URL itself); DEBUG shows everything.
-    if settings.log_level != "DEBUG":
+    if log_level != "DEBUG":
         logging.getLogger("chainlit").setLevel(logging.WARNING)
 
 
 def serve(
-    settings: Settings,
+    services: UIServices,
     *,
     host: str,
     port: int,
@@ -98,7 +98,7 @@ def serve(
 ) -> None:
     """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard; ``tls``
     (``vozbd.tls.TlsFiles``) serves HTTPS."""
-    prepare(settings)
+    prepare(services)
     import asyncio
 
     import uvicorn
@@ -110,9 +110,17 @@ def serve(
     config.run.headless = not open_browser
     from chainlit.server import app
 
-    _load_app(settings)
+    _load_app(services.config)
     ensure_jwt_secret()
     served = wrap(app) if wrap is not None else app
-    ssl = {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)} if tls is not None else {}
-    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", ws="auto", **ssl))
+    config_ = uvicorn.Config(
+        served,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="auto",
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
+    )
+    server = uvicorn.Server(config_)
     asyncio.run(server.serve())

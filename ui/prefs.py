@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from ui.config import UIConfig
 
 DEMO = "demo"
 CURRENT_URL = "url-atual"  # settings-panel value for a connection given as a URL (never sent to the browser)
@@ -15,7 +15,7 @@ NO_MODEL = "nenhum"  # settings-panel value meaning "no model configured" (Selec
 
 @dataclass
 class Prefs:
-    connection: str | None = None  # None/"demo" = the default connection (settings.default_db or the demo DB)
+    connection: str | None = None  # None/"demo" = the default connection (VOZBD_DEFAULT_DB or the demo DB)
     model: str | None = None  # None = the default model
     tts_engine: str = "kokoro"
     voice: str = "pf_dora"
@@ -24,14 +24,14 @@ class Prefs:
     hands_free: bool = True  # the mic stays open and the server detects the end of each question
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Prefs:
+    def from_config(cls, config: UIConfig) -> Prefs:
         return cls(
-            connection=settings.default_db,
-            tts_engine=settings.tts_engine,
-            voice=settings.tts_voice,
-            speed=settings.tts_speed,
-            auto_speak=settings.ui_auto_speak,
-            hands_free=settings.ui_hands_free,
+            connection=config.default_db,
+            tts_engine=config.tts_engine,
+            voice=config.tts_voice,
+            speed=config.tts_speed,
+            auto_speak=config.auto_speak,
+            hands_free=config.hands_free,
         )
 
     @property
@@ -59,7 +59,7 @@ class Prefs:
 
     def apply(self, values: dict[str, Any]) -> list[str]:
         """Apply settings-panel values; returns the names of the fields that changed."""
-        changed = []
+        changed: list[str] = []
         for key in ("connection", "model", "tts_engine", "voice", "speed", "auto_speak", "hands_free"):
             if key not in values or values[key] is None:
                 continue

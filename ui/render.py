@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.chart import as_date, as_number, chart_kind
 from ui import texts
+from vozbd_core.text import format_date, format_number, plural
 
 TABLE_MAX_ROWS = 20
 
@@ -26,23 +27,21 @@ def format_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "sim" if value else "não"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", ".") if abs(value) >= 10_000 else str(value)
+        return format_number(value, group_from=10_000)  # years and ids stay ungrouped
     if isinstance(value, float | Decimal):
-        number = float(value)
-        if math.isnan(number):
+        if math.isnan(float(value)):
             return "—"
-        text = f"{number:,.2f}"
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+        return format_number(value, decimals=2)
+    if isinstance(value, dt.date):
+        return format_date(value)
     text = str(value).replace("\r", " ").replace("\n", " ")
     return text.replace("|", "\\|")
 
 
 def rows_caption(shown: int, total: int, truncated: bool) -> str:
-    template = texts.ROWS_CAPTION_TRUNCATED if truncated else texts.ROWS_CAPTION
-    caption = template.format(shown=shown, total=total)
-    return caption.replace("linhas", "linha") if total == 1 and not truncated else caption
+    if truncated:
+        return texts.ROWS_CAPTION_TRUNCATED.format(shown=shown, total=total)
+    return texts.ROWS_CAPTION.format(shown=shown, total=plural(total, "linha"))
 
 
 def markdown_table(
@@ -75,7 +74,7 @@ def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | 
     axes = figure.subplots()
     if kind == "line":
         points = sorted(zip((as_date(row[0]) for row in rows), values, strict=True))
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")  # type: ignore[arg-type]  # matplotlib plots dates; its stubs only list numbers
         figure.autofmt_xdate()
     else:
         labels = [format_cell(row[0])[:24] for row in rows]

@@ -1,71 +1,72 @@
-"""Process-wide objects of the UI, built lazily from one ``Settings`` (no work at import time).
+"""The UI's handle on the process's services, set once by ``ui.launch.prepare`` (no work at import time).
 
-``vozbd ui`` / ``vozbd serve`` call :func:`configure` with their Settings before the first chat; otherwise the
-first use builds ``Settings()`` from the environment. Heavy things (speech models, the agent) load on first use
-and are cached; a failure to load is remembered as a pt-BR reason so the UI degrades instead of crashing.
+Chainlit loads ``ui/app.py`` as a script and calls its handlers, so the services built by the composition root
+(``vozbd.wiring``) are handed over here: :func:`configure` before the first chat. The services themselves own
+the caches (agents per model, speech engines with per-engine locks); this module only remembers
+one-time work (warm-ups) and the model choices shown in the settings panel.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from agent.events import TurnResult
+    from agent.service import Agent
+    from agent.speech.base import Synthesizer
+    from agent.speech.remote import RemoteTranscriber
+    from agent.speech.stt_whisper import WhisperTranscriber
     from tools.context import ToolContext
-    from vozbd.settings import Settings
+    from ui.config import UIConfig, UIServices
 
 log = logging.getLogger("vozbd.ui")
 
-_lock = threading.RLock()
-_settings: Settings | None = None
-_cache: dict[str, Any] = {}
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_services: UIServices | None = None
+_once: dict[str, Any] = {}
+_once_locks: dict[str, threading.Lock] = {}
+
+NOT_CONFIGURED = "the chat UI was not configured: start it with `vozbd ui` or `vozbd serve`"
 
 
-def configure(settings: Settings) -> None:
-    """Use ``settings`` for everything the UI builds from now on (drops cached objects)."""
-    global _settings
+def configure(services: UIServices) -> None:
+    """Use ``services`` for everything the UI does from now on (forgets one-time results)."""
+    global _services
     with _lock:
-        _settings = settings
-        _cache.clear()
+        _services = services
+        _once.clear()
 
 
-def settings() -> Settings:
-    global _settings
+def services() -> UIServices:
+    if _services is None:
+        raise RuntimeError(NOT_CONFIGURED)
+    return _services
+
+
+def config() -> UIConfig:
+    return services().config
+
+
+def once(key: str, build: Callable[[], T]) -> T:
+    """Run ``build`` once per process (per :func:`configure`) and remember its result; keys run in parallel."""
+    if key in _once:
+        return _once[key]
     with _lock:
-        if _settings is None:
-            from vozbd.settings import Settings
-
-            _settings = Settings()
-        return _settings
-
-
-_key_locks: dict[str, threading.Lock] = {}
-
-
-def _cached(key: str, build: Any) -> Any:
-    """``build()`` once per key; builds of different keys run in parallel (one lock per key)."""
-    if key in _cache:
-        return _cache[key]
-    with _lock:
-        key_lock = _key_locks.setdefault(key, threading.Lock())
+        key_lock = _once_locks.setdefault(key, threading.Lock())
     with key_lock:
-        if key not in _cache:
-            _cache[key] = build()
-        return _cache[key]
-
-
-def once(key: str, build: Any) -> Any:
-    """Run ``build`` once per process (per :func:`configure`) and remember its result."""
-    return _cached(f"once:{key}", build)
+        if key not in _once:
+            _once[key] = build()
+        return _once[key]
 
 
 def tool_context() -> ToolContext:
-    from vozbd.wiring import build_tool_context
-
-    return _cached("tool_ctx", lambda: build_tool_context(settings()))
+    return services().tool_ctx
 
 
 # --- LLM ------------------------------------------------------------------------------------------------
@@ -84,15 +85,11 @@ class LlmState:
 
 
 def llm_state() -> LlmState:
-    """Detected once per process: ``settings.model``, else a provider with a key, else a local server."""
+    """Detected once per process: the configured model, else a provider with a key, else a local server."""
+    from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 
-    def build() -> LlmState:
-        from agent.llm.registry import CONFIGURE_MODEL_MESSAGE, default_model_spec
-
-        spec = default_model_spec(settings())
-        return LlmState(spec=spec, reason="" if spec else CONFIGURE_MODEL_MESSAGE)
-
-    return _cached("llm_state", build)
+    spec = services().agents.default_model()
+    return LlmState(spec=spec, reason="" if spec else CONFIGURE_MODEL_MESSAGE)
 
 
 def model_choices() -> list[str]:
@@ -105,89 +102,45 @@ def model_choices() -> list[str]:
         default = llm_state().spec
         if default:
             choices.append(default)
-        for status in provider_statuses(settings(), check=False):
+        for status in provider_statuses(services().agents.llm, check=False):
             if status.configured and status.name != "scripted":
                 choices.extend(f"{status.name}/{m}" for m in status.models[:10] if f"{status.name}/{m}" not in choices)
         return choices
 
-    return _cached("model_choices", build)
+    return once("model_choices", build)
 
 
-def agent_for(model_spec: str | None) -> Any:
-    """The agent facade for ``model_spec`` (default model when None); raises the LLM layer's typed errors."""
-    spec = model_spec or llm_state().spec
+def agent_for(model_spec: str | None) -> Agent:
+    """The shared agent for ``model_spec`` (default model when None); raises the LLM layer's typed errors.
 
-    def build() -> Any:
-        from vozbd.wiring import build_agent
-
-        base = settings()
-        log.info("building agent for model %s", spec)
-        base.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
-        # speech=False: the UI transcribes and speaks itself (it shows the transcript and streams audio clips).
-        return build_agent(base, model=spec, tool_ctx=tool_context(), speech=False)
-
-    return _cached(f"agent:{spec}", build)
+    Built without speech: the UI transcribes and speaks itself (it shows the transcript and streams audio clips).
+    """
+    return services().agents.shared(model_spec, speech=False)
 
 
 # --- conversation log ---------------------------------------------------------------------------------------
 
 
-def turn_log() -> Any:
-    """The app database's ``ConversationLogStore`` (migrated on first use; raises ``AppDatabaseError``)."""
-
-    def build() -> Any:
-        from vozbd.wiring import build_app_database
-
-        return build_app_database(settings()).logs
-
-    return _cached("turn_log", build)
-
-
-async def record_turn(turn: Any, *, user_id: str | None, model: str | None, voice: bool) -> None:
-    """Write a chat turn to ``conversation_logs``. An unavailable app database is logged, never shown as a crash:
-    the user already has the answer."""
-    from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
-    from vozbd.appdb.logs import TurnLog
-
-    try:
-        store = await asyncio.to_thread(turn_log)
-        mode: Any = "voice" if voice else "text"
-        record = TurnLog.from_turn(turn, surface="ui", user_id=user_id, model=model, input_mode=mode)
-        await store.awrite_turn(record)
-    except (AppDatabaseError, AppDatabaseConfigError) as error:
-        log.warning("chat turn of conversation %s not logged: %s", turn.conversation_id, error.message)
+async def record_turn(turn: TurnResult, *, user_id: str | None, model: str | None, voice: bool) -> None:
+    """Write a chat turn to the conversation log (the composition root's recorder; never raises for the log)."""
+    recorder = services().record_turn
+    if recorder is not None:
+        await recorder(turn, user_id=user_id, model=model, voice=voice)
 
 
 # --- speech -------------------------------------------------------------------------------------------------
 
 
-def transcriber() -> Any:
-    """The STT engine (built once); raises ``SpeechError`` (pt-BR message) when models are missing."""
-
-    def build() -> Any:
-        from vozbd.wiring import speech_backend
-
-        engine = speech_backend(settings()).transcriber()  # remote when VOZBD_SPEECH_URL is set
-        log.info("speech-to-text engine ready: %s", type(engine).__name__)
-        return engine
-
-    return _cached("stt", build)
+def transcriber() -> WhisperTranscriber | RemoteTranscriber:
+    """The STT engine; raises ``SpeechError`` (pt-BR message) when models are missing."""
+    return services().speech.transcriber()
 
 
-def synthesizer(engine: str | None = None) -> Any:
-    """The TTS engine ``engine`` (default from settings), built once per engine."""
-    name = engine or settings().tts_engine
-
-    def build() -> Any:
-        from vozbd.wiring import speech_backend
-
-        synth = speech_backend(settings()).synthesizer(name)
-        log.info("text-to-speech engine ready: %s (%s)", name, type(synth).__name__)
-        return synth
-
-    return _cached(f"tts:{name}", build)
+def synthesizer(engine: str | None = None) -> Synthesizer:
+    """The TTS engine ``engine`` (default from the config)."""
+    return services().speech.synthesizer(engine or config().tts_engine)
 
 
 def loaded_speech_engines() -> dict[str, str]:
     """What is built right now (for /diagnostico): {"stt": class name, "tts:<engine>": class name}."""
-    return {key: type(value).__name__ for key, value in list(_cache.items()) if key == "stt" or key.startswith("tts:")}
+    return services().speech.loaded()

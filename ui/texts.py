@@ -82,7 +82,7 @@ NO_CONNECTIONS = (
 )
 CONNECTIONS_HEADER = "**Conexões** (ativa: **{active}**)"
 
-ROWS_CAPTION = "{shown} de {total} linhas"
+ROWS_CAPTION = "{shown} de {total}"  # total: "5 linhas" / "1 linha"
 ROWS_CAPTION_TRUNCATED = "{shown} de {total}+ linhas (resultado limitado)"
 NO_ROWS = "_A consulta não retornou linhas._"
 SQL_STEP_NAME = "SQL"

@@ -228,7 +228,7 @@ class TurnRenderer:
             content = f"{content}\n\n{result_markdown(self.results[-1])}"
         chart = await chart_element(self.results[-1]) if self.results else None
         self.message.content = content
-        self.message.elements = [chart] if chart else []
+        self.message.elements = [chart] if chart else []  # type: ignore[list-item]  # Chainlit types elements as ElementBased; an Image is one at run time
         self.message.actions = [listen_action(self.answer)] if self.answer and not self.prefs.auto_speak else []
         await self.message.update()
         return self.answer

@@ -1,3 +1,5 @@
 """vozbd: talk to your database in Brazilian Portuguese (composition root)."""
 
-__version__ = "0.1.0"
+from vozbd_core.version import __version__
+
+__all__ = ["__version__"]

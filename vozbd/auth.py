@@ -13,12 +13,12 @@ Rules (issue #11, item 5):
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from tools.errors import CodedError
+from vozbd_core.auth import bearer_matches
+from vozbd_core.errors import CodedError
 
 if TYPE_CHECKING:
     from vozbd.settings import Settings
@@ -31,12 +31,6 @@ class InsecureExposureError(CodedError):
     """The server would expose a surface without credentials (message lists what to set)."""
 
     code = "insecure_exposure"
-
-
-def bearer_matches(authorization: bytes, expected: bytes) -> bool:
-    """True when an ``Authorization`` header value is ``Bearer <expected>`` (scheme case-insensitive, constant time)."""
-    scheme, _, token = authorization.strip().partition(b" ")
-    return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), expected)
 
 
 def is_loopback(host: str) -> bool:

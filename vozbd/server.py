@@ -17,7 +17,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
 from tools.context import ToolContext
-from vozbd import __version__
 from vozbd.api import ask, connections, conversations, health, speech, voice_ws
 from vozbd.api import tools as tool_routes
 from vozbd.api.deps import ApiLimits, ApiServices
@@ -27,9 +26,13 @@ from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
 from vozbd.api.ratelimit import RateLimitConfig, RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
 from vozbd.settings import Settings
+from vozbd.wiring import App, voice_loop_config
+from vozbd_core.version import __version__
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
+    from agent.factory import AgentFactory
+    from agent.llm.config import LLMConfig
     from agent.service import Agent
     from vozbd.appdb.database import AppDatabase
 
@@ -83,16 +86,16 @@ def body_limit_for(limits: ApiLimits) -> Callable[[str], int | None]:
     return limit
 
 
-def _allowed_model(settings: Settings) -> Callable[[str], bool]:
+def _allowed_model(llm: LLMConfig) -> Callable[[str], bool]:
     def allowed(spec: str) -> bool:
         from agent.llm.base import LLMError
         from agent.llm.registry import get_provider, split_spec
 
-        if spec == settings.model:
+        if spec == llm.model:
             return True
         try:
             provider, _ = split_spec(spec)
-            return provider != "scripted" and get_provider(provider).is_configured(settings)
+            return provider != "scripted" and get_provider(provider).is_configured(llm)
         except LLMError:
             return False
 
@@ -100,7 +103,7 @@ def _allowed_model(settings: Settings) -> Callable[[str], bool]:
 
 
 def _agents(
-    settings: Settings, ctx: ToolContext, checkpoints: CheckpointStore | None = None
+    factory: AgentFactory, ctx: ToolContext, checkpoints: CheckpointStore | None = None
 ) -> Callable[[str | None], Agent]:
     """One agent per model spec, built on first use (thread-safe); all share one memory store."""
     cache: dict[str | None, Agent] = {}
@@ -109,15 +112,14 @@ def _agents(
     def get(spec: str | None) -> Agent:
         with lock:
             if spec not in cache:
-                from vozbd.wiring import build_agent
-
-                cache[spec] = build_agent(settings, model=spec, tool_ctx=ctx, speech=False, checkpointer=checkpoints)
+                cache[spec] = factory.build(spec, tool_ctx=ctx, speech=False, checkpointer=checkpoints)
             return cache[spec]
 
     return get
 
 
-def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
+    speech_cfg = vozbd_app.speech_config
     import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
 
     def registry() -> dict[str, Any]:
@@ -133,35 +135,33 @@ def _readiness(settings: Settings, ctx: ToolContext, app_db: AppDatabase) -> dic
     def stt() -> dict[str, Any]:
         from agent.speech.base import SpeechError
         from agent.speech.stt_whisper import resolve_model
-        from vozbd.wiring import speech_backend, speech_config
 
-        if settings.speech_url:  # a speech service does STT: is it there?
-            reasons = speech_backend(settings).available()
+        speech_url = vozbd_app.settings.speech_url
+        if speech_url:  # a speech service does STT: is it there?
+            reasons = vozbd_app.speech.available()
             if "remote" in reasons:
-                return {"ok": False, "required": False, "error": reasons["remote"], "url": settings.speech_url}
-            return {"ok": True, "required": False, "url": settings.speech_url}
+                return {"ok": False, "required": False, "error": reasons["remote"], "url": speech_url}
+            return {"ok": True, "required": False, "url": speech_url}
         try:
-            resolve_model(settings.stt_model, speech_config(settings).models_dir)
+            resolve_model(speech_cfg.stt_model, speech_cfg.models_dir)
         except SpeechError as error:
             return {"ok": False, "required": False, "error": error.message}
-        return {"ok": True, "required": False, "model": settings.stt_model}
+        return {"ok": True, "required": False, "model": speech_cfg.stt_model}
 
     def tts() -> dict[str, Any]:
-        from vozbd.wiring import speech_backend
-
-        reasons = speech_backend(settings).available()
+        reasons = vozbd_app.speech.available()
         usable = [name for name, reason in reasons.items() if reason is None]
-        return {"ok": bool(usable), "required": False, "engine": settings.tts_engine, "usable": usable}
+        return {"ok": bool(usable), "required": False, "engine": speech_cfg.tts_engine, "usable": usable}
 
     def llm() -> dict[str, Any]:
-        from agent.llm.registry import default_model_spec, get_provider, split_spec
+        from agent.llm.registry import get_provider, split_spec
 
-        spec = settings.model or default_model_spec(settings)
+        spec = vozbd_app.agents.default_model()
         if spec is None:
             return {"ok": False, "required": False, "error": "nenhum modelo configurado (VOZBD_MODEL)"}
-        status = get_provider(split_spec(spec)[0]).status(settings, check=True)
+        status = get_provider(split_spec(spec)[0]).status(vozbd_app.llm, check=True)
         ok = status.configured and status.reachable is not False
-        return {"ok": ok, "required": bool(settings.model), "model": spec, "detail": status.detail}
+        return {"ok": ok, "required": bool(vozbd_app.llm.model), "model": spec, "detail": status.detail}
 
     return {"connection_registry": registry, "app_db": database, "stt": stt, "tts": tts, "llm": llm}
 
@@ -174,15 +174,14 @@ def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
 
 
 def build_api_services(
-    settings: Settings,
+    vozbd_app: App,
     ctx: ToolContext,
     app_db: AppDatabase,
     metrics: ApiMetrics | None = None,
     checkpoints: CheckpointStore | None = None,
 ) -> ApiServices:
-    from vozbd.wiring import speech_backend, voice_loop_config
-
-    agents = _agents(settings, ctx, checkpoints)
+    settings = vozbd_app.settings
+    agents = _agents(vozbd_app.agents, ctx, checkpoints)
     metrics = metrics or ApiMetrics()
     limiter = RateLimiter(
         RateLimitConfig(
@@ -191,32 +190,24 @@ def build_api_services(
         on_degraded=metrics.rate_limit_degraded.inc,
     )
 
-    speech_engines = speech_backend(settings)  # remote when VOZBD_SPEECH_URL is set
-
-    def transcriber() -> Any:
-        return speech_engines.transcriber()
-
-    def synthesizer(engine: str | None) -> Any:
-        return speech_engines.synthesizer(engine)
-
     return ApiServices(
         tool_ctx=ctx,
         agent=agents,
-        transcriber=transcriber,
-        synthesizer=synthesizer,
+        transcriber=vozbd_app.speech.transcriber,
+        synthesizer=vozbd_app.speech.synthesizer,
         limits=api_limits(settings),
         metrics=metrics,
         limiter=limiter,
-        readiness=_readiness(settings, ctx, app_db),
+        readiness=_readiness(vozbd_app, ctx, app_db),
         admins=frozenset(settings.api_admins),
         conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
-        allowed_models=_allowed_model(settings),
+        allowed_models=_allowed_model(vozbd_app.llm),
         voice_loop=voice_loop_config(settings),
     )
 
 
 @asynccontextmanager
-async def _checkpoint_pool(store: CheckpointStore) -> AsyncIterator[None]:
+async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]:
     """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
     from agent.checkpoint import PostgresCheckpoints
 
@@ -239,18 +230,17 @@ async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings,
+    vozbd_app: App,
     *,
-    tool_ctx: ToolContext | None = None,
     mount_mcp: bool = True,
     mount_ui: bool = True,
     insecure: bool = False,
     services: ApiServices | None = None,
 ) -> FastAPI:
-    """Build the web app. Raises ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open
-    off loopback (or next to a protected one) and ``insecure`` is False."""
-    from vozbd.wiring import build_app_database, build_tool_context, checkpoint_store
-
+    """Build the web app from the composition root's ``App`` (``vozbd.wiring.build_app``). Raises
+    ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open off loopback (or next to a
+    protected one) and ``insecure`` is False."""
+    settings = vozbd_app.settings
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
     check_exposure(policy, settings.host, surfaces)
@@ -258,19 +248,19 @@ def create_app(
     if exposed:
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
-    ctx = tool_ctx or build_tool_context(settings)
+    ctx = vozbd_app.tool_ctx
     lifespans: list[Callable[[], Any]] = []
     if services is None:
-        app_db = build_app_database(settings)  # migrations run here, before serving
-        checkpoints = checkpoint_store(settings)
-        services = build_api_services(settings, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
+        app_db = vozbd_app.open_database()  # migrations run here, before serving
+        checkpoints = vozbd_app.agents.checkpoints()
+        services = build_api_services(vozbd_app, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app
 
-        mcp_app, mcp_lifespan = build_http_app(settings, tool_ctx=ctx, mounted=True)
+        mcp_app, mcp_lifespan = build_http_app(vozbd_app.mcp, ctx, mounted=True)
         lifespans.append(mcp_lifespan)
 
     @asynccontextmanager
@@ -309,7 +299,7 @@ def create_app(
     if mount_ui:
         from ui.mount import mount_ui as _mount_ui
 
-        _mount_ui(app, settings)
+        _mount_ui(app, vozbd_app.ui)
 
     # Middlewares: the last added runs first. Guard → metrics → CORS → app.
     if settings.cors_origins:

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     max_cell_chars: int = Field(4000, ge=100, le=1_000_000, description="Longer text values are cut, with a marker.")
     max_result_mb: float = Field(4.0, gt=0, le=256, description="Fetching stops past this many MB of values.")
     schema_cache_ttl_s: int = Field(300, ge=0)
-    schema_prompt_budget: int = Field(6000, ge=500)
+    schema_prompt_budget: int = Field(6000, ge=200)
     value_index: bool = Field(True, description="Index the databases' text values to name them in prompts.")
     value_index_wait_s: float = Field(1.0, ge=0, le=60)
     value_index_time_s: float = Field(20.0, gt=0, le=600)

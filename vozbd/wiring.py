@@ -1,22 +1,39 @@
-"""Composition root: build the objects each entry point needs from one Settings."""
+"""Composition root: the only code that reads ``Settings`` or holds process-wide services.
+
+``load_settings(**overrides)`` reads the environment / ``.env`` once (CLI flags arrive as overrides);
+``build_app(settings)`` turns it into one frozen ``App``: typed configs for every layer plus the shared
+services (tool context, agent factory, speech engine cache). Surfaces (CLI, serve, MCP, UI, evals) receive
+the ``App`` or the configs they need and never read settings themselves.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
+
+from agent.config import AgentConfig
+from agent.factory import AgentFactory
+from agent.llm.config import OPENAI_BASE_URL, LLMConfig
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
+from mcp_server.config import LOOPBACK_HOSTS, MCPConfig
 from tools.audit import AuditSink
 from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, ValueIndexLimits
 from tools.policy import ConnectionPolicy
+from ui.config import UIConfig, UIServices
+from vozbd.auth import AuthPolicy
 from vozbd.settings import Settings
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
-    from agent.memory_context import MemoryProvider
     from agent.service import Agent
-    from agent.speech.base import Synthesizer
-    from agent.speech.registry import SpeechConfig
     from agent.speech.remote import RemoteSpeech
     from agent.voice.loop import VoiceLoopConfig
     from tools.memory import MemoryStore
@@ -24,6 +41,187 @@ if TYPE_CHECKING:
     from vozbd.speech_service import SpeechBackend
 
 log = logging.getLogger(__name__)
+
+# Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
+PROVIDER_KEY_ENV: dict[str, tuple[str, ...]] = {
+    "openai_api_key": ("OPENAI_API_KEY",),
+    "gemini_api_key": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "openrouter_api_key": ("OPENROUTER_API_KEY",),
+    "openai_compatible_api_key": (),
+}
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    data_dir: Path
+    registry_file: Path
+    secret_key_file: Path
+    checkpoint_file: Path
+    models_dir: Path
+    uploads_dir: Path
+    tts_cache_dir: Path
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """``vozbd serve`` / ``vozbd ui``: where to listen and the REST API's token."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_token: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+
+@dataclass(frozen=True)
+class App:
+    """Everything a surface needs, built once per process by :func:`build_app`."""
+
+    paths: PathsConfig
+    llm: LLMConfig
+    speech_config: SpeechConfig
+    agent_config: AgentConfig
+    server: ServerConfig
+    mcp: MCPConfig
+    ui_config: UIConfig
+    tool_ctx: ToolContext
+    speech: SpeechEngines
+    agents: AgentFactory
+    settings: Settings = field(repr=False)
+    """The settings this App was built from — for the composition modules in ``vozbd/`` (server, api, cli) only;
+    nothing below ``vozbd`` ever receives it."""
+    app_database_url: str = field(default="", repr=False)
+    """Where the app's own data lives (conversation logs, migrations): ``VOZBD_DATABASE_URL``."""
+
+    def open_database(self, *, migrate: bool = True) -> AppDatabase:
+        """The app database, migrated to head unless ``migrate=False``; the caller disposes it."""
+        from vozbd.appdb.database import open_app_database
+
+        return open_app_database(self.app_database_url, migrate=migrate)
+
+    @cached_property
+    def ui(self) -> UIServices:
+        """What the chat UI receives (``ui.launch.serve`` / ``ui.mount.mount_ui``)."""
+        from vozbd.turn_log import TurnRecorder
+
+        return UIServices(
+            config=self.ui_config,
+            tool_ctx=self.tool_ctx,
+            agents=self.agents,
+            speech=self.speech,
+            record_turn=TurnRecorder(self.open_database, surface="ui"),
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings`` from the environment / ``.env``, with ``overrides`` (field name → value; None = not given).
+
+    Raises ``pydantic.ValidationError`` for a bad value, whether it came from the environment or an override.
+    """
+    given = {name: value for name, value in overrides.items() if value is not None}
+    unknown = set(given) - set(Settings.model_fields)
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**given)
+
+
+def _secret(value: SecretStr | None, *env_names: str) -> str | None:
+    text = value.get_secret_value() if value is not None else ""
+    if text:
+        return text
+    return next((os.environ[name] for name in env_names if os.environ.get(name)), None)
+
+
+def paths_config(settings: Settings) -> PathsConfig:
+    return PathsConfig(
+        data_dir=settings.data_dir,
+        registry_file=settings.registry_file,
+        secret_key_file=settings.secret_key_file,
+        checkpoint_file=settings.checkpoint_file,
+        models_dir=settings.models_path,
+        uploads_dir=settings.uploads_dir,
+        tts_cache_dir=settings.tts_cache_dir,
+    )
+
+
+def llm_config(settings: Settings) -> LLMConfig:
+    """Provider keys resolved here: ``VOZBD_<PROVIDER>_API_KEY``, else the provider's conventional env var."""
+    keys = {name: _secret(getattr(settings, name), *envs) for name, envs in PROVIDER_KEY_ENV.items()}
+    return LLMConfig(
+        model=settings.model,
+        temperature=settings.llm_temperature,
+        timeout_s=settings.llm_timeout_s,
+        openai_base_url=settings.openai_base_url or OPENAI_BASE_URL,
+        openrouter_base_url=settings.openrouter_base_url,
+        ollama_base_url=settings.ollama_base_url,
+        openai_compatible_base_url=settings.openai_compatible_base_url,
+        **keys,
+    )
+
+
+def speech_config(settings: Settings) -> SpeechConfig:
+    return SpeechConfig(
+        models_dir=settings.models_path,
+        stt_model=settings.stt_model,
+        stt_threads=settings.stt_threads,
+        beam_size=settings.stt_beam_size,
+        short_context=settings.stt_short_context,
+        max_mb=settings.stt_max_mb,
+        max_seconds=settings.stt_max_seconds,
+        tts_engine=settings.tts_engine,
+        voice=settings.tts_voice,
+        speed=settings.tts_speed,
+        cache_dir=settings.tts_cache_dir,
+        cache_mb=settings.tts_cache_mb,
+        coqui_model_name=settings.coqui_model_name,
+        coqui_model_path=settings.coqui_model_path,
+        coqui_config_path=settings.coqui_config_path,
+    )
+
+
+def agent_config(settings: Settings) -> AgentConfig:
+    return AgentConfig(
+        max_sql_attempts=settings.agent_max_sql_attempts,
+        max_steps=settings.agent_max_steps,
+        table_picker_min_tables=settings.table_picker_min_tables,
+    )
+
+
+def server_config(settings: Settings) -> ServerConfig:
+    return ServerConfig(
+        host=settings.host, port=settings.port, api_token=_secret(settings.api_token), log_level=settings.log_level
+    )
+
+
+def mcp_config(settings: Settings) -> MCPConfig:
+    return MCPConfig(
+        host=settings.host,
+        tokens=tuple(key.token for key in AuthPolicy.from_settings(settings).keys_for("mcp")),
+        connections=tuple(settings.mcp_connections) or ("*",),
+        log_level=settings.log_level,
+    )
+
+
+def ui_config(settings: Settings) -> UIConfig:
+    return UIConfig(
+        data_dir=settings.data_dir,
+        uploads_dir=settings.uploads_dir,
+        log_level=settings.log_level,
+        auth=settings.ui_auth,
+        username=settings.ui_username,
+        password=_secret(settings.ui_password),
+        auth_header=settings.ui_auth_header,
+        auto_speak=settings.ui_auto_speak,
+        default_db=settings.default_db,
+        tts_engine=settings.tts_engine,
+        tts_voice=settings.tts_voice,
+        tts_speed=settings.tts_speed,
+        hands_free=settings.ui_hands_free,
+        voice_loop=voice_loop_config(settings),
+    )
 
 
 def build_tool_context(settings: Settings) -> ToolContext:
@@ -66,6 +264,37 @@ def build_tool_context(settings: Settings) -> ToolContext:
     )
 
 
+def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App:
+    """The typed application object. Cheap: no model, database or network is touched until first use."""
+    ctx = tool_ctx or build_tool_context(settings)
+    paths = paths_config(settings)
+    llm = llm_config(settings)
+    agent_cfg = agent_config(settings)
+    speech_cfg = speech_config(settings)
+    engines = SpeechEngines(speech_cfg, remote=remote_speech(settings))
+    return App(
+        paths=paths,
+        llm=llm,
+        speech_config=speech_cfg,
+        agent_config=agent_cfg,
+        server=server_config(settings),
+        mcp=mcp_config(settings),
+        ui_config=ui_config(settings),
+        tool_ctx=ctx,
+        speech=engines,
+        agents=AgentFactory(
+            ctx,
+            llm,
+            agent_cfg,
+            checkpoints=lambda: checkpoint_store(settings),
+            memory=LazyMemory(settings),
+            speech=engines,
+        ),
+        settings=settings,
+        app_database_url=settings.app_database_url,
+    )
+
+
 def query_audit_sink(settings: Settings) -> AuditSink:
     """Every statement the tools run, recorded in the app database's ``query_audit`` table (opened on first use)."""
     from vozbd.appdb.audit import LazyAuditSink, QueryAuditStore
@@ -101,29 +330,6 @@ def checkpoint_store(settings: Settings) -> CheckpointStore:
     return SqliteCheckpoints(settings.checkpoint_file)
 
 
-def speech_config(settings: Settings) -> SpeechConfig:
-    """Explicit speech values for ``agent.speech.registry`` (get_transcriber / get_synthesizer)."""
-    from agent.speech.registry import SpeechConfig
-
-    return SpeechConfig(
-        models_dir=settings.models_path,
-        stt_model=settings.stt_model,
-        stt_threads=settings.stt_threads,
-        beam_size=settings.stt_beam_size,
-        short_context=settings.stt_short_context,
-        max_mb=settings.stt_max_mb,
-        max_seconds=settings.stt_max_seconds,
-        tts_engine=settings.tts_engine,
-        voice=settings.tts_voice,
-        speed=settings.tts_speed,
-        cache_dir=settings.tts_cache_dir,
-        cache_mb=settings.tts_cache_mb,
-        coqui_model_name=settings.coqui_model_name,
-        coqui_model_path=settings.coqui_model_path,
-        coqui_config_path=settings.coqui_config_path,
-    )
-
-
 def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: int = 24_000) -> VoiceLoopConfig:
     """The hands-free loop's knobs (``agent.voice.loop``) from settings."""
     from agent.voice.loop import VoiceLoopConfig
@@ -144,47 +350,22 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
     )
 
 
-def local_speech_backend(settings: Settings) -> SpeechBackend:
-    """This process's own STT/TTS engines (each built once, on first use)."""
-    from agent.speech.registry import available_engines, get_synthesizer, get_transcriber
-    from vozbd.speech_service import SpeechBackend
-
-    config = speech_config(settings)
-    return SpeechBackend(
-        transcriber=lambda: get_transcriber(config),
-        synthesizer=lambda engine: get_synthesizer(config, engine),
-        available=lambda: available_engines(config),
-    )
-
-
-_REMOTE: dict[tuple[str, str | None], RemoteSpeech] = {}
-
-
-def speech_backend(settings: Settings) -> SpeechBackend:
-    """The speech engines every surface uses: a remote speech service when ``VOZBD_SPEECH_URL`` is set, else local."""
+def remote_speech(settings: Settings) -> RemoteSpeech | None:
+    """The speech service client when ``VOZBD_SPEECH_URL`` is set (engines then run on that service)."""
     if not settings.speech_url:
-        return local_speech_backend(settings)
+        return None
     from agent.speech.remote import RemoteSpeech
-    from vozbd.speech_service import SpeechBackend
 
     token = settings.speech_token.get_secret_value() if settings.speech_token else None
-    remote = _REMOTE.get((settings.speech_url, token))
-    if remote is None:
-        remote = _REMOTE.setdefault((settings.speech_url, token), RemoteSpeech(settings.speech_url, token=token))
-    return SpeechBackend(transcriber=remote.transcriber, synthesizer=remote.synthesizer, available=remote.available)
+    return RemoteSpeech(settings.speech_url, token=token)
 
 
-class _LazyTranscriber:
-    """Loads the STT engine on first use, so an agent can be built without speech models installed.
+def local_speech_backend(settings: Settings) -> SpeechBackend:
+    """This process's own STT/TTS engines, served by ``vozbd serve --only speech``."""
+    from vozbd.speech_service import SpeechBackend
 
-    A missing model surfaces as ``SpeechError`` (pt-BR) inside the turn, which the graph answers with.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-
-    def transcribe(self, audio: object, *, pcm16_rate: int | None = None) -> object:
-        return speech_backend(self._settings).transcriber().transcribe(audio, pcm16_rate=pcm16_rate)  # type: ignore[arg-type]
+    engines = SpeechEngines(speech_config(settings))
+    return SpeechBackend(transcriber=engines.transcriber, synthesizer=engines.synthesizer, available=engines.available)
 
 
 def build_agent(
@@ -192,34 +373,14 @@ def build_agent(
     *,
     model: str | None = None,
     tool_ctx: ToolContext | None = None,
-    checkpointer: object | None = None,
+    checkpointer: Any = None,
     speech: bool = True,
-    memory: MemoryProvider | None = None,
     use_memory: bool = True,
 ) -> Agent:
-    """The agent facade: ``model`` ("provider/model") or the default model (None → the agent explains how to
-    configure one), the tool context, memory in ``checkpoint_store(settings)`` unless ``checkpointer`` is given,
-    lazily loaded speech engines and the connection memory (verified examples, glossary) from the app database
-    unless ``use_memory=False`` (evals: remembered gold SQL would leak into the prompts).
-    Raises ``agent.llm.base.LLMError`` subclasses for a bad model spec."""
-    from agent.llm.registry import default_model_spec, load_chat_model
-    from agent.service import Agent, AgentConfig
-
-    spec = model or default_model_spec(settings)
-    llm = load_chat_model(spec, settings) if spec else None
-
-    def synthesizer_factory(engine: str | None) -> Synthesizer:
-        return speech_backend(settings).synthesizer(engine)
-
-    return Agent(
-        tool_ctx or build_tool_context(settings),
-        llm,
-        checkpointer=checkpointer if checkpointer is not None else checkpoint_store(settings),  # type: ignore[arg-type]
-        transcriber=_LazyTranscriber(settings) if speech else None,  # type: ignore[arg-type]
-        synthesizer_factory=synthesizer_factory if speech else None,
-        config=AgentConfig.from_settings(settings),
-        model_spec=spec,
-        memory=(memory or LazyMemory(settings)) if use_memory else None,
+    """Shorthand for ``build_app(settings, tool_ctx=...).agents.build(...)`` (one-off scripts and tests; a
+    long-lived process keeps its ``App`` and builds agents from ``app.agents``)."""
+    return build_app(settings, tool_ctx=tool_ctx).agents.build(
+        model, speech=speech, checkpointer=checkpointer, use_memory=use_memory
     )
 
 

@@ -6,17 +6,16 @@ A model is named ``"provider/model"`` (``openai/gpt-4.1-mini``) and loaded by
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from tools.errors import CodedError
+from vozbd_core.errors import CodedError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from vozbd.settings import Settings
+    from agent.llm.config import LLMConfig
 
 
 class LLMError(CodedError):
@@ -61,37 +60,24 @@ class ProviderStatus:
         }
 
 
-def secret(settings: Settings, field_name: str, *env_names: str) -> str | None:
-    """A key from Settings, else from the conventional provider env vars (OPENAI_API_KEY, ...)."""
-    value = getattr(settings, field_name, None)
-    if value is not None:
-        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-        if text:
-            return text
-    for name in env_names:
-        if os.environ.get(name):
-            return os.environ[name]
-    return None
-
-
 class Provider(ABC):
-    """One LLM provider: which settings it needs, how to build a chat model, how to report its status."""
+    """One LLM provider: which config values it needs, how to build a chat model, how to report its status."""
 
     name: ClassVar[str]
     env_settings: ClassVar[tuple[str, ...]] = ()
-    """Settings (``VOZBD_...`` env names) the provider reads; shown in errors and docs."""
+    """Settings (``VOZBD_...`` env names) that configure the provider; shown in errors and docs."""
     example_model: ClassVar[str] = ""
 
     @abstractmethod
-    def create(self, model: str, settings: Settings) -> BaseChatModel:
+    def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         """Build the chat model; raise ModelNotConfiguredError when a required setting is missing."""
 
     @abstractmethod
-    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
+    def status(self, config: LLMConfig, *, check: bool = True) -> ProviderStatus:
         """Configured? Reachable (only probed when ``check``)? Models it offers, when cheaply known."""
 
-    def is_configured(self, settings: Settings) -> bool:
-        return self.status(settings, check=False).configured
+    def is_configured(self, config: LLMConfig) -> bool:
+        return self.status(config, check=False).configured
 
 
 def missing_key_error(provider: str, setting: str, extra_env: str | None = None) -> ModelNotConfiguredError:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.llm.base import Provider, ProviderStatus, missing_key_error, secret
+from agent.llm.base import Provider, ProviderStatus, missing_key_error
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from vozbd.settings import Settings
+    from agent.llm.config import LLMConfig
 
 ENV_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""Conventional env vars honoured (by ``vozbd.wiring.llm_config``) when VOZBD_GEMINI_API_KEY is unset."""
 
 
 class GeminiProvider(Provider):
@@ -19,22 +20,20 @@ class GeminiProvider(Provider):
     env_settings = ("VOZBD_GEMINI_API_KEY",)
     example_model = "gemini-2.5-flash"
 
-    def create(self, model: str, settings: Settings) -> BaseChatModel:
+    def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         from langchain_google_genai import ChatGoogleGenerativeAI
 
-        key = secret(settings, "gemini_api_key", *ENV_KEYS)
-        if not key:
-            raise missing_key_error(self.name, "VOZBD_GEMINI_API_KEY", "GEMINI_API_KEY/GOOGLE_API_KEY")
+        if not config.gemini_api_key:
+            raise missing_key_error(self.name, "VOZBD_GEMINI_API_KEY", "/".join(ENV_KEYS))
         return ChatGoogleGenerativeAI(
             model=model,
-            google_api_key=key,
-            temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout_s,
+            google_api_key=config.gemini_api_key,
+            temperature=config.temperature,
+            timeout=config.timeout_s,
             max_retries=1,
         )
 
-    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
-        key = secret(settings, "gemini_api_key", *ENV_KEYS)
-        if not key:
+    def status(self, config: LLMConfig, *, check: bool = True) -> ProviderStatus:
+        if not config.gemini_api_key:
             return ProviderStatus(self.name, False, None, "VOZBD_GEMINI_API_KEY não definida")
         return ProviderStatus(self.name, True, None)

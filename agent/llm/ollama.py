@@ -10,7 +10,7 @@ from agent.llm.base import Provider, ProviderStatus, ProviderUnreachableError
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from vozbd.settings import Settings
+    from agent.llm.config import LLMConfig
 
 
 def ollama_models(base_url: str) -> list[str] | None:
@@ -25,25 +25,25 @@ class OllamaProvider(Provider):
     env_settings = ("VOZBD_OLLAMA_BASE_URL",)
     example_model = "qwen2.5:7b"
 
-    def create(self, model: str, settings: Settings) -> BaseChatModel:
+    def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         from langchain_ollama import ChatOllama
 
-        if ollama_models(settings.ollama_base_url) is None:  # local server: a quick probe gives a clear error
+        if ollama_models(config.ollama_base_url) is None:  # local server: a quick probe gives a clear error
             raise ProviderUnreachableError(
-                f"O Ollama não respondeu em {settings.ollama_base_url}. Inicie-o (ollama serve) ou ajuste "
+                f"O Ollama não respondeu em {config.ollama_base_url}. Inicie-o (ollama serve) ou ajuste "
                 "VOZBD_OLLAMA_BASE_URL."
             )
         return ChatOllama(
             model=model,
-            base_url=settings.ollama_base_url,
-            temperature=settings.llm_temperature,
-            client_kwargs={"timeout": settings.llm_timeout_s},
+            base_url=config.ollama_base_url,
+            temperature=config.temperature,
+            client_kwargs={"timeout": config.timeout_s},
         )
 
-    def status(self, settings: Settings, *, check: bool = True) -> ProviderStatus:
+    def status(self, config: LLMConfig, *, check: bool = True) -> ProviderStatus:
         if not check:
-            return ProviderStatus(self.name, True, None, settings.ollama_base_url)
-        models = ollama_models(settings.ollama_base_url)
+            return ProviderStatus(self.name, True, None, config.ollama_base_url)
+        models = ollama_models(config.ollama_base_url)
         return ProviderStatus(
-            self.name, models is not None, models is not None, settings.ollama_base_url, tuple(models or ())
+            self.name, models is not None, models is not None, config.ollama_base_url, tuple(models or ())
         )

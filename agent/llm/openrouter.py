@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING
 from agent.llm._openai_protocol import KeyedOpenAIProvider
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from agent.llm.config import LLMConfig
 
 
 class OpenRouterProvider(KeyedOpenAIProvider):
     name = "openrouter"
     env_settings = ("VOZBD_OPENROUTER_API_KEY", "VOZBD_OPENROUTER_BASE_URL")
     example_model = "deepseek/deepseek-chat"
-    key_field = "openrouter_api_key"
+    key_setting = "VOZBD_OPENROUTER_API_KEY"
     key_env = "OPENROUTER_API_KEY"
 
-    def base_url(self, settings: Settings) -> str:
-        return settings.openrouter_base_url
+    def key(self, config: LLMConfig) -> str | None:
+        return config.openrouter_api_key
+
+    def base_url(self, config: LLMConfig) -> str:
+        return config.openrouter_base_url

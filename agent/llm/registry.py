@@ -16,7 +16,7 @@ from agent.llm.scripted import ScriptedProvider
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from vozbd.settings import Settings
+    from agent.llm.config import LLMConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,40 +66,40 @@ def split_spec(spec: str) -> tuple[str, str]:
     return provider, model
 
 
-def load_chat_model(spec: str, settings: Settings) -> BaseChatModel:
+def load_chat_model(spec: str, config: LLMConfig) -> BaseChatModel:
     provider, model = split_spec(spec)
-    return get_provider(provider).create(model, settings)
+    return get_provider(provider).create(model, config)
 
 
-def default_model_spec(settings: Settings) -> str | None:
-    """``settings.model``; else the first hosted provider with a key; else a local server that answers; else None."""
-    if settings.model:
-        return settings.model
+def default_model_spec(config: LLMConfig) -> str | None:
+    """``config.model``; else the first hosted provider with a key; else a local server that answers; else None."""
+    if config.model:
+        return config.model
     for name, model in HOSTED_DEFAULTS:
-        if get_provider(name).is_configured(settings):
+        if get_provider(name).is_configured(config):
             return f"{name}/{model}"
-    models = ollama_models(settings.ollama_base_url)
+    models = ollama_models(config.ollama_base_url)
     if models is not None:
         chosen = next((m for m in OLLAMA_PREFERRED if m in models), models[0] if models else None)
         if chosen:
             return f"ollama/{chosen}"
-    compatible = get_provider("openai-compatible").status(settings, check=True)
+    compatible = get_provider("openai-compatible").status(config, check=True)
     if compatible.reachable:
         return f"openai-compatible/{compatible.models[0] if compatible.models else ''}"
     log.info("no LLM configured: no API key in settings/env and no local server answered")
     return None
 
 
-def load_default_chat_model(settings: Settings) -> BaseChatModel | None:
+def load_default_chat_model(config: LLMConfig) -> BaseChatModel | None:
     """The configured/detected chat model, or None when nothing is configured (the app still starts)."""
-    spec = default_model_spec(settings)
+    spec = default_model_spec(config)
     if spec is None:
         return None
-    return load_chat_model(spec, settings)
+    return load_chat_model(spec, config)
 
 
-def provider_statuses(settings: Settings, *, check: bool = True) -> list[ProviderStatus]:
-    return [cls().status(settings, check=check) for cls in PROVIDERS.values()]
+def provider_statuses(config: LLMConfig, *, check: bool = True) -> list[ProviderStatus]:
+    return [cls().status(config, check=check) for cls in PROVIDERS.values()]
 
 
 __all__ = [

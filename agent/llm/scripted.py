@@ -40,6 +40,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.llm.base import ModelNotConfiguredError, Provider, ProviderStatus
+from agent.llm.config import LLMConfig
 from tools.schema_inspect.text import fold  # lower-case + strip accents, the same folding as schema relevance
 
 Response = dict[str, Any]  # {"content": str} and/or {"tool_calls": [{"name": str, "args": dict}]}
@@ -260,10 +261,10 @@ class ScriptedProvider(Provider):
     env_settings = ()
     example_model = "tests/agent/scripts/demo.yaml"
 
-    def create(self, model: str, settings: Any) -> BaseChatModel:
+    def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         if not model:
             raise ModelNotConfiguredError("Use 'scripted/<caminho do roteiro .yaml ou .json>'.")
         return ScriptedChatModel(script=load_script(model))
 
-    def status(self, settings: Any, *, check: bool = True) -> ProviderStatus:
+    def status(self, config: LLMConfig, *, check: bool = True) -> ProviderStatus:
         return ProviderStatus(self.name, True, True, "modelo roteirizado para testes")

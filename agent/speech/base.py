@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from tools.errors import CodedError
+from vozbd_core.errors import CodedError
 
 
 class SpeechError(CodedError):
@@ -81,6 +81,10 @@ class Transcriber(Protocol):
         """Transcribe a file (path or encoded bytes) or, with ``pcm16_rate``, raw mono PCM16 bytes at that rate."""
         ...
 
+    def warm_up(self) -> None:
+        """Load the model now instead of on the first transcription."""
+        ...
+
 
 @runtime_checkable
 class Synthesizer(Protocol):
@@ -90,6 +94,10 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str, *, voice: str | None = None, speed: float | None = None) -> Iterator[AudioChunk]:
         """Speak ``text`` (already prepared for speech) as a stream of chunks, first clause first."""
+        ...
+
+    def warm_up(self, voice: str | None = None) -> None:
+        """Load the model (and run it once) now instead of on the first sentence; bypasses the phrase cache."""
         ...
 
 

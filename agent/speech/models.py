@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -253,13 +254,13 @@ def _fetch_voices(workdir: Path) -> Path:
 
 def build_voices_npz(models_dir: Path) -> Path:
     """Pack the verified voice arrays into the ``.npz`` kokoro-onnx loads (``np.load(voices_path)[name]``)."""
-    arrays = {}
+    arrays: dict[str, Any] = {}
     for name in VOICE_NAMES:
         raw = np.fromfile(models_dir / "kokoro" / "voices" / f"{name}.bin", dtype="<f4")
         arrays[name] = raw.reshape(VOICE_SHAPE)
     target = models_dir / KOKORO_VOICES_NPZ
     tmp = target.with_name("voices-ptbr.partial.npz")
-    np.savez(tmp, **arrays)
+    np.savez(tmp, allow_pickle=False, **arrays)
     tmp.replace(target)
     return target
 

@@ -1,7 +1,8 @@
 """Speech-to-text with faster-whisper (CTranslate2, int8, CPU), pt-BR.
 
-The model is loaded once per process (keyed by path + threads) and shared: CTranslate2 models accept
-concurrent ``transcribe`` calls from several threads (requests queue inside the model's workers).
+Each ``WhisperTranscriber`` loads its model once, lazily (``agent.speech.engines`` keeps one per process):
+CTranslate2 models accept concurrent ``transcribe`` calls from several threads (requests queue inside the
+model's workers).
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ _SILENCE_PEAK = 1e-3  # below this peak amplitude there is nothing to transcribe
 _SHORT_MAX_S = 14.0  # utterances up to this long get a short encoder window when prefiltered
 _SHORT_MIN_FRAMES = 400  # 4 s: shorter windows hurt accuracy
 
-_models: dict[tuple[str, int, int], WhisperModel] = {}
-_models_lock = threading.Lock()
-
 
 def resolve_model(stt_model: str, models_dir: Path) -> str:
     """A directory (as given, or under ``models_dir``) → its path. Anything else is a hub name (needs internet)."""
@@ -52,35 +50,28 @@ def resolve_model(stt_model: str, models_dir: Path) -> str:
 
 
 def load_model(path: str, threads: int = 0, workers: int = 1) -> WhisperModel:
-    """The process-wide model for ``path`` (loaded on first use)."""
-    key = (path, threads, workers)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError as error:
-                raise ModelMissingError(
-                    "faster-whisper não está instalado. Rode: pip install 'vozbd[speech]'"
-                ) from error
-            started = time.perf_counter()
-            try:
-                model = WhisperModel(
-                    path,
-                    device="cpu",
-                    compute_type="int8",
-                    cpu_threads=threads,
-                    num_workers=workers,
-                    local_files_only=False,
-                )
-            except (OSError, RuntimeError, ValueError) as error:
-                log.error("Could not load STT model %s: %s", path, error)
-                raise ModelMissingError(
-                    f"Não consegui carregar o modelo de transcrição '{path}'. Rode: vozbd models install"
-                ) from error
-            log.info("Loaded STT model %s in %.2f s", path, time.perf_counter() - started)
-            _models[key] = model
-        return model
+    """Load the CTranslate2 model at ``path`` (slow: callers keep it)."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as error:
+        raise ModelMissingError("faster-whisper não está instalado. Rode: pip install 'vozbd[speech]'") from error
+    started = time.perf_counter()
+    try:
+        model = WhisperModel(
+            path,
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=threads,
+            num_workers=workers,
+            local_files_only=False,
+        )
+    except (OSError, RuntimeError, ValueError) as error:
+        log.error("Could not load STT model %s: %s", path, error)
+        raise ModelMissingError(
+            f"Não consegui carregar o modelo de transcrição '{path}'. Rode: vozbd models install"
+        ) from error
+    log.info("Loaded STT model %s in %.2f s", path, time.perf_counter() - started)
+    return model
 
 
 def confidence_of(segments: Iterable[Segment]) -> float:
@@ -111,10 +102,19 @@ class WhisperTranscriber:
         self.threads = threads
         self.beam_size = beam_size
         self.limits = limits
+        self._model: WhisperModel | None = None
+        self._load_lock = threading.Lock()
 
     @property
     def model(self) -> WhisperModel:
-        return load_model(self.model_path, self.threads)
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._model = load_model(self.model_path, self.threads)
+        return self._model
+
+    def warm_up(self) -> None:
+        _ = self.model
 
     def decode(self, audio: bytes | Path | str, *, pcm16_rate: int | None = None) -> np.ndarray:
         if pcm16_rate is not None:

@@ -47,6 +47,12 @@ class ClauseSynthesizer:
     def _render(self, text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
         raise NotImplementedError
 
+    def warm_up(self, voice: str | None = None) -> None:
+        """Render a short phrase straight through the engine (a phrase-cache hit would not load the model)."""
+        known = [v.id for v in self.voices()]
+        chosen = voice if voice in known else (self.default_voice if self.default_voice in known else known[0])
+        self._render("Olá.", chosen, 1.0)
+
     def synthesize(self, text: str, *, voice: str | None = None, speed: float | None = None) -> Iterator[AudioChunk]:
         """Speak ``text`` (already prepared for speech) clause by clause; the first clause is yielded first."""
         voice = self.resolve_voice(voice)

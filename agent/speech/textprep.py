@@ -49,6 +49,7 @@ def _digits(text: str) -> str:
 
 def parse_number(token: str) -> tuple[int, str | None]:
     """Split a numeric token in pt-BR ('1.234,56') or en ('1,234.56') format into (integer, decimals digits)."""
+    decimal_sep: str | None
     if "," in token and "." in token:
         decimal_sep = "," if token.rfind(",") > token.rfind(".") else "."
     elif "," in token:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,13 +17,11 @@ from agent.speech.cache import PhraseCache
 from agent.speech.synth import ClauseSynthesizer
 
 if TYPE_CHECKING:
-    from agent.speech.registry import SpeechConfig
+    from agent.speech.config import SpeechConfig
 
 log = logging.getLogger(__name__)
 
 PIP_HINT = "pip install 'vozbd[coqui]'"
-_instances: dict[tuple[str, str, str], Any] = {}
-_lock = threading.Lock()
 
 
 def coqui_unavailable_reason(config: SpeechConfig) -> str | None:
@@ -38,26 +35,18 @@ def coqui_unavailable_reason(config: SpeechConfig) -> str | None:
 
 
 def _load(model_name: str, model_path: str, config_path: str) -> Any:
-    key = (model_name, model_path, config_path)
-    with _lock:
-        tts = _instances.get(key)
-        if tts is None:
-            try:
-                from TTS.api import TTS
-            except ImportError as error:
-                raise ModelMissingError(f"Coqui TTS não está instalado. Rode: {PIP_HINT}") from error
-            try:
-                if model_path:
-                    tts = TTS(model_path=model_path, config_path=config_path, progress_bar=False)
-                else:
-                    tts = TTS(model_name=model_name, progress_bar=False)
-            except (OSError, RuntimeError, ValueError, KeyError) as error:
-                log.error("Could not load Coqui model %s: %s", model_path or model_name, error)
-                raise ModelMissingError(
-                    f"Não consegui carregar o modelo Coqui '{model_path or model_name}'."
-                ) from error
-            _instances[key] = tts
-        return tts
+    """Load the Coqui model (slow: the synthesizer keeps it)."""
+    try:
+        from TTS.api import TTS
+    except ImportError as error:
+        raise ModelMissingError(f"Coqui TTS não está instalado. Rode: {PIP_HINT}") from error
+    try:
+        if model_path:
+            return TTS(model_path=model_path, config_path=config_path, progress_bar=False)
+        return TTS(model_name=model_name, progress_bar=False)
+    except (OSError, RuntimeError, ValueError, KeyError) as error:
+        log.error("Could not load Coqui model %s: %s", model_path or model_name, error)
+        raise ModelMissingError(f"Não consegui carregar o modelo Coqui '{model_path or model_name}'.") from error
 
 
 class CoquiSynthesizer(ClauseSynthesizer):

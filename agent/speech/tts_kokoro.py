@@ -1,7 +1,8 @@
 """Kokoro-82M (v1.0 int8 ONNX) via kokoro-onnx, pt-BR voices pf_dora / pm_alex / pm_santa.
 
 espeak-ng phonemes come from the ``espeakng-loader`` wheel (kokoro-onnx finds its library and data there),
-so no system package is needed. The ONNX session is loaded once per process and shared.
+so no system package is needed. Each synthesizer loads its ONNX session once, lazily
+(``agent.speech.engines`` keeps one synthesizer per process).
 """
 
 from __future__ import annotations
@@ -30,24 +31,17 @@ VOICES = (
     Voice("pm_santa", "Santa", "pt-br", "male"),
 )
 
-_instances: dict[tuple[str, str], Kokoro] = {}
-_lock = threading.Lock()
-
 
 def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
-    key = (str(model_path), str(voices_path))
-    with _lock:
-        instance = _instances.get(key)
-        if instance is None:
-            try:
-                from kokoro_onnx import Kokoro
-            except ImportError as error:
-                raise ModelMissingError("kokoro-onnx não está instalado. Rode: pip install 'vozbd[speech]'") from error
-            started = time.perf_counter()
-            instance = Kokoro(str(model_path), str(voices_path))
-            log.info("Loaded Kokoro %s in %.2f s", model_path.name, time.perf_counter() - started)
-            _instances[key] = instance
-        return instance
+    """Load the ONNX session (slow: callers keep it)."""
+    try:
+        from kokoro_onnx import Kokoro
+    except ImportError as error:
+        raise ModelMissingError("kokoro-onnx não está instalado. Rode: pip install 'vozbd[speech]'") from error
+    started = time.perf_counter()
+    instance = Kokoro(str(model_path), str(voices_path))
+    log.info("Loaded Kokoro %s in %.2f s", model_path.name, time.perf_counter() - started)
+    return instance
 
 
 class KokoroSynthesizer(ClauseSynthesizer):
@@ -65,6 +59,16 @@ class KokoroSynthesizer(ClauseSynthesizer):
         super().__init__(default_voice=default_voice, default_speed=default_speed, cache=cache)
         self.model_path = model_path
         self.voices_path = voices_path
+        self._kokoro: Kokoro | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def kokoro(self) -> Kokoro:
+        if self._kokoro is None:
+            with self._load_lock:
+                if self._kokoro is None:
+                    self._kokoro = load_kokoro(self.model_path, self.voices_path)
+        return self._kokoro
 
     @classmethod
     def from_models_dir(cls, models_dir: Path, **kwargs: object) -> KokoroSynthesizer:
@@ -79,7 +83,7 @@ class KokoroSynthesizer(ClauseSynthesizer):
         return list(VOICES)
 
     def _render(self, text: str, voice: str, speed: float) -> tuple[np.ndarray, int]:
-        kokoro = load_kokoro(self.model_path, self.voices_path)
+        kokoro = self.kokoro
         try:
             samples, rate = kokoro.create(text, voice=voice, speed=speed, lang="pt-br")
         except ValueError as error:  # nothing phonemizable, voice missing from the voices file

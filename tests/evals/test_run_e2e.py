@@ -139,7 +139,7 @@ def test_eval_run_gives_the_exact_ex_and_writes_every_artifact(eval_env: dict[st
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "70.0%" in report and "data:image/png;base64," in report
     assert "DELETE FROM produtos" not in report  # unsafe statements are not the prediction
-    assert "status = &#x27;aprovado&#x27;" in report  # a worst failure, predicted vs gold
+    assert "status = &#39;aprovado&#39;" in report  # a worst failure, predicted vs gold (escaped by Jinja2)
     assert "EX 70.0%" in result.output
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
+from mcp_server.config import MCPConfig
 from tests.fixtures_pdf import accents_pdf
 from tools.context import ToolContext
 from tools.db.connect import dispose_engines
 from vozbd.settings import Settings
-from vozbd.wiring import build_tool_context
+from vozbd.wiring import build_tool_context, mcp_config
 
 SECRET = "s3cr3t-senha-mcp"
 """Password put in the saved PostgreSQL URL (trust auth ignores it); must never appear in any MCP output."""
@@ -30,7 +31,12 @@ class McpData:
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {"mcp_token": None, "mcp_connections": ["*"], **overrides}
-    return Settings(data_dir=data_dir, _env_file=None, **values)
+    return Settings(data_dir=data_dir, _env_file=None, **values)  # type: ignore[arg-type]  # test overrides
+
+
+def make_config(data_dir: Path, **overrides: object) -> MCPConfig:
+    """The MCP server's config as ``vozbd.wiring`` builds it from these settings."""
+    return mcp_config(make_settings(data_dir, **overrides))
 
 
 @pytest.fixture

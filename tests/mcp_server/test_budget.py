@@ -21,7 +21,7 @@ from tests.conftest import _pg_database
 from tests.mcp_server.conftest import make_settings
 from tests.mcp_server.helpers import text_of
 from tools.db.connect import dispose_engines
-from vozbd.wiring import build_tool_context
+from vozbd.wiring import build_tool_context, mcp_config
 
 DEFAULT_CALL_LIMIT = 32 * 1024
 LOOKUP_LIMIT = 2 * 1024
@@ -49,7 +49,7 @@ async def test_default_schema_call_and_one_table_lookup(wide_pg_url: str, tmp_pa
     ctx = build_tool_context(settings)
     ctx.registry.add("erp", wide_pg_url)
     try:
-        async with create_connected_server_and_client_session(build_server(settings, ctx)) as session:
+        async with create_connected_server_and_client_session(build_server(mcp_config(settings), ctx)) as session:
             schema = await session.call_tool("inspect_schema", {"connection": "erp"})
             found = await session.call_tool(
                 "search_schema",

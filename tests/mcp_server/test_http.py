@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from mcp_server.http import build_http_app
-from tests.mcp_server.conftest import SECRET, McpData, make_settings
+from tests.mcp_server.conftest import SECRET, McpData, make_config
 from tests.mcp_server.helpers import free_port, http_server, http_session, server_env, text_of
 from tools.registry import all_tools
 
@@ -109,8 +109,8 @@ def serve_in_thread(app: Starlette, port: int) -> Iterator[str]:
 
 @pytest.mark.parametrize("token", [None, TOKEN])
 def test_mounted_in_parent_app(mcp_data: McpData, token: str | None) -> None:
-    settings = make_settings(mcp_data.data_dir, mcp_token=token)
-    mcp_app, mcp_lifespan = build_http_app(settings, mcp_data.ctx, mounted=True)
+    config = make_config(mcp_data.data_dir, mcp_token=token)
+    mcp_app, mcp_lifespan = build_http_app(config, mcp_data.ctx, mounted=True)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

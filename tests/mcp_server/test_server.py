@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 import mcp_server.server as server_module
 from mcp_server.server import build_server
-from tests.mcp_server.conftest import SECRET, McpData, make_settings
+from tests.mcp_server.conftest import SECRET, McpData, make_config
 from tests.mcp_server.helpers import assert_structured_ok, text_of
 from tools.context import ToolContext
 from tools.registry import ToolSpec, all_tools, get_tool
@@ -22,7 +22,7 @@ from tools.registry import ToolSpec, all_tools, get_tool
 
 @asynccontextmanager
 async def connected(data: McpData, **settings: object) -> AsyncIterator[ClientSession]:
-    config = make_settings(data.data_dir, **settings) if settings else data.settings
+    config = make_config(data.data_dir, **settings)
     async with create_connected_server_and_client_session(build_server(config, data.ctx)) as session:
         yield session
 
@@ -222,7 +222,7 @@ async def test_star_filter_refuses_raw_urls(mcp_data: McpData) -> None:
 
 
 async def test_given_context_is_not_mutated(mcp_data: McpData) -> None:
-    build_server(make_settings(mcp_data.data_dir, mcp_connections=["loja_pg"]), mcp_data.ctx)
+    build_server(make_config(mcp_data.data_dir, mcp_connections=["loja_pg"]), mcp_data.ctx)
     assert mcp_data.ctx.allowed_connections is None
     assert dataclasses.replace(mcp_data.ctx).caches is mcp_data.ctx.caches
 

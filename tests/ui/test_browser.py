@@ -108,12 +108,12 @@ def synthesize_question_wav(path: Path, text: str, models_dir: Path) -> float:
     import numpy as np
 
     from agent.speech.audio import to_wav_bytes
-    from agent.speech.registry import get_synthesizer
+    from agent.speech.engines import SpeechEngines
     from vozbd.settings import Settings
     from vozbd.wiring import speech_config
 
     config = speech_config(Settings(models_dir=models_dir))
-    chunks = list(get_synthesizer(config, "kokoro").synthesize(text, voice="pf_dora"))
+    chunks = list(SpeechEngines(config).synthesizer("kokoro").synthesize(text, voice="pf_dora"))
     rate = chunks[0].sample_rate
     speech = np.concatenate([c.samples for c in chunks])
     lead, tail = np.zeros(int(0.4 * rate), np.float32), np.zeros(int(4.0 * rate), np.float32)
@@ -199,7 +199,7 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     page.locator("#voice").click()
     page.get_by_role("option", name="Alex (masculina)").click()
     page.locator("#confirm").click()
-    scripted_server.wait_for_log("'voice': 'pm_alex'", start=log_start)
+    scripted_server.wait_for_log("settings changed: voice=pm_alex", start=log_start)
     ask(page, "Quantos clientes temos?")
     page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
     scripted_server.wait_for_log("voice=pm_alex", start=log_start)
@@ -215,7 +215,7 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     page.locator("#chat-settings-open-modal").click()
     page.locator("#auto_speak").click()
     page.locator("#confirm").click()
-    scripted_server.wait_for_log("'auto_speak': False", start=log_start)
+    scripted_server.wait_for_log("settings changed: auto_speak=False", start=log_start)
     audios = page.locator("audio").count()
     ask(page, "Quais os 5 produtos mais vendidos?")
     listen = page.get_by_role("button", name=re.compile("Ouvir"))
@@ -264,8 +264,10 @@ def test_password_login(tmp_path: Path, playwright_instance) -> None:
         page.locator("#email").fill("ana")
         page.locator("#password").fill("errada")
         page.get_by_role("button", name="Entrar").click()
-        page.wait_for_timeout(1000)
-        assert "/login" in page.url  # wrong password: still on the login page
+        # Wrong password: Chainlit's refusal is shown (pt-BR translation) and the page stays on /login.
+        page.get_by_text("Verifique se os dados fornecidos estão corretos").wait_for(timeout=30_000)
+        assert "/login" in page.url
+        assert page.get_by_text("Olá! Eu sou o vozbd").count() == 0
         page.locator("#password").fill("segredo-longo-123")
         page.get_by_role("button", name="Entrar").click()
         page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)

@@ -42,12 +42,11 @@ def hands_free_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiSe
 
 
 def _speech(text: str) -> np.ndarray:
-    from agent.speech.registry import get_synthesizer
+    from agent.speech.registry import build_synthesizer
     from agent.speech.speak import SpeakOptions, speak
-    from vozbd.settings import Settings
-    from vozbd.wiring import speech_config
+    from vozbd.wiring import load_settings, speech_config
 
-    kokoro = get_synthesizer(speech_config(Settings(models_dir=real_models_dir())), "kokoro")
+    kokoro = build_synthesizer(speech_config(load_settings(models_dir=real_models_dir())), "kokoro")
     return np.concatenate([c.samples for c in speak(kokoro, text, SpeakOptions(voice="pf_dora", sample_rate=RATE))])
 
 

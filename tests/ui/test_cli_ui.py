@@ -17,8 +17,8 @@ def test_ui_help_lists_options() -> None:
 def test_ui_passes_options_to_the_server(monkeypatch, tmp_path) -> None:
     calls = {}
 
-    def fake_serve(settings, *, host, port, open_browser, **_):
-        calls.update(settings=settings, host=host, port=port, open_browser=open_browser)
+    def fake_serve(services, *, host, port, open_browser, **_):
+        calls.update(services=services, host=host, port=port, open_browser=open_browser)
 
     monkeypatch.setattr("ui.launch.serve", fake_serve)
     monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
@@ -29,7 +29,9 @@ def test_ui_passes_options_to_the_server(monkeypatch, tmp_path) -> None:
     assert "http://localhost:8123" in result.output
     assert "vozbd models install" in result.output  # no speech models in that folder
     assert calls["port"] == 8123 and calls["open_browser"] is False and calls["host"] == "127.0.0.1"
-    assert calls["settings"].default_db == "vendas" and calls["settings"].model == "scripted/x.yaml"
+    services = calls["services"]
+    assert services.config.default_db == "vendas" and services.tool_ctx.default_connection == "vendas"
+    assert services.agents.llm.model == "scripted/x.yaml" and services.agents.default_model() == "scripted/x.yaml"
 
 
 def test_password_auth_without_password_is_a_usage_error(monkeypatch, tmp_path) -> None:

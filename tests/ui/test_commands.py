@@ -10,17 +10,18 @@ from ui import runtime
 from ui.commands import Command, run_command
 from ui.prefs import Prefs, TurnTimings
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 
 @pytest.fixture
 def prefs(tmp_path) -> Iterator[Prefs]:
     settings = Settings(data_dir=tmp_path, ollama_base_url="http://127.0.0.1:9", model=None)
-    runtime.configure(settings)
-    yield Prefs.from_settings(settings)
+    app = build_app(settings)
+    runtime.configure(app.ui)
+    yield Prefs.from_config(app.ui_config)
     from tools.db.connect import dispose_engines
 
     dispose_engines(runtime.tool_context())
-    runtime.configure(Settings(data_dir=tmp_path))
 
 
 def test_sql_runs_read_only_on_demo(prefs: Prefs) -> None:

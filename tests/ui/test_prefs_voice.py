@@ -6,10 +6,11 @@ from ui.commands import Command, parse_command
 from ui.prefs import Prefs, TurnTimings
 from ui.voice import PcmBuffer
 from vozbd.settings import Settings
+from vozbd.wiring import ui_config
 
 
 def test_prefs_start_from_settings_and_apply_panel_values(tmp_path) -> None:
-    prefs = Prefs.from_settings(Settings(data_dir=tmp_path, tts_voice="pm_alex", ui_auto_speak=False))
+    prefs = Prefs.from_config(ui_config(Settings(data_dir=tmp_path, tts_voice="pm_alex", ui_auto_speak=False)))
     assert (prefs.voice, prefs.auto_speak, prefs.connection_arg, prefs.connection_label) == (
         "pm_alex",
         False,
@@ -48,7 +49,7 @@ def test_turn_timings_log_line() -> None:
 
 
 def test_url_connection_is_masked_and_kept_by_the_panel(tmp_path) -> None:
-    prefs = Prefs.from_settings(Settings(data_dir=tmp_path, default_db="postgresql://ana:s3nh4@db:5432/loja"))
+    prefs = Prefs.from_config(ui_config(Settings(data_dir=tmp_path, default_db="postgresql://ana:s3nh4@db:5432/loja")))
     assert "s3nh4" not in prefs.connection_label and "db:5432/loja" in prefs.connection_label
     assert prefs.connection_choice == "url-atual"
     assert prefs.apply({"connection": "url-atual"}) == []

@@ -14,7 +14,9 @@ def test_cells_are_pt_br_and_table_safe() -> None:
     assert render.format_cell(None) == "—"
     assert render.format_cell(True) == "sim"
     assert render.format_cell("a|b\nc") == "a\\|b c"
-    assert render.format_cell(dt.date(2026, 6, 30)) == "2026-06-30"
+    assert render.format_cell(dt.date(2026, 6, 30)) == "30/06/2026"
+    assert render.format_cell(dt.datetime(2026, 6, 30, 14, 5)) == "30/06/2026 14:05"
+    assert render.format_cell(2026) == "2026"  # years and ids stay ungrouped
 
 
 def test_table_is_capped_with_caption() -> None:

@@ -11,6 +11,7 @@ import pytest
 from ui import runtime, voice
 from ui.prefs import Prefs
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def espeak_prefs(tmp_path) -> Prefs:
         from tests.conftest import unavailable
 
         unavailable("espeak-ng not installed")
-    runtime.configure(Settings(data_dir=tmp_path, tts_cache_mb=0))
+    runtime.configure(build_app(Settings(data_dir=tmp_path, tts_cache_mb=0)).ui)
     return Prefs(tts_engine="espeak", voice="pf_dora", speed=1.2)  # a Kokoro voice: espeak uses its own
 
 

@@ -16,7 +16,7 @@ from tools.db.connect import dispose_engines
 from tools.registry import get_tool
 from vozbd.cli.app import app
 from vozbd.settings import Settings
-from vozbd.wiring import build_tool_context
+from vozbd.wiring import build_tool_context, mcp_config
 
 SECRET = "senha-que-nao-pode-vazar"
 
@@ -38,7 +38,9 @@ async def test_every_surface_is_recorded(settings: Settings, demo_pg_url: str) -
     ctx = build_tool_context(settings)
     ctx.registry.add("loja", demo_pg_url.replace("postgres@", f"postgres:{SECRET}@"))
     try:
-        async with create_connected_server_and_client_session(build_server(settings, ctx, user="ana")) as session:
+        async with create_connected_server_and_client_session(
+            build_server(mcp_config(settings), ctx, user="ana")
+        ) as session:
             ok = await session.call_tool(
                 "run_query", {"sql": "SELECT nome FROM clientes LIMIT 3", "connection": "loja"}
             )

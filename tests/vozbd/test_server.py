@@ -14,6 +14,7 @@ from tools.db.demo import demo_db_path
 from tools.registry import all_tools
 from vozbd.server import create_app
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, tool_ctx: ToolContext) -> TestClient:
-    app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=True)
+    app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=True)
     with TestClient(app, base_url="http://localhost") as test_client:
         yield test_client
 
@@ -112,7 +113,7 @@ def test_health(client: TestClient) -> None:
 
 def test_api_token_is_required_when_set(settings: Settings, tool_ctx: ToolContext) -> None:
     guarded = settings.model_copy(update={"api_token": SecretStr("s3nha-da-api")})
-    app = create_app(guarded, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False)
+    app = create_app(build_app(guarded, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
     with TestClient(app, base_url="http://localhost") as test_client:
         payload = {"sql": "SELECT COUNT(*) FROM clientes"}
         assert test_client.post("/api/tools/run_query", json=payload).status_code == 401

@@ -124,16 +124,18 @@ def _sqlite_readonly_url(url: URL) -> URL:
 
 
 def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
-    url, kwargs = conn.url, {"pool_pre_ping": True}
+    url = conn.url
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if conn.dialect == "sqlite":
         return _sqlite_readonly_url(url), kwargs | {"connect_args": {"check_same_thread": False, "timeout": 10}}
-    connect_args: dict[str, Any] = {
+    by_dialect: dict[str, dict[str, Any]] = {
         "postgres": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vozbd"},
         # PyMySQL reads the server greeting with read_timeout, not connect_timeout: bound both.
         "mysql": {"connect_timeout": CONNECT_TIMEOUT_S, "read_timeout": CONNECT_TIMEOUT_S},
         "oracle": {"tcp_connect_timeout": CONNECT_TIMEOUT_S},
         "tsql": {"login_timeout": CONNECT_TIMEOUT_S},
-    }[conn.dialect]
+    }
+    connect_args = by_dialect[conn.dialect]
     if conn.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
     if conn.transport is not None and conn.transport.tls is not None:
@@ -211,7 +213,7 @@ def dispose_engines(ctx: ToolContext) -> None:
 def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None) -> str:
     """The driver's own message for ``exc`` (one line, no SQL echo), with every password masked."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(orig, "args", ()))
     if len(args) > 1 and isinstance(args[0], int):  # PyMySQL/pymssql: (code, message)
         message = " ".join(str(a.decode(errors="replace") if isinstance(a, bytes) else a) for a in args)
     else:

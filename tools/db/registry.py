@@ -6,6 +6,7 @@ The key comes from ``secret_key`` (a Fernet key string) or from ``key_file`` (cr
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import re
@@ -167,12 +168,12 @@ class ConnectionRegistry:
             raise self._unknown(name)
         log.info("removed connection %s", name)
 
-    def list(self) -> list[ConnectionInfo]:
+    def list(self) -> builtins.list[ConnectionInfo]:
         with closing(self._connect()) as conn:
             rows = conn.execute("SELECT name, dialect, url, password_token FROM connections ORDER BY name").fetchall()
         return [self._info(*row) for row in rows]
 
-    def names(self) -> list[str]:
+    def names(self) -> builtins.list[str]:
         with closing(self._connect()) as conn:
             return [r[0] for r in conn.execute("SELECT name FROM connections ORDER BY name")]
 

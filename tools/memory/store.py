@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -93,7 +94,7 @@ class MemoryStore:
         key = text_key(question)[:512]
         if not key:
             raise InvalidInputError("A pergunta não tem nenhuma palavra.", detail={"field": "question"})
-        row = {
+        row: dict[str, Any] = {
             "connection": connection,
             "question": question,
             "question_key": key,
@@ -107,7 +108,7 @@ class MemoryStore:
             where = (table.c.connection == connection) & (table.c.question_key == key)
             existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
             if existing is None:
-                new_id = db.execute(sa.insert(table).values(**row)).inserted_primary_key[0]
+                new_id = _inserted_id(db.execute(sa.insert(table).values(**row)))
             else:
                 db.execute(sa.update(table).where(table.c.id == existing).values(**row))
                 new_id = existing
@@ -138,13 +139,19 @@ class MemoryStore:
         key = text_key(term)
         if not key:
             raise InvalidInputError("O termo não tem nenhuma palavra.", detail={"field": "term"})
-        row = {"connection": connection, "term": term, "term_key": key, "definition": definition, "created_at": _now()}
+        row: dict[str, Any] = {
+            "connection": connection,
+            "term": term,
+            "term_key": key,
+            "definition": definition,
+            "created_at": _now(),
+        }
         table = glossary_terms
         with self.engine.begin() as db:
             where = (table.c.connection == connection) & (table.c.term_key == key)
             existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
             if existing is None:
-                new_id = db.execute(sa.insert(table).values(**row)).inserted_primary_key[0]
+                new_id = _inserted_id(db.execute(sa.insert(table).values(**row)))
             else:
                 db.execute(sa.update(table).where(table.c.id == existing).values(**row))
                 new_id = existing
@@ -171,3 +178,10 @@ def record_verified_example(
 ) -> Example:
     """What the chat's 👍 calls: remember that ``sql`` answers ``question`` on ``connection``."""
     return store.add_example(connection, question, sql, source=source, dialect=dialect)
+
+
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:  # only for executemany/returning-less drivers, never for one INSERT
+        raise RuntimeError("the database returned no primary key for the INSERT")
+    return int(key[0])

@@ -67,7 +67,8 @@ class PdfDocument:
             return cached
         with self._lock:
             if number not in self._texts:
-                assert self._reader is not None
+                if self._reader is None:  # every page is cached before the reader is dropped
+                    raise RuntimeError(f"page {number} of a closed PDF")
                 self._texts[number] = _page_text(self._reader, number)
                 if len(self._texts) == self.page_count:
                     self._reader = None  # every page extracted: free the parsed file

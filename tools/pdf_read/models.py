@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from vozbd_core.text import plural
+
 
 class ReadPdfInput(BaseModel):
     path: str = Field(
@@ -57,7 +59,7 @@ class PdfReadResult(BaseModel):
     note: str | None = Field(None, description="Hint in pt-BR about what was left out and how to get it.")
 
     def to_text(self) -> str:
-        lines = [f"Arquivo: {self.file_name} ({self.page_count} página{'s' if self.page_count != 1 else ''})"]
+        lines = [f"Arquivo: {self.file_name} ({plural(self.page_count, 'página')})"]
         meta = [f"{label}: {value}" for label, value in _meta_labels(self.metadata) if value]
         if meta:
             lines.append("; ".join(meta))

@@ -154,7 +154,7 @@ class _Checker:
             result.append((projection.alias_or_name, masked))
         return result
 
-    def check_whole_rows(self, tree: exp.Expression, scopes: list[Scope]) -> None:
+    def check_whole_rows(self, tree: exp.Expr, scopes: list[Scope]) -> None:
         """``row_to_json(c)``, ``to_jsonb(c.*)``, ``SELECT c FROM clientes c``: a whole row carries every column."""
         for star in tree.find_all(exp.Star):
             if not isinstance(star.parent, exp.Count):
@@ -172,7 +172,7 @@ class _Checker:
                     reason="whole_row",
                 )
 
-    def run(self, tree: exp.Expression) -> list[int]:
+    def run(self, tree: exp.Expr) -> list[int]:
         scopes = traverse_scope(tree)
         if not scopes:
             raise _refuse("Consulta não suportada por esta conexão com política de acesso.", reason="scope")
@@ -186,7 +186,7 @@ class _Checker:
 
 
 def check_query(
-    tree: exp.Expression | None, dialect: str, policy: ConnectionPolicy, tables: Sequence[TableInfo]
+    tree: exp.Expr | None, dialect: str, policy: ConnectionPolicy, tables: Sequence[TableInfo]
 ) -> list[int]:
     """Refuse (``UnsafeQueryError`` code ``policy_denied``) what the policy forbids; else the indexes of the
     result columns to mask. ``tree`` is the validated query; ``tables`` the connection's reflected tables."""

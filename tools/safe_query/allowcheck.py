@@ -40,7 +40,7 @@ class Refusal(Exception):
 _WIDE_DIRECTIVE = re.compile(r"%[-+ 0#,'0-9]*(\*|\d{5,})|%[-+ 0#,'0-9]*\.(\*|\d{5,})")
 
 
-def check_node(node: exp.Expression, dialect: str, database: str | None) -> None:
+def check_node(node: exp.Expr, dialect: str, database: str | None) -> None:
     """Raise ``Refusal`` when ``node`` is outside the allowlists of ``dialect``."""
     if isinstance(node, exp.Func) and type(node) not in NODE_KINDS:
         _check_function(node, dialect)
@@ -135,18 +135,19 @@ def _check_size(node: exp.Func, dialect: str, name: str) -> None:
         raise Refusal("denied_function", function=name, reason=reason)
 
 
-def _builds_big(node: exp.Expression) -> bool:
+def _builds_big(node: exp.Expr) -> bool:
     return isinstance(node, _AGGREGATE_TYPES) or _is_size_limited(node)
 
 
-def _is_size_limited(node: exp.Expression) -> bool:
+def _is_size_limited(node: exp.Expr) -> bool:
     if type(node) in SIZE_LIMITED_KINDS:
         return True
     return isinstance(node, exp.Anonymous) and function_name(node) in SIZE_LIMITED_NAMES
 
 
-def _ancestors(node: exp.Expression) -> list[exp.Expression]:
-    found, parent = [], node.parent
+def _ancestors(node: exp.Expr) -> list[exp.Expr]:
+    found: list[exp.Expr] = []
+    parent = node.parent
     while parent is not None:
         found.append(parent)
         parent = parent.parent

@@ -19,11 +19,11 @@ def _regexp(generator: Any, expression: exp.RegexpLike) -> str:
 class MySQLCompat(MySQL):
     """MySQL output that MariaDB (10.x/11.x) also runs."""
 
-    class Generator(MySQL.Generator):
+    class Generator(MySQL.Generator):  # type: ignore[misc,valid-type]  # sqlglot declares Generator as a class attribute
         TRANSFORMS: ClassVar[dict[Any, Any]] = {**MySQL.Generator.TRANSFORMS, exp.RegexpLike: _regexp}
 
 
-def generate(tree: exp.Expression, dialect: str) -> str:
+def generate(tree: exp.Expr, dialect: str) -> str:
     """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped).
 
     Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own.

@@ -18,6 +18,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from vozbd_core.text import plural
+
 TEXT_CELL_MAX = 60
 
 
@@ -126,7 +128,7 @@ class QueryResult(BaseModel):
     def _count_line(self, shown: int) -> str:
         first, last = self.offset + 1, self.offset + shown
         if self.total_rows is not None:
-            total = f"{self.total_rows} linha" + ("" if self.total_rows == 1 else "s")
+            total = plural(self.total_rows, "linha")
         elif self.truncated:
             total = f"mais de {self.offset + self.row_count} linhas (contagem indisponível)"
         else:

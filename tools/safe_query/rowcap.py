@@ -24,7 +24,7 @@ def _literal_int(node: exp.Expression | None) -> int | None:
     return None
 
 
-def _limit_node(tree: exp.Expression) -> exp.Limit | exp.Fetch | None:
+def _limit_node(tree: exp.Expr) -> exp.Limit | exp.Fetch | None:
     """The LIMIT / TOP / FETCH FIRST node of a query (sqlglot keeps FETCH under ``limit`` or ``fetch``)."""
     for key in ("limit", "fetch"):
         node = tree.args.get(key)
@@ -43,13 +43,14 @@ def _set_count(node: exp.Limit | exp.Fetch, count: int) -> None:
 
 def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
     """The SQL to execute for ``statement`` with at most ``cap + 1`` rows requested from the database."""
-    tree = statement.tree
+    tree: exp.Expr | None = statement.tree
     if statement.kind != "query" or tree is None or isinstance(tree, exp.Values):
         return statement.sql
     if isinstance(tree, exp.Subquery):  # "(SELECT ... LIMIT 3)": cap the query inside the parentheses
-        tree = tree.unnest()
-        if not isinstance(tree, exp.Query):
+        inner = tree.unnest()
+        if not isinstance(inner, exp.Query):
             return statement.sql
+        tree = inner
     node = _limit_node(tree)
     count = _count(node) if node is not None else None
     if node is not None and count is not None and count <= cap + 1:

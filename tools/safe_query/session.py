@@ -124,7 +124,7 @@ def _pin_mysql(db: Connection, dbapi: Any, timeout_s: float, restore: list[str])
 def pinned_session(db: Connection, dialect: str, timeout_s: float) -> Iterator[Deadline]:
     """Put ``db`` in a pinned read-only transaction with a time limit; always roll back and reset afterwards."""
     ms = max(1, int(timeout_s * 1000))
-    dbapi = db.connection.dbapi_connection
+    dbapi: Any = db.connection.dbapi_connection  # the driver's own connection (attributes differ per driver)
     deadline = Deadline(dbapi, dialect, timeout_s)
     restore: list[str] = []
     try:

@@ -8,6 +8,7 @@ over the *whole* tree that rejects write, transaction and session nodes anywhere
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -36,10 +37,11 @@ DIALECTS = ("sqlite", "postgres", "mysql", "oracle", "tsql")
 MAX_SQL_CHARS = 100_000
 
 
-def _classes(*names: str) -> tuple[type[exp.Expression], ...]:
-    """The sqlglot expression classes among ``names`` that exist in the installed version."""
+def _classes(*names: str) -> tuple[type[exp.Expr], ...]:
+    """The sqlglot node classes named (``tests/tools/test_safe_query_lists.py`` fails if one stops existing;
+    ``exp.Expr``, not ``exp.Expression``: bases such as ``DML``/``DDL`` are only ``Expr`` in sqlglot 30)."""
     found = (getattr(exp, name, None) for name in names)
-    return tuple(c for c in found if isinstance(c, type) and issubclass(c, exp.Expression))
+    return tuple(c for c in found if isinstance(c, type) and issubclass(c, exp.Expr))
 
 
 WRITE_NODES = _classes(
@@ -76,7 +78,7 @@ class ValidatedStatement:
     """The canonical text of ``explain``/``show``/``describe``; ``None`` for queries (generated from ``tree``)."""
     kind: str
     """``query`` (SELECT/set operation/WITH/VALUES: row cap applies), ``explain``, ``show`` or ``describe``."""
-    tree: exp.Expression | None = None
+    tree: exp.Expr | None = None
     """The parsed query (for ``explain``: the explained query); ``None`` for ``show``/``describe`` of a table."""
 
     @cached_property
@@ -135,7 +137,7 @@ def _keyword_code(keyword: str) -> str:
     return "command"
 
 
-def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
+def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expr:
     try:
         trees = [tree for tree in dialect_instance(dialect).parser().parse(tokens, text) if tree is not None]
         trees = [tree for tree in trees if not isinstance(tree, exp.Semicolon)]  # a trailing comment after ';'
@@ -186,14 +188,14 @@ def _is_option_list(tokens: list[Token], index: int) -> bool:
     return index == 0 and following not in QUERY_START
 
 
-def _check_tree(tree: exp.Expression, dialect: str, database: str | None) -> None:
+def _check_tree(tree: exp.Expr, dialect: str, database: str | None) -> None:
     for node in tree.walk():
         if isinstance(node, _CHECKED):
             _check_statement_node(node, dialect)
         check_node(node, dialect, database)  # node kinds, functions and catalogs by allowlist
 
 
-def _check_statement_node(node: exp.Expression, dialect: str) -> None:
+def _check_statement_node(node: exp.Expr, dialect: str) -> None:
     if isinstance(node, TRANSACTION_NODES):
         raise _reject("transaction_control", dialect, keyword=_label(node))
     if isinstance(node, WRITE_NODES):
@@ -214,7 +216,7 @@ def _check_statement_node(node: exp.Expression, dialect: str) -> None:
             raise _reject("denied_function", dialect, function=max(names, key=len), reason=entry.reason)
 
 
-def _label(node: exp.Expression) -> str:
+def _label(node: exp.Expr) -> str:
     labels = {"TruncateTable": "TRUNCATE", "EndStatement": "END", "LoadData": "LOAD DATA", "Returning": "RETURNING"}
     name = type(node).__name__
     if isinstance(node, exp.Command):
@@ -222,9 +224,9 @@ def _label(node: exp.Expression) -> str:
     return labels.get(name, name.upper())
 
 
-def _qualified(parts: list[exp.Identifier] | list[str]) -> tuple[str, ...]:
+def _qualified(parts: Sequence[exp.Expr] | Sequence[str]) -> tuple[str, ...]:
     """Every dotted suffix of a qualified name: a.b.f -> (a.b.f, b.f, f), lower-cased."""
-    names = [part.name.lower() if isinstance(part, exp.Expression) else part for part in parts]
+    names = [part.name.lower() if isinstance(part, exp.Expr) else part for part in parts]
     return tuple(".".join(names[i:]) for i in range(len(names)))
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -81,7 +82,7 @@ def _comments(inspector: Inspector, schema: str | None, names: list[str] | None)
     return {key[1]: _text_or_none(value.get("text")) for key, value in found.items()}
 
 
-def _indexes(reflected: list[dict]) -> list[IndexInfo]:
+def _indexes(reflected: Sequence[Mapping[str, Any]]) -> list[IndexInfo]:
     result = []
     for ix in reflected:
         name = ix.get("name")
@@ -135,7 +136,7 @@ def reflect(
     pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
     fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
     # SQLite: UNIQUE constraints only show up as "auto indexes" (much cheaper than parsing each CREATE TABLE).
-    index_kw = {"include_auto_indexes": True} if conn.dialect.name == "sqlite" else {}
+    index_kw: dict[str, Any] = {"include_auto_indexes": True} if conn.dialect.name == "sqlite" else {}
     indexes = inspector.get_multi_indexes(schema=schema, filter_names=names, **index_kw)
     comments = _comments(inspector, schema, names)
 
@@ -146,10 +147,10 @@ def reflect(
         if name not in wanted:
             continue
         key = (schema, name)
-        pk = pks.get(key) or {}
+        pk: Mapping[str, Any] = pks.get(key) or {}
         info = TableInfo(
             name=name,
-            schema=schema,
+            schema_=schema,
             kind=kinds.get(name, "table"),  # type: ignore[arg-type]
             columns=[
                 ColumnInfo(

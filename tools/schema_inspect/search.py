@@ -63,7 +63,7 @@ def _candidates(ctx: ToolContext, conn: ResolvedConnection, params: SearchSchema
         yield from (_Candidate("schema", name, None) for name in _schema_names(ctx, conn))
     if not kinds & {"table", "view", "column"}:
         return
-    inspect_params = InspectSchemaInput(connection=params.connection, schema=params.schema, refresh=params.refresh)
+    inspect_params = InspectSchemaInput(connection=params.connection, schema_=params.schema, refresh=params.refresh)
     reflected = cached_schema(ctx, conn, inspect_params).tables
     for table in visible_tables(policy_for(ctx.policies, conn.name), reflected):
         if table.kind in kinds:
@@ -125,7 +125,7 @@ def _column_detail(table: TableInfo, column: ColumnInfo) -> str:
 def _item(candidate: _Candidate, params: SearchSchemaInput) -> tuple[SchemaObject, str]:
     """The structured item and its text line(s) at the requested detail."""
     table, detail = candidate.table, params.detail
-    item = SchemaObject(kind=candidate.kind, name=candidate.name, schema=candidate.schema)
+    item = SchemaObject(kind=candidate.kind, name=candidate.name, schema_=candidate.schema)
     if candidate.kind == "schema" or table is None:
         return item, f"{candidate.name} (schema)"
     if candidate.column is not None:

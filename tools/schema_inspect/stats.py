@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -203,6 +204,6 @@ def _low_cardinality(distinct: int, rows: int) -> bool:
     return rows <= SAMPLE_MAX_DISTINCT or distinct <= rows / 3
 
 
-def text_column_names(columns: Sequence[dict]) -> list[str]:
+def text_column_names(columns: Sequence[Mapping[str, Any]]) -> list[str]:
     """Names of the reflected columns whose type is textual."""
     return [c["name"] for c in columns if _is_text(c["type"])]

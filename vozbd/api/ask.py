@@ -75,7 +75,7 @@ def build_response(turn: TurnResult, conversation_id: str, model: str | None, ca
         answer=turn.answer,
         connection=turn.connection,
         model=model,
-        sql=[SqlRun(**{k: run.get(k) for k in SqlRun.model_fields}) for run in turn.sql_runs],
+        sql=[SqlRun.model_validate({k: run.get(k) for k in SqlRun.model_fields}) for run in turn.sql_runs],
         results=tables,
         chart=chart,
         timings=turn.timings,

@@ -98,7 +98,7 @@ def _not_found(conversation_id: str) -> ApiError:
 async def list_conversations(
     services: Services, key: CurrentKey, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[ConversationSummary]:
-    return await services.conversations.list(caller_of(key), limit)  # type: ignore[no-any-return]
+    return await services.conversations.list(caller_of(key), limit)
 
 
 @router.get("/{conversation_id}", summary="The turns of one conversation, oldest first")
@@ -106,7 +106,7 @@ async def get_conversation(conversation_id: ConversationId, services: Services, 
     found = await services.conversations.get(caller_of(key), conversation_id)
     if found is None:
         raise _not_found(conversation_id)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 @router.delete("/{conversation_id}", status_code=204, summary="Delete a conversation: its turns and its memory")

@@ -58,7 +58,7 @@ class ApiServices:
 
 
 def get_services(request: Request) -> ApiServices:
-    return request.app.state.api  # type: ignore[no-any-return]
+    return request.app.state.api
 
 
 Services = Annotated[ApiServices, Depends(get_services)]
@@ -70,7 +70,7 @@ def current_key(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
 ) -> ApiKey | None:
     """The API key the guard accepted for this request (``None`` when the API is open on loopback)."""
-    return request.scope.get("state", {}).get("api_key")  # type: ignore[no-any-return]
+    return request.scope.get("state", {}).get("api_key")
 
 
 CurrentKey = Annotated[ApiKey | None, Depends(current_key)]

@@ -136,8 +136,9 @@ def describe(item: RateLimitItem) -> str:
 
 
 def _redis_storage(config: RateLimitConfig) -> Storage:
-    assert config.redis_url is not None
     url = config.redis_url
+    if url is None:  # only called when a Redis URL is configured
+        raise ValueError("no Redis URL configured")
     uri = url if url.startswith("async+") else f"async+{url}"
     storage = storage_from_string(
         uri,
@@ -147,5 +148,6 @@ def _redis_storage(config: RateLimitConfig) -> Storage:
         socket_timeout=config.redis_timeout_s,
         socket_connect_timeout=config.redis_timeout_s,
     )
-    assert isinstance(storage, Storage)
+    if not isinstance(storage, Storage):
+        raise TypeError(f"limits returned a {type(storage).__name__} for the Redis URL, not a Storage")
     return storage

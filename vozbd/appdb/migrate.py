@@ -83,4 +83,6 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[set[str], set[str]]
                     connection.commit()
     except (OperationalError, PsycopgOperationalError) as error:
         url = engine.url.render_as_string(hide_password=True)
-        raise AppDatabaseError(detail={"url": url, "reason": str(error.orig or error).strip()}) from error
+        raise AppDatabaseError(
+            detail={"url": url, "reason": str(getattr(error, "orig", None) or error).strip()}
+        ) from error

@@ -69,14 +69,13 @@ class _TurnLogger:
 
         from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
         from vozbd.appdb.logs import TurnLog
-        from vozbd.settings import Settings
-        from vozbd.wiring import build_app_database
+        from vozbd.cli.context import load_app
 
         if self._failed:
             return
         try:
             if self._database is None:
-                self._database = build_app_database(Settings())
+                self._database = load_app().open_database()
             record = TurnLog.from_turn(turn, surface="cli", user_id=getpass.getuser(), model=agent.model_spec)
             self._database.logs.write_turn(record)
         except (AppDatabaseError, AppDatabaseConfigError) as error:
@@ -90,10 +89,9 @@ class _TurnLogger:
 
 
 def _build_agent(model: str | None) -> Agent:
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_agent
+    from vozbd.cli.context import load_app
 
-    return build_agent(Settings(), model=model)
+    return load_app(model=model).agents.build()
 
 
 def _cell(value: Any) -> str:

@@ -30,8 +30,7 @@ def audit(
     """Show the query audit log: time, surface, user/key, connection, SQL, outcome, rows and ms of every
     statement run by run_query / explain_query (MCP, REST, UI, CLI, agent). Stored in the app database."""
     from vozbd.appdb.audit import QueryAuditStore
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_app_database
+    from vozbd.cli.context import load_app
 
     try:
         start = parse_since(since) if since else None
@@ -39,7 +38,7 @@ def audit(
         err_console.print(f"--since inválido: {since!r} (use 30m, 2h, 1d, 1w ou uma data ISO).")
         raise typer.Exit(EXIT_USAGE) from None
     with cli_errors(as_json):
-        store = QueryAuditStore(build_app_database(Settings()).engine)
+        store = QueryAuditStore(load_app().open_database().engine)
         rows = store.list(since=start, connection=connection, surface=surface, outcome=outcome, limit=limit)
     if as_json:
         for row in rows:

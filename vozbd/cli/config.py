@@ -22,10 +22,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _settings() -> Any:
-    from vozbd.settings import Settings
+    from vozbd.wiring import load_settings
 
     try:
-        return Settings()
+        return load_settings()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         err_console.print(f"Configuração inválida: {problems}")

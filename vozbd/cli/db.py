@@ -24,10 +24,9 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead 
 
 
 def _context() -> ToolContext:
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
-    return build_tool_context(Settings())
+    return load_app().tool_ctx
 
 
 def _emit(payload: dict[str, Any]) -> None:

@@ -62,7 +62,7 @@ def run(
 
     from evals.report import REPORT_FILE, write_run_report
     from evals.runner import RunConfig, RunError, run_suite
-    from vozbd.settings import Settings
+    from vozbd.cli.context import load_app
 
     _load_suite(suite)  # report a bad suite before loading any model
     if resume and out is None:
@@ -88,7 +88,7 @@ def run(
         console=err_console,
         transient=False,
     )
-    state = {"task": None, "scored": 0, "correct": 0}
+    state: dict[str, Any] = {"task": None, "scored": 0, "correct": 0}
 
     def on_start(total: int) -> None:
         state["task"] = progress.add_task("eval", total=total, ex="—")
@@ -103,7 +103,8 @@ def run(
     with cli_errors():
         try:
             with progress:
-                outcome = run_suite(config, Settings(), on_start=on_start, on_done=on_done)
+                app = load_app(model=model)
+                outcome = run_suite(config, app.agents, speech=app.speech, on_start=on_start, on_done=on_done)
         except RunError as error:
             raise _usage_error(error.message) from None
         summary = write_run_report(outcome.out_dir)
@@ -154,12 +155,11 @@ def validate(
 ) -> None:
     """Check a suite: it parses, and every gold SQL runs (read-only) and returns at least one row."""
     from evals.execution import eval_context, validate_suite
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
     loaded = _load_suite(suite)
     with cli_errors():
-        result = validate_suite(loaded, eval_context(build_tool_context(Settings())), db=db)
+        result = validate_suite(loaded, eval_context(load_app().tool_ctx), db=db)
     failures = result.failures
     for check in failures:
         err_console.print(f"[red]✗[/] {check.case_id} ({check.dialect or '?'}): {check.error}", highlight=False)

@@ -18,12 +18,12 @@ def _yes_no(value: bool | None) -> str:
 
 def models_list(json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """LLM providers: configured, reachable, the models they offer, and the model vozbd will use."""
-    from agent.llm.registry import PROVIDERS, default_model_spec, provider_statuses
-    from vozbd.settings import Settings
+    from agent.llm.registry import PROVIDERS, provider_statuses
+    from vozbd.cli.context import load_app
 
-    settings = Settings()
-    statuses = provider_statuses(settings, check=True)
-    default = default_model_spec(settings)
+    app = load_app()
+    statuses = provider_statuses(app.llm, check=True)
+    default = app.agents.default_model()
     if json_output:
         payload = {"default_model": default, "providers": [s.to_dict() for s in statuses]}
         typer.echo(json.dumps(payload, ensure_ascii=False))

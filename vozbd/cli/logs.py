@@ -65,12 +65,11 @@ def db_upgrade(
     """Migrate the app database (VOZBD_DATABASE_URL) to the latest schema. Also done at every start."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from vozbd.appdb.database import open_app_database
     from vozbd.appdb.migrate import upgrade
-    from vozbd.settings import Settings
+    from vozbd.cli.context import load_app
 
     with cli_errors():
-        database = open_app_database(Settings().app_database_url, migrate=False)
+        database = load_app().open_database(migrate=False)
         try:
             before, after = upgrade(database.engine, revision)
         except SQLAlchemyError as error:
@@ -109,11 +108,10 @@ def logs(
         err_console.print(f"[bold red]Erro:[/] --since inválido: {escape(since or '')} (ex.: 2h, 1d, 2026-01-31).")
         raise typer.Exit(EXIT_USAGE) from None
 
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_app_database
+    from vozbd.cli.context import load_app
 
     with cli_errors(json_output):
-        database = build_app_database(Settings())
+        database = load_app().open_database()
         try:
             turns = database.logs.list_turns(
                 conversation_id=conversation,

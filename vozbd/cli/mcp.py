@@ -19,25 +19,25 @@ def mcp(
     VOZBD_MCP_TOKEN requires "Authorization: Bearer <token>" over HTTP; VOZBD_MCP_CONNECTIONS picks the
     exposed connections.
     """
-    from vozbd.settings import Settings
+    from vozbd.cli.context import load_app
 
-    settings = Settings()
+    app = load_app(host=host)
     if http:
         from mcp_server.http import run_http
         from vozbd.api.guard import standalone_guard
         from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 
-        host = host or settings.host
+        settings = app.settings
         try:
-            check_exposure(AuthPolicy.from_settings(settings, insecure=insecure), host, ("mcp",))
+            check_exposure(AuthPolicy.from_settings(settings, insecure=insecure), app.mcp.host, ("mcp",))
         except InsecureExposureError as error:
             typer.echo(f"Erro: {error.message}", err=True)
             raise typer.Exit(2) from None
-        run_http(settings, host, port, wrap=standalone_guard(settings, host, insecure=insecure))
+        run_http(app.mcp, app.tool_ctx, port, wrap=standalone_guard(settings, app.mcp.host, insecure=insecure))
     else:
         from mcp_server.server import run_stdio
 
-        run_stdio(settings)
+        run_stdio(app.mcp, app.tool_ctx)
 
 
 def register(app: typer.Typer) -> None:

@@ -40,12 +40,11 @@ def register(app: typer.Typer) -> None:
 def _store() -> Iterator[tuple[MemoryStore, ToolContext]]:
     from tools.db.connect import dispose_engines
     from tools.memory import MemoryStore
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_app_database, build_tool_context
+    from vozbd.cli.context import load_app
 
-    settings = Settings()
-    database = build_app_database(settings)
-    ctx = build_tool_context(settings)
+    app = load_app()
+    database = app.open_database()
+    ctx = app.tool_ctx
     try:
         yield MemoryStore(database.engine), ctx
     finally:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.filesize import decimal
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from vozbd.cli.speech import speech_errors
+
+if TYPE_CHECKING:
+    from vozbd.wiring import App
 
 models_app = typer.Typer(
     help="Every model vozbd uses: LLM providers (list, the default), offline speech models (install, status).",
@@ -21,10 +25,10 @@ models_app = typer.Typer(
 console = Console()
 
 
-def _settings():  # -> Settings
-    from vozbd.settings import Settings
+def _app() -> App:
+    from vozbd.cli.context import load_app
 
-    return Settings()
+    return load_app()
 
 
 @models_app.command("install")
@@ -32,12 +36,12 @@ def install() -> None:
     """Assemble and verify every default speech model into the models dir (idempotent, offline)."""
     from agent.speech import models
 
-    settings = _settings()
+    models_dir = _app().paths.models_dir
     with (
         speech_errors(),
         Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}")) as bars,
     ):
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(name: str, done: int, total: int) -> None:
             # Folders (the voices) report files, not bytes.
@@ -46,28 +50,26 @@ def install() -> None:
                 tasks[name] = bars.add_task(name, total=total, amount=amount)
             bars.update(tasks[name], completed=done, total=total, amount=amount)
 
-        results = models.install(settings.models_path, progress=progress)
+        results = models.install(models_dir, progress=progress)
     for result in results:
         style = {"installed": "green", "skipped": "dim", "unavailable": "yellow"}[result.action]
         label = {"installed": "instalado", "skipped": "ok (já presente)", "unavailable": "indisponível"}[result.action]
         console.print(f"[{style}]{label:>17}[/] {result.relpath} {escape(result.reason)}", highlight=False)
-    console.print(f"Modelos em: {settings.models_path}", highlight=False)
+    console.print(f"Modelos em: {models_dir}", highlight=False)
 
 
-def _llm_status(settings: object) -> list[dict[str, object]] | str:
+def _llm_status(app: App) -> list[dict[str, object]] | str:
     try:
         from agent.llm.registry import provider_statuses
     except ImportError as error:
         return f"LLM provider status unavailable ({error})"
-    return [status.to_dict() for status in provider_statuses(settings, check=True)]
+    return [status.to_dict() for status in provider_statuses(app.llm, check=True)]
 
 
-def status_report(settings: object) -> dict[str, object]:
+def status_report(app: App) -> dict[str, Any]:
     from agent.speech import models
-    from agent.speech.registry import available_engines
-    from vozbd.wiring import speech_config
 
-    models_dir = settings.models_path  # type: ignore[attr-defined]
+    models_dir = app.paths.models_dir
     files = [
         {
             "model": name,
@@ -80,12 +82,12 @@ def status_report(settings: object) -> dict[str, object]:
         for name, statuses in models.status(models_dir).items()
         for f in statuses
     ]
-    engines = available_engines(speech_config(settings))  # type: ignore[arg-type]
+    engines = app.speech.available()
     return {
         "models_dir": str(models_dir),
         "files": files,
         "engines": {name: {"available": reason is None, "reason": reason} for name, reason in engines.items()},
-        "llm_providers": _llm_status(settings),
+        "llm_providers": _llm_status(app),
     }
 
 
@@ -93,18 +95,18 @@ def status_report(settings: object) -> dict[str, object]:
 def status(json_output: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """What is installed, where, sizes, checksums; which TTS engines and LLM providers are usable."""
     with speech_errors(json_output):
-        report = status_report(_settings())
+        report = status_report(_app())
     if json_output:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"Modelos de voz em {report['models_dir']}")
     for column in ("modelo", "arquivo", "tamanho", "checksum"):
         table.add_column(column)
-    for row in report["files"]:  # type: ignore[union-attr]
+    for row in report["files"]:
         check = {True: "[green]ok[/]", False: "[red]CORROMPIDO[/]", None: "[yellow]ausente[/]"}[row["checksum_ok"]]
         table.add_row(row["model"], row["file"], f"{row['size'] / 1048576:.1f} MB", check)
     console.print(table)
-    for name, engine in report["engines"].items():  # type: ignore[union-attr]
+    for name, engine in report["engines"].items():
         reason = escape(str(engine["reason"]))
         mark = "[green]disponível[/]" if engine["available"] else f"[yellow]indisponível[/] ({reason})"
         console.print(f"TTS {name}: {mark}", highlight=False)

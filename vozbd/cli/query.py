@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vozbd.cli.errors import cli_errors
+from vozbd_core.text import plural
 
 if TYPE_CHECKING:
     from tools.safe_query import QueryResult
@@ -48,7 +48,7 @@ def _print_table(result: QueryResult, cap: int) -> None:
     for row in result.rows:
         table.add_row(*(_value(v) for v in row))
     console.print(table)
-    count = f"{result.row_count} linha" + ("" if result.row_count == 1 else "s")
+    count = plural(result.row_count, "linha")
     if result.truncated:
         count = f"{count} (resultado cortado no limite de {cap} linhas; use --max-rows)"
     console.print(f"{count} — {result.elapsed_ms:.1f} ms — {result.connection} ({result.dialect})")
@@ -65,17 +65,11 @@ def query(
 
     from tools.audit import calling_as
     from tools.safe_query import RunQueryInput, run_query
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
     database, sql = (None, first) if second is None else (first, second)
+    ctx = load_app(max_rows=max_rows, query_timeout_s=timeout).tool_ctx
     with cli_errors(json_output):
-        ctx = build_tool_context(Settings())
-        limits = ctx.query_limits
-        ctx = replace(
-            ctx,
-            query_limits=replace(limits, max_rows=max_rows or limits.max_rows, timeout_s=timeout or limits.timeout_s),
-        )
         with calling_as("cli", getpass.getuser()):
             result = run_query(RunQueryInput(sql=sql, connection=database), ctx)
         if json_output:

@@ -100,16 +100,15 @@ def schema(
     from tools.schema_inspect import InspectSchemaInput, inspect_schema
     from tools.schema_inspect.bilingual import load_dictionary
     from tools.schema_inspect.tool import with_prompt
-    from vozbd.settings import Settings
-    from vozbd.wiring import build_tool_context
+    from vozbd.cli.context import load_app
 
+    ctx = load_app(schema_prompt_budget=budget).tool_ctx
     with cli_errors(json_output):
-        ctx = build_tool_context(Settings())
-        params = InspectSchemaInput(connection=db, tables=tables or None, schema=schema_name, refresh=refresh)
+        params = InspectSchemaInput(connection=db, tables=tables or None, schema_=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)
         if question or budget:
             dictionary = load_dictionary(ctx.dictionary_dirs)
-            result = with_prompt(result, question, budget or ctx.schema_prompt_budget, dictionary)
+            result = with_prompt(result, question, ctx.schema_prompt_budget, dictionary)
         if json_output:
             typer.echo(result.model_dump_json())
         elif prompt:

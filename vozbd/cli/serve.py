@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from vozbd.wiring import App
 
 
 def register(app: typer.Typer) -> None:
@@ -44,41 +44,48 @@ def serve(
     import uvicorn
 
     from vozbd.auth import InsecureExposureError
+    from vozbd.cli.context import load_app
     from vozbd.server import create_app
-    from vozbd.settings import Settings
 
-    settings = Settings()
-    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    vozbd_app = load_app(host=host, port=port)
+    server = vozbd_app.server
     if only is not None:
-        _serve_only(only, settings, insecure=insecure)
+        _serve_only(only, vozbd_app, insecure=insecure)
         return
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
-        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=settings.data_dir)
+        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=vozbd_app.paths.data_dir)
     except TlsError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
     try:
-        app = create_app(settings, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
+        app = create_app(vozbd_app, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
-    shown = "  ".join(f"{url}/" for url in urls(settings.host, settings.port, tls))
+    shown = "  ".join(f"{url}/" for url in urls(server.host, server.port, tls))
     typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
     if tls is not None and tls.generated:
         typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
-    ssl = {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)} if tls is not None else {}
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **ssl)
+    uvicorn.run(
+        app,
+        host=server.host,
+        port=server.port,
+        log_level=server.log_level.lower(),
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
+    )
 
 
-def _serve_only(part: str, settings: Settings, *, insecure: bool) -> None:
+def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
     import uvicorn
 
     from vozbd.auth import is_loopback
     from vozbd.speech_service import create_speech_app
     from vozbd.wiring import local_speech_backend
 
+    settings = vozbd_app.settings
     if part != "speech":
         typer.echo(f"Erro: --only aceita apenas 'speech' (recebido: {part!r}).", err=True)
         raise typer.Exit(2)

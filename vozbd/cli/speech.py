@@ -38,22 +38,16 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
         raise typer.Exit(code) from None
 
 
-def _config():  # -> SpeechConfig (imported lazily)
-    from vozbd.settings import Settings
-    from vozbd.wiring import speech_config
-
-    return speech_config(Settings())
-
-
 def transcribe(
     files: list[Path] = typer.Argument(..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac)."),
     json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
 ) -> None:
     """Transcribe pt-BR audio files with the local faster-whisper model."""
-    from agent.speech.registry import get_transcriber
+    from vozbd.cli.context import load_app
 
+    speech = load_app().speech
     with speech_errors(json_output):
-        transcriber = get_transcriber(_config())
+        transcriber = speech.transcriber()
         for path in files:
             transcript = transcriber.transcribe(path)
             if json_output:
@@ -74,13 +68,14 @@ def speak(
     """Speak pt-BR text into a WAV file; prints time to first audio and total time."""
     from agent.speech.audio import to_wav_bytes
     from agent.speech.base import SpeechError
-    from agent.speech.registry import get_synthesizer
     from agent.speech.speak import SpeakOptions
     from agent.speech.speak import speak as speak_text
+    from vozbd.cli.context import load_app
 
+    speech = load_app(tts_engine=engine, tts_voice=voice, tts_speed=speed).speech
     with speech_errors():
         started = time.perf_counter()
-        synthesizer = get_synthesizer(_config(), engine)
+        synthesizer = speech.synthesizer(engine)  # named with --engine: never falls back
         chunks, first = [], None
         options = SpeakOptions(voice=voice, speed=speed, strict_voice=True)
         for chunk in speak_text(synthesizer, text, options):
@@ -104,10 +99,11 @@ def voices(
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the voices of a TTS engine."""
-    from agent.speech.registry import get_synthesizer
+    from vozbd.cli.context import load_app
 
+    speech = load_app(tts_engine=engine).speech
     with speech_errors(json_output):
-        synthesizer = get_synthesizer(_config(), engine)
+        synthesizer = speech.synthesizer(engine)
         listed = synthesizer.voices()
         if json_output:
             rows = [{"engine": synthesizer.name, **asdict(v)} for v in listed]

@@ -9,27 +9,25 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from vozbd.settings import Settings
+    from vozbd.wiring import App
 
 
 def register(app: typer.Typer) -> None:
     app.command("ui")(ui)
 
 
-def _speech_hint(settings: Settings) -> str | None:
+def _speech_hint(app: App) -> str | None:
     """pt-BR hint when the offline speech models are not installed (text still works)."""
     from agent.speech.base import SpeechError
-    from agent.speech.registry import available_engines
     from agent.speech.stt_whisper import resolve_model
-    from vozbd.wiring import speech_config
 
-    config = speech_config(settings)
+    config = app.speech_config
     try:
         resolve_model(config.stt_model, config.models_dir)
         stt_ok = True
     except SpeechError:
         stt_ok = False
-    if stt_ok and available_engines(config).get(settings.tts_engine) is None:
+    if stt_ok and app.speech.available().get(config.tts_engine) is None:
         return None
     return (
         "Modelos de voz não instalados: rode `vozbd models install` para falar e ouvir as respostas "
@@ -53,21 +51,19 @@ def ui(
     key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
 ) -> None:
     """Open the voice chat on the demo database (or --db) in the browser."""
-    from vozbd.settings import Settings
+    from vozbd.cli.context import load_app
 
-    overrides = {k: v for k, v in {"default_db": db, "model": model}.items() if v}
-    settings = Settings(**overrides)
-    host = host or settings.host
-    port = port or settings.port
+    app = load_app(host=host, port=port, default_db=db, model=model)
+    server = app.server
 
     from ui import launch
-    from ui.auth import AuthConfigError, check_auth_settings
+    from ui.auth import AuthConfigError, check_auth_config
     from vozbd.api.guard import standalone_guard
     from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 
     try:
-        check_auth_settings(settings)
-        check_exposure(AuthPolicy.from_settings(settings, insecure=insecure), host, ("ui",))
+        check_auth_config(app.ui_config)
+        check_exposure(AuthPolicy.from_settings(app.settings, insecure=insecure), server.host, ("ui",))
     except AuthConfigError as error:
         typer.echo(f"Erro: {error}", err=True)
         raise typer.Exit(2) from None
@@ -77,17 +73,17 @@ def ui(
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
-        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=settings.data_dir)
+        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=app.paths.data_dir)
     except TlsError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
-    launch.configure_logging(settings)
-    typer.echo(f"vozbd: chat de voz em {'  '.join(urls(host, port, tls))}  (Ctrl+C para sair)")
+    launch.configure_logging(server.log_level)
+    typer.echo(f"vozbd: chat de voz em {'  '.join(urls(server.host, server.port, tls))}  (Ctrl+C para sair)")
     if tls is not None and tls.generated:
         typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
-    hint = _speech_hint(settings)
+    hint = _speech_hint(app)
     if hint:
         typer.echo(hint)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        guard = standalone_guard(settings, host, insecure=insecure)  # Host/Origin checks (DNS rebinding, CSWSH)
-        launch.serve(settings, host=host, port=port, open_browser=not no_browser, wrap=guard, tls=tls)
+        guard = standalone_guard(app.settings, server.host, insecure=insecure)  # Host/Origin checks (DNS rebinding)
+        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard, tls=tls)

@@ -14,7 +14,7 @@ from agent.llm.registry import get_provider, load_chat_model
 from agent.service import Agent
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
-from vozbd.settings import Settings
+from vozbd.wiring import llm_config, load_settings
 
 pytestmark = pytest.mark.live
 
@@ -29,7 +29,7 @@ LIVE = [
 
 @pytest.mark.parametrize("spec", LIVE)
 async def test_live_provider_answers_with_sql(spec: str, tool_ctx: ToolContext) -> None:
-    settings = Settings()
+    settings = llm_config(load_settings())
     provider, _, model = spec.partition("/")
     status = get_provider(provider).status(settings, check=provider in ("ollama", "openai-compatible"))
     if not status.configured or status.reachable is False:

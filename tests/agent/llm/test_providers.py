@@ -19,10 +19,12 @@ import respx
 from langchain_core.messages import AIMessage
 
 from agent.llm.base import ModelNotConfiguredError, ProviderUnreachableError
+from agent.llm.config import LLMConfig
 from agent.llm.registry import load_chat_model
 from agent.tools import tool_schemas
 from tools.registry import all_tools
 from vozbd.settings import Settings
+from vozbd.wiring import llm_config
 
 PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY")
 
@@ -38,8 +40,9 @@ def lc_tools() -> list[dict[str, Any]]:
     return tool_schemas(all_tools())
 
 
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)
+def settings(**values: Any) -> LLMConfig:
+    """The LLM config ``vozbd.wiring`` builds from these settings (keys resolved like in production)."""
+    return llm_config(Settings(_env_file=None, **values))
 
 
 def openai_tool_call_response(model: str) -> dict[str, Any]:

@@ -7,8 +7,10 @@ import pytest
 import respx
 
 from agent.llm.base import UnknownProviderError
+from agent.llm.config import LLMConfig
 from agent.llm.registry import PROVIDERS, default_model_spec, load_chat_model, provider_statuses, split_spec
 from vozbd.settings import Settings
+from vozbd.wiring import llm_config
 
 PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY")
 CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
@@ -20,8 +22,10 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def offline(**values: object) -> Settings:
-    return Settings(_env_file=None, ollama_base_url=CLOSED, openai_compatible_base_url=CLOSED + "/v1", **values)
+def offline(**values: object) -> LLMConfig:
+    """The LLM config ``vozbd.wiring`` builds from these settings, with no local server answering."""
+    settings = Settings(_env_file=None, ollama_base_url=CLOSED, openai_compatible_base_url=CLOSED + "/v1", **values)  # type: ignore[arg-type]
+    return llm_config(settings)
 
 
 def test_split_spec_keeps_slashes_in_model() -> None:
@@ -68,7 +72,7 @@ def test_default_local_ollama_when_it_answers() -> None:
             return_value=httpx.Response(200, json={"models": [{"name": "llama3.1:8b"}, {"name": "qwen2.5:7b"}]})
         )
         mock.route().mock(side_effect=httpx.ConnectError("closed"))
-        spec = default_model_spec(Settings(_env_file=None))
+        spec = default_model_spec(llm_config(Settings(_env_file=None)))
     assert spec == "ollama/qwen2.5:7b"
 
 
@@ -78,7 +82,7 @@ def test_default_openai_compatible_when_it_answers() -> None:
             return_value=httpx.Response(200, json={"data": [{"id": "local-model"}]})
         )
         mock.route().mock(side_effect=httpx.ConnectError("closed"))
-        spec = default_model_spec(Settings(_env_file=None))
+        spec = default_model_spec(llm_config(Settings(_env_file=None)))
     assert spec == "openai-compatible/local-model"
 
 

@@ -9,9 +9,9 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent.llm.base import ModelNotConfiguredError
+from agent.llm.config import LLMConfig
 from agent.llm.registry import load_chat_model
 from agent.llm.scripted import ScriptedChatModel, fold, load_script
-from vozbd.settings import Settings
 
 SCRIPT = """
 rules:
@@ -39,7 +39,7 @@ def test_fold_strips_accents_and_case() -> None:
 
 
 def test_rules_play_successive_responses_and_fill_templates(script_file: Path) -> None:
-    model = load_chat_model(f"scripted/{script_file}", Settings(_env_file=None))
+    model = load_chat_model(f"scripted/{script_file}", LLMConfig())
     first = model.invoke([HumanMessage("Quantos clientes temos?")])
     assert isinstance(first, AIMessage)
     assert first.tool_calls[0]["name"] == "run_query"

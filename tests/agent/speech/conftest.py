@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from agent.speech import models
-from agent.speech.registry import SpeechConfig
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
 from agent.speech.textprep import prepare_for_speech
 
 # pt-BR sentences the round-trip tests speak and transcribe back (numbers, places, product names).
@@ -36,17 +37,19 @@ def speech_config(models_dir: Path) -> SpeechConfig:
 
 
 @pytest.fixture(scope="session")
-def transcriber(speech_config: SpeechConfig):  # -> WhisperTranscriber
-    from agent.speech.registry import get_transcriber
-
-    return get_transcriber(speech_config)
+def speech_engines(speech_config: SpeechConfig) -> SpeechEngines:
+    """One engine cache for the session, as the composition root keeps one per process."""
+    return SpeechEngines(speech_config)
 
 
 @pytest.fixture(scope="session")
-def kokoro(speech_config: SpeechConfig):  # -> KokoroSynthesizer
-    from agent.speech.registry import get_synthesizer
+def transcriber(speech_engines: SpeechEngines):  # -> WhisperTranscriber
+    return speech_engines.transcriber()
 
-    synthesizer = get_synthesizer(speech_config, "kokoro")
+
+@pytest.fixture(scope="session")
+def kokoro(speech_engines: SpeechEngines):  # -> KokoroSynthesizer
+    synthesizer = speech_engines.synthesizer("kokoro")
     assert synthesizer.name == "kokoro"
     return synthesizer
 

@@ -12,6 +12,7 @@ import pytest
 from agent.speech import audio
 from agent.speech.audio import AudioLimits, read_audio, read_pcm16, resample, to_wav_bytes, wav_to_samples
 from agent.speech.base import AudioChunk, AudioInputError
+from tests.conftest import unavailable
 
 
 def tone(seconds: float, rate: int = 24_000, freq: float = 440.0) -> np.ndarray:
@@ -21,7 +22,7 @@ def tone(seconds: float, rate: int = 24_000, freq: float = 440.0) -> np.ndarray:
 
 def ffmpeg_encode(wav: bytes, suffix: str, tmp_path: Path, *args: str) -> Path:
     if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg not installed")
+        unavailable("ffmpeg not installed (apt-get install ffmpeg; .ci/run installs it)")  # fails under CI=true
     src, dst = tmp_path / "in.wav", tmp_path / f"out{suffix}"
     src.write_bytes(wav)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(dst)], check=True)

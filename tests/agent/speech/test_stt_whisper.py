@@ -37,10 +37,8 @@ def test_kokoro_round_trip(transcriber, kokoro_clips) -> None:
     assert "paulo" in pairs[0][1].lower()
 
 
-def test_espeak_round_trip(transcriber, speech_config) -> None:
-    from agent.speech.registry import get_synthesizer
-
-    espeak = get_synthesizer(speech_config, "espeak")
+def test_espeak_round_trip(transcriber, speech_engines) -> None:
+    espeak = speech_engines.synthesizer("espeak")
     sentence = "Encontrei trinta e dois pedidos em São Paulo no mês passado."
     transcript = transcriber.transcribe(to_wav_bytes(espeak.synthesize(prepare_for_speech(sentence))))
     assert wer(sentence, transcript.text) <= ESPEAK_MAX_WER, transcript.text
@@ -96,12 +94,13 @@ def test_bad_inputs_raise_audio_errors(transcriber) -> None:
 
 
 def test_limits_come_from_config(models_dir: Path) -> None:
-    from agent.speech.registry import SpeechConfig, get_transcriber
+    from agent.speech.config import SpeechConfig
+    from agent.speech.registry import build_transcriber
 
-    small = get_transcriber(SpeechConfig(models_dir=models_dir, max_mb=0.01))
+    small = build_transcriber(SpeechConfig(models_dir=models_dir, max_mb=0.01))
     with pytest.raises(AudioInputError, match="grande demais"):
         small.transcribe(to_wav_bytes(np.zeros(16_000, dtype=np.float32), 16_000))
-    short = get_transcriber(SpeechConfig(models_dir=models_dir, max_seconds=1))
+    short = build_transcriber(SpeechConfig(models_dir=models_dir, max_seconds=1))
     with pytest.raises(AudioInputError, match="longo demais"):
         short.transcribe(audio.pcm16_bytes(np.zeros(16_000 * 2, dtype=np.float32)), pcm16_rate=16_000)
 

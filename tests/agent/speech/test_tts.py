@@ -9,7 +9,9 @@ import pytest
 
 from agent.speech.base import AudioChunk, ModelMissingError, SpeechError, Synthesizer
 from agent.speech.cache import PhraseCache
-from agent.speech.registry import SpeechConfig, available_engines, clear_caches, get_synthesizer
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
+from agent.speech.registry import available_engines
 from agent.speech.textprep import prepare_for_speech
 from agent.speech.tts_espeak import EspeakSynthesizer
 
@@ -119,17 +121,18 @@ def test_cache_disabled_and_corrupt_entries(tmp_path: Path) -> None:
     assert not (tmp_path / "bad-16000.npy").exists()
 
 
-def test_registry_falls_back_to_espeak_without_kokoro(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_engines_fall_back_to_espeak_without_kokoro(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     config = SpeechConfig(models_dir=tmp_path)
-    clear_caches()
-    synthesizer = get_synthesizer(config)
+    engines = SpeechEngines(config)
+    synthesizer = engines.synthesizer()
     assert synthesizer.name == "espeak"
     assert "falling back" in caplog.text
-    assert get_synthesizer(config) is synthesizer  # one instance per process and config
+    assert engines.synthesizer() is synthesizer  # one instance per engine cache
+    assert engines.synthesizer("espeak") is synthesizer
     with pytest.raises(ModelMissingError, match="vozbd models install"):
-        get_synthesizer(config, "kokoro")  # asked explicitly: no silent fallback
+        engines.synthesizer("kokoro")  # asked explicitly: no silent fallback
     with pytest.raises(SpeechError) as caught:
-        get_synthesizer(config, "festival")
+        engines.synthesizer("festival")
     assert caught.value.code == "unknown_engine"
     engines = available_engines(config)
     assert engines["espeak"] is None and engines["kokoro"] and set(engines) == {"kokoro", "espeak", "coqui"}

@@ -62,12 +62,13 @@ def tiny_vits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_coqui_engine_speaks_through_our_interface(tiny_vits: tuple[Path, Path], tmp_path: Path) -> None:
-    from agent.speech.registry import SpeechConfig, available_engines, get_synthesizer
+    from agent.speech.config import SpeechConfig
+    from agent.speech.registry import available_engines, build_synthesizer
 
     model_path, config_path = tiny_vits
     config = SpeechConfig(models_dir=tmp_path, coqui_model_path=model_path, coqui_config_path=config_path)
     assert available_engines(config)["coqui"] is None
-    synthesizer = get_synthesizer(config, "coqui")
+    synthesizer = build_synthesizer(config, "coqui")
     assert synthesizer.name == "coqui"
     assert synthesizer.voices()[0].id == "default"
     chunks = list(synthesizer.synthesize("Olá, São Paulo. Encontrei trinta e dois pedidos."))
@@ -80,9 +81,10 @@ def test_coqui_engine_speaks_through_our_interface(tiny_vits: tuple[Path, Path],
 
 def test_coqui_missing_checkpoint_is_reported(tmp_path: Path) -> None:
     from agent.speech.base import ModelMissingError
-    from agent.speech.registry import SpeechConfig, available_engines, get_synthesizer
+    from agent.speech.config import SpeechConfig
+    from agent.speech.registry import available_engines, build_synthesizer
 
     config = SpeechConfig(models_dir=tmp_path, coqui_model_path=tmp_path / "nope.pth")
     assert "ausente" in (available_engines(config)["coqui"] or "")
     with pytest.raises(ModelMissingError):
-        get_synthesizer(config, "coqui")
+        build_synthesizer(config, "coqui")

@@ -13,7 +13,8 @@ import pytest
 from agent.events import AgentEvent
 from agent.service import Agent
 from agent.speech.audio import pcm16_bytes, read_audio
-from agent.speech.registry import SpeechConfig, get_synthesizer, get_transcriber
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
 from agent.voice.events import AnswerAudio, FinalTranscript, Interrupted, TurnDone, VoiceEvent
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 from tests.agent.helpers import scripted, tool_call
@@ -63,8 +64,8 @@ def make_loop(make_agent: Callable[..., Agent], speech: SpeechConfig, events: Ev
         return agent.astream_turn(question=question, conversation_id="voz", speak=False)
 
     return VoiceLoop(
-        recognize=whisper_recognizer(get_transcriber(speech)),
-        synthesizer=get_synthesizer(speech, "espeak"),
+        recognize=whisper_recognizer(SpeechEngines(speech).transcriber()),
+        synthesizer=SpeechEngines(speech).synthesizer("espeak"),
         respond=respond,
         emit=events,
         config=VoiceLoopConfig(**config),  # type: ignore[arg-type]

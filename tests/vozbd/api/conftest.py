@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from tools.context import ToolContext
 from vozbd.server import create_app
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 SCRIPT = Path(__file__).parent / "api_script.yaml"
 KEY_ANA = "ana:token-da-ana-0123456789"
@@ -34,7 +35,7 @@ def make_client(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[Calla
         *, mount_mcp: bool = False, insecure: bool = False, base_url: str = "http://localhost:8000", **overrides: Any
     ):
         settings = api_settings.model_copy(update=overrides)
-        app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=mount_mcp, insecure=insecure)
+        app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=mount_mcp, insecure=insecure)
         client = TestClient(app, base_url=base_url)
         client.__enter__()
         clients.append(client)

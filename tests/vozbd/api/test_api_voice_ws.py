@@ -18,6 +18,7 @@ from tests.ui.conftest import real_models_dir
 from tools.context import ToolContext
 from vozbd.server import create_app
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
     settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
-    app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False)
+    app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -21,6 +21,7 @@ from tools.db.demo import demo_db_path
 from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
 from vozbd.server import create_app
 from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "token-longo-da-api-0123456789"
@@ -47,7 +48,9 @@ def serve(base_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[.
 
     def make(*, mcp: bool = False, base_url: str = "http://localhost:8000", **overrides: Any) -> TestClient:
         settings = base_settings.model_copy(update=overrides)
-        client = TestClient(create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=mcp), base_url=base_url)
+        client = TestClient(
+            create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=mcp), base_url=base_url
+        )
         client.__enter__()
         clients.append(client)
         return client
@@ -163,7 +166,7 @@ def test_ten_megabyte_sql_is_413_without_a_traceback(keyed: TestClient) -> None:
 def test_ui_login_alone_refuses_to_start_with_open_rest_and_mcp(base_settings: Settings) -> None:
     settings = base_settings.model_copy(update={"ui_auth": "password", "ui_password": SecretStr("senha-longa-chat")})
     with pytest.raises(InsecureExposureError) as refused:
-        create_app(settings, mount_ui=False, mount_mcp=True)
+        create_app(build_app(settings), mount_ui=False, mount_mcp=True)
     assert "VOZBD_API_KEYS" in refused.value.message and "VOZBD_MCP_TOKEN" in refused.value.message
     policy = AuthPolicy.from_settings(settings)
     assert policy.requires_token("rest") and policy.requires_token("mcp")  # and locked if built anyway
@@ -286,14 +289,14 @@ def test_paths_that_look_like_mcp_do_not_skip_auth(keyed: TestClient) -> None:
 def test_open_surfaces_off_loopback_refuse_to_start(base_settings: Settings, host: str) -> None:
     settings = base_settings.model_copy(update={"host": host})
     with pytest.raises(InsecureExposureError) as refused:
-        create_app(settings, mount_ui=False, mount_mcp=True)
+        create_app(build_app(settings), mount_ui=False, mount_mcp=True)
     assert "--insecure" in refused.value.message
     assert "VOZBD_API_KEYS" in refused.value.message
 
 
 def test_insecure_flag_starts_anyway(base_settings: Settings, tool_ctx: ToolContext) -> None:
     settings = base_settings.model_copy(update={"host": "0.0.0.0"})
-    app = create_app(settings, tool_ctx=tool_ctx, mount_ui=False, mount_mcp=False, insecure=True)
+    app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False, insecure=True)
     with TestClient(app, base_url="http://192.168.0.10:8000") as client:
         assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}).status_code == 200
         assert client.get("/health").json()["insecure"] is True  # visible to monitoring

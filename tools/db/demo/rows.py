@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import random
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,7 +29,7 @@ def _money(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _pick(rng: random.Random, weights: dict[str, int | float]) -> str:
+def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -161,7 +162,8 @@ class _Builder:
         popularity = [1 / (rank + 1) ** 0.8 for rank in range(len(produtos))]
         rng.shuffle(popularity)
         days = sorted(self._order_day() for _ in range(N_PEDIDOS))
-        pedidos, itens = [], []
+        pedidos: list[dict[str, Any]] = []
+        itens: list[dict[str, Any]] = []
         for pid, day in enumerate(days, start=1):
             eligible = max(1, bisect.bisect_right(signup, day))
             cliente = clientes[int(eligible * rng.random() ** 0.8)]

@@ -1,0 +1,146 @@
+"""Every CLI flag that overrides a setting goes through ``vozbd.cli.context.load_app`` and reaches the App.
+
+One case per flag: the command runs until it builds its ``App``, which is captured instead. Then the bug this
+design fixes, end to end: ``vozbd serve --host 0.0.0.0`` must reach the MCP endpoint (a LAN Host header is
+accepted, not answered with 421) and the REST API's no-token warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from vozbd import wiring
+from vozbd.cli.app import app
+from vozbd.settings import Settings
+
+SUITE = Path(__file__).resolve().parents[2] / "evals" / "suites"
+
+
+class Captured(Exception):
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    for name in ("VOZBD_HOST", "VOZBD_PORT", "VOZBD_MODEL", "VOZBD_DEFAULT_DB", "VOZBD_API_TOKEN", "VOZBD_MCP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _captured_settings(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> Settings:
+    def capture(settings: Settings, **_: Any) -> wiring.App:
+        raise Captured(settings)
+
+    monkeypatch.setattr(wiring, "build_app", capture)
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, Captured), (result.exit_code, result.output, result.exception)
+    return result.exception.settings
+
+
+def _suite() -> str:
+    return str(next(SUITE.glob("*.yaml")))
+
+
+FLAGS: list[tuple[list[str], str, object]] = [
+    (["ui", "--host", "0.0.0.0"], "host", "0.0.0.0"),
+    (["ui", "--port", "8123"], "port", 8123),
+    (["ui", "--db", "vendas"], "default_db", "vendas"),
+    (["ui", "--model", "scripted/x.yaml"], "model", "scripted/x.yaml"),
+    (["serve", "--host", "0.0.0.0"], "host", "0.0.0.0"),
+    (["serve", "--port", "8124"], "port", 8124),
+    (["mcp", "--http", "--host", "0.0.0.0"], "host", "0.0.0.0"),
+    (["query", "--max-rows", "7", "SELECT 1"], "max_rows", 7),
+    (["query", "--timeout", "2.5", "SELECT 1"], "query_timeout_s", 2.5),
+    (["schema", "--prompt", "--budget", "900"], "schema_prompt_budget", 900),
+    (["ask", "--model", "scripted/x.yaml", "quantos clientes?"], "model", "scripted/x.yaml"),
+    (["chat", "--model", "scripted/x.yaml"], "model", "scripted/x.yaml"),
+    (["speak", "oi", "-o", "out.wav", "--engine", "espeak"], "tts_engine", "espeak"),
+    (["speak", "oi", "-o", "out.wav", "--voice", "pm_alex"], "tts_voice", "pm_alex"),
+    (["speak", "oi", "-o", "out.wav", "--speed", "1.5"], "tts_speed", 1.5),
+    (["voices", "--engine", "espeak"], "tts_engine", "espeak"),
+]
+
+
+@pytest.mark.parametrize(("args", "field", "value"), FLAGS, ids=[" ".join(a[:3]) for a, _, _ in FLAGS])
+def test_flag_reaches_the_settings(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], field: str, value: object
+) -> None:
+    settings = _captured_settings(monkeypatch, args)
+    assert getattr(settings, field) == value
+    assert getattr(Settings(), field) != value  # the default differs, so the flag did the work
+
+
+def test_eval_run_model_flag_reaches_the_settings(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _captured_settings(monkeypatch, ["eval", "run", _suite(), "--model", "scripted/x.yaml"])
+    assert settings.model == "scripted/x.yaml"
+
+
+def test_bad_flag_value_is_a_usage_error_not_a_traceback(isolated: Path) -> None:
+    result = CliRunner().invoke(app, ["query", "--max-rows", "999999999", "SELECT 1"])
+    assert result.exit_code == 2, result.output
+    assert "VOZBD_MAX_ROWS" in result.output and "Traceback" not in result.output
+
+
+def test_query_max_rows_caps_the_real_result(isolated: Path) -> None:
+    result = CliRunner().invoke(app, ["query", "--json", "--max-rows", "2", "SELECT id FROM clientes"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["row_count"] == 2 and body["truncated"] is True
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def _served_app(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Any, dict[str, Any]]:
+    calls: dict[str, Any] = {}
+
+    def fake_run(asgi_app: Any, **kwargs: Any) -> None:
+        calls.update(app=asgi_app, **kwargs)
+
+    monkeypatch.setattr("uvicorn.run", fake_run)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return calls["app"], calls
+
+
+def _initialize_status(asgi_app: Any, lan_host: str) -> int:
+    with TestClient(asgi_app, base_url=f"http://{lan_host}") as client:
+        return client.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS).status_code
+
+
+def test_serve_host_reaches_the_exposure_check_and_mcp(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``--host 0.0.0.0`` must reach every surface: without credentials the server refuses to start; with
+    ``--insecure`` it warns and MCP accepts the LAN Host header a phone sends (before, it still answered 421)."""
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not serve"))
+    refused = CliRunner().invoke(app, ["serve", "--no-ui", "--host", "0.0.0.0"])
+    assert refused.exit_code == 2, refused.output
+    assert "Erro:" in refused.output and "Traceback" not in refused.output
+
+    lan = "192.168.0.10:8000"
+    with caplog.at_level(logging.WARNING):
+        exposed, calls = _served_app(monkeypatch, ["serve", "--no-ui", "--host", "0.0.0.0", "--insecure"])
+    assert calls["host"] == "0.0.0.0"
+    assert "--insecure: serving on 0.0.0.0" in caplog.text
+    assert _initialize_status(exposed, lan) == 200
+
+    local, calls = _served_app(monkeypatch, ["serve", "--no-ui"])
+    assert calls["host"] == "127.0.0.1"
+    assert _initialize_status(local, lan) in (400, 421)  # DNS-rebinding protection on a loopback host

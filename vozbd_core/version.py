@@ -1,0 +1,3 @@
+"""The one version string (also in pyproject.toml)."""
+
+__version__ = "0.1.0"
