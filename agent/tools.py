@@ -8,6 +8,7 @@ errors as pt-BR messages with their code so the model can act on them.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,10 +74,19 @@ def _json_safe(value: object) -> object:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
+_DATA_MARKER = re.compile(r"<(\s*/?\s*dados)", re.IGNORECASE)
+
+
+def escape_data_markers(text: str) -> str:
+    """Neutralise ``<dados``/``</dados`` written inside the data (a cell, a column name, a PDF line): the model
+    must never see a boundary the data wrote itself, so ``<`` becomes ``‹`` there."""
+    return _DATA_MARKER.sub(lambda match: "‹" + match.group(1), text)
+
+
 def frame_data(tool: str, text: str) -> str:
     """Wrap a tool result so the model sees it as delimited data, never as instructions."""
     note, opening = prompts.DATA_NOTE.format(tool=tool), prompts.DATA_OPEN.format(source=tool)
-    return "\n".join((note, opening, text, prompts.DATA_CLOSE))
+    return "\n".join((note, opening, escape_data_markers(text), prompts.DATA_CLOSE))
 
 
 def persistable_connection(connection: str | None) -> bool:

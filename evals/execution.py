@@ -47,7 +47,7 @@ def _jsonable(value: Any) -> Any:
 def eval_context(ctx: ToolContext, max_rows: int = DEFAULT_EVAL_MAX_ROWS) -> ToolContext:
     """The tool context with the eval's row cap (same registry, caches and timeout)."""
     limits = dataclasses.replace(ctx.query_limits, max_rows=max_rows)
-    return dataclasses.replace(ctx, query_limits=limits)
+    return dataclasses.replace(ctx, query_limits=limits, accept_urls=True)  # gold/predicted SQL of the operator's suite
 
 
 def connection_dialect(ctx: ToolContext, db: str | None) -> tuple[str, str]:

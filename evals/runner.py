@@ -15,6 +15,7 @@ transcribed with the project's STT (``agent.speech.engines``), and the transcrip
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -283,7 +284,7 @@ class Runner:
         await asyncio.gather(*(self._case(case, modes, semaphore) for case, modes in todo))
 
 
-def build_eval_agent(spec: str | None, agents: AgentFactory) -> tuple[str, Agent]:
+def build_eval_agent(spec: str | None, agents: AgentFactory, tool_ctx: ToolContext | None = None) -> tuple[str, Agent]:
     """The real agent on ``spec`` or the configured/detected default model, with in-memory conversations.
     ``RunError`` with pt-BR + English guidance when no model can be loaded."""
     from langgraph.checkpoint.memory import InMemorySaver
@@ -299,7 +300,7 @@ def build_eval_agent(spec: str | None, agents: AgentFactory) -> tuple[str, Agent
         )
     try:
         # No memory: verified examples may hold the suite's own gold SQL (vozbd examples import --suite).
-        agent = agents.build(chosen, checkpointer=InMemorySaver(), speech=False, use_memory=False)
+        agent = agents.build(chosen, checkpointer=InMemorySaver(), speech=False, use_memory=False, tool_ctx=tool_ctx)
     except LLMError as error:
         raise RunError(f"{error.message}\nModel '{chosen}' cannot be used ({error.code}).") from None
     return chosen, agent
@@ -317,8 +318,9 @@ def run_suite(
     record of the run folder (old and new)."""
     suite = load_suite(config.suite_path)
     cases = suite.select(tags=list(config.tags) or None, limit=config.limit)
-    tool_ctx = agents.tool_ctx
-    model_name, agent = build_eval_agent(config.model, agents)
+    urls = {db for db in (config.db, *(case.db for case in cases)) if db and "://" in db}
+    tool_ctx = dataclasses.replace(agents.tool_ctx, operator_urls=tuple(sorted(urls)))  # the suite's own URLs
+    model_name, agent = build_eval_agent(config.model, agents, tool_ctx)
     meta: dict[str, Any] = {
         "suite": str(suite.path),
         "suite_name": suite.name,

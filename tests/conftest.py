@@ -177,6 +177,69 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tool_ctx(tmp_path: Path) -> Iterator[ToolContext]:
     """A ToolContext over an empty ConnectionRegistry in tmp_path (generated key); default connection = demo."""
     registry = ConnectionRegistry(tmp_path / "registry.sqlite3", secret_key=Fernet.generate_key().decode())
-    ctx = ToolContext(registry=registry)
+    # Tests name their databases by URL and most connect as superuser: both accepted here, like an operator
+    # who opted out (tests about privileges build their own context).
+    ctx = ToolContext(registry=registry, accept_urls=True, allow_privileged=True)
     yield ctx
     dispose_engines(ctx)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _privileged_logins_accepted() -> Iterator[None]:
+    """The test databases are reached as superuser: accept that (VOZBD_ALLOW_PRIVILEGED) for every test, CLI and
+    server process; tests about privileges build a strict context or clear the variable themselves."""
+    previous = os.environ.get("VOZBD_ALLOW_PRIVILEGED")
+    os.environ["VOZBD_ALLOW_PRIVILEGED"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("VOZBD_ALLOW_PRIVILEGED", None)
+    else:
+        os.environ["VOZBD_ALLOW_PRIVILEGED"] = previous
+
+
+# --- least-privilege logins (the product's own recipe: tools.db.privileges.readonly_user_sql) ------------------
+def _readonly_name() -> str:
+    return f"vozbd_ro_{secrets.token_hex(4)}"
+
+
+@pytest.fixture(scope="session")
+def pg_readonly_url(demo_pg_url: str) -> Iterator[str]:
+    """The demo PostgreSQL database through a fresh SELECT-only role (unique name, dropped at the end)."""
+    from sqlalchemy import make_url, text
+
+    from tools.db.privileges import readonly_user_sql
+
+    admin_url = make_url(demo_pg_url)
+    role, password = _readonly_name(), secrets.token_urlsafe(12)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            for statement in readonly_user_sql("postgres", role, str(admin_url.database), password=password):
+                db.execute(text(statement))
+        yield admin_url.set(username=role, password=password).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as db:
+            db.execute(text(f'DROP OWNED BY "{role}"'))
+            db.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mysql_readonly_url(demo_mysql_url: str) -> Iterator[str]:
+    """The demo MariaDB database through a fresh SELECT-only user (unique name, dropped at the end)."""
+    from sqlalchemy import make_url, text
+
+    from tools.db.privileges import readonly_user_sql
+
+    admin_url = make_url(demo_mysql_url)
+    user, password = _readonly_name(), secrets.token_urlsafe(12)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            for statement in readonly_user_sql("mysql", user, str(admin_url.database), password=password):
+                db.execute(text(statement))
+        yield admin_url.set(username=user, password=password).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as db:
+            db.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
+        admin.dispose()

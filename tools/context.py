@@ -74,6 +74,17 @@ class ToolContext:
     schema_prompt_budget: int = 6000
     default_connection: str | None = None
     """Connection name or URL used when a tool input names none; ``None`` means the bundled demo database."""
+    operator_urls: tuple[str, ...] = ()
+    """Database URLs the operator typed for this process (CLI ``--db URL``): tool inputs may name exactly these.
+    Any other URL in a tool input is refused; tool inputs name configured connections (and ``default_connection``,
+    operator configuration, may itself be a URL)."""
+    allow_privileged: bool = False
+    """Accept logins with more than read privileges for every connection (``VOZBD_ALLOW_PRIVILEGED``: a loud,
+    process-wide opt-out; tests use it where they are not about privileges). Without it, only saved connections
+    with their own flag (``db add --allow-privileged``) may use such a login."""
+    accept_urls: bool = False
+    """True only where every tool input comes from the operator (the CLI's own commands, scripts, tests): then any
+    database URL is accepted. Never for the agent, REST, MCP or the UI, whose inputs a model or a client chose."""
     allowed_connections: tuple[str, ...] | None = None
     """If set, only these saved connection names (plus ``demo`` when listed) are visible; ``None`` = all."""
     dictionary_dirs: tuple[Path, ...] = DEFAULT_DICT_DIRS

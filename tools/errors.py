@@ -47,6 +47,13 @@ class DatabaseError(ToolError):
     code = "database_error"
 
 
+class PrivilegedConnectionError(DatabaseError):
+    """The connection's login may do more than read (superuser, file access, writes...): refused until a read-only
+    login is configured or the connection is explicitly allowed (``--allow-privileged``)."""
+
+    code = "privileged_connection"
+
+
 class ConnectionFailedError(DatabaseError):
     """The database could not be reached (host unreachable, auth failed, unknown database)."""
 

@@ -93,7 +93,8 @@ def cmd_connections(args: str, prefs: Prefs) -> Reply:
     lines.append(f"- `{DEMO}` — banco de demonstração (SQLite)")
     for info in infos:
         url = getattr(info, "masked_url", None) or mask_url(str(getattr(info, "url", "")))
-        lines.append(f"- `{info.name}` — {getattr(info, 'dialect', '')} `{url}`")
+        warning = " — ⚠ login privilegiado permitido" if getattr(info, "allow_privileged", False) else ""
+        lines.append(f"- `{info.name}` — {getattr(info, 'dialect', '')} `{url}`{warning}")
     if not infos:
         lines += ["", texts.NO_CONNECTIONS]
     return Reply("\n".join(lines))
@@ -106,9 +107,14 @@ def cmd_connect(args: str, prefs: Prefs) -> Reply:
         name, url = shlex.split(args)
     except ValueError:
         return Reply(texts.USAGE_CONNECT, error=True)
-    runtime.tool_context().registry.add(name, url)
+    registry = runtime.tool_context().registry
+    registry.add(name, url)
     saved = texts.CONNECTION_SAVED.format(name=name, url=mask_url(url))
-    return Reply(f"{saved}\n\n{_test(name)}")
+    tested = _test(name)
+    if "privileged" in tested or "privilégios demais" in tested:  # a privileged login is never kept from the UI
+        registry.remove(name)
+        return Reply(f"{tested}\n\nA conexão não foi salva.", error=True)
+    return Reply(f"{saved}\n\n{tested}")
 
 
 def cmd_test(args: str, prefs: Prefs) -> Reply:
@@ -171,6 +177,14 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         lines.append(f"- {_test(prefs.connection_label, prefs.connection_arg or DEMO)}")
     except ToolError as error:
         lines.append(f"- ❌ {error.message}")
+    tool_ctx = runtime.tool_context()
+    privileged = [info.name for info in tool_ctx.registry.list() if info.allow_privileged]
+    if tool_ctx.allow_privileged:
+        lines.append(
+            "- ⚠ VOZBD_ALLOW_PRIVILEGED ativo: logins com privilégios além de leitura são aceitos em todas as conexões"
+        )
+    elif privileged:
+        lines.append(f"- ⚠ login privilegiado permitido (--allow-privileged) em: {', '.join(privileged)}")
     lines += ["", "**Contexto do modelo**", *_context_lines(prefs)]
     lines += ["", "**Última resposta (segundos)**"]
     if last is None:

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     )
     max_rows: int = Field(1000, ge=1, le=100_000)
     query_timeout_s: float = Field(15.0, gt=0, le=3600)
+    allow_privileged: bool = Field(
+        False,
+        description="Accept, for every connection, a login that may do more than read (risky; warned at start).",
+    )
     max_cell_chars: int = Field(4000, ge=100, le=1_000_000, description="Longer text values are cut, with a marker.")
     max_result_mb: float = Field(4.0, gt=0, le=256, description="Fetching stops past this many MB of values.")
     schema_cache_ttl_s: int = Field(300, ge=0)

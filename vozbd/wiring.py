@@ -231,6 +231,11 @@ def build_tool_context(settings: Settings) -> ToolContext:
 
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
+    if settings.allow_privileged:
+        log.warning(
+            "VOZBD_ALLOW_PRIVILEGED is on: logins with more than read privileges are accepted for every connection; "
+            "the SQL validator is their only barrier"
+        )
     declared, policies = declare(settings.connections, registry)
     return ToolContext(
         registry=registry,
@@ -256,6 +261,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
             max_values=settings.value_index_max_values,
         ),
         default_connection=settings.default_db,
+        allow_privileged=settings.allow_privileged,
         allowed_connections=None,
         declared_connections=declared,
         policies=policies,

@@ -45,7 +45,7 @@ def mcp_data(tmp_path: Path, demo_pg_url: str) -> Iterator[McpData]:
     settings = make_settings(data_dir)
     ctx = build_tool_context(settings)
     with_secret = make_url(demo_pg_url).set(password=SECRET).render_as_string(hide_password=False)
-    ctx.registry.add("loja_pg", with_secret)
+    ctx.registry.add("loja_pg", with_secret, allow_privileged=True)  # the superuser test database
     ctx.registry.add("fora_do_ar", f"postgresql+psycopg://postgres:{SECRET}@127.0.0.1:9/nada")
     accents_pdf(settings.uploads_dir / "relatorio.pdf")
     yield McpData(data_dir, settings, ctx, demo_pg_url)

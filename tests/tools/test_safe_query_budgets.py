@@ -36,6 +36,7 @@ CHILD = textwrap.dedent(
     url, sql, mode, timeout_s, tmp = sys.argv[1:6]
     registry = ConnectionRegistry(tmp + "/registry.sqlite3", secret_key=Fernet.generate_key().decode())
     ctx = ToolContext(registry=registry, query_limits=QueryLimits(max_rows=1000, timeout_s=float(timeout_s)),
+                      allow_privileged=True,
                       default_connection=url)
     start = time.monotonic()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_session_is_read_only_and_restored_afterwards(live_url: str, tool_ctx: T
 
 @pytest.mark.slow
 def test_timeout_really_interrupts_a_long_query(live_url: str, tool_ctx: ToolContext) -> None:
-    ctx = ToolContext(registry=tool_ctx.registry, query_limits=QueryLimits(max_rows=10, timeout_s=1.0))
+    ctx = replace(tool_ctx, query_limits=QueryLimits(max_rows=10, timeout_s=1.0), caches={})
     start = time.monotonic()
     with pytest.raises(QueryTimeoutError) as caught:
         run_query(RunQueryInput(sql=LONG_QUERY[_dialect(live_url)], connection=live_url), ctx)
@@ -97,7 +98,7 @@ def test_timeout_really_interrupts_a_long_query(live_url: str, tool_ctx: ToolCon
 
 
 def test_row_cap_truncates_and_reports(live_url: str, tool_ctx: ToolContext) -> None:
-    ctx = ToolContext(registry=tool_ctx.registry, query_limits=QueryLimits(max_rows=50, timeout_s=10.0))
+    ctx = replace(tool_ctx, query_limits=QueryLimits(max_rows=50, timeout_s=10.0), caches={})
     result = run_query(RunQueryInput(sql="SELECT id FROM pedidos ORDER BY id DESC", connection=live_url), ctx)
     assert result.row_count == 50 and result.truncated
     assert [row[0] for row in result.rows] == list(range(1800, 1750, -1))
@@ -111,7 +112,7 @@ def test_row_cap_truncates_and_reports(live_url: str, tool_ctx: ToolContext) -> 
 
 
 def test_own_large_limit_still_fetches_at_most_cap_plus_one(live_url: str, tool_ctx: ToolContext) -> None:
-    ctx = ToolContext(registry=tool_ctx.registry, query_limits=QueryLimits(max_rows=20, timeout_s=10.0))
+    ctx = replace(tool_ctx, query_limits=QueryLimits(max_rows=20, timeout_s=10.0), caches={})
     if _dialect(live_url) == "mysql":  # MariaDB accepts only literal LIMIT values: the literal is lowered instead
         sql, executed_tail = "SELECT id FROM itens_pedido ORDER BY id LIMIT 2000", "LIMIT 21"
     else:  # a computed limit is replaced by cap + 1 (the database never produces more than the fetch reads)

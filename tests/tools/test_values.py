@@ -139,3 +139,22 @@ def test_index_status_reports_each_state(tool_ctx: ToolContext, demo_url: str) -
     assert ready.state == "ready" and ready.values > 1000 and ready.columns > 10
     tool_ctx.value_index = ValueIndexLimits(enabled=False)
     assert index_status(tool_ctx, conn).state == "off"
+
+
+def test_other_inflections_of_a_value_word_match(tool_ctx: ToolContext, demo_url: str) -> None:
+    hints = [m.hint for m in match_values(_build(tool_ctx, demo_url), "Quais pedidos a Jadlog extraviou?")]
+    assert "entregas.status = 'extraviada'" in hints and "transportadoras.nome = 'Jadlog'" in hints
+
+
+def test_a_state_named_in_full_hints_its_uf_code(tool_ctx: ToolContext, demo_url: str) -> None:
+    hints = [m.hint for m in match_values(_build(tool_ctx, demo_url), "Quantos clientes temos em Minas Gerais?", 12)]
+    assert "clientes.uf = 'MG'" in hints
+
+
+@pytest.mark.parametrize("module", ["tools.values", "tools.values.match", "tools.memory", "tools.schema_inspect"])
+def test_each_package_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

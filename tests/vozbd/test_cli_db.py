@@ -36,6 +36,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("VOZBD_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VOZBD_ALLOW_PRIVILEGED", "true")  # superuser test databases; see test_cli_db_privileges
     monkeypatch.chdir(tmp_path)  # no stray .env
 
 
@@ -158,6 +159,7 @@ def test_demo_export(tmp_path: Path) -> None:
 def test_real_subprocess_never_prints_the_password(pg_url: str, mysql_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOZBD_")}
     env |= {"VOZBD_DATA_DIR": str(tmp_path / "sub"), "COLUMNS": "200", "VOZBD_LOG_LEVEL": "DEBUG"}
+    env["VOZBD_ALLOW_PRIVILEGED"] = "true"  # superuser test databases
     vozbd = [sys.executable, "-c", "from vozbd.cli.app import run; run()"]
     commands = [
         (["db", "add", "pg", _with(pg_url, password=PASSWORD)], 0),

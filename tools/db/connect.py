@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,10 +18,17 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from tools.db.failures import classify_error, reason_message
+from tools.db.privileges import PrivilegeReport, inspect_privileges
 from tools.db.registry import DEMO_NAME
 from tools.db.transport import SshOptions, SshTunnel, Transport
 from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
-from tools.errors import ConnectionFailedError, DatabaseError, DriverMissingError, UnknownConnectionError
+from tools.errors import (
+    ConnectionFailedError,
+    DatabaseError,
+    DriverMissingError,
+    PrivilegedConnectionError,
+    UnknownConnectionError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +61,8 @@ class ResolvedConnection:
     url: URL = field(repr=False)
     masked_url: str
     is_demo: bool = False
+    allow_privileged: bool = False
+    """The operator accepted a login with more than read privileges for this connection."""
     transport: Transport | None = None
     """TLS / SSH tunnel of a connection declared in the config file."""
 
@@ -69,7 +79,7 @@ class ConnectionTestResult(BaseModel):
 
 def demo_connection() -> ResolvedConnection:
     url = URL.create("sqlite", database=str(demo_db_path()))
-    return ResolvedConnection(DEMO_NAME, "sqlite", url, mask_url(url), is_demo=True)
+    return ResolvedConnection(DEMO_NAME, "sqlite", url, mask_url(url), is_demo=True, allow_privileged=True)
 
 
 def _refuse(ctx: ToolContext, target: str, allowed: tuple[str, ...]) -> UnknownConnectionError:
@@ -86,11 +96,19 @@ def _refuse(ctx: ToolContext, target: str, allowed: tuple[str, ...]) -> UnknownC
 def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedConnection:
     """Turn a connection name or URL into a ``ResolvedConnection``.
 
-    None/empty -> ``ctx.default_connection`` -> the demo database; ``"demo"``; a saved name; or a database URL.
+    None/empty -> ``ctx.default_connection`` -> the demo database; ``"demo"``; a saved name; or a database URL
+    (only one of ``ctx.operator_urls``, or any when ``ctx.accept_urls``: untrusted inputs name connections).
     When ``ctx.allowed_connections`` is set, only those names are accepted (``"*"`` = every saved one plus demo)
     and raw URLs are refused.
     """
-    target = (name_or_url or "").strip() or (ctx.default_connection or "").strip() or DEMO_NAME
+    given = (name_or_url or "").strip()
+    target = given or (ctx.default_connection or "").strip() or DEMO_NAME
+    if given and "://" in given and not (ctx.accept_urls or given in ctx.operator_urls):
+        raise UnknownConnectionError(
+            "URLs de banco não são aceitas aqui: use o nome de uma conexão configurada (veja list_connections). "
+            "Quem administra o vozbd cadastra conexões com: vozbd db add NOME URL.",
+            detail={"connection": mask_url(given), "reason": "url_not_accepted"},
+        )
     allowed = ctx.allowed_connections
     if allowed is not None:
         permitted = "://" not in target and (target in allowed or "*" in allowed)
@@ -100,14 +118,21 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
         return demo_connection()
     if "://" in target:
         url = parse_url(target)
-        return ResolvedConnection(mask_url(url), dialect_of(url), url, mask_url(url))
+        masked = mask_url(url)
+        return ResolvedConnection(masked, dialect_of(url), url, masked, allow_privileged=ctx.allow_privileged)
     declared = ctx.declared_connections.get(target)
     if declared is not None:
         return ResolvedConnection(
-            target, dialect_of(declared.url), declared.url, mask_url(declared.url), transport=declared.transport
+            target,
+            dialect_of(declared.url),
+            declared.url,
+            mask_url(declared.url),
+            allow_privileged=ctx.allow_privileged or bool(getattr(declared, "allow_privileged", False)),
+            transport=declared.transport,
         )
     url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
-    return ResolvedConnection(target, dialect_of(url), url, mask_url(url))
+    allowed_privileged = ctx.allow_privileged or ctx.registry.get(target).allow_privileged
+    return ResolvedConnection(target, dialect_of(url), url, mask_url(url), allow_privileged=allowed_privileged)
 
 
 def _sqlite_readonly_url(url: URL) -> URL:
@@ -143,6 +168,36 @@ def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
     return url, kwargs | {"connect_args": connect_args, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
+MAX_VALUE_BYTES = 16 * 1024 * 1024
+"""Largest single value SQLite may build (``SQLITE_LIMIT_LENGTH``): ``printf('%.*c', ...)``, ``zeroblob``..."""
+
+
+def limit_sqlite_values(dbapi_conn: Any) -> None:
+    """No SQLite string or blob bigger than ``MAX_VALUE_BYTES``; no attached database (``ATTACH 'file:x?mode=rwc'``
+    would create and open another file read-write); an authorizer refuses ATTACH, DETACH and PRAGMA writes."""
+    dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    dbapi_conn.set_authorizer(_sqlite_authorizer)
+
+
+_PRAGMAS_WITH_ARGUMENT = frozenset(
+    {
+        "query_only", "busy_timeout",  # set by vozbd itself (tools.safe_query.session)
+        "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",  # reflection
+    }
+)  # fmt: skip
+_SQLITE_DENIED_ACTIONS = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
+
+
+def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
+    if action in _SQLITE_DENIED_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() not in _PRAGMAS_WITH_ARGUMENT:
+        return sqlite3.SQLITE_DENY  # any other PRAGMA with a value sets something
+
+    return sqlite3.SQLITE_OK
+
+
 def _set_query_only(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA query_only = ON")
@@ -159,32 +214,67 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
     """The cached SQLAlchemy engine for ``conn`` (one per URL per ToolContext; thread-safe).
 
     SQLite files are always opened read-only (never created). Raises ``DriverMissingError`` naming the pip
-    command when the dialect's driver is not installed, ``ConnectionFailedError`` for a missing SQLite file.
+    command when the dialect's driver is not installed, ``ConnectionFailedError`` for a missing SQLite file,
+    ``PrivilegedConnectionError`` when the login may do more than read and the connection does not allow it.
     """
     key = conn.url.render_as_string(hide_password=False)
     with _ENGINE_LOCK:
         engines: dict[str, Engine] = ctx.caches.setdefault("engines", {})
         engine = engines.get(key)
-        if engine is not None:
-            return engine
-        url, kwargs = _engine_args(conn)
-        if conn.transport is not None and conn.transport.ssh is not None:
-            url = _through_tunnel(ctx, conn.name, conn.transport.ssh, url, conn.dialect)
+        if engine is None:
+            engine = engines[key] = _create_engine(ctx, conn)
+    check_privileges(ctx, conn, engine)
+    return engine
+
+
+def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
+    url, kwargs = _engine_args(conn)
+    if conn.transport is not None and conn.transport.ssh is not None:
+        url = _through_tunnel(ctx, conn.name, conn.transport.ssh, url, conn.dialect)
+    try:
+        engine = create_engine(url, **kwargs)
+    except ImportError as error:
+        hint = INSTALL_HINTS.get(conn.dialect, "pip install 'vozbd[all]'")
+        log.warning("driver for %s missing: %s", conn.dialect, error)
+        raise DriverMissingError(
+            f"O driver Python para {conn.dialect} não está instalado. Instale com: {hint}",
+            detail={"dialect": conn.dialect, "install": hint},
+        ) from None
+    if conn.dialect == "sqlite":
+        event.listen(engine, "connect", _set_query_only)
+        event.listen(engine, "connect", lambda dbapi, _record: limit_sqlite_values(dbapi))
+    elif conn.dialect == "mysql":
+        event.listen(engine, "connect", _clear_mysql_read_timeout)
+    return engine
+
+
+def privilege_report(ctx: ToolContext, conn: ResolvedConnection, engine: Engine) -> PrivilegeReport:
+    """The login's privileges, inspected once per URL per ToolContext (connection failures -> typed errors)."""
+    key = conn.url.render_as_string(hide_password=False)
+    reports: dict[str, PrivilegeReport] = ctx.caches.setdefault("privileges", {})
+    report = reports.get(key)
+    if report is None:
         try:
-            engine = create_engine(url, **kwargs)
-        except ImportError as error:
-            hint = INSTALL_HINTS.get(conn.dialect, "pip install 'vozbd[all]'")
-            log.warning("driver for %s missing: %s", conn.dialect, error)
-            raise DriverMissingError(
-                f"O driver Python para {conn.dialect} não está instalado. Instale com: {hint}",
-                detail={"dialect": conn.dialect, "install": hint},
-            ) from None
-        if conn.dialect == "sqlite":
-            event.listen(engine, "connect", _set_query_only)
-        elif conn.dialect == "mysql":
-            event.listen(engine, "connect", _clear_mysql_read_timeout)
-        engines[key] = engine
-        return engine
+            report = inspect_privileges(engine, conn.dialect)
+        except SQLAlchemyError as error:
+            raise db_error(error, conn) from None
+        if report.privileged:
+            log.warning("connection %s has a privileged login: %s", conn.masked_url, "; ".join(report.findings))
+        reports[key] = report
+    return report
+
+
+def check_privileges(ctx: ToolContext, conn: ResolvedConnection, engine: Engine) -> None:
+    """Raise ``PrivilegedConnectionError`` on first use of a login that may do more than read, unless the
+    operator allowed it for this connection."""
+    if conn.allow_privileged or conn.dialect not in ("postgres", "mysql"):
+        return
+    report = privilege_report(ctx, conn, engine)
+    if report.privileged:
+        raise PrivilegedConnectionError(
+            report.message(conn.name),
+            detail={"connection": conn.name, "findings": report.findings, "reason": "privileged"},
+        )
 
 
 def _through_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect: str) -> URL:
@@ -240,7 +330,7 @@ def test_connection(ctx: ToolContext, conn: ResolvedConnection) -> ConnectionTes
         engine = get_engine(ctx, conn)
         with engine.connect() as db:
             raw = db.execute(text(sql)).scalar()
-    except (DriverMissingError, ConnectionFailedError) as error:
+    except (DriverMissingError, ConnectionFailedError, PrivilegedConnectionError) as error:
         reason = "driver_missing" if isinstance(error, DriverMissingError) else str(error.detail.get("reason", "error"))
         return ConnectionTestResult(ok=False, dialect=conn.dialect, reason_code=reason, message=error.message)
     except (SQLAlchemyError, OSError) as error:

@@ -34,9 +34,11 @@ CREATE TABLE IF NOT EXISTS connections (
     dialect TEXT NOT NULL,
     url TEXT NOT NULL,
     password_token TEXT,
-    created_at TEXT NOT NULL DEFAULT (datetime('now'))
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    allow_privileged INTEGER NOT NULL DEFAULT 0
 )
 """
+_MIGRATIONS = ("ALTER TABLE connections ADD COLUMN allow_privileged INTEGER NOT NULL DEFAULT 0",)
 
 
 class SecretKeyError(ToolError):
@@ -58,6 +60,8 @@ class ConnectionInfo(BaseModel):
     dialect: str
     masked_url: str
     is_demo: bool = False
+    allow_privileged: bool = False
+    """True when the operator accepted a login with more than read privileges (``db add --allow-privileged``)."""
 
 
 def validate_name(name: str) -> str:
@@ -107,6 +111,9 @@ class ConnectionRegistry:
                 os.chmod(self.path, 0o600)  # holds hosts/users and encrypted passwords: owner only
                 with conn:
                     conn.execute(_SCHEMA)
+                    columns = {row[1] for row in conn.execute("PRAGMA table_info(connections)")}
+                    if "allow_privileged" not in columns:  # a registry written by an older version
+                        conn.execute(_MIGRATIONS[0])
                 self._initialised = True
         except (sqlite3.Error, OSError) as error:
             log.error("cannot open connection registry %s: %s", self.path, error)
@@ -137,8 +144,11 @@ class ConnectionRegistry:
             return self._fernet
 
     # --- public API ---------------------------------------------------------------------
-    def add(self, name: str, url: str | URL) -> ConnectionInfo:
-        """Save a connection. Raises ``InvalidInputError`` for a bad name/URL or a duplicate name."""
+    def add(self, name: str, url: str | URL, *, allow_privileged: bool = False) -> ConnectionInfo:
+        """Save a connection. Raises ``InvalidInputError`` for a bad name/URL or a duplicate name.
+
+        ``allow_privileged`` stores the operator's explicit acceptance of a login with more than read privileges.
+        """
         validate_name(name)
         parsed = parse_url(url)
         password = parsed.password if isinstance(parsed.password, str) else None
@@ -151,15 +161,20 @@ class ConnectionRegistry:
         with closing(self._connect()) as conn, conn:
             try:
                 conn.execute(
-                    "INSERT INTO connections(name, dialect, url, password_token) VALUES (?, ?, ?, ?)",
-                    (name, dialect_of(parsed), stored, token),
+                    "INSERT INTO connections(name, dialect, url, password_token, allow_privileged) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (name, dialect_of(parsed), stored, token, int(allow_privileged)),
                 )
             except sqlite3.IntegrityError:
                 raise InvalidInputError(
                     f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome."
                 ) from None
+        if allow_privileged:
+            log.warning("connection %s saved with allow_privileged: the validator is its only boundary", name)
         log.info("saved connection %s (%s)", name, mask_url(parsed))
-        return ConnectionInfo(name=name, dialect=dialect_of(parsed), masked_url=mask_url(parsed))
+        return ConnectionInfo(
+            name=name, dialect=dialect_of(parsed), masked_url=mask_url(parsed), allow_privileged=allow_privileged
+        )
 
     def remove(self, name: str) -> None:
         with closing(self._connect()) as conn, conn:
@@ -170,7 +185,9 @@ class ConnectionRegistry:
 
     def list(self) -> builtins.list[ConnectionInfo]:
         with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT name, dialect, url, password_token FROM connections ORDER BY name").fetchall()
+            rows = conn.execute(
+                "SELECT name, dialect, url, password_token, allow_privileged FROM connections ORDER BY name"
+            ).fetchall()
         return [self._info(*row) for row in rows]
 
     def names(self) -> builtins.list[str]:
@@ -183,7 +200,7 @@ class ConnectionRegistry:
 
     def url_for(self, name: str) -> URL:
         """The saved URL with its decrypted password. Internal use only: never print or log it."""
-        _, _, url, token = self._row(name)
+        _, _, url, token, _ = self._row(name)
         parsed = make_url(url)
         if token:
             try:
@@ -199,10 +216,10 @@ class ConnectionRegistry:
         return parsed
 
     # --- helpers ------------------------------------------------------------------------
-    def _row(self, name: str) -> tuple[str, str, str, str | None]:
+    def _row(self, name: str) -> tuple[str, str, str, str | None, int]:
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT name, dialect, url, password_token FROM connections WHERE name = ?", (name,)
+                "SELECT name, dialect, url, password_token, allow_privileged FROM connections WHERE name = ?", (name,)
             ).fetchone()
         if row is None:
             raise self._unknown(name)
@@ -217,8 +234,10 @@ class ConnectionRegistry:
         )
 
     @staticmethod
-    def _info(name: str, dialect: str, url: str, token: str | None) -> ConnectionInfo:
+    def _info(name: str, dialect: str, url: str, token: str | None, allow_privileged: int = 0) -> ConnectionInfo:
         parsed = make_url(url)
         if token:
             parsed = parsed.set(password="***")
-        return ConnectionInfo(name=name, dialect=dialect, masked_url=mask_url(parsed))
+        return ConnectionInfo(
+            name=name, dialect=dialect, masked_url=mask_url(parsed), allow_privileged=bool(allow_privileged)
+        )

@@ -28,6 +28,31 @@ _BACKEND_DIALECT |= {"oracle": "oracle", "mssql": "tsql"}
 SUPPORTED_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
 
 MASK = "***"
+
+# Driver options an operator may put in a URL's query string, per scheme family. Anything else is refused: options
+# such as PostgreSQL ``options=-c ...``, MySQL ``init_command``/``local_infile``/``client_flag`` or
+# ``read_default_file`` change what the session may do before the first statement runs.
+ALLOWED_OPTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset(
+        {
+            "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcompression", "sslsni", "connect_timeout",
+            "application_name", "target_session_attrs", "gssencmode", "channel_binding", "keepalives",
+            "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "host", "port",
+            "client_encoding",
+        }
+    ),
+    "mysql": frozenset(
+        {
+            "charset", "collation", "ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity",
+            "ssl_disabled", "connect_timeout", "unix_socket",
+        }
+    ),
+    "sqlite": frozenset(),
+    "oracle": frozenset({"service_name", "mode", "encoding", "nencoding", "events"}),
+    "mssql": frozenset({"charset", "tds_version", "login_timeout", "appname"}),
+}  # fmt: skip
+_PASSWORD_KEYS = ("password", "passwd", "pwd")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<key>[?&;](?:password|passwd|pwd)=)(?P<pw>[^&;\s]+)")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 
 
@@ -58,7 +83,7 @@ def parse_url(text: str | URL) -> URL:
             f"Tipo de banco '{scheme}' não suportado. Suportados: {', '.join(SUPPORTED_SCHEMES)}.",
             detail={"reason": "unsupported_dialect", "scheme": scheme},
         )
-    url = url.set(drivername=_SCHEMES[scheme][0])
+    url = _filter_options(url.set(drivername=_SCHEMES[scheme][0]))
     if scheme == "sqlite":
         if not url.database or url.database == ":memory:":
             raise InvalidInputError(
@@ -68,6 +93,30 @@ def parse_url(text: str | URL) -> URL:
         if not url.database.startswith("file:"):
             url = url.set(database=str(Path(url.database).expanduser()))
     return url
+
+
+def _filter_options(url: URL) -> URL:
+    """Move a ``?password=`` into the URL's password (so it is stored encrypted) and refuse unknown options."""
+    query = dict(url.query)
+    for key in _PASSWORD_KEYS:
+        if key in query:
+            value = query.pop(key)
+            password = value[-1] if isinstance(value, tuple) else value
+            if url.password and url.password != password:
+                raise InvalidInputError(
+                    "A URL tem duas senhas diferentes (antes do @ e em ?password=). Informe só uma.",
+                    detail={"reason": "two_passwords"},
+                )
+            url = url.set(password=password)
+    allowed = ALLOWED_OPTIONS.get(url.get_backend_name(), frozenset())
+    refused = sorted(key for key in query if key.lower() not in allowed)
+    if refused:
+        listing = ", ".join(sorted(allowed)) or "nenhuma"
+        raise InvalidInputError(
+            f"Opção de conexão não permitida na URL: {', '.join(refused)}. Opções aceitas para este banco: {listing}.",
+            detail={"reason": "option_not_allowed", "options": refused},
+        )
+    return url.set(query=query)
 
 
 def dialect_of(url: str | URL) -> str:
@@ -82,11 +131,12 @@ def dialect_of(url: str | URL) -> str:
 def mask_url(url: str | URL) -> str:
     """The URL as text with its password replaced by ``***`` (safe to print and log)."""
     if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
+        return _QUERY_PASSWORD.sub(lambda m: m["key"] + MASK, url.render_as_string(hide_password=True))
     try:
-        return make_url(url.strip()).render_as_string(hide_password=True)
+        rendered = make_url(url.strip()).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["at"], url)
+        rendered = _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["at"], url)
+    return _QUERY_PASSWORD.sub(lambda m: m["key"] + MASK, rendered)
 
 
 def _password_of(url: str | URL) -> str | None:
@@ -121,4 +171,5 @@ def mask_secrets(text: str, *urls: str | URL | None) -> str:
             text = text.replace(secret, MASK)
         else:
             text = re.sub(rf"(?<![\w]){re.escape(secret)}(?![\w])", MASK, text)
+    text = _QUERY_PASSWORD.sub(lambda m: m["key"] + MASK, text)
     return _URL_PASSWORD.sub(lambda m: m["head"] + MASK + m["at"], text)

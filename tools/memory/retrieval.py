@@ -2,10 +2,10 @@
 
 DAIL-SQL ranks stored pairs by the similarity of *masked* questions (domain words hidden, so the shape of the
 question counts) and of predicted SQL skeletons. Without a model to predict SQL we compare, for each stored
-question, its structural cues (counting, grouping, top-N, averages, negation, dates, comparisons...) and its
-content words; then we vote per skeleton — the scores of the stored pairs sharing a skeleton add up — and take
-the best pair of each of the top skeletons, so the examples cover different likely query shapes instead of
-repeating one.
+question, its masked form, its structural cues (counting, grouping, top-N, averages, negation, dates,
+comparisons...) and its content words; then we vote per skeleton — the scores of the stored pairs sharing a
+skeleton add up — and take the best pair of each of the top skeletons, so the examples cover different likely
+query shapes instead of repeating one.
 """
 
 from __future__ import annotations
@@ -44,6 +44,17 @@ _COMPILED = {name: tuple(re.compile(p) for p in patterns) for name, patterns in 
 CUE_WEIGHT = 0.55
 CONTENT_WEIGHT = 0.25
 TEXT_WEIGHT = 0.20
+MASKED_WEIGHT = 0.35
+"""Share of the score from the masked questions' edit similarity (the rest from cues, content and text)."""
+
+# Words kept when a question is masked (DAIL-SQL): function words and words that shape the SQL; every other
+# word is a domain word and becomes "_" (runs of them one "_"), numbers become "N".
+_SHAPE_TEXT = """
+por cada media medio total soma maior menor maiores menores mais menos nunca sem nenhum nenhuma entre
+acima abaixo ultimos ultimas passado passada ano mes semana hoje ontem percentual porcentagem top
+primeiros primeiras diferentes
+"""
+_SHAPE_WORDS = frozenset(_SHAPE_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,17 @@ def _content(question: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
+def masked(question: str) -> str:
+    """``"Quantos clientes de SP a gente tem?"`` -> ``"quantos _ de _ a gente tem"``: the question's shape."""
+    out: list[str] = []
+    for word in text_key(question).split():
+        token = word if word in STOPWORDS or word in _SHAPE_WORDS else ("N" if word.isdigit() else "_")
+        if not (token == "_" and out and out[-1] == "_"):
+            out.append(token)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=8192)
 def _key(question: str) -> str:
     return text_key(question)
 
@@ -97,12 +119,15 @@ def select_examples(question: str, examples: Sequence[Example], k: int = 3) -> l
     if not examples or k <= 0:
         return []
     wanted_cues, wanted_content, wanted_key = cues(question), _content(question), text_key(question)
+    wanted_mask = masked(question)
     scored: list[ScoredExample] = []
     for example in examples:
         shape = _jaccard(wanted_cues, cues(example.question))
         content = _jaccard(wanted_content, _content(example.question))
         text = fuzz.token_set_ratio(wanted_key, _key(example.question)) / 100
-        scored.append(ScoredExample(example, CUE_WEIGHT * shape + CONTENT_WEIGHT * content + TEXT_WEIGHT * text))
+        words = CUE_WEIGHT * shape + CONTENT_WEIGHT * content + TEXT_WEIGHT * text
+        form = fuzz.ratio(wanted_mask, masked(example.question)) / 100
+        scored.append(ScoredExample(example, (1 - MASKED_WEIGHT) * words + MASKED_WEIGHT * form))
     scored.sort(key=lambda s: -s.score)
     pool = scored[: max(10 * k, 20)]
     votes: dict[str, float] = {}

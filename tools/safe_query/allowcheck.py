@@ -27,6 +27,11 @@ from tools.safe_query.denylist import find_denied
 from tools.safe_query.settings import PG_READABLE_SETTINGS
 
 _AGGREGATE_TYPES = tuple(AGGREGATES)
+REPEAT_COLUMN_LIMIT = 100
+"""``repeat(column, n)``: the column's values may be long, so ``n`` stays small."""
+SQLITE_PRAGMA_FUNCTIONS = frozenset(
+    {"pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info", "pragma_foreign_key_list"}
+)
 
 
 class Refusal(Exception):
@@ -128,6 +133,13 @@ def _check_size(node: exp.Func, dialect: str, name: str) -> None:
         position = SIZE_LIMITED_NAMES[name]
         count_arg = args[position] if position < len(args) else None
     count = _literal_int(count_arg)
+    text_arg = node.this if isinstance(node, exp.Repeat | exp.Pad) else (args[0] if args else None)
+    if name == "repeat" or isinstance(node, exp.Repeat):
+        literal = text_arg if isinstance(text_arg, exp.Literal) and text_arg.is_string else None
+        limit = SIZE_LIMIT // max(1, len(literal.this)) if literal is not None else REPEAT_COLUMN_LIMIT
+        if count is not None and count > limit:
+            reason = f"repete no máximo {limit} vezes (valor final até {SIZE_LIMIT} caracteres)"
+            raise Refusal("denied_function", function=name, reason=reason)
     inner = (n for child in node.iter_expressions() for n in child.walk())
     nested = any(_builds_big(n) for n in inner) or any(_builds_big(n) for n in _ancestors(node))
     if count is None or not 0 <= count <= SIZE_LIMIT or nested:
@@ -170,6 +182,8 @@ def _check_table(node: exp.Table, dialect: str, database: str | None) -> None:
     if dialect == "postgres" and not schema and name.startswith("pg_"):
         raise Refusal("catalog_not_allowed", table=name)  # pg_catalog is always on the search path
     if dialect == "sqlite" and name.startswith("sqlite_") and name not in SQLITE_CATALOG_TABLES:
+        raise Refusal("catalog_not_allowed", table=name)
+    if dialect == "sqlite" and name.startswith("pragma_") and name not in SQLITE_PRAGMA_FUNCTIONS:
         raise Refusal("catalog_not_allowed", table=name)
     other = catalog if dialect == "postgres" else (schema if dialect == "mysql" else "")
     if other and (database is None or other != database.lower()):

@@ -135,6 +135,7 @@ _PG = frozenset(
 
 _MY = frozenset(
     {
+        "json_array", "json_object", "json_extract", "json_keys", "json_type", "json_merge_patch",
         "adddate", "subdate", "sysdate", "weekday", "makedate", "maketime", "from_unixtime", "unix_timestamp",
         "date_format", "time_format", "period_add", "period_diff", "to_days", "from_days", "yearweek", "utc_date",
         "utc_time", "utc_timestamp", "sec_to_time", "time_to_sec", "convert_tz", "json_unquote", "json_value",
@@ -149,6 +150,7 @@ _MY = frozenset(
 
 _LITE = frozenset(
     {
+        "pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info", "pragma_foreign_key_list",
         "date", "time", "datetime", "julianday", "unixepoch", "strftime", "timediff", "printf", "format", "iif",
         "total",
         "typeof", "instr", "hex", "unhex", "quote", "glob", "like", "likelihood", "likely", "unlikely", "json", "jsonb",

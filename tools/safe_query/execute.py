@@ -23,6 +23,7 @@ from tools.db.connect import describe_db_error
 from tools.db.failures import classify_error, reason_message
 from tools.db.urls import mask_secrets, mask_url
 from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError
+from tools.safe_query.pgcells import capped_query
 from tools.safe_query.session import Deadline, pinned_session
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ MAX_CELL_CHARS = 4_000
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 CELL_MARKER = "… [cortado: {total} caracteres no total]"
 _CHUNK = 100
+_SERVER_CUT = "… [cortado: "
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class RawResult:
 def _cut(value: Any, max_chars: int) -> tuple[Any, int, bool]:
     """``(value or its cut text, the size received, whether it was cut)``."""
     if isinstance(value, str):
+        if value.startswith(_SERVER_CUT, max_chars):  # already cut by the server (PostgreSQL)
+            return value, len(value), True
         if len(value) > max_chars:
             return value[:max_chars] + CELL_MARKER.format(total=len(value)), len(value), True
         return value, len(value), False
@@ -95,16 +99,12 @@ class _Budget:
         return len(self.rows) <= self.max_rows
 
 
-def _postgres_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+def _postgres_rows(dbapi: Any, sql: str, max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
+    sql = capped_query(dbapi, sql, max_cell_chars)  # values cut on the server: no huge cell reaches us whole
     cursor = dbapi.cursor()
-    size = _CHUNK if _pq_version() >= 170000 else 1  # chunked single-row mode needs libpq 17
-    return cursor, cursor.stream(sql, size=size)  # extended protocol: one statement only
-
-
-def _pq_version() -> int:
-    import psycopg
-
-    return int(psycopg.pq.version())
+    # Single-row mode: libpq holds one row at a time, so a result of huge rows never sits in memory whole
+    # (the byte budget stops the stream after the first rows). Extended protocol: one statement only.
+    return cursor, cursor.stream(sql, size=1)
 
 
 def _postgres_columns(dbapi: Any, sql: str) -> list[str]:
@@ -123,7 +123,7 @@ def _columns(cursor: Any, dbapi: Any, dialect: str, sql: str, rows_seen: int) ->
     return []
 
 
-def _mysql_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+def _mysql_rows(dbapi: Any, sql: str, _max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
     import pymysql.cursors
 
     cursor = dbapi.cursor(pymysql.cursors.SSCursor)
@@ -131,7 +131,7 @@ def _mysql_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
     return cursor, _chunks(cursor)
 
 
-def _plain_rows(dbapi: Any, sql: str) -> tuple[Any, Iterator[Any]]:
+def _plain_rows(dbapi: Any, sql: str, _max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
     cursor = dbapi.cursor()
     cursor.execute(sql)
     return cursor, _chunks(cursor)
@@ -169,7 +169,7 @@ def execute_readonly(
             dbapi = db.connection.dbapi_connection
             start = time.perf_counter()
             deadline.start()
-            cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql)
+            cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql, max_cell_chars)
             columns: list[str] = []
             try:
                 for row in rows:

@@ -22,7 +22,6 @@ that cannot interrupt it themselves. A session whose reset fails is discarded, n
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -32,11 +31,11 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from tools.db.connect import limit_sqlite_values
+
 log = logging.getLogger(__name__)
 
 CLIENT_GRACE_S = 1.0
-MAX_VALUE_BYTES = 16 * 1024 * 1024
-"""Largest single value SQLite may build (``SQLITE_LIMIT_LENGTH``)."""
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 _COM_RESET_CONNECTION = 0x1F
 
@@ -88,11 +87,6 @@ class Deadline:
 
 def _is_mariadb(db: Connection) -> bool:
     return bool(getattr(db.dialect, "is_mariadb", False))
-
-
-def limit_sqlite_values(dbapi: Any) -> None:
-    """No SQLite string or blob bigger than ``MAX_VALUE_BYTES`` (``printf('%.*c', ...)``, ``zeroblob``...)."""
-    dbapi.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
 
 
 def _pin_postgres(db: Connection, ms: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,8 +17,9 @@ from tools.schema_inspect.cache import Key, schema_cache
 from tools.schema_inspect.introspect import read_only, reflect
 from tools.schema_inspect.models import InspectSchemaInput, SchemaResult
 from tools.schema_inspect.render import render
-from tools.values.match import ValueMatch
-from tools.values.service import clear_value_index, question_values
+
+if TYPE_CHECKING:
+    from tools.values.match import ValueMatch
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ def prompt_for(
     question = question.strip() if question else ""
     if not question:
         return result if budget == ctx.schema_prompt_budget and not restricted else with_prompt(result, None, budget)
+    from tools.values.service import question_values  # tools.values imports this package: import on use
+
     values = question_values(ctx, conn, result.tables, question)
     dictionary = load_dictionary(ctx.dictionary_dirs)
     boost = dict.fromkeys(prefer, PREFERRED_BOOST)
@@ -104,6 +108,8 @@ def prompt_for(
 
 def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
     """The reflected schema of ``conn`` (``params.schema``/``tables``), from the per-process cache when fresh."""
+    from tools.values.service import clear_value_index
+
     cache = schema_cache(ctx)
     key = _cache_key(conn, params)
     if params.refresh:
@@ -139,6 +145,8 @@ def with_prompt(
 
 def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:
     """Forget cached schemas (all, or those of one connection name/URL); returns how many entries were dropped."""
+    from tools.values.service import clear_value_index
+
     cache = schema_cache(ctx)
     if connection is None:
         clear_value_index(ctx)

@@ -50,6 +50,8 @@ class ValueIndex:
     """Exception class name when a query failed and the build stopped there."""
     by_folded: dict[str, list[int]] = field(default_factory=dict)
     by_word: dict[str, list[int]] = field(default_factory=dict)
+    by_prefix: dict[str, list[str]] = field(default_factory=dict)
+    """First 6 letters -> indexed words (for matching other inflections of a word)."""
 
     def add(self, table: str, column: str, value: str, complete: bool) -> None:
         folded = " ".join(_WORD.findall(fold(value)))
@@ -59,7 +61,10 @@ class ValueIndex:
         self.values.append(IndexedValue(table, column, value, folded, complete))
         self.by_folded.setdefault(folded, []).append(position)
         for word in dict.fromkeys(folded.split()):
-            self.by_word.setdefault(word, []).append(position)
+            positions = self.by_word.setdefault(word, [])
+            if not positions and len(word) >= 6:
+                self.by_prefix.setdefault(word[:6], []).append(word)
+            positions.append(position)
 
     def __len__(self) -> int:
         return len(self.values)

@@ -1,7 +1,8 @@
 """Find the indexed values a question names: exact, accent/case-folded, then edit-similar (rapidfuzz).
 
 A value matches when every one of its words appears in the question (exactly or, for words of 4+ letters, with
-a rapidfuzz ratio >= ``FUZZY_MIN_RATIO``: "Ribeirao Peto" still finds "Ribeirão Preto"). Short values (one or
+a rapidfuzz ratio >= ``FUZZY_MIN_RATIO``: "Ribeirao Peto" still finds "Ribeirão Preto"; or, for words of 6+
+letters, as another inflection of the same stem: "extraviou" finds "extraviada"). Short values (one or
 two letters, like "SP") only match a question token written the same way, case included. Numbers alone never
 match (they are ids, quantities and years far more often than names).
 """
@@ -13,10 +14,13 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from tools.schema_inspect.lexicon import STATES
 from tools.schema_inspect.text import STOPWORDS, fold
 from tools.values.index import IndexedValue, ValueIndex
 
 FUZZY_MIN_RATIO = 85.0
+PREFIX_SCORE = 0.85
+_PREFIX = 6
 _MIN_FUZZY_WORD = 4
 _MAX_CANDIDATES = 2000
 _TOKEN = re.compile(r"\w+")
@@ -39,6 +43,15 @@ class ValueMatch:
         return f"{self.table}.{self.column} = '{escaped}'"
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return size
+
+
 def _content(words: list[str]) -> list[str]:
     return [w for w in words if w not in STOPWORDS and not w.isdigit()]
 
@@ -51,8 +64,15 @@ def match_values(index: ValueIndex, question: str, limit: int = 8) -> list[Value
     if not content:
         return []
     raw_tokens = set(_TOKEN.findall(question))
+    padded_question = f" {' '.join(question_words)} "
+    # A Brazilian state named in full also names its UF code ("São Paulo" -> a column holding "SP").
+    named_states = [name for name, _ in STATES if f" {name} " in padded_question]
+    # "mato grosso do sul" also contains "mato grosso": keep the longest names only
+    longest = [n for n in named_states if not any(n != other and n in other for other in named_states)]
+    states = [uf for name, uf in STATES if name in longest]
+    raw_tokens |= {uf.upper() for uf in states}
     # Word of the index -> similarity to the closest question word (1.0 = same word).
-    similar: dict[str, float] = {w: 1.0 for w in content if w in index.by_word}
+    similar: dict[str, float] = {w: 1.0 for w in (*content, *states) if w in index.by_word}
     vocabulary = list(index.by_word)
     for word in content:
         if len(word) < _MIN_FUZZY_WORD:
@@ -61,6 +81,11 @@ def match_values(index: ValueIndex, question: str, limit: int = 8) -> list[Value
             word, vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, limit=5
         ):
             similar[found] = max(similar.get(found, 0.0), ratio / 100)
+        if len(word) >= _PREFIX:
+            # Same stem, other inflection: "extraviou" ~ "extraviada", "cancelados" ~ "cancelado".
+            for found in index.by_prefix.get(word[:_PREFIX], ()):
+                if _shared_prefix(word, found) >= 0.7 * min(len(word), len(found)):
+                    similar[found] = max(similar.get(found, 0.0), PREFIX_SCORE)
     candidates: dict[int, None] = {}
     for word in similar:
         for position in index.by_word.get(word, ())[:_MAX_CANDIDATES]:

@@ -22,9 +22,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.chart import chart_spec
 from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from tools.audit import calling_as
 from tools.db.connect import resolve_connection
 from tools.errors import CodedError
-from vozbd.api.conversations import caller_of, thread_id
+from vozbd.api.conversations import ANONYMOUS, caller_of, thread_id
 from vozbd.api.deps import ApiServices, CurrentKey, Services, rate_limited
 from vozbd.api.errors import ApiError
 from vozbd.api.schemas import ERROR_RESPONSES, AskRequest, AskResponse, ChartSpec, ResultTable, SqlRun, TurnError
@@ -126,16 +127,18 @@ class TurnRunner:
         self.agent = _agent_for(services, body.model)
 
     async def events(self) -> AsyncIterator[AgentEvent]:
-        async for event in self.agent.astream_turn(
+        turn = self.agent.astream_turn(
             question=self.body.question,
             conversation_id=thread_id(self.caller, self.conversation_id),
             connection=self.body.connection,
-        ):
-            if isinstance(event, ToolEndEvent) and event.error and event.error.get("error") == "unsafe_query":
-                self.services.metrics.refused(event.error.get("detail"))
-            if isinstance(event, DoneEvent):
-                await self._record(event.turn)
-            yield event
+        )
+        with calling_as("api", None if self.caller == ANONYMOUS else self.caller):  # query audit: who asked
+            async for event in turn:
+                if isinstance(event, ToolEndEvent) and event.error and event.error.get("error") == "unsafe_query":
+                    self.services.metrics.refused(event.error.get("detail"))
+                if isinstance(event, DoneEvent):
+                    await self._record(event.turn)
+                yield event
 
     async def _record(self, turn: TurnResult) -> None:
         """Metrics, then the log row — written before the answer leaves (a 200 always has its row)."""

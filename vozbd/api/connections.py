@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from tools.audit import calling_as
 from tools.connections import ListConnectionsInput, list_connections
 from tools.db.connect import resolve_connection, test_connection
 from tools.db.urls import parse_url
@@ -94,11 +95,12 @@ async def schema(
 
 
 @router.post("/{name}/query", summary="Run ONE read-only statement through safe-query")
-async def query(name: str, body: QueryIn, services: Services) -> QueryResult:
+async def query(name: str, body: QueryIn, services: Services, key: CurrentKey) -> QueryResult:
     _check_name(name)
     params = RunQueryInput.model_validate({"sql": body.sql, "connection": name, "max_rows": body.max_rows})
     try:
-        return await run_in_threadpool(run_query, params, services.tool_ctx)
+        with calling_as("api", key.name if key else None):  # query audit: who ran it
+            return await run_in_threadpool(run_query, params, services.tool_ctx)
     except UnsafeQueryError as error:
         services.metrics.refused(error.detail)
         raise

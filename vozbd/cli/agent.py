@@ -88,10 +88,11 @@ class _TurnLogger:
             self._database = None
 
 
-def _build_agent(model: str | None) -> Agent:
-    from vozbd.cli.context import load_app
+def _build_agent(model: str | None, db: str | None = None) -> Agent:
+    """The agent; a ``--db`` URL typed by the operator is accepted for this process (the model's own URLs never)."""
+    from vozbd.cli.context import load_app, operator_urls
 
-    return load_app(model=model).agents.build()
+    return load_app(model=model, operator_urls=operator_urls(db)).agents.build()
 
 
 def _cell(value: Any) -> str:
@@ -144,7 +145,7 @@ def ask(
         err_console.print("[bold red]Erro:[/] informe a pergunta ou um arquivo com --audio.")
         raise typer.Exit(EXIT_USAGE)
     with agent_errors(json_output):
-        agent = _build_agent(model)
+        agent = _build_agent(model, db)
         turn = agent.ask_sync(
             question=question,
             audio=audio.read_bytes() if audio else None,
@@ -202,7 +203,7 @@ async def _chat_turn(
 def chat(db: str | None = DB_OPTION, model: str | None = MODEL_OPTION) -> None:
     """A terminal conversation with memory (type /sair, Ctrl-D or Ctrl-C to leave)."""
     with agent_errors():
-        agent = _build_agent(model)
+        agent = _build_agent(model, db)
     conversation_id = f"chat-{uuid.uuid4().hex[:12]}"
     logger = _TurnLogger()
     console.print("[bold]vozbd[/] — pergunte sobre o seu banco de dados. [dim]/sair para terminar.[/]")

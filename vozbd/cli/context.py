@@ -19,8 +19,16 @@ if TYPE_CHECKING:
     from vozbd.wiring import App
 
 
-def load_app(**flags: Any) -> App:
-    """The ``App`` built from the environment / ``.env`` with ``flags`` (setting name → value) on top."""
+def operator_urls(*names_or_urls: str | None) -> tuple[str, ...]:
+    """The database URLs among ``names_or_urls``: typed by the operator on the command line, so accepted."""
+    return tuple(value for value in names_or_urls if value and "://" in value)
+
+
+def load_app(*, operator_urls: tuple[str, ...] = (), accept_urls: bool = False, **flags: Any) -> App:
+    """The ``App`` built from the environment / ``.env`` with ``flags`` (setting name → value) on top.
+
+    ``operator_urls``: database URLs the operator typed (tool inputs may name exactly these); ``accept_urls``:
+    every input of this command is the operator's, so any URL is accepted (``vozbd examples``)."""
     from pydantic import ValidationError
 
     from vozbd.wiring import build_app, load_settings
@@ -36,4 +44,11 @@ def load_app(**flags: Any) -> App:
                 highlight=False,
             )
         raise typer.Exit(EXIT_USAGE) from None
-    return build_app(settings)
+    if not operator_urls and not accept_urls:
+        return build_app(settings)
+    from dataclasses import replace
+
+    from vozbd.wiring import build_tool_context
+
+    ctx = replace(build_tool_context(settings), operator_urls=operator_urls, accept_urls=accept_urls)
+    return build_app(settings, tool_ctx=ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tools.errors import PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
 
 if TYPE_CHECKING:
@@ -21,6 +23,10 @@ demo_app = typer.Typer(help="The bundled pt-BR demo database.", no_args_is_help=
 console = Console(highlight=False)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object instead of a table.")
+PRIVILEGED_WARNING = (
+    "Atenção: esta conexão aceita um login com privilégios além de leitura (--allow-privileged). "
+    "O validador de SQL é a única barreira; prefira um login só de leitura (vozbd db create-readonly-user)."
+)
 
 
 def _context() -> ToolContext:
@@ -41,9 +47,19 @@ def add(
     ask_password: bool = typer.Option(
         False, "--ask-password", help="Prompt for the password (hidden) instead of writing it in the URL."
     ),
+    allow_privileged: bool = typer.Option(
+        False,
+        "--allow-privileged",
+        help="Accept a login with more than read privileges (superuser, file access, writes). Risky: the "
+        "SQL validator is then the only barrier. Prefer 'vozbd db create-readonly-user'.",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Save a connection (the password is encrypted) and test it; an unreachable database is still saved."""
+    """Save a connection (the password is encrypted) and test it; an unreachable database is still saved.
+
+    A login that may do more than read (superuser, server files, writes, other databases) is refused and not
+    saved, with the command that creates a read-only one; --allow-privileged accepts it explicitly.
+    """
     from tools.db.connect import resolve_connection, test_connection
     from tools.db.urls import parse_url
 
@@ -52,12 +68,19 @@ def add(
         parsed = parse_url(url)
         if ask_password:
             parsed = parsed.set(password=typer.prompt("Senha", hide_input=True, err=True))
-        info = ctx.registry.add(name, parsed)
+        info = ctx.registry.add(name, parsed, allow_privileged=allow_privileged)
         result = None if no_test else test_connection(ctx, resolve_connection(ctx, name))
+        if result is not None and result.reason_code == "privileged":
+            ctx.registry.remove(name)
+            raise PrivilegedConnectionError(
+                result.message + " A conexão não foi salva.", detail={"connection": name, "reason": "privileged"}
+            )
         if json_output:
             _emit({"saved": info.model_dump(), "test": result.model_dump() if result else None})
             return
         console.print(f"[green]Conexão '{info.name}' salva:[/] {info.masked_url}")
+        if allow_privileged:
+            console.print(f"[bold red]{PRIVILEGED_WARNING}[/]")
         if result is None:
             return
         if result.ok:
@@ -81,8 +104,10 @@ def list_(json_output: bool = JSON_OPTION) -> None:
         for column in ("Nome", "Dialeto", "URL", ""):
             table.add_column(column)
         for info in result.connections:
-            mark = "padrão" if info.name == result.default else ""
-            table.add_row(info.name, info.dialect, info.masked_url, mark)
+            marks = ["padrão"] * (info.name == result.default) + ["[red]⚠ login privilegiado permitido[/]"] * (
+                info.allow_privileged and not info.is_demo
+            )
+            table.add_row(info.name, info.dialect, info.masked_url, ", ".join(marks))
         console.print(table)
 
 
@@ -96,12 +121,16 @@ def test(
 
     with cli_errors(json_output):
         ctx = _context()
+        if name_or_url and "://" in name_or_url:  # the operator typed this URL
+            ctx = replace(ctx, operator_urls=(name_or_url,))
         conn = resolve_connection(ctx, name_or_url)
         result = test_connection(ctx, conn)
         if json_output:
             _emit({"connection": conn.name, "masked_url": conn.masked_url, **result.model_dump()})
         elif result.ok:
             console.print(f"[green]✓ {conn.name}[/]: {result.server_version} — {result.latency_ms:.0f} ms")
+            if conn.allow_privileged and not conn.is_demo and conn.dialect in ("postgres", "mysql"):
+                console.print(f"[bold red]{PRIVILEGED_WARNING}[/]")
         else:
             console.print(f"[red]✗ {conn.name}[/] ({result.reason_code}): {result.message}")
     if not result.ok:
@@ -117,6 +146,62 @@ def remove(name: str = typer.Argument(..., help="Saved connection name."), json_
             _emit({"removed": name})
         else:
             console.print(f"Conexão '{name}' removida.")
+
+
+@db_app.command("create-readonly-user")
+def create_readonly_user(
+    user: str = typer.Argument(..., help="Name of the new read-only login, e.g. vozbd_leitor."),
+    database: str | None = typer.Option(None, "--database", help="Target database (default: the admin URL's)."),
+    dialect: str | None = typer.Option(None, "--dialect", help="postgres or mysql (default: the admin URL's)."),
+    schemas: list[str] = typer.Option(["public"], "--schema", help="PostgreSQL schema to grant (repeatable)."),
+    apply: bool = typer.Option(False, "--apply", help="Run the SQL with --admin-url instead of printing it."),
+    admin_url: str | None = typer.Option(
+        None, "--admin-url", help="Administrator URL, used once for --apply and never stored or printed."
+    ),
+) -> None:
+    """Print (or, with --apply, run) the SQL that creates a login with SELECT on the chosen schemas only.
+
+    Without --apply the password in the SQL is a placeholder to replace. With --apply a strong password is
+    generated and the 'vozbd db add' command to use it is printed once.
+    """
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tools.db.connect import describe_db_error
+    from tools.db.privileges import readonly_user_sql
+    from tools.db.urls import dialect_of, mask_secrets, parse_url
+    from tools.errors import DatabaseError, InvalidInputError
+
+    with cli_errors():
+        admin = parse_url(admin_url) if admin_url else None
+        target_dialect = dialect or (dialect_of(admin) if admin else None)
+        target_db = database or (admin.database if admin else None)
+        if target_dialect not in ("postgres", "mysql") or not target_db:
+            raise InvalidInputError(
+                "Informe --dialect (postgres ou mysql) e --database, ou --admin-url com o banco de destino."
+            )
+        if not apply:
+            for statement in readonly_user_sql(target_dialect, user, target_db, tuple(schemas)):
+                typer.echo(statement + ";")
+            return
+        if admin is None:
+            raise InvalidInputError("--apply precisa de --admin-url (usada uma vez, nunca salva).")
+        password = secrets.token_urlsafe(18)
+        engine = create_engine(admin.set(database=target_db), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as db:
+                for statement in readonly_user_sql(target_dialect, user, target_db, tuple(schemas), password):
+                    db.execute(text(statement))
+        except SQLAlchemyError as error:
+            detail = mask_secrets(describe_db_error(error), admin)
+            raise DatabaseError(f"Não foi possível criar o login: {detail}", detail={"user": user}) from None
+        finally:
+            engine.dispose()
+        reader = admin.set(username=user, password=password, database=target_db)
+        console.print(f"[green]Login só de leitura '{user}' criado.[/] Cadastre-o (a senha aparece só agora):")
+        typer.echo(f'vozbd db add NOME "{reader.render_as_string(hide_password=False)}"')
 
 
 @demo_app.command("export")

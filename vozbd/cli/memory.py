@@ -42,7 +42,7 @@ def _store() -> Iterator[tuple[MemoryStore, ToolContext]]:
     from tools.memory import MemoryStore
     from vozbd.cli.context import load_app
 
-    app = load_app()
+    app = load_app(accept_urls=True)  # every input here is the operator's
     database = app.open_database()
     ctx = app.tool_ctx
     try:

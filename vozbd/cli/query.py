@@ -65,10 +65,10 @@ def query(
 
     from tools.audit import calling_as
     from tools.safe_query import RunQueryInput, run_query
-    from vozbd.cli.context import load_app
+    from vozbd.cli.context import load_app, operator_urls
 
     database, sql = (None, first) if second is None else (first, second)
-    ctx = load_app(max_rows=max_rows, query_timeout_s=timeout).tool_ctx
+    ctx = load_app(max_rows=max_rows, query_timeout_s=timeout, operator_urls=operator_urls(database)).tool_ctx
     with cli_errors(json_output):
         with calling_as("cli", getpass.getuser()):
             result = run_query(RunQueryInput(sql=sql, connection=database), ctx)

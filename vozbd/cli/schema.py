@@ -100,9 +100,9 @@ def schema(
     from tools.schema_inspect import InspectSchemaInput, inspect_schema
     from tools.schema_inspect.bilingual import load_dictionary
     from tools.schema_inspect.tool import with_prompt
-    from vozbd.cli.context import load_app
+    from vozbd.cli.context import load_app, operator_urls
 
-    ctx = load_app(schema_prompt_budget=budget).tool_ctx
+    ctx = load_app(schema_prompt_budget=budget, operator_urls=operator_urls(db)).tool_ctx
     with cli_errors(json_output):
         params = InspectSchemaInput(connection=db, tables=tables or None, schema_=schema_name, refresh=refresh)
         result = inspect_schema(params, ctx)

@@ -29,6 +29,7 @@ import yaml
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpora" / "redteam"
 DIALECTS = ("sqlite", "postgres", "mysql")
+TARGETS = (*DIALECTS, "pdf")  # "pdf": class-4 PDF bombs, no database
 MODES = ("superuser", "readonly", "bypass")
 VIAS = ("tool", "tool-schema", "operator")
 OUTCOMES = ("refused-by-validator", "refused-by-privileges", "limited", "allowed-harmless")
@@ -92,6 +93,10 @@ def _case(raw: dict[str, Any], source: str, holes: dict[str, dict[str, str]]) ->
         bounded = ("limited", "allowed-harmless")
         expect += tuple(o for o in bounded if o not in expect)
         bypass += tuple(o for o in bounded if o not in bypass)
+    if effect != "harmless":  # an attack the database refuses where running it would have been harmless: fine too
+        bypass += (
+            ("refused-by-privileges",) if "allowed-harmless" in bypass and "refused-by-privileges" not in bypass else ()
+        )
     # the read-only role on the normal path: what the validator does, or failing that what the database does alone
     readonly = expect + tuple(o for o in bypass if o not in expect)
     return Case(
@@ -142,7 +147,7 @@ def validate_corpus(cases: list[Case]) -> list[str]:
         seen.add(case.id)
         if case.klass not in (1, 2, 3, 4):
             problems.append(f"{case.id}: class {case.klass}")
-        if not set(case.dialects) <= set(DIALECTS):
+        if not set(case.dialects) <= set(TARGETS):
             problems.append(f"{case.id}: dialects {case.dialects}")
         if (case.klass == 3) != (case.via in VIAS):
             problems.append(f"{case.id}: class 3 cases (only) need via in {VIAS}")
@@ -153,7 +158,7 @@ def validate_corpus(cases: list[Case]) -> list[str]:
                 problems.append(f"{case.id}: {mode} outcome {case.expected(mode)}")
         for key in case.holes:
             parts = key.split("/")
-            if not all(part in (*MODES, *VIAS, *DIALECTS, "*") for part in parts):
+            if not all(part in (*MODES, *VIAS, *TARGETS, "read_pdf", "*") for part in parts):
                 problems.append(f"{case.id}: hole key {key}")
     return problems
 
@@ -165,6 +170,8 @@ def params(cases: list[Case], modes: tuple[str, ...] = MODES) -> list[Any]:
         for dialect in case.dialects:
             for mode in modes:
                 hole = case.hole(mode, dialect)
-                marks = [pytest.mark.xfail(strict=True, reason=f"hole: {hole}")] if hole else []
+                # a hole whose symptom varies run to run (peak RSS near the line) is "flaky: ...": non-strict
+                strict = not hole.startswith("flaky") if hole else True
+                marks = [pytest.mark.xfail(strict=strict, reason=f"hole: {hole}")] if hole else []
                 out.append(pytest.param(case, dialect, mode, id=f"{case.id}-{dialect}-{mode}", marks=marks))
     return out

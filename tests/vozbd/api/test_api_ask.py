@@ -121,3 +121,54 @@ def test_openapi_documents_every_v1_route_with_errors_and_bearer_auth(client: Te
     docs = client.get("/docs")
     assert docs.status_code == 200 and "cdn." not in docs.text  # assets served locally: works offline
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_app_database_down_is_503_and_never_a_200_without_its_row(client: TestClient) -> None:
+    """A turn is acknowledged only once its log row is committed: with the app DB unreachable the caller gets 503."""
+    import socket
+
+    from vozbd.appdb.engine import create_app_engine
+    from vozbd.appdb.logs import ConversationLogStore
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    logs = client.app.state.api.conversations.logs
+    client.app.state.api.conversations.logs = ConversationLogStore(
+        create_app_engine(f"postgresql://postgres@127.0.0.1:{port}/nada")
+    )
+    try:
+        response = client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"})
+        assert response.status_code == 503
+        assert response.json()["code"] == "app_db_unavailable"
+        stream = client.post(
+            "/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers={"Accept": "text/event-stream"}
+        )
+        names = [name for name, _ in _events(stream.text)]
+        assert names[-1] == "error" and "done" not in names  # the stream never claims success
+    finally:
+        client.app.state.api.conversations.logs = logs
+    assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}).status_code == 200
+
+
+def test_statements_run_for_an_api_key_are_audited_with_its_name(api_settings) -> None:
+    from tests.vozbd.api.conftest import KEY_ANA
+    from vozbd.appdb.audit import QueryAuditStore
+    from vozbd.server import create_app
+    from vozbd.wiring import build_app, build_app_database
+
+    settings = api_settings.model_copy(update={"api_keys": [KEY_ANA]})
+    app = create_app(build_app(settings), mount_ui=False, mount_mcp=False)  # the real tool context: audit on
+    with TestClient(app, base_url="http://localhost:8000") as client:
+        assert client.post("/api/v1/ask", json={"question": "Quantos clientes temos?"}, headers=ANA).status_code == 200
+        query = {"sql": "SELECT COUNT(*) FROM pedidos"}
+        assert client.post("/api/v1/connections/demo/query", json=query, headers=ANA).status_code == 200
+    database = build_app_database(settings)
+    try:
+        rows = QueryAuditStore(database.engine).list(surface="api")
+    finally:
+        database.dispose()
+    assert {(row["user_id"], row["sql"]) for row in rows} >= {
+        ("ana", "SELECT COUNT(*) AS total FROM clientes"),
+        ("ana", "SELECT COUNT(*) FROM pedidos"),
+    }

@@ -1,0 +1,137 @@
+"""Privilege inspection: is a connection's login more powerful than reading the target database?
+
+Privileges are the first boundary and the validator the second: a login that may read server files, run programs,
+create objects or write data turns any validator gap into a breach. ``inspect_privileges`` lists what it found
+(in pt-BR, for ``vozbd db add/test``); ``readonly_user_sql`` writes the SQL of a dedicated SELECT-only login.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, text
+
+_PG_CHECKS = (
+    ("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", "é superusuário (superuser)"),
+    ("SELECT pg_has_role(current_user, 'pg_read_server_files', 'MEMBER')", "lê arquivos do servidor"),
+    ("SELECT pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')", "escreve arquivos do servidor"),
+    ("SELECT pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')", "executa programas no servidor"),
+    ("SELECT rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", "cria papéis ou bancos"),
+    (
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ANY (current_schemas(false)) "
+        "AND has_schema_privilege(oid, 'CREATE'))",
+        "pode criar objetos (CREATE) nos esquemas consultados",
+    ),
+    (
+        "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE pg_has_role(current_user, c.relowner, 'USAGE') "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')",
+        "é dono de tabelas/visões (pode alterá-las)",
+    ),
+    (
+        "SELECT EXISTS (SELECT 1 FROM information_schema.role_table_grants WHERE grantee = current_user "
+        "AND privilege_type <> 'SELECT' AND table_schema NOT IN ('pg_catalog', 'information_schema'))",
+        "tem permissões além de SELECT em tabelas",
+    ),
+)
+_MYSQL_READ = frozenset({"SELECT", "SHOW VIEW", "USAGE"})
+_MYSQL_GRANT = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+) TO ", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PrivilegeReport:
+    dialect: str
+    user: str | None
+    findings: list[str] = field(default_factory=list)
+    """pt-BR sentences, one per excess privilege; empty = least privilege."""
+
+    @property
+    def privileged(self) -> bool:
+        return bool(self.findings)
+
+    def message(self, connection: str) -> str:
+        if not self.findings:
+            return f"A conexão '{connection}' usa um login só de leitura."
+        return (
+            f"A conexão '{connection}' usa um login com privilégios demais ({self.user or '?'}): "
+            + "; ".join(self.findings)
+            + ". Crie um login só de leitura com: vozbd db create-readonly-user vozbd_leitor "
+            f"--dialect {self.dialect} --database NOME_DO_BANCO (imprime o SQL a executar) e cadastre a conexão com "
+            "ele; ou, assumindo o risco, use --allow-privileged."
+        )
+
+
+def inspect_privileges(engine: Engine, dialect: str) -> PrivilegeReport:
+    """What the login of ``engine`` may do beyond reading (SQLite files are always opened read-only)."""
+    if dialect == "postgres":
+        return _postgres(engine)
+    if dialect == "mysql":
+        return _mysql(engine)
+    return PrivilegeReport(dialect, None)
+
+
+def _postgres(engine: Engine) -> PrivilegeReport:
+    findings: list[str] = []
+    with engine.connect() as db:
+        user = db.execute(text("SELECT current_user")).scalar()
+        for sql, finding in _PG_CHECKS:
+            if db.execute(text(sql)).scalar():
+                findings.append(finding)
+        db.rollback()
+    return PrivilegeReport("postgres", str(user), findings)
+
+
+def _mysql(engine: Engine) -> PrivilegeReport:
+    findings: list[str] = []
+    with engine.connect() as db:
+        user = db.execute(text("SELECT CURRENT_USER()")).scalar()
+        database = (db.execute(text("SELECT DATABASE()")).scalar() or "").lower()
+        grants = [str(row[0]) for row in db.execute(text("SHOW GRANTS"))]
+        db.rollback()
+    for grant in grants:
+        match = _MYSQL_GRANT.match(grant)
+        if match is None:
+            continue
+        privileges = {p.strip().upper() for p in match["privs"].split(",")}
+        target = match["target"].replace("`", "").lower()
+        extra = sorted(p for p in privileges if p not in _MYSQL_READ)
+        if extra:
+            findings.append(f"tem {', '.join(extra)} em {target}")
+        elif "SELECT" in privileges and not target.startswith(f"{database}."):
+            findings.append(f"lê outros bancos ({target})")
+    return PrivilegeReport("mysql", str(user), findings)
+
+
+def _ident(name: str, quote: str) -> str:
+    return quote + name.replace(quote, quote * 2) + quote
+
+
+def readonly_user_sql(
+    dialect: str, user: str, database: str, schemas: tuple[str, ...] = ("public",), password: str = "TROQUE_ESTA_SENHA"
+) -> list[str]:
+    """The statements that create ``user`` with SELECT on ``schemas`` of ``database`` only (run as an admin)."""
+    pw = password.replace("'", "''")
+    if dialect == "postgres":
+        role, db = _ident(user, '"'), _ident(database, '"')
+        statements = [
+            f"CREATE ROLE {role} LOGIN PASSWORD '{pw}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT",
+            f"GRANT CONNECT ON DATABASE {db} TO {role}",
+            f"ALTER ROLE {role} SET default_transaction_read_only = on",
+        ]
+        for schema in schemas:
+            name = _ident(schema, '"')
+            statements += [
+                f"REVOKE CREATE ON SCHEMA {name} FROM PUBLIC",
+                f"GRANT USAGE ON SCHEMA {name} TO {role}",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA {name} TO {role}",
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {name} GRANT SELECT ON TABLES TO {role}",
+            ]
+        return statements
+    if dialect == "mysql":
+        account = _ident(user, "'") + "@'%'"
+        return [
+            f"CREATE USER {account} IDENTIFIED BY '{pw}'",
+            f"GRANT SELECT, SHOW VIEW ON {_ident(database, '`')}.* TO {account}",
+        ]
+    raise ValueError(f"no read-only user recipe for {dialect}")
