@@ -51,6 +51,9 @@ async def test_default_schema_call_and_one_table_lookup(wide_pg_url: str, tmp_pa
     try:
         async with create_connected_server_and_client_session(build_server(mcp_config(settings), ctx)) as session:
             schema = await session.call_tool("inspect_schema", {"connection": "erp"})
+            asked = await session.call_tool(
+                "inspect_schema", {"connection": "erp", "question": "notas fiscais de devolução por cliente"}
+            )
             found = await session.call_tool(
                 "search_schema",
                 {"connection": "erp", "question": "notas fiscais de devolução", "limit": 5, "detail": "summary"},
@@ -70,8 +73,14 @@ async def test_default_schema_call_and_one_table_lookup(wide_pg_url: str, tmp_pa
     structured = schema.structuredContent or {}
     text = text_of(schema)
     assert structured["omitted_count"] > 100
-    for table in structured["tables"]:  # every table in structuredContent is described in the text
-        assert f"TABLE {table['name']}" in text
+    assert size(asked) <= DEFAULT_CALL_LIMIT
+    for result in (schema, asked):  # every table and column in structuredContent is shown in the text
+        shown = text_of(result)
+        for table in result.structuredContent["tables"]:  # type: ignore[index]
+            assert f"TABLE {table['name']}" in shown
+            block = shown.split(f"TABLE {table['name']}", 1)[1].split("\n\n", 1)[0]
+            for column in table["columns"]:
+                assert column["name"] in block, (table["name"], column["name"])
     for name in structured["truncated_tables"]:
         assert name in text
 

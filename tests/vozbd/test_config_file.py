@@ -110,3 +110,17 @@ def test_invalid_file_is_a_usage_error(data_dir: Path) -> None:
     (data_dir / "config.toml").write_text("[connections.x]\nsem_sentido = 1\n")
     result = CliRunner().invoke(app, ["config", "show"])
     assert result.exit_code == 2 and "sem_sentido" in result.output
+
+
+def test_the_readme_example_is_a_valid_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Configuration file, connections and policies", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "config.toml"
+    path.write_text(example)
+    monkeypatch.delenv("VOZBD_DATA_DIR", raising=False)
+    settings = Settings(_env_file=None, config_file=path, data_dir=tmp_path)
+    assert settings.default_db == "erp" and settings.max_rows == 500
+    erp = settings.connections["erp"]
+    assert erp.policy.masked_columns == ["*.cpf", "*.email", "*.telefone"] and erp.tls is not None
+    assert settings.connections["legado"].ssh is not None and not settings.connections["demo"].policy.samples

@@ -54,6 +54,29 @@ class InspectSchemaInput(BaseModel):
 
 
 OMITTED_PREFIX = "-- outras "
+_BLOCK_KEYWORDS = ("PK (", "FK ", "FK(", "UNIQUE", "…", "--")
+
+
+def _shown_columns(compact: str) -> dict[str, tuple[set[str], bool]]:
+    """Per table block of the compact text: the column names it shows and whether it is a one-line outline."""
+    found: dict[str, tuple[set[str], bool]] = {}
+    for block in compact.split("\n\n"):
+        lines = block.split("\n")
+        head = lines[0]
+        if not head.startswith(("TABLE ", "VIEW ")):
+            continue
+        name = head.split()[1].rstrip(":")
+        if len(lines) == 1 and ": " in head.split("  --", 1)[0]:
+            listed = head.split("  --", 1)[0].split(": ", 1)[1]
+            found[name] = ({part.strip().split(" ", 1)[0] for part in listed.split(", ")}, True)
+            continue
+        columns = {
+            line.strip().split(" ", 1)[0]
+            for line in lines[1:]
+            if line.startswith("  ") and not line.strip().startswith(_BLOCK_KEYWORDS)
+        }
+        found[name] = (columns, False)
+    return found
 
 
 class ColumnInfo(BaseModel):
@@ -136,11 +159,16 @@ class SchemaResult(BaseModel):
     def to_structured(self) -> dict[str, Any]:
         """What an MCP client gets next to the text: only the tables the text shows (same budget) and the
         left-out names the text lists (``omitted_count`` says how many in all); empty/default fields dropped."""
-        omitted = set(self.truncated_tables)
-        shown = self.model_copy(
-            update={
-                "tables": [t for t in self.tables if t.qualified_name not in omitted],
-                "truncated_tables": self.listed_omitted(),
-            }
-        )
+        blocks = _shown_columns(self.compact)
+        tables = []
+        for table in self.tables:
+            shown_columns = blocks.get(table.qualified_name)
+            if shown_columns is None:
+                continue  # left out of the text (or listed by name only)
+            names, outline = shown_columns
+            columns = [c for c in table.columns if c.name in names]
+            if outline:  # a one-line outline shows names and keys, no types, values or comments
+                columns = [c.model_copy(update={"samples": [], "more_values": False, "comment": None}) for c in columns]
+            tables.append(table.model_copy(update={"columns": columns}))
+        shown = self.model_copy(update={"tables": tables, "truncated_tables": self.listed_omitted()})
         return shown.model_dump(mode="json", by_alias=True, exclude_defaults=True)
