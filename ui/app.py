@@ -15,7 +15,7 @@ from pathlib import Path
 
 import chainlit as cl
 
-from ui import render, runtime, texts, turn, voice
+from ui import conversation, render, runtime, texts, turn, voice
 from ui.commands import parse_command, run_command
 from ui.prefs import CURRENT_URL, DEMO, NO_MODEL, Prefs, TurnTimings
 
@@ -98,6 +98,7 @@ def _settings_widgets(
         Select(id="voice", label=labels["voice"], items=voice_items or {prefs.voice: prefs.voice}, initial_value=voice),
         Slider(id="speed", label=labels["speed"], initial=prefs.speed, min=0.5, max=2.0, step=0.1),
         Switch(id="auto_speak", label=labels["auto_speak"], initial=prefs.auto_speak),
+        Switch(id="hands_free", label=labels["hands_free"], initial=prefs.hands_free),
     ]
 
 
@@ -353,13 +354,30 @@ async def on_listen_action(action: cl.Action) -> None:
 async def on_audio_start() -> bool:
     from chainlit.config import config
 
+    from agent.speech.base import SpeechError
+
     rate = config.features.audio.sample_rate if config.features.audio else 24000
+    prefs = _prefs()
+    if prefs.hands_free:
+        try:
+            talk = await conversation.start(prefs, _conversation_id(), rate, remember=_remember)
+        except SpeechError as error:
+            log.warning("hands-free conversation unavailable: %s (%s)", error.code, error)
+            await cl.Message(content=f"⚠️ {error.message}\n\n{texts.SPEECH_MODELS_HINT}").send()
+            return False
+        cl.user_session.set("conversation", talk)
+        log.info("hands-free conversation started at %d Hz", rate)
+        return True
     cl.user_session.set("audio", voice.PcmBuffer(sample_rate=rate))
     return True
 
 
 @cl.on_audio_chunk
 async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
+    talk: conversation.Conversation | None = cl.user_session.get("conversation")
+    if talk is not None:
+        talk.put(chunk.data)
+        return
     buffer: voice.PcmBuffer | None = cl.user_session.get("audio")
     if buffer is None:
         return
@@ -370,6 +388,12 @@ async def on_audio_chunk(chunk: cl.InputAudioChunk) -> None:
 async def on_audio_end() -> None:
     from agent.speech.base import NoSpeechError, SpeechError
 
+    talk: conversation.Conversation | None = cl.user_session.get("conversation")
+    if talk is not None:  # the user closed the mic: a question still being spoken is answered now
+        cl.user_session.set("conversation", None)
+        talk.stop()
+        log.info("hands-free conversation ended")
+        return
     started = time.perf_counter()
     await asyncio.sleep(0.05)  # Chainlit runs each chunk in its own task: let the last ones land in the buffer
     buffer: voice.PcmBuffer | None = cl.user_session.get("audio")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from agent.events import TurnResult
     from agent.factory import AgentFactory
     from agent.speech.engines import SpeechEngines
+    from agent.voice.loop import VoiceLoopConfig
     from tools.context import ToolContext
 
 AuthMode = Literal["none", "password", "header"]
@@ -31,6 +32,10 @@ class UIConfig:
     tts_engine: str = "kokoro"
     tts_voice: str = "pf_dora"
     tts_speed: float = 1.0
+    hands_free: bool = True
+    """The microphone opens a hands-free conversation (else push-to-talk)."""
+    voice_loop: VoiceLoopConfig | None = None
+    """The hands-free loop's knobs (None: ``agent.voice.loop`` defaults)."""
 
 
 @dataclass(frozen=True)

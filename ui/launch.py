@@ -88,9 +88,16 @@ def configure_logging(log_level: str) -> None:
 
 
 def serve(
-    services: UIServices, *, host: str, port: int, open_browser: bool, wrap: Callable[[Any], Any] | None = None
+    services: UIServices,
+    *,
+    host: str,
+    port: int,
+    open_browser: bool,
+    wrap: Callable[[Any], Any] | None = None,
+    tls: Any = None,
 ) -> None:
-    """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard."""
+    """Run the chat on ``host:port`` (blocking); ``wrap`` adds the server's outer ASGI guard; ``tls``
+    (``vozbd.tls.TlsFiles``) serves HTTPS."""
     prepare(services)
     import asyncio
 
@@ -106,5 +113,14 @@ def serve(
     _load_app(services.config)
     ensure_jwt_secret()
     served = wrap(app) if wrap is not None else app
-    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level="warning", ws="auto"))
+    config_ = uvicorn.Config(
+        served,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws="auto",
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
+    )
+    server = uvicorn.Server(config_)
     asyncio.run(server.serve())

@@ -21,6 +21,7 @@ class Prefs:
     voice: str = "pf_dora"
     speed: float = 1.0
     auto_speak: bool = True
+    hands_free: bool = True  # the mic stays open and the server detects the end of each question
 
     @classmethod
     def from_config(cls, config: UIConfig) -> Prefs:
@@ -30,6 +31,7 @@ class Prefs:
             voice=config.tts_voice,
             speed=config.tts_speed,
             auto_speak=config.auto_speak,
+            hands_free=config.hands_free,
         )
 
     @property
@@ -58,13 +60,13 @@ class Prefs:
     def apply(self, values: dict[str, Any]) -> list[str]:
         """Apply settings-panel values; returns the names of the fields that changed."""
         changed: list[str] = []
-        for key in ("connection", "model", "tts_engine", "voice", "speed", "auto_speak"):
+        for key in ("connection", "model", "tts_engine", "voice", "speed", "auto_speak", "hands_free"):
             if key not in values or values[key] is None:
                 continue
             value = values[key]
             if key == "speed":
                 value = float(value)
-            elif key == "auto_speak":
+            elif key in ("auto_speak", "hands_free"):
                 value = bool(value)
             elif key == "connection":
                 if value == CURRENT_URL:

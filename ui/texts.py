@@ -112,6 +112,7 @@ SETTINGS_LABELS: dict[str, str] = {
     "voice": "Voz",
     "speed": "Velocidade da fala",
     "auto_speak": "Falar as respostas automaticamente",
+    "hands_free": "Conversa mãos livres (o microfone fica aberto; respondo quando você para de falar)",
 }
 DEMO_LABEL = "demo (banco de demonstração)"
 NO_MODEL_LABEL = "nenhum (configure VOZBD_MODEL)"

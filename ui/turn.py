@@ -153,6 +153,87 @@ def _with_transcript(turn: Any, question: str, timings: TurnTimings) -> Any:
     return dataclasses.replace(turn, transcript=turn.transcript or question, timings={**stt, **turn.timings})
 
 
+class TurnRenderer:
+    """Renders one agent turn's events in Chainlit: the answer streaming into a message, SQL/tool steps inside it,
+    then the table and chart of the last result. Used by ``run_turn`` and by the hands-free conversation."""
+
+    def __init__(
+        self,
+        question: str,
+        prefs: Prefs,
+        timings: TurnTimings,
+        on_first_sentence: Callable[[cl.Message, str], None] | None = None,
+    ) -> None:
+        self.question, self.prefs, self.timings = question, prefs, timings
+        self.on_first_sentence = on_first_sentence
+        self.message = cl.Message(content="")
+        self.steps = _ToolSteps()
+        self.answer = ""
+        self.segment = ""  # text streamed since the last tool call: the answer being written
+        self.first_sent = on_first_sentence is None
+        self.results: list[Any] = []
+        self.sql_ms = 0.0
+        self.asked = time.perf_counter()
+
+    async def start(self) -> None:
+        self.timings.model = self.prefs.model or runtime.llm_state().spec
+        await self.message.send()
+        self.steps.parent_id = self.message.id
+        self.asked = time.perf_counter()
+
+    async def on_event(self, event: Any) -> None:
+        from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
+
+        timings = self.timings
+        if isinstance(event, TokenEvent):
+            if timings.llm_first_token_s is None:
+                timings.llm_first_token_s = time.perf_counter() - self.asked
+            await self.message.stream_token(event.text)
+            self.segment += event.text
+            if not self.first_sent and (sentence := first_sentence(self.segment)) is not None:
+                self.first_sent = True
+                self.on_first_sentence(self.message, sentence)  # type: ignore[misc]
+        elif isinstance(event, ToolStartEvent):
+            self.segment = ""
+            if timings.llm_first_token_s is None:
+                timings.llm_first_token_s = time.perf_counter() - self.asked
+            await self.steps.start(event.call_id, event.name, event.args)
+        elif isinstance(event, ToolEndEvent):
+            await self.steps.end(event.call_id, event.result, event.error, event.elapsed_ms)
+            if event.name == "run_query":
+                self.sql_ms += event.elapsed_ms
+                if event.result is not None and hasattr(event.result, "rows"):
+                    self.results.append(event.result)
+        elif isinstance(event, AnswerEvent):
+            self.answer = event.text
+        elif isinstance(event, DoneEvent):
+            self.answer = self.answer or event.turn.answer
+            log.debug("agent timings: %s", event.turn.timings)
+            user = cl.user_session.get("user")
+            await runtime.record_turn(
+                _with_transcript(event.turn, self.question, timings),
+                user_id=getattr(user, "identifier", None),
+                model=timings.model,
+                voice=timings.stt_s is not None,
+            )
+
+    async def finish(self, *, note: str = "") -> str:
+        """Final message: the answer (plus ``note``), the table and chart of the last result; returns the answer."""
+        timings = self.timings
+        if timings.llm_first_token_s is None:
+            timings.llm_first_token_s = time.perf_counter() - self.asked
+        timings.sql_s = self.sql_ms / 1000 if self.sql_ms else None
+        content = (self.answer or self.message.content) + note
+        if self.results:
+            content = f"{content}\n\n{result_markdown(self.results[-1])}"
+        chart = await chart_element(self.results[-1]) if self.results else None
+        self.message.content = content
+        self.message.elements = [chart] if chart else []  # type: ignore[list-item]  # Chainlit types elements as ElementBased; an Image is one at run time
+        self.message.actions = [listen_action(self.answer)] if self.answer and not self.prefs.auto_speak else []
+        await self.message.update()
+        return self.answer
+
+
 async def run_turn(
     question: str,
     prefs: Prefs,
@@ -166,64 +247,13 @@ async def run_turn(
     ``on_first_sentence(message, sentence)`` is called once, as soon as the text streamed since the last tool call
     holds a complete sentence, so the caller can start speaking before the answer is finished.
     """
-    from agent.events import AnswerEvent, DoneEvent, TokenEvent, ToolEndEvent, ToolStartEvent
-
-    timings.model = prefs.model or runtime.llm_state().spec
     agent = await asyncio.to_thread(runtime.agent_for, prefs.model)
-    message = cl.Message(content="")
-    await message.send()
-    steps = _ToolSteps(parent_id=message.id)
-    answer = ""
-    segment = ""  # text streamed since the last tool call: the answer being written
-    first_sent = on_first_sentence is None
-    results: list[Any] = []
-    sql_ms = 0.0
-    asked = time.perf_counter()
+    renderer = TurnRenderer(question, prefs, timings, on_first_sentence)
+    await renderer.start()
     stream = agent.astream_turn(
         question=question, conversation_id=conversation_id, connection=prefs.connection_arg, speak=False
     )
     async for event in stream:
-        if isinstance(event, TokenEvent):
-            if timings.llm_first_token_s is None:
-                timings.llm_first_token_s = time.perf_counter() - asked
-            await message.stream_token(event.text)
-            segment += event.text
-            if not first_sent and (sentence := first_sentence(segment)) is not None:
-                first_sent = True
-                on_first_sentence(message, sentence)  # type: ignore[misc]
-        elif isinstance(event, ToolStartEvent):
-            segment = ""
-            if timings.llm_first_token_s is None:
-                timings.llm_first_token_s = time.perf_counter() - asked
-            await steps.start(event.call_id, event.name, event.args)
-        elif isinstance(event, ToolEndEvent):
-            await steps.end(event.call_id, event.result, event.error, event.elapsed_ms)
-            if event.name == "run_query":
-                sql_ms += event.elapsed_ms
-                if event.result is not None and hasattr(event.result, "rows"):
-                    results.append(event.result)
-        elif isinstance(event, AnswerEvent):
-            answer = event.text
-        elif isinstance(event, DoneEvent):
-            answer = answer or event.turn.answer
-            log.debug("agent timings: %s", event.turn.timings)
-            user = cl.user_session.get("user")
-            await runtime.record_turn(
-                _with_transcript(event.turn, question, timings),
-                user_id=getattr(user, "identifier", None),
-                model=timings.model,
-                voice=timings.stt_s is not None,
-            )
-    if timings.llm_first_token_s is None:
-        timings.llm_first_token_s = time.perf_counter() - asked
-    timings.sql_s = sql_ms / 1000 if sql_ms else None
-
-    content = answer or message.content
-    if results:
-        content = f"{content}\n\n{result_markdown(results[-1])}"
-    chart = await chart_element(results[-1]) if results else None
-    message.content = content
-    message.elements = [chart] if chart else []  # type: ignore[list-item]  # Chainlit types elements as ElementBased; an Image is one at run time
-    message.actions = [listen_action(answer)] if answer and not prefs.auto_speak else []
-    await message.update()
-    return message, answer
+        await renderer.on_event(event)
+    answer = await renderer.finish()
+    return renderer.message, answer

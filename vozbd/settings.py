@@ -187,6 +187,9 @@ class Settings(BaseSettings):
     ui_password: SecretStr | None = None
     ui_auth_header: str = "X-Forwarded-User"
     ui_auto_speak: bool = True
+    ui_hands_free: bool = Field(
+        True, description="Voice chat: one click opens the mic and the server hears when you stop (else push-to-talk)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --- REST API v1, surface security, rate limits ----------------------------

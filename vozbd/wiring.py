@@ -219,6 +219,8 @@ def ui_config(settings: Settings) -> UIConfig:
         tts_engine=settings.tts_engine,
         tts_voice=settings.tts_voice,
         tts_speed=settings.tts_speed,
+        hands_free=settings.ui_hands_free,
+        voice_loop=voice_loop_config(settings),
     )
 
 

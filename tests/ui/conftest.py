@@ -76,6 +76,14 @@ rules:
           - name: run_query
             args: {sql: "SELECT ROUND(AVG(valor_total), 2) AS ticket_medio FROM pedidos"}
       - content: "O ticket médio é de {last_result_first_value} reais por pedido. O valor considera todos os pedidos."
+  - match: "conte tudo"
+    responses:
+      - content: >-
+          Claro. O banco de demonstração tem clientes, pedidos, produtos, entregas e chamados de suporte.
+          Os pedidos ligam clientes a produtos, as entregas acompanham cada pedido até o destino,
+          e os chamados registram as dúvidas e reclamações dos clientes. Posso contar pedidos por estado,
+          somar o faturamento por mês, listar os produtos mais vendidos e encontrar as entregas atrasadas.
+          Pergunte o que quiser, por exemplo quantos pedidos atrasados temos em São Paulo.
   - match: "clientes"
     responses:
       - tool_calls:
@@ -140,6 +148,8 @@ def start_server(tmp: Path, *, model: str | None, extra_env: dict[str, str] | No
         # Nothing listens here: model auto-detection must not find a local server.
         "VOZBD_OLLAMA_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "VOZBD_OPENAI_COMPATIBLE_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        # Push-to-talk unless a test asks for the hands-free conversation (tests/ui/test_browser_conversation.py).
+        "VOZBD_UI_HANDS_FREE": "false",
     }
     if model:
         env["VOZBD_MODEL"] = model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -29,6 +30,11 @@ def serve(
         "--insecure",
         help="Start even when a surface has no credentials off loopback (or next to a protected one). Risky.",
     ),
+    https: bool = typer.Option(
+        False, "--https", help="Serve over HTTPS with a self-signed certificate (made once, reused): mic on phones."
+    ),
+    cert: Path | None = typer.Option(None, "--cert", help="TLS certificate (PEM) instead of the self-signed one."),
+    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
 ) -> None:
     """Run the web server: chat UI at /, MCP at /mcp, REST API v1 at /api/v1 (OpenAPI at /docs).
 
@@ -46,14 +52,30 @@ def serve(
     if only is not None:
         _serve_only(only, vozbd_app, insecure=insecure)
         return
+    from vozbd.tls import TlsError, resolve_tls, urls
+
+    try:
+        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=vozbd_app.paths.data_dir)
+    except TlsError as error:
+        typer.echo(f"Erro: {error.message}", err=True)
+        raise typer.Exit(2) from None
     try:
         app = create_app(vozbd_app, mount_ui=ui, mount_mcp=mcp, insecure=insecure)
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
-    shown = "localhost" if server.host in ("127.0.0.1", "0.0.0.0", "::") else server.host
-    typer.echo(f"vozbd: http://{shown}:{server.port}/  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
-    uvicorn.run(app, host=server.host, port=server.port, log_level=server.log_level.lower())
+    shown = "  ".join(f"{url}/" for url in urls(server.host, server.port, tls))
+    typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
+    if tls is not None and tls.generated:
+        typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
+    uvicorn.run(
+        app,
+        host=server.host,
+        port=server.port,
+        log_level=server.log_level.lower(),
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
+    )
 
 
 def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -43,6 +44,11 @@ def ui(
     insecure: bool = typer.Option(
         False, "--insecure", help="Serve off loopback without login (refused otherwise). Risky."
     ),
+    https: bool = typer.Option(
+        False, "--https", help="Serve over HTTPS with a self-signed certificate (made once, reused): mic on phones."
+    ),
+    cert: Path | None = typer.Option(None, "--cert", help="TLS certificate (PEM) instead of the self-signed one."),
+    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
 ) -> None:
     """Open the voice chat on the demo database (or --db) in the browser."""
     from vozbd.cli.context import load_app
@@ -64,12 +70,20 @@ def ui(
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
+    from vozbd.tls import TlsError, resolve_tls, urls
+
+    try:
+        tls = resolve_tls(https=https, cert=cert, key=key, data_dir=app.paths.data_dir)
+    except TlsError as error:
+        typer.echo(f"Erro: {error.message}", err=True)
+        raise typer.Exit(2) from None
     launch.configure_logging(server.log_level)
-    shown_host = "localhost" if server.host in ("127.0.0.1", "0.0.0.0", "::") else server.host
-    typer.echo(f"vozbd: chat de voz em http://{shown_host}:{server.port}  (Ctrl+C para sair)")
+    typer.echo(f"vozbd: chat de voz em {'  '.join(urls(server.host, server.port, tls))}  (Ctrl+C para sair)")
+    if tls is not None and tls.generated:
+        typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
     hint = _speech_hint(app)
     if hint:
         typer.echo(hint)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
         guard = standalone_guard(app.settings, server.host, insecure=insecure)  # Host/Origin checks (DNS rebinding)
-        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard)
+        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard, tls=tls)
