@@ -170,7 +170,8 @@ async def bench_wide(env: dict[str, str], tables: int, n: int) -> None:
         engine = create_engine(url)
         create_wide_schema(engine, tables)
         engine.dispose()
-        subprocess.run([VOZBD, "db", "add", "erp", url], env=env, check=True, capture_output=True)
+        add = [VOZBD, "db", "add", "erp", url, "--allow-privileged"]  # the bench connects as postgres
+        subprocess.run(add, env=env, check=True, capture_output=True)
         params = StdioServerParameters(command=VOZBD, args=["mcp"], env=env)
         with open(os.devnull, "w") as devnull:
             async with stdio_client(params, errlog=devnull) as (read, write), ClientSession(read, write) as session:
