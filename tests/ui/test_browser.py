@@ -265,7 +265,7 @@ def test_password_login(tmp_path: Path, playwright_instance) -> None:
         page.locator("#password").fill("errada")
         page.get_by_role("button", name="Entrar").click()
         # Wrong password: Chainlit's refusal is shown (pt-BR translation) and the page stays on /login.
-        page.get_by_text("Verifique se os dados fornecidos estão corretos").wait_for(timeout=30_000)
+        page.get_by_text("Não foi possível iniciar sessão").wait_for(timeout=30_000)
         assert "/login" in page.url
         assert page.get_by_text("Olá! Eu sou o vozbd").count() == 0
         page.locator("#password").fill("segredo-longo-123")
