@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from agent.events import TurnResult
     from agent.factory import AgentFactory
     from agent.speech.engines import SpeechEngines
-    from agent.voice.loop import VoiceLoopConfig
+    from agent.voice.config import VoiceLoopConfig
     from tools.context import ToolContext
 
 AuthMode = Literal["none", "password", "header"]

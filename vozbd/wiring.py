@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
     from agent.service import Agent
     from agent.speech.remote import RemoteSpeech
-    from agent.voice.loop import VoiceLoopConfig
+    from agent.voice.config import VoiceLoopConfig
     from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
     from vozbd.speech_service import SpeechBackend
@@ -339,8 +339,7 @@ def checkpoint_store(settings: Settings) -> CheckpointStore:
 
 def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: int = 24_000) -> VoiceLoopConfig:
     """The hands-free loop's knobs (``agent.voice.loop``) from settings."""
-    from agent.voice.loop import VoiceLoopConfig
-    from agent.voice.turns import TurnConfig
+    from agent.voice.config import TurnConfig, VoiceLoopConfig
 
     turns = TurnConfig(
         silence_ms=settings.voice_silence_ms,

@@ -31,6 +31,7 @@ from agent.events import AgentEvent, AnswerEvent, TokenEvent, ToolStartEvent
 from agent.speech.audio import StreamResampler, pcm16_bytes, pcm16_to_float
 from agent.speech.base import NoSpeechError, SpeechError, Synthesizer, Transcript
 from agent.speech.speak import SpeakOptions, aspeak
+from agent.voice.config import VoiceLoopConfig
 from agent.voice.events import (
     AgentOut,
     AnswerAudio,
@@ -42,7 +43,7 @@ from agent.voice.events import (
     TurnDone,
     VoiceEvent,
 )
-from agent.voice.turns import Dropped, Pause, SpeechStart, TurnConfig, TurnDetector, Utterance
+from agent.voice.turns import Dropped, Pause, SpeechStart, TurnDetector, Utterance
 from agent.voice.vad import VAD_RATE, StreamingVad
 from tools.errors import CodedError
 
@@ -53,18 +54,6 @@ Respond = Callable[[str], AsyncIterator[AgentEvent]]  # question → the agent's
 Emit = Callable[[VoiceEvent], Awaitable[None]]
 
 NO_SPEECH_NOTICE = "Não entendi. Pode repetir?"
-
-
-@dataclass(frozen=True)
-class VoiceLoopConfig:
-    turns: TurnConfig = field(default_factory=TurnConfig)
-    hands_free: bool = True  # False: push-to-talk, the utterance ends only at ``end_of_input()``
-    speculative: bool = True
-    barge_in: bool = True
-    barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
-    half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)
-    echo_tail_ms: int = 300  # playback may still be in the room this long after its estimated end
-    out_rate: int = 24_000  # PCM rate of AnswerAudio (Chainlit's player runs at its audio sample_rate)
 
 
 def whisper_recognizer(transcriber: object) -> Recognize:

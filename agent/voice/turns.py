@@ -12,22 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent.voice.config import TurnConfig
 from agent.voice.vad import VAD_RATE, WINDOW
 
 WINDOW_MS = WINDOW * 1000 / VAD_RATE  # 32 ms
-
-
-@dataclass(frozen=True)
-class TurnConfig:
-    threshold: float = 0.5  # speech when the probability is at least this
-    neg_threshold: float = 0.35  # silence when below this (in between keeps the current state)
-    start_ms: int = 96  # speech needed to open an utterance (ignores clicks)
-    pause_ms: int = 200  # silence that triggers speculative recognition
-    silence_ms: int = 600  # silence that ends the utterance
-    min_speech_ms: int = 250  # shorter utterances are dropped (coughs, clicks)
-    max_utterance_s: float = 20.0  # an utterance is cut here even without silence
-    preroll_ms: int = 200
-    tail_ms: int = 200  # silence kept after the last speech, for the recognizer
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,31 @@
+"""The voice loop's knobs as plain dataclasses (no numpy, no models), so the composition root can build them
+without importing the audio stack (the light ``[mcp]`` install must not need it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TurnConfig:
+    threshold: float = 0.5  # speech when the probability is at least this
+    neg_threshold: float = 0.35  # silence when below this (in between keeps the current state)
+    start_ms: int = 96  # speech needed to open an utterance (ignores clicks)
+    pause_ms: int = 200  # silence that triggers speculative recognition
+    silence_ms: int = 600  # silence that ends the utterance
+    min_speech_ms: int = 250  # shorter utterances are dropped (coughs, clicks)
+    max_utterance_s: float = 20.0  # an utterance is cut here even without silence
+    preroll_ms: int = 200
+    tail_ms: int = 200  # silence kept after the last speech, for the recognizer
+
+
+@dataclass(frozen=True)
+class VoiceLoopConfig:
+    turns: TurnConfig = field(default_factory=TurnConfig)
+    hands_free: bool = True  # False: push-to-talk, the utterance ends only at ``end_of_input()``
+    speculative: bool = True
+    barge_in: bool = True
+    barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
+    half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)
+    echo_tail_ms: int = 300  # playback may still be in the room this long after its estimated end
+    out_rate: int = 24_000  # PCM rate of AnswerAudio (Chainlit's player runs at its audio sample_rate)
