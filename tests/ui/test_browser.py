@@ -199,10 +199,11 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     page.locator("#voice").click()
     page.get_by_role("option", name="Alex (masculina)").click()
     page.locator("#confirm").click()
-    scripted_server.wait_for_log("settings changed: voice=pm_alex", start=log_start)
+    changed = scripted_server.wait_for_log("settings changed:", start=log_start)
+    assert "voice=pm_alex" in changed.split("settings changed:", 1)[1].splitlines()[0]
     ask(page, "Quantos clientes temos?")
     page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
-    scripted_server.wait_for_log("voice=pm_alex", start=log_start)
+    scripted_server.wait_for_log("engine=kokoro voice=pm_alex", start=log_start)  # synthesis used the new voice
     scripted_server.wait_for_log("turn timings:", start=log_start)  # all clips of that answer are sent
     page.wait_for_function(
         "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
