@@ -90,6 +90,12 @@ def test_two_questions_two_answers_without_a_second_click(hands_free_server, pla
         context.close()
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="known issue: the second question (12 s into the fake mic) can arrive after the answer has finished "
+    "playing on a loaded 2-core machine, so no barge-in happens; failed in the lead's last full run — to be "
+    "made timing-independent (open in issue #15)",
+)
 def test_speaking_over_the_answer_interrupts_it(hands_free_server, playwright_instance, tmp_path) -> None:
     wav = tmp_path / "interrupcao.wav"
     # A long answer, then a new question while it is still being spoken.
