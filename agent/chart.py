@@ -64,7 +64,7 @@ def chart_spec(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[st
         return None
     points: list[list[Any]] = []
     for row in rows:
-        x = as_date(row[0]).isoformat() if kind == "line" else str(row[0])  # type: ignore[union-attr]
+        x = as_date(row[0]).isoformat() if kind == "line" else str(row[0])  # type: ignore[union-attr]  # line charts are chosen only when every first cell parses as a date
         points.append([x, as_number(row[1])])
     if kind == "line":
         points.sort(key=lambda point: point[0])

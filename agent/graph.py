@@ -29,6 +29,7 @@ from langgraph.runtime import Runtime
 from agent import prompts
 from agent.context import AgentContext
 from agent.events import AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from agent.llm.failures import classify_llm_failure
 from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 from agent.state import PER_TURN_RESET, AgentState, SqlRun
 from agent.tools import SQL_TOOL, dialect_rules, masked_args, run_tool, schema_context, with_active_connection
@@ -62,8 +63,7 @@ def _forget_old(messages: list[AnyMessage], turns: int) -> list[RemoveMessage]:
 
 
 def _failure_reason(exc: Exception) -> str:
-    name = type(exc).__name__
-    return next((text for fragment, text in prompts.LLM_FAILURE_REASONS if fragment in name), f"erro {name}")
+    return prompts.LLM_FAILURE_REASONS[classify_llm_failure(exc)]
 
 
 # --- nodes --------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
                 runtime.stream_writer(TokenEvent(chunk.text))
             merged = chunk if merged is None else merged + chunk
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
-        log.exception("LLM call failed")
+        log.exception("LLM call failed (%s)", classify_llm_failure(exc))
         reason = _failure_reason(exc)
         return update | {
             "error_code": "llm_error",

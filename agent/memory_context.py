@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent import prompts
 from tools.memory import MemoryStore, select_examples, select_terms
+from tools.policy.literals import blank_string_literals
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,12 @@ EXAMPLES = 3
 MEMORY_BUDGET = 2500  # characters of glossary + examples in the system prompt
 
 
-def memory_text(store: MemoryStore, connection: str, question: str | None, budget: int = MEMORY_BUDGET) -> str:
-    """Glossary lines and example blocks for ``question`` on ``connection`` ('' when there is nothing)."""
+def memory_text(
+    store: MemoryStore, connection: str, question: str | None, budget: int = MEMORY_BUDGET, *, literals: bool = True
+) -> str:
+    """Glossary lines and example blocks for ``question`` on ``connection`` ('' when there is nothing).
+
+    ``literals=False`` (a policy forbidding sample values) blanks the string literals of the examples' SQL."""
     if not question or not question.strip():
         return ""
     sections: list[str] = []
@@ -41,7 +46,10 @@ def memory_text(store: MemoryStore, connection: str, question: str | None, budge
     if chosen:
         blocks = [prompts.EXAMPLES_HEADER]
         for item in chosen:
-            block = prompts.EXAMPLE_BLOCK.format(question=item.example.question, sql=" ".join(item.example.sql.split()))
+            sql = " ".join(item.example.sql.split())
+            block = prompts.EXAMPLE_BLOCK.format(
+                question=item.example.question, sql=sql if literals else blank_string_literals(sql)
+            )
             if used + len(block) > budget:
                 break
             blocks.append(block)
@@ -51,13 +59,15 @@ def memory_text(store: MemoryStore, connection: str, question: str | None, budge
     return "\n\n".join(sections)
 
 
-def safe_memory_text(provider: MemoryProvider | None, connection: str, question: str | None) -> str:
+def safe_memory_text(
+    provider: MemoryProvider | None, connection: str, question: str | None, *, literals: bool = True
+) -> str:
     """``memory_text`` that never fails the turn: an unavailable app database means no memory section."""
     if provider is None:
         return ""
     try:
         store = provider()
-        return memory_text(store, connection, question) if store is not None else ""
+        return memory_text(store, connection, question, literals=literals) if store is not None else ""
     except SQLAlchemyError as error:
         log.warning("memory of %s unavailable: %s", connection, type(error).__name__)
         return ""

@@ -87,14 +87,18 @@ STEP_LIMIT_ANSWER = (
 LLM_FAILED_ANSWER = (
     "Desculpe, não consegui falar com o modelo de linguagem agora ({reason}). Tente de novo em instantes."
 )
-# Provider exception class names (any SDK) -> what the user hears; first matching fragment wins.
-LLM_FAILURE_REASONS: tuple[tuple[str, str], ...] = (
-    ("Authentication", "a chave de API foi recusada pelo provedor"),
-    ("PermissionDenied", "a chave de API não tem permissão para este modelo"),
-    ("RateLimit", "o limite de uso do provedor foi atingido"),
-    ("Timeout", "o modelo demorou demais para responder"),
-    ("NotFound", "o modelo não foi encontrado no provedor"),
-    ("Connect", "não há conexão com o servidor do modelo"),
-)
+# What the user hears for each ``agent.llm.failures.LLMFailure`` value (the kind, classified by exception type).
+LLM_FAILURE_REASONS: dict[str, str] = {
+    "authentication": "a chave de API foi recusada pelo provedor",
+    "permission_denied": "a chave de API não tem permissão para este modelo",
+    "not_found": "o modelo não foi encontrado no provedor",
+    "rate_limit": "o limite de uso do provedor foi atingido",
+    "timeout": "o modelo demorou demais para responder",
+    "connection": "não há conexão com o servidor do modelo",
+    "context_overflow": "a conversa ficou longa demais para o modelo",
+    "invalid_request": "o provedor recusou o pedido",
+    "server_error": "o servidor do modelo está com problemas",
+    "unknown": "o provedor respondeu com um erro inesperado",
+}
 EMPTY_QUESTION = "Não recebi nenhuma pergunta. Pode repetir?"
 EMPTY_ANSWER = "Desculpe, não consegui formular uma resposta. Pode reformular a pergunta?"

@@ -23,6 +23,7 @@ from agent.memory_context import MemoryProvider, safe_memory_text
 from tools.audit import calling_as, current_caller
 from tools.context import ToolContext
 from tools.errors import ToolError
+from tools.policy import policy_for
 from tools.registry import ToolSpec
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def run_tool(spec: ToolSpec, args: dict[str, Any], ctx: ToolContext) -> ToolOutc
         caller = current_caller()
         with calling_as("agent" if caller.surface == "unknown" else caller.surface, caller.user):
             result = spec.function(params, ctx)
-        text = frame_data(spec.name, result.to_text())  # type: ignore[attr-defined]
+        text = frame_data(spec.name, result.to_text())  # type: ignore[attr-defined]  # every tool result model defines to_text (BaseModel does not)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'args'}: {e['msg']}" for e in exc.errors())
         error = {"error": "invalid_input", "message": f"Argumentos inválidos para {spec.name}: {problems}"}
@@ -186,7 +187,8 @@ def schema_context(
         from tools.db.demo import DEMO_REFERENCE_DATE
 
         text += "\n" + prompts.DEMO_REFERENCE.format(date=DEMO_REFERENCE_DATE.isoformat())
-    remembered = safe_memory_text(memory, resolved.name, question)
+    samples = policy_for(ctx.policies, resolved.name).samples
+    remembered = safe_memory_text(memory, resolved.name, question, literals=samples)
     if remembered:
         text += "\n\n" + remembered
     return resolved.name, resolved.dialect, text

@@ -8,13 +8,19 @@ the same turns called in-process (``Agent.ask`` without HTTP or logging) at the 
 is the API's overhead. A second phase sends 50 requests one at a time (overhead without queueing).
 Goal: p95 ≤ 150 ms on 2 cores, zero 5xx, exactly N rows.
 
-    .venv/bin/python bench/load.py [--requests 500] [--concurrency 25] [--only sqlite|postgres]
+The HTTP client runs in its own process (``--client`` mode of this script), so its CPU is not the server's:
+the report gives the server's CPU per request (every process of ``vozbd serve``, read from /proc) and the
+client's. On a closed loop of C clients over K cores, p95 is roughly C × (server CPU per request) / K:
+that CPU figure is the one to cut. ``--workers N`` runs ``vozbd serve --workers N`` (both cores).
+
+    .venv/bin/python bench/load.py [--requests 500] [--concurrency 25] [--only sqlite|postgres] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -49,7 +55,7 @@ def _percentiles(values: list[float]) -> tuple[float, ...]:
     return percentiles(values, 50, 95)
 
 
-def _server(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
+def _server(data_dir: Path, port: int, database_url: str | None, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "VOZBD_DATA_DIR": str(data_dir),
         "VOZBD_MODEL": f"scripted/{SCRIPT}",
@@ -63,12 +69,12 @@ def _server(data_dir: Path, port: int, database_url: str | None) -> subprocess.P
         env["VOZBD_DATABASE_URL"] = database_url
     else:
         env.pop("VOZBD_DATABASE_URL", None)
-    serve = ["serve", "--no-ui", "--no-mcp", "--port", str(port)]
+    serve = ["serve", "--no-ui", "--no-mcp", "--port", str(port), "--workers", str(workers)]
     command = [sys.executable, "-c", "import sys; from vozbd.cli.app import run; sys.argv[0] = 'vozbd'; run()", *serve]
     return subprocess.Popen(command, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -81,7 +87,49 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 
     raise SystemExit("server did not start")
 
 
-async def _load(base: str, requests: int, concurrency: int) -> tuple[list[float], dict[int, int]]:
+def _tree_cpu_s(root: int) -> float | None:
+    """User + system CPU seconds of ``root`` and every descendant (Linux /proc); None elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    if root not in stats:
+        return None
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _) in stats.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(stats[pid][1] for pid in tree)
+
+
+def _load_in_client(base: str, requests: int, concurrency: int, server_pid: int, warm: int) -> dict[str, Any]:
+    """Run ``_load`` in a separate client process; returns its latencies, statuses and both CPU figures."""
+    command = [sys.executable, __file__, "--client", base, "--requests", str(requests)]
+    command += ["--concurrency", str(concurrency), "--warm", str(warm)]
+    before = _tree_cpu_s(server_pid)
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    after = _tree_cpu_s(server_pid)
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["statuses"] = {int(k): v for k, v in result["statuses"].items()}
+    if before is not None and after is not None:
+        result["server_cpu_ms"] = (after - before) * 1000 / requests
+    return result
+
+
+def _client_main(base: str, requests: int, concurrency: int, warm: int) -> None:
+    cpu = time.process_time()
+    latencies, statuses = asyncio.run(_load(base, requests, concurrency, warm))
+    client_cpu_ms = (time.process_time() - cpu) * 1000 / requests
+    print(json.dumps({"latencies": latencies, "statuses": statuses, "client_cpu_ms": client_cpu_ms}))
+
+
+async def _load(base: str, requests: int, concurrency: int, warm: int = 1) -> tuple[list[float], dict[int, int]]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     gate = asyncio.Semaphore(concurrency)
@@ -96,7 +144,8 @@ async def _load(base: str, requests: int, concurrency: int) -> tuple[list[float]
                 latencies.append((time.perf_counter() - start) * 1000)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-        await client.post("/api/v1/ask", json={"question": QUESTION})  # warm-up (not counted in the log rows check)
+        # warm-up, enough to reach every worker (its turns are subtracted in the log rows check)
+        await asyncio.gather(*(client.post("/api/v1/ask", json={"question": QUESTION}) for _ in range(warm)))
         await asyncio.gather(*(one(i) for i in range(requests)))
     return latencies, statuses
 
@@ -159,32 +208,42 @@ def run(
     concurrency: int,
     baseline: tuple[float, ...],
     baseline_seq: tuple[float, ...],
+    workers: int = 1,
 ) -> bool:
+    warm = 4 * workers  # the first turn of each process loads dictionaries and caches: not what is measured
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         pg_name, database_url = _scratch_pg() if backend == "postgres" else (None, None)
         port = _free_port()
-        process = _server(data_dir, port, database_url)
+        process = _server(data_dir, port, database_url, workers)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base, process)
             started = time.perf_counter()
-            latencies, statuses = asyncio.run(_load(base, requests, concurrency))
+            load = _load_in_client(base, requests, concurrency, process.pid, warm)
             wall = time.perf_counter() - started
-            sequential, seq_statuses = asyncio.run(_load(base, SEQUENTIAL, 1))
+            latencies, statuses = load["latencies"], load["statuses"]
+            one_by_one = _load_in_client(base, SEQUENTIAL, 1, process.pid, 1)
+            sequential, seq_statuses = one_by_one["latencies"], one_by_one["statuses"]
         finally:
             process.terminate()
             process.wait(timeout=30)
-        # minus the two warm-up turns; the sequential phase adds SEQUENTIAL rows of its own
-        rows = _count_logs(database_url or f"sqlite:///{data_dir / 'app.sqlite3'}") - 2 - SEQUENTIAL
+        # minus the warm-up turns; the sequential phase adds SEQUENTIAL rows of its own
+        rows = _count_logs(database_url or f"sqlite:///{data_dir / 'app.sqlite3'}") - warm - 1 - SEQUENTIAL
         if pg_name:
             _drop_pg(pg_name)
     p50, p95 = _percentiles(latencies)
     errors = sum(n for status, n in statuses.items() if status >= 500)
     print(
-        f"{backend:8s} {requests} req @ {concurrency}: p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
-        f"({requests / wall:5.1f} req/s)  5xx {errors}  statuses {dict(sorted(statuses.items()))}  "
-        f"conversation_logs rows {rows}"
+        f"{backend:8s} {requests} req @ {concurrency} ({workers} worker{'s' if workers > 1 else ''}): "
+        f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({requests / wall:5.1f} req/s)  5xx {errors}  "
+        f"statuses {dict(sorted(statuses.items()))}  conversation_logs rows {rows}"
+    )
+    cpu = load.get("server_cpu_ms")
+    print(
+        f"{'':8s} CPU per request: server {f'{cpu:.1f} ms' if cpu is not None else 'n/a'} "
+        f"(one at a time: {one_by_one.get('server_cpu_ms', float('nan')):.1f} ms), "
+        f"client {load['client_cpu_ms']:.1f} ms (separate process)"
     )
     extra = f"p50 {p50 - baseline[0]:+.1f} ms  p95 {p95 - baseline[1]:+.1f} ms"
     print(f"{'':8s} API overhead (minus the in-process turn at the same concurrency): {extra}")
@@ -202,17 +261,28 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--workers", type=int, default=1, help="vozbd serve --workers N")
+    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # internal: the client process
+    parser.add_argument("--warm", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.client:
+        _client_main(args.client, args.requests, args.concurrency, args.warm)
+        return
     baseline = _percentiles(asyncio.run(_baseline(args.requests, args.concurrency)))
     print(
         f"baseline: the same {args.requests} turns in-process @ {args.concurrency} (no HTTP, no log row): "
         f"p50 {baseline[0]:.1f} ms  p95 {baseline[1]:.1f} ms"
     )
+    cpu = time.process_time()
     baseline_seq = _percentiles(asyncio.run(_baseline(SEQUENTIAL, 1)))
-    print(f"baseline one at a time ({SEQUENTIAL} turns): p50 {baseline_seq[0]:.1f} ms  p95 {baseline_seq[1]:.1f} ms")
+    turn_cpu = (time.process_time() - cpu) * 1000 / (SEQUENTIAL + 1)
+    print(
+        f"baseline one at a time ({SEQUENTIAL} turns): p50 {baseline_seq[0]:.1f} ms  p95 {baseline_seq[1]:.1f} ms  "
+        f"(CPU per in-process turn {turn_cpu:.1f} ms)"
+    )
     ok = True
     for backend in [args.only] if args.only else ["sqlite", "postgres"]:
-        ok = run(backend, args.requests, args.concurrency, baseline, baseline_seq) and ok
+        ok = run(backend, args.requests, args.concurrency, baseline, baseline_seq, args.workers) and ok
     sys.exit(0 if ok else 1)
 
 

@@ -6,7 +6,9 @@ Spoken pt-BR questions of varied length are synthesized here (Kokoro, three voic
 time as 24 kHz PCM16 (the browser's rate) through ``agent.voice.loop.VoiceLoop`` with the real agent (scripted
 model, demo database), Whisper and Kokoro. Hands-free: from the *actual* end of the voice in the audio (last
 audible sample, so the silence wait counts) to the first sound of the answer. Push-to-talk, same run and
-questions: from the stop click (``end_of_input()``) to the first sound of the answer. Prints p50/p95 and the
+questions: from the stop click (``end_of_input()``) to the first sound of the answer (its first audible sample;
+each answer is then stopped, only its start is measured). Questions are synthesized once and kept in
+``--cache-dir``. Prints p50/p95, the run's conditions (cores, nice, load average) and the
 per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,13 +97,34 @@ def audible_end(samples: np.ndarray, rate: int, threshold: float = 0.01) -> floa
     return float((loud[-1] + 1) * frame / rate) if loud.size else 0.0
 
 
-def make_questions(kokoro: Synthesizer, count: int) -> list[Question]:
+def audible_start(samples: np.ndarray, rate: int, threshold: float = 0.01) -> float | None:
+    """Seconds to the start of the first 10 ms frame whose peak is above ``threshold`` (None: all silent)."""
+    frame = max(1, rate // 100)
+    padded = np.concatenate([samples, np.zeros(-samples.size % frame, np.float32)])
+    loud = np.flatnonzero(np.abs(padded.reshape(-1, frame)).max(axis=1) > threshold)
+    return float(loud[0] * frame / rate) if loud.size else None
+
+
+def spoken(kokoro: Synthesizer, text: str, voice: str, speed: float, cache_dir: Path | None) -> np.ndarray:
+    """The question spoken by Kokoro at MIC_RATE (kept in ``cache_dir``: synthesis is slow on a loaded machine)."""
+    key = hashlib.sha256(f"{voice}|{speed}|{MIC_RATE}|{text}".encode()).hexdigest()[:24]
+    path = cache_dir / f"{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    chunks = [kokoro.synthesize_clause(c, voice=voice, speed=speed) for c in clauses_of(text)]  # type: ignore[attr-defined]  # a KokoroSynthesizer, typed as the Synthesizer protocol
+    speech = resample(np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate, MIC_RATE)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, speech)
+    return speech
+
+
+def make_questions(kokoro: Synthesizer, count: int, cache_dir: Path | None) -> list[Question]:
     questions = []
     for i in range(count):
         text = QUESTIONS[i % len(QUESTIONS)]
         voice, speed = VOICES[i % len(VOICES)]
-        chunks = [kokoro.synthesize_clause(c, voice=voice, speed=speed) for c in clauses_of(text)]  # type: ignore[attr-defined]
-        speech = resample(np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate, MIC_RATE)
+        speech = spoken(kokoro, text, voice, speed, cache_dir)
         lead, tail = np.zeros(int(LEAD_S * MIC_RATE), np.float32), np.zeros(int(TAIL_S * MIC_RATE), np.float32)
         audio = np.concatenate([lead, speech, tail])
         questions.append(Question(text, pcm16_bytes(audio), LEAD_S + audible_end(speech, MIC_RATE)))
@@ -108,32 +132,51 @@ def make_questions(kokoro: Synthesizer, count: int) -> list[Question]:
 
 
 class Collector:
+    """Records when the first *sound* of each answer reached the player: the arrival of its first chunk plus the
+    offset of the first audible sample in it (leading silence is not an answer yet)."""
+
     def __init__(self) -> None:
         self.first_audio: dict[int, float] = {}
         self.done: dict[int, TurnDone] = {}
         self.event = asyncio.Event()
+        self.on_first_audio: Callable[[int], Awaitable[None]] | None = None
 
     async def __call__(self, event: VoiceEvent) -> None:
         if isinstance(event, AnswerAudio) and event.turn not in self.first_audio:
-            self.first_audio[event.turn] = time.perf_counter()
+            samples = np.frombuffer(event.pcm16, dtype="<i2").astype(np.float32) / 32768
+            start = audible_start(samples, event.sample_rate)
+            if start is None:
+                return  # a silent chunk: the answer has not started sounding
+            self.first_audio[event.turn] = time.perf_counter() + start
+            if self.on_first_audio is not None:
+                await self.on_first_audio(event.turn)
         elif isinstance(event, TurnDone):
             self.done[event.turn] = event
             self.event.set()
 
 
-async def run_mode(question_set: list[Question], *, hands_free: bool, agent, transcriber, kokoro) -> list[dict]:
+async def run_mode(
+    question_set: list[Question], *, hands_free: bool, agent, transcriber, kokoro, beam_size: int | None
+) -> list[dict]:
     collector = Collector()
 
     def respond(question: str) -> AsyncIterator[AgentEvent]:
         return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False)
 
     loop = VoiceLoop(
-        recognize=whisper_recognizer(transcriber),
+        recognize=whisper_recognizer(transcriber, beam_size=beam_size),
         synthesizer=kokoro,
         respond=respond,
         emit=collector,
         config=VoiceLoopConfig(hands_free=hands_free, barge_in=False),
     )
+
+    async def stop_after_first_audio(turn: int) -> None:
+        # Only the first sound is measured: stop the answer there (as a click on stop would), so the rest of it is
+        # not synthesized and the next question does not wait for its playback.
+        await loop.interrupt()
+
+    collector.on_first_audio = stop_after_first_audio
     step = int(CHUNK_S * MIC_RATE) * 2
     silence = bytes(step)
     results = []
@@ -187,7 +230,7 @@ def summary(rows: list[dict], key: str = "latency_s") -> dict[str, float]:
     return {"p50_s": pct(values, 0.5), "p95_s": pct(values, 0.95), "n": len(values)}
 
 
-async def amain(args: argparse.Namespace) -> dict:
+async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     from vozbd.wiring import build_app, load_settings
 
     config = SpeechConfig(models_dir=args.models_dir, stt_threads=args.threads, beam_size=args.beam_size)
@@ -198,12 +241,15 @@ async def amain(args: argparse.Namespace) -> dict:
     script.write_text(SCRIPT, encoding="utf-8")
     app = build_app(load_settings(data_dir=tmp, models_dir=args.models_dir))
     agent = app.agents.build(f"scripted/{script}", speech=False)
-    print(f"synthesizing {args.questions} questions…", file=sys.stderr)
-    questions = make_questions(kokoro, args.questions)
+    print(f"synthesizing {args.questions} questions (kept in {args.cache_dir})…", file=sys.stderr)
+    questions = make_questions(kokoro, args.questions, args.cache_dir)
     # Warm-up: load Whisper, Kokoro and the agent (not measured).
-    await run_mode(questions[:1], hands_free=False, agent=agent, transcriber=transcriber, kokoro=kokoro)
-    hands_free = await run_mode(questions, hands_free=True, agent=agent, transcriber=transcriber, kokoro=kokoro)
-    push = await run_mode(questions, hands_free=False, agent=agent, transcriber=transcriber, kokoro=kokoro)
+    engines_ = {"agent": agent, "transcriber": transcriber, "kokoro": kokoro, "beam_size": args.loop_beam_size}
+    await run_mode(questions[:1], hands_free=False, **engines_)
+    load_before = os.getloadavg()[0]
+    hands_free = await run_mode(questions, hands_free=True, **engines_)
+    push = await run_mode(questions, hands_free=False, **engines_)
+    load_after = os.getloadavg()[0]
     stages = {
         f"hands_free.{k}": summary(hands_free, k)
         for k in ("endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
@@ -216,19 +262,33 @@ async def amain(args: argparse.Namespace) -> dict:
     if args.verbose:
         for row in hands_free + push:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
-    return {"hands_free": summary(hands_free), "push_to_talk": summary(push), "stages": stages}
+    hf, ptt = summary(hands_free), summary(push)
+    conditions = {
+        "cores": os.cpu_count(),
+        "load_avg_1m": [round(load_before, 1), round(load_after, 1)],
+        "nice": os.nice(0),
+        "ratio_p50": round(hf["p50_s"] / ptt["p50_s"], 3) if ptt["p50_s"] else None,
+    }
+    return {"hands_free": hf, "push_to_talk": ptt, "stages": stages}, conditions
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models-dir", type=Path, default=Path.home() / ".local/share/vozbd/models")
     parser.add_argument("--questions", type=int, default=24)
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "vozbd-bench-voice-questions",
+        help="where the synthesized questions are kept between runs",
+    )
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--beam-size", type=int, default=5, help="the transcriber's beam (REST, CLI)")
+    parser.add_argument("--loop-beam-size", type=int, default=None, help="the voice loop's beam (default: --beam-size)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
     args = parser.parse_args()
-    report = asyncio.run(amain(args))
+    report, conditions = asyncio.run(amain(args))
     hf, ptt = report["hands_free"], report["push_to_talk"]
     print(f"end of speech → first answer audio ({hf['n']} questions, {os.cpu_count()} cores)")
     print(f"  hands-free   p50 {hf['p50_s']:.3f} s  p95 {hf['p95_s']:.3f} s  (from the actual end of the voice)")
@@ -236,7 +296,10 @@ def main() -> None:
     print(f"  hands-free / push-to-talk p50 ratio: {hf['p50_s'] / ptt['p50_s']:.2f}")
     for name, value in report["stages"].items():
         print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"conditions: {conditions['cores']} cores, nice {conditions['nice']}, 1-min load average "
+        f"{conditions['load_avg_1m'][0]} before / {conditions['load_avg_1m'][1]} after the measured runs"
+    )
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
 

@@ -17,9 +17,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from evals.records import EvalRecord
 from evals.runfiles import RESULTS_FILE, RUN_FILE, load_records
 from evals.suite import DIFFICULTIES
 from evals.summary import summarize, worst_failures
+from vozbd_core.text import format_number, format_percent
 
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
@@ -34,20 +36,21 @@ th{background:#f4f4f4}.num{text-align:right;font-variant-numeric:tabular-nums}
 .big{font-size:2.2rem;font-weight:700}.ok{color:#1a7f37}.bad{color:#cf222e}
 pre{background:#f6f8fa;padding:.5rem;white-space:pre-wrap;margin:0;font-size:.8rem;max-width:480px}
 .case{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0}
-.muted{color:#666;font-size:.85rem}img{max-width:100%}
+.muted{color:#666;font-size:.85rem}img{max-width:100%}.scroll{overflow-x:auto}
 """
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return format_percent(value)
 
 
 def _num(value: Any) -> str:
+    """pt-BR numbers (``1.234,5``); text passes through."""
     if value is None:
         return "—"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return format_number(value, decimals=1 if isinstance(value, float) else None)
 
 
 def _json_text(value: Any) -> str:
@@ -93,27 +96,27 @@ def _ex_by_tag_chart(by_tag: dict[str, dict[str, Any]]) -> Markup | str:
     ax.barh(names, values, color="#4c72b0")
     ax.set_xlim(0, 100)
     ax.set_xlabel("EX (%)")
-    ax.set_title("Execution accuracy by tag")
+    ax.set_title("Acurácia de execução por tag")
     for y, v in enumerate(values):
-        ax.text(min(v + 1, 92), y, f"{v:.0f}%", va="center", fontsize=8)
+        ax.text(min(v + 1, 92), y, format_percent(v / 100, decimals=0), va="center", fontsize=8)
     return _png(fig)
 
 
-def _latency_chart(records: list[dict[str, Any]]) -> Markup | str:
-    values = [r["latency_ms"] / 1000 for r in records if r.get("latency_ms") is not None]
+def _latency_chart(records: list[EvalRecord]) -> Markup | str:
+    values = [r.latency_ms / 1000 for r in records if r.latency_ms is not None]
     if not values:
         return ""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 2.6))
     ax.hist(values, bins=min(30, max(5, len(values) // 3)), color="#55a868")
-    ax.set_xlabel("seconds per question (agent turn)")
-    ax.set_ylabel("questions")
-    ax.set_title("Latency")
+    ax.set_xlabel("segundos por pergunta (turno do agente)")
+    ax.set_ylabel("perguntas")
+    ax.set_title("Latência")
     return _png(fig)
 
 
-def render_run_html(summary: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    text_records = [r for r in records if r.get("mode", "text") == "text"]
+def render_run_html(summary: dict[str, Any], records: list[EvalRecord]) -> str:
+    text_records = [r for r in records if r.mode == "text"]
     return (
         _templates()
         .get_template("run_report.html")
@@ -168,29 +171,40 @@ def _compare_chart(labels: list[str], summaries: list[dict[str, Any]], tags: lis
         positions = [x + i * width for x in range(len(tags) + 1)]
         ax.bar(positions, [overall, *values], width=width, label=label)
     ax.set_xticks([x + width * (len(summaries) - 1) / 2 for x in range(len(tags) + 1)])
-    ax.set_xticklabels(["overall", *tags], rotation=45, ha="right")
+    ax.set_xticklabels(["geral", *tags], rotation=45, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel("EX (%)")
-    ax.set_title("Execution accuracy per tag")
+    ax.set_title("Acurácia de execução por tag")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _png(fig)
+
+
+EX_OVERALL = "EX geral"
+VALID_SQL = "SQL válido"
+EX_VOICE = "EX com entrada por voz"
+EX_TAG_PREFIX = "EX: "
+
+
+def is_rate(metric: str) -> bool:
+    """Whether a ``compare_rows`` metric is a fraction (shown as a percentage)."""
+    return metric in (EX_OVERALL, VALID_SQL, EX_VOICE) or metric.startswith(EX_TAG_PREFIX)
 
 
 def compare_rows(summaries: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """``(tags, rows)``: one row per metric/tag, one value per run (EX as a fraction, times in ms)."""
     tags = sorted({t for s in summaries for t in s["by_tag"]}, key=lambda t: (t not in DIFFICULTIES, t))
     rows: list[list[Any]] = [
-        ["EX overall", *[s["overall"]["ex"] for s in summaries]],
-        ["questions", *[s["overall"]["n"] for s in summaries]],
-        ["valid SQL", *[s["overall"]["valid_rate"] for s in summaries]],
-        ["latency p50 (ms)", *[s["overall"]["latency_ms"]["p50"] for s in summaries]],
-        ["latency p95 (ms)", *[s["overall"]["latency_ms"]["p95"] for s in summaries]],
-        ["unsafe rejections", *[s["overall"]["unsafe_rejections_total"] for s in summaries]],
+        [EX_OVERALL, *[s["overall"]["ex"] for s in summaries]],
+        ["perguntas", *[s["overall"]["n"] for s in summaries]],
+        [VALID_SQL, *[s["overall"]["valid_rate"] for s in summaries]],
+        ["latência p50 (ms)", *[s["overall"]["latency_ms"]["p50"] for s in summaries]],
+        ["latência p95 (ms)", *[s["overall"]["latency_ms"]["p95"] for s in summaries]],
+        ["rejeições de SQL inseguro", *[s["overall"]["unsafe_rejections_total"] for s in summaries]],
     ]
     if any("voice" in s for s in summaries):
-        rows.append(["EX voice input", *[(s.get("voice") or {}).get("ex") for s in summaries]])
-        rows.append(["WER mean", *[(s.get("voice") or {}).get("wer_mean") for s in summaries]])
-    rows += [[f"EX: {t}", *[(s["by_tag"].get(t) or {}).get("ex") for s in summaries]] for t in tags]
+        rows.append([EX_VOICE, *[(s.get("voice") or {}).get("ex") for s in summaries]])
+        rows.append(["WER médio", *[(s.get("voice") or {}).get("wer_mean") for s in summaries]])
+    rows += [[f"{EX_TAG_PREFIX}{t}", *[(s["by_tag"].get(t) or {}).get("ex") for s in summaries]] for t in tags]
     return tags, rows
 
 
@@ -200,7 +214,7 @@ def write_compare_report(run_dirs: list[Path], out: Path) -> tuple[list[str], li
     tags, rows = compare_rows(summaries)
 
     def cell(metric: str, value: Any) -> str:
-        return _pct(value) if metric.startswith(("EX", "valid")) else _num(value)
+        return _pct(value) if is_rate(metric) else _num(value)
 
     page = (
         _templates()

@@ -7,6 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from evals.records import EvalRecord
+
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
 
@@ -19,18 +23,16 @@ class RunError(Exception):
         self.message = message
 
 
-def load_records(path: Path) -> list[dict[str, Any]]:
-    """Valid JSON lines of a results file (a half-written last line from an interruption is dropped)."""
+def load_records(path: Path) -> list[EvalRecord]:
+    """The valid records of a results file (a half-written last line from an interruption is dropped)."""
     if not path.is_file():
         return []
     records = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
+            records.append(EvalRecord.model_validate_json(line))
+        except ValidationError:
             continue
-        if isinstance(item, dict) and "id" in item:
-            records.append(item)
     return records
 
 
@@ -38,7 +40,7 @@ def ms_since(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
 
 
-def prepare_out_dir(out: Path, meta: dict[str, Any], *, resume: bool) -> list[dict[str, Any]]:
+def prepare_out_dir(out: Path, meta: dict[str, Any], *, resume: bool) -> list[EvalRecord]:
     """Create/validate the output folder; return the records already there (resume)."""
     results = out / RESULTS_FILE
     if out.exists() and not out.is_dir():
@@ -56,6 +58,6 @@ def prepare_out_dir(out: Path, meta: dict[str, Any], *, resume: bool) -> list[di
         meta["started_at"] = previous.get("started_at", meta["started_at"])
     out.mkdir(parents=True, exist_ok=True)
     # Rewrite without a half-written last line so appends stay one JSON object per line.
-    results.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in existing), "utf-8")
+    results.write_text("".join(r.to_json_line() for r in existing), "utf-8")
     run_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return existing

@@ -35,6 +35,7 @@ from evals.execution import (
     eval_context,
     execute_sql,
 )
+from evals.records import EvalRecord
 from evals.runfiles import RESULTS_FILE, RUN_FILE, RunError, load_records, ms_since, prepare_out_dir
 from evals.suite import EvalCase, Suite, load_suite
 from evals.voice import SpeechRoundTrip, word_error_rate
@@ -69,7 +70,7 @@ class RunConfig:
 @dataclass
 class RunOutcome:
     out_dir: Path
-    records: list[dict[str, Any]]
+    records: list[EvalRecord]
     skipped: int
     new: int
     wall_s: float
@@ -116,7 +117,7 @@ class Runner:
         tool_ctx: ToolContext,
         *,
         speech: SpeechRoundTrip | None = None,
-        on_done: Callable[[dict[str, Any]], None] | None = None,
+        on_done: Callable[[EvalRecord], None] | None = None,
     ):
         self.config = config
         self.suite = suite
@@ -130,8 +131,8 @@ class Runner:
     def close(self) -> None:
         self._results.close()
 
-    def _write(self, record: dict[str, Any]) -> None:
-        self._results.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    def _write(self, record: EvalRecord) -> None:
+        self._results.write(record.to_json_line())
         self._results.flush()
         if self.on_done is not None:
             self.on_done(record)
@@ -159,7 +160,7 @@ class Runner:
         gold: Executed | None,
         gold_error: str | None,
         dialect: str | None,
-    ) -> dict[str, Any]:
+    ) -> EvalRecord:
         start = time.perf_counter()
         record: dict[str, Any] = {"id": case.id, "mode": mode, "question": case.question}
         asked = case.question
@@ -210,7 +211,7 @@ class Runner:
             self._score, gold, gold_error, pred_sql, db, dialect, turn.error_code, sql_runs
         )
         record["eval_ms"] = ms_since(start)
-        return record
+        return EvalRecord.model_validate(record)
 
     def _score(
         self,
@@ -261,23 +262,25 @@ class Runner:
                 except Exception as error:  # a bug must not end a long run: log it, record it, go on
                     log.exception("eval case %s (%s) failed", case.id, mode)
                     record = self._failed(case, mode, "internal_error", f"{type(error).__name__}: {error}")
-                self._write(record | {"db": label})
+                self._write(record.model_copy(update={"db": label}))
 
-    def _failed(self, case: EvalCase, mode: str, outcome: str, message: str) -> dict[str, Any]:
+    def _failed(self, case: EvalCase, mode: str, outcome: str, message: str) -> EvalRecord:
         """The record of a case that could not be asked (scored as wrong, like any failed turn)."""
-        return {
-            "id": case.id,
-            "mode": mode,
-            "question": case.question,
-            "tags": list(case.tags),
-            "difficulty": case.difficulty,
-            "match": False,
-            "valid": False,
-            "outcome": outcome,
-            "reason": outcome,
-            "error_code": outcome,
-            "detail": message,
-        }
+        return EvalRecord.model_validate(
+            {
+                "id": case.id,
+                "mode": mode,
+                "question": case.question,
+                "tags": list(case.tags),
+                "difficulty": case.difficulty,
+                "match": False,
+                "valid": False,
+                "outcome": outcome,
+                "reason": outcome,
+                "error_code": outcome,
+                "detail": message,
+            }
+        )
 
     async def run(self, todo: list[tuple[EvalCase, list[str]]]) -> None:
         semaphore = asyncio.Semaphore(max(1, self.config.concurrency))
@@ -312,7 +315,7 @@ def run_suite(
     *,
     speech: SpeechEngines | None = None,
     on_start: Callable[[int], None] | None = None,
-    on_done: Callable[[dict[str, Any]], None] | None = None,
+    on_done: Callable[[EvalRecord], None] | None = None,
 ) -> RunOutcome:
     """Run (or resume) a suite with agents from ``agents`` (and ``speech`` for ``config.voice``); returns every
     record of the run folder (old and new)."""
@@ -340,16 +343,16 @@ def run_suite(
     except SpeechError as error:  # e.g. models not installed: say what to run
         raise RunError(f"{error.message}\nVoice mode needs the speech engines ({error.code}).") from None
     existing = prepare_out_dir(config.out_dir, meta, resume=config.resume)
-    done = {(r["id"], r.get("mode", "text")) for r in existing}
+    done = {(r.id, r.mode) for r in existing}
     modes = ["text", "voice"] if config.voice else ["text"]
     todo = [(c, [m for m in modes if (c.id, m) not in done]) for c in cases]
     todo = [(c, m) for c, m in todo if m]
     if on_start is not None:
         on_start(sum(len(m) for _, m in todo))
 
-    new_records: list[dict[str, Any]] = []
+    new_records: list[EvalRecord] = []
 
-    def collect(record: dict[str, Any]) -> None:
+    def collect(record: EvalRecord) -> None:
         new_records.append(record)
         if on_done is not None:
             on_done(record)
@@ -365,8 +368,8 @@ def run_suite(
     meta["last_wall_s"] = round(wall_s, 3)
     (config.out_dir / RUN_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     selected = {c.id for c in cases}
-    records = [r for r in load_records(config.out_dir / RESULTS_FILE) if r["id"] in selected]
+    records = [r for r in load_records(config.out_dir / RESULTS_FILE) if r.id in selected]
     return RunOutcome(config.out_dir, records, skipped=len(existing), new=len(new_records), wall_s=wall_s, meta=meta)
 
 
-__all__ = ["RunConfig", "RunError", "RunOutcome", "predicted_sql", "question_text", "run_suite"]
+__all__ = ["EvalRecord", "RunConfig", "RunError", "RunOutcome", "predicted_sql", "question_text", "run_suite"]

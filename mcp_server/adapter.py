@@ -63,7 +63,7 @@ def tool_function(
     call.__name__ = spec.name
     call.__qualname__ = spec.name
     call.__doc__ = spec.description
-    call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # inspect reads __signature__ set on a function object
         flat_parameters(spec.input_model),
         return_annotation=Annotated[CallToolResult, spec.output_model],
     )

@@ -18,7 +18,7 @@ SCHEMA_MIME = "text/plain"
 def visible_connections(ctx: ToolContext) -> list[tuple[str, str]]:
     """(name, dialect) of every connection this server exposes, demo first; never any URL."""
     listing = get_tool("list_connections").run(ctx)
-    return [(info.name, info.dialect) for info in listing.connections]  # type: ignore[attr-defined]
+    return [(info.name, info.dialect) for info in listing.connections]  # type: ignore[attr-defined]  # list_connections returns a ConnectionList (tools are typed as returning BaseModel)
 
 
 def schema_resources(ctx: ToolContext) -> list[Resource]:
@@ -39,7 +39,7 @@ def add_schema_resources(server: FastMCP, ctx: ToolContext) -> None:
 
     async def schema(connection: str) -> str:
         result = await anyio.to_thread.run_sync(lambda: get_tool("inspect_schema").run(ctx, connection=connection))
-        return result.to_text()  # type: ignore[attr-defined]
+        return result.to_text()  # type: ignore[attr-defined]  # every tool result model defines to_text (BaseModel does not)
 
     server.resource(
         SCHEMA_URI,

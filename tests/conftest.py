@@ -13,6 +13,7 @@ import secrets
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -202,44 +203,42 @@ def _readonly_name() -> str:
     return f"vozbd_ro_{secrets.token_hex(4)}"
 
 
-@pytest.fixture(scope="session")
-def pg_readonly_url(demo_pg_url: str) -> Iterator[str]:
-    """The demo PostgreSQL database through a fresh SELECT-only role (unique name, dropped at the end)."""
+@contextmanager
+def _readonly_login(admin_url_text: str, dialect: str) -> Iterator[str]:
+    """A fresh SELECT-only login on the database of ``admin_url_text`` (unique name, dropped at the end)."""
     from sqlalchemy import make_url, text
 
     from tools.db.privileges import readonly_user_sql
 
-    admin_url = make_url(demo_pg_url)
-    role, password = _readonly_name(), secrets.token_urlsafe(12)
+    admin_url = make_url(admin_url_text)
+    name, password = _readonly_name(), secrets.token_urlsafe(12)
+    drop = (
+        [f'DROP OWNED BY "{name}"', f'DROP ROLE IF EXISTS "{name}"']
+        if dialect == "postgres"
+        else [f"DROP USER IF EXISTS '{name}'@'%'"]
+    )
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as db:
-            for statement in readonly_user_sql("postgres", role, str(admin_url.database), password=password):
+            for statement in readonly_user_sql(dialect, name, str(admin_url.database), password=password):
                 db.execute(text(statement))
-        yield admin_url.set(username=role, password=password).render_as_string(hide_password=False)
+        yield admin_url.set(username=name, password=password).render_as_string(hide_password=False)
     finally:
         with admin.connect() as db:
-            db.execute(text(f'DROP OWNED BY "{role}"'))
-            db.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            for statement in drop:
+                db.execute(text(statement))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_readonly_url(demo_pg_url: str) -> Iterator[str]:
+    """The demo PostgreSQL database through a fresh SELECT-only role (unique name, dropped at the end)."""
+    with _readonly_login(demo_pg_url, "postgres") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def mysql_readonly_url(demo_mysql_url: str) -> Iterator[str]:
     """The demo MariaDB database through a fresh SELECT-only user (unique name, dropped at the end)."""
-    from sqlalchemy import make_url, text
-
-    from tools.db.privileges import readonly_user_sql
-
-    admin_url = make_url(demo_mysql_url)
-    user, password = _readonly_name(), secrets.token_urlsafe(12)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as db:
-            for statement in readonly_user_sql("mysql", user, str(admin_url.database), password=password):
-                db.execute(text(statement))
-        yield admin_url.set(username=user, password=password).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as db:
-            db.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
-        admin.dispose()
+    with _readonly_login(demo_mysql_url, "mysql") as url:
+        yield url

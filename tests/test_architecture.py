@@ -126,3 +126,47 @@ def test_only_the_composition_root_reads_settings() -> None:
                 if calls:
                     readers.append(f"{relative} builds Settings()")
     assert not readers, readers
+
+
+ENVIRONMENT_READERS: dict[str, str] = {
+    "vozbd/settings.py": "where the config file is, before Settings exists (VOZBD_CONFIG_FILE / VOZBD_DATA_DIR)",
+    "vozbd/connections_config.py": "passwords from the env var each [connections.NAME] declares (password_env)",
+    "vozbd/telemetry.py": "the opt-outs of every dependency's telemetry, set once at start-up",
+    "ui/auth.py": "Chainlit reads its JWT secret (CHAINLIT_AUTH_SECRET) from the environment",
+    "ui/launch.py": "Chainlit reads its app root (CHAINLIT_APP_ROOT) from the environment",
+    "vozbd/server.py": "serve --workers: the command line to the spawned workers, prometheus multiprocess folder",
+}
+"""The only modules that touch ``os.environ`` / ``os.getenv`` (and why). Provider keys are declared settings."""
+
+
+def _environment_uses(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv", "environb")) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {a.name for a in node.names} & {"environ", "getenv"}
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_listed_modules_touch_the_environment() -> None:
+    """No provider key (or anything else) is read from ``os.environ`` behind the settings' back."""
+    readers = {
+        f"{path.relative_to(ROOT)}:{line}"
+        for package in PACKAGES
+        for path in _modules(package)
+        for line in _environment_uses(path)
+        if str(path.relative_to(ROOT)) not in ENVIRONMENT_READERS
+    }
+    assert not readers, f"environment read outside the settings: {sorted(readers)}"
+
+
+def test_the_environment_check_sees_every_form(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "import os\nfrom os import getenv\nos.environ.get('OPENAI_API_KEY')\nos.getenv('X')\n", encoding="utf-8"
+    )
+    assert _environment_uses(source) == [2, 3, 4]

@@ -57,6 +57,8 @@ class AuditEvent:
     outcome: str = "ok"
     """ok, refused (validator/policy), error (database), timeout."""
     error_code: str | None = None
+    reason: str | None = None
+    """Why a refused statement was refused: the validator's or policy's rejection code (``detail.code``)."""
     rows: int | None = None
     elapsed_ms: float | None = None
 
@@ -86,6 +88,8 @@ def audited(sink: AuditSink | None, tool: str, connection: str, sql: str) -> Ite
         yield event
     except ToolError as error:
         event.outcome, event.error_code = _outcome(error), error.code
+        if event.outcome == "refused":
+            event.reason = str((error.detail or {}).get("code") or error.code)[:40]
         raise
     finally:
         event.elapsed_ms = round((time.perf_counter() - start) * 1000, 3)

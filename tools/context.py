@@ -61,6 +61,8 @@ class PdfLimits:
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     max_chars: int = 20_000
+    time_budget_s: float = 5.0
+    """Wall-clock budget of one read_pdf call's text extraction (a killable worker process: ``tools.pdf_read``)."""
 
 
 @dataclass

@@ -6,6 +6,7 @@ Loaded by Chainlit as a file (``ui/launch.py`` sets the app root); importing it 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import shutil
@@ -16,13 +17,16 @@ from pathlib import Path
 import chainlit as cl
 from chainlit.types import ThreadDict
 
-from ui import conversation, render, runtime, texts, turn, voice
-from ui.commands import parse_command, run_command
+from tools.audit import calling_as
+from ui import conversation, runtime, texts, turn, voice
+from ui.commands import Command, parse_command, run_command
 from ui.prefs import CURRENT_URL, DEMO, NO_MODEL, Prefs, TurnTimings
+from vozbd_core.errors import CodedError
 
 log = logging.getLogger("vozbd.ui")
 
 ASK_ACTION = "perguntar"
+RUN_ACTION = "rodar"  # a suggested command (welcome without a model)
 
 
 # --- session helpers ----------------------------------------------------------------------------------
@@ -130,8 +134,7 @@ async def _warm_up() -> None:
 
     prefs = _prefs()
     began = time.perf_counter()
-    # Cheapest first: the agent and the chart code (matplotlib), then STT, then TTS.
-    await asyncio.to_thread(runtime.once, "charts_warm_up", lambda: render.chart_png(["a", "b"], [["x", 1], ["y", 2]]))
+    # Cheapest first: the agent, then STT, then TTS.
     try:
         if (await asyncio.to_thread(runtime.llm_state)).available:
             await asyncio.to_thread(runtime.agent_for, prefs.model)
@@ -157,6 +160,26 @@ async def _settings_and_warm_up(prefs: Prefs) -> None:
         log.exception("settings panel / speech warm-up failed")
 
 
+def _welcome(prefs: Prefs, *, model_available: bool, model_notice: str = "") -> tuple[str, list[cl.Action]]:
+    """The welcome text and its suggestion buttons: questions with a model, runnable commands without one.
+
+    The suggestions come last, right above their buttons; demo suggestions only on the demo database."""
+    on_demo = prefs.connection_arg is None
+    welcome = texts.WELCOME.format(connection=prefs.connection_label)
+    if model_available:
+        questions = texts.STARTER_QUESTIONS if on_demo else texts.STARTER_QUESTIONS_OTHER_DB
+        actions = [cl.Action(name=ASK_ACTION, payload={"question": q}, label=q, tooltip="Perguntar") for q in questions]
+        notice = f"{model_notice}\n\n" if model_notice else ""
+        return f"{welcome}\n\n{notice}{texts.WELCOME_TRY_QUESTIONS}", actions
+    commands = texts.STARTER_COMMANDS if on_demo else texts.STARTER_COMMANDS_OTHER_DB
+    actions = [
+        cl.Action(name=RUN_ACTION, payload={"command": command}, label=label, tooltip=command[:120])
+        for label, command in commands.items()
+    ]
+    warning = texts.WELCOME_NO_LLM.format(guidance=texts.LLM_GUIDANCE)
+    return f"{welcome}\n\n{warning}\n\n{texts.WELCOME_TRY_COMMANDS}", actions
+
+
 @cl.on_chat_start
 async def on_chat_start() -> None:
     prefs = _prefs()
@@ -174,14 +197,9 @@ async def on_chat_start() -> None:
         ]
     )
     llm = await asyncio.to_thread(runtime.llm_state)
-    welcome = texts.WELCOME.format(connection=prefs.connection_label)
-    actions = [
-        cl.Action(name=ASK_ACTION, payload={"question": q}, label=q, tooltip="Perguntar")
-        for q in texts.STARTER_QUESTIONS
-    ]
-    if not llm.available:
-        welcome += "\n\n" + texts.WELCOME_NO_LLM.format(guidance=texts.LLM_GUIDANCE)
-    await cl.Message(content=welcome, actions=actions).send()
+    notice = await asyncio.to_thread(runtime.model_notice, prefs.model) if llm.available else ""
+    content, actions = _welcome(prefs, model_available=llm.available, model_notice=notice)
+    await cl.Message(content=content, actions=actions).send()
     # In the background: while on_chat_start runs, Chainlit keeps the composer busy.
     cl.user_session.set("warm_up", asyncio.create_task(_settings_and_warm_up(prefs)))
 
@@ -194,19 +212,67 @@ async def on_chat_resume(thread: ThreadDict) -> None:
     cl.user_session.set("warm_up", asyncio.create_task(_settings_and_warm_up(prefs)))
 
 
+def _setting_text(prefs: Prefs, key: str, voice_label: str) -> str:
+    value = getattr(prefs, key)
+    if key == "voice":
+        return voice_label
+    if key == "connection":
+        return prefs.connection_label
+    if key == "model":
+        return value or texts.NO_MODEL_LABEL
+    if key == "speed":
+        return f"{value:.1f}".replace(".", ",") + "×"
+    if isinstance(value, bool):
+        return "ligado" if value else "desligado"
+    return str(value)
+
+
+def _settings_summary(prefs: Prefs, changed: list[str], voice_label: str) -> str:
+    """The pt-BR confirmation shown after "Confirmar": what changed, or that nothing did."""
+    if not changed:
+        return texts.SETTINGS_UNCHANGED
+    labels = texts.SETTINGS_SHORT_LABELS
+    summary = "; ".join(f"{labels[key]}: **{_setting_text(prefs, key, voice_label)}**" for key in changed)
+    return texts.SETTINGS_SAVED.format(summary=summary)
+
+
+@cl.on_settings_edit
+async def on_settings_edit(values: dict) -> None:
+    """While the panel is open: a new TTS engine lists its own voices (Chainlit re-renders the open panel)."""
+    prefs = _prefs()
+    engine = values.get("tts_engine")
+    shown = cl.user_session.get("settings_engine") or prefs.tts_engine
+    if not engine or engine == shown:
+        return
+    cl.user_session.set("settings_engine", engine)
+    draft = dataclasses.replace(prefs)
+    draft.apply({key: value for key, value in values.items() if key != "voice"})
+    voices = list((await asyncio.to_thread(_voice_items, draft.tts_engine)).values())
+    draft.voice = voices[0] if voices else draft.voice
+    log.info("settings panel: TTS engine %s selected, listing its %d voices", engine, len(voices))
+    await _send_settings(draft)
+
+
 @cl.on_settings_update
 async def on_settings_update(values: dict) -> None:
     prefs = _prefs()
+    model_before = prefs.model
     changed = prefs.apply(values)
+    cl.user_session.set("settings_engine", None)
+    if "model" in changed and model_before is None and prefs.model == (await asyncio.to_thread(runtime.llm_state)).spec:
+        changed.remove("model")  # the panel shows the default model by name: choosing it again changes nothing
     # One "key=value" per changed field: a stable format (the browser tests wait for these lines).
     log.info("settings changed: %s", " ".join(f"{key}={getattr(prefs, key)}" for key in changed))
+    voice_items = await asyncio.to_thread(_voice_items, prefs.tts_engine) if changed else {}
     if "tts_engine" in changed:
-        voices = list((await asyncio.to_thread(_voice_items, prefs.tts_engine)).values())
+        voices = list(voice_items.values())
         if voices and prefs.voice not in voices:
             prefs.voice = voices[0]
+            if "voice" not in changed:
+                changed.append("voice")
         await _send_settings(prefs)
-    if "connection" in changed:
-        await cl.Message(content=texts.CONNECTION_ACTIVE.format(name=prefs.connection_label)).send()
+    voice_label = next((label for label, voice in voice_items.items() if voice == prefs.voice), prefs.voice)
+    await cl.Message(content=_settings_summary(prefs, changed, voice_label)).send()
 
 
 # --- questions -------------------------------------------------------------------------------------------
@@ -254,13 +320,14 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
         def speak_first_sentence(message: cl.Message, sentence: str) -> None:
             early.append((sentence, asyncio.create_task(_speak_part(message, sentence, started, timings))))
 
-        message, answer = await turn.run_turn(
-            question,
-            prefs,
-            conversation_id=_conversation_id(),
-            timings=timings,
-            on_first_sentence=speak_first_sentence if prefs.auto_speak else None,
-        )
+        with calling_as("ui", _user_id()):  # query audit: the agent's queries are the UI's
+            message, answer = await turn.run_turn(
+                question,
+                prefs,
+                conversation_id=_conversation_id(),
+                timings=timings,
+                on_first_sentence=speak_first_sentence if prefs.auto_speak else None,
+            )
         if prefs.auto_speak and answer:
             rest = turn.remainder_after(answer, early[0][0]) if early else answer
             after = early[0][1] if early else None
@@ -307,6 +374,25 @@ def _save_pdfs(elements: list) -> tuple[list[str], list[str]]:
     return saved, rejected
 
 
+def _user_id() -> str | None:
+    """The signed-in user's name (query audit), None when the UI runs without login."""
+    return getattr(cl.user_session.get("user"), "identifier", None)
+
+
+async def _run_command(command: Command, prefs: Prefs, text: str) -> None:
+    last = cl.user_session.get("last_timings")
+    try:
+        with calling_as("ui", _user_id()):  # query audit: /sql runs as the UI
+            reply = await asyncio.to_thread(run_command, command, prefs, last)
+        if reply.result is not None:
+            await turn.send_result(reply.result, reply.sql, text=reply.text)
+        else:
+            await cl.Message(content=reply.text).send()
+    except Exception:  # the UI surface: typed errors are already messages; anything else is a bug
+        log.exception("command /%s failed", command.name)
+        await cl.Message(content=texts.UNEXPECTED_ERROR).send()
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     started = time.perf_counter()
@@ -317,16 +403,7 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=texts.NOT_A_PDF.format(name=name)).send()
     command = parse_command(text, getattr(message, "command", None))
     if command is not None and not pdfs:
-        last = cl.user_session.get("last_timings")
-        try:
-            reply = await asyncio.to_thread(run_command, command, prefs, last)
-            if reply.result is not None:
-                await turn.send_result(reply.result, reply.sql, text=reply.text)
-            else:
-                await cl.Message(content=reply.text).send()
-        except Exception:  # the UI surface: typed errors are already messages; anything else is a bug
-            log.exception("command /%s failed", command.name)
-            await cl.Message(content=texts.UNEXPECTED_ERROR).send()
+        await _run_command(command, prefs, text)
         return
     if not text and not pdfs:
         await cl.Message(content=texts.EMPTY_QUESTION).send()
@@ -345,6 +422,36 @@ async def on_ask_action(action: cl.Action) -> None:
         return
     await cl.Message(content=question, author="Você", type="user_message").send()
     await _ask(question, time.perf_counter(), TurnTimings())
+
+
+@cl.action_callback(RUN_ACTION)
+async def on_run_action(action: cl.Action) -> None:
+    text = str(action.payload.get("command", "")).strip()
+    command = parse_command(text)
+    if command is None:
+        return
+    await cl.Message(content=text, author="Você", type="user_message").send()
+    await _run_command(command, _prefs(), text)
+
+
+@cl.action_callback(turn.VERIFY_ACTION)
+async def on_verify_action(action: cl.Action) -> None:
+    answer = turn.take_verifiable(str(action.payload.get("token", "")))
+    if answer is None:
+        await cl.Message(content=texts.VERIFY_EXPIRED).send()
+        return
+    await action.remove()
+    try:
+        recorded = await runtime.remember_verified(answer.question, answer.sql, answer.connection, answer.dialect)
+    except CodedError as error:  # the SQL no longer validates, or the app database failed mid-write
+        log.warning("verified example not recorded: %s", error.code)
+        await cl.Message(content=f"⚠️ {error.message}").send()
+        return
+    if recorded:
+        log.info("verified example recorded: connection=%s", answer.connection)
+        await cl.Message(content=texts.VERIFIED.format(connection=answer.connection)).send()
+    else:
+        await cl.Message(content=texts.VERIFY_NO_MEMORY).send()
 
 
 @cl.action_callback(turn.LISTEN_ACTION)
@@ -369,7 +476,8 @@ async def on_audio_start() -> bool:
     prefs = _prefs()
     if prefs.hands_free:
         try:
-            talk = await conversation.start(prefs, _conversation_id(), rate, remember=_remember)
+            with calling_as("ui", _user_id()):  # the conversation's tasks inherit it (query audit)
+                talk = await conversation.start(prefs, _conversation_id(), rate, remember=_remember)
         except SpeechError as error:
             log.warning("hands-free conversation unavailable: %s (%s)", error.code, error)
             await cl.Message(content=f"⚠️ {error.message}\n\n{texts.SPEECH_MODELS_HINT}").send()
@@ -414,7 +522,10 @@ async def on_audio_end() -> None:
     log.info("audio received: %.2fs at %d Hz in %d chunks", buffer.duration_s, buffer.sample_rate, len(buffer.chunks))
     try:
         transcriber = await asyncio.to_thread(runtime.transcriber)
-        transcript = await asyncio.to_thread(transcriber.transcribe, buffer.pcm(), pcm16_rate=buffer.sample_rate)
+        vocabulary = await asyncio.to_thread(runtime.speech_vocabulary, _prefs())
+        transcript = await asyncio.to_thread(
+            transcriber.transcribe, buffer.pcm(), pcm16_rate=buffer.sample_rate, vocabulary=vocabulary
+        )
     except NoSpeechError:
         await cl.Message(content=texts.NO_SPEECH_HEARD).send()
         return

@@ -33,10 +33,7 @@ class Command:
     args: str
 
 
-def parse_command(text: str, command: str | None = None) -> Command | None:
-    """``"/sql SELECT 1"`` → Command("sql", "SELECT 1"); ``command`` is the one picked in Chainlit's menu."""
-    if command:
-        return Command(command.lstrip("/").lower(), text.strip())
+def _typed_command(text: str) -> Command | None:
     stripped = text.strip()
     if not stripped.startswith("/") or stripped.startswith("//"):
         return None
@@ -44,6 +41,18 @@ def parse_command(text: str, command: str | None = None) -> Command | None:
     if not name or "/" in name:
         return None
     return Command(name.lower(), args.strip())
+
+
+def parse_command(text: str, command: str | None = None) -> Command | None:
+    """``"/sql SELECT 1"`` → Command("sql", "SELECT 1"); ``command`` is the one picked in Chainlit's menu (a chip).
+
+    A command typed in the text wins over a chip: ``/sql SELECT ...`` sent while an ``/esquema`` chip was still
+    shown runs ``/sql``, it is not swallowed as ``/esquema``'s argument.
+    """
+    typed = _typed_command(text)
+    if command and (typed is None or typed.name not in KNOWN_COMMANDS):
+        return Command(command.lstrip("/").lower(), text.strip())
+    return typed
 
 
 def _usage_name(name: str, args: str) -> str | None:
@@ -107,6 +116,8 @@ def cmd_connect(args: str, prefs: Prefs) -> Reply:
         name, url = shlex.split(args)
     except ValueError:
         return Reply(texts.USAGE_CONNECT, error=True)
+    if runtime.config().auth == "header":  # many users behind a proxy: only the operator adds URLs (vozbd db add)
+        return Reply(texts.CONNECT_OPERATOR_ONLY, error=True)
     registry = runtime.tool_context().registry
     registry.add(name, url)
     saved = texts.CONNECTION_SAVED.format(name=name, url=mask_url(url))
@@ -165,11 +176,18 @@ def diagnostics(prefs: Prefs, last: TurnTimings | None) -> Reply:
         reach = {True: "acessível", False: "inacessível", None: "não verificado"}[status.reachable]
         configured = "configurado" if status.configured else "não configurado"
         lines.append(f"- {status.name}: {configured}, {reach}{' — ' + status.detail if status.detail else ''}")
+    lines += ["", "**Para onde vão os dados**", *runtime.data_flow(prefs.model, prefs.connection_arg)]
     lines += ["", "**Voz**"]
     loaded = runtime.loaded_speech_engines()
-    lines.append(f"- STT carregado: {loaded.get('stt', 'não (carrega na primeira fala)')}")
-    tts = [k.split(":", 1)[1] for k in loaded if k.startswith("tts:")]
-    lines.append(f"- TTS carregado: {', '.join(tts) if tts else 'não (carrega na primeira resposta falada)'}")
+    in_memory = runtime.services().speech.in_memory()
+    if "stt" in loaded:
+        state = "modelo carregado na memória" if in_memory.get("stt") else "modelo carrega na primeira fala"
+        lines.append(f"- reconhecimento de voz (STT): {loaded['stt']}, {state}")
+    else:
+        lines.append("- reconhecimento de voz (STT): ainda não iniciado (carrega na primeira fala)")
+    tts = [name for key, name in loaded.items() if key.startswith("tts:")]
+    tts_state = ", ".join(tts) if tts else "ainda não iniciada (carrega na primeira resposta falada)"
+    lines.append(f"- síntese de voz (TTS): {tts_state}")
     lines.append(f"- motor/voz/velocidade: {prefs.tts_engine} / {prefs.voice} / {prefs.speed:g}")
     lines.append(f"- resposta falada automática: {'sim' if prefs.auto_speak else 'não'}")
     lines += ["", "**Banco de dados**"]
@@ -247,6 +265,9 @@ HANDLERS: dict[str, Callable[[str, Prefs], Reply]] = {
     "ajuda": cmd_help,
     "help": cmd_help,
 }
+
+
+KNOWN_COMMANDS = frozenset(HANDLERS) | {"diagnostico", "diagnóstico"}
 
 
 def run_command(command: Command, prefs: Prefs, last: TurnTimings | None = None) -> Reply:

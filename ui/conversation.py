@@ -94,6 +94,8 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
             timing.stt_s = event.timings.get("stt_s")
             await cl.Message(content=event.text, author="Você", type="user_message").send()
         elif isinstance(event, ev.AnswerAudio):
+            if event.seq == 0:
+                log.info("hands-free turn %d: answer audio started", event.turn)
             chunk = cl.OutputAudioChunk(mimeType="pcm16", data=event.pcm16, track=f"resposta-{event.turn}")
             await emitter.send_audio_chunk(chunk)
         elif isinstance(event, ev.Interrupted):
@@ -117,7 +119,7 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
             await cl.Message(content=f"⚠️ {event.message}").send()
 
     loop = VoiceLoop(
-        recognize=whisper_recognizer(transcriber),
+        recognize=whisper_recognizer(transcriber, vocabulary=lambda: runtime.speech_vocabulary(prefs)),
         synthesizer=synthesizer,
         respond=respond,
         emit=emit,

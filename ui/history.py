@@ -45,14 +45,22 @@ def history_data_layer(url: str) -> SQLAlchemyDataLayer:
     return HistoryDataLayer(conninfo=async_url(url))
 
 
+def _no_data_layer() -> None:
+    return None
+
+
 def install_history(services: UIServices) -> bool:
     """Register the data layer (and so the history sidebar) when the UI has a login; returns whether it did.
 
     ``services.history_url`` is the app database, migrated by the composition root (its tables come from there).
     """
-    if services.config.auth == "none" or not services.history_url:
-        return False
     import chainlit as cl
+
+    if services.config.auth == "none" or not services.history_url:
+        # No data layer at all: without this, Chainlit would build one from a stray LITERAL_API_KEY (its hosted
+        # service) or DATABASE_URL in the environment.
+        cl.data_layer(_no_data_layer)  # type: ignore[arg-type]  # None = no data layer (Chainlit allows it)
+        return False
 
     url = services.history_url
 

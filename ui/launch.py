@@ -30,6 +30,7 @@ SHIPPED = (
     "chainlit_pt-BR.md",
     "public/vozbd.css",
     "public/vozbd.js",
+    "public/elements/Resultado.jsx",
 )
 
 
@@ -59,8 +60,10 @@ def prepare(services: UIServices) -> str:
     # break any other `vozbd ui` started from the same install: give each process its own folder.
     chainlit.config.FILES_DIRECTORY = Path(tempfile.mkdtemp(prefix="vozbd-ui-files-"))
     from ui import runtime
+    from ui.assets import local_assets, serve_local_html
 
     runtime.configure(services)
+    serve_local_html(font=local_assets(root))  # the page loads nothing from another host
     return str(APP_FILE)
 
 

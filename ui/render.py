@@ -1,27 +1,21 @@
-"""Pure rendering of query results: a markdown table with a row caption and a deterministic chart.
+"""Pure rendering for the chat: pt-BR cells, the row caption and the schema viewer's markdown.
 
-The chart is built only from the result's shape (one label + one number → bars, one date + one number →
-line); it never runs model-written code. matplotlib is imported lazily.
+Query results become browser elements in ``ui.results`` (table, CSV, chart).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from agent.chart import as_date, as_number, chart_kind
 from ui import texts
 from vozbd_core.text import format_date, format_number, plural
 
-TABLE_MAX_ROWS = 20
 
-
-def format_cell(value: Any) -> str:
-    """One cell as pt-BR text (decimal comma, thousands dot), safe inside a markdown table."""
+def format_cell(value: Any, *, markdown: bool = True) -> str:
+    """One cell as pt-BR text (decimal comma, thousands dot); with ``markdown``, safe inside a markdown table."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -35,56 +29,13 @@ def format_cell(value: Any) -> str:
     if isinstance(value, dt.date):
         return format_date(value)
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return text.replace("|", "\\|")
+    return text.replace("|", "\\|") if markdown else text
 
 
 def rows_caption(shown: int, total: int, truncated: bool) -> str:
     if truncated:
         return texts.ROWS_CAPTION_TRUNCATED.format(shown=shown, total=total)
     return texts.ROWS_CAPTION.format(shown=shown, total=plural(total, "linha"))
-
-
-def markdown_table(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, total: int | None = None, truncated: bool = False
-) -> str:
-    """A markdown table of at most ``TABLE_MAX_ROWS`` rows followed by "N de M linhas"."""
-    if not rows:
-        return texts.NO_ROWS
-    shown = rows[:TABLE_MAX_ROWS]
-    header = "| " + " | ".join(format_cell(c) for c in columns) + " |"
-    separator = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in shown]
-    total_rows = total if total is not None else len(rows)
-    caption = rows_caption(len(shown), total_rows, truncated)
-    return "\n".join([header, separator, *body]) + f"\n\n_{caption}_"
-
-
-def chart_png(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes | None:
-    """A small PNG chart of the result, or ``None`` when the shape does not call for one."""
-    kind = chart_kind(columns, rows)
-    if kind is None:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    values = [as_number(row[1]) or 0.0 for row in rows]
-    figure = Figure(figsize=(6.4, 3.2), dpi=100, layout="constrained")
-    axes = figure.subplots()
-    if kind == "line":
-        points = sorted(zip((as_date(row[0]) for row in rows), values, strict=True))
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2563eb")  # type: ignore[arg-type]  # matplotlib plots dates; its stubs only list numbers
-        figure.autofmt_xdate()
-    else:
-        labels = [format_cell(row[0])[:24] for row in rows]
-        axes.barh(labels[::-1], values[::-1], color="#2563eb")
-    axes.set_title(f"{columns[1]} por {columns[0]}", fontsize=10)
-    axes.grid(axis="x" if kind == "bar" else "y", alpha=0.3)
-    axes.tick_params(labelsize=8)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 def _key_marks(table: Any) -> dict[str, str]:

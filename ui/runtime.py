@@ -8,6 +8,7 @@ one-time work (warm-ups) and the model choices shown in the settings panel.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
     from agent.speech.base import Synthesizer
     from agent.speech.remote import RemoteTranscriber
     from agent.speech.stt_whisper import WhisperTranscriber
+    from agent.speech.vocabulary import SpeechVocabulary
     from tools.context import ToolContext
     from ui.config import UIConfig, UIServices
+    from ui.prefs import Prefs
 
 log = logging.getLogger("vozbd.ui")
 
@@ -93,10 +96,11 @@ def llm_state() -> LlmState:
 
 
 def model_choices() -> list[str]:
-    """Model specs to offer in the settings panel: the default one plus models of reachable providers."""
+    """Model specs to offer in the settings panel: the default one, models of reachable providers, and the example
+    model of each hosted provider with a key (never the default: a user picks it knowingly)."""
 
     def build() -> list[str]:
-        from agent.llm.registry import provider_statuses
+        from agent.llm.registry import PROVIDERS, provider_statuses
 
         choices: list[str] = []
         default = llm_state().spec
@@ -104,7 +108,10 @@ def model_choices() -> list[str]:
             choices.append(default)
         for status in provider_statuses(services().agents.llm, check=False):
             if status.configured and status.name != "scripted":
-                choices.extend(f"{status.name}/{m}" for m in status.models[:10] if f"{status.name}/{m}" not in choices)
+                models = list(status.models[:10])
+                if not models and PROVIDERS[status.name].hosted:
+                    models = [PROVIDERS[status.name].example_model]
+                choices.extend(f"{status.name}/{m}" for m in models if f"{status.name}/{m}" not in choices)
         return choices
 
     return once("model_choices", build)
@@ -131,6 +138,32 @@ async def record_turn(turn: TurnResult, *, user_id: str | None, model: str | Non
 # --- speech -------------------------------------------------------------------------------------------------
 
 
+def speech_vocabulary(prefs: Prefs) -> SpeechVocabulary | None:
+    """The chat's active connection's vocabulary for recognition (None for a URL connection or when unreadable)."""
+    from agent.speech.db_vocabulary import vocabulary_or_none
+
+    if prefs.is_url:
+        return None
+    return vocabulary_or_none(tool_context(), prefs.connection)
+
+
+def memory_available() -> bool:
+    """Whether answers can be remembered as verified examples (the agent factory has a memory provider)."""
+    return services().agents.memory is not None
+
+
+async def remember_verified(question: str, sql: str, connection: str, dialect: str | None) -> bool:
+    """Record a 👍: ``sql`` answers ``question`` on ``connection`` (False when the app database is unavailable)."""
+    from tools.memory import record_verified_example
+
+    provider = services().agents.memory
+    store = await asyncio.to_thread(provider) if provider is not None else None
+    if store is None:
+        return False
+    await asyncio.to_thread(record_verified_example, store, connection, question, sql, dialect=dialect, source="ui")
+    return True
+
+
 def transcriber() -> WhisperTranscriber | RemoteTranscriber:
     """The STT engine; raises ``SpeechError`` (pt-BR message) when models are missing."""
     return services().speech.transcriber()
@@ -139,6 +172,31 @@ def transcriber() -> WhisperTranscriber | RemoteTranscriber:
 def synthesizer(engine: str | None = None) -> Synthesizer:
     """The TTS engine ``engine`` (default from the config)."""
     return services().speech.synthesizer(engine or config().tts_engine)
+
+
+def data_flow(model_spec: str | None, connection: str | None) -> list[str]:
+    """Where the data of a turn goes (pt-BR Markdown bullets): the model's destination and what it receives under
+    the connection's policy, and where the audio is processed."""
+    from agent.egress import egress_lines, model_destination
+    from tools.policy import policy_for
+
+    svc = services()
+    destination = model_destination(model_spec or llm_state().spec, svc.agents.llm)
+    ctx = svc.tool_ctx
+    policy = policy_for(ctx.policies, connection or ctx.default_connection or "demo")
+    remote = svc.speech.remote
+    return egress_lines(destination, policy, speech_url=remote.client.url if remote else None)
+
+
+def model_notice(model_spec: str | None) -> str:
+    """One pt-BR line for the welcome message: which model answers and where it runs ('' without a model)."""
+    from agent.egress import model_destination
+
+    destination = model_destination(model_spec or llm_state().spec, services().agents.llm)
+    if destination is None:
+        return ""
+    warning = "⚠️ " if destination.reach == "internet" else ""
+    return f"{warning}Modelo de linguagem: {destination.describe()}. O que ele recebe: `/diagnostico`."
 
 
 def loaded_speech_engines() -> dict[str, str]:

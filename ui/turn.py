@@ -12,17 +12,24 @@ import asyncio
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import chainlit as cl
+from chainlit.element import Element
 
-from ui import render, runtime, texts, voice
+from ui import runtime, texts, voice
+from ui.elements import result_elements
 from ui.prefs import Prefs, TurnTimings
 
 log = logging.getLogger("vozbd.ui")
 
 LISTEN_ACTION = "ouvir"
+VERIFY_ACTION = "resposta_certa"
+_VERIFIABLE = "verifiable_answers"  # user-session key: action token -> VerifiableAnswer (kept server-side)
+_MAX_VERIFIABLE = 100
 
 # A sentence ends at . ! ? or … followed by whitespace that has already streamed in ("R$ 1.234" never splits).
 _SENTENCE_END = re.compile(r"[.!?…](?=\s)")
@@ -48,29 +55,44 @@ def listen_action(text: str) -> cl.Action:
     return cl.Action(name=LISTEN_ACTION, payload={"text": text}, label=texts.LISTEN_LABEL, tooltip=texts.LISTEN_TOOLTIP)
 
 
-def result_markdown(result: Any) -> str:
-    return render.markdown_table(
-        list(result.columns), list(result.rows), total=result.row_count, truncated=bool(result.truncated)
+@dataclass(frozen=True)
+class VerifiableAnswer:
+    """What a 👍 on an answer records: the question and the SQL the agent ran for it, on which connection."""
+
+    question: str
+    sql: str
+    connection: str
+    dialect: str | None
+
+
+def verify_action(answer: VerifiableAnswer) -> cl.Action:
+    """The 👍 under an answer. The payload carries only a token: the SQL stays in the server-side session, so a
+    browser cannot make the agent remember SQL it never ran."""
+    token = uuid.uuid4().hex
+    pending: dict[str, VerifiableAnswer] = cl.user_session.get(_VERIFIABLE) or {}
+    pending[token] = answer
+    while len(pending) > _MAX_VERIFIABLE:  # oldest answers first: a long conversation keeps a bounded map
+        pending.pop(next(iter(pending)))
+    cl.user_session.set(_VERIFIABLE, pending)
+    return cl.Action(
+        name=VERIFY_ACTION, payload={"token": token}, label=texts.VERIFY_LABEL, tooltip=texts.VERIFY_TOOLTIP
     )
 
 
-async def chart_element(result: Any, name: str = "grafico") -> cl.Image | None:
-    """The result's chart as an inline image (drawn in a worker thread), or None when no chart fits."""
-    png = await asyncio.to_thread(render.chart_png, list(result.columns), list(result.rows))
-    if png is None:
-        return None
-    return cl.Image(content=png, name=f"{name}.png", display="inline", size="large", mime="image/png")
+def take_verifiable(token: str) -> VerifiableAnswer | None:
+    """The answer a 👍 token stands for (once: a second click finds nothing)."""
+    pending: dict[str, VerifiableAnswer] = cl.user_session.get(_VERIFIABLE) or {}
+    return pending.pop(token, None)
 
 
 async def send_result(result: Any, sql: str | None, *, text: str = "") -> cl.Message:
-    """A direct (/sql) result: collapsible SQL step, then a message with the table and maybe a chart."""
+    """A direct (/sql) result: collapsible SQL step, then a message with the table, its CSV and maybe a chart."""
     if sql:
         async with cl.Step(name=texts.SQL_STEP_NAME, type="tool", show_input="sql", language=None) as step:
             step.input = sql
             step.output = f"{result.row_count} linha(s) em {result.elapsed_ms:.0f} ms"
-    elements = [e for e in (await chart_element(result),) if e is not None]
-    content = f"{text}\n\n{result_markdown(result)}".strip()
-    message = cl.Message(content=content, elements=elements)
+    note, elements = await result_elements(result)
+    message = cl.Message(content=f"{text}\n\n{note}".strip(), elements=elements)
     await message.send()
     return message
 
@@ -172,6 +194,8 @@ class TurnRenderer:
         self.segment = ""  # text streamed since the last tool call: the answer being written
         self.first_sent = on_first_sentence is None
         self.results: list[Any] = []
+        self.query_args: dict[str, dict[str, Any]] = {}  # run_query call id -> its arguments
+        self.verifiable: VerifiableAnswer | None = None  # the last query that answered, for the 👍
         self.sql_ms = 0.0
         self.asked = time.perf_counter()
 
@@ -192,18 +216,21 @@ class TurnRenderer:
             self.segment += event.text
             if not self.first_sent and (sentence := first_sentence(self.segment)) is not None:
                 self.first_sent = True
-                self.on_first_sentence(self.message, sentence)  # type: ignore[misc]
+                self.on_first_sentence(self.message, sentence)  # type: ignore[misc]  # first_sent is False only when a callback was given
         elif isinstance(event, ToolStartEvent):
             self.segment = ""
             if timings.llm_first_token_s is None:
                 timings.llm_first_token_s = time.perf_counter() - self.asked
             await self.steps.start(event.call_id, event.name, event.args)
+            if event.name == "run_query":
+                self.query_args[event.call_id] = dict(event.args)
         elif isinstance(event, ToolEndEvent):
             await self.steps.end(event.call_id, event.result, event.error, event.elapsed_ms)
             if event.name == "run_query":
                 self.sql_ms += event.elapsed_ms
                 if event.result is not None and hasattr(event.result, "rows"):
                     self.results.append(event.result)
+                    self.verifiable = self._verifiable(event.call_id, event.result)
         elif isinstance(event, AnswerEvent):
             self.answer = event.text
         elif isinstance(event, DoneEvent):
@@ -217,6 +244,13 @@ class TurnRenderer:
                 voice=timings.stt_s is not None,
             )
 
+    def _verifiable(self, call_id: str, result: Any) -> VerifiableAnswer | None:
+        sql = str(self.query_args.get(call_id, {}).get("sql") or "").strip()
+        connection = getattr(result, "connection", None)
+        if not sql or not connection:
+            return None
+        return VerifiableAnswer(self.question, sql, str(connection), getattr(result, "dialect", None))
+
     async def finish(self, *, note: str = "") -> str:
         """Final message: the answer (plus ``note``), the table and chart of the last result; returns the answer."""
         timings = self.timings
@@ -224,12 +258,16 @@ class TurnRenderer:
             timings.llm_first_token_s = time.perf_counter() - self.asked
         timings.sql_s = self.sql_ms / 1000 if self.sql_ms else None
         content = (self.answer or self.message.content) + note
+        elements: list[Element] = []
         if self.results:
-            content = f"{content}\n\n{result_markdown(self.results[-1])}"
-        chart = await chart_element(self.results[-1]) if self.results else None
+            empty_note, elements = await result_elements(self.results[-1])
+            content = f"{content}\n\n{empty_note}".strip()
         self.message.content = content
-        self.message.elements = [chart] if chart else []  # type: ignore[list-item]  # Chainlit types elements as ElementBased; an Image is one at run time
-        self.message.actions = [listen_action(self.answer)] if self.answer and not self.prefs.auto_speak else []
+        self.message.elements = elements  # type: ignore[assignment]  # Chainlit annotates it with an unbound TypeVar
+        actions = [listen_action(self.answer)] if self.answer and not self.prefs.auto_speak else []
+        if self.answer and self.verifiable is not None and runtime.memory_available():
+            actions.append(verify_action(self.verifiable))
+        self.message.actions = actions
         await self.message.update()
         return self.answer
 

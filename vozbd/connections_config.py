@@ -50,6 +50,7 @@ class SshConfig(BaseModel):
     known_hosts: Path | None = Field(None, description="Trusted host keys (default ~/.ssh/known_hosts).")
     check_host_key: bool = Field(True, description="false = accept any host key (never on untrusted networks).")
     config_file: Path | None = Field(None, description="OpenSSH client config (default ~/.ssh/config).")
+    connect_timeout: float = Field(15.0, gt=0, le=300, description="Seconds to reach and log in to the SSH server.")
 
 
 class ConnectionConfig(BaseModel):
@@ -121,6 +122,7 @@ def _transport(name: str, config: ConnectionConfig, environ: Mapping[str, str]) 
             known_hosts=s.known_hosts,
             check_host_key=s.check_host_key,
             config_file=s.config_file,
+            connect_timeout_s=s.connect_timeout,
         )
     return Transport(tls=tls, ssh=ssh) if tls or ssh else None
 

@@ -5,10 +5,13 @@ the MCP endpoint at /mcp and the Chainlit UI at /, behind one guard (Host, Origi
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -25,8 +28,9 @@ from vozbd.api.guard import SurfaceConfig, SurfaceGuard
 from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
 from vozbd.api.ratelimit import RateLimitConfig, RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
+from vozbd.metrics import StatementObservers
 from vozbd.settings import Settings
-from vozbd.wiring import App, voice_loop_config
+from vozbd.wiring import App, ServerConfig, voice_loop_config
 from vozbd_core.version import __version__
 
 if TYPE_CHECKING:
@@ -119,7 +123,6 @@ def _agents(
 
 
 def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[str, Callable[[], dict[str, Any]]]:
-    speech_cfg = vozbd_app.speech_config
     import agent.llm.registry  # noqa: F401  (imported now, not inside the first probe's time budget)
 
     def registry() -> dict[str, Any]:
@@ -132,26 +135,22 @@ def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[st
             conn.execute(text("SELECT 1"))
         return {"ok": True, "dialect": app_db.dialect, "url": app_db.safe_url}
 
-    def stt() -> dict[str, Any]:
+    def speech(part: str) -> dict[str, Any]:
+        """STT or TTS: installed and loaded (in memory now), here or on the speech service."""
         from agent.speech.base import SpeechError
-        from agent.speech.stt_whisper import resolve_model
+        from vozbd.speech_service import speech_status
 
-        speech_url = vozbd_app.settings.speech_url
-        if speech_url:  # a speech service does STT: is it there?
-            reasons = vozbd_app.speech.available()
-            if "remote" in reasons:
-                return {"ok": False, "required": False, "error": reasons["remote"], "url": speech_url}
-            return {"ok": True, "required": False, "url": speech_url}
-        try:
-            resolve_model(speech_cfg.stt_model, speech_cfg.models_dir)
-        except SpeechError as error:
-            return {"ok": False, "required": False, "error": error.message}
-        return {"ok": True, "required": False, "model": speech_cfg.stt_model}
-
-    def tts() -> dict[str, Any]:
-        reasons = vozbd_app.speech.available()
-        usable = [name for name, reason in reasons.items() if reason is None]
-        return {"ok": bool(usable), "required": False, "engine": speech_cfg.tts_engine, "usable": usable}
+        remote = vozbd_app.speech.remote
+        if remote is not None:  # a speech service does STT/TTS: ask it
+            try:
+                status = remote.client.request("GET", "/status")[part]
+            except (SpeechError, KeyError, TypeError) as error:
+                message = error.message if isinstance(error, SpeechError) else "resposta inesperada"
+                return {"ok": False, "required": False, "installed": None, "loaded": False, "error": message}
+            status = {**status, "url": remote.client.url}
+        else:
+            status = speech_status(vozbd_app.speech)[part]
+        return {"ok": bool(status.get("installed")), "required": False, **status}
 
     def llm() -> dict[str, Any]:
         from agent.llm.registry import get_provider, split_spec
@@ -161,9 +160,22 @@ def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[st
             return {"ok": False, "required": False, "error": "nenhum modelo configurado (VOZBD_MODEL)"}
         status = get_provider(split_spec(spec)[0]).status(vozbd_app.llm, check=True)
         ok = status.configured and status.reachable is not False
-        return {"ok": ok, "required": bool(vozbd_app.llm.model), "model": spec, "detail": status.detail}
+        return {
+            "ok": ok,
+            "required": bool(vozbd_app.llm.model),
+            "model": spec,
+            "configured": status.configured,
+            "reachable": status.reachable,  # None: the provider has nothing to probe (e.g. the scripted model)
+            "detail": status.detail,
+        }
 
-    return {"connection_registry": registry, "app_db": database, "stt": stt, "tts": tts, "llm": llm}
+    return {
+        "connection_registry": registry,
+        "app_db": database,
+        "stt": lambda: speech("stt"),
+        "tts": lambda: speech("tts"),
+        "llm": llm,
+    }
 
 
 def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
@@ -179,10 +191,11 @@ def build_api_services(
     app_db: AppDatabase,
     metrics: ApiMetrics | None = None,
     checkpoints: CheckpointStore | None = None,
+    metrics_dir: str | None = None,
 ) -> ApiServices:
     settings = vozbd_app.settings
     agents = _agents(vozbd_app.agents, ctx, checkpoints)
-    metrics = metrics or ApiMetrics()
+    metrics = metrics or ApiMetrics(multiprocess_dir=metrics_dir)
     limiter = RateLimiter(
         RateLimitConfig(
             per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
@@ -229,6 +242,14 @@ async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
         app_db.dispose()
 
 
+def _observe_every_surface(vozbd_app: App, ctx: ToolContext, metrics: ApiMetrics) -> None:
+    """/metrics hears every statement (REST, chat, MCP, voice: the shared tool context's audit) and every chat
+    turn (the UI's turn recorder); the API and voice routes report their own turns."""
+    if isinstance(ctx.audit, StatementObservers):
+        ctx.audit.subscribe(metrics.observe_statement)
+    vozbd_app.turn_observers.subscribe(lambda turn, surface: metrics.observe_turn(turn.timings, surface))
+
+
 def create_app(
     vozbd_app: App,
     *,
@@ -236,10 +257,11 @@ def create_app(
     mount_ui: bool = True,
     insecure: bool = False,
     services: ApiServices | None = None,
+    metrics_dir: str | None = None,
 ) -> FastAPI:
     """Build the web app from the composition root's ``App`` (``vozbd.wiring.build_app``). Raises
     ``vozbd.auth.InsecureExposureError`` when a mounted surface would be open off loopback (or next to a
-    protected one) and ``insecure`` is False."""
+    protected one) and ``insecure`` is False. ``metrics_dir``: prometheus-client's multiprocess folder (workers)."""
     settings = vozbd_app.settings
     policy = AuthPolicy.from_settings(settings, insecure=insecure)
     surfaces: tuple[Surface, ...] = ("rest", *(("mcp",) if mount_mcp else ()), *(("ui",) if mount_ui else ()))
@@ -249,11 +271,15 @@ def create_app(
         log.warning("--insecure: serving on %s with surfaces open without credentials", settings.host)
 
     ctx = vozbd_app.tool_ctx
+    if not isinstance(ctx.audit, StatementObservers):  # a context built by hand (tests): observe it all the same
+        ctx = dataclasses.replace(ctx, audit=StatementObservers(ctx.audit))
     lifespans: list[Callable[[], Any]] = []
     if services is None:
         app_db = vozbd_app.open_database()  # migrations run here, before serving
         checkpoints = vozbd_app.agents.checkpoints()
-        services = build_api_services(vozbd_app, rest_tool_context(ctx), app_db, checkpoints=checkpoints)
+        services = build_api_services(
+            vozbd_app, rest_tool_context(ctx), app_db, checkpoints=checkpoints, metrics_dir=metrics_dir
+        )
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
     mcp_app = None
@@ -275,6 +301,7 @@ def create_app(
     app = FastAPIOffline(title="vozbd", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     services.insecure = exposed
     app.state.api = services
+    _observe_every_surface(vozbd_app, ctx, services.metrics)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ask.router)
@@ -322,3 +349,69 @@ def create_app(
         ),
     )
     return app
+
+
+WORKER_OPTIONS_ENV = "VOZBD_SERVE_WORKER_OPTIONS"
+"""Set by ``vozbd serve --workers N`` for its worker processes: the command line's choices, as JSON."""
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus-client's multiprocess mode: each worker writes its values under this folder (read at import)."""
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What ``vozbd serve`` passes to each worker process (flags that are not settings, and setting overrides)."""
+
+    mount_ui: bool = False
+    mount_mcp: bool = False
+    insecure: bool = False
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    metrics_dir: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerOptions:
+        return cls(**json.loads(text))
+
+
+def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str | None, str | None]) -> None:
+    """``vozbd serve --workers N``: N uvicorn processes sharing the port, each building the app from the same
+    settings (``worker_app``). The options travel to the spawned workers in the environment."""
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    metrics_dir = tempfile.mkdtemp(prefix="vozbd-metrics-")
+    os.environ[METRICS_DIR_ENV] = metrics_dir  # before the workers import prometheus-client
+    os.environ[WORKER_OPTIONS_ENV] = dataclasses.replace(options, metrics_dir=metrics_dir).to_json()
+    try:
+        uvicorn.run(
+            "vozbd.server:worker_app",
+            factory=True,
+            workers=server.workers,
+            host=server.host,
+            port=server.port,
+            log_level=server.log_level.lower(),
+            ssl_certfile=tls[0],
+            ssl_keyfile=tls[1],
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def worker_app() -> FastAPI:
+    """uvicorn's app factory in each process of ``vozbd serve --workers N``: the same settings (environment and
+    ``.env``, plus the command line's overrides) build the same app; migrations already ran in the parent."""
+    from vozbd.wiring import build_app, load_settings
+
+    options = WorkerOptions.from_json(os.environ.get(WORKER_OPTIONS_ENV, "{}"))
+    vozbd_app = build_app(load_settings(**options.overrides))
+    return create_app(
+        vozbd_app,
+        mount_ui=options.mount_ui,
+        mount_mcp=options.mount_mcp,
+        insecure=options.insecure,
+        metrics_dir=options.metrics_dir,
+    )

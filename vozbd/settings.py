@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -23,6 +23,12 @@ from pydantic_settings import (
 from vozbd.connections_config import ConnectionConfig
 
 _RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
+
+
+def _env_alias(field: str, *conventional: str) -> AliasChoices:
+    """``VOZBD_<FIELD>`` first, then the provider's conventional env names (what its own SDK reads), then the
+    field name itself (init kwargs, the TOML file)."""
+    return AliasChoices(f"VOZBD_{field.upper()}", *conventional, field)
 
 
 def _default_data_dir() -> Path:
@@ -45,7 +51,7 @@ def config_file_path(init: dict[str, Any] | None = None, environ: dict[str, str]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VOZBD_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="VOZBD_", env_file=".env", extra="ignore", populate_by_name=True)
 
     @classmethod
     def settings_customise_sources(
@@ -116,13 +122,30 @@ class Settings(BaseSettings):
     pdf_max_mb: float = Field(50.0, gt=0)
     pdf_max_pages: int = Field(2000, ge=1)
     pdf_max_chars: int = Field(20_000, ge=500)
+    pdf_time_budget_s: float = Field(
+        5.0, gt=0, le=300, description="Wall-clock budget of one read_pdf call's text extraction (killable worker)."
+    )
 
     # --- LLM -----------------------------------------------------------------
-    model: str | None = Field(None, description='LLM as "provider/model", e.g. openai/gpt-4.1-mini.')
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
-    gemini_api_key: SecretStr | None = None
-    openrouter_api_key: SecretStr | None = None
+    model: str | None = Field(
+        None,
+        description='LLM as "provider/model", e.g. ollama/qwen2.5:7b. Unset: a local server that answers (Ollama, '
+        "then OpenAI-compatible); a hosted provider is used only when named here or picked in the UI.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=_env_alias("openai_api_key", "OPENAI_API_KEY"), description="OpenAI API key."
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=_env_alias("openai_base_url", "OPENAI_BASE_URL"), description="OpenAI API base URL."
+    )
+    gemini_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=_env_alias("gemini_api_key", "GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        description="Google Gemini API key.",
+    )
+    openrouter_api_key: SecretStr | None = Field(
+        None, validation_alias=_env_alias("openrouter_api_key", "OPENROUTER_API_KEY"), description="OpenRouter key."
+    )
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     ollama_base_url: str = "http://127.0.0.1:11434"
     openai_compatible_base_url: str = "http://127.0.0.1:8080/v1"
@@ -182,6 +205,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(None, description="Bearer token required by the REST API (/api/tools).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(
+        1, ge=1, le=32, description="`vozbd serve` worker processes (API only when > 1: UI and MCP keep sessions)."
+    )
     ui_auth: Literal["none", "password", "header"] = "none"
     ui_username: str = "admin"
     ui_password: SecretStr | None = None

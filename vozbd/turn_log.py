@@ -1,7 +1,7 @@
 """Write a surface's turns to ``conversation_logs`` (the app database), for surfaces that must not import it.
 
 The chat UI receives a ``TurnRecorder`` from the composition root; an unavailable app database is logged,
-never shown as a crash (the user already has the answer).
+never shown as a crash (the user already has the answer). Its ``observers`` (``/metrics``) hear of every turn.
 """
 
 from __future__ import annotations
@@ -16,14 +16,18 @@ if TYPE_CHECKING:
     from agent.events import TurnResult
     from vozbd.appdb.database import AppDatabase
     from vozbd.appdb.logs import ConversationLogStore, Surface
+    from vozbd.metrics import TurnObservers
 
 log = logging.getLogger("vozbd.ui")
 
 
 class TurnRecorder:
-    def __init__(self, open_database: Callable[[], AppDatabase], surface: Surface) -> None:
+    def __init__(
+        self, open_database: Callable[[], AppDatabase], surface: Surface, observers: TurnObservers | None = None
+    ) -> None:
         self._open_database = open_database
         self._surface = surface
+        self._observers = observers
         self._store: ConversationLogStore | None = None
         self._lock = threading.Lock()
 
@@ -38,6 +42,8 @@ class TurnRecorder:
         from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
         from vozbd.appdb.logs import TurnLog
 
+        if self._observers is not None:
+            self._observers.notify(turn, self._surface)
         try:
             store = await asyncio.to_thread(self.store)
             mode: Any = "voice" if voice else "text"

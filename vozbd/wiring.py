@@ -9,7 +9,6 @@ the ``App`` or the configs they need and never read settings themselves.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +28,9 @@ from tools.context import ColumnFilter, PdfLimits, QueryLimits, ToolContext, Val
 from tools.policy import ConnectionPolicy
 from ui.config import UIConfig, UIServices
 from vozbd.auth import AuthPolicy
+from vozbd.metrics import StatementObservers, TurnObservers
 from vozbd.settings import Settings
+from vozbd.telemetry import telemetry_off
 
 if TYPE_CHECKING:
     from agent.checkpoint import CheckpointStore
@@ -38,17 +39,9 @@ if TYPE_CHECKING:
     from agent.voice.config import VoiceLoopConfig
     from tools.memory import MemoryStore
     from vozbd.appdb.database import AppDatabase
-    from vozbd.speech_service import SpeechBackend
+    from vozbd.speech_service import SpeechBackend, SpeechServiceConfig
 
 log = logging.getLogger(__name__)
-
-# Conventional env vars honoured when the VOZBD_* key is unset (what each provider's own SDK reads).
-PROVIDER_KEY_ENV: dict[str, tuple[str, ...]] = {
-    "openai_api_key": ("OPENAI_API_KEY",),
-    "gemini_api_key": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "openrouter_api_key": ("OPENROUTER_API_KEY",),
-    "openai_compatible_api_key": (),
-}
 
 
 @dataclass(frozen=True)
@@ -70,6 +63,7 @@ class ServerConfig:
     port: int = 8000
     api_token: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    workers: int = 1
 
     @property
     def is_loopback(self) -> bool:
@@ -95,6 +89,8 @@ class App:
     nothing below ``vozbd`` ever receives it."""
     app_database_url: str = field(default="", repr=False)
     """Where the app's own data lives (conversation logs, migrations): ``VOZBD_DATABASE_URL``."""
+    turn_observers: TurnObservers = field(default_factory=TurnObservers, repr=False)
+    """Told about every finished chat-UI turn (``vozbd serve`` feeds /metrics from it)."""
 
     def open_database(self, *, migrate: bool = True) -> AppDatabase:
         """The app database, migrated to head unless ``migrate=False``; the caller disposes it."""
@@ -112,7 +108,7 @@ class App:
             tool_ctx=self.tool_ctx,
             agents=self.agents,
             speech=self.speech,
-            record_turn=TurnRecorder(self.open_database, surface="ui"),
+            record_turn=TurnRecorder(self.open_database, surface="ui", observers=self.turn_observers),
             history_url=self.app_database_url or None,
         )
 
@@ -126,14 +122,12 @@ def load_settings(**overrides: Any) -> Settings:
     unknown = set(given) - set(Settings.model_fields)
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    telemetry_off()  # every entry point comes through here, before any dependency starts
     return Settings(**given)
 
 
-def _secret(value: SecretStr | None, *env_names: str) -> str | None:
-    text = value.get_secret_value() if value is not None else ""
-    if text:
-        return text
-    return next((os.environ[name] for name in env_names if os.environ.get(name)), None)
+def _secret(value: SecretStr | None) -> str | None:
+    return (value.get_secret_value() or None) if value is not None else None
 
 
 def paths_config(settings: Settings) -> PathsConfig:
@@ -149,8 +143,7 @@ def paths_config(settings: Settings) -> PathsConfig:
 
 
 def llm_config(settings: Settings) -> LLMConfig:
-    """Provider keys resolved here: ``VOZBD_<PROVIDER>_API_KEY``, else the provider's conventional env var."""
-    keys = {name: _secret(getattr(settings, name), *envs) for name, envs in PROVIDER_KEY_ENV.items()}
+    """The LLM layer's config; keys are declared settings (``VOZBD_OPENAI_API_KEY``, else ``OPENAI_API_KEY`` ...)."""
     return LLMConfig(
         model=settings.model,
         temperature=settings.llm_temperature,
@@ -159,7 +152,10 @@ def llm_config(settings: Settings) -> LLMConfig:
         openrouter_base_url=settings.openrouter_base_url,
         ollama_base_url=settings.ollama_base_url,
         openai_compatible_base_url=settings.openai_compatible_base_url,
-        **keys,
+        openai_api_key=_secret(settings.openai_api_key),
+        gemini_api_key=_secret(settings.gemini_api_key),
+        openrouter_api_key=_secret(settings.openrouter_api_key),
+        openai_compatible_api_key=_secret(settings.openai_compatible_api_key),
     )
 
 
@@ -193,7 +189,11 @@ def agent_config(settings: Settings) -> AgentConfig:
 
 def server_config(settings: Settings) -> ServerConfig:
     return ServerConfig(
-        host=settings.host, port=settings.port, api_token=_secret(settings.api_token), log_level=settings.log_level
+        host=settings.host,
+        port=settings.port,
+        api_token=_secret(settings.api_token),
+        log_level=settings.log_level,
+        workers=settings.workers,
     )
 
 
@@ -251,6 +251,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
             max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
             max_pages=settings.pdf_max_pages,
             max_chars=settings.pdf_max_chars,
+            time_budget_s=settings.pdf_time_budget_s,
         ),
         schema_cache_ttl_s=settings.schema_cache_ttl_s,
         schema_prompt_budget=settings.schema_prompt_budget,
@@ -266,7 +267,7 @@ def build_tool_context(settings: Settings) -> ToolContext:
         allowed_connections=None,
         declared_connections=declared,
         policies=policies,
-        audit=query_audit_sink(settings) if settings.query_audit else None,
+        audit=StatementObservers(query_audit_sink(settings) if settings.query_audit else None),
         column_filter=policy_column_filter(policies) if policies else None,
     )
 
@@ -366,12 +367,36 @@ def remote_speech(settings: Settings) -> RemoteSpeech | None:
     return RemoteSpeech(settings.speech_url, token=token)
 
 
+def speech_service_config(settings: Settings, *, insecure: bool = False) -> SpeechServiceConfig:
+    """Guard and limits of ``vozbd serve --only speech``: the same settings as the gateway's API."""
+    from vozbd.api.ratelimit import RateLimitConfig
+    from vozbd.speech_service import SpeechServiceConfig
+
+    return SpeechServiceConfig(
+        token=settings.speech_token.get_secret_value() if settings.speech_token else None,
+        max_audio_bytes=int(settings.stt_max_mb * 1024 * 1024),
+        max_json_bytes=settings.api_max_json_kb * 1024,
+        bind_host=settings.host,
+        allowed_hosts=tuple(settings.allowed_hosts),
+        cors_origins=tuple(settings.cors_origins),
+        rate_limits=RateLimitConfig(
+            per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
+        ),
+        insecure=insecure,
+    )
+
+
 def local_speech_backend(settings: Settings) -> SpeechBackend:
     """This process's own STT/TTS engines, served by ``vozbd serve --only speech``."""
-    from vozbd.speech_service import SpeechBackend
+    from vozbd.speech_service import SpeechBackend, speech_status
 
     engines = SpeechEngines(speech_config(settings))
-    return SpeechBackend(transcriber=engines.transcriber, synthesizer=engines.synthesizer, available=engines.available)
+    return SpeechBackend(
+        transcriber=engines.transcriber,
+        synthesizer=engines.synthesizer,
+        available=engines.available,
+        status=lambda: speech_status(engines),
+    )
 
 
 def build_agent(

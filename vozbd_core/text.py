@@ -13,6 +13,14 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
 
+_GENDERS = {"female": "feminina", "male": "masculina"}
+
+
+def voice_gender(gender: str | None) -> str:
+    """A voice's gender as users read it (``"female"`` → ``"feminina"``); unknown values pass through."""
+    return _GENDERS.get((gender or "").lower(), gender or "")
+
+
 def format_number(value: int | float | Decimal, *, decimals: int | None = None, group_from: int = 0) -> str:
     """A number in pt-BR (``1.234,56``). ``decimals`` fixes the fraction digits; integers below ``group_from``
     keep no thousands separator (years, ids)."""
@@ -22,6 +30,11 @@ def format_number(value: int | float | Decimal, *, decimals: int | None = None, 
         return str(value)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") if decimals is not None else None
     return str(format_decimal(value, format=pattern, locale=LOCALE))
+
+
+def format_percent(fraction: float | None, *, decimals: int = 1) -> str:
+    """A fraction as a pt-BR percentage (``0.5`` → ``"50,0%"``); ``"—"`` for None (nothing to measure)."""
+    return "—" if fraction is None else format_number(100 * fraction, decimals=decimals) + "%"
 
 
 def format_date(value: dt.date) -> str:

@@ -20,7 +20,7 @@ def chat_openai(model: str, api_key: str, base_url: str, config: LLMConfig) -> B
     from langchain_openai import ChatOpenAI
 
     # langchain-openai's pydantic fields are aliased (model, api_key, base_url, timeout): fine at run time.
-    return ChatOpenAI(  # type: ignore[call-arg]
+    return ChatOpenAI(  # type: ignore[call-arg]  # ChatOpenAI takes api_key/base_url by alias, which mypy does not see
         model=model,
         api_key=SecretStr(api_key),
         base_url=base_url,
@@ -42,8 +42,13 @@ class KeyedOpenAIProvider(Provider):
     def key(self, config: LLMConfig) -> str | None:
         raise NotImplementedError
 
+    hosted = True
+
     def base_url(self, config: LLMConfig) -> str:
         raise NotImplementedError
+
+    def endpoint(self, config: LLMConfig) -> str | None:
+        return self.base_url(config)
 
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         key = self.key(config)

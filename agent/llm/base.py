@@ -67,6 +67,14 @@ class Provider(ABC):
     env_settings: ClassVar[tuple[str, ...]] = ()
     """Settings (``VOZBD_...`` env names) that configure the provider; shown in errors and docs."""
     example_model: ClassVar[str] = ""
+    hosted: ClassVar[bool] = False
+    """A third-party service on the internet: never chosen unless the operator or a user names it."""
+    label: ClassVar[str] = ""
+    """Who runs it, for people (pt-BR): "OpenAI (serviço hospedado)", "Ollama (servidor local)"."""
+
+    def endpoint(self, config: LLMConfig) -> str | None:
+        """Where the prompts are sent (a base URL), or None when the model runs inside this process."""
+        return None
 
     @abstractmethod
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:

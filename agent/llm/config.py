@@ -1,7 +1,7 @@
 """What the LLM providers need, resolved once by the composition root (``vozbd.wiring.llm_config``).
 
-Keys are already resolved (a ``VOZBD_*`` setting, else the provider's conventional env var such as
-``OPENAI_API_KEY``), so providers never read settings or the environment themselves.
+Keys are declared settings (``VOZBD_OPENAI_API_KEY``, with the provider's conventional env var such as
+``OPENAI_API_KEY`` as an alias), so providers never read settings or the environment themselves.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ OPENAI_COMPATIBLE_BASE_URL = "http://127.0.0.1:8080/v1"
 @dataclass(frozen=True)
 class LLMConfig:
     model: str | None = None
-    """``"provider/model"`` chosen by the operator; None = detect one (``default_model_spec``)."""
+    """``"provider/model"`` chosen by the operator; None = a local server that answers (``default_model_spec``)."""
     temperature: float = 0.0
     timeout_s: float = 60.0
     openai_api_key: str | None = field(default=None, repr=False)

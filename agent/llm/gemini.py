@@ -12,13 +12,20 @@ if TYPE_CHECKING:
     from agent.llm.config import LLMConfig
 
 ENV_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-"""Conventional env vars honoured (by ``vozbd.wiring.llm_config``) when VOZBD_GEMINI_API_KEY is unset."""
+"""Conventional env vars honoured (aliases of the ``gemini_api_key`` setting) when VOZBD_GEMINI_API_KEY is unset."""
+GEMINI_ENDPOINT = "https://generativelanguage.googleapis.com"
+"""Where langchain-google-genai sends requests (the Gemini API)."""
 
 
 class GeminiProvider(Provider):
     name = "gemini"
     env_settings = ("VOZBD_GEMINI_API_KEY",)
     example_model = "gemini-2.5-flash"
+    hosted = True
+    label = "Google Gemini (serviço hospedado)"
+
+    def endpoint(self, config: LLMConfig) -> str | None:
+        return GEMINI_ENDPOINT
 
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         from langchain_google_genai import ChatGoogleGenerativeAI

@@ -24,6 +24,10 @@ class OllamaProvider(Provider):
     name = "ollama"
     env_settings = ("VOZBD_OLLAMA_BASE_URL",)
     example_model = "qwen2.5:7b"
+    label = "Ollama (servidor de modelos seu)"
+
+    def endpoint(self, config: LLMConfig) -> str | None:
+        return config.ollama_base_url
 
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         from langchain_ollama import ChatOllama

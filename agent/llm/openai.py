@@ -17,6 +17,7 @@ class OpenAIProvider(KeyedOpenAIProvider):
     name = "openai"
     env_settings = ("VOZBD_OPENAI_API_KEY", "VOZBD_OPENAI_BASE_URL")
     example_model = "gpt-4.1-mini"
+    label = "OpenAI (serviço hospedado)"
     key_setting = "VOZBD_OPENAI_API_KEY"
     key_env = "OPENAI_API_KEY"
 

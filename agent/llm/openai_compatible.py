@@ -18,6 +18,10 @@ class OpenAICompatibleProvider(Provider):
     name = "openai-compatible"
     env_settings = ("VOZBD_OPENAI_COMPATIBLE_BASE_URL", "VOZBD_OPENAI_COMPATIBLE_API_KEY")
     example_model = "qwen2.5-7b-instruct"
+    label = "servidor compatível com OpenAI seu (llama.cpp, vLLM, LM Studio)"
+
+    def endpoint(self, config: LLMConfig) -> str | None:
+        return config.openai_compatible_base_url
 
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         base_url = config.openai_compatible_base_url

@@ -14,6 +14,7 @@ class OpenRouterProvider(KeyedOpenAIProvider):
     name = "openrouter"
     env_settings = ("VOZBD_OPENROUTER_API_KEY", "VOZBD_OPENROUTER_BASE_URL")
     example_model = "deepseek/deepseek-chat"
+    label = "OpenRouter (serviço hospedado, repassa ao provedor do modelo)"
     key_setting = "VOZBD_OPENROUTER_API_KEY"
     key_env = "OPENROUTER_API_KEY"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from agent.llm.base import ModelNotConfiguredError, Provider, ProviderStatus, UnknownProviderError
@@ -32,19 +33,14 @@ PROVIDERS: dict[str, type[Provider]] = {
     )
 }
 
-# Hosted providers tried, in order, when no model is configured; and the model each one defaults to.
-HOSTED_DEFAULTS: tuple[tuple[str, str], ...] = (
-    ("openai", "gpt-4.1-mini"),
-    ("gemini", "gemini-2.5-flash"),
-    ("openrouter", "deepseek/deepseek-chat"),
-)
 OLLAMA_PREFERRED = ("qwen2.5:7b", "qwen2.5", "llama3.1:8b")
 
 CONFIGURE_MODEL_MESSAGE = (
-    "Nenhum modelo de linguagem está configurado. Defina VOZBD_MODEL no formato provedor/modelo "
-    "(por exemplo openai/gpt-4.1-mini com VOZBD_OPENAI_API_KEY, gemini/gemini-2.5-flash com "
-    "VOZBD_GEMINI_API_KEY, ou ollama/qwen2.5:7b com o Ollama rodando localmente). "
-    "Veja os provedores disponíveis com: vozbd models list"
+    "Nenhum modelo de linguagem está configurado. Um modelo local é usado automaticamente quando responde "
+    "(Ollama em VOZBD_OLLAMA_BASE_URL, ou um servidor compatível com OpenAI em VOZBD_OPENAI_COMPATIBLE_BASE_URL). "
+    "Um provedor hospedado só é usado quando VOZBD_MODEL o nomeia, no formato provedor/modelo "
+    "(por exemplo openai/gpt-4.1-mini com VOZBD_OPENAI_API_KEY, ou gemini/gemini-2.5-flash com "
+    "VOZBD_GEMINI_API_KEY). Veja os provedores disponíveis com: vozbd models list"
 )
 
 
@@ -72,12 +68,12 @@ def load_chat_model(spec: str, config: LLMConfig) -> BaseChatModel:
 
 
 def default_model_spec(config: LLMConfig) -> str | None:
-    """``config.model``; else the first hosted provider with a key; else a local server that answers; else None."""
+    """``config.model``; else a local server that answers (Ollama, then OpenAI-compatible); else None.
+
+    A hosted provider is never picked on its own, even with its key set: questions, schema and rows go to it
+    only when the operator names it (``VOZBD_MODEL``) or a user picks it in the UI."""
     if config.model:
         return config.model
-    for name, model in HOSTED_DEFAULTS:
-        if get_provider(name).is_configured(config):
-            return f"{name}/{model}"
     models = ollama_models(config.ollama_base_url)
     if models is not None:
         chosen = next((m for m in OLLAMA_PREFERRED if m in models), models[0] if models else None)
@@ -86,7 +82,17 @@ def default_model_spec(config: LLMConfig) -> str | None:
     compatible = get_provider("openai-compatible").status(config, check=True)
     if compatible.reachable:
         return f"openai-compatible/{compatible.models[0] if compatible.models else ''}"
-    log.info("no LLM configured: no API key in settings/env and no local server answered")
+    keyed = [cls.name for cls in PROVIDERS.values() if cls.hosted and cls().is_configured(config)]
+    if keyed:
+        log.info(
+            "no local LLM answered; a key is set for %s but VOZBD_MODEL does not name a model, so no hosted "
+            "provider is used (set e.g. VOZBD_MODEL=%s/%s)",
+            ", ".join(keyed),
+            keyed[0],
+            PROVIDERS[keyed[0]].example_model,
+        )
+    else:
+        log.info("no LLM configured: VOZBD_MODEL is unset and no local server answered")
     return None
 
 
@@ -99,7 +105,17 @@ def load_default_chat_model(config: LLMConfig) -> BaseChatModel | None:
 
 
 def provider_statuses(config: LLMConfig, *, check: bool = True) -> list[ProviderStatus]:
-    return [cls().status(config, check=check) for cls in PROVIDERS.values()]
+    """Every provider's status. ``check`` probes local servers; a hosted service is contacted only when
+    ``config.model`` names it (a stray key never makes vozbd talk to a third party)."""
+    chosen = split_spec(config.model)[0] if config.model and "/" in config.model else None
+    statuses = []
+    for name, cls in PROVIDERS.items():
+        probe = check and (not cls.hosted or name == chosen)
+        status = cls().status(config, check=probe)
+        if check and not probe and status.configured:
+            status = replace(status, detail="não contatado: só é usado quando VOZBD_MODEL o nomeia")
+        statuses.append(status)
+    return statuses
 
 
 __all__ = [

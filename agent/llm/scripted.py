@@ -13,6 +13,8 @@ Script format (YAML or JSON)::
 Response ``content`` may use ``{question}``, ``{previous_question}`` (the user's message before it, from
 memory), ``{last_tool_text}``, ``{last_tool_name}``,
 ``{last_result_first_value}``, ``{last_row_count}``, ``{last_sql}`` and ``{last_error_code}``.
+Named groups of the rule's regex (``(?P<lugar>[a-z ]+)``) fill ``{lugar}`` in the content and in the
+tool-call arguments, so one rule answers "quantos clientes em São Paulo / na Bahia / em Campinas".
 Which response is used is the number of AI messages since the last user message, so a script is
 stateless and works with memory (checkpoints) and concurrent conversations.
 
@@ -70,16 +72,27 @@ class Script(BaseModel):
         """The rule whose ``question`` equals the message, else the first whose regex matches the folded message.
 
         Patterns are compiled once per script (a suite oracle has hundreds of rules)."""
+        return self.match(message)[0]
+
+    def _compile(self) -> None:
         if self._compiled is None:
             self._compiled = [(re.compile(rule.match), rule) for rule in self.rules]
             for rule in reversed(self.rules):
                 if rule.question:
                     self._exact[question_key(rule.question)] = rule
-        exact = self._exact.get(question_key(message))
-        if exact is not None:
-            return exact
+
+    def match(self, message: str) -> tuple[ScriptRule | None, dict[str, str]]:
+        """Like :meth:`rule_for`, plus the named groups the rule's regex captured (``(?P<lugar>...)``)."""
+        self._compile()
+        rule = self._exact.get(question_key(message))
+        if rule is not None:
+            return rule, {}
         folded = fold(message)
-        return next((rule for pattern, rule in self._compiled if pattern.search(folded)), None)
+        for pattern, candidate in self._compiled or []:
+            found = pattern.search(folded)
+            if found:
+                return candidate, {k: v for k, v in found.groupdict().items() if v is not None}
+        return None, {}
 
 
 def load_script(path: str | Path) -> Script:
@@ -128,6 +141,15 @@ def _render(template: str, values: dict[str, Any]) -> str:
         return template
 
 
+def _render_args(args: dict[str, Any], groups: dict[str, str]) -> dict[str, Any]:
+    """Tool-call arguments with ``{group}`` replaced by what the rule's named groups captured (only then: SQL
+    in scripts may hold braces of its own)."""
+    if not groups:
+        return dict(args)
+    values = _Blank(groups)
+    return {key: _render(value, values) if isinstance(value, str) else value for key, value in args.items()}
+
+
 def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -167,11 +189,12 @@ class ScriptedChatModel(BaseChatModel):
         return self.bind(tools=self.bound_tools, **kwargs)
 
     # --- choosing and building the response ---------------------------------------------------------
-    def _pick(self, messages: Sequence[BaseMessage]) -> Response:
+    def _pick(self, messages: Sequence[BaseMessage]) -> tuple[Response, dict[str, str]]:
+        """The response to play and the named groups its rule captured from the question."""
         if self.responses is not None:
             if not self._queue:
-                return {"content": "(roteiro esgotado)"}
-            return self._queue.pop(0)
+                return {"content": "(roteiro esgotado)"}, {}
+            return self._queue.pop(0), {}
         last_user = ""
         turns_since = 0
         for message in reversed(messages):
@@ -180,17 +203,23 @@ class ScriptedChatModel(BaseChatModel):
                 break
             if isinstance(message, AIMessage):
                 turns_since += 1
-        rule = self.script.rule_for(last_user)
+        rule, groups = self.script.match(last_user)
         responses = rule.responses if rule is not None else self.script.default
-        return responses[min(turns_since, len(responses) - 1)]
+        return responses[min(turns_since, len(responses) - 1)], groups
 
     def _message(self, messages: list[BaseMessage]) -> AIMessage:
         if self.on_call is not None:
             self.on_call(messages)
-        response = self._pick(messages)
-        content = _render(str(response.get("content", "")), _template_values(messages))
+        response, groups = self._pick(messages)
+        values = _template_values(messages)
+        values.update(groups)
+        content = _render(str(response.get("content", "")), values)
         tool_calls = [
-            {"name": call["name"], "args": dict(call.get("args") or {}), "id": f"call_{uuid.uuid4().hex[:12]}"}
+            {
+                "name": call["name"],
+                "args": _render_args(call.get("args") or {}, groups),
+                "id": f"call_{uuid.uuid4().hex[:12]}",
+            }
             for call in response.get("tool_calls") or []
         ]
         prompt_chars = sum(len(m.text) for m in messages)
@@ -260,6 +289,7 @@ class ScriptedProvider(Provider):
     name = "scripted"
     env_settings = ()
     example_model = "tests/agent/scripts/demo.yaml"
+    label = "modelo roteirizado (testes; roda dentro do vozbd)"
 
     def create(self, model: str, config: LLMConfig) -> BaseChatModel:
         if not model:

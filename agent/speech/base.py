@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from vozbd_core.errors import CodedError
+
+if TYPE_CHECKING:
+    from agent.speech.vocabulary import SpeechVocabulary
 
 
 class SpeechError(CodedError):
@@ -58,6 +61,8 @@ class Transcript:
     segments: tuple[Segment, ...]
     duration_s: float
     processing_s: float
+    heard: str | None = None
+    """The text as recognised, before a connection's vocabulary corrected it (None: no vocabulary applied)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,13 @@ class Voice:
 
 @runtime_checkable
 class Transcriber(Protocol):
-    def transcribe(self, audio: bytes | Path, *, pcm16_rate: int | None = None) -> Transcript:
-        """Transcribe a file (path or encoded bytes) or, with ``pcm16_rate``, raw mono PCM16 bytes at that rate."""
+    def transcribe(
+        self, audio: bytes | Path, *, pcm16_rate: int | None = None, vocabulary: SpeechVocabulary | None = None
+    ) -> Transcript:
+        """Transcribe a file (path or encoded bytes) or, with ``pcm16_rate``, raw mono PCM16 bytes at that rate.
+
+        ``vocabulary``: a database's names to recognise exactly (``agent.speech.vocabulary``).
+        """
         ...
 
     def warm_up(self) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from agent.speech.base import Synthesizer, Transcriber, Transcript
     from agent.speech.remote import RemoteSpeech, RemoteTranscriber
     from agent.speech.stt_whisper import WhisperTranscriber
+    from agent.speech.vocabulary import SpeechVocabulary
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +96,20 @@ class SpeechEngines:
         return self.remote.available() if self.remote else available_engines(self.config)
 
     def loaded(self) -> dict[str, str]:
-        """What is built right now (for diagnostics): {"stt": class name, "tts:<engine>": class name}."""
-        built = {f"tts:{name}": type(engine).__name__ for name, engine in list(self._synthesizers.items())}
+        """What is built right now (for diagnostics): {"stt": engine name, "tts:<engine>": engine name}, e.g.
+        ``{"stt": "faster-whisper", "tts:kokoro": "kokoro"}`` (names users know, not class names)."""
+        built = {f"tts:{name}": engine.name for name, engine in list(self._synthesizers.items())}
         if self._transcriber is not None:
-            built = {_STT: type(self._transcriber).__name__, **built}
+            built = {_STT: self._transcriber.name, **built}
         return built
+
+    def in_memory(self) -> dict[str, bool]:
+        """Per built engine ("stt", "tts:<engine>"): whether its model is loaded in memory now (engines without
+        a model file, like espeak-ng, count as loaded once built). Loads nothing."""
+        built: dict[str, object] = {f"tts:{name}": engine for name, engine in list(self._synthesizers.items())}
+        if self._transcriber is not None:
+            built = {_STT: self._transcriber, **built}
+        return {name: bool(getattr(engine, "is_loaded", True)) for name, engine in built.items()}
 
     def as_transcriber(self) -> Transcriber:
         """A ``Transcriber`` that builds the STT engine on its first call, so an agent can be built without models."""
@@ -110,8 +120,10 @@ class _DeferredTranscriber:
     def __init__(self, engines: SpeechEngines) -> None:
         self._engines = engines
 
-    def transcribe(self, audio: bytes | Path, *, pcm16_rate: int | None = None) -> Transcript:
-        return self._engines.transcriber().transcribe(audio, pcm16_rate=pcm16_rate)
+    def transcribe(
+        self, audio: bytes | Path, *, pcm16_rate: int | None = None, vocabulary: SpeechVocabulary | None = None
+    ) -> Transcript:
+        return self._engines.transcriber().transcribe(audio, pcm16_rate=pcm16_rate, vocabulary=vocabulary)
 
     def warm_up(self) -> None:
         self._engines.transcriber().warm_up()

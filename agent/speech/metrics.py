@@ -42,3 +42,22 @@ def corpus_wer(pairs: list[tuple[str, str]]) -> float:
     edits = sum(edit_distance(normalize_words(r), normalize_words(h)) for r, h in pairs)
     words = sum(len(normalize_words(r)) for r, _ in pairs)
     return edits / words if words else 0.0
+
+
+def entity_words(text: str) -> list[str]:
+    """Lower-case words with their accents (an entity must be recognised as stored, accents included)."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
+
+
+def entity_found(entity: str, text: str) -> bool:
+    """Whether ``entity`` (a stored value) is in ``text`` exactly, case and punctuation aside:
+    "Xique-Xique" is found in "de xique xique?", not in "de Chique-Chique" nor "de Xiquexique"."""
+    wanted, words = entity_words(entity), entity_words(text)
+    return any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
+
+
+def entity_accuracy(cases: list[tuple[list[str], str]]) -> float:
+    """Share of entities found exactly, over (entities of a question, its transcript) pairs."""
+    total = sum(len(entities) for entities, _ in cases)
+    found = sum(entity_found(e, text) for entities, text in cases for e in entities)
+    return found / total if total else 1.0

@@ -37,6 +37,7 @@ from agent.speech.base import (
     Transcript,
     Voice,
 )
+from agent.speech.vocabulary import SpeechVocabulary, apply_vocabulary
 
 API_PREFIX = "/speech/v1"
 UNAVAILABLE_MESSAGE = "O serviço de voz está indisponível no momento; tente novamente em alguns segundos."
@@ -55,7 +56,8 @@ _ERRORS_BY_CODE: dict[str, type[SpeechError]] = {
 
 
 def speech_error_from(payload: dict[str, Any]) -> SpeechError:
-    code = str(payload.get("error") or SpeechError.code)
+    """The typed error of an error body ``{"code", "message", "detail"}`` (older services: ``{"error", ...}``)."""
+    code = str(payload.get("code") or payload.get("error") or SpeechError.code)
     message = str(payload.get("message") or UNAVAILABLE_MESSAGE)
     return _ERRORS_BY_CODE.get(code, SpeechError)(message, code=code)
 
@@ -94,7 +96,11 @@ class SpeechClient:
             payload = response.json()
         except ValueError:
             payload = {}
-        if response.status_code in (401, 403) or not isinstance(payload, dict) or "error" not in payload:
+        code = (payload.get("code") or payload.get("error")) if isinstance(payload, dict) else None
+        # The caller's fault (4xx with a code) or a known speech failure travels typed; a refused token, the
+        # service's own rate limit or an unexplained failure means the service is unavailable to this gateway.
+        typed = bool(code) and (response.status_code < 500 or code in _ERRORS_BY_CODE)
+        if response.status_code in (401, 403, 429) or not typed:
             raise SpeechServiceUnavailableError(
                 UNAVAILABLE_MESSAGE, detail={"status": response.status_code, "url": self.url}
             )
@@ -131,9 +137,13 @@ class RemoteTranscriber:
     def __init__(self, client: SpeechClient) -> None:
         self._client = client
 
-    def transcribe(self, audio: bytes | Path, *, pcm16_rate: int | None = None) -> Transcript:
+    def transcribe(
+        self, audio: bytes | Path, *, pcm16_rate: int | None = None, vocabulary: SpeechVocabulary | None = None
+    ) -> Transcript:
+        """The service recognises; ``vocabulary`` corrects the transcript here (it is pure text work)."""
         data = Path(audio).read_bytes() if isinstance(audio, Path) else bytes(audio)
-        return self._post(data, {"pcm16_rate": pcm16_rate} if pcm16_rate else None)
+        transcript = self._post(data, {"pcm16_rate": pcm16_rate} if pcm16_rate else None)
+        return apply_vocabulary(transcript, vocabulary)
 
     def _post(self, data: bytes, params: dict[str, Any] | None) -> Transcript:
         headers = {"content-type": "application/octet-stream"}
@@ -148,11 +158,21 @@ class RemoteTranscriber:
         )
 
     def transcribe_samples(
-        self, samples: np.ndarray, *, started: float | None = None, prefiltered: bool = False
+        self,
+        samples: np.ndarray,
+        *,
+        started: float | None = None,
+        prefiltered: bool = False,
+        beam_size: int | None = None,
+        vocabulary: SpeechVocabulary | None = None,
     ) -> Transcript:
-        """Mono float32 samples at 16 kHz (the voice loop's VAD-trimmed utterances), sent as PCM16."""
+        """Mono float32 samples at 16 kHz (the voice loop's VAD-trimmed utterances), sent as PCM16; ``vocabulary``
+        corrects the service's transcript here."""
         pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-        return self._post(pcm, {"pcm16_rate": 16_000, "prefiltered": "true" if prefiltered else "false"})
+        params: dict[str, Any] = {"pcm16_rate": 16_000, "prefiltered": "true" if prefiltered else "false"}
+        if beam_size is not None:
+            params["beam_size"] = beam_size
+        return apply_vocabulary(self._post(pcm, params), vocabulary)
 
     def warm_up(self) -> None:
         self._client.request("POST", "/warm_up", json={"stt": True, "engine": None, "voice": None, "tts": False})

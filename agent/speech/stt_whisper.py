@@ -7,6 +7,7 @@ model's workers).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -19,6 +20,7 @@ import numpy as np
 
 from agent.speech.audio import STT_RATE, AudioLimits, read_audio, read_pcm16
 from agent.speech.base import ModelMissingError, NoSpeechError, Segment, Transcript
+from agent.speech.vocabulary import SpeechVocabulary, apply_vocabulary
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -30,6 +32,7 @@ _SILENCE_PEAK = 1e-3  # below this peak amplitude there is nothing to transcribe
 
 _SHORT_MAX_S = 14.0  # utterances up to this long get a short encoder window when prefiltered
 _SHORT_MIN_FRAMES = 400  # 4 s: shorter windows hurt accuracy
+_MAX_HOTWORD_TOKENS = 200  # faster-whisper's own bound: half the decoder's 448-token context
 
 
 def resolve_model(stt_model: str, models_dir: Path) -> str:
@@ -98,6 +101,9 @@ class WhisperTranscriber:
         short_context: bool = True,
     ) -> None:
         self.short_context = short_context
+        # Output cap of the short window, so a decoding loop stops early; names split into many tokens
+        # ("Pindamonhangaba" is 6), and 7/s cut one question in three of the voice eval set short.
+        self.tokens_per_s = 12.0
         self.model_path = model_path
         self.threads = threads
         self.beam_size = beam_size
@@ -113,6 +119,11 @@ class WhisperTranscriber:
                     self._model = load_model(self.model_path, self.threads)
         return self._model
 
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the model is in memory (``warm_up`` or the first transcription loads it)."""
+        return self._model is not None
+
     def warm_up(self) -> None:
         _ = self.model
 
@@ -124,32 +135,61 @@ class WhisperTranscriber:
         samples, _ = read_audio(audio, self.limits)
         return samples
 
-    def transcribe(self, audio: bytes | Path | str, *, pcm16_rate: int | None = None) -> Transcript:
+    def transcribe(
+        self,
+        audio: bytes | Path | str,
+        *,
+        pcm16_rate: int | None = None,
+        vocabulary: SpeechVocabulary | None = None,
+    ) -> Transcript:
         started = time.perf_counter()
         samples = self.decode(audio, pcm16_rate=pcm16_rate)
-        return self.transcribe_samples(samples, started=started)
+        return self.transcribe_samples(samples, started=started, vocabulary=vocabulary)
 
     def transcribe_samples(
-        self, samples: np.ndarray, *, started: float | None = None, prefiltered: bool = False
+        self,
+        samples: np.ndarray,
+        *,
+        started: float | None = None,
+        prefiltered: bool = False,
+        beam_size: int | None = None,
+        vocabulary: SpeechVocabulary | None = None,
+        hotwords: str | None = None,
     ) -> Transcript:
         """Transcribe mono float32 samples at 16 kHz.
 
         ``prefiltered``: the audio is one utterance already trimmed by a VAD (the voice loop): no second VAD pass,
         no timestamps, and, when it is short, a short encoder window (see ``_transcribe_short``).
+        ``beam_size``: this call's beam (None: the transcriber's; the voice loop decodes greedily, 1).
+        ``vocabulary``: a database's names to recognise exactly: the transcript is corrected towards them
+        (``agent.speech.vocabulary``; adds a few milliseconds).
+        ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); it slows decoding down (measured
+        ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
         """
+        beam = self.beam_size if beam_size is None else max(1, beam_size)
         started = time.perf_counter() if started is None else started
+        transcript = self._recognize(samples, started, prefiltered, beam, hotwords)
+        if vocabulary is None:
+            return transcript
+        corrected = apply_vocabulary(transcript, vocabulary)
+        return dataclasses.replace(corrected, processing_s=round(time.perf_counter() - started, 3))
+
+    def _recognize(
+        self, samples: np.ndarray, started: float, prefiltered: bool, beam: int, hotwords: str | None = None
+    ) -> Transcript:
         duration = samples.size / STT_RATE
         if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENCE_PEAK:
             raise NoSpeechError(NO_SPEECH)
         if prefiltered and self.short_context and duration <= _SHORT_MAX_S:
-            return self._transcribe_short(samples, started)
+            return self._transcribe_short(samples, started, beam, hotwords)
         raw_segments, _info = self.model.transcribe(
             samples,
             language="pt",
-            beam_size=self.beam_size,
+            beam_size=beam,
             vad_filter=not prefiltered,
             without_timestamps=prefiltered,
             condition_on_previous_text=False,
+            hotwords=hotwords,
         )
         segments = tuple(_segment(s) for s in raw_segments if s.text.strip())
         text = " ".join(s.text for s in segments).strip()
@@ -164,7 +204,9 @@ class WhisperTranscriber:
             processing_s=round(time.perf_counter() - started, 3),
         )
 
-    def _transcribe_short(self, samples: np.ndarray, started: float) -> Transcript:
+    def _transcribe_short(
+        self, samples: np.ndarray, started: float, beam_size: int, hotwords: str | None = None
+    ) -> Transcript:
         """Decode a short utterance with the encoder seeing ~2x its length instead of a padded 30 s window.
 
         The encoder's cost is proportional to its window: ~10x less work for a 3 s question. Short windows make
@@ -185,11 +227,13 @@ class WhisperTranscriber:
         padded = np.full((features.shape[0], window), features.min(), dtype=np.float32)
         padded[:, : min(frames, window)] = features[:, :window]
         duration = samples.size / STT_RATE
+        # Hotwords go where faster-whisper puts them: after <|startofprev|>, before the task tokens.
+        hint = [tokenizer.sot_prev, *tokenizer.encode(" " + hotwords.strip())[:_MAX_HOTWORD_TOKENS]] if hotwords else []
         result = model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(padded[None])),
-            [[*tokenizer.sot_sequence, tokenizer.no_timestamps]],
-            beam_size=self.beam_size,
-            max_length=int(duration * 7) + 10,
+            [[*hint, *tokenizer.sot_sequence, tokenizer.no_timestamps]],
+            beam_size=beam_size,
+            max_length=int(duration * self.tokens_per_s) + 10 + len(hint),  # the prompt counts
             repetition_penalty=1.2,
             return_scores=True,
             suppress_blank=True,

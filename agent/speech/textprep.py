@@ -263,20 +263,41 @@ _PHRASE_STARTS = frozenset(
 )
 
 
+# Spelled-out number words: a cut between two of them ("mil | quatrocentos") would split one number.
+_NUMBER_WORDS = frozenset(
+    "zero um uma dois duas três quatro cinco seis sete oito nove dez onze doze treze quatorze catorze quinze"  # noqa: SIM905
+    " dezesseis dezessete dezoito dezenove vinte trinta quarenta cinquenta sessenta setenta oitenta noventa cem"
+    " cento duzentos duzentas trezentos trezentas quatrocentos quatrocentas quinhentos quinhentas seiscentos"
+    " seiscentas setecentos setecentas oitocentos oitocentas novecentos novecentas mil milhão milhões bilhão"
+    " bilhões trilhão trilhões vírgula".split()
+)
+
+
 def _first_cut(sentence: str, limit: int) -> int:
     """Where to cut a long first sentence: a clause mark, else a phrase start, else a later clause mark (up to
-    twice the limit), else a space that is not inside a spelled-out number ("trinta | e | dois")."""
+    twice the limit), else a space that is not inside a spelled-out number ("trinta | e | dois"), the last one
+    up to the limit or, when there is none, the first one after it (up to twice the limit)."""
     marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if m.end() >= 12]
     if marks and marks[0] <= limit:
         return max(m for m in marks if m <= limit)
-    words = [(m.start(), m.group(1).lower()) for m in re.finditer(r"\s(\w+)", sentence) if 12 <= m.start() <= limit]
+    spaces = [(m.start(), m.group(1).lower()) for m in re.finditer(r"\s(\w+)", sentence) if m.start() >= 12]
+    words = [(start, word) for start, word in spaces if start <= limit]
     phrase = [start for start, word in words if word in _PHRASE_STARTS]
     if phrase:
         return phrase[-1]
     if marks and marks[0] <= 2 * limit:
         return marks[0]
-    plain = [start for start, word in words if word != "e" and not sentence[:start].endswith(" e")]
-    return plain[-1] if plain else 0
+
+    def inside_number(start: int, word: str) -> bool:
+        before = sentence[:start].split()
+        previous = before[-1].lower() if before else ""
+        return word == "e" or previous == "e" or (word in _NUMBER_WORDS and previous in _NUMBER_WORDS)
+
+    plain = [start for start, word in spaces if not inside_number(start, word) and start <= 2 * limit]
+    head = [start for start in plain if start <= limit]
+    if head:
+        return head[-1]
+    return plain[0] if plain else 0
 
 
 FIRST_CLAUSE_CHARS = 45  # the first clause alone is synthesized first: short means its audio starts sooner

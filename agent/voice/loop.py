@@ -56,11 +56,20 @@ Emit = Callable[[VoiceEvent], Awaitable[None]]
 NO_SPEECH_NOTICE = "Não entendi. Pode repetir?"
 
 
-def whisper_recognizer(transcriber: object) -> Recognize:
-    """The loop's recognizer over a ``WhisperTranscriber``: VAD-trimmed audio, no second VAD pass."""
+def whisper_recognizer(
+    transcriber: object, *, beam_size: int | None = None, vocabulary: Callable[[], object | None] | None = None
+) -> Recognize:
+    """The loop's recognizer over a ``WhisperTranscriber``: VAD-trimmed audio, no second VAD pass.
+
+    ``beam_size`` None keeps the transcriber's beam: greedy decoding (1) saves little time under the silence wait
+    and misreads robotic or accented voices ("quantos clientes temos" → "quanto slea em que temos" on espeak-ng).
+    ``vocabulary`` gives the active connection's ``SpeechVocabulary`` (or None) at each utterance, so names and
+    values of the database are heard as stored (see ``agent.speech.vocabulary``).
+    """
 
     def recognize(samples: np.ndarray) -> Transcript:
-        return transcriber.transcribe_samples(samples, prefiltered=True)  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
+        words = vocabulary() if vocabulary is not None else None
+        return transcriber.transcribe_samples(samples, prefiltered=True, beam_size=beam_size, vocabulary=words)  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
 
     return recognize
 
@@ -100,7 +109,7 @@ class VoiceLoop:
         self.config = config
         turns = config.turns if config.hands_free else replace(config.turns, silence_ms=10**9, max_utterance_s=1e9)
         self._recognize, self._synth, self._respond, self._emit = recognize, synthesizer, respond, emit
-        self._speak = replace(speak, sample_rate=config.out_rate)
+        self._speak = replace(speak, sample_rate=config.out_rate, first_clause_chars=config.first_clause_chars)
         self._clock = clock
         self._vad = StreamingVad()
         self._detector = TurnDetector(turns)

@@ -48,7 +48,7 @@ class StreamingVad:
         contexts = np.vstack([self._context[None, :], windows[:-1, -_CONTEXT:]])
         batch = np.concatenate([contexts, windows], axis=1)
         # The model treats the batch axis as time and carries h/c across it (the same call faster-whisper makes).
-        probs, self._h, self._c = self._session.run(  # type: ignore[attr-defined]
+        probs, self._h, self._c = self._session.run(  # type: ignore[attr-defined]  # an onnxruntime session, typed as object (the package ships no hints)
             None, {"input": batch, "h": self._h, "c": self._c}
         )
         self._context = windows[-1, -_CONTEXT:].copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent.service import Agent
 from tests.agent.helpers import calls_of, scripted
+from tools.context import ToolContext
 from tools.memory import MemoryStore
+from tools.policy import ConnectionPolicy
 
 
 @pytest.fixture
@@ -73,3 +76,33 @@ async def test_table_picker_is_skipped_on_small_schemas_or_when_off(make_agent: 
     model = scripted([{"content": "ok"}])
     await make_agent(model).ask(question="Quem leva mais tempo?", conversation_id="p3")
     assert len(calls_of(model)) == 1
+
+
+async def test_no_samples_policy_blanks_literals_of_remembered_sql(
+    make_agent: Callable[..., Agent], store: MemoryStore, tool_ctx: ToolContext
+) -> None:
+    store.add_example(
+        "demo", "Quantos pedidos foram cancelados?", "SELECT COUNT(*) FROM pedidos WHERE status = 'cancelado'"
+    )
+    tool_ctx.policies = {"demo": ConnectionPolicy(samples=False)}
+    model = scripted([{"content": "ok"}])
+    await make_agent(model, memory=lambda: store).ask(question="Quantos pedidos cancelados?", conversation_id="m3")
+    system = calls_of(model)[0][0].text
+    assert "SQL: SELECT COUNT(*) FROM pedidos WHERE status = '?'" in system
+    assert "status = 'cancelado'" not in system
+
+
+@pytest.mark.parametrize(
+    "policy", [ConnectionPolicy(masked_columns=["pedidos.status"]), ConnectionPolicy(denied_columns=["status"])]
+)
+async def test_value_hints_never_come_from_a_masked_or_denied_column(
+    make_agent: Callable[..., Agent], tool_ctx: ToolContext, policy: ConnectionPolicy
+) -> None:
+    tool_ctx.value_index = dataclasses.replace(tool_ctx.value_index, wait_s=60)  # the index is built, not racing
+    model = scripted([{"content": "ok"}])
+    await make_agent(model).ask(question="Quantos pedidos cancelados?", conversation_id="v0")
+    assert "pedidos.status = 'cancelado'" in calls_of(model)[0][0].text  # the hint exists without a policy
+    tool_ctx.policies = {"demo": policy}
+    model = scripted([{"content": "ok"}])
+    await make_agent(model).ask(question="Quantos pedidos cancelados?", conversation_id="v1")
+    assert "'cancelado'" not in calls_of(model)[0][0].text

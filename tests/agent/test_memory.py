@@ -84,7 +84,7 @@ async def test_url_passwords_are_never_persisted_or_shown(
     events = [e async for e in agent.astream_turn(question="um", conversation_id="pw", connection=url)]
     start = next(e for e in events if type(e).__name__ == "ToolStartEvent")
     assert "s3cret-pw" not in start.args["connection"] and "***" in start.args["connection"]
-    turn = events[-1].turn  # type: ignore[union-attr]
+    turn = events[-1].turn  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
     assert turn.results[0].rows == [[1]]  # the tool itself got the real URL (PostgreSQL trust auth)
     assert turn.connection and "s3cret-pw" not in turn.connection
     assert b"s3cret-pw" not in checkpoint.read_bytes()

@@ -43,7 +43,7 @@ async def test_read_pdf_through_the_graph(
     events = [e async for e in make_agent(model, ctx=ctx).astream_turn(question="Qual o prazo?", conversation_id="p")]
     end = next(e for e in events if isinstance(e, ToolEndEvent))
     assert end.name == "read_pdf" and end.error is None
-    assert end.result is not None and end.result.matches[0].page == 2  # type: ignore[attr-defined]
+    assert end.result is not None and end.result.matches[0].page == 2  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
     message = next(m for m in calls_of(model)[-1] if isinstance(m, ToolMessage))
     assert prompts.DATA_OPEN.format(source="read_pdf") in message.text
     assert "5 dias" in message.text

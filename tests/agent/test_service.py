@@ -20,9 +20,9 @@ from tests.agent.helpers import scripted
 async def test_without_a_model_the_agent_explains_how_to_configure_one(make_agent: Callable[..., Agent]) -> None:
     events = [e async for e in make_agent(None).astream_turn(question="oi", conversation_id="s1")]
     assert [type(e) for e in events] == [AnswerEvent, DoneEvent]
-    assert events[0].text == CONFIGURE_MODEL_MESSAGE  # type: ignore[union-attr]
+    assert events[0].text == CONFIGURE_MODEL_MESSAGE  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
     assert "VOZBD_MODEL" in CONFIGURE_MODEL_MESSAGE
-    assert events[1].turn.error_code == "model_not_configured"  # type: ignore[union-attr]
+    assert events[1].turn.error_code == "model_not_configured"  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
 
 
 async def test_without_a_model_speech_still_transcribes(make_agent: Callable[..., Agent]) -> None:
@@ -32,7 +32,7 @@ async def test_without_a_model_speech_still_transcribes(make_agent: Callable[...
 
     events = [e async for e in make_agent(None, transcriber=Stt()).astream_turn(audio=b"x", conversation_id="s2")]
     assert isinstance(events[0], TranscriptEvent)
-    assert events[-1].turn.answer == CONFIGURE_MODEL_MESSAGE  # type: ignore[union-attr]
+    assert events[-1].turn.answer == CONFIGURE_MODEL_MESSAGE  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
 
 
 async def test_empty_question_is_answered(make_agent: Callable[..., Agent]) -> None:

@@ -137,10 +137,10 @@ def test_eval_run_gives_the_exact_ex_and_writes_every_artifact(eval_env: dict[st
     assert summary["run"]["model"] == f"scripted/{eval_env['script']}"
 
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "70.0%" in report and "data:image/png;base64," in report
+    assert "70,0%" in report and "data:image/png;base64," in report
     assert "DELETE FROM produtos" not in report  # unsafe statements are not the prediction
     assert "status = &#39;aprovado&#39;" in report  # a worst failure, predicted vs gold (escaped by Jinja2)
-    assert "EX 70.0%" in result.output
+    assert "EX 70,0%" in result.output
 
 
 def test_resume_skips_done_questions(eval_env: dict[str, Path]) -> None:

@@ -85,4 +85,4 @@ def test_voice_eval_reports_text_vs_voice_and_wer(
     assert summary["text_vs_voice"]["text_ex"] == 1.0
     assert summary["text_vs_voice"]["voice_ex"] >= 2 / 3
     assert summary["voice"]["wer_mean"] == pytest.approx(sum(r["wer"] for r in voice) / 3, abs=1e-3)
-    assert "Voice input" in (out / "report.html").read_text(encoding="utf-8")
+    assert "Entrada por voz" in (out / "report.html").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from tools.registry import all_tools
 def _text(content: object) -> str:
     if isinstance(content, str):
         return content
-    return "\n".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)  # type: ignore[union-attr]
+    return "\n".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)  # type: ignore[union-attr]  # LangChain content blocks are loosely typed
 
 
 async def test_langchain_loads_and_calls_tools(mcp_data: McpData, tmp_path: Path) -> None:

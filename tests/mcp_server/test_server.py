@@ -183,7 +183,7 @@ async def test_resources_list_each_visible_connection(mcp_data: McpData) -> None
             await session.read_resource("schema://nao_existe")
     assert resources == {"schema://demo", "schema://loja_pg", "schema://fora_do_ar"}
     assert templates == ["schema://{connection}"]
-    assert "clientes" in demo.text and "pedidos" in demo.text  # type: ignore[union-attr]
+    assert "clientes" in demo.text and "pedidos" in demo.text  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
     assert str(caught.value).startswith("Erro (unknown_connection): ")
 
 
@@ -206,7 +206,7 @@ async def test_connection_filter(mcp_data: McpData) -> None:
         schema = await session.call_tool("inspect_schema", {"connection": "demo"})
         with pytest.raises(McpError) as resource_error:
             await session.read_resource("schema://demo")
-    assert [c["name"] for c in listing.structuredContent["connections"]] == ["loja_pg"]  # type: ignore[index]
+    assert [c["name"] for c in listing.structuredContent["connections"]] == ["loja_pg"]  # type: ignore[index]  # structuredContent is a dict for these tools (typed as optional)
     assert resources == {"schema://loja_pg"}
     assert str(resource_error.value).startswith("Erro (unknown_connection): ")
     for refused in (demo, default, raw_url, schema):
@@ -235,10 +235,10 @@ async def test_prompts(mcp_data: McpData) -> None:
         pdf = await session.get_prompt("resumir_pdf", {"path": "relatorio.pdf"})
     assert {"perguntar_ao_banco", "resumir_pdf"} <= set(prompts)
     assert [a.name for a in prompts["perguntar_ao_banco"].arguments or []] == ["question", "connection"]
-    text = ask.messages[0].content.text  # type: ignore[union-attr]
+    text = ask.messages[0].content.text  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
     for expected in ("Quantos clientes há?", "inspect_schema", "run_query", "loja_pg", "leitura"):
         assert expected in text
-    assert "read_pdf" in pdf.messages[0].content.text  # type: ignore[union-attr]
+    assert "read_pdf" in pdf.messages[0].content.text  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
 
 
 async def test_aliased_parameter_reaches_the_tool(mcp_data: McpData) -> None:

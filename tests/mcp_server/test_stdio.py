@@ -70,7 +70,7 @@ async def test_stdio_end_to_end(mcp_data: McpData, tmp_path: Path) -> None:
         assert assert_structured_ok(tools["read_pdf"], pdf)["metadata"]["title"] == "Relatório de operações"
 
         resource = await session.read_resource("schema://loja_pg")
-        assert "clientes" in resource.contents[0].text  # type: ignore[union-attr]
+        assert "clientes" in resource.contents[0].text  # type: ignore[union-attr]  # the event/result kind is known at this point of the test
         assert SECRET not in resource.model_dump_json()
 
     assert table_checksums(mcp_data.pg_url) == pg_before

@@ -42,7 +42,7 @@ def docs(tmp_path: Path) -> Path:
 @pytest.fixture
 def ctx(uploads: Path, docs: Path) -> ToolContext:
     # pdf-read never touches the connection registry.
-    return ToolContext(registry=None, pdf_limits=PdfLimits(allowed_dirs=(uploads, docs)))  # type: ignore[arg-type]
+    return ToolContext(registry=None, pdf_limits=PdfLimits(allowed_dirs=(uploads, docs)))  # type: ignore[arg-type]  # read_pdf needs no registry
 
 
 def with_limits(ctx: ToolContext, **limits: object) -> ToolContext:
@@ -341,3 +341,22 @@ def test_search_phrase_across_line_breaks_and_ligatures() -> None:
     assert find_snippets(text, "contrato de cambio", 5) == [" ".join(text.split())]
     assert len(find_snippets(text, "FIRMA DE SAO", 5)) == 1
     assert find_snippets(text, "contrato de câmbios", 5) == []
+
+
+def test_a_page_past_the_time_budget_is_stopped_and_said(ctx: ToolContext, uploads: Path) -> None:
+    from tests.tools.security.pdf_bombs import heavy_page
+
+    heavy_page(uploads / "pesado.pdf")
+    result = read(with_limits(ctx, time_budget_s=0.5), "pesado.pdf", pages="1")
+    assert result.truncated and result.pages == []
+    assert result.note is not None and "Tempo limite de leitura (0.5 s) esgotado na página 1" in result.note
+
+
+def test_pages_read_before_the_budget_ends_are_kept(ctx: ToolContext, uploads: Path) -> None:
+    multipage_pdf(uploads / "longo.pdf", page_count=12, words_per_page=30)
+    budget = with_limits(ctx, time_budget_s=60)
+    assert read(budget, "longo.pdf", pages="1-2").pages  # pages 1-2 extracted and cached
+    expired = with_limits(replace(budget, caches=budget.caches), time_budget_s=1e-9)
+    result = read(expired, "longo.pdf", pages="1-5")
+    assert [p.number for p in result.pages] == [1, 2]  # cached pages need no extraction time
+    assert result.truncated and result.note is not None and "esgotado na página 3" in result.note

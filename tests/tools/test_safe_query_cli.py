@@ -35,8 +35,9 @@ def test_json_output_is_one_object(runner: CliRunner) -> None:
     payload = json.loads(result.output)
     assert set(payload) == {
         "columns", "rows", "row_count", "truncated", "elapsed_ms", "executed_sql", "connection", "dialect",
-        "offset", "total_rows", "next_offset", "window", "cells_cut",
+        "offset", "total_rows", "next_offset", "window", "cells_cut", "model_rows",
     }  # fmt: skip
+    assert payload["model_rows"] is None  # the demo connection's policy sets no cap on rows sent to a model
     assert payload["total_rows"] > 3
     assert payload["columns"] == ["id", "preco"]
     assert [row[0] for row in payload["rows"]] == [1, 2, 3]

@@ -71,6 +71,20 @@ def test_question_reuses_cached_tables(tool_ctx: ToolContext, url: str, statemen
     assert inspect_schema(InspectSchemaInput(connection=url), tool_ctx) is base  # the cached entry is untouched
 
 
+def test_question_prompt_is_rendered_once_per_cached_schema(tool_ctx: ToolContext, url: str) -> None:
+    tool_ctx.value_index = ValueIndexLimits(enabled=False)
+    ask = InspectSchemaInput(connection=url, question="pagamentos por pix", budget=900)
+    first = inspect_schema(ask, tool_ctx)
+    assert inspect_schema(ask, tool_ctx) is first  # the same call again: no second ranking
+    other_budget = inspect_schema(InspectSchemaInput(connection=url, question="pagamentos por pix"), tool_ctx)
+    assert other_budget is not first and other_budget.compact != first.compact
+    other_question = inspect_schema(InspectSchemaInput(connection=url, question="tickets", budget=900), tool_ctx)
+    assert other_question.compact != first.compact
+    inspect_schema(InspectSchemaInput(connection=url, refresh=True), tool_ctx)  # a new schema: rendered again
+    again = inspect_schema(ask, tool_ctx)
+    assert again is not first and again.compact == first.compact
+
+
 def test_ttl_expiry(tool_ctx: ToolContext, url: str, statements: list[str], clock: Clock) -> None:
     tool_ctx.schema_cache_ttl_s = 60
     first = inspect_schema(InspectSchemaInput(connection=url), tool_ctx)

@@ -164,7 +164,7 @@ def start_server(tmp: Path, *, model: str | None, extra_env: dict[str, str] | No
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine can take over a minute to import and start
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"vozbd ui exited with {process.returncode}:\n{log_file.read_text()}")
@@ -258,11 +258,8 @@ def open_chat(page, url: str) -> None:
 
 
 def ask(page, text: str) -> None:
+    """Type ``text`` in the composer and press Enter once (a slash command runs with one Enter too)."""
     box = page.locator("#chat-input")
     box.click()
     box.fill(text)
     page.keyboard.press("Enter")
-    if text.startswith("/") and " " not in text.strip():
-        # Chainlit's command menu: the first Enter picks the command (shown as a chip), the second sends it.
-        page.wait_for_timeout(400)
-        page.keyboard.press("Enter")

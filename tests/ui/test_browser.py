@@ -39,7 +39,7 @@ def test_typed_question_shows_answer_sql_and_table(scripted_server, desktop_page
     assert page.get_by_text("5 de 5 linhas").is_visible()
     page.locator("#step-SQL").last.click()  # the collapsible "Utilizado SQL" step
     page.get_by_text("GROUP BY p.nome").first.wait_for(timeout=10_000)
-    assert page.locator("img[src]").count() >= 1  # the bar chart
+    page.locator(".js-plotly-plot").last.wait_for(timeout=20_000)  # the interactive bar chart
     shot(page, "desktop-typed-answer")
     # The turn is in the conversation log (surface ui, typed), written before the answer was final.
     from vozbd.appdb.database import open_app_database
@@ -52,6 +52,36 @@ def test_typed_question_shows_answer_sql_and_table(scripted_server, desktop_page
         database.dispose()
     assert turns and turns[-1].input_mode == "text" and turns[-1].row_count == 5
     assert turns[-1].sql and "GROUP BY p.nome" in turns[-1].sql and turns[-1].model
+    import sqlite3
+
+    with sqlite3.connect(scripted_server.data_dir / "app.sqlite3") as conn:  # query audit: the agent ran it for the UI
+        audited = conn.execute("SELECT surface, tool, outcome FROM query_audit WHERE sql LIKE '%GROUP BY p.nome%'")
+        assert ("ui", "run_query", "ok") in audited.fetchall()
+
+
+def test_thumbs_up_remembers_the_answer_as_a_verified_example(scripted_server, desktop_page) -> None:
+    from tools.memory import MemoryStore
+    from vozbd.appdb.database import open_app_database
+
+    page = desktop_page
+    open_chat(page, scripted_server.url)
+    question = "Quais os 5 produtos mais vendidos?"
+    ask(page, question)
+    page.get_by_text("O produto mais vendido é").last.wait_for(timeout=90_000)
+    thumbs = page.locator("button", has_text="👍").last
+    thumbs.wait_for(timeout=10_000)
+    thumbs.click()
+    page.get_by_text("Anotado: vou usar esta consulta como exemplo").wait_for(timeout=30_000)
+    assert page.locator("button", has_text="👍").count() == 0  # one click: the button goes away
+
+    database = open_app_database(f"sqlite:///{scripted_server.data_dir / 'app.sqlite3'}")
+    try:
+        examples = MemoryStore(database.engine, create_tables=False).list_examples("demo")
+    finally:
+        database.dispose()
+    remembered = [e for e in examples if e.question == question]
+    assert len(remembered) == 1 and remembered[0].source == "ui"
+    assert "GROUP BY p.nome" in remembered[0].sql  # the SQL the agent ran, not text from the browser
 
 
 def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) -> None:
@@ -248,7 +278,7 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     assert table_box is not None and table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390 + 1
     page_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert page_width <= 390 + 1  # no sideways scrolling of the whole page
-    assert page.locator("img[src]").count() >= 1  # the line chart
+    page.locator(".js-plotly-plot").last.wait_for(timeout=20_000)  # the interactive line chart
     shot(page, "phone-answer")
 
 
@@ -266,7 +296,7 @@ def test_password_login(tmp_path: Path, playwright_instance) -> None:
         page.locator("#password").fill("errada")
         page.get_by_role("button", name="Entrar").click()
         # Wrong password: Chainlit's refusal is shown (pt-BR translation) and the page stays on /login.
-        page.get_by_text("Não foi possível iniciar sessão").wait_for(timeout=30_000)
+        page.get_by_text("Não foi possível entrar").wait_for(timeout=30_000)
         assert "/login" in page.url
         assert page.get_by_text("Olá! Eu sou o vozbd").count() == 0
         page.locator("#password").fill("segredo-longo-123")
@@ -286,6 +316,9 @@ def test_password_login(tmp_path: Path, playwright_instance) -> None:
             threads = conn.execute('SELECT "userIdentifier", "name" FROM threads').fetchall()
             steps = conn.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
         assert threads and threads[0][0] == "ana" and steps >= 2, (threads, steps)
+        with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:  # /sql: audited as the UI, with the user
+            audited = conn.execute("SELECT surface, user_id, outcome FROM query_audit WHERE sql LIKE '%total%'")
+            assert audited.fetchall() == [("ui", "ana", "ok")]
         page.reload()
         page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
         page.get_by_text(threads[0][1][:20]).first.wait_for(timeout=30_000)  # the sidebar lists the thread

@@ -73,3 +73,55 @@ def test_diagnostics_show_dictionary_and_value_index(prefs: Prefs) -> None:
     text = run_command(Command("diagnostico", ""), prefs, None).text
     assert "**Contexto do modelo**" in text
     assert "dicionário pt↔en:" in text and "índice de valores:" in text
+
+
+def test_a_typed_command_wins_over_a_stale_chip() -> None:
+    from ui.commands import parse_command
+
+    sql = "/sql SELECT uf, count(*) FROM clientes GROUP BY uf"
+    assert parse_command(sql, "esquema") == Command("sql", "SELECT uf, count(*) FROM clientes GROUP BY uf")
+    assert parse_command("pedidos clientes", "esquema") == Command("esquema", "pedidos clientes")  # chip + args
+    assert parse_command("/nao-existe x", "esquema") == Command("esquema", "/nao-existe x")
+    assert parse_command("/esquema", None) == Command("esquema", "")
+    assert parse_command("quantos clientes?", None) is None
+
+
+def test_diagnostics_name_speech_engines_not_python_classes(tmp_path) -> None:
+    from tests.ui.conftest import real_models_dir
+
+    settings = Settings(data_dir=tmp_path, models_dir=real_models_dir(), ollama_base_url="http://127.0.0.1:9")
+    app = build_app(settings)
+    runtime.configure(app.ui)
+    prefs = Prefs.from_config(app.ui_config)
+    before = run_command(Command("diagnostico", ""), prefs, None).text
+    assert "reconhecimento de voz (STT): ainda não iniciado" in before
+    speech = runtime.services().speech
+    speech.transcriber()  # built, model not loaded yet (needs `vozbd models install`, done by `make test`)
+    speech.synthesizer("espeak")
+    text = run_command(Command("diagnostico", ""), prefs, None).text
+    assert "reconhecimento de voz (STT): faster-whisper, modelo carrega na primeira fala" in text
+    assert "síntese de voz (TTS): espeak" in text
+    assert "Transcriber" not in text and "Synthesizer" not in text
+
+
+def test_users_behind_a_login_proxy_cannot_add_url_connections(tmp_path, pg_url: str) -> None:
+    settings = Settings(data_dir=tmp_path, ollama_base_url="http://127.0.0.1:9", model=None, ui_auth="header")
+    app = build_app(settings)
+    runtime.configure(app.ui)
+    reply = run_command(Command("conectar", f"loja {pg_url}"), Prefs.from_config(app.ui_config))
+    assert reply.error and "vozbd db add" in reply.text
+    assert "loja" not in runtime.tool_context().registry.names()
+
+
+def test_diagnostics_say_which_provider_receives_what(tmp_path) -> None:
+    connections = {"demo": {"policy": {"samples": False, "model_rows": 3, "masked_columns": ["*.email"]}}}
+    settings = Settings(
+        data_dir=tmp_path, ollama_base_url="http://127.0.0.1:9", model="openai/gpt-4.1-mini", connections=connections
+    )
+    app = build_app(settings)
+    runtime.configure(app.ui)
+    text = run_command(Command("diagnostico", ""), Prefs.from_config(app.ui_config), None).text
+    section = text.split("**Para onde vão os dados**", 1)[1].split("\n\n", 1)[0]
+    assert "OpenAI (serviço hospedado), fora da sua rede" in section and "⚠ o modelo recebe" in section
+    assert "nenhum valor de exemplo" in section and "até 3 linhas" in section and "*.email" in section
+    assert "o áudio não sai" in section

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from agent.chart import chart_kind
 from ui import render
 
 
@@ -14,37 +15,26 @@ def test_cells_are_pt_br_and_table_safe() -> None:
     assert render.format_cell(None) == "—"
     assert render.format_cell(True) == "sim"
     assert render.format_cell("a|b\nc") == "a\\|b c"
+    assert render.format_cell("a|b", markdown=False) == "a|b"
     assert render.format_cell(dt.date(2026, 6, 30)) == "30/06/2026"
     assert render.format_cell(dt.datetime(2026, 6, 30, 14, 5)) == "30/06/2026 14:05"
     assert render.format_cell(2026) == "2026"  # years and ids stay ungrouped
 
 
-def test_table_is_capped_with_caption() -> None:
-    rows = [[i, f"item {i}"] for i in range(50)]
-    table = render.markdown_table(["id", "nome"], rows, total=50)
-    lines = table.splitlines()
-    assert lines[0] == "| id | nome |"
-    assert sum(1 for line in lines if line.startswith("| ")) == 1 + render.TABLE_MAX_ROWS
-    assert table.endswith(f"_{render.TABLE_MAX_ROWS} de 50 linhas_")
-    assert "limitado" in render.markdown_table(["id"], [[1]], total=1000, truncated=True)
-    assert render.markdown_table(["id"], []) == render.texts.NO_ROWS
+def test_rows_caption() -> None:
     assert render.rows_caption(1, 1, False) == "1 de 1 linha"
+    assert render.rows_caption(5, 5, False) == "5 de 5 linhas"
+    assert "limitado" in render.rows_caption(1000, 1000, True)
 
 
 def test_chart_kind_follows_result_shape() -> None:
-    assert render.chart_kind(["produto", "unidades"], [["A", 3], ["B", Decimal("2")]]) == "bar"
-    assert render.chart_kind(["mes", "faturamento"], [["2026-01", 10.0], ["2026-02", 12.5]]) == "line"
-    assert render.chart_kind(["dia", "n"], [[dt.date(2026, 1, 1), 1], [dt.date(2026, 1, 2), 2]]) == "line"
-    assert render.chart_kind(["a", "b", "c"], [[1, 2, 3], [4, 5, 6]]) is None  # not two columns
-    assert render.chart_kind(["nome", "cidade"], [["A", "x"], ["B", "y"]]) is None  # no number
-    assert render.chart_kind(["produto", "unidades"], [["A", 3]]) is None  # one point
-    assert render.chart_kind(["id", "valor"], [[1, 3], [2, 4]]) is None  # number vs number
-
-
-def test_chart_png_is_a_png_or_none() -> None:
-    png = render.chart_png(["produto", "unidades"], [["Caneca", 30], ["Camiseta", 12], ["Boné", 7]])
-    assert png is not None and png.startswith(b"\x89PNG")
-    assert render.chart_png(["a"], [[1], [2]]) is None
+    assert chart_kind(["produto", "unidades"], [["A", 3], ["B", Decimal("2")]]) == "bar"
+    assert chart_kind(["mes", "faturamento"], [["2026-01", 10.0], ["2026-02", 12.5]]) == "line"
+    assert chart_kind(["dia", "n"], [[dt.date(2026, 1, 1), 1], [dt.date(2026, 1, 2), 2]]) == "line"
+    assert chart_kind(["a", "b", "c"], [[1, 2, 3], [4, 5, 6]]) is None  # not two columns
+    assert chart_kind(["nome", "cidade"], [["A", "x"], ["B", "y"]]) is None  # no number
+    assert chart_kind(["produto", "unidades"], [["A", 3]]) is None  # one point
+    assert chart_kind(["id", "valor"], [[1, 3], [2, 4]]) is None  # number vs number
 
 
 def test_schema_markdown_overview_and_details() -> None:

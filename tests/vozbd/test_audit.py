@@ -15,6 +15,7 @@ from mcp_server.server import build_server
 from tools.db.connect import dispose_engines
 from tools.registry import get_tool
 from vozbd.cli.app import app
+from vozbd.metrics import StatementObservers
 from vozbd.settings import Settings
 from vozbd.wiring import build_tool_context, mcp_config
 
@@ -76,5 +77,6 @@ async def test_every_surface_is_recorded(settings: Settings, demo_pg_url: str) -
 
 def test_audit_can_be_turned_off(settings: Settings, tmp_path: Path) -> None:
     ctx = build_tool_context(Settings(_env_file=None, query_audit=False))
-    assert ctx.audit is None
-    assert build_tool_context(settings).audit is not None
+    assert isinstance(ctx.audit, StatementObservers) and ctx.audit.inner is None  # /metrics still hears statements
+    audited = build_tool_context(settings).audit
+    assert isinstance(audited, StatementObservers) and audited.inner is not None

@@ -39,7 +39,7 @@ def test_ask_prints_answer_sql_and_table() -> None:
     assert result.exit_code == 0, result.output
     assert f"Temos {clients()} clientes" in result.output
     assert "SELECT COUNT(*) AS total FROM clientes" in result.output
-    assert "total" in result.output and "1 linha(s)" in result.output
+    assert "total" in result.output and "1 linha em" in result.output and "linha(s)" not in result.output
 
 
 def test_ask_json_and_memory_across_invocations() -> None:

@@ -44,7 +44,23 @@ def test_list_json_reports_the_configured_default(monkeypatch: pytest.MonkeyPatc
     result = runner.invoke(app, ["models", "list", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["default_model"].startswith("openai/")
+    assert payload["default_model"] is None, "a key alone must not make a hosted provider the default"
     openai = next(p for p in payload["providers"] if p["name"] == "openai")
-    assert openai["configured"] is True
+    assert openai["configured"] is True and openai["hosted"] is True and openai["reach"] == "internet"
+    assert openai["reachable"] is None  # not contacted: VOZBD_MODEL does not name it
     assert "sk-test-not-real" not in result.output
+
+    monkeypatch.setenv("VOZBD_MODEL", "openai/gpt-4.1-mini")
+    monkeypatch.setenv("VOZBD_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # named: probed (here a closed port)
+    payload = json.loads(runner.invoke(app, ["models", "list", "--json"]).output)
+    assert payload["default_model"] == "openai/gpt-4.1-mini" and payload["default_reach"] == "machine"
+    openai = next(p for p in payload["providers"] if p["name"] == "openai")
+    assert openai["reachable"] is False
+
+
+def test_list_table_says_where_the_model_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOZBD_MODEL", "gemini/gemini-2.5-flash")
+    monkeypatch.setenv("GOOGLE_API_KEY", "g-test")
+    result = runner.invoke(app, ["models", "list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Google Gemini (serviço hospedado), fora da sua rede" in result.output

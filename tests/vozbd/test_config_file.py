@@ -70,15 +70,15 @@ def test_file_in_the_data_dir_is_read_and_env_and_flags_override_it(
 
 def test_declared_connections_and_policies_reach_the_tools(data_dir: Path) -> None:
     ctx = build_tool_context(Settings(_env_file=None))
-    names = [c.name for c in get_tool("list_connections").run(ctx).connections]  # type: ignore[attr-defined]
+    names = [c.name for c in get_tool("list_connections").run(ctx).connections]  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
     assert names[:3] == ["demo", "erp", "loja"]
     erp = ctx.declared_connections["erp"]
     assert erp.url.password == "senha-do-erp" and erp.url.host == "db.interno"
     assert erp.transport is not None and erp.transport.tls is not None
     assert erp.transport.tls.connect_args("postgres")["sslrootcert"] == "/etc/ssl/ca.pem"
     listing = get_tool("list_connections").run(ctx)
-    assert SECRET not in listing.to_text() and "senha-do-erp" not in listing.model_dump_json()  # type: ignore[attr-defined]
-    rows = get_tool("run_query").run(ctx, sql="SELECT email FROM clientes LIMIT 2").rows  # type: ignore[attr-defined]
+    assert SECRET not in listing.to_text() and "senha-do-erp" not in listing.model_dump_json()  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
+    rows = get_tool("run_query").run(ctx, sql="SELECT email FROM clientes LIMIT 2").rows  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
     assert rows == [[MASK], [MASK]]
     assert ctx.column_filter is not None and not ctx.column_filter("demo", "clientes", "email")
     assert ctx.column_filter("demo", "clientes", "nome")

@@ -61,3 +61,36 @@ def test_derived_paths_follow_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert settings.registry_file == tmp_path / "d" / "vozbd.sqlite3"
     assert settings.models_path == tmp_path / "d" / "models"
     assert settings.checkpoint_file == tmp_path / "d" / "checkpoints.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("field", "conventional"),
+    [
+        ("openai_api_key", "OPENAI_API_KEY"),
+        ("gemini_api_key", "GEMINI_API_KEY"),
+        ("gemini_api_key", "GOOGLE_API_KEY"),
+        ("openrouter_api_key", "OPENROUTER_API_KEY"),
+    ],
+)
+def test_provider_keys_accept_their_conventional_env_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, field: str, conventional: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"VOZBD_{field.upper()}", raising=False)
+    monkeypatch.setenv(conventional, "from-conventional")
+    assert getattr(Settings(), field).get_secret_value() == "from-conventional"
+    monkeypatch.setenv(f"VOZBD_{field.upper()}", "from-vozbd")
+    assert getattr(Settings(), field).get_secret_value() == "from-vozbd", "the VOZBD_ name wins"
+    assert getattr(Settings(**{field: "from-flag"}), field).get_secret_value() == "from-flag"
+
+
+def test_provider_key_from_the_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("VOZBD_OPENAI_API_KEY", raising=False)
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-dotenv\n", encoding="utf-8")
+    settings = Settings()
+    assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == "sk-dotenv"
+    assert "sk-dotenv" not in repr(settings)

@@ -38,3 +38,12 @@ def test_percentile_matches_statistics_quantiles_and_handles_edges() -> None:
     assert percentiles(values, 50, 95) == (percentile(values, 50), percentile(values, 95))
     with pytest.raises(ValueError, match="empty"):
         percentiles([], 50)
+
+
+def test_format_percent_is_pt_br() -> None:
+    from vozbd_core.text import format_percent
+
+    assert format_percent(0.5) == "50,0%"
+    assert format_percent(1) == "100,0%"
+    assert format_percent(0.12346, decimals=2) == "12,35%"
+    assert format_percent(None) == "—"

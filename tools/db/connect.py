@@ -6,6 +6,7 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tools.db.demo import demo_db_path
 from tools.db.failures import classify_error, reason_message
 from tools.db.privileges import PrivilegeReport, inspect_privileges
 from tools.db.registry import DEMO_NAME
+from tools.db.sqlite_printf import install_printf_guard
 from tools.db.transport import SshOptions, SshTunnel, Transport
 from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
 from tools.errors import (
@@ -73,7 +75,8 @@ class ConnectionTestResult(BaseModel):
     server_version: str | None = None
     latency_ms: float | None = None
     reason_code: str | None = None
-    """None when ok; else host_unreachable, auth_failed, unknown_database, driver_missing, timeout, error."""
+    """None when ok; else host_unreachable, auth_failed, unknown_database, tls_failed, driver_missing, timeout,
+    ssh_* (tunnel), error."""
     message: str
 
 
@@ -148,7 +151,8 @@ def _sqlite_readonly_url(url: URL) -> URL:
     return URL.create("sqlite", database=f"file:{quote(str(path), safe='/')}", query={"mode": "ro", "uri": "true"})
 
 
-def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
+def _engine_args(conn: ResolvedConnection, tunnel_port: int | None = None) -> tuple[URL, dict[str, Any]]:
+    """URL and engine arguments; ``tunnel_port``: the local end of the connection's SSH tunnel."""
     url = conn.url
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if conn.dialect == "sqlite":
@@ -163,8 +167,18 @@ def _engine_args(conn: ResolvedConnection) -> tuple[URL, dict[str, Any]]:
     connect_args = by_dialect[conn.dialect]
     if conn.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
-    if conn.transport is not None and conn.transport.tls is not None:
-        connect_args = connect_args | conn.transport.tls.connect_args(conn.dialect)
+    tls = conn.transport.tls if conn.transport is not None else None
+    if tunnel_port is not None:
+        if tls is not None and conn.dialect == "postgres":  # dial the tunnel, check the certificate's real name
+            connect_args = connect_args | tls.connect_args("postgres", tunnel_port=tunnel_port)
+            url, tls = url.set(port=tunnel_port), None
+        else:
+            if tls is not None and conn.dialect == "mysql" and tls.mode not in ("disable", "allow", "prefer"):
+                connect_args = connect_args | {"ssl": tls.ssl_context(server_hostname=url.host)}
+                tls = None
+            url = url.set(host="127.0.0.1", port=tunnel_port)
+    if tls is not None:
+        connect_args = connect_args | tls.connect_args(conn.dialect)
     return url, kwargs | {"connect_args": connect_args, "pool_size": 5, "max_overflow": 5, "pool_recycle": 1800}
 
 
@@ -173,11 +187,13 @@ MAX_VALUE_BYTES = 16 * 1024 * 1024
 
 
 def limit_sqlite_values(dbapi_conn: Any) -> None:
-    """No SQLite string or blob bigger than ``MAX_VALUE_BYTES``; no attached database (``ATTACH 'file:x?mode=rwc'``
+    """No SQLite string or blob bigger than ``MAX_VALUE_BYTES`` (``printf`` widths bounded too:
+    ``tools.db.sqlite_printf``); no attached database (``ATTACH 'file:x?mode=rwc'``
     would create and open another file read-write); an authorizer refuses ATTACH, DETACH and PRAGMA writes."""
     dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     dbapi_conn.set_authorizer(_sqlite_authorizer)
+    install_printf_guard(dbapi_conn)
 
 
 _PRAGMAS_WITH_ARGUMENT = frozenset(
@@ -211,15 +227,22 @@ def _clear_mysql_read_timeout(dbapi_conn: Any, _record: Any) -> None:
 
 
 def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
-    """The cached SQLAlchemy engine for ``conn`` (one per URL per ToolContext; thread-safe).
+    """The cached SQLAlchemy engine for ``conn`` (one per URL and transport per ToolContext; thread-safe).
 
     SQLite files are always opened read-only (never created). Raises ``DriverMissingError`` naming the pip
     command when the dialect's driver is not installed, ``ConnectionFailedError`` for a missing SQLite file,
     ``PrivilegedConnectionError`` when the login may do more than read and the connection does not allow it.
     """
     key = conn.url.render_as_string(hide_password=False)
+    if conn.transport is not None:  # same URL, other TLS/SSH settings: another engine (repr has no secret)
+        key += f"\x00{conn.transport!r}"
     with _ENGINE_LOCK:
-        engines: dict[str, Engine] = ctx.caches.setdefault("engines", {})
+        engines: dict[str, Engine] | None = ctx.caches.get("engines")
+        if engines is None:
+            engines = ctx.caches["engines"] = {}
+            # Pooled connections are closed when the context goes away (or at exit), never left to the garbage
+            # collector (psycopg's "connection deleted while still open" ResourceWarning after a refused login).
+            weakref.finalize(ctx, _dispose_all, engines)
         engine = engines.get(key)
         if engine is None:
             engine = engines[key] = _create_engine(ctx, conn)
@@ -228,9 +251,10 @@ def get_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
 
 
 def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
-    url, kwargs = _engine_args(conn)
-    if conn.transport is not None and conn.transport.ssh is not None:
-        url = _through_tunnel(ctx, conn.name, conn.transport.ssh, url, conn.dialect)
+    tunnel_port = None
+    if conn.transport is not None and conn.transport.ssh is not None and conn.dialect != "sqlite":
+        tunnel_port = _open_tunnel(ctx, conn.name, conn.transport.ssh, conn.url, conn.dialect)
+    url, kwargs = _engine_args(conn, tunnel_port)
     try:
         engine = create_engine(url, **kwargs)
     except ImportError as error:
@@ -277,16 +301,23 @@ def check_privileges(ctx: ToolContext, conn: ResolvedConnection, engine: Engine)
         )
 
 
-def _through_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect: str) -> URL:
-    """``url`` pointed at the local end of the connection's SSH tunnel (opened once per process)."""
+def _open_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect: str) -> int:
+    """The local port of the connection's SSH tunnel to the URL's host:port (opened once per process)."""
     tunnels: dict[str, SshTunnel] = ctx.caches.setdefault("ssh_tunnels", {})
     tunnel = tunnels.get(name)
     if tunnel is None:
-        default_port = {"postgres": 5432, "mysql": 3306}.get(dialect, 0)
+        default_port = {"postgres": 5432, "mysql": 3306, "oracle": 1521, "tsql": 1433}.get(dialect, 0)
         tunnel = SshTunnel(ssh, url.host or "127.0.0.1", url.port or default_port)
         tunnel.start()
         tunnels[name] = tunnel
-    return url.set(host="127.0.0.1", port=tunnel.local_port)
+    assert tunnel.local_port is not None
+    return tunnel.local_port
+
+
+def _dispose_all(engines: dict[str, Engine]) -> None:
+    for engine in list(engines.values()):
+        engine.dispose()
+    engines.clear()
 
 
 def dispose_engines(ctx: ToolContext) -> None:
@@ -317,7 +348,7 @@ def db_error(exc: BaseException, conn: ResolvedConnection) -> DatabaseError:
     reason = classify_error(exc)
     detail = describe_db_error(exc, conn)
     payload = {"reason": reason, "connection": conn.name, "driver_message": detail}
-    if reason in ("host_unreachable", "auth_failed", "unknown_database", "timeout"):
+    if reason in ("host_unreachable", "auth_failed", "unknown_database", "timeout", "tls_failed"):
         return ConnectionFailedError(f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}", detail=payload)
     return DatabaseError(f"O banco de dados retornou um erro: {detail}", detail=payload)
 

@@ -15,6 +15,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern, re.IGNORECASE))
     for reason, pattern in (
+        ("tls_failed", r"certificate verify failed|ssl error|tlsv1 alert|sslv3 alert|does not match host name|"
+                       r"hostname mismatch|server does not support ssl|no encryption|requires a valid client "
+                       r"certificate|insecure transport|ssl connection is required|root certificate file|"
+                       r"could not load private key|certificate file .* does not exist|wrong version number"),
         ("timeout", r"timeout expired|timed out|\(2013,|lost connection .* during query|DPY-4011|ORA-12170|"
                     r"canceling statement due to statement timeout"),
         ("auth_failed", r"password authentication failed|authentication failed|role \".*\" does not exist|"
@@ -33,6 +37,10 @@ _MESSAGES = {
         "Não foi possível alcançar o servidor de banco em {url}: confira host, porta e se ele está no ar."
     ),
     "auth_failed": "O banco em {url} recusou o usuário ou a senha.",
+    "tls_failed": (
+        "A conexão TLS com o banco em {url} falhou: confira o modo TLS (sslmode), a CA que assina o certificado "
+        "do servidor, o nome do host e o certificado do cliente."
+    ),
     "unknown_database": "O banco de dados indicado em {url} não existe.",
     "timeout": "O banco em {url} não respondeu a tempo.",
     "driver_missing": "O driver Python deste banco não está instalado.",
@@ -41,7 +49,8 @@ _MESSAGES = {
 
 
 def classify_error(exc: BaseException) -> str:
-    """A reason code for a connection failure: host_unreachable, auth_failed, unknown_database, timeout or error."""
+    """A reason code for a connection failure: tls_failed, timeout, auth_failed, unknown_database, host_unreachable
+    or error."""
     if isinstance(exc, PoolTimeoutError | TimeoutError):
         return "timeout"
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc

@@ -9,12 +9,16 @@ in OpenSSH because asyncssh reads the same file.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import importlib.util
+import json
 import logging
+import re
 import ssl
-import threading
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,29 +37,54 @@ class TlsOptions:
     cert_file: Path | None = None
     key_file: Path | None = None
 
-    def connect_args(self, dialect: str) -> dict[str, Any]:
-        """Driver arguments for ``dialect`` (merged into the engine's ``connect_args``)."""
+    def connect_args(self, dialect: str, *, tunnel_port: int | None = None) -> dict[str, Any]:
+        """Driver arguments for ``dialect`` (merged into the engine's ``connect_args``).
+
+        ``tunnel_port``: the connection goes through a local SSH forward on 127.0.0.1:<port> while the server
+        name in the URL stays the one its certificate is checked against (libpq ``hostaddr``; for PyMySQL an
+        ``SSLContext`` that sends and checks the URL's host name).
+        """
         if dialect == "postgres":
             args: dict[str, Any] = {"sslmode": self.mode}
             for key, path in (("sslrootcert", self.ca_file), ("sslcert", self.cert_file), ("sslkey", self.key_file)):
                 if path is not None:
-                    args[key] = str(path)
+                    args[key] = str(path.expanduser())
+            if tunnel_port is not None:
+                args |= {"hostaddr": "127.0.0.1", "port": tunnel_port}
             return args
         if dialect == "mysql" and self.mode not in ("disable", "allow", "prefer"):
             return {"ssl": self.ssl_context()}
         return {}
 
-    def ssl_context(self) -> ssl.SSLContext:
+    def ssl_context(self, server_hostname: str | None = None) -> ssl.SSLContext:
         """An ``SSLContext`` (PyMySQL): verify-full checks chain and host name, verify-ca the chain only,
-        require encrypts without checking the certificate."""
-        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        require encrypts without checking the certificate. ``server_hostname`` replaces the name the driver
+        passes (the SSH tunnel's 127.0.0.1) by the database server's own name."""
+        context = _NamedHostContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.fixed_hostname = server_hostname
+        if self.ca_file is not None:
+            context.load_verify_locations(cafile=str(self.ca_file.expanduser()))
+        else:
+            context.load_default_certs()
         if self.mode != "verify-full":
             context.check_hostname = False
         if self.mode == "require":
             context.verify_mode = ssl.CERT_NONE
         if self.cert_file is not None:
-            context.load_cert_chain(str(self.cert_file), str(self.key_file) if self.key_file else None)
+            key = str(self.key_file.expanduser()) if self.key_file else None
+            context.load_cert_chain(str(self.cert_file.expanduser()), key)
         return context
+
+
+class _NamedHostContext(ssl.SSLContext):
+    """An ``SSLContext`` that checks ``fixed_hostname`` instead of the address the driver dialled (a tunnel)."""
+
+    fixed_hostname: str | None = None
+
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.fixed_hostname:
+            kwargs["server_hostname"] = self.fixed_hostname
+        return super().wrap_socket(sock, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -68,105 +97,102 @@ class SshOptions:
     password: str | None = field(default=None, repr=False)
     passphrase: str | None = field(default=None, repr=False)
     jump_host: str | None = None
-    """``[user@]host[:port]`` of a bastion to go through (like ``ssh -J``)."""
+    """``[user@]host[:port]`` of a bastion to go through (like ``ssh -J``); key auth (same key and known_hosts)."""
     known_hosts: Path | None = None
     """File of trusted host keys; None = ``~/.ssh/known_hosts`` (and the config file's settings)."""
     check_host_key: bool = True
     config_file: Path | None = None
     """OpenSSH client config to read; None = ``~/.ssh/config`` when it exists."""
+    connect_timeout_s: float = TUNNEL_CONNECT_TIMEOUT_S
+    """Bound of each SSH connection (TCP, handshake and authentication)."""
+
+
+def parse_destination(text: str) -> tuple[str | None, str, int | None]:
+    """``[user@]host[:port]`` (also ``[v6]:port``) -> (user, host, port)."""
+    user, _, rest = text.strip().rpartition("@")
+    match = re.fullmatch(r"\[(?P<v6>[^\]]+)\](?::(?P<p6>\d+))?|(?P<host>[^:]+)(?::(?P<port>\d+))?", rest)
+    if not match or not rest:
+        raise ValueError(f"invalid SSH destination {text!r}: use [user@]host[:port]")
+    host = match["v6"] or match["host"]
+    port = match["p6"] or match["port"]
+    return (user or None), host, (int(port) if port else None)
 
 
 class SshTunnel:
-    """A local TCP port forwarded over SSH to ``remote_host:remote_port``, served by a private event loop."""
+    """A local TCP port forwarded over SSH to ``remote_host:remote_port``.
+
+    The forward runs in a child process (``python -m tools.db.ssh_forwarder``, asyncssh), not in a thread of
+    this one: database drivers make blocking C calls that keep the GIL (libpq's ``PQprepare`` in psycopg's C
+    build) and would stall an in-process forwarder that must carry their own bytes — a deadlock. The options
+    (password included) go to the child on its stdin, never on its command line; the child exits when this
+    process closes the pipe or dies.
+    """
 
     def __init__(self, options: SshOptions, remote_host: str, remote_port: int):
         self.options = options
         self.remote = (remote_host, remote_port)
         self.local_port: int | None = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="vozbd-ssh-tunnel", daemon=True)
-        self._connections: list[Any] = []
-        self._listener: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def _connect_kwargs(self) -> dict[str, Any]:
+    def _request(self) -> bytes:
         o = self.options
-        kwargs: dict[str, Any] = {"connect_timeout": TUNNEL_CONNECT_TIMEOUT_S}
-        if o.port is not None:
-            kwargs["port"] = o.port
-        if o.username:
-            kwargs["username"] = o.username
-        if o.key_file is not None:
-            kwargs["client_keys"] = [str(o.key_file.expanduser())]
-        if o.passphrase:
-            kwargs["passphrase"] = o.passphrase
-        if o.password:
-            kwargs["password"] = o.password
-        if not o.check_host_key:
-            kwargs["known_hosts"] = None
-        elif o.known_hosts is not None:
-            kwargs["known_hosts"] = str(o.known_hosts.expanduser())
-        config = o.config_file.expanduser() if o.config_file else Path("~/.ssh/config").expanduser()
-        kwargs["config"] = [str(config)] if config.is_file() else []
-        return kwargs
-
-    async def _open(self) -> int:
-        import asyncssh
-
-        kwargs = self._connect_kwargs()
-        if self.options.jump_host:
-            jump = await asyncssh.connect(
-                self.options.jump_host,
-                known_hosts=kwargs.get("known_hosts", ()),
-                config=kwargs["config"],
-                client_keys=kwargs.get("client_keys", ()),
-                connect_timeout=TUNNEL_CONNECT_TIMEOUT_S,
-            )
-            self._connections.append(jump)
-            kwargs["tunnel"] = jump
-        connection = await asyncssh.connect(self.options.host, **kwargs)
-        self._connections.append(connection)
-        self._listener = await connection.forward_local_port("127.0.0.1", 0, *self.remote)
-        return int(self._listener.get_port())
+        options = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(o).items()}
+        return json.dumps({"options": options, "remote": list(self.remote)}).encode() + b"\n"
 
     def start(self) -> int:
-        """Open the SSH connection and the forward; returns the local port. Raises ``ConnectionFailedError``."""
-        try:
-            import asyncssh
-        except ImportError:
+        """Open the SSH connection and the forward; returns the local port.
+
+        Raises ``ConnectionFailedError`` (pt-BR message; ``detail.reason`` = ``ssh_auth_failed``,
+        ``ssh_host_key``, ``ssh_timeout``, ``ssh_unreachable``, ``ssh_key_invalid`` or ``ssh_error``), or
+        ``DriverMissingError`` without asyncssh; never waits longer than the connect timeout (twice with a jump
+        host) plus a few seconds.
+        """
+        if importlib.util.find_spec("asyncssh") is None:
             raise DriverMissingError(
                 "Túneis SSH precisam do pacote asyncssh. Instale com: pip install asyncssh",
                 detail={"install": "pip install asyncssh"},
-            ) from None
-        self._thread.start()
-        future: Future[int] = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+            )
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tools.db.ssh_forwarder"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(self._request())
+        self._process.stdin.flush()
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vozbd-ssh-tunnel")
+        line = reader.submit(self._process.stdout.readline)
+        reader.shutdown(wait=False)
+        wait_s = self.options.connect_timeout_s * (2 if self.options.jump_host else 1) + 10
         try:
-            self.local_port = future.result(timeout=TUNNEL_CONNECT_TIMEOUT_S * 2 + 5)
-        except (OSError, TimeoutError, ValueError, asyncssh.Error) as error:  # one typed, credential-free message
+            answer = json.loads(line.result(timeout=wait_s) or b"{}")
+        except (TimeoutError, ValueError):
+            answer = {"error": {"reason": "ssh_timeout",
+                                "message": f"o servidor SSH não respondeu em {wait_s:g} s."}}  # fmt: skip
+        if "port" not in answer:
             self.close()
-            log.warning("SSH tunnel to %s failed: %s", self.options.host, type(error).__name__)
+            error = answer.get("error") or {"reason": "ssh_error", "message": "o processo do túnel terminou."}
+            log.warning("SSH tunnel to %s failed (%s): %s", self.options.host, error["reason"], error.get("log", ""))
             raise ConnectionFailedError(
-                f"Não foi possível abrir o túnel SSH via {self.options.host}: {_describe(error)}",
-                detail={"reason": "ssh_tunnel", "ssh_host": self.options.host},
-            ) from None
+                f"Não foi possível abrir o túnel SSH via {self.options.host}: {error['message']}",
+                detail={"reason": error["reason"], "ssh_host": self.options.host},
+            )
+        self.local_port = int(answer["port"])
         log.info("SSH tunnel 127.0.0.1:%s -> %s via %s", self.local_port, self.remote, self.options.host)
         return self.local_port
 
     def close(self) -> None:
-        async def _close() -> None:
-            if self._listener is not None:
-                self._listener.close()
-            for connection in reversed(self._connections):
-                connection.close()
-
-        if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(_close(), self._loop).result(timeout=10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.replace("\n", " ")[:200]
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @dataclass(frozen=True)

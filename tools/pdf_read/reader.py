@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 
-from tools.context import ToolContext
+from tools.context import PdfLimits, ToolContext
 from tools.errors import InvalidInputError, PdfReadError
-from tools.pdf_read.document import PdfDocument, open_document
+from tools.pdf_read.document import PdfDocument, PdfTimeBudgetExceeded, open_document
 from tools.pdf_read.models import PdfMatch, PdfPage, PdfReadResult, ReadPdfInput
 from tools.pdf_read.paths import resolve_pdf_path
 from tools.pdf_read.search import find_snippets
@@ -35,6 +36,7 @@ def read_pdf(params: ReadPdfInput, ctx: ToolContext) -> PdfReadResult:
     problema ao usuário em vez de tentar de novo com o mesmo arquivo.
     """
     limits = ctx.pdf_limits
+    deadline = time.monotonic() + limits.time_budget_s
     path = resolve_pdf_path(params.path, limits.allowed_dirs)
     document = open_document(path, limits, ctx.caches)
     page_count = document.page_count
@@ -42,8 +44,9 @@ def read_pdf(params: ReadPdfInput, ctx: ToolContext) -> PdfReadResult:
     base = {"file_name": path.name, "page_count": page_count, "metadata": document.metadata}
     if params.search and params.search.strip():
         scope = wanted or range(1, page_count + 1)
-        return _search(document, scope, params.search.strip(), limits.max_chars, base)
-    return _read_pages(document, wanted or range(1, page_count + 1), limits.max_chars, base, explicit=bool(wanted))
+        return _search(document, scope, params.search.strip(), limits, deadline, base)
+    numbers = wanted or range(1, page_count + 1)
+    return _read_pages(document, numbers, limits, deadline, base, explicit=bool(wanted))
 
 
 def parse_pages(spec: str, page_count: int) -> list[int]:
@@ -75,38 +78,59 @@ def parse_pages(spec: str, page_count: int) -> list[int]:
     return numbers
 
 
-def _ensure_some_text(document: PdfDocument) -> None:
-    """Raise ``pdf_no_text`` when no page of the document has extractable text."""
-    if not document.has_any_text():
-        raise PdfReadError(
-            "O PDF não tem texto extraível (provavelmente é um documento digitalizado/escaneado, só com "
-            "imagens). Este sistema não faz OCR; peça ao usuário uma versão com texto.",
-            code="pdf_no_text",
-        )
+def _ensure_some_text(document: PdfDocument, deadline: float) -> None:
+    """Raise ``pdf_no_text`` when no page of the document has extractable text (as far as the budget lets us see)."""
+    try:
+        if any(text for _, text in document.texts(range(1, document.page_count + 1), deadline)):
+            return
+    except PdfTimeBudgetExceeded:
+        return  # unknown: the time budget ended first; the caller's note says so
+    raise PdfReadError(
+        "O PDF não tem texto extraível (provavelmente é um documento digitalizado/escaneado, só com "
+        "imagens). Este sistema não faz OCR; peça ao usuário uma versão com texto.",
+        code="pdf_no_text",
+    )
 
 
 def _read_pages(
-    document: PdfDocument, numbers: Iterable[int], budget: int, base: dict, *, explicit: bool
+    document: PdfDocument, numbers: Iterable[int], limits: PdfLimits, deadline: float, base: dict, *, explicit: bool
 ) -> PdfReadResult:
+    budget = limits.max_chars
     pages: list[PdfPage] = []
     used = 0
     truncated = False
+    stopped: int | None = None
     numbers = list(numbers)
-    for number in numbers:
-        text = document.text(number)
-        if used + len(text) > budget:
-            text = text[: max(0, budget - used)].rstrip()
-            truncated = True
-            if text or not pages:
-                pages.append(PdfPage(number=number, text=text + " […]"))
-                used += len(text)
-            break
-        pages.append(PdfPage(number=number, text=text))
-        used += len(text)
-    if not any(p.text for p in pages):
-        _ensure_some_text(document)
-    note = _pages_note(pages, numbers, base["page_count"], budget, truncated, explicit)
+    try:
+        for number, text in document.texts(numbers, deadline):
+            if used + len(text) > budget:
+                text = text[: max(0, budget - used)].rstrip()
+                truncated = True
+                if text or not pages:
+                    pages.append(PdfPage(number=number, text=text + " […]"))
+                    used += len(text)
+                break
+            pages.append(PdfPage(number=number, text=text))
+            used += len(text)
+    except PdfTimeBudgetExceeded as stop:
+        stopped, truncated = stop.page, True
+        log.warning(
+            "read_pdf on %s: time budget of %g s ended at page %d", base["file_name"], limits.time_budget_s, stop.page
+        )
+    if stopped is None and not any(p.text for p in pages):
+        _ensure_some_text(document, deadline)
+    note: str | None = _pages_note(pages, numbers, base["page_count"], budget, truncated, explicit)
+    if stopped is not None:
+        note = _timeout_note(stopped, limits.time_budget_s, pages)
     return PdfReadResult(**base, pages=pages, truncated=truncated, chars_returned=used, note=note)
+
+
+def _timeout_note(page: int, budget_s: float, done: list[PdfPage] | list[PdfMatch]) -> str:
+    got = "nenhuma página foi lida" if not done else "o resultado traz o que foi lido até ali"
+    return (
+        f"Tempo limite de leitura ({budget_s:g} s) esgotado na página {page}: {got}. Esta página é pesada demais "
+        "para extrair; peça outras páginas com pages ou procure uma frase com search em menos páginas."
+    )
 
 
 def _pages_note(
@@ -128,25 +152,34 @@ def _pages_note(
     )
 
 
-def _search(document: PdfDocument, numbers: Iterable[int], phrase: str, budget: int, base: dict) -> PdfReadResult:
+def _search(
+    document: PdfDocument, numbers: Iterable[int], phrase: str, limits: PdfLimits, deadline: float, base: dict
+) -> PdfReadResult:
+    budget = limits.max_chars
     matches: list[PdfMatch] = []
     used = 0
     truncated = False
     any_text = False
-    for number in numbers:
-        text = document.text(number)
-        any_text = any_text or bool(text)
-        for snippet in find_snippets(text, phrase, MAX_MATCHES - len(matches) + 1):
-            if len(matches) >= MAX_MATCHES or used + len(snippet) > budget:
-                truncated = True
+    stopped: int | None = None
+    try:
+        for number, text in document.texts(numbers, deadline):
+            any_text = any_text or bool(text)
+            for snippet in find_snippets(text, phrase, MAX_MATCHES - len(matches) + 1):
+                if len(matches) >= MAX_MATCHES or used + len(snippet) > budget:
+                    truncated = True
+                    break
+                matches.append(PdfMatch(page=number, snippet=snippet))
+                used += len(snippet)
+            if truncated:
                 break
-            matches.append(PdfMatch(page=number, snippet=snippet))
-            used += len(snippet)
-        if truncated:
-            break
-    if not any_text:
-        _ensure_some_text(document)
-    if truncated:
+    except PdfTimeBudgetExceeded as stop:
+        stopped, truncated = stop.page, True
+        log.warning("read_pdf search on %s: time budget ended at page %d", base["file_name"], stop.page)
+    if stopped is None and not any_text:
+        _ensure_some_text(document, deadline)
+    if stopped is not None:
+        note = _timeout_note(stopped, limits.time_budget_s, matches) + f' Busca por "{phrase}" interrompida.'
+    elif truncated:
         note = (
             f'Há mais ocorrências de "{phrase}" depois da página {matches[-1].page if matches else 1}; '
             "refine a frase ou limite as páginas com pages."

@@ -38,7 +38,24 @@ class ConnectionPolicy(BaseModel):
     masked_columns: list[str] = Field(
         default_factory=list, description="Readable only as a listed column, with every value replaced by •••."
     )
-    samples: bool = Field(True, description="Whether sample values of text columns may be shown to the model.")
+    samples: bool = Field(
+        True,
+        description="Whether values the model did not query for may reach it: sample values of text columns, values "
+        "the question names (value index), string literals of remembered example SQL.",
+    )
+    model_rows: int | None = Field(
+        None,
+        ge=0,
+        description="Rows of each query result sent to the model (0 = none: only columns and counts); users still "
+        "see up to max_rows. Default: the tool's window (20, at most 200 when the model asks).",
+    )
+    schemas: list[str] = Field(
+        default_factory=list,
+        description=(
+            "PostgreSQL schemas queries may read (tables elsewhere are refused, information_schema is filtered to "
+            "them); empty = the schemas on the login's search_path."
+        ),
+    )
 
     @cached_property
     def _patterns(self) -> tuple[list[str], list[str], list[str], list[str]]:
@@ -85,6 +102,11 @@ class ConnectionPolicy(BaseModel):
             and not self.column_denied(table, column, schema)
             and not self.column_masked(table, column, schema)
         )
+
+
+def model_rows_cap(policy: ConnectionPolicy, ceiling: int) -> int:
+    """Rows of one result a model may read: the policy's ``model_rows``, never above ``ceiling``."""
+    return ceiling if policy.model_rows is None else min(policy.model_rows, ceiling)
 
 
 OPEN = ConnectionPolicy()

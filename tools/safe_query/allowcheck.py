@@ -8,6 +8,7 @@ codes ``denied_function`` (a function not on the list, a qualified call, a size-
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlglot import exp
 
@@ -41,18 +42,19 @@ class Refusal(Exception):
         self.detail = detail
 
 
-# printf/format directives whose width or precision is '*' or has 5+ digits can build huge strings.
-_WIDE_DIRECTIVE = re.compile(r"%[-+ 0#,'0-9]*(\*|\d{5,})|%[-+ 0#,'0-9]*\.(\*|\d{5,})")
+# printf/format directives whose width or precision is '*' or has 5+ digits can build huge strings. A directive
+# may start with a position (``%1$900000000s`` in PostgreSQL's format(), ``%2$*1$d``): '$' is part of the prefix.
+_WIDE_DIRECTIVE = re.compile(r"%[-+ 0#,'0-9$]*(\*|\d{5,})|%[-+ 0#,'0-9$]*\.(\*|\d{5,})")
 
 
-def check_node(node: exp.Expr, dialect: str, database: str | None) -> None:
+def check_node(node: exp.Expr, dialect: str, database: str | None, schemas: Collection[str] | None = None) -> None:
     """Raise ``Refusal`` when ``node`` is outside the allowlists of ``dialect``."""
     if isinstance(node, exp.Func) and type(node) not in NODE_KINDS:
         _check_function(node, dialect)
     elif type(node) not in NODE_KINDS:
         raise Refusal("node_not_allowed", keyword=type(node).__name__)
     if isinstance(node, exp.Table):
-        _check_table(node, dialect, database)
+        _check_table(node, dialect, database, schemas)
 
 
 def function_name(node: exp.Func) -> str:
@@ -166,7 +168,7 @@ def _ancestors(node: exp.Expr) -> list[exp.Expr]:
     return found
 
 
-def _check_table(node: exp.Table, dialect: str, database: str | None) -> None:
+def _check_table(node: exp.Table, dialect: str, database: str | None, schemas: Collection[str] | None) -> None:
     if not isinstance(node.this, exp.Identifier):
         return  # a table function: checked as a function
     name, schema, catalog = node.name.lower(), node.db.lower(), node.catalog.lower()
@@ -188,3 +190,6 @@ def _check_table(node: exp.Table, dialect: str, database: str | None) -> None:
     other = catalog if dialect == "postgres" else (schema if dialect == "mysql" else "")
     if other and (database is None or other != database.lower()):
         raise Refusal("catalog_not_allowed", table=f"{other}.{name}", reason="outro banco de dados")
+    if dialect == "postgres" and schema and schemas is not None and schema not in {s.lower() for s in schemas}:
+        allowed = ", ".join(sorted(schemas)) or "nenhum"
+        raise Refusal("schema_not_allowed", table=f"{schema}.{name}", schema=schema, allowed=allowed)

@@ -3,8 +3,9 @@
 The session rules (read-only transaction, pinned string syntax, search path, timeouts, reset afterwards) live in
 ``session``. Rows are streamed, never buffered whole by the driver: PostgreSQL through psycopg's ``stream``
 (extended protocol: exactly one statement, in chunks), MariaDB/MySQL through PyMySQL's unbuffered ``SSCursor``,
-SQLite through its lazy cursor. Fetching stops at ``max_rows + 1`` rows or ``max_result_bytes``; a text value
-longer than ``max_cell_chars`` is cut and ends with a visible marker (``CELL_MARKER``).
+SQLite through its lazy cursor, all one row at a time. Fetching stops at ``max_rows + 1`` rows or
+``max_result_bytes``; a text value longer than ``max_cell_chars`` is cut and ends with a visible marker
+(``CELL_MARKER``).
 """
 
 from __future__ import annotations
@@ -12,23 +13,23 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tools.db.connect import describe_db_error
 from tools.db.failures import classify_error, reason_message
 from tools.db.urls import mask_secrets, mask_url
-from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError
+from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError, UnsafeQueryError
 from tools.safe_query.pgcells import capped_query
 from tools.safe_query.session import Deadline, pinned_session
 
 log = logging.getLogger(__name__)
 
-_CONNECTION_REASONS = ("host_unreachable", "auth_failed", "unknown_database")
+_CONNECTION_REASONS = ("host_unreachable", "auth_failed", "unknown_database", "tls_failed")
 _TIMEOUT_MARKERS = (
     "canceling statement due to statement timeout",  # PostgreSQL (SQLSTATE 57014)
     "canceling statement due to user request",  # PostgreSQL, our client-side watchdog
@@ -40,7 +41,6 @@ _TIMEOUT_MARKERS = (
 MAX_CELL_CHARS = 4_000
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 CELL_MARKER = "… [cortado: {total} caracteres no total]"
-_CHUNK = 100
 _SERVER_CUT = "… [cortado: "
 
 
@@ -99,9 +99,27 @@ class _Budget:
         return len(self.rows) <= self.max_rows
 
 
+class NotAQueryError(UnsafeQueryError):
+    """The statement returned no rows: a command that reached the session without the validator. It ran inside the
+    read-only transaction (so the database's own refusal of writes still applies) and was rolled back."""
+
+
 def _postgres_rows(dbapi: Any, sql: str, max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
-    sql = capped_query(dbapi, sql, max_cell_chars)  # values cut on the server: no huge cell reaches us whole
+    capped = capped_query(dbapi, sql, max_cell_chars)  # values cut on the server: no huge cell reaches us whole
     cursor = dbapi.cursor()
+    if capped is None:  # psycopg's stream() cannot run a command: let the database judge it, then refuse it
+        cursor.close()
+        result = dbapi.pgconn.exec_prepared(b"", [])  # the one statement described above (extended protocol)
+        if result.error_message:
+            import psycopg
+
+            raise psycopg.DatabaseError(result.error_message.decode(errors="replace").removeprefix("ERROR:").strip())
+        raise NotAQueryError(
+            "A instrução não é uma consulta (não devolve linhas) e foi desfeita: só consultas de leitura (SELECT, "
+            "WITH, VALUES, EXPLAIN, SHOW) são aceitas.",
+            detail={"code": "not_a_query", "dialect": "postgres"},
+        )
+    sql = capped
     # Single-row mode: libpq holds one row at a time, so a result of huge rows never sits in memory whole
     # (the byte budget stops the stream after the first rows). Extended protocol: one statement only.
     return cursor, cursor.stream(sql, size=1)
@@ -138,10 +156,12 @@ def _plain_rows(dbapi: Any, sql: str, _max_cell_chars: int) -> tuple[Any, Iterat
 
 
 def _chunks(cursor: Any) -> Iterator[Any]:
+    """One row at a time (PyMySQL's unbuffered cursor reads it off the socket, sqlite3 steps once): a result of
+    huge rows never has more than one of them in memory before the byte budget stops the stream."""
     if cursor.description is None:
         return
-    while rows := cursor.fetchmany(_CHUNK):
-        yield from rows
+    while (row := cursor.fetchone()) is not None:
+        yield row
 
 
 _ROWS = {"postgres": _postgres_rows, "mysql": _mysql_rows}
@@ -156,8 +176,13 @@ def execute_readonly(
     *,
     max_cell_chars: int = MAX_CELL_CHARS,
     max_result_bytes: int = MAX_RESULT_BYTES,
+    schemas: Sequence[str] | None = None,
+    preflight: Callable[[Connection], None] | None = None,
 ) -> RawResult:
     """Run ``sql`` (already validated) in a pinned read-only session; stream at most ``max_rows + 1`` rows.
+
+    ``schemas`` (PostgreSQL) confines the search path to those schemas (``pinned_session``). ``preflight`` runs in
+    the pinned transaction before the statement (``views.view_guard``) and may refuse it.
 
     Raises ``QueryTimeoutError`` when the time limit interrupts it, ``ConnectionFailedError`` when the database is
     unreachable, ``DatabaseError`` with the driver's message (passwords masked) for anything the database refuses.
@@ -165,8 +190,10 @@ def execute_readonly(
     deadline: Deadline | None = None
     budget = _Budget(max_rows, max_cell_chars, max_result_bytes)
     try:
-        with engine.connect() as db, pinned_session(db, dialect, timeout_s) as deadline:
+        with engine.connect() as db, pinned_session(db, dialect, timeout_s, schemas) as deadline:
             dbapi = db.connection.dbapi_connection
+            if preflight is not None:
+                preflight(db)
             start = time.perf_counter()
             deadline.start()
             cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql, max_cell_chars)

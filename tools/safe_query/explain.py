@@ -21,7 +21,8 @@ from tools.policy.query import scrub_error
 from tools.safe_query.dialects import generate
 from tools.safe_query.execute import execute_readonly
 from tools.safe_query.result import json_safe
-from tools.safe_query.tool import enforce_policy
+from tools.safe_query.scope import connection_schemas
+from tools.safe_query.tool import enforce_policy, views_checked
 from tools.safe_query.validator import validate
 
 log = logging.getLogger(__name__)
@@ -108,20 +109,26 @@ def _explain(params: ExplainQueryInput, ctx: ToolContext, conn: ResolvedConnecti
             detail={"dialect": conn.dialect},
         )
     database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
-    inner = validate(params.sql, conn.dialect, database)
+    policy = policy_for(ctx.policies, conn.name)
+    engine = get_engine(ctx, conn)
+    schemas = connection_schemas(ctx, conn, engine, policy)
+    inner = validate(params.sql, conn.dialect, database, schemas=schemas)
     if inner.kind == "explain" and inner.tree is not None:  # "EXPLAIN SELECT ...": explain the query inside
-        inner = validate(generate(inner.tree, conn.dialect), conn.dialect, database)
+        inner = validate(generate(inner.tree, conn.dialect), conn.dialect, database, schemas=schemas)
     if inner.kind != "query":
         raise InvalidInputError(
             "explain_query explica consultas SELECT (ou WITH ... SELECT / UNION); SHOW e DESCRIBE não têm plano.",
             detail={"kind": inner.kind},
         )
-    policy = policy_for(ctx.policies, conn.name)
     enforce_policy(ctx, conn, inner, policy)
-    statement = validate(f"{prefix} {inner.sql}", conn.dialect, database)  # the EXPLAIN itself passes the validator too
+    # the EXPLAIN itself passes the validator too
+    statement = validate(f"{prefix} {inner.sql}", conn.dialect, database, schemas=schemas)
     timeout = min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s)
     try:
-        raw = execute_readonly(get_engine(ctx, conn), conn.dialect, statement.sql, MAX_PLAN_LINES, timeout)
+        preflight = views_checked(conn, inner, database, schemas)
+        raw = execute_readonly(
+            engine, conn.dialect, statement.sql, MAX_PLAN_LINES, timeout, schemas=schemas, preflight=preflight
+        )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None
     lines, cut = _fit(_plan_lines(raw.columns, raw.rows, conn.dialect))

@@ -48,6 +48,11 @@ _TEMPLATES: dict[str, str] = {
         "A tabela {table} pertence a um catálogo do sistema ou a outro banco de dados e não pode ser consultada. "
         "Consulte apenas as tabelas do banco conectado (use inspect_schema para vê-las)."
     ),
+    "schema_not_allowed": (
+        "A tabela {table} está no esquema {schema}, fora dos esquemas desta conexão ({allowed}). Consulte apenas "
+        "tabelas desses esquemas (use inspect_schema para vê-las); quem administra o vozbd pode liberar outros "
+        "esquemas na política da conexão (schemas)."
+    ),
     "node_not_allowed": (
         "A consulta usa uma construção SQL fora da lista permitida ({keyword}). Reescreva-a como um SELECT simples "
         "(junções, filtros, agregações, CTEs e funções de janela são permitidos)."

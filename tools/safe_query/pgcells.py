@@ -47,10 +47,12 @@ def _cap(ref: str, oid: int, limit: int) -> str:
     return f"CASE WHEN pg_column_size({ref}) > {limit} THEN NULL ELSE {ref} END"
 
 
-def capped_query(dbapi: Any, sql: str, limit: int) -> str:
-    """``sql`` wrapped so no value exceeds about ``limit`` bytes; ``sql`` itself when it is not a query."""
-    if not _QUERY.match(sql):
-        return sql
+def capped_query(dbapi: Any, sql: str, limit: int) -> str | None:
+    """``sql`` wrapped so no value exceeds about ``limit`` bytes (``sql`` itself when it is not a query).
+
+    Every statement is described first (parsed, never executed); ``None`` when it returns no rows at all (``SET``,
+    ``RESET ROLE``, a write: any command that reached this layer without the validator).
+    """
     pgconn = dbapi.pgconn
     prepared = pgconn.prepare(b"", sql.encode())
     if prepared.error_message:  # the transaction is aborted now: report the server's own message
@@ -61,6 +63,8 @@ def capped_query(dbapi: Any, sql: str, limit: int) -> str:
     described = pgconn.describe_prepared(b"")
     count = described.nfields
     if count == 0:
+        return None
+    if not _QUERY.match(sql):
         return sql
     names = [(described.fname(i) or b"?").decode() for i in range(count)]
     types = [described.ftype(i) for i in range(count)]

@@ -85,6 +85,11 @@ class QueryResult(BaseModel):
     next_offset: int | None = Field(None, description="Pass as `offset` to get the next rows; null = no more rows.")
     window: int = Field(DEFAULT_WINDOW, description="Rows shown in the text (and in a budgeted structured result).")
     cells_cut: int = Field(0, description="Long text values cut at the cell limit (they end in '[cortado: N').")
+    model_rows: int | None = Field(
+        None,
+        description="Rows of a result a model may read under the connection's policy (null = no such cap); the "
+        "text then shows at most these, no stats over the other rows, and no paging.",
+    )
 
     def column_stats(self) -> list[ColumnStats]:
         """min/max/mean of every column whose non-null values are all numbers (booleans excluded)."""
@@ -109,7 +114,8 @@ class QueryResult(BaseModel):
         """Row lines of the window: at most ``max_rows`` (≤ MAX_WINDOW) rows and TEXT_BUDGET characters."""
         lines: list[str] = []
         used = 0
-        for row in self.rows[: max(0, min(max_rows, MAX_WINDOW))]:
+        ceiling = MAX_WINDOW if self.model_rows is None else min(self.model_rows, MAX_WINDOW)
+        for row in self.rows[: max(0, min(max_rows, ceiling))]:
             line = " | ".join(_cell(value) for value in row)
             if lines and used + len(line) + 1 > TEXT_BUDGET:
                 break
@@ -123,7 +129,7 @@ class QueryResult(BaseModel):
 
     def _next_offset(self, shown: int) -> int | None:
         more = shown < self.row_count or self.truncated
-        return self.offset + shown if more else None
+        return self.offset + shown if more and self.model_rows is None else None
 
     def _count_line(self, shown: int) -> str:
         first, last = self.offset + 1, self.offset + shown
@@ -133,6 +139,12 @@ class QueryResult(BaseModel):
             total = f"mais de {self.offset + self.row_count} linhas (contagem indisponível)"
         else:
             total = f"{self.offset + self.row_count} linhas"
+        if self.model_rows is not None and shown < self.row_count:
+            return (
+                f"A consulta trouxe {total}; a política desta conexão deixa o modelo ler só {self.model_rows} "
+                f"linha(s) de cada resultado (o usuário vê todas na tela). Agregue (COUNT, SUM, GROUP BY) para "
+                "responder sobre o conjunto."
+            )
         if shown == 0:
             return f"Nenhuma linha a partir da linha {first}; a consulta tem {total}." if self.offset else ("0 linhas.")
         if self.offset == 0 and shown == self.row_count and not self.truncated:
@@ -156,7 +168,8 @@ class QueryResult(BaseModel):
         if self.cells_cut:
             count += f" {self.cells_cut} valor(es) de texto longo(s) foram cortados."
         lines.append(count)
-        stats = self.column_stats() if self.row_count > 1 else []
+        within_cap = self.model_rows is None or self.row_count <= self.model_rows
+        stats = self.column_stats() if self.row_count > 1 and within_cap else []
         if stats:
             parts = [f"{s.column}: mín {_num(s.min)}, máx {_num(s.max)}, média {_num(s.mean)}" for s in stats]
             lines.append("Estatísticas: " + "; ".join(parts) + ".")

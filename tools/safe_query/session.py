@@ -3,7 +3,8 @@
 Pinned before each statement (the server must read the SQL exactly as the validator did):
 
 - PostgreSQL: ``SET TRANSACTION READ ONLY``; ``standard_conforming_strings = on`` (backslashes are not escapes);
-  ``search_path`` with ``pg_catalog`` first (no user object shadows a built-in); ``statement_timeout`` and
+  ``search_path`` with ``pg_catalog`` first (no user object shadows a built-in), then only the connection's
+  schemas when the caller confines it (``tools.safe_query.scope``); ``statement_timeout`` and
   ``lock_timeout``. Afterwards ``ROLLBACK`` and ``DISCARD ALL`` (settings, advisory locks, temp tables, prepared
   statements all gone).
 - MariaDB/MySQL: ``sql_mode`` pinned to a mode without ``NO_BACKSLASH_ESCAPES``/``ANSI_QUOTES``/``PIPES_AS_CONCAT``;
@@ -16,15 +17,20 @@ Pinned before each statement (the server must read the SQL exactly as the valida
   enforcement (no read-only transaction exists).
 
 A watchdog thread cancels the statement from the client side ``CLIENT_GRACE_S`` after the deadline, for servers
-that cannot interrupt it themselves. A session whose reset fails is discarded, never returned to the pool.
+that cannot interrupt it themselves; on PostgreSQL, a backend stuck in one uninterruptible call ignores the cancel
+too, so ``HARD_STOP_S`` later the watchdog shuts the socket down and the connection is discarded: the caller gets
+its timeout error within ``timeout + PG_CANCEL_GRACE_S + HARD_STOP_S`` whatever the server does. A session whose reset
+fails is discarded, never returned to the pool.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,6 +42,10 @@ from tools.db.connect import limit_sqlite_values
 log = logging.getLogger(__name__)
 
 CLIENT_GRACE_S = 1.0
+PG_CANCEL_GRACE_S = 0.5
+"""PostgreSQL: the server's own statement_timeout fires first; the client cancels this long after the deadline."""
+HARD_STOP_S = 0.5
+"""PostgreSQL: after the client-side cancel, how long to wait before shutting the socket down."""
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 _COM_RESET_CONNECTION = 0x1F
 
@@ -51,6 +61,7 @@ class Deadline:
         self._timeout_s = timeout_s
         self._deadline = float("inf")
         self._timer: threading.Timer | None = None
+        self._finished = False
         self.fired = False
 
     def _check(self) -> int:
@@ -64,21 +75,40 @@ class Deadline:
         try:
             if self._dialect == "postgres":
                 self._dbapi.cancel()
+                # A backend busy in one uninterruptible call (format('%900000000s', ...)) ignores the cancel:
+                # HARD_STOP_S later, stop waiting for it by shutting the socket down (the connection is discarded).
+                if not self._finished:
+                    self._timer = threading.Timer(HARD_STOP_S, self._hang_up)
+                    self._timer.daemon = True
+                    self._timer.start()
             elif self._dialect == "sqlite":
                 self._dbapi.interrupt()
         except Exception as error:
             log.warning("client-side cancel failed for %s: %s", self._dialect, error)
+
+    def _hang_up(self) -> None:
+        if self._finished:
+            return
+        try:
+            fd = self._dbapi.pgconn.socket
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+            log.warning("postgres statement ignored its cancel; connection shut down on the client side")
+        except Exception as error:  # the statement finished meanwhile and the connection is gone or idle
+            log.info("client-side hang-up skipped: %s", error)
 
     def start(self) -> None:
         self._deadline = time.monotonic() + self._timeout_s
         if self._dialect == "sqlite":
             self._dbapi.set_progress_handler(self._check, self.PROGRESS_STEPS)
         if self._dialect in ("postgres", "sqlite"):  # MariaDB/MySQL: PyMySQL's read timeout does this job
-            self._timer = threading.Timer(self._timeout_s + CLIENT_GRACE_S, self._cancel)
+            grace = PG_CANCEL_GRACE_S if self._dialect == "postgres" else CLIENT_GRACE_S
+            self._timer = threading.Timer(self._timeout_s + grace, self._cancel)
             self._timer.daemon = True
             self._timer.start()
 
     def finish(self) -> None:
+        self._finished = True
         if self._timer is not None:
             self._timer.cancel()
         if self._dialect == "sqlite":
@@ -89,7 +119,7 @@ def _is_mariadb(db: Connection) -> bool:
     return bool(getattr(db.dialect, "is_mariadb", False))
 
 
-def _pin_postgres(db: Connection, ms: int) -> None:
+def _pin_postgres(db: Connection, ms: int, schemas: Sequence[str] | None) -> None:
     db.exec_driver_sql(
         "SET TRANSACTION READ ONLY; "
         "SET LOCAL standard_conforming_strings = on; "
@@ -97,6 +127,9 @@ def _pin_postgres(db: Connection, ms: int) -> None:
         f"SET LOCAL lock_timeout = {ms}; "
         "SELECT set_config('search_path', 'pg_catalog, ' || current_setting('search_path'), true)"
     )
+    if schemas is not None:  # confined: unqualified names resolve only in the connection's schemas
+        path = ", ".join(["pg_catalog", *('"' + s.replace('"', '""') + '"' for s in schemas)])
+        db.exec_driver_sql("SELECT set_config('search_path', %(path)s, true)", {"path": path})
 
 
 def _pin_mysql(db: Connection, dbapi: Any, timeout_s: float, restore: list[str]) -> None:
@@ -115,8 +148,12 @@ def _pin_mysql(db: Connection, dbapi: Any, timeout_s: float, restore: list[str])
 
 
 @contextmanager
-def pinned_session(db: Connection, dialect: str, timeout_s: float) -> Iterator[Deadline]:
-    """Put ``db`` in a pinned read-only transaction with a time limit; always roll back and reset afterwards."""
+def pinned_session(
+    db: Connection, dialect: str, timeout_s: float, schemas: Sequence[str] | None = None
+) -> Iterator[Deadline]:
+    """Put ``db`` in a pinned read-only transaction with a time limit; always roll back and reset afterwards.
+
+    ``schemas`` (PostgreSQL): the search path becomes ``pg_catalog`` plus these schemas only."""
     ms = max(1, int(timeout_s * 1000))
     dbapi: Any = db.connection.dbapi_connection  # the driver's own connection (attributes differ per driver)
     deadline = Deadline(dbapi, dialect, timeout_s)
@@ -127,7 +164,7 @@ def pinned_session(db: Connection, dialect: str, timeout_s: float) -> Iterator[D
             db.exec_driver_sql(f"PRAGMA busy_timeout = {ms}")
             limit_sqlite_values(dbapi)
         elif dialect == "postgres":
-            _pin_postgres(db, ms)
+            _pin_postgres(db, ms, schemas)
         elif dialect == "mysql":
             _pin_mysql(db, dbapi, timeout_s, restore)
         elif dialect == "oracle":

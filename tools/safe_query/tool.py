@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 from sqlglot import exp
 
 from tools.audit import audited
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine, resolve_connection
 from tools.errors import DatabaseError, InvalidInputError, ToolError
-from tools.policy import ConnectionPolicy, policy_for
+from tools.policy import ConnectionPolicy, model_rows_cap, policy_for
 from tools.policy.query import check_query, mask_rows, scrub_error
 from tools.safe_query.dialects import generate
 from tools.safe_query.execute import execute_readonly
 from tools.safe_query.result import DEFAULT_WINDOW, MAX_WINDOW, QueryResult, json_safe
 from tools.safe_query.rowcap import apply_row_cap
+from tools.safe_query.scope import connection_schemas
 from tools.safe_query.validator import ValidatedStatement, validate
+from tools.safe_query.views import view_guard
 from tools.schema_inspect.models import InspectSchemaInput
 from tools.schema_inspect.tool import cached_schema
 
@@ -57,20 +61,36 @@ class RunQueryInput(BaseModel):
 
 
 def _count_rows(
-    ctx: ToolContext, conn: ResolvedConnection, statement: ValidatedStatement, database: str | None
+    ctx: ToolContext,
+    conn: ResolvedConnection,
+    statement: ValidatedStatement,
+    database: str | None,
+    schemas: tuple[str, ...] | None,
 ) -> int | None:
     """Rows of the whole query (``SELECT COUNT(*) FROM (query)``, validated like any query); None if it fails."""
     if statement.kind != "query" or not isinstance(statement.tree, exp.Query):
         return None
     counting = exp.select(exp.Count(this=exp.Star())).from_(statement.tree.copy().subquery("vozbd_count"))
     try:
-        checked = validate(generate(counting, conn.dialect), conn.dialect, database)
-        raw = execute_readonly(get_engine(ctx, conn), conn.dialect, checked.sql, 1, ctx.query_limits.timeout_s)
+        checked = validate(generate(counting, conn.dialect), conn.dialect, database, schemas=schemas)
+        engine = get_engine(ctx, conn)
+        preflight = views_checked(conn, checked, database, schemas)
+        timeout = ctx.query_limits.timeout_s
+        raw = execute_readonly(engine, conn.dialect, checked.sql, 1, timeout, schemas=schemas, preflight=preflight)
     except ToolError as error:
         log.info("row count skipped on %s: %s", conn.name, error.code)
         return None
     value = raw.rows[0][0] if raw.rows and raw.rows[0] else None
     return int(value) if isinstance(value, int | float | Decimal) else None
+
+
+def views_checked(
+    conn: ResolvedConnection, statement: ValidatedStatement, database: str | None, schemas: tuple[str, ...] | None
+) -> Callable[[Connection], None] | None:
+    """On a privileged connection (the opt-out), the check of every view the statement reads (``views``)."""
+    if not conn.allow_privileged or conn.is_demo:
+        return None
+    return view_guard(conn.dialect, statement.tree, database, schemas, validate)
 
 
 def enforce_policy(
@@ -109,8 +129,10 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
 
 def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> QueryResult:
     database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
-    statement = validate(params.sql, conn.dialect, database)
     policy = policy_for(ctx.policies, conn.name)
+    engine = get_engine(ctx, conn)
+    schemas = connection_schemas(ctx, conn, engine, policy)
+    statement = validate(params.sql, conn.dialect, database, schemas=schemas)
     masked = enforce_policy(ctx, conn, statement, policy)
     limits = dataclasses.replace(
         ctx.query_limits,
@@ -118,6 +140,12 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
         timeout_s=min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s),
     )
     cap = min(params.max_rows or limits.max_rows, limits.max_rows)
+    if policy.model_rows is not None and params.offset > 0:  # paging would hand a model rows past its cap
+        raise InvalidInputError(
+            f"Esta conexão deixa o modelo ler só {policy.model_rows} linha(s) de cada resultado, sem paginar "
+            "(offset): agregue (COUNT, SUM, GROUP BY) ou filtre a consulta.",
+            detail={"offset": params.offset, "model_rows": policy.model_rows},
+        )
     if params.offset > MAX_OFFSET_PAGES * limits.max_rows:
         raise InvalidInputError(
             f"offset pode ir até {MAX_OFFSET_PAGES * limits.max_rows}; para ir além, filtre a consulta "
@@ -126,24 +154,27 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
         )
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
-    validate(executed, conn.dialect, database)  # what runs is re-checked too (canonical, capped text)
+    validate(executed, conn.dialect, database, schemas=schemas)  # what runs is re-checked too (canonical, capped)
     try:
         raw = execute_readonly(
-            get_engine(ctx, conn),
+            engine,
             conn.dialect,
             executed,
             fetch,
             limits.timeout_s,
             max_cell_chars=limits.max_cell_chars,
             max_result_bytes=limits.max_result_bytes,
+            schemas=schemas,
+            preflight=views_checked(conn, statement, database, schemas),
         )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None
     rows = mask_rows([[json_safe(value) for value in row] for row in raw.rows[params.offset :]], masked)
     total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
     if total is None:
-        total = _count_rows(ctx, conn, statement, database)
+        total = _count_rows(ctx, conn, statement, database, schemas)
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)
+    model_cap = model_rows_cap(policy, MAX_WINDOW)  # rows a model may read; the user sees all of `rows`
     result = QueryResult(
         connection=conn.name,
         dialect=conn.dialect,
@@ -156,6 +187,7 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
         cells_cut=raw.cells_cut,
         offset=params.offset,
         total_rows=total,
-        window=min(params.max_rows or DEFAULT_WINDOW, MAX_WINDOW),
+        window=min(params.max_rows or DEFAULT_WINDOW, model_cap),
+        model_rows=policy.model_rows,
     )
     return result.model_copy(update={"next_offset": result.to_structured()["next_offset"]})

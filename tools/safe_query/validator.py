@@ -8,7 +8,7 @@ over the *whole* tree that rejects write, transaction and session nodes anywhere
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,6 +19,7 @@ from sqlglot.tokens import Token, TokenType
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import messages
 from tools.safe_query.allowcheck import Refusal, check_node
+from tools.safe_query.confine import filter_information_schema, visible_schemas
 from tools.safe_query.denylist import find_denied
 from tools.safe_query.dialects import generate
 from tools.safe_query.show import describe_sql, show_sql
@@ -89,10 +90,14 @@ class ValidatedStatement:
         return generate(self.tree, self.dialect)
 
 
-def validate(sql: str, dialect: str, database: str | None = None) -> ValidatedStatement:
+def validate(
+    sql: str, dialect: str, database: str | None = None, *, schemas: Collection[str] | None = None
+) -> ValidatedStatement:
     """Accept exactly one read-only statement or raise ``UnsafeQueryError`` (``detail['code']`` says why).
 
-    ``database`` is the connection's own database: a table qualified with any other one is refused.
+    ``database`` is the connection's own database: a table qualified with any other one is refused. ``schemas``
+    (PostgreSQL) are the schemas the connection may read: a table qualified with another one is refused. Either
+    way information_schema views are filtered to them (``confine``).
     """
     if dialect not in DIALECTS:
         raise InvalidInputError(f"Dialeto SQL desconhecido: {dialect!r}.", detail={"dialect": dialect})
@@ -104,12 +109,19 @@ def validate(sql: str, dialect: str, database: str | None = None) -> ValidatedSt
             f"A consulta é longa demais (máximo de {MAX_SQL_CHARS} caracteres).", detail={"code": "too_long"}
         )
     try:
-        return _validate(text, dialect, nested=False, database=database)
+        return _validate(text, dialect, nested=False, scope=_Scope(database, schemas))
     except (TokenCheckError, Refusal) as error:
         raise _reject(error.code, dialect, **error.detail) from None
 
 
-def _validate(text: str, dialect: str, *, nested: bool, database: str | None) -> ValidatedStatement:
+@dataclass(frozen=True)
+class _Scope:
+    database: str | None
+    schemas: Collection[str] | None
+
+
+def _validate(text: str, dialect: str, *, nested: bool, scope: _Scope) -> ValidatedStatement:
+    database = scope.database
     all_tokens, tokens = single_statement(text, dialect)
     keyword = leading_keyword(tokens)
     if keyword not in READ_KEYWORDS and keyword != "(":
@@ -117,15 +129,18 @@ def _validate(text: str, dialect: str, *, nested: bool, database: str | None) ->
     if tokens[0].text.upper() in EXPLAIN_KEYWORDS:
         if nested:
             raise _reject("command", dialect, keyword=keyword)
-        return _validate_explain(text, tokens[0], dialect, database)
+        return _validate_explain(text, tokens[0], dialect, scope)
     if keyword == "SHOW":
         rest = text[tokens[0].end + 1 :]
         words = single_statement(rest, dialect)[1] if rest.strip() else []
         return ValidatedStatement(text, dialect, show_sql(words, dialect, database), "show")
     tree = _parse_one(text, dialect, all_tokens)
-    _check_tree(tree, dialect, database)
+    _check_tree(tree, dialect, scope)
     if not isinstance(tree, QUERY_ROOTS):
         raise _reject("command", dialect, keyword=type(tree).__name__.upper())
+    visible = visible_schemas(dialect, database, scope.schemas)
+    if visible is not None:
+        tree = filter_information_schema(tree, visible)
     return ValidatedStatement(text, dialect, None, "query", tree)
 
 
@@ -150,7 +165,7 @@ def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expr:
     return trees[0]
 
 
-def _validate_explain(text: str, head: Token, dialect: str, database: str | None) -> ValidatedStatement:
+def _validate_explain(text: str, head: Token, dialect: str, scope: _Scope) -> ValidatedStatement:
     """``EXPLAIN [options] <query>`` / ``DESCRIBE <query>`` / ``DESCRIBE <table> [column]`` (MySQL)."""
     rest = text[head.end + 1 :]
     tokens = single_statement(rest, dialect)[1] if rest.strip() else []
@@ -169,7 +184,7 @@ def _validate_explain(text: str, head: Token, dialect: str, database: str | None
     remainder = tokens[index:]
     options = " ".join(token.text for token in tokens[:index])
     if remainder and remainder[0].text.upper() in QUERY_START:
-        inner = _validate(rest[remainder[0].start :], dialect, nested=True, database=database)
+        inner = _validate(rest[remainder[0].start :], dialect, nested=True, scope=scope)
         if inner.kind != "query":
             raise _reject("command", dialect, keyword=head.text.upper())
         sql = " ".join(part for part in (head.text.upper(), options, inner.sql) if part)
@@ -177,7 +192,7 @@ def _validate_explain(text: str, head: Token, dialect: str, database: str | None
     if remainder and _keyword_code(remainder[0].text.upper()) != "command":
         raise _reject(_keyword_code(remainder[0].text.upper()), dialect, keyword=remainder[0].text.upper())
     if not options and remainder:
-        sql = describe_sql(head.text.upper(), remainder, dialect, database)
+        sql = describe_sql(head.text.upper(), remainder, dialect, scope.database)
         return ValidatedStatement(text, dialect, sql, "describe")
     raise _reject("parse_error", dialect, error=f"unsupported {head.text.upper()} form")
 
@@ -188,11 +203,11 @@ def _is_option_list(tokens: list[Token], index: int) -> bool:
     return index == 0 and following not in QUERY_START
 
 
-def _check_tree(tree: exp.Expr, dialect: str, database: str | None) -> None:
+def _check_tree(tree: exp.Expr, dialect: str, scope: _Scope) -> None:
     for node in tree.walk():
         if isinstance(node, _CHECKED):
             _check_statement_node(node, dialect)
-        check_node(node, dialect, database)  # node kinds, functions and catalogs by allowlist
+        check_node(node, dialect, scope.database, scope.schemas)  # node kinds, functions, catalogs by allowlist
 
 
 def _check_statement_node(node: exp.Expr, dialect: str) -> None:

@@ -151,7 +151,7 @@ def reflect(
         info = TableInfo(
             name=name,
             schema_=schema,
-            kind=kinds.get(name, "table"),  # type: ignore[arg-type]
+            kind=kinds.get(name, "table"),  # type: ignore[arg-type]  # kinds holds only the Literal's values
             columns=[
                 ColumnInfo(
                     name=c["name"],

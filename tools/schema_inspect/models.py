@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 MIN_BUDGET = 500
 MAX_BUDGET = 60_000
@@ -49,7 +49,7 @@ class InspectSchemaInput(BaseModel):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
     @property
-    def schema(self) -> str | None:  # type: ignore[override]
+    def schema(self) -> str | None:  # type: ignore[override]  # a field named like BaseModel's deprecated schema() classmethod
         return self.schema_
 
 
@@ -124,7 +124,7 @@ class TableInfo(BaseModel):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
     @property
-    def schema(self) -> str | None:  # type: ignore[override]
+    def schema(self) -> str | None:  # type: ignore[override]  # a field named like BaseModel's deprecated schema() classmethod
         return self.schema_
 
     @property
@@ -144,6 +144,7 @@ class SchemaResult(BaseModel):
     omitted_count: int = Field(
         0, description="How many tables were left out of the text in all (list them with search_schema)."
     )
+    _structured_memo: tuple[str, list[TableInfo], list[str], dict[str, Any]] | None = PrivateAttr(None)
 
     def to_text(self) -> str:
         return self.compact
@@ -158,7 +159,18 @@ class SchemaResult(BaseModel):
 
     def to_structured(self) -> dict[str, Any]:
         """What an MCP client gets next to the text: only the tables the text shows (same budget) and the
-        left-out names the text lists (``omitted_count`` says how many in all); empty/default fields dropped."""
+        left-out names the text lists (``omitted_count`` says how many in all); empty/default fields dropped.
+
+        Computed once per result object (a cached schema or prompt is served again as the same object); the
+        memo is checked against the fields it was built from, since ``model_copy`` carries it along."""
+        memo = self._structured_memo
+        if memo is not None and memo[0] is self.compact and memo[1] is self.tables and memo[2] is self.not_found:
+            return memo[3]
+        structured = self._build_structured()
+        self._structured_memo = (self.compact, self.tables, self.not_found, structured)
+        return structured
+
+    def _build_structured(self) -> dict[str, Any]:
         blocks = _shown_columns(self.compact)
         tables = []
         for table in self.tables:
@@ -167,8 +179,12 @@ class SchemaResult(BaseModel):
                 continue  # left out of the text (or listed by name only)
             names, outline = shown_columns
             columns = [c for c in table.columns if c.name in names]
-            if outline:  # a one-line outline shows names and keys, no types, values or comments
-                columns = [c.model_copy(update={"samples": [], "more_values": False, "comment": None}) for c in columns]
-            tables.append(table.model_copy(update={"columns": columns}))
+            update: dict[str, Any] = {"columns": columns}
+            if outline:  # a one-line outline shows names, keys and joins: no values, comments or indexes
+                update["columns"] = [
+                    c.model_copy(update={"samples": [], "more_values": False, "comment": None}) for c in columns
+                ]
+                update |= {"indexes": [], "comment": None}
+            tables.append(table.model_copy(update=update))
         shown = self.model_copy(update={"tables": tables, "truncated_tables": self.listed_omitted()})
         return shown.model_dump(mode="json", by_alias=True, exclude_defaults=True)

@@ -61,7 +61,7 @@ class SearchSchemaInput(BaseModel):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
     @property
-    def schema(self) -> str | None:  # type: ignore[override]
+    def schema(self) -> str | None:  # type: ignore[override]  # a field named like BaseModel's deprecated schema() classmethod
         return self.schema_
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_PROMPTS_LOCK = threading.Lock()
 PREFERRED_BOOST = 8.0  # relevance added to tables a caller prefers (an LLM's pick on a very large schema)
 
 
@@ -87,7 +90,7 @@ def prompt_for(
 ) -> SchemaResult:
     """The (cached) schema of ``conn`` filtered by its policy, with its compact text rendered for ``question``
     (value hints, dictionary) within ``params.budget``; tables in ``prefer`` (e.g. picked by an LLM) rank higher."""
-    result = cached_schema(ctx, conn, params)
+    result = cached = cached_schema(ctx, conn, params)
     policy = policy_for(ctx.policies, conn.name)
     restricted = policy.restricts_names or not policy.samples
     if restricted:  # hidden tables/columns never reach the text, and masked columns carry no samples
@@ -103,7 +106,34 @@ def prompt_for(
     values = question_values(ctx, conn, result.tables, question)
     dictionary = load_dictionary(ctx.dictionary_dirs)
     boost = dict.fromkeys(prefer, PREFERRED_BOOST)
-    return with_prompt(result, question, budget, dictionary, values, boost)
+    key = (question, budget, tuple(values), tuple(sorted(boost.items())), id(dictionary), policy.model_dump_json())
+    return _rendered(ctx, cached, key, lambda: with_prompt(result, question, budget, dictionary, values, boost))
+
+
+PROMPT_CACHE_SIZE = 256
+
+
+def _rendered(
+    ctx: ToolContext, base: SchemaResult, key: tuple[object, ...], make: Callable[[], SchemaResult]
+) -> SchemaResult:
+    """``make()`` once per (schema result, question, budget, values, boost): ranking a few hundred tables for a
+    question takes ~100 ms, and clients repeat the same call. Tied to the schema result object, so a refresh or an
+    expired schema cache entry renders again; a small LRU per process."""
+    with _PROMPTS_LOCK:
+        cache: OrderedDict[tuple[object, ...], tuple[SchemaResult, SchemaResult]] = ctx.caches.setdefault(
+            "schema_prompts", OrderedDict()
+        )
+        full_key = (id(base), *key)
+        hit = cache.get(full_key)
+        if hit is not None and hit[0] is base:
+            cache.move_to_end(full_key)
+            return hit[1]
+    rendered = make()
+    with _PROMPTS_LOCK:
+        cache[full_key] = (base, rendered)
+        while len(cache) > PROMPT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return rendered
 
 
 def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine
+from tools.policy import policy_for
 from tools.schema_inspect.introspect import read_only
 from tools.schema_inspect.models import TableInfo
 from tools.values.index import ValueIndex, build_index
@@ -124,11 +125,14 @@ def question_values(
     limit: int = 8,
     wait_s: float | None = None,
 ) -> list[ValueMatch]:
-    """Values of the connection that the question names (empty while the index is not ready)."""
-    if not question or not question.strip():
+    """Values of the connection that the question names (empty while the index is not ready, and always under a
+    policy forbidding samples; never from a column the policy hides or masks)."""
+    policy = policy_for(ctx.policies, conn.name)
+    if not question or not question.strip() or not policy.samples:
         return []
     index = ensure_index(ctx, conn, tables, wait_s=wait_s)
-    return match_values(index, question, limit) if index is not None else []
+    matches = match_values(index, question, limit) if index is not None else []
+    return [match for match in matches if policy.column_visible(match.table, match.column)]
 
 
 def clear_value_index(ctx: ToolContext, conn: ResolvedConnection | None = None) -> int:

@@ -133,16 +133,14 @@ class TurnRunner:
             connection=self.body.connection,
         )
         with calling_as("api", None if self.caller == ANONYMOUS else self.caller):  # query audit: who asked
-            async for event in turn:
-                if isinstance(event, ToolEndEvent) and event.error and event.error.get("error") == "unsafe_query":
-                    self.services.metrics.refused(event.error.get("detail"))
+            async for event in turn:  # statements and refusals reach /metrics through the tool context's audit
                 if isinstance(event, DoneEvent):
                     await self._record(event.turn)
                 yield event
 
     async def _record(self, turn: TurnResult) -> None:
         """Metrics, then the log row — written before the answer leaves (a 200 always has its row)."""
-        self.services.metrics.observe_turn(turn.timings)
+        self.services.metrics.observe_turn(turn.timings, surface="api")
         await self.services.conversations.record(
             turn,
             caller=self.caller,

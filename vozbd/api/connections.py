@@ -1,7 +1,8 @@
 """``/api/v1/connections``: list, add, test, delete, schema and safe-query, by connection *name* only.
 
 URLs arrive only on ``POST /api/v1/connections`` (an operator action: with API keys configured, only the keys
-named in ``VOZBD_API_ADMINS`` may add or delete); every other endpoint takes a saved name.
+named in ``VOZBD_API_ADMINS`` may add or delete; a login with more than read privileges is refused and not kept,
+unless the operator opted out with ``VOZBD_ALLOW_PRIVILEGED``); every other endpoint takes a saved name.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from tools.audit import calling_as
 from tools.connections import ListConnectionsInput, list_connections
 from tools.db.connect import resolve_connection, test_connection
 from tools.db.urls import parse_url
-from tools.errors import UnsafeQueryError
 from tools.safe_query import QueryResult, RunQueryInput, run_query
 from tools.schema_inspect import InspectSchemaInput, SchemaResult, inspect_schema
 from vozbd.api.deps import CurrentKey, Services, rate_limited
@@ -60,7 +60,17 @@ async def add(body: ConnectionIn, services: Services, _: Admin) -> ConnectionOut
     url = parse_url(body.url)
     if body.password is not None:
         url = url.set(password=body.password.get_secret_value())
-    info = await run_in_threadpool(services.tool_ctx.registry.add, body.name, url)
+    ctx = services.tool_ctx
+    info = await run_in_threadpool(ctx.registry.add, body.name, url)
+
+    def privileged() -> str | None:  # a login that may do more than read is never kept from the API
+        result = test_connection(ctx, resolve_connection(ctx, body.name))
+        return result.message if result.reason_code == "privileged" else None
+
+    refusal = await run_in_threadpool(privileged)
+    if refusal is not None:
+        await run_in_threadpool(ctx.registry.remove, body.name)
+        raise ApiError(422, "privileged_connection", f"{refusal} A conexão não foi salva.")
     return ConnectionOut(**info.model_dump())
 
 
@@ -98,12 +108,8 @@ async def schema(
 async def query(name: str, body: QueryIn, services: Services, key: CurrentKey) -> QueryResult:
     _check_name(name)
     params = RunQueryInput.model_validate({"sql": body.sql, "connection": name, "max_rows": body.max_rows})
-    try:
-        with calling_as("api", key.name if key else None):  # query audit: who ran it
-            return await run_in_threadpool(run_query, params, services.tool_ctx)
-    except UnsafeQueryError as error:
-        services.metrics.refused(error.detail)
-        raise
+    with calling_as("api", key.name if key else None):  # query audit (and /metrics refusals): who ran it
+        return await run_in_threadpool(run_query, params, services.tool_ctx)
 
 
 def _check_name(name: str) -> None:

@@ -67,7 +67,7 @@ class LoggedConversations:
         """Write the turn (committed before the caller gets its answer); ``AppDatabaseError`` → 503."""
         from vozbd.appdb.logs import TurnLog
 
-        row = TurnLog.from_turn(turn, surface=surface, user_id=self._user(caller), model=model)  # type: ignore[arg-type]
+        row = TurnLog.from_turn(turn, surface=surface, user_id=self._user(caller), model=model)  # type: ignore[arg-type]  # surface is one of TurnLog's Literal values, given by the route
         await self.logs.awrite_turn(row.model_copy(update={"conversation_id": conversation_id}))
 
     async def list(self, caller: str, limit: int) -> list[ConversationSummary]:

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vozbd.api.errors import ApiError
 from vozbd.api.metrics import ApiMetrics
-from vozbd.api.ratelimit import RateLimiter
+from vozbd.api.ratelimit import RateLimiter, Verdict
 from vozbd.auth import ApiKey
 
 if TYPE_CHECKING:
@@ -84,11 +84,16 @@ async def rate_limited(request: Request, services: Services, key: CurrentKey) ->
     """Count the request against the caller's key and IP; 429 + Retry-After when a limit is exhausted."""
     verdict = await services.limiter.check(key=key.name if key else None, ip=client_ip(request))
     if not verdict.allowed:
-        who = "sua chave de API" if verdict.scope == "key" else "seu endereço IP"
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"Muitas requisições para {who} (limite {verdict.limit}). Tente de novo em {verdict.retry_after_s} s.",
-            detail={"scope": verdict.scope, "limit": verdict.limit, "retry_after_s": verdict.retry_after_s},
-            headers={"Retry-After": str(verdict.retry_after_s)},
-        )
+        raise rate_limit_error(verdict)
+
+
+def rate_limit_error(verdict: Verdict) -> ApiError:
+    """The 429 (with ``Retry-After``) for a refused rate-limit check — the same on every HTTP surface."""
+    who = "sua chave de API" if verdict.scope == "key" else "seu endereço IP"
+    return ApiError(
+        429,
+        "rate_limited",
+        f"Muitas requisições para {who} (limite {verdict.limit}). Tente de novo em {verdict.retry_after_s} s.",
+        detail={"scope": verdict.scope, "limit": verdict.limit, "retry_after_s": verdict.retry_after_s},
+        headers={"Retry-After": str(verdict.retry_after_s)},
+    )

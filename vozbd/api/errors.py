@@ -125,11 +125,65 @@ def default_error(status: int) -> tuple[str, str]:
     return _HTTP_DEFAULTS.get(status, ("http_error", "Erro na requisição."))
 
 
+# pydantic error types → pt-BR (the ``type`` stays in ``detail`` for programs); anything else: "valor inválido".
+_VALIDATION_TEXT: dict[str, str] = {
+    "missing": "campo obrigatório ausente",
+    "extra_forbidden": "campo não permitido",
+    "string_too_short": "texto curto demais",
+    "string_too_long": "texto longo demais",
+    "string_pattern_mismatch": "formato inválido",
+    "string_type": "deve ser um texto",
+    "int_type": "deve ser um número inteiro",
+    "int_parsing": "deve ser um número inteiro",
+    "float_type": "deve ser um número",
+    "float_parsing": "deve ser um número",
+    "bool_type": "deve ser verdadeiro ou falso",
+    "bool_parsing": "deve ser verdadeiro ou falso",
+    "list_type": "deve ser uma lista",
+    "dict_type": "deve ser um objeto",
+    "model_attributes_type": "deve ser um objeto JSON",
+    "too_short": "itens de menos",
+    "too_long": "itens demais",
+    "greater_than": "valor pequeno demais",
+    "greater_than_equal": "valor pequeno demais",
+    "less_than": "valor grande demais",
+    "less_than_equal": "valor grande demais",
+    "literal_error": "valor fora das opções aceitas",
+    "enum": "valor fora das opções aceitas",
+    "json_invalid": "JSON malformado",
+    "url_parsing": "URL inválida",
+}
+
+
+def _field(loc: list[Any]) -> str:
+    """``["body", "filters", 0, "column"]`` → ``filters[0].column`` (the request part is dropped)."""
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form") else loc
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text[:80]  # an unknown key is the client's own text: keep it short
+
+
 def _validation_detail(error: RequestValidationError) -> list[dict[str, Any]]:
-    """Where and what, never the submitted value (it may be a password)."""
+    """Where and what (in pt-BR, plus pydantic's error ``type``), never the submitted value (it may be a password)."""
     return [
-        {"loc": list(item.get("loc", ())), "type": item.get("type"), "msg": item.get("msg")} for item in error.errors()
+        {
+            "loc": list(item.get("loc", ())),
+            "field": _field(list(item.get("loc", ()))),
+            "type": item.get("type"),
+            "msg": _VALIDATION_TEXT.get(str(item.get("type")), "valor inválido"),
+        }
+        for item in error.errors()
     ]
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    """One pt-BR sentence naming the fields: ``Dados inválidos: question (campo obrigatório ausente).``"""
+    if not errors:
+        return default_error(422)[1]
+    named = [f"{e['field']} ({e['msg']})" if e["field"] else e["msg"] for e in errors[:3]]
+    more = f" e mais {len(errors) - 3}" if len(errors) > 3 else ""
+    return f"Dados da requisição inválidos: {'; '.join(named)}{more}."
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -144,8 +198,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        code, message = default_error(422)
-        return error_response(422, code, message, {"errors": _validation_detail(error)})
+        errors = _validation_detail(error)
+        log.info("422 invalid request: %s", [(e["field"], e["type"]) for e in errors])
+        return error_response(422, default_error(422)[0], _validation_message(errors), {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -44,6 +44,10 @@ class SurfaceConfig:
     cors_origins: tuple[str, ...] = ()
     body_limit: Callable[[str], int | None] = field(default=lambda _path: None)
     """Largest body (bytes) accepted on a path, or ``None`` for no limit."""
+    surface_of: Callable[[str], Surface | None] = field(default=lambda path: surface_of(path))
+    """Which bearer surface a path belongs to (``None``: no token needed)."""
+    token_hint: str | None = None
+    """The setting to name in a 401 (default: the REST/MCP ones)."""
 
     def host_allowed(self, host_header: str) -> bool:
         name = _host_name(host_header)
@@ -130,7 +134,7 @@ class SurfaceGuard:
         if origin is not None and not self.config.origin_allowed(origin.decode("latin-1"), host):
             log.warning("refused Origin %r on %s", origin, scope["path"])
             return ApiError(403, "origin_not_allowed", "Origem (Origin) não permitida: acesse pelo próprio site.")
-        surface = surface_of(scope["path"])
+        surface = self.config.surface_of(scope["path"])
         if surface is None or scope.get("method") == "OPTIONS":
             return None
         policy = self.config.policy
@@ -138,7 +142,9 @@ class SurfaceGuard:
             return None
         key = policy.authenticate(surface, _header(scope, b"authorization"))
         if key is None:
-            hint = "VOZBD_MCP_TOKEN" if surface == "mcp" else "VOZBD_API_KEYS/VOZBD_API_TOKEN"
+            hint = self.config.token_hint or (
+                "VOZBD_MCP_TOKEN" if surface == "mcp" else "VOZBD_API_KEYS/VOZBD_API_TOKEN"
+            )
             message = (
                 f"Credenciais ausentes ou inválidas: envie Authorization: Bearer <token> ({hint})."
                 if policy.keys_for(surface)

@@ -2,37 +2,49 @@
 
 - ``vozbd_http_requests_total{method,route,status}`` and ``vozbd_http_request_duration_seconds{method,route}``:
   ``route`` is the route template (``/api/v1/connections/{name}/schema``), ``/mcp`` or ``ui`` — never a raw path.
-- ``vozbd_turn_stage_seconds{stage}``: per-stage turn latency (stt, llm_first_token, sql, tts_first_audio, total).
-- ``vozbd_safe_query_refusals_total{reason}``: statements refused by the read-only validator.
+- ``vozbd_turn_stage_seconds{stage,surface}``: per-stage turn latency (stt, llm_first_token, tts_first_audio,
+  total per turn; sql per statement) from every surface of the process: api, voice, ui, mcp.
+- ``vozbd_safe_query_refusals_total{reason,surface}``: statements refused by safe-query (reason: the rejection
+  code, e.g. ``not_read_only``), whichever surface sent them.
 - ``vozbd_active{kind}``: in-flight HTTP requests (``http``), open SSE streams (``sse``), every open WebSocket
   (``websocket``: chat and voice) and voice sessions (``voice``).
 - ``vozbd_rate_limit_degraded_total``: rate-limit checks answered in-process because Redis failed.
+
+Under ``vozbd serve --workers N`` prometheus-client's multiprocess mode is on (``PROMETHEUS_MULTIPROC_DIR``, set
+by the parent before the workers start, see ``vozbd.server.run_workers``): whichever worker answers ``/metrics``
+reports the sum of all of them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from tools.audit import AuditEvent
+
 STAGES = {
     "stt_ms": "stt",
     "llm_first_token_ms": "llm_first_token",
-    "sql_ms": "sql",
     "tts_first_audio_ms": "tts_first_audio",
     "total_ms": "total",
 }
+"""Turn timings observed per turn. The ``sql`` stage is observed per statement (``observe_statement``), so
+statements from MCP and the REST query endpoint count too, and no turn counts twice."""
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class ApiMetrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, *, multiprocess_dir: str | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
+        """Several workers (prometheus-client's multiprocess mode): render the values of all of them."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "vozbd_http_requests", "HTTP requests by route and status.", ["method", "route", "status"],
@@ -43,14 +55,17 @@ class ApiMetrics:
             buckets=_LATENCY_BUCKETS, registry=self.registry,
         )  # fmt: skip
         self.turn_stage = Histogram(
-            "vozbd_turn_stage_seconds", "Agent turn latency per stage.", ["stage"],
-            buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "vozbd_turn_stage_seconds", "Turn latency per stage and surface (sql: per statement).",
+            ["stage", "surface"], buckets=_LATENCY_BUCKETS, registry=self.registry,
         )  # fmt: skip
         self.refusals = Counter(
-            "vozbd_safe_query_refusals", "Statements refused by safe-query, by reason.", ["reason"],
-            registry=self.registry,
+            "vozbd_safe_query_refusals", "Statements refused by safe-query, by reason and surface.",
+            ["reason", "surface"], registry=self.registry,
         )  # fmt: skip
-        self.active = Gauge("vozbd_active", "Open requests, SSE streams, WebSockets.", ["kind"], registry=self.registry)
+        self.active = Gauge(
+            "vozbd_active", "Open requests, SSE streams, WebSockets.", ["kind"],
+            registry=self.registry, multiprocess_mode="livesum",
+        )  # fmt: skip
         self.rate_limit_degraded = Counter(
             "vozbd_rate_limit_degraded", "Rate-limit checks answered in-process because Redis failed.",
             registry=self.registry,
@@ -58,18 +73,27 @@ class ApiMetrics:
         for kind in ("http", "sse", "websocket", "voice"):
             self.active.labels(kind)
 
-    def observe_turn(self, timings: Mapping[str, float]) -> None:
+    def observe_turn(self, timings: Mapping[str, float], surface: str = "api") -> None:
         for key, stage in STAGES.items():
             value = timings.get(key)
             if value is not None:
-                self.turn_stage.labels(stage).observe(value / 1000)
+                self.turn_stage.labels(stage, surface).observe(value / 1000)
 
-    def refused(self, detail: Mapping[str, Any] | None) -> None:
-        detail = detail or {}
-        reason = str(detail.get("reason") or detail.get("code") or "unsafe_query")[:40]
-        self.refusals.labels(reason).inc()
+    def observe_statement(self, event: AuditEvent) -> None:
+        """One SQL statement from any surface (``vozbd.metrics.StatementObservers``): its time, and refusals."""
+        surface = event.surface[:16]
+        if event.outcome == "refused":
+            self.refusals.labels(event.reason or event.error_code or "unsafe_query", surface).inc()
+        elif event.elapsed_ms is not None:
+            self.turn_stage.labels("sql", surface).observe(event.elapsed_ms / 1000)
 
     def render(self) -> bytes:
+        if self.multiprocess_dir:
+            from prometheus_client import multiprocess
+
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
+            return generate_latest(merged)
         return generate_latest(self.registry)
 
 

@@ -149,6 +149,9 @@ class TranscriptOut(BaseModel):
     duration_s: float
     processing_s: float
     segments: list[TranscriptSegment]
+    heard: str | None = Field(
+        None, description="The text as recognised, before the connection's vocabulary corrected it (with `connection`)."
+    )
 
 
 class SpeakIn(BaseModel):

@@ -12,9 +12,10 @@ import math
 import struct
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -37,6 +38,14 @@ def _confidence(avg_logprobs: list[float], fallback: float) -> float:
 async def transcribe(
     services: Services,
     audio: Annotated[UploadFile, File(description="The recording (≤ 25 MB, ≤ 5 min by default).")],
+    connection: Annotated[
+        str | None,
+        Form(
+            description="A connection name: its stored names (cities, products, customers...) are recognised "
+            "exactly (the transcript is corrected towards them; `heard` keeps the raw text).",
+            max_length=200,
+        ),
+    ] = None,
 ) -> TranscriptOut:
     content_type = (audio.content_type or "application/octet-stream").lower()
     if not content_type.startswith(AUDIO_TYPES):
@@ -45,8 +54,13 @@ async def transcribe(
     data = await audio.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, "payload_too_large", f"Áudio maior que {limit / 1048576:.0f} MB.")
-    transcript = await run_in_threadpool(services.transcriber().transcribe, data)
-    services.metrics.turn_stage.labels("stt").observe(transcript.processing_s)
+    vocabulary = None
+    if connection:  # unknown name → 404, unreachable database → 503 (mapped once in vozbd.api.errors)
+        from agent.speech.db_vocabulary import connection_vocabulary
+
+        vocabulary = await run_in_threadpool(connection_vocabulary, services.tool_ctx, connection)
+    transcript = await run_in_threadpool(partial(services.transcriber().transcribe, data, vocabulary=vocabulary))
+    services.metrics.turn_stage.labels("stt", "api").observe(transcript.processing_s)
     return TranscriptOut(
         text=transcript.text,
         language=transcript.language,
@@ -54,6 +68,7 @@ async def transcribe(
         duration_s=round(transcript.duration_s, 3),
         processing_s=round(transcript.processing_s, 3),
         segments=[TranscriptSegment(start=s.start, end=s.end, text=s.text) for s in transcript.segments],
+        heard=transcript.heard,
     )
 
 
@@ -82,7 +97,7 @@ async def speak(body: SpeakIn, services: Services) -> StreamingResponse:
         first = await anext(chunks)
     except StopAsyncIteration:
         raise ApiError(422, "nothing_to_say", "Não há texto para falar (depois de remover markdown e SQL).") from None
-    services.metrics.turn_stage.labels("tts_first_audio").observe(time.perf_counter() - started)
+    services.metrics.turn_stage.labels("tts_first_audio", "api").observe(time.perf_counter() - started)
 
     async def stream() -> AsyncIterator[bytes]:
         yield _wav_header(first.sample_rate) + pcm16_bytes(first.samples)

@@ -12,12 +12,13 @@ from tools.audit import calling_as
 from tools.context import ToolContext
 from tools.registry import ToolSpec, all_tools
 from vozbd.api.deps import CurrentKey, rate_limited
+from vozbd.api.schemas import ERROR_RESPONSES
 
 
 def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
     input_model = spec.input_model
 
-    async def endpoint(params: input_model, key: CurrentKey) -> BaseModel:  # type: ignore[valid-type]
+    async def endpoint(params: input_model, key: CurrentKey) -> BaseModel:  # type: ignore[valid-type]  # a pydantic model built at run time, used as the FastAPI body type
         with calling_as("api", key.name if key else None):
             return await run_in_threadpool(spec.function, params, ctx)
 
@@ -28,7 +29,9 @@ def _tool_endpoint(spec: ToolSpec, ctx: ToolContext) -> Callable[..., Any]:
 
 def build_router(ctx: ToolContext) -> APIRouter:
     """The tool endpoints bound to ``ctx`` (which accepts connection names only, never URLs)."""
-    router = APIRouter(prefix="/api/tools", tags=["tools"], dependencies=[Depends(rate_limited)])
+    router = APIRouter(
+        prefix="/api/tools", tags=["tools"], dependencies=[Depends(rate_limited)], responses=ERROR_RESPONSES
+    )
 
     @router.get("", summary="List the tools with their input and output JSON schemas")
     async def list_tools() -> list[dict[str, Any]]:

@@ -124,9 +124,18 @@ async def _error(websocket: WebSocket, code: str, message: str, close: int = POL
     await websocket.close(code=close, reason=code)
 
 
+def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> None:
+    """Load the local models before ``ready`` (once per process), so the first turn does not pay for it."""
+    if getattr(transcriber, "is_loaded", True) is False:
+        transcriber.warm_up()  # type: ignore[attr-defined]  # engines are typed as object here; both engine kinds define warm_up
+    if getattr(synthesizer, "is_loaded", True) is False:
+        synthesizer.warm_up(voice)  # type: ignore[attr-defined]  # engines are typed as object here; both engine kinds define warm_up
+
+
 @router.websocket("/voice")
 async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
+    from agent.speech.db_vocabulary import vocabulary_or_none
     from agent.speech.speak import SpeakOptions
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
@@ -145,6 +154,7 @@ async def voice(websocket: WebSocket) -> None:
         agent = await run_in_threadpool(services.agent, params.model)
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
+        await run_in_threadpool(_warm_up, transcriber, synthesizer, params.voice)
     except CodedError as error:
         await _error(websocket, error.code, error.message)
         return
@@ -168,7 +178,7 @@ async def voice(websocket: WebSocket) -> None:
                         model=agent.model_spec,
                         surface="voice",
                     )
-                services.metrics.observe_turn(event.turn.timings)
+                services.metrics.observe_turn(event.turn.timings, surface="voice")
             yield event
 
     base = services.voice_loop if services.voice_loop is not None else VoiceLoopConfig()
@@ -176,7 +186,9 @@ async def voice(websocket: WebSocket) -> None:
         base, hands_free=params.hands_free, half_duplex=params.half_duplex or base.half_duplex, out_rate=params.out_rate
     )
     loop = VoiceLoop(
-        recognize=whisper_recognizer(transcriber),
+        recognize=whisper_recognizer(
+            transcriber, vocabulary=lambda: vocabulary_or_none(services.tool_ctx, params.connection)
+        ),
         synthesizer=synthesizer,
         respond=respond,
         emit=socket.emit,

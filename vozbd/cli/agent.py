@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.syntax import Syntax
-from rich.table import Table
 
 from vozbd.cli.errors import EXIT_DATABASE, EXIT_ERROR, EXIT_OK, EXIT_USAGE, cli_errors, err_console
+from vozbd.cli.layout import print_rows
+from vozbd_core.text import plural
 
 if TYPE_CHECKING:
     from agent.events import TurnResult
@@ -108,17 +109,13 @@ def print_turn(turn: TurnResult, *, show_answer: bool = True) -> None:
         if run["error_code"]:
             console.print(f"  [red]✗ {run['error_code']}:[/] {escape(run['error_message'] or '')}")
         else:
-            console.print(f"  [dim]{run['row_count']} linha(s) em {run['elapsed_ms'] or 0:.0f} ms[/]")
+            console.print(f"  [dim]{plural(run['row_count'] or 0, 'linha')} em {run['elapsed_ms'] or 0:.0f} ms[/]")
     if turn.results:
         result = turn.results[-1]
-        table = Table(show_lines=False, header_style="bold")
-        for column in result.columns:
-            table.add_column(str(column))
-        for row in result.rows[:MAX_TABLE_ROWS]:
-            table.add_row(*(escape(_cell(v)) for v in row))
-        console.print(table)
+        rows = [[escape(_cell(v)) for v in row] for row in result.rows[:MAX_TABLE_ROWS]]
+        print_rows(console, [escape(str(column)) for column in result.columns], rows, numbered=True)
         if result.row_count > MAX_TABLE_ROWS:
-            console.print(f"[dim]… {result.row_count - MAX_TABLE_ROWS} linha(s) a mais[/]")
+            console.print(f"[dim]… {plural(result.row_count - MAX_TABLE_ROWS, 'linha')} a mais[/]")
 
 
 def _json_default(value: Any) -> str:

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperOption
 
 from vozbd import __version__
+
+
+def _hide_flag_types() -> None:
+    """Typer 0.29's rich help prints a value type after every flag (``--version <bool>``, ``--help <bool>``),
+    as if flags took a value; show a type only for options that take one. (Hand-written: Typer has no setting
+    for it; ``tests/vozbd/test_cli_help.py`` fails if a flag shows a type again.)"""
+    show_type = TyperOption.display_type_rich
+    if getattr(show_type, "_vozbd_flags_hidden", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:  # Typer's vendored click Context
+        return None if self.is_flag else show_type(self, ctx)
+
+    display_type_rich._vozbd_flags_hidden = True  # type: ignore[attr-defined]  # patching Typer's help rendering (see above)
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]  # patching Typer's help rendering (see above)
+
+
+_hide_flag_types()
 
 app = typer.Typer(
     name="vozbd",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
+from vozbd_core.text import format_number, format_percent
+
+if TYPE_CHECKING:
+    from evals.records import EvalRecord
 
 eval_app = typer.Typer(
     help="NL-to-SQL evals: run a suite through the agent, score by execution, report.", no_args_is_help=True
@@ -93,11 +97,11 @@ def run(
     def on_start(total: int) -> None:
         state["task"] = progress.add_task("eval", total=total, ex="—")
 
-    def on_done(record: dict[str, Any]) -> None:
-        if record.get("match") is not None:
+    def on_done(record: EvalRecord) -> None:
+        if record.match is not None:
             state["scored"] += 1
-            state["correct"] += bool(record["match"])
-        ex = f"{100 * state['correct'] / state['scored']:.1f}%" if state["scored"] else "—"
+            state["correct"] += bool(record.match)
+        ex = _fmt_ex(state["correct"] / state["scored"] if state["scored"] else None)
         progress.update(state["task"], advance=1, ex=ex)
 
     with cli_errors():
@@ -113,15 +117,20 @@ def run(
 
 
 def _fmt_ex(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    return format_percent(value)
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else format_number(value, decimals=1 if isinstance(value, float) else None)
 
 
 def _print_summary(summary: dict[str, Any], skipped: int, new: int, wall_s: float) -> None:
     overall = summary["overall"]
     console.print(
         f"[bold]EX {_fmt_ex(overall['ex'])}[/] ({overall['correct']}/{overall['n']}) · "
-        f"SQL válido {_fmt_ex(overall['valid_rate'])} · latência p50 {overall['latency_ms']['p50']} ms "
-        f"p95 {overall['latency_ms']['p95']} ms · {new} novas, {skipped} retomadas, {wall_s:.1f} s"
+        f"SQL válido {_fmt_ex(overall['valid_rate'])} · latência p50 {_ms(overall['latency_ms']['p50'])} ms "
+        f"p95 {_ms(overall['latency_ms']['p95'])} ms · {new} novas, {skipped} retomadas, "
+        f"{format_number(wall_s, decimals=1)} s"
     )
     if "voice" in summary:
         tv = summary["text_vs_voice"]
@@ -175,7 +184,7 @@ def compare(
     out: Path = typer.Option(Path("eval-compare.html"), "--out", help="HTML file with the comparison charts."),
 ) -> None:
     """Put several runs side by side: EX overall and per tag, latency (table + HTML grouped bar chart)."""
-    from evals.report import write_compare_report
+    from evals.report import is_rate, write_compare_report
 
     try:
         labels, rows = write_compare_report(runs, out)
@@ -184,8 +193,8 @@ def compare(
     table = Table("Métrica", *labels)
     for row in rows:
         metric = row[0]
-        is_rate = metric.startswith(("EX", "valid"))
-        table.add_row(metric, *[_fmt_ex(v) if is_rate else ("—" if v is None else str(v)) for v in row[1:]])
+        rate = is_rate(metric)
+        table.add_row(metric, *[_fmt_ex(v) if rate else _ms(v) for v in row[1:]])
     console.print(table)
     console.print(f"Comparação: {out}")
 

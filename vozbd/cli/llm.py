@@ -7,9 +7,13 @@ import json
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+
+from vozbd.cli.layout import print_rows
 
 console = Console(highlight=False)
+
+
+REACH_LABEL = {"process": "no vozbd", "machine": "este computador", "network": "rede local", "internet": "internet"}
 
 
 def _yes_no(value: bool | None) -> str:
@@ -18,32 +22,53 @@ def _yes_no(value: bool | None) -> str:
 
 def models_list(json_output: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """LLM providers: configured, reachable, the models they offer, and the model vozbd will use."""
+    from agent.egress import model_destination
+    from agent.llm.destination import destination
     from agent.llm.registry import PROVIDERS, provider_statuses
     from vozbd.cli.context import load_app
 
     app = load_app()
     statuses = provider_statuses(app.llm, check=True)
     default = app.agents.default_model()
+    used = model_destination(default, app.llm)
     if json_output:
-        payload = {"default_model": default, "providers": [s.to_dict() for s in statuses]}
+        where = {s.name: destination(f"{s.name}/", app.llm) for s in statuses}
+        payload = {
+            "default_model": default,
+            "default_reach": used.reach if used else None,
+            "providers": [
+                {
+                    **s.to_dict(),
+                    "hosted": where[s.name].hosted,
+                    "endpoint": where[s.name].endpoint,
+                    "reach": where[s.name].reach,
+                }
+                for s in statuses
+            ],
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
-    table = Table(header_style="bold")
-    for column in ("provedor", "configurado", "acessível", "exemplo", "modelos / detalhe"):
-        table.add_column(column)
+    rows = []
     for status in statuses:
         example = f"{status.name}/{PROVIDERS[status.name].example_model}"
         models = ", ".join(status.models[:5]) + (" …" if len(status.models) > 5 else "")
-        table.add_row(
-            status.name,
-            _yes_no(status.configured),
-            _yes_no(status.reachable),
-            escape(example),
-            escape(models or status.detail),
+        reach = destination(f"{status.name}/", app.llm).reach
+        rows.append(
+            [
+                escape(status.name),
+                REACH_LABEL[reach],
+                _yes_no(status.configured),
+                _yes_no(status.reachable),
+                escape(example),
+                escape(models or status.detail),
+            ]
         )
-    console.print(table)
-    if default:
-        console.print(f"Modelo em uso: [bold]{escape(default)}[/]")
+    headers = ("provedor", "onde roda", "configurado", "acessível", "exemplo", "modelos / detalhe")
+    print_rows(console, headers, rows)
+    if used is not None:
+        console.print(f"Modelo em uso: {escape(used.describe())}")
+        if used.reach == "internet":
+            console.print("[yellow]Perguntas, esquema e linhas de resultados vão para esse serviço (veja o README).[/]")
     else:
         from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 

@@ -117,7 +117,7 @@ def logs(
                 conversation_id=conversation,
                 user_id=user,
                 since=since_at,
-                surface=surface,  # type: ignore[arg-type]
+                surface=surface,  # type: ignore[arg-type]  # typer validated it against the surface choices
                 limit=limit,
             )
         finally:

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from vozbd.cli.errors import cli_errors
+from vozbd.cli.layout import print_rows
 from vozbd_core.text import plural
 
 if TYPE_CHECKING:
@@ -42,12 +43,8 @@ def _value(value: Any) -> str:
 
 
 def _print_table(result: QueryResult, cap: int) -> None:
-    table = Table(show_lines=False, header_style="bold")
-    for column in result.columns:
-        table.add_column(column.replace("[", r"\["), overflow="fold")
-    for row in result.rows:
-        table.add_row(*(_value(v) for v in row))
-    console.print(table)
+    headers = [escape(column) for column in result.columns]
+    print_rows(console, headers, [[_value(v) for v in row] for row in result.rows], numbered=True)
     count = plural(result.row_count, "linha")
     if result.truncated:
         count = f"{count} (resultado cortado no limite de {cap} linhas; use --max-rows)"

@@ -6,15 +6,20 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
+from vozbd.cli.layout import fits
+from vozbd_core.text import plural
 
 if TYPE_CHECKING:
-    from tools.schema_inspect import SchemaResult, TableInfo
+    from tools.schema_inspect import ColumnInfo, SchemaResult, TableInfo
 
 console = Console(highlight=False)
+_TREE_INDENT = 8  # two levels of tree guides before a table's columns
 
 
 def _keys(table: TableInfo) -> dict[str, str]:
@@ -31,42 +36,74 @@ def _keys(table: TableInfo) -> dict[str, str]:
     return {name: ", ".join(dict.fromkeys(m)) for name, m in marks.items()}
 
 
+def _notes(column: ColumnInfo) -> str:
+    notes = []
+    if column.samples:
+        notes.append(", ".join(column.samples) + (", …" if column.more_values else ""))
+    if column.comment:
+        notes.append(column.comment)
+    return " | ".join(notes)
+
+
 def _table_view(table: TableInfo) -> Table:
     grid = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for header in ("coluna", "tipo", "nulo", "chave", "padrão", "valores / comentário"):
         grid.add_column(header, overflow="fold", no_wrap=header in ("coluna", "tipo"))
     keys = _keys(table)
     for column in table.columns:
-        notes = []
-        if column.samples:
-            notes.append(", ".join(column.samples) + (", …" if column.more_values else ""))
-        if column.comment:
-            notes.append(column.comment)
         grid.add_row(
             column.name,
             column.type,
             "sim" if column.nullable else "não",
             keys.get(column.name, ""),
             column.default or "",
-            " | ".join(notes),
+            _notes(column),
         )
     return grid
+
+
+def _column_line(column: ColumnInfo, key: str) -> Text:
+    """One column as wrapped text: ``nome  VARCHAR(120) · não nulo · PK`` then its values on the next line."""
+    facts = [column.type, "aceita nulo" if column.nullable else "não nulo"]
+    facts += [key] if key else []
+    facts += [f"padrão: {column.default}"] if column.default else []
+    line = Text.assemble((column.name, "bold"), "  ", " · ".join(facts))
+    if notes := _notes(column):
+        line.append("\n")
+        line.append("valores: " if column.samples else "", style="dim")
+        line.append(notes)
+    return line
+
+
+def _add_columns(branch: Tree, table: TableInfo, as_grid: bool) -> None:
+    """The column grid, or one wrapped entry per column when the grids do not fit beside the tree guides."""
+    if as_grid:
+        branch.add(_table_view(table))
+        return
+    keys = _keys(table)
+    for column in table.columns:
+        branch.add(_column_line(column, keys.get(column.name, "")))
 
 
 def _print_tree(result: SchemaResult) -> None:
     views = sum(t.kind == "view" for t in result.tables)
     root = Tree(
-        f"[bold]{result.connection}[/] ({result.dialect}): {len(result.tables) - views} tabelas, {views} views",
+        f"[bold]{escape(result.connection)}[/] ({result.dialect}): "
+        f"{plural(len(result.tables) - views, 'tabela')}, {plural(views, 'view')}",
         guide_style="dim",
     )
+    # One layout for the whole listing: grids only when every table's grid fits without folding a cell.
+    as_grid = all(fits(console, _table_view(table), console.width - _TREE_INDENT) for table in result.tables)
     for table in result.tables:
-        label = f"[bold cyan]{table.qualified_name}[/]" + (" [magenta](view)[/]" if table.kind == "view" else "")
+        label = f"[bold cyan]{escape(table.qualified_name)}[/]" + (
+            " [magenta](view)[/]" if table.kind == "view" else ""
+        )
         if table.row_count is not None:
-            label += f"  [dim]~{table.row_count} linhas[/]"
+            label += f"  [dim]~{plural(table.row_count, 'linha')}[/]"
         if table.comment:
-            label += f"  [italic]{table.comment}[/]"
+            label += f"  [italic]{escape(table.comment)}[/]"
         branch = root.add(label)
-        branch.add(_table_view(table))
+        _add_columns(branch, table, as_grid)
         if len(table.primary_key) > 1:
             branch.add(f"PK ({', '.join(table.primary_key)})")
         for fk in table.foreign_keys:

@@ -35,11 +35,19 @@ def serve(
     ),
     cert: Path | None = typer.Option(None, "--cert", help="TLS certificate (PEM) instead of the self-signed one."),
     key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=32,
+        help="Worker processes (default: VOZBD_WORKERS, 1). Above 1: REST API only (--no-ui --no-mcp).",
+    ),
 ) -> None:
     """Run the web server: chat UI at /, MCP at /mcp, REST API v1 at /api/v1 (OpenAPI at /docs).
 
     Off loopback every surface needs credentials (VOZBD_API_KEYS, VOZBD_MCP_TOKEN, VOZBD_UI_AUTH);
-    otherwise the server refuses to start unless --insecure is given.
+    otherwise the server refuses to start unless --insecure is given. --workers N runs N processes of the
+    REST API (both cores); rate limits are shared only through VOZBD_REDIS_URL, /metrics sums every worker.
     """
     import uvicorn
 
@@ -47,11 +55,12 @@ def serve(
     from vozbd.cli.context import load_app
     from vozbd.server import create_app
 
-    vozbd_app = load_app(host=host, port=port)
+    vozbd_app = load_app(host=host, port=port, workers=workers)
     server = vozbd_app.server
     if only is not None:
         _serve_only(only, vozbd_app, insecure=insecure)
         return
+    _check_workers(server.workers, ui=ui, mcp=mcp)
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
@@ -68,14 +77,32 @@ def serve(
     typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
     if tls is not None and tls.generated:
         typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
+    certfile = str(tls.cert) if tls is not None else None
+    keyfile = str(tls.key) if tls is not None else None
+    if server.workers > 1:
+        from vozbd.server import WorkerOptions, run_workers
+
+        overrides = {name: value for name, value in {"host": host, "port": port}.items() if value is not None}
+        run_workers(server, WorkerOptions(insecure=insecure, overrides=overrides), tls=(certfile, keyfile))
+        return
     uvicorn.run(
         app,
         host=server.host,
         port=server.port,
         log_level=server.log_level.lower(),
-        ssl_certfile=str(tls.cert) if tls is not None else None,
-        ssl_keyfile=str(tls.key) if tls is not None else None,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
+
+
+def _check_workers(workers: int, *, ui: bool, mcp: bool) -> None:
+    if workers > 1 and (ui or mcp):
+        typer.echo(
+            f"Erro: com {workers} processos (--workers/VOZBD_WORKERS) só a API REST é servida: o chat e o MCP "
+            "guardam sessões no processo. Use --no-ui --no-mcp, ou rode-os em outra instância com --workers 1.",
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
@@ -83,7 +110,7 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
 
     from vozbd.auth import is_loopback
     from vozbd.speech_service import create_speech_app
-    from vozbd.wiring import local_speech_backend
+    from vozbd.wiring import local_speech_backend, speech_service_config
 
     settings = vozbd_app.settings
     if part != "speech":
@@ -97,7 +124,6 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
             err=True,
         )
         raise typer.Exit(2)
-    max_bytes = int(settings.stt_max_mb * 1024 * 1024)
-    app = create_speech_app(local_speech_backend(settings), token=token, max_bytes=max_bytes)
+    app = create_speech_app(local_speech_backend(settings), speech_service_config(settings, insecure=insecure))
     typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())

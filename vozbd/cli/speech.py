@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from vozbd.cli.errors import EXIT_ERROR, EXIT_USAGE, err_console
+from vozbd.cli.layout import print_rows
+from vozbd_core.text import voice_gender
 
 console = Console()
 
@@ -40,16 +42,30 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
 
 def transcribe(
     files: list[Path] = typer.Argument(..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac)."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Recognise this connection's names exactly (saved name, 'demo' or URL): its cities, products, "
+        "customers... are read from the database (read-only) and the transcript is corrected towards them.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
 ) -> None:
     """Transcribe pt-BR audio files with the local faster-whisper model."""
     from vozbd.cli.context import load_app
+    from vozbd.cli.errors import cli_errors
 
-    speech = load_app().speech
+    app = load_app()
+    vocabulary = None
+    if db is not None:
+        from agent.speech.db_vocabulary import connection_vocabulary
+
+        with cli_errors(json_output):  # unknown connection → 2, database unreachable → 4
+            ctx = app.tool_ctx
+            vocabulary = connection_vocabulary(ctx, db, wait_s=ctx.value_index.time_budget_s)
     with speech_errors(json_output):
-        transcriber = speech.transcriber()
+        transcriber = app.speech.transcriber()
         for path in files:
-            transcript = transcriber.transcribe(path)
+            transcript = transcriber.transcribe(path, vocabulary=vocabulary)
             if json_output:
                 sys.stdout.write(json.dumps({"file": str(path), **asdict(transcript)}, ensure_ascii=False) + "\n")
             elif len(files) > 1:
@@ -109,8 +125,8 @@ def voices(
             rows = [{"engine": synthesizer.name, **asdict(v)} for v in listed]
             sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
             return
-        for v in listed:
-            console.print(f"{synthesizer.name}\t{v.id}\t{v.name}\t{v.gender or ''}", highlight=False)
+        table = [[escape(v.id), escape(v.name), voice_gender(v.gender), escape(v.language)] for v in listed]
+        print_rows(console, ("voz", "nome", "gênero", "idioma"), table, title=f"Vozes do motor {synthesizer.name}")
 
 
 def register(app: typer.Typer) -> None:

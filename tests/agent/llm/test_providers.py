@@ -8,9 +8,7 @@ OpenAI-compatible through their base-URL settings, Gemini through ``GOOGLE_GEMIN
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -22,6 +20,7 @@ from agent.llm.base import ModelNotConfiguredError, ProviderUnreachableError
 from agent.llm.config import LLMConfig
 from agent.llm.registry import load_chat_model
 from agent.tools import tool_schemas
+from tests.agent.llm.http_stub import QuietHandler, local_server, serving
 from tools.registry import all_tools
 from vozbd.settings import Settings
 from vozbd.wiring import llm_config
@@ -155,48 +154,30 @@ GEMINI_REPLY = {
 
 
 class Recorder:
-    """A tiny local HTTP server (for SDKs whose HTTP stack respx cannot mock): records requests, sends ``reply``."""
+    """A local HTTP server (``tests/agent/llm/http_stub.py``): records requests, sends ``reply``."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.reply: dict[str, Any] = {}
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", 0))
-                body = json.loads(self.rfile.read(length))
+                body = self.read_json()
                 recorder.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
-                data = json.dumps(recorder.reply).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(recorder.reply)
 
             def do_GET(self) -> None:
-                data = json.dumps({"data": [{"id": "qwen2.5-7b"}]}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json({"data": [{"id": "qwen2.5-7b"}]})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd, self.url = local_server(Handler)
 
 
 @pytest.fixture
 def server() -> Iterator[Recorder]:
     recorder = Recorder()
-    thread = threading.Thread(target=recorder.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield recorder
-    recorder.httpd.shutdown()
-    recorder.httpd.server_close()
+    with serving(recorder.httpd):
+        yield recorder
 
 
 def test_gemini_request_and_tool_calls(
@@ -242,4 +223,4 @@ def test_unreachable_local_server_names_the_setting(spec: str, setting: str) -> 
 def test_conventional_env_key_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     model = load_chat_model("openai/gpt-4.1-mini", settings())
-    assert model.openai_api_key.get_secret_value() == "sk-env"  # type: ignore[attr-defined]
+    assert model.openai_api_key.get_secret_value() == "sk-env"  # type: ignore[attr-defined]  # ChatOpenAI's key field, set by alias

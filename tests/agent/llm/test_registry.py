@@ -8,11 +8,18 @@ import respx
 
 from agent.llm.base import UnknownProviderError
 from agent.llm.config import LLMConfig
-from agent.llm.registry import PROVIDERS, default_model_spec, load_chat_model, provider_statuses, split_spec
+from agent.llm.registry import (
+    PROVIDERS,
+    default_model_spec,
+    get_provider,
+    load_chat_model,
+    provider_statuses,
+    split_spec,
+)
 from vozbd.settings import Settings
 from vozbd.wiring import llm_config
 
-PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY")
+PROVIDER_ENV = ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENROUTER_API_KEY", "VOZBD_MODEL")
 CLOSED = "http://127.0.0.1:9"  # discard port: nothing listens
 
 
@@ -24,7 +31,7 @@ def _no_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def offline(**values: object) -> LLMConfig:
     """The LLM config ``vozbd.wiring`` builds from these settings, with no local server answering."""
-    settings = Settings(_env_file=None, ollama_base_url=CLOSED, openai_compatible_base_url=CLOSED + "/v1", **values)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, ollama_base_url=CLOSED, openai_compatible_base_url=CLOSED + "/v1", **values)  # type: ignore[arg-type]  # Settings fields given by name
     return llm_config(settings)
 
 
@@ -57,9 +64,33 @@ def test_default_is_explicit_setting_first() -> None:
         ("OPENROUTER_API_KEY", "openrouter/deepseek/deepseek-chat"),
     ],
 )
-def test_default_from_conventional_env_key(monkeypatch: pytest.MonkeyPatch, env: str, expected: str) -> None:
+def test_a_key_alone_never_picks_a_hosted_provider(
+    monkeypatch: pytest.MonkeyPatch, env: str, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stray key (conventional env name) is read, but the hosted provider is used only when VOZBD_MODEL names it."""
     monkeypatch.setenv(env, "k")
+    config = offline()
+    assert get_provider(expected.split("/")[0]).is_configured(config)
+    with caplog.at_level("INFO", logger="agent.llm.registry"):
+        assert default_model_spec(config) is None
+    assert "VOZBD_MODEL" in caplog.text and expected in caplog.text
+    monkeypatch.setenv("VOZBD_MODEL", expected)
     assert default_model_spec(offline()) == expected
+
+
+def test_local_ollama_wins_over_a_hosted_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-stray")
+    with respx.mock(assert_all_called=False) as mock:
+        tags = mock.get("http://127.0.0.1:11434/api/tags").mock(
+            return_value=httpx.Response(200, json={"models": [{"name": "qwen2.5:7b"}]})
+        )
+        hosted = mock.route(host="api.openai.com").mock(return_value=httpx.Response(500))
+        mock.route().mock(side_effect=httpx.ConnectError("closed"))
+        config = llm_config(Settings(_env_file=None))
+        assert default_model_spec(config) == "ollama/qwen2.5:7b"
+        statuses = {s.name: s for s in provider_statuses(config, check=True)}
+    assert tags.called and not hosted.called, "a hosted provider was contacted without being chosen"
+    assert statuses["openai"].configured and statuses["openai"].reachable is None
 
 
 def test_default_none_when_nothing_answers() -> None:

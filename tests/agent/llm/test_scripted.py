@@ -134,3 +134,57 @@ def load_script_from(data: dict) -> object:
     from agent.llm.scripted import Script
 
     return Script.model_validate(data)
+
+
+def test_named_groups_fill_tool_arguments_and_content() -> None:
+    from agent.llm.scripted import Script, ScriptedChatModel
+
+    script = Script.model_validate(
+        {
+            "rules": [
+                {
+                    "match": r"clientes .*\b(?:em|na) (?P<lugar>[a-z ]+?)\W*$",
+                    "responses": [
+                        {"tool_calls": [{"name": "run_query", "args": {"sql": "… nome = '{lugar}'", "limit": 3}}]},
+                        {"content": "Em {lugar}: {last_result_first_value}."},
+                    ],
+                },
+                {"match": "chaves", "responses": [{"tool_calls": [{"name": "q", "args": {"sql": "SELECT '{x}'"}}]}]},
+            ]
+        }
+    )
+    model = ScriptedChatModel(script=script)
+    call = model.invoke([HumanMessage("Quantos clientes temos em São Paulo?")]).tool_calls[0]
+    assert call["args"] == {"sql": "… nome = 'sao paulo'", "limit": 3}
+    # Without named groups the arguments are passed as written (SQL may hold braces).
+    assert model.invoke([HumanMessage("chaves")]).tool_calls[0]["args"] == {"sql": "SELECT '{x}'"}
+
+
+def test_the_demo_script_answers_the_chat_suggestions_on_the_demo_database() -> None:
+    """The welcome's suggestions and the Quick start question, answered by the demo script with the right SQL."""
+    import sqlite3
+
+    from agent.llm.scripted import load_script
+
+    root = Path(__file__).resolve().parents[3]
+    script = load_script(root / "tests" / "agent" / "scripts" / "demo.yaml")
+    model = ScriptedChatModel(script=script)
+    demo = sqlite3.connect(root / "tools" / "db" / "demo" / "demo.sqlite")
+    try:
+
+        def first_value(question: str) -> object:
+            sql = model.invoke([HumanMessage(question)]).tool_calls[0]["args"]["sql"]
+            return demo.execute(sql).fetchone()[0]
+
+        gold_sp = "SELECT COUNT(*) FROM clientes WHERE uf = 'SP'"
+        assert first_value("Quantos clientes temos em São Paulo?") == demo.execute(gold_sp).fetchone()[0] == 173
+        gold_ba = gold_sp.replace("SP", "BA")
+        assert first_value("Quantos clientes temos na Bahia?") == demo.execute(gold_ba).fetchone()[0]
+        assert first_value("Quantos clientes temos?") == 600
+        late_sp = (
+            "SELECT COUNT(*) FROM entregas e JOIN pedidos p ON p.id = e.pedido_id "
+            "WHERE e.status = 'atrasada' AND p.uf_entrega = 'SP'"
+        )
+        assert first_value("Quantos pedidos atrasados temos em São Paulo?") == demo.execute(late_sp).fetchone()[0]
+    finally:
+        demo.close()

@@ -11,6 +11,8 @@ from agent.speech import models
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.speech.textprep import prepare_for_speech
+from agent.speech.tts_espeak import EspeakSynthesizer, espeak_binary
+from tests.conftest import unavailable
 
 # pt-BR sentences the round-trip tests speak and transcribe back (numbers, places, product names).
 SENTENCES = (
@@ -62,3 +64,12 @@ def kokoro_clips(kokoro) -> list[tuple[str, np.ndarray, int]]:
         chunks = list(kokoro.synthesize(prepare_for_speech(sentence)))
         clips.append((sentence, np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate))
     return clips
+
+
+@pytest.fixture(scope="session")
+def espeak() -> EspeakSynthesizer:
+    """The espeak-ng engine; a missing binary is a clear skip locally and a failure under CI=true, not an error
+    from deep inside the engine."""
+    if espeak_binary() is None:
+        unavailable("espeak-ng not installed (apt-get install espeak-ng; .ci/run installs it)")
+    return EspeakSynthesizer()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-import pytest
 
 from agent.speech.base import AudioChunk
 from agent.speech.speak import SentenceStream, SpeakOptions, aspeak, clauses_of, pick_voice, speak
 from agent.speech.textprep import speech_chunks
-from agent.speech.tts_espeak import EspeakSynthesizer, espeak_binary
-from tests.conftest import unavailable
+from agent.speech.tts_espeak import EspeakSynthesizer
 
 ANSWER = (
     "Encontrei **32 pedidos** atrasados em São Paulo no mês passado, a maioria de eletrônicos. "
@@ -58,13 +56,6 @@ def test_only_the_first_clause_of_the_stream_is_shortened() -> None:
     clauses = clauses_of(long + long)
     assert len(clauses[0]) <= 45
     assert len(clauses) == 3  # head + tail of the first sentence, then the second sentence whole
-
-
-@pytest.fixture(scope="module")
-def espeak() -> EspeakSynthesizer:
-    if espeak_binary() is None:  # fail clearly (skip locally), not an error from deep inside the engine
-        unavailable("espeak-ng not installed (apt-get install espeak-ng; .ci/run installs it)")
-    return EspeakSynthesizer()
 
 
 def test_voice_fallback_in_one_place(espeak: EspeakSynthesizer) -> None:

@@ -161,3 +161,14 @@ def test_first_chunk_never_cuts_inside_a_number() -> None:
     text = prepare_for_speech("Foram exatamente 1.482.377 pedidos registrados hoje.")
     head = split_for_speech(text)[0]
     assert not head.endswith(" e") and len(head) <= 45
+
+
+def test_a_short_first_chunk_takes_the_first_boundary_after_the_limit_and_never_splits_a_number() -> None:
+    # The voice loop asks for ~3 words; no boundary fits under the limit here, so the first one after it is taken.
+    assert split_for_speech("Encontrei quarenta e dois pedidos nessa situação.", first_max_chars=20) == [
+        "Encontrei quarenta e dois",
+        "pedidos nessa situação.",
+    ]
+    head = split_for_speech("Temos mil quatrocentos e oitenta e dois clientes cadastrados.", first_max_chars=20)[0]
+    assert head == "Temos mil quatrocentos e oitenta e dois"  # never "Temos mil | quatrocentos …"
+    assert split_for_speech("O ticket médio é de trezentos reais.", first_max_chars=20)[0] == "O ticket médio é"

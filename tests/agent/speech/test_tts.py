@@ -20,11 +20,6 @@ ANSWER = prepare_for_speech(
 )
 
 
-@pytest.fixture
-def espeak() -> EspeakSynthesizer:
-    return EspeakSynthesizer()
-
-
 def _audible(chunk: AudioChunk) -> None:
     assert chunk.samples.dtype == np.float32 and chunk.samples.ndim == 1
     assert chunk.samples.size > chunk.sample_rate * 0.2

@@ -68,7 +68,7 @@ def make_loop(make_agent: Callable[..., Agent], speech: SpeechConfig, events: Ev
         synthesizer=SpeechEngines(speech).synthesizer("espeak"),
         respond=respond,
         emit=events,
-        config=VoiceLoopConfig(**config),  # type: ignore[arg-type]
+        config=VoiceLoopConfig(**config),  # type: ignore[arg-type]  # keyword overrides of VoiceLoopConfig fields
     )
 
 
@@ -167,3 +167,25 @@ async def test_echo_of_our_own_answer_is_never_a_question(make_agent, speech, tm
     await asyncio.sleep(2.0)
     await loop.close()
     assert len(events.of(FinalTranscript)) == 1  # the echo was recognized and dropped
+
+
+def test_recognizer_applies_the_connection_vocabulary_at_each_utterance(speech, tmp_path: Path) -> None:
+    from agent.speech.audio import pcm16_to_float, resample
+    from agent.speech.vocabulary import build_vocabulary
+    from agent.voice.loop import whisper_recognizer
+
+    vocabulary = build_vocabulary("demo", [], ["Campinas", "Ribeirão Preto"])
+    asked: list[str] = []
+
+    def active_vocabulary():
+        asked.append("demo")
+        return vocabulary
+
+    transcriber = SpeechEngines(speech).transcriber()
+    samples = pcm16_to_float(spoken("quantos clientes temos em Campinas", tmp_path))
+    utterance = resample(samples, RATE, 16_000)
+    plain = whisper_recognizer(transcriber)(utterance)
+    biased = whisper_recognizer(transcriber, vocabulary=active_vocabulary)(utterance)
+    assert asked == ["demo"]  # asked once per utterance, so a connection switch applies to the next one
+    assert plain.heard is None  # no vocabulary: the transcript is Whisper's own
+    assert biased.heard is not None and "Campinas" in biased.text  # corrected towards the stored spelling

@@ -83,7 +83,7 @@ def register(ctx: ToolContext, target: Target) -> None:
     """
     add = ctx.registry.add
     try:  # sec's opt-out for privileged connections, when it exists
-        add(SUPERUSER, target.admin_url, allow_privileged=True)  # type: ignore[call-arg]
+        add(SUPERUSER, target.admin_url, allow_privileged=True)  # type: ignore[call-arg]  # keyword accepted at run time (pydantic alias / settings field)
     except TypeError:
         add(SUPERUSER, target.admin_url)
     add(READONLY, target.readonly_url)

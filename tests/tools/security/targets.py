@@ -5,7 +5,8 @@ Each target is a private copy of the demo database with:
 - a secret the read-only role may not read (PostgreSQL schema ``cofre``, a second MariaDB database, a second
   SQLite file) holding ``SECRET`` — it must never appear in a result;
 - a function + view created by a low-privilege role that call a privileged function (PostgreSQL ``relatorios``,
-  MariaDB ``SQL SECURITY INVOKER``): the validator cannot see inside them;
+  MariaDB ``SQL SECURITY INVOKER``), a view of that view (``v_de_visao``) and a harmless view (``v_clientes_legit``):
+  on a privileged connection vozbd validates every view's definition (``tools.safe_query.views``);
 - PostgreSQL: ``standard_conforming_strings = off`` set server-side (``ALTER DATABASE``), a hostile default that
   the pinned session must override.
 """
@@ -108,6 +109,9 @@ def postgres_target() -> Iterator[Target]:
                 f"GRANT SELECT ON public.v_relatorio TO {ro}",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
+                "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
+                "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
+                f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",
                 f'ALTER DATABASE "{database}" SET standard_conforming_strings = off',
             ):
                 db.execute(text(statement))
@@ -125,7 +129,7 @@ def postgres_target() -> Iterator[Target]:
                 "secret": secret,
                 "victim_pid": str(victim.info.backend_pid),
             },
-            secrets=(secret, PASSWORD),
+            secrets=(secret, PASSWORD, "cofre.segredo"),
             victim=victim,
             victim_dsn=victim_dsn,
         )
@@ -176,6 +180,8 @@ def mysql_target() -> Iterator[Target]:
                 f"CREATE DEFINER='{lp}'@'%' FUNCTION resumo() RETURNS TEXT SQL SECURITY INVOKER "
                 "RETURN LOAD_FILE('/etc/passwd')",
                 f"CREATE DEFINER='{lp}'@'%' SQL SECURITY INVOKER VIEW v_resumo AS SELECT resumo() AS texto",
+                "CREATE VIEW v_clientes_legit AS SELECT id, UPPER(nome) AS nome FROM clientes",
+                f"CREATE DEFINER='{lp}'@'%' SQL SECURITY INVOKER VIEW v_de_visao AS SELECT * FROM v_resumo",
             ):
                 db.execute(text(statement))
         readonly = admin_url.set(username=ro, password=PASSWORD)
@@ -184,7 +190,7 @@ def mysql_target() -> Iterator[Target]:
             admin_url.render_as_string(hide_password=False),
             readonly.render_as_string(hide_password=False),
             values={"db": database, "other_db": other, "ro_role": ro, "lp_role": lp, "secret": secret},
-            secrets=(secret, PASSWORD),
+            secrets=(secret, PASSWORD, f"'{other}', 'segredo'"),  # the other database's table, as a listed row
         )
         try:
             yield target

@@ -34,7 +34,7 @@ def _params() -> list[object]:
 def _operator(
     case: Case, dialect: str, world: object, extra: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> Observation:
-    target, ctx = world.target, world.ctx  # type: ignore[attr-defined]
+    target, ctx = world.target, world.ctx  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
     url = target.fill(str(case.connection), extra)
     name = f"rt_op_{secrets.token_hex(3)}"
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.vozbd.api.conftest import ANA
+from tests.vozbd.api.conftest import ANA, BIA
 
 SECRET = "senha-secreta-do-banco"
 
@@ -47,3 +47,19 @@ def test_query_refusal_and_database_errors(client: TestClient) -> None:
     assert missing.status_code == 422 and missing.json()["code"] == "database_error"
     capped = client.post("/api/v1/connections/demo/query", json={"sql": "SELECT * FROM clientes", "max_rows": 3})
     assert capped.json()["row_count"] == 3 and capped.json()["truncated"] is True
+
+
+def test_privileged_login_is_refused_and_not_kept(keyed: TestClient, demo_pg_url: str) -> None:
+    tool_ctx = keyed.app.state.api.tool_ctx  # type: ignore[attr-defined]  # tool results are typed as BaseModel; this one has the field
+    tool_ctx.allow_privileged = False  # the process-wide opt-out the other tests use
+    try:
+        refused = keyed.post("/api/v1/connections", json={"name": "admin_pg", "url": demo_pg_url}, headers=ANA)
+        assert refused.status_code == 422 and "privilégios demais" in refused.text
+        assert "admin_pg" not in [c["name"] for c in keyed.get("/api/v1/connections", headers=ANA).json()]
+    finally:
+        tool_ctx.allow_privileged = True
+
+
+def test_end_user_key_cannot_add_a_url(keyed: TestClient, demo_pg_url: str) -> None:
+    refused = keyed.post("/api/v1/connections", json={"name": "x_pg", "url": demo_pg_url}, headers=BIA)
+    assert refused.status_code == 403

@@ -74,3 +74,37 @@ def test_model_outside_the_configured_ones_is_400(client: TestClient) -> None:
     assert response.status_code == 400
     assert _shape(response)["code"] == "model_not_allowed"
     assert "passwd" not in response.json()["message"] or "scripted" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [("/api/v1/ask", {}, "question"), ("/api/tools/run_query", {}, "sql"), ("/api/v1/speak", {"voz": "x"}, "text")],
+)
+def test_missing_field_is_422_in_the_tool_error_shape_in_pt_br(
+    client: TestClient, path: str, body: dict, field: str
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    payload = _shape(response)
+    assert payload["code"] == "invalid_request"
+    assert field in payload["message"] and "campo obrigatório ausente" in payload["message"]
+    missing = [e for e in payload["detail"]["errors"] if e["type"] == "missing"]
+    assert missing and missing[0]["field"] == field and missing[0]["msg"] == "campo obrigatório ausente"
+    assert "Field required" not in response.text  # FastAPI's default (English) wording never reaches the client
+
+
+def test_nested_and_extra_fields_are_named(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": "oi", "campo_extra": 1})
+    assert response.status_code == 422
+    payload = _shape(response)
+    assert "campo_extra (campo não permitido)" in payload["message"]
+
+
+def test_openapi_documents_422_with_the_error_shape_everywhere(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            schema = operation.get("responses", {}).get("422", {}).get("content", {}).get("application/json", {})
+            if schema:
+                assert schema["schema"]["$ref"].endswith("/ErrorBody"), (method, path)
+    assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})

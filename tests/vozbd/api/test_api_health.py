@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import unavailable
+from tests.ui.conftest import real_models_dir, speech_models_installed
 from tests.vozbd.api.conftest import ANA
+from tools.context import ToolContext
+from vozbd.server import create_app
+from vozbd.settings import Settings
+from vozbd.wiring import build_app
 
 
 def test_health_is_open_and_cheap(keyed: TestClient) -> None:
@@ -43,3 +50,35 @@ def test_metrics_count_requests_by_route_template(keyed: TestClient) -> None:
     assert "vozbd_safe_query_refusals_total" in text
     assert 'vozbd_active{kind="sse"}' in text
     assert "/api/v1/connections/demo/schema" not in text  # raw paths never become labels
+
+
+def test_ready_says_whether_speech_is_installed_and_loaded(
+    api_settings: Settings, tool_ctx: ToolContext, tmp_path: Path
+) -> None:
+    settings = api_settings.model_copy(update={"models_dir": tmp_path / "no-models", "tts_engine": "espeak"})
+    vozbd_app = build_app(settings, tool_ctx=tool_ctx)
+    with TestClient(create_app(vozbd_app, mount_ui=False, mount_mcp=False), base_url="http://localhost") as client:
+        checks = client.get("/ready").json()["checks"]
+        stt, tts, llm = (checks[name]["detail"] for name in ("stt", "tts", "llm"))
+        assert checks["stt"]["ok"] is False and checks["stt"]["required"] is False
+        assert stt["installed"] is False and stt["loaded"] is False and stt["error"]
+        assert checks["tts"]["ok"] is True and tts["installed"] is True and tts["loaded"] is False
+        assert llm["configured"] is True and "reachable" in llm
+        vozbd_app.speech.synthesizer("espeak")  # what the first spoken answer does
+        tts = client.get("/ready").json()["checks"]["tts"]["detail"]
+        assert tts["loaded"] is True and tts["loaded_engines"] == ["espeak"]
+
+
+def test_ready_reports_the_whisper_model_loaded_only_once_it_is_in_memory(
+    api_settings: Settings, tool_ctx: ToolContext
+) -> None:
+    if not speech_models_installed():
+        unavailable("speech models not installed (vozbd models install)")
+    vozbd_app = build_app(api_settings.model_copy(update={"models_dir": real_models_dir()}), tool_ctx=tool_ctx)
+    with TestClient(create_app(vozbd_app, mount_ui=False, mount_mcp=False), base_url="http://localhost") as client:
+        stt = client.get("/ready").json()["checks"]["stt"]
+        assert stt["ok"] is True and stt["detail"]["installed"] is True and stt["detail"]["loaded"] is False
+        vozbd_app.speech.transcriber()  # built, but the model is still on disk
+        assert client.get("/ready").json()["checks"]["stt"]["detail"]["loaded"] is False
+        vozbd_app.speech.transcriber().warm_up()
+        assert client.get("/ready").json()["checks"]["stt"]["detail"]["loaded"] is True

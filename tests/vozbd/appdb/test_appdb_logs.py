@@ -14,7 +14,7 @@ from vozbd.appdb.logs import TurnLog
 
 def _turn(conversation: str, question: str, **extra: object) -> TurnLog:
     fields: dict[str, object] = {"surface": "api", "answer": "ok"} | extra
-    return TurnLog(conversation_id=conversation, question=question, **fields)  # type: ignore[arg-type]
+    return TurnLog(conversation_id=conversation, question=question, **fields)  # type: ignore[arg-type]  # a test value outside the declared type, on purpose or loosely typed test input
 
 
 def test_write_then_read_back_every_field(app_db: AppDatabase) -> None:
@@ -142,4 +142,4 @@ def test_bad_records_are_refused() -> None:
     with pytest.raises(ValueError):
         TurnLog(conversation_id="", surface="api")
     with pytest.raises(ValueError):
-        TurnLog(conversation_id="c", surface="fax")  # type: ignore[arg-type]
+        TurnLog(conversation_id="c", surface="fax")  # type: ignore[arg-type]  # an invalid surface, on purpose

@@ -23,7 +23,7 @@ def test_sqlite_app_database_keeps_memory_in_the_checkpoint_file(tmp_path: Path)
     "url", ["postgres://u:p@db:5432/vozbd", "postgresql://u:p@db:5432/vozbd", "postgresql+psycopg://u:p@db:5432/vozbd"]
 )
 def test_postgres_app_database_keeps_memory_there(tmp_path: Path, url: str) -> None:
-    settings = Settings(data_dir=tmp_path, database_url=url)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path, database_url=url)  # type: ignore[arg-type]  # pydantic parses the URL string
     assert settings.app_database_url == "postgresql+psycopg://u:p@db:5432/vozbd"
     store = checkpoint_store(settings)
     assert isinstance(store, PostgresCheckpoints) and store.conninfo == "postgresql://u:p@db:5432/vozbd"

@@ -58,7 +58,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def client(self, **kwargs: object) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.url, timeout=60, **kwargs)  # type: ignore[arg-type]  # httpx.Client keyword arguments passed through
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -94,8 +94,10 @@ def server_env(tmp: Path, *, database_url: str, keys: list[ApiKey], **settings: 
     return env
 
 
-def start_server(name: str, tmp: Path, env: dict[str, str], *, timeout_s: float = 90) -> Server:
-    """Start ``vozbd serve --no-ui --no-mcp`` and wait for /health (its own data dir: no shared local state)."""
+def start_server(
+    name: str, tmp: Path, env: dict[str, str], *, timeout_s: float = 90, args: tuple[str, ...] = ()
+) -> Server:
+    """Start ``vozbd serve --no-ui --no-mcp [args]`` and wait for /health (its own data dir: no shared local state)."""
     data = tmp / name
     data.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -103,18 +105,22 @@ def start_server(name: str, tmp: Path, env: dict[str, str], *, timeout_s: float 
     env = env | {"VOZBD_DATA_DIR": str(data)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(VOZBD), "serve", "--no-ui", "--no-mcp", "--host", "127.0.0.1", "--port", str(port)],
+            [str(VOZBD), "serve", "--no-ui", "--no-mcp", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             cwd=data,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, port, process, log_path)
+    return wait_healthy(Server(name, port, process, log_path), timeout_s)
+
+
+def wait_healthy(server: Server, timeout_s: float) -> Server:
+    """``server`` once it answers /health; an AssertionError with its log if it exits or stays silent."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{name} exited with {process.returncode}:\n{server.log()}")
+        if server.process.poll() is not None:
+            raise AssertionError(f"{server.name} exited with {server.process.returncode}:\n{server.log()}")
         try:
             if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
                 return server
@@ -122,7 +128,7 @@ def start_server(name: str, tmp: Path, env: dict[str, str], *, timeout_s: float 
             pass
         time.sleep(0.3)
     server.kill()
-    raise AssertionError(f"{name} did not answer /health in {timeout_s} s:\n{server.log()}")
+    raise AssertionError(f"{server.name} did not answer /health in {timeout_s} s:\n{server.log()}")
 
 
 def stop_all(servers: Iterator[Server] | list[Server]) -> None:

@@ -17,7 +17,7 @@ target_metadata = all_metadata()
 
 def _run(connection: object) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,  # type: ignore[arg-type]  # a SQLAlchemy Connection, typed as object by Alembic's run_sync callback
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: batch mode rebuilds the table
         compare_type=True,

@@ -7,7 +7,6 @@ import io
 import os
 import secrets
 import subprocess
-import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.ui.conftest import real_models_dir, speech_models_installed
-from tests.vozbd.scaleout.servers import VOZBD, ApiKey, Server, free_port, server_env, start_server
+from tests.vozbd.scaleout.servers import VOZBD, ApiKey, Server, free_port, server_env, start_server, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -40,18 +39,7 @@ def _start_speech(tmp: Path, token: str) -> Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server("speech", port, process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, server.log()
-        try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    server.kill()
-    raise AssertionError(server.log())
+    return wait_healthy(Server("speech", port, process, log_path), 60)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +95,7 @@ def test_speech_service_requires_its_token_and_refuses_bad_audio(
     assert httpx.post(f"{speech.url}/speech/v1/synthesize", json=body, headers=wrong, timeout=30).status_code == 401
     auth = {"Authorization": f"Bearer {token}"}
     bad = httpx.post(f"{speech.url}/speech/v1/transcribe", content=b"OggS" + b"\0" * 300, headers=auth, timeout=60)
-    assert bad.status_code == 415 and bad.json()["error"] == "audio_invalid"
+    assert bad.status_code == 415 and bad.json()["code"] == "audio_invalid" and bad.json()["message"]
     streamed = httpx.post(f"{speech.url}/speech/v1/synthesize", json={"text": "Um. Dois."}, headers=auth, timeout=60)
     lines = [line for line in streamed.text.splitlines() if line]
     assert streamed.headers["content-type"].startswith("application/x-ndjson") and len(lines) >= 1

@@ -1,0 +1,188 @@
+"""Download a bigger CTranslate2 Whisper model from the model hub (``vozbd models install --stt NAME``).
+
+The one path that needs internet: ``huggingface_hub.snapshot_download`` fetches the model's files (with its own
+progress bars) into ``MODELS_DIR/whisper-NAME``; every file is then checked against the hub's listing (size,
+and the sha256 the hub records for large files), the folder is completed with the shipped multilingual tokenizer
+when the repository has none (so faster-whisper never goes back to the hub at load time), and a manifest
+``vozbd-model.json`` records where it came from. The hub address comes from ``HF_ENDPOINT`` (huggingface_hub's
+own setting), so a mirror or a local imitation of the hub works the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.speech.base import ModelMissingError, SpeechError
+from agent.speech.models import ChecksumError, sha256_of
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "vozbd-model.json"
+SHIPPED_TOKENIZER = "whisper-base/tokenizer.json"
+ALLOW_PATTERNS = ("config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*")
+
+
+@dataclass(frozen=True)
+class HubModel:
+    name: str
+    repo_id: str
+    size: str  # approximate download size, shown before downloading
+    note: str
+
+
+STT_MODELS: dict[str, HubModel] = {
+    m.name: m
+    for m in (
+        HubModel("small", "Systran/faster-whisper-small", "~480 MB", "multilíngue; ~2x o tempo do base"),
+        HubModel("medium", "Systran/faster-whisper-medium", "~1,5 GB", "multilíngue; ~5x o tempo do base"),
+        HubModel(
+            "large-v3-turbo",
+            "mobiuslabsgmbh/faster-whisper-large-v3-turbo",
+            "~1,6 GB",
+            "multilíngue; o mais preciso, lento em CPU",
+        ),
+        HubModel(
+            "medium-pt",
+            "dwhoelz/whisper-medium-pt-ct2",
+            "~1,5 GB",
+            "whisper-medium ajustado para português (float16)",
+        ),
+    )
+}
+
+
+class ModelDownloadError(SpeechError):
+    """The model could not be downloaded; ``code`` says why (network, not found)."""
+
+    code = "download_failed"
+
+
+def model_dir_name(name: str) -> str:
+    return f"whisper-{name}"
+
+
+def _hub() -> Any:
+    try:
+        import huggingface_hub
+    except ImportError as error:
+        raise ModelMissingError("huggingface_hub não está instalado. Rode: pip install 'vozbd[speech]'") from error
+    return huggingface_hub
+
+
+def _translate(error: Exception, model: HubModel) -> SpeechError:
+    """huggingface_hub's (and its HTTP client's) errors → one pt-BR message per cause; anything else re-raised."""
+    from huggingface_hub import errors
+
+    offline = (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, ConnectionError, TimeoutError)
+    # huggingface_hub's HTTP client (httpx2 today) raises its own TransportError for refused connections and
+    # timeouts; matched by name so that the client library is not a dependency of ours.
+    transport = any(cls.__name__ in ("TransportError", "ConnectError") for cls in type(error).__mro__)
+    if isinstance(error, offline) or transport:
+        return ModelDownloadError(
+            "Sem acesso ao hub de modelos (sem internet, hub fora do ar ou HF_HUB_OFFLINE=1). "
+            "Verifique a conexão (ou HF_ENDPOINT) e tente de novo; o modelo atual continua em uso.",
+            code="network_error",
+        )
+    if isinstance(error, errors.RepositoryNotFoundError):
+        return ModelDownloadError(
+            f"O repositório '{model.repo_id}' não existe no hub (ou exige login).", code="model_not_found"
+        )
+    not_found = isinstance(error, errors.HfHubHTTPError) and getattr(error.response, "status_code", None) == 404
+    if isinstance(error, errors.RevisionNotFoundError | errors.EntryNotFoundError) or not_found:
+        return ModelDownloadError(
+            f"Arquivos do modelo '{model.repo_id}' não encontrados no hub.", code="model_not_found"
+        )
+    if isinstance(error, errors.HfHubHTTPError):
+        return ModelDownloadError(f"O hub de modelos respondeu com erro: {error}", code="download_failed")
+    raise error
+
+
+def _expected_files(hub: Any, model: HubModel, revision: str) -> dict[str, tuple[int, str | None]]:
+    """path → (size, sha256 of large files or None), as the hub lists them at ``revision``."""
+    listing = hub.HfApi().list_repo_tree(model.repo_id, revision=revision, recursive=True)
+    expected: dict[str, tuple[int, str | None]] = {}
+    for entry in listing:
+        if isinstance(entry, hub.hf_api.RepoFile):
+            sha = entry.lfs.sha256 if entry.lfs is not None else None
+            expected[entry.path] = (entry.lfs.size if entry.lfs is not None else entry.size, sha)
+    return expected
+
+
+def verify_download(target: Path, expected: dict[str, tuple[int, str | None]], wanted: list[str]) -> dict[str, str]:
+    """Check every downloaded file's size and (for large files) sha256; return path → sha256."""
+    checked: dict[str, str] = {}
+    for relpath in wanted:
+        path = target / relpath
+        size, sha = expected[relpath]
+        if not path.is_file():
+            raise ModelMissingError(f"Download incompleto: falta {relpath}. Rode o comando de novo.")
+        if path.stat().st_size != size:
+            raise ChecksumError(
+                f"Arquivo baixado com tamanho errado: {relpath} ({path.stat().st_size} bytes, esperado {size}). "
+                "Rode o comando de novo."
+            )
+        actual = sha256_of(path)
+        if sha is not None and actual != sha:
+            path.unlink()
+            raise ChecksumError(
+                f"Arquivo baixado corrompido: {relpath} (sha256 {actual[:12]}…, esperado {sha[:12]}…). "
+                "Ele foi apagado; rode o comando de novo."
+            )
+        checked[relpath] = actual
+    return checked
+
+
+def install_stt_model(
+    name: str,
+    models_dir: Path,
+    *,
+    revision: str = "main",
+    tqdm_class: type | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Path:
+    """Download, verify and complete the model ``name`` (a key of ``STT_MODELS``); return its folder."""
+    model = STT_MODELS.get(name)
+    if model is None:
+        raise ModelDownloadError(
+            f"Modelo '{name}' desconhecido. Opções: {', '.join(STT_MODELS)}.", code="unknown_model"
+        )
+    hub = _hub()
+    target = models_dir / model_dir_name(name)
+    target.mkdir(parents=True, exist_ok=True)
+    if announce:
+        announce(f"Baixando {model.repo_id} ({model.size}) para {target}")
+    try:
+        commit = hub.HfApi().repo_info(model.repo_id, revision=revision).sha
+        expected = _expected_files(hub, model, commit)
+        wanted = sorted(p for p in expected if any(Path(p).match(pattern) for pattern in ALLOW_PATTERNS))
+        if "model.bin" not in wanted or "config.json" not in wanted:
+            raise ModelDownloadError(
+                f"'{model.repo_id}' não parece um modelo Whisper no formato CTranslate2 (sem model.bin/config.json).",
+                code="model_not_found",
+            )
+        hub.snapshot_download(
+            model.repo_id, revision=commit, local_dir=target, allow_patterns=list(ALLOW_PATTERNS), tqdm_class=tqdm_class
+        )
+    except SpeechError:
+        raise
+    except Exception as error:  # huggingface_hub's and httpx's errors, translated (anything else re-raised)
+        log.warning("download of %s failed: %s: %s", model.repo_id, type(error).__name__, error)
+        raise _translate(error, model) from error
+    checked = verify_download(target, expected, wanted)
+    if not (target / "tokenizer.json").is_file():
+        shipped = models_dir / SHIPPED_TOKENIZER
+        if not shipped.is_file():
+            raise ModelMissingError(
+                f"'{model.repo_id}' não traz tokenizer.json e o do whisper-base não está instalado. "
+                "Rode antes: vozbd models install"
+            )
+        shutil.copyfile(shipped, target / "tokenizer.json")  # the multilingual Whisper tokenizer is shared
+    manifest = {"repo_id": model.repo_id, "revision": commit, "files": checked}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return target

@@ -1,0 +1,161 @@
+"""Schema-aware recognition, the text part: correcting transcripts towards a database's stored names."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agent.speech.base import Segment, Transcript
+from agent.speech.metrics import entity_accuracy, entity_found
+from agent.speech.vocabulary import (
+    SpeechVocabulary,
+    VocabularyLimits,
+    apply_vocabulary,
+    build_vocabulary,
+    schema_words,
+    sound_key,
+)
+from tools.db.demo import demo_db_path
+from tools.schema_inspect.models import ColumnInfo, TableInfo
+
+FOREIGN_SQL = Path(__file__).resolve().parents[3] / "bench" / "data" / "voice_eval_foreign.sql"
+
+
+def _values(connection: sqlite3.Connection, columns: dict[str, list[str]]) -> list[str]:
+    return [
+        row[0]
+        for table, names in columns.items()
+        for name in names
+        for row in connection.execute(f"SELECT DISTINCT {name} FROM {table}")
+    ]
+
+
+@pytest.fixture(scope="module")
+def foreign() -> SpeechVocabulary:
+    with sqlite3.connect(":memory:") as db:
+        db.executescript(FOREIGN_SQL.read_text(encoding="utf-8"))
+        values = _values(
+            db,
+            {
+                "cooperados": ["nome", "municipio", "uf", "cultura"],
+                "produtos": ["nome", "categoria"],
+                "compradores": ["razao_social", "cidade"],
+            },
+        )
+    return build_vocabulary("cooperativa", [], values)
+
+
+@pytest.fixture(scope="module")
+def demo() -> SpeechVocabulary:
+    with sqlite3.connect(demo_db_path()) as db:
+        values = _values(
+            db,
+            {
+                "clientes": ["nome", "cidade", "uf", "segmento", "email"],
+                "produtos": ["nome"],
+                "categorias": ["nome"],
+                "transportadoras": ["nome"],
+                "atendentes": ["nome", "equipe"],
+                "pedidos": ["status", "canal"],
+                "chamados": ["assunto", "categoria", "prioridade", "status"],
+            },
+        )
+    return build_vocabulary("demo", [], values)
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        # Whisper-base's real mistakes on synthesized questions (bench/stt_bias.py --verbose)
+        ("Mostre os cooperados de Shiki-shiki.", "Mostre os cooperados de Xique-Xique."),
+        ("quais cooperados de Pindamoyangaba plantam", "quais cooperados de Pindamonhangaba plantam"),
+        ("Liste as entregas do Otonial Brandão, para", "Liste as entregas do Otoniel Brandão, para"),
+        ("Quantos latissínius mantiqueira pagaram", "Quantos Laticínios Mantiqueira pagaram"),
+        ("Quantas entregues o birajar amoreira fez?", "Quantas entregues o Ubirajara Moreira fez?"),
+        ("Qual comprador de jabote cabal recebeu", "Qual comprador de Jaboticabal recebeu"),
+        ("A Jurema Cavalcanci vende para", "A Jurema Cavalcanti vende para"),
+        ("Qual o preço médio da castanha do pará?", "Qual o preço médio da Castanha do Pará?"),
+        ("em itaquakecetuba ou", "em Itaquaquecetuba ou"),
+    ],
+)
+def test_corrects_misheard_names_to_the_stored_spelling(foreign: SpeechVocabulary, heard: str, expected: str) -> None:
+    assert foreign.correct(heard).text == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quantos pedidos foram cancelados em abril?",
+        "Qual o ticket médio por estado no primeiro trimestre?",
+        "Liste os doces mais vendidos e o total de cada um.",
+        "Qual a média de quilos por entrega em setembro?",
+        "Quem comprou mais no ano passado?",
+        "Me diga o faturamento total por cidade.",
+    ],
+)
+def test_leaves_questions_without_names_alone(foreign: SpeechVocabulary, demo: SpeechVocabulary, question: str) -> None:
+    assert foreign.correct(question).text == question
+    assert demo.correct(question).text == question
+
+
+def test_never_changes_an_inflection_or_swallows_a_function_word(foreign: SpeechVocabulary) -> None:
+    # "doces" and "castanhas" are stored categories: the singular the user said stays singular
+    assert foreign.correct("Qual o doce mais vendido?").text == "Qual o doce mais vendido?"
+    assert foreign.correct("cada castanha vale quanto?").text == "cada castanha vale quanto?"
+    corrected = foreign.correct("cooperados de Pindamoyangaba")
+    assert corrected.text == "cooperados de Pindamonhangaba"
+    assert [(r.heard, r.value) for r in corrected.replacements] == [("Pindamoyangaba", "Pindamonhangaba")]
+
+
+def test_demo_vocabulary_keeps_names_but_not_emails_or_sentences(demo: SpeechVocabulary) -> None:
+    texts = {t.text for t in demo.terms}
+    assert {"Ribeirão Preto", "Jadlog", "Bruna Batista", "Fone de Ouvido Bluetooth Preto"} <= texts
+    assert not any("@" in t or "?" in t for t in texts)
+    assert demo.correct("Quantos clientes temos em Joaseiro do Norte?").text == (
+        "Quantos clientes temos em Juazeiro do Norte?"
+    )
+
+
+def test_sound_key_folds_pt_br_spellings() -> None:
+    assert sound_key("Xique-Xique") == sound_key("Shiki shiki")
+    assert sound_key("Caiçara") == sound_key("Caissara")
+    assert sound_key("Quixeramobim") == sound_key("Kixeramobin")
+
+
+def test_prompt_is_bounded_and_starts_with_the_values_asked_for(foreign: SpeechVocabulary) -> None:
+    prompt = foreign.prompt([t.text for t in foreign.terms])
+    assert prompt.startswith("Iracema Tabajara, ")
+    assert len(prompt) <= foreign.limits.prompt_tokens * 3
+
+
+def test_schema_words_turn_identifiers_into_words() -> None:
+    table = TableInfo(name="notas_fiscais", columns=[ColumnInfo(name="dataEmissao", type="DATE")])
+    assert schema_words([table]) == ("notas fiscais", "data emissao")
+
+
+def test_limits_drop_long_and_numeric_values() -> None:
+    vocabulary = build_vocabulary(
+        "x",
+        [],
+        ["ok", "12345678", "SKU-000123", "Uma frase longa demais para ser um nome de coisa", "Boa Vista"],
+        VocabularyLimits(max_words=6),
+    )
+    assert [t.text for t in vocabulary.terms] == ["Boa Vista"]
+
+
+def test_apply_vocabulary_keeps_what_was_heard(foreign: SpeechVocabulary) -> None:
+    raw = Transcript("Mostre os cooperados de Shiki-shiki.", "pt", 0.8, (Segment(0, 2, "de Shiki-shiki.", -0.2),), 2, 1)
+    corrected = apply_vocabulary(raw, foreign)
+    assert corrected.text == "Mostre os cooperados de Xique-Xique."
+    assert corrected.segments[0].text == "de Xique-Xique."
+    assert corrected.heard == raw.text
+    assert apply_vocabulary(raw, None) is raw
+
+
+def test_entity_metrics_need_the_stored_spelling() -> None:
+    assert entity_found("Xique-Xique", "cooperados de xique xique?")
+    assert not entity_found("Xique-Xique", "cooperados de Chique-Chique")
+    assert not entity_found("Guaratinguetá", "em Guaratingueta")
+    assert entity_accuracy([(["Jadlog", "Ribeirão Preto"], "Jadlog em Ribeirão Preto"), (["Loggi"], "logi")]) == 2 / 3

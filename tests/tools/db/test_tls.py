@@ -1,0 +1,195 @@
+"""TLS against private TLS-only servers with a CA generated here: PostgreSQL 15 (``hostssl`` only, ``cert`` auth
+for one role) and MariaDB (``require_secure_transport=ON``, ``REQUIRE SUBJECT`` for one user). verify-full with the
+CA, client-certificate logins, a wrong CA and plain text refused with a typed pt-BR error; TLS through an SSH
+tunnel still checks the server's own name; saved connections (``db add``) carry TLS in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import URL
+from typer.testing import CliRunner
+
+from tests.tools.db.servers import SshServer, TlsServer, running_sshd, running_tls_mariadb, running_tls_postgres
+from tools.context import ToolContext
+from tools.db.connect import resolve_connection, test_connection
+from tools.db.registry import ConnectionRegistry
+from tools.errors import ConnectionFailedError
+from tools.safe_query import RunQueryInput, run_query
+from tools.schema_inspect.models import InspectSchemaInput
+from tools.schema_inspect.tool import inspect_schema
+from vozbd.connections_config import ConnectionConfig, declare
+
+pytestmark = pytest.mark.slow  # starts two database servers (~10-20 s on a loaded 2-core machine)
+
+
+@pytest.fixture(scope="module")
+def pg_tls() -> Iterator[TlsServer]:
+    with running_tls_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mariadb_tls() -> Iterator[TlsServer]:
+    with running_tls_mariadb() as server:
+        yield server
+
+
+def _context(tmp_path: Path, contexts: list[ToolContext], **connections: dict[str, Any]) -> ToolContext:
+    registry = ConnectionRegistry(tmp_path / "registry.sqlite3", secret_key=Fernet.generate_key().decode())
+    configs = {name: ConnectionConfig.model_validate(raw) for name, raw in connections.items()}
+    declared, policies = declare(configs, registry, environ={})
+    ctx = ToolContext(registry=registry, declared_connections=declared, policies=policies, allow_privileged=True)
+    contexts.append(ctx)
+    return ctx
+
+
+def _url(server: TlsServer, driver: str, user: str, host: str = "localhost") -> str:
+    return URL.create(driver, username=user, host=host, port=server.port, database=server.database).render_as_string()
+
+
+def _failure(ctx: ToolContext, name: str) -> ConnectionFailedError:
+    with pytest.raises(ConnectionFailedError) as caught:
+        run_query(RunQueryInput(sql="SELECT 1", connection=name), ctx)
+    return caught.value
+
+
+def _works(ctx: ToolContext, name: str) -> None:
+    result = run_query(RunQueryInput(sql="SELECT nome FROM clientes ORDER BY id", connection=name), ctx)
+    assert result.rows == [["Ana"], ["Bruno"]]
+    schema = inspect_schema(InspectSchemaInput(connection=name), ctx)
+    assert [t.name for t in schema.tables] == ["clientes"]
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------------------
+def test_postgres_verify_full_and_client_certificate(pg_tls: TlsServer, tmp_path: Path,
+                                                     contexts: list[ToolContext]) -> None:  # fmt: skip
+    pki = pg_tls.pki
+    ctx = _context(
+        tmp_path,
+        contexts,
+        ca={"url": _url(pg_tls, "postgresql", pg_tls.admin_user),
+            "tls": {"mode": "verify-full", "ca_file": str(pki.ca)}},
+        cert={"url": _url(pg_tls, "postgresql", pg_tls.cert_user),
+              "tls": {"mode": "verify-full", "ca_file": str(pki.ca), "cert_file": str(pki.client_cert),
+                      "key_file": str(pki.client_key)}},
+        ip={"url": _url(pg_tls, "postgresql", pg_tls.admin_user, host="127.0.0.1"),
+            "tls": {"mode": "verify-ca", "ca_file": str(pki.ca)}},  # chain only: the certificate names localhost
+    )  # fmt: skip
+    for name in ("ca", "cert", "ip"):
+        _works(ctx, name)
+    tested = test_connection(ctx, resolve_connection(ctx, "cert"))
+    assert tested.ok and tested.server_version and tested.server_version.startswith("PostgreSQL 15")
+
+
+def test_postgres_wrong_ca_missing_client_cert_and_plain_text_fail_clearly(
+    pg_tls: TlsServer, tmp_path: Path, contexts: list[ToolContext]
+) -> None:
+    pki = pg_tls.pki
+    ctx = _context(
+        tmp_path,
+        contexts,
+        outra_ca={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "tls": {"ca_file": str(pki.other_ca)}},
+        sem_cert={"url": _url(pg_tls, "postgresql", pg_tls.cert_user), "tls": {"ca_file": str(pki.ca)}},
+        sem_tls={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "tls": {"mode": "disable"}},
+        outro_nome={"url": _url(pg_tls, "postgresql", pg_tls.admin_user, host="127.0.0.1"),
+                    "tls": {"ca_file": str(pki.ca)}},  # verify-full (default) against a certificate for localhost
+    )  # fmt: skip
+    for name, driver_words in (("outra_ca", "certificate verify failed"), ("sem_cert", "certificate"),
+                               ("sem_tls", "no encryption"), ("outro_nome", "does not match host name")):  # fmt: skip
+        error = _failure(ctx, name)
+        assert error.detail["reason"] == "tls_failed", (name, error.message)
+        assert "A conexão TLS com o banco" in error.message and driver_words in error.message
+        result = test_connection(ctx, resolve_connection(ctx, name))
+        assert not result.ok and result.reason_code == "tls_failed"
+
+
+# --- MariaDB ---------------------------------------------------------------------------------------------------
+def test_mariadb_verify_full_with_client_certificate(mariadb_tls: TlsServer, tmp_path: Path,
+                                                     contexts: list[ToolContext]) -> None:  # fmt: skip
+    pki = mariadb_tls.pki
+    ctx = _context(
+        tmp_path,
+        contexts,
+        cert={"url": _url(mariadb_tls, "mysql", mariadb_tls.cert_user),
+              "tls": {"mode": "verify-full", "ca_file": str(pki.ca), "cert_file": str(pki.client_cert),
+                      "key_file": str(pki.client_key)}},
+        ca={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "tls": {"ca_file": str(pki.ca)}},
+    )  # fmt: skip
+    for name in ("cert", "ca"):
+        _works(ctx, name)
+
+
+def test_mariadb_wrong_ca_and_missing_client_cert_fail_clearly(
+    mariadb_tls: TlsServer, tmp_path: Path, contexts: list[ToolContext]
+) -> None:
+    pki = mariadb_tls.pki
+    ctx = _context(
+        tmp_path,
+        contexts,
+        outra_ca={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "tls": {"ca_file": str(pki.other_ca)}},
+        sem_cert={"url": _url(mariadb_tls, "mysql", mariadb_tls.cert_user), "tls": {"ca_file": str(pki.ca)}},
+        outro_nome={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user, host="127.0.0.1"),
+                    "tls": {"ca_file": str(pki.ca)}},
+    )  # fmt: skip
+    mismatch = _failure(ctx, "outro_nome")
+    assert mismatch.detail["reason"] == "tls_failed" and "mismatch" in mismatch.message.lower()
+    wrong_ca = _failure(ctx, "outra_ca")
+    assert wrong_ca.detail["reason"] == "tls_failed" and "CERTIFICATE_VERIFY_FAILED" in wrong_ca.message
+    no_cert = _failure(ctx, "sem_cert")  # MariaDB answers "access denied" when REQUIRE SUBJECT is not met
+    assert no_cert.detail["reason"] == "auth_failed" and "recusou o usuário" in no_cert.message
+
+
+# --- TLS through an SSH tunnel ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sshd() -> Iterator[SshServer]:
+    with running_sshd() as server:
+        yield server
+
+
+def test_tls_through_an_ssh_tunnel_checks_the_servers_own_name(
+    pg_tls: TlsServer, mariadb_tls: TlsServer, sshd: SshServer, tmp_path: Path, contexts: list[ToolContext]
+) -> None:
+    ssh = {"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "key_file": str(sshd.key_file),
+           "known_hosts": str(sshd.known_hosts)}  # fmt: skip
+    full = {"mode": "verify-full"}
+    ctx = _context(
+        tmp_path,
+        contexts,
+        pg={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "ssh": ssh,
+            "tls": full | {"ca_file": str(pg_tls.pki.ca)}},
+        my={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "ssh": ssh,
+            "tls": full | {"ca_file": str(mariadb_tls.pki.ca)}},
+        pg_outra={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "ssh": ssh,
+                  "tls": full | {"ca_file": str(pg_tls.pki.other_ca)}},
+    )  # fmt: skip
+    _works(ctx, "pg")  # dialled 127.0.0.1:<tunnel>, certificate checked for "localhost" (it names nothing else)
+    _works(ctx, "my")
+    assert _failure(ctx, "pg_outra").detail["reason"] == "tls_failed"
+
+
+# --- saved connections: TLS options in the URL (vozbd db add) -------------------------------------------------
+def test_db_add_with_tls_in_the_url(pg_tls: TlsServer, mariadb_tls: TlsServer, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from vozbd.cli.app import app
+
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("VOZBD_CONFIG_FILE", raising=False)
+    pg, my = pg_tls.pki, mariadb_tls.pki
+    pg_url = (f"postgresql://{pg_tls.cert_user}@localhost:{pg_tls.port}/tlsdb?sslmode=verify-full"
+              f"&sslrootcert={pg.ca}&sslcert={pg.client_cert}&sslkey={pg.client_key}")  # fmt: skip
+    my_url = (f"mysql://{mariadb_tls.cert_user}@localhost:{mariadb_tls.port}/tlsdb?ssl_ca={my.ca}"
+              f"&ssl_cert={my.client_cert}&ssl_key={my.client_key}")  # fmt: skip
+    runner = CliRunner()
+    for name, url in (("pg_tls", pg_url), ("my_tls", my_url)):
+        added = runner.invoke(app, ["db", "add", name, url])
+        assert added.exit_code == 0 and "Conexão OK" in added.output, added.output
+        queried = runner.invoke(app, ["query", name, "SELECT nome FROM clientes WHERE id = 2", "--json"])
+        assert queried.exit_code == 0 and "Bruno" in queried.output, queried.output
+    wrong = pg_url.replace(str(pg.ca), str(pg.other_ca))
+    added = runner.invoke(app, ["db", "add", "pg_errada", wrong])
+    assert "tls_failed" in added.output and "A conexão TLS com o banco" in added.output, added.output
