@@ -41,8 +41,10 @@ def _emit(payload: dict[str, Any]) -> None:
 
 @db_app.command("add")
 def add(
-    name: str = typer.Argument(..., help="Connection name: lowercase letters, digits, '_' or '-' (max 64)."),
-    url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db"),
+    name: str = typer.Argument(
+        ..., help="Connection name: lowercase letters, digits, '_' or '-' (max 64).", metavar="NAME"
+    ),
+    url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db", metavar="URL"),
     no_test: bool = typer.Option(False, "--no-test", help="Save without trying to connect."),
     ask_password: bool = typer.Option(
         False, "--ask-password", help="Prompt for the password (hidden) instead of writing it in the URL."
@@ -113,7 +115,9 @@ def list_(json_output: bool = JSON_OPTION) -> None:
 
 @db_app.command("test")
 def test(
-    name_or_url: str = typer.Argument(None, help="Saved name, 'demo' or a database URL (default: the default)."),
+    name_or_url: str = typer.Argument(
+        None, help="Saved name, 'demo' or a database URL (default: the default).", metavar="NAME_OR_URL"
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Connect and print the server version and latency, or the reason it failed (exit code 4)."""
@@ -138,7 +142,9 @@ def test(
 
 
 @db_app.command("remove")
-def remove(name: str = typer.Argument(..., help="Saved connection name."), json_output: bool = JSON_OPTION) -> None:
+def remove(
+    name: str = typer.Argument(..., help="Saved connection name.", metavar="NAME"), json_output: bool = JSON_OPTION
+) -> None:
     """Delete a saved connection."""
     with cli_errors(json_output):
         _context().registry.remove(name)
@@ -150,13 +156,19 @@ def remove(name: str = typer.Argument(..., help="Saved connection name."), json_
 
 @db_app.command("create-readonly-user")
 def create_readonly_user(
-    user: str = typer.Argument(..., help="Name of the new read-only login, e.g. vozbd_leitor."),
-    database: str | None = typer.Option(None, "--database", help="Target database (default: the admin URL's)."),
-    dialect: str | None = typer.Option(None, "--dialect", help="postgres or mysql (default: the admin URL's)."),
-    schemas: list[str] = typer.Option(["public"], "--schema", help="PostgreSQL schema to grant (repeatable)."),
+    user: str = typer.Argument(..., help="Name of the new read-only login, e.g. vozbd_leitor.", metavar="USER"),
+    database: str | None = typer.Option(
+        None, "--database", help="Target database (default: the admin URL's).", metavar="DATABASE"
+    ),
+    dialect: str | None = typer.Option(
+        None, "--dialect", help="postgres or mysql (default: the admin URL's).", metavar="DIALECT"
+    ),
+    schemas: list[str] = typer.Option(
+        ["public"], "--schema", help="PostgreSQL schema to grant (repeatable).", metavar="SCHEMA"
+    ),
     apply: bool = typer.Option(False, "--apply", help="Run the SQL with --admin-url instead of printing it."),
     admin_url: str | None = typer.Option(
-        None, "--admin-url", help="Administrator URL, used once for --apply and never stored or printed."
+        None, "--admin-url", help="Administrator URL, used once for --apply and never stored or printed.", metavar="URL"
     ),
 ) -> None:
     """Print (or, with --apply, run) the SQL that creates a login with SELECT on the chosen schemas only.
@@ -205,7 +217,9 @@ def create_readonly_user(
 
 
 @demo_app.command("export")
-def export(path: Path = typer.Argument(..., help="Where to write a copy of the demo SQLite database.")) -> None:
+def export(
+    path: Path = typer.Argument(..., help="Where to write a copy of the demo SQLite database.", metavar="PATH"),
+) -> None:
     """Copy the bundled demo database to PATH (an ordinary, writable SQLite file)."""
     from tools.db.demo import demo_db_path
     from tools.errors import InvalidInputError
