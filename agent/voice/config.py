@@ -24,6 +24,7 @@ class VoiceLoopConfig:
     turns: TurnConfig = field(default_factory=TurnConfig)
     hands_free: bool = True  # False: push-to-talk, the utterance ends only at ``end_of_input()``
     speculative: bool = True
+    speculative_answer: bool = True  # also start the answer (agent + first clause) on the speculative transcript
     barge_in: bool = True
     barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
     half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)

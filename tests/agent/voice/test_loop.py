@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.service import Agent
 from agent.speech.audio import pcm16_bytes, read_audio
@@ -60,8 +61,8 @@ def make_loop(make_agent: Callable[..., Agent], speech: SpeechConfig, events: Ev
     )
     agent = make_agent(model)
 
-    def respond(question: str) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id="voz", speak=False)
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", speak=False, hold=hold)
 
     return VoiceLoop(
         recognize=whisper_recognizer(SpeechEngines(speech).transcriber()),
