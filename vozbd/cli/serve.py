@@ -110,13 +110,13 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
 
     from vozbd.auth import is_loopback
     from vozbd.speech_service import create_speech_app
-    from vozbd.wiring import local_speech_backend, speech_service_config
+    from vozbd.wiring import local_speech_backend, speech_service_config, speech_token
 
     settings = vozbd_app.settings
     if part != "speech":
         typer.echo(f"Erro: --only aceita apenas 'speech' (recebido: {part!r}).", err=True)
         raise typer.Exit(2)
-    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    token = speech_token(settings)
     if not token and not is_loopback(settings.host) and not insecure:
         typer.echo(
             f"Erro: recusado iniciar o serviço de voz em {settings.host} sem VOZBD_SPEECH_TOKEN "
