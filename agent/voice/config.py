@@ -30,4 +30,4 @@ class VoiceLoopConfig:
     half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)
     echo_tail_ms: int = 300  # playback may still be in the room this long after its estimated end
     out_rate: int = 24_000  # PCM rate of AnswerAudio (Chainlit's player runs at its audio sample_rate)
-    first_clause_chars: int = 24  # the answer's first clause (~3 words) is synthesized alone: its audio starts sooner
+    first_clause_chars: int = 24  # short first clause (words before a number, else ~3 words): its audio comes sooner
