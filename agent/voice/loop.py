@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import logging
 import re
 import time
@@ -98,6 +99,13 @@ async def _closing(stream: AsyncIterator[object]) -> AsyncIterator[None]:
         close = getattr(stream, "aclose", None)
         if close is not None:
             await close()
+
+
+def _heard_as_one_of(word: str, said: set[str]) -> bool:
+    """``word`` (a recognized word) is one of the words ``said``, allowing for a misrecognition."""
+    if word in said or any(word[:4] == other[:4] for other in said):
+        return True
+    return any(difflib.SequenceMatcher(None, word, other).ratio() >= 0.75 for other in said)
 
 
 def _words(text: str) -> list[str]:
@@ -185,7 +193,10 @@ class VoiceLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
         self._playing_until = 0.0  # wall time when the client will have played all audio we sent
-        self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (wall time sent, clause) for the echo guard
+        # The echo guard works on the microphone's own clock (seconds of audio received), not on wall time: where in
+        # the mic stream our answer can be heard back does not depend on how late this server processes it.
+        self._echo_until_s = 0.0  # mic-stream time until which what we sent may still be playing
+        self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (mic-stream time sent, clause)
         self._transcribed: asyncio.Event | None = None  # set once the latest turn's transcript is out (or dropped)
 
     # --- input ----------------------------------------------------------------------------------------
@@ -226,6 +237,7 @@ class VoiceLoop:
         if answer is not None and not answer.interrupt.is_set():
             answer.interrupt.set()
             self._playing_until = 0.0
+            self._echo_until_s = 0.0  # the speech that interrupted is the user's, not our echo
             await self._emit(Interrupted(answer.turn))
 
     async def close(self) -> None:
@@ -340,13 +352,26 @@ class VoiceLoop:
 
     # --- one turn ---------------------------------------------------------------------------------------
 
-    def _is_echo(self, text: str, started_wall: float) -> bool:
-        """Did the user just say what we were saying (our own voice through the microphone)?"""
-        words = _words(text)
-        if len(words) < 2 or started_wall > self._playing_until + self.config.echo_tail_ms / 1000:
+    def _is_echo(self, text: str, utt: Utterance) -> bool:
+        """Did the user just say what we were saying (our own voice through the microphone)?
+
+        The utterance must start (in the mic stream) while our answer may still be playing; then most of its words
+        (of 3+ letters) must be words we had sent before it ended, heard approximately: same first four letters
+        ("muito" for "muitos") or a close spelling ("cliantes" for "clientes").
+        """
+        if utt.start_s > self._echo_until_s + self.config.echo_tail_ms / 1000:
             return False
-        recent = {w[:4] for sent, clause in self._spoken if sent >= started_wall - 30 for w in _words(clause)}
-        return sum(w[:4] in recent for w in words) / len(words) >= 0.7  # "muito" heard for "muitos" still matches
+        words = [w for w in _words(text) if len(w) >= 3]
+        if len(words) < 2:
+            return False
+        said = {
+            w
+            for sent_s, clause in self._spoken
+            if utt.start_s - 30 <= sent_s <= utt.speech_end_s
+            for w in _words(clause)
+            if len(w) >= 3
+        }
+        return sum(_heard_as_one_of(w, said) for w in words) / len(words) >= 0.7
 
     async def _run_turn(
         self,
@@ -402,7 +427,7 @@ class VoiceLoop:
             "stt_wait_s": round(recognized - eou_wall, 3),
         }
         text = transcript.text.strip()
-        if self._is_echo(text, self._wall_at(utt.start_s)):
+        if self._is_echo(text, utt):
             log.info("voice loop: dropped our own echo %r", text[:80])
             await self._discard_draft(speculation)
             return
@@ -434,8 +459,10 @@ class VoiceLoop:
             now = self._clock()
             if answer.first_audio is None:
                 answer.first_audio = now
-            self._spoken.append((now, event.text))
-            self._playing_until = max(self._playing_until, now) + len(event.pcm16) / 2 / event.sample_rate
+            seconds = len(event.pcm16) / 2 / event.sample_rate
+            self._spoken.append((self._stream_s, event.text))
+            self._playing_until = max(self._playing_until, now) + seconds
+            self._echo_until_s = max(self._echo_until_s, self._stream_s) + seconds
         await self._emit(event)
 
     async def _answer_turn(
