@@ -9,23 +9,32 @@ works from any event loop (CLI ``asyncio.run``, Chainlit, the server, evals):
   continues on another replica. Inside a server, ``open()`` binds a connection pool to the server's loop;
   elsewhere each turn opens one connection.
 - ``memory_checkpointer()``: in-memory, for tests.
+
+``HeldCheckpoints`` holds a turn's writes back until the turn is confirmed (speculative voice answers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
 from langgraph.checkpoint.memory import InMemorySaver
 
 from tools.errors import CodedError
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
@@ -174,3 +183,106 @@ class PostgresCheckpoints:
 
         with PostgresSaver.from_conn_string(self.conninfo) as saver:
             saver.setup()
+
+
+SaverFactory = Callable[[], AbstractAsyncContextManager[BaseCheckpointSaver]]
+
+
+class HeldCheckpoints:
+    """A turn's memory writes held back until the turn is confirmed (speculative voice answers).
+
+    Pass one to ``Agent.astream_turn(hold=...)``: the turn reads the conversation's memory as usual, but every
+    checkpoint it would write stays here. ``await commit()`` (once the turn's events are exhausted) writes them to
+    the conversation's memory in order; dropping the object discards them, so a turn started on a guess that
+    turned out wrong (the user went on speaking) leaves no trace in the memory, even if it was cancelled midway.
+    """
+
+    def __init__(self) -> None:
+        self._ops: list[Callable[[BaseCheckpointSaver], Awaitable[object]]] = []
+        self._target: SaverFactory | None = None
+        self._running = 0
+        self.committed = False
+
+    @property
+    def pending(self) -> int:
+        """How many checkpoint writes are held."""
+        return len(self._ops)
+
+    @asynccontextmanager
+    async def holding(self, saver: BaseCheckpointSaver, target: SaverFactory) -> AsyncIterator[BaseCheckpointSaver]:
+        """``saver`` for one run, its writes held here; ``target`` opens the saver ``commit()`` writes to."""
+        if self.committed:
+            raise RuntimeError("a committed HeldCheckpoints cannot hold another run")
+        self._target = target
+        self._running += 1
+        try:
+            yield _HoldingSaver(saver, self._ops)
+        finally:
+            self._running -= 1
+
+    async def commit(self) -> None:
+        """Write the held checkpoints to the conversation's memory (at most once; after the run has ended)."""
+        if self._running:
+            raise RuntimeError("commit() while the held turn is still running")
+        if self.committed:
+            return
+        self.committed = True
+        ops, self._ops = self._ops, []
+        if not ops or self._target is None:
+            return
+        async with self._target() as saver:
+            for op in ops:
+                await op(saver)
+
+
+class _HoldingSaver(BaseCheckpointSaver):
+    """Reads go to the real saver; ``aput``/``aput_writes`` are recorded instead of written."""
+
+    def __init__(self, inner: BaseCheckpointSaver, ops: list[Callable[[BaseCheckpointSaver], Awaitable[object]]]):
+        super().__init__(serde=inner.serde)
+        self._inner = inner
+        self._ops = ops
+
+    @property
+    def config_specs(self) -> list:
+        return self._inner.config_specs
+
+    def get_next_version(self, current: Any, channel: None) -> Any:
+        return self._inner.get_next_version(current, channel)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await self._inner.aget_tuple(config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        async for item in self._inner.alist(config, filter=filter, before=before, limit=limit):
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        self._ops.append(lambda saver: saver.aput(config, checkpoint, metadata, new_versions))
+        conf = config["configurable"]
+        return {
+            "configurable": {
+                "thread_id": conf["thread_id"],
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    async def aput_writes(
+        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        held = list(writes)
+        self._ops.append(lambda saver: saver.aput_writes(config, held, task_id, task_path))
