@@ -31,8 +31,10 @@ def audit(
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000, help="At most this many records.", metavar="N"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
 ) -> None:
-    """Show the query audit log: time, surface, user/key, connection, SQL, outcome, rows and ms of every
-    statement run by run_query / explain_query (MCP, REST, UI, CLI, agent). Stored in the app database."""
+    """Show the query audit log of every statement run_query / explain_query ran, on every surface.
+
+    Each line: time, surface (MCP, REST, UI, CLI, agent), user/key, connection, SQL, outcome, rows and ms.
+    Stored in the app database."""
     from vozbd.appdb.audit import QueryAuditStore
     from vozbd.cli.context import load_app
 

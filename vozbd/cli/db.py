@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tools.db.transport import ssh_destination
 from tools.errors import InvalidInputError, PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
 
@@ -115,37 +116,14 @@ def add(
 
 
 def ssh_options(destination: str | None, key: Path | None, known_hosts: Path | None) -> SshOptions | None:
-    """``--ssh``/``--ssh-key``/``--ssh-known-hosts`` as the tunnel to save (files made absolute, so the saved
-    connection works from any folder). Raises ``InvalidInputError`` (pt-BR) for a bad destination or file."""
-    from tools.db.transport import SshOptions, parse_destination
+    """``--ssh``/``--ssh-key``/``--ssh-known-hosts`` as the tunnel to save (None without ``--ssh``)."""
+    from tools.db.transport import saved_tunnel
 
     if destination is None:
         if key is not None or known_hosts is not None:
             raise InvalidInputError("--ssh-key e --ssh-known-hosts só valem junto com --ssh HOST.")
         return None
-    try:
-        user, host, port = parse_destination(destination)
-    except ValueError:
-        raise InvalidInputError(
-            f"Destino SSH inválido: {destination!r}. Use host, usuario@host, usuario@host:porta ou um "
-            "apelido (Host) do ~/.ssh/config.",
-            detail={"ssh": destination},
-        ) from None
-    files: dict[str, Path | None] = {"--ssh-key": key, "--ssh-known-hosts": known_hosts}
-    for flag, path in files.items():
-        if path is not None and not path.expanduser().is_file():
-            raise InvalidInputError(f"{flag}: arquivo não encontrado: {path}.", detail={"option": flag})
-    absolute = {flag: path.expanduser().resolve() if path else None for flag, path in files.items()}
-    return SshOptions(
-        host=host, port=port, username=user, key_file=absolute["--ssh-key"], known_hosts=absolute["--ssh-known-hosts"]
-    )
-
-
-def ssh_destination(options: SshOptions) -> str:
-    """``user@host:port`` as given (parts left to ``~/.ssh/config`` omitted)."""
-    user = f"{options.username}@" if options.username else ""
-    port = f":{options.port}" if options.port else ""
-    return f"{user}{options.host}{port}"
+    return saved_tunnel(destination, key, known_hosts)
 
 
 @db_app.command("list")

@@ -254,3 +254,39 @@ def test_cli_db_add_with_ssh_flags_saves_a_connection_that_goes_through_the_tunn
     assert run_query(RunQueryInput(sql="SELECT COUNT(*) FROM clientes", connection="tunel"), ctx).rows[0][0] > 0
     tunnel = ctx.caches["ssh_tunnels"]["tunel"]
     assert tunnel.local_port not in (None, 5432) and tunnel.remote == ("127.0.0.1", make_url(demo_pg_url).port)
+
+
+def test_api_post_connection_with_ssh_goes_through_the_tunnel(
+    sshd: SshServer, demo_pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contexts: list[ToolContext]
+) -> None:
+    """``POST /api/v1/connections`` with ``ssh``: the same tunnel as ``db add --ssh``, by API."""
+    from fastapi.testclient import TestClient
+
+    from vozbd.server import create_app
+    from vozbd.wiring import build_app, load_settings
+
+    monkeypatch.chdir(tmp_path)
+    ctx = ToolContext(
+        registry=ConnectionRegistry(tmp_path / "r.sqlite3", secret_key=Fernet.generate_key().decode()),
+        allow_privileged=True,
+    )
+    contexts.append(ctx)
+    settings = load_settings(data_dir=tmp_path / "data", model="scripted/nenhum.yaml")
+    ssh = {"host": f"{sshd.user}@127.0.0.1:{sshd.port}", "key_file": str(sshd.key_file),
+           "known_hosts": str(sshd.known_hosts)}  # fmt: skip
+    app = create_app(build_app(settings, tool_ctx=ctx), mount_ui=False, mount_mcp=False)
+    with TestClient(app, base_url="http://localhost:8000") as client:
+        added = client.post("/api/v1/connections", json={"name": "remoto", "url": demo_pg_url, "ssh": ssh})
+        assert added.status_code == 201, added.text
+        assert added.json()["ssh"] == f"{sshd.user}@127.0.0.1:{sshd.port}"
+        listed = {c["name"]: c.get("ssh") for c in client.get("/api/v1/connections").json()}
+        assert listed == {"demo": None, "remoto": f"{sshd.user}@127.0.0.1:{sshd.port}"}
+        rows = client.post("/api/v1/connections/remoto/query", json={"sql": "SELECT COUNT(*) FROM clientes"})
+        assert rows.status_code == 200 and rows.json()["rows"][0][0] > 0, rows.text
+        assert ctx.caches["ssh_tunnels"]["remoto"].local_port not in (None, 5432)
+        missing = {**ssh, "key_file": str(tmp_path / "nao-existe")}
+        refused = client.post("/api/v1/connections", json={"name": "outro", "url": demo_pg_url, "ssh": missing})
+        assert refused.status_code == 422 and "ssh.key_file: arquivo não encontrado" in refused.text
+        bad = client.post("/api/v1/connections", json={"name": "outro", "url": demo_pg_url, "ssh": {"host": "a@"}})
+        assert bad.status_code == 422 and "Destino SSH inválido" in bad.text
+        assert "outro" not in ctx.registry.names()
