@@ -211,16 +211,20 @@ def run(
             vocabulary=vocabulary, hotwords=vocabulary.prompt([t.text for t in vocabulary.terms])
         )
     scores = {mode: Scores() for mode in modes}
+    order = list(modes)
     for voice in voices:
         for question in questions:
             samples = synthesize(engines, voice, question.text, cache)
             texts = {}
-            for mode, recognize_clip in modes.items():
-                texts[mode], seconds = timed(recognize_clip, samples)
+            order = order[1:] + order[:1]  # each mode runs first as often as the others (timing fairness)
+            seconds_of = {}
+            for mode in order:
+                texts[mode], seconds_of[mode] = timed(modes[mode], samples)
+            for mode in modes:
                 wrong = 0 if mode == "base" else false_corrections(vocabulary, question, texts["base"], texts[mode])
-                scores[mode].add(question, voice, texts[mode], seconds, wrong)
+                scores[mode].add(question, voice, texts[mode], seconds_of[mode], wrong)
             if show:
-                show(f"  {voice.label:<24} {question.text}\n" + "".join(f"    {m:>6}: {t}\n" for m, t in texts.items()))
+                show(f"  {voice.label:<24} {question.text}\n" + "".join(f"    {m:>6}: {texts[m]}\n" for m in modes))
     return scores
 
 
