@@ -3,28 +3,38 @@
 A ``CheckpointStore`` hands out a saver per turn (``async with store.saver() as saver``), so one ``Agent``
 works from any event loop (CLI ``asyncio.run``, Chainlit, the server, evals):
 
-- ``SqliteCheckpoints``: a local SQLite file through ``AsyncSqliteSaver`` (default, one process);
+- ``SqliteCheckpoints``: a local SQLite file through ``AsyncSqliteSaver`` (default, one process). Inside a
+  server, ``open()`` keeps one connection on the server's loop; elsewhere each turn opens the file;
 - ``PostgresCheckpoints``: PostgreSQL through ``AsyncPostgresSaver`` — a conversation survives a restart and
   continues on another replica. Inside a server, ``open()`` binds a connection pool to the server's loop;
   elsewhere each turn opens one connection.
 - ``memory_checkpointer()``: in-memory, for tests.
+
+``HeldCheckpoints`` holds a turn's writes back until the turn is confirmed (speculative voice answers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
 from langgraph.checkpoint.memory import InMemorySaver
 
 from tools.errors import CodedError
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
@@ -51,6 +61,15 @@ class CheckpointStore(Protocol):
         ...
 
 
+@runtime_checkable
+class SharedCheckpointStore(CheckpointStore, Protocol):
+    """A store that can keep its connection(s) open on a server's loop for the server's lifetime."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def memory_checkpointer() -> BaseCheckpointSaver:
     return InMemorySaver()
 
@@ -70,12 +89,35 @@ async def sqlite_checkpointer(path: Path) -> AsyncIterator[BaseCheckpointSaver]:
 
 
 class SqliteCheckpoints:
-    """Memory in a local SQLite file (opening it costs about a millisecond per turn)."""
+    """Memory in a local SQLite file.
+
+    Inside a server, ``open()`` keeps one connection (and one saver, whose lock serialises its statements) on the
+    server's loop for every turn; elsewhere each turn opens the file. Opening per turn costs a thread, a
+    connection and the saver's schema check (a few milliseconds of CPU): most of a short turn's memory cost.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._shared: tuple[BaseCheckpointSaver, asyncio.AbstractEventLoop] | None = None
+        self._stack: AsyncExitStack | None = None
+
+    async def open(self) -> None:
+        """Bind one connection and saver to the running loop (a server's lifespan); turns on this loop use it."""
+        if self._shared is not None:
+            return
+        stack = AsyncExitStack()
+        saver = await stack.enter_async_context(sqlite_checkpointer(self.path))
+        self._stack, self._shared = stack, (saver, asyncio.get_running_loop())
+
+    async def close(self) -> None:
+        stack, self._stack, self._shared = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
 
     def saver(self) -> AbstractAsyncContextManager[BaseCheckpointSaver]:
+        shared = self._shared
+        if shared is not None and shared[1] is asyncio.get_running_loop():
+            return nullcontext(shared[0])
         return sqlite_checkpointer(self.path)
 
 
@@ -141,3 +183,106 @@ class PostgresCheckpoints:
 
         with PostgresSaver.from_conn_string(self.conninfo) as saver:
             saver.setup()
+
+
+SaverFactory = Callable[[], AbstractAsyncContextManager[BaseCheckpointSaver]]
+
+
+class HeldCheckpoints:
+    """A turn's memory writes held back until the turn is confirmed (speculative voice answers).
+
+    Pass one to ``Agent.astream_turn(hold=...)``: the turn reads the conversation's memory as usual, but every
+    checkpoint it would write stays here. ``await commit()`` (once the turn's events are exhausted) writes them to
+    the conversation's memory in order; dropping the object discards them, so a turn started on a guess that
+    turned out wrong (the user went on speaking) leaves no trace in the memory, even if it was cancelled midway.
+    """
+
+    def __init__(self) -> None:
+        self._ops: list[Callable[[BaseCheckpointSaver], Awaitable[object]]] = []
+        self._target: SaverFactory | None = None
+        self._running = 0
+        self.committed = False
+
+    @property
+    def pending(self) -> int:
+        """How many checkpoint writes are held."""
+        return len(self._ops)
+
+    @asynccontextmanager
+    async def holding(self, saver: BaseCheckpointSaver, target: SaverFactory) -> AsyncIterator[BaseCheckpointSaver]:
+        """``saver`` for one run, its writes held here; ``target`` opens the saver ``commit()`` writes to."""
+        if self.committed:
+            raise RuntimeError("a committed HeldCheckpoints cannot hold another run")
+        self._target = target
+        self._running += 1
+        try:
+            yield _HoldingSaver(saver, self._ops)
+        finally:
+            self._running -= 1
+
+    async def commit(self) -> None:
+        """Write the held checkpoints to the conversation's memory (at most once; after the run has ended)."""
+        if self._running:
+            raise RuntimeError("commit() while the held turn is still running")
+        if self.committed:
+            return
+        self.committed = True
+        ops, self._ops = self._ops, []
+        if not ops or self._target is None:
+            return
+        async with self._target() as saver:
+            for op in ops:
+                await op(saver)
+
+
+class _HoldingSaver(BaseCheckpointSaver):
+    """Reads go to the real saver; ``aput``/``aput_writes`` are recorded instead of written."""
+
+    def __init__(self, inner: BaseCheckpointSaver, ops: list[Callable[[BaseCheckpointSaver], Awaitable[object]]]):
+        super().__init__(serde=inner.serde)
+        self._inner = inner
+        self._ops = ops
+
+    @property
+    def config_specs(self) -> list:
+        return self._inner.config_specs
+
+    def get_next_version(self, current: Any, channel: None) -> Any:
+        return self._inner.get_next_version(current, channel)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return await self._inner.aget_tuple(config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        async for item in self._inner.alist(config, filter=filter, before=before, limit=limit):
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        self._ops.append(lambda saver: saver.aput(config, checkpoint, metadata, new_versions))
+        conf = config["configurable"]
+        return {
+            "configurable": {
+                "thread_id": conf["thread_id"],
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    async def aput_writes(
+        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        held = list(writes)
+        self._ops.append(lambda saver: saver.aput_writes(config, held, task_id, task_path))

@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
-from agent.checkpoint import CheckpointStore, MemoryUnavailableError, SqliteCheckpoints
+from agent.checkpoint import CheckpointStore, HeldCheckpoints, MemoryUnavailableError, SqliteCheckpoints
 from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
@@ -82,16 +82,34 @@ class Agent:
     def has_model(self) -> bool:
         return self.model is not None
 
-    def _graph_for_turn(self) -> AbstractAsyncContextManager[CompiledStateGraph[Any, Any, Any, Any]]:
-        if self._checkpoints is None:
+    def _graph_for_turn(
+        self, hold: HeldCheckpoints | None = None
+    ) -> AbstractAsyncContextManager[CompiledStateGraph[Any, Any, Any, Any]]:
+        if self._checkpoints is not None:
+            return self._graph_with_saver(self._checkpoints, hold)
+        saver = self._graph.checkpointer
+        if hold is None or not isinstance(saver, BaseCheckpointSaver):
             return nullcontext(self._graph)
-        return self._graph_with_saver(self._checkpoints)
+        return self._graph_holding(hold, saver)
 
     @asynccontextmanager
-    async def _graph_with_saver(self, store: CheckpointStore) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
+    async def _graph_with_saver(
+        self, store: CheckpointStore, hold: HeldCheckpoints | None = None
+    ) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
         async with store.saver() as saver:
-            # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
-            yield self._graph.copy(update={"checkpointer": saver})
+            if hold is None:
+                # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
+                yield self._graph.copy(update={"checkpointer": saver})
+                return
+            async with hold.holding(saver, store.saver) as held:
+                yield self._graph.copy(update={"checkpointer": held})
+
+    @asynccontextmanager
+    async def _graph_holding(
+        self, hold: HeldCheckpoints, saver: BaseCheckpointSaver
+    ) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
+        async with hold.holding(saver, lambda: nullcontext(saver)) as held:
+            yield self._graph.copy(update={"checkpointer": held})
 
     async def astream_turn(
         self,
@@ -105,8 +123,13 @@ class Agent:
         voice: str | None = None,
         speed: float | None = None,
         tts_engine: str | None = None,
+        hold: HeldCheckpoints | None = None,
     ) -> AsyncIterator[AgentEvent]:
-        """Run one turn, yielding Transcript/Token/ToolStart/ToolEnd/Answer/Audio events and finally DoneEvent."""
+        """Run one turn, yielding Transcript/Token/ToolStart/ToolEnd/Answer/Audio events and finally DoneEvent.
+
+        ``hold``: keep this turn's memory writes in ``hold`` until ``hold.commit()`` (a speculative turn that may
+        be discarded); without it the turn is remembered when it ends.
+        """
         start = time.perf_counter()
         sink = TurnSink()
         context = AgentContext(
@@ -141,7 +164,7 @@ class Agent:
         }
         final: dict[str, Any] = {}
         try:
-            async with self._graph_for_turn() as graph:
+            async with self._graph_for_turn(hold) as graph:
                 async for mode, payload in graph.astream(
                     inputs, run_config, context=context, stream_mode=["custom", "values"], durability="exit"
                 ):

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +34,14 @@ if __package__ in (None, ""):
     # Run as a script: import from the repo root, not bench/ (where bench/agent.py would shadow the agent package).
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.speech.audio import pcm16_bytes, resample
 from agent.speech.base import Synthesizer
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.speech.speak import clauses_of
+from agent.voice.config import TurnConfig
 from agent.voice.events import AnswerAudio, TurnDone, VoiceEvent
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
@@ -156,19 +158,26 @@ class Collector:
 
 
 async def run_mode(
-    question_set: list[Question], *, hands_free: bool, agent, transcriber, kokoro, beam_size: int | None
+    question_set: list[Question],
+    *,
+    hands_free: bool,
+    agent,
+    transcriber,
+    kokoro,
+    beam_size: int | None,
+    config: VoiceLoopConfig,
 ) -> list[dict]:
     collector = Collector()
 
-    def respond(question: str) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False)
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False, hold=hold)
 
     loop = VoiceLoop(
         recognize=whisper_recognizer(transcriber, beam_size=beam_size),
         synthesizer=kokoro,
         respond=respond,
         emit=collector,
-        config=VoiceLoopConfig(hands_free=hands_free, barge_in=False),
+        config=replace(config, hands_free=hands_free, barge_in=False),
     )
 
     async def stop_after_first_audio(turn: int) -> None:
@@ -244,7 +253,18 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     print(f"synthesizing {args.questions} questions (kept in {args.cache_dir})…", file=sys.stderr)
     questions = make_questions(kokoro, args.questions, args.cache_dir)
     # Warm-up: load Whisper, Kokoro and the agent (not measured).
-    engines_ = {"agent": agent, "transcriber": transcriber, "kokoro": kokoro, "beam_size": args.loop_beam_size}
+    loop_config = VoiceLoopConfig(
+        turns=TurnConfig(pause_ms=args.pause_ms, silence_ms=args.silence_ms),
+        speculative_answer=not args.no_speculative_answer,
+        first_clause_chars=args.first_clause_chars,
+    )
+    engines_ = {
+        "agent": agent,
+        "transcriber": transcriber,
+        "kokoro": kokoro,
+        "beam_size": args.loop_beam_size,
+        "config": loop_config,
+    }
     await run_mode(questions[:1], hands_free=False, **engines_)
     load_before = os.getloadavg()[0]
     hands_free = await run_mode(questions, hands_free=True, **engines_)
@@ -259,6 +279,9 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     }
     spec = [r.get("speculative", 0) for r in hands_free]
     stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
+    drafts = [r.get("speculative_answer", 0) for r in hands_free]
+    stages["hands_free.speculative_answer_share"] = {"value": round(sum(drafts) / max(1, len(drafts)), 3)}
+    stages["hands_free.draft_lead_s"] = summary(hands_free, "draft_lead_s")
     if args.verbose:
         for row in hands_free + push:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
@@ -285,6 +308,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--beam-size", type=int, default=5, help="the transcriber's beam (REST, CLI)")
     parser.add_argument("--loop-beam-size", type=int, default=None, help="the voice loop's beam (default: --beam-size)")
+    defaults = VoiceLoopConfig()
+    parser.add_argument("--pause-ms", type=int, default=defaults.turns.pause_ms, help="pause that starts speculation")
+    parser.add_argument("--silence-ms", type=int, default=defaults.turns.silence_ms, help="silence ending a question")
+    parser.add_argument(
+        "--first-clause-chars", type=int, default=defaults.first_clause_chars, help="length of the first clause"
+    )
+    parser.add_argument(
+        "--no-speculative-answer", action="store_true", help="start the answer only once the question has ended"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
     args = parser.parse_args()

@@ -149,20 +149,23 @@ def _load_demo(url: str) -> None:
         engine.dispose()
 
 
+def demo_database(dialect: str) -> Iterator[str]:
+    """A new database of ``dialect`` (``postgres`` or ``mysql``) with the demo data loaded, dropped at the end."""
+    for url in _pg_database() if dialect == "postgres" else _mysql_database():
+        _load_demo(url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def demo_pg_url() -> Iterator[str]:
     """The demo database loaded into its own PostgreSQL database (once per session). Treat as read-only."""
-    for url in _pg_database():
-        _load_demo(url)
-        yield url
+    yield from demo_database("postgres")
 
 
 @pytest.fixture(scope="session")
 def demo_mysql_url() -> Iterator[str]:
     """The demo database loaded into its own MariaDB database (once per session). Treat as read-only."""
-    for url in _mysql_database():
-        _load_demo(url)
-        yield url
+    yield from demo_database("mysql")
 
 
 @pytest.fixture(scope="session")

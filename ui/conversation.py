@@ -2,8 +2,9 @@
 
 One ``VoiceLoop`` (``agent.voice.loop``) per chat while the mic is on. Chainlit hands each mic chunk to its own
 task, so chunks go through a queue to one consumer that feeds the loop in order. The loop's events are rendered
-here: the transcript as the user's message, the answer via ``ui.turn.TurnRenderer``, its audio streamed as PCM16
-to Chainlit's player (``send_audio_chunk``), barge-in as ``send_audio_interrupt`` plus a mark on the message.
+here: the transcript as the user's message, the answer via ``ui.turn.TurnRenderer`` (from the loop's ``AgentOut``
+events, never from ``respond``: a speculative answer the loop drops must leave no trace), its audio streamed as
+PCM16 to Chainlit's player (``send_audio_chunk``), barge-in as ``send_audio_interrupt`` plus a mark on the message.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ class Conversation:
     queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
     renderers: dict[int, TurnRenderer] = field(default_factory=dict)
     consumer: asyncio.Task[None] | None = None
-    current_turn: int = 0  # the turn whose transcript came last (the one ``respond`` answers)
     heard_at: dict[int, float] = field(default_factory=dict)  # perf_counter when each transcript came
 
     def put(self, data: bytes) -> None:
@@ -67,19 +67,12 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
     holder: dict[str, Conversation] = {}
     timings: dict[int, TurnTimings] = {}
 
-    async def respond(question: str) -> AsyncIterator[Any]:
-        conversation = holder["c"]
-        turn_timings = timings.setdefault(conversation.current_turn, TurnTimings(voice=prefs.voice))
-        renderer = TurnRenderer(question, prefs, turn_timings)
-        conversation.renderers[conversation.current_turn] = renderer
+    async def respond(question: str, *, hold: Any = None) -> AsyncIterator[Any]:
         if agent is None:
-            await cl.Message(content=texts.NO_LLM_TRANSCRIPT.format(text=question, guidance=texts.LLM_GUIDANCE)).send()
             return
-        await renderer.start()
         async for event in agent.astream_turn(
-            question=question, conversation_id=conversation_id, connection=prefs.connection_arg, speak=False
+            question=question, conversation_id=conversation_id, connection=prefs.connection_arg, speak=False, hold=hold
         ):
-            await renderer.on_event(event)
             yield event
 
     async def emit(event: Any) -> None:
@@ -88,11 +81,20 @@ async def start(prefs: Prefs, conversation_id: str, sample_rate: int, *, remembe
         conversation = holder["c"]
         emitter = cl.context.emitter
         if isinstance(event, ev.FinalTranscript):
-            conversation.current_turn = event.turn
             conversation.heard_at[event.turn] = time.perf_counter()
             timing = timings.setdefault(event.turn, TurnTimings(voice=prefs.voice, tts_engine=prefs.tts_engine))
             timing.stt_s = event.timings.get("stt_s")
             await cl.Message(content=event.text, author="Você", type="user_message").send()
+            if agent is None:
+                guidance = texts.NO_LLM_TRANSCRIPT.format(text=event.text, guidance=texts.LLM_GUIDANCE)
+                await cl.Message(content=guidance).send()
+                return
+            rendering = TurnRenderer(event.text, prefs, timing)
+            conversation.renderers[event.turn] = rendering
+            await rendering.start()
+        elif isinstance(event, ev.AgentOut):
+            if (answering := conversation.renderers.get(event.turn)) is not None:
+                await answering.on_event(event.event)
         elif isinstance(event, ev.AnswerAudio):
             if event.seq == 0:
                 log.info("hands-free turn %d: answer audio started", event.turn)

@@ -26,11 +26,10 @@ from vozbd.api.deps import ApiLimits, ApiServices
 from vozbd.api.errors import ApiError, install_error_handlers
 from vozbd.api.guard import SurfaceConfig, SurfaceGuard
 from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
-from vozbd.api.ratelimit import RateLimitConfig, RateLimiter
+from vozbd.api.ratelimit import RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
 from vozbd.metrics import StatementObservers
-from vozbd.settings import Settings
-from vozbd.wiring import App, ServerConfig, voice_loop_config
+from vozbd.wiring import App, ServerConfig, api_limits, rate_limit_config, voice_loop_config
 from vozbd_core.version import __version__
 
 if TYPE_CHECKING:
@@ -63,16 +62,6 @@ def rest_tool_context(ctx: ToolContext) -> ToolContext:
     if ctx.allowed_connections is not None:
         return ctx
     return dataclasses.replace(ctx, allowed_connections=("*",))
-
-
-def api_limits(settings: Settings) -> ApiLimits:
-    return ApiLimits(
-        max_rows=settings.api_max_rows,
-        audio_max_bytes=int(settings.stt_max_mb * 1024 * 1024),
-        audio_max_seconds=settings.stt_max_seconds,
-        pdf_max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
-        json_max_bytes=settings.api_max_json_kb * 1024,
-    )
 
 
 def body_limit_for(limits: ApiLimits) -> Callable[[str], int | None]:
@@ -196,12 +185,7 @@ def build_api_services(
     settings = vozbd_app.settings
     agents = _agents(vozbd_app.agents, ctx, checkpoints)
     metrics = metrics or ApiMetrics(multiprocess_dir=metrics_dir)
-    limiter = RateLimiter(
-        RateLimitConfig(
-            per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
-        ),
-        on_degraded=metrics.rate_limit_degraded.inc,
-    )
+    limiter = RateLimiter(rate_limit_config(settings), on_degraded=metrics.rate_limit_degraded.inc)
 
     return ApiServices(
         tool_ctx=ctx,
@@ -221,10 +205,11 @@ def build_api_services(
 
 @asynccontextmanager
 async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]:
-    """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
-    from agent.checkpoint import PostgresCheckpoints
+    """Memory connections opened once on the server's loop for the server's lifetime (a PostgreSQL pool, or one
+    SQLite connection), instead of per turn."""
+    from agent.checkpoint import SharedCheckpointStore
 
-    if not isinstance(store, PostgresCheckpoints):
+    if not isinstance(store, SharedCheckpointStore):
         yield
         return
     await store.open()

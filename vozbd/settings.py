@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     voice_pause_ms: int = Field(200, ge=100, le=2000, description="Pause that starts speculative recognition.")
     voice_min_speech_ms: int = Field(250, ge=50, le=5000, description="Shorter utterances are ignored.")
     voice_max_utterance_s: float = Field(20.0, ge=2, le=120, description="An utterance is cut at this length.")
+    voice_speculative_answer: bool = Field(
+        True, description="Start answering at the first short pause (a draft, dropped if the user goes on speaking)."
+    )
     voice_barge_in: bool = Field(True, description="Speaking over an answer interrupts it.")
     voice_half_duplex: bool = Field(
         False, description="Ignore the microphone while an answer plays (clients without echo cancellation)."

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from agent.speech.remote import RemoteSpeech
     from agent.voice.config import VoiceLoopConfig
     from tools.memory import MemoryStore
+    from vozbd.api.deps import ApiLimits
+    from vozbd.api.ratelimit import RateLimitConfig
     from vozbd.appdb.database import AppDatabase
     from vozbd.speech_service import SpeechBackend, SpeechServiceConfig
 
@@ -128,6 +130,11 @@ def load_settings(**overrides: Any) -> Settings:
 
 def _secret(value: SecretStr | None) -> str | None:
     return (value.get_secret_value() or None) if value is not None else None
+
+
+def _bytes(mb: float) -> int:
+    """A size setting in MB (``*_MAX_MB``) as bytes."""
+    return int(mb * 1024 * 1024)
 
 
 def paths_config(settings: Settings) -> PathsConfig:
@@ -230,8 +237,9 @@ def build_tool_context(settings: Settings) -> ToolContext:
     from tools.db.registry import ConnectionRegistry
     from vozbd.connections_config import declare
 
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    registry = ConnectionRegistry(settings.registry_file, secret_key=secret, key_file=settings.secret_key_file)
+    registry = ConnectionRegistry(
+        settings.registry_file, secret_key=_secret(settings.secret_key), key_file=settings.secret_key_file
+    )
     if settings.allow_privileged:
         log.warning(
             "VOZBD_ALLOW_PRIVILEGED is on: logins with more than read privileges are accepted for every connection; "
@@ -244,11 +252,11 @@ def build_tool_context(settings: Settings) -> ToolContext:
             max_rows=settings.max_rows,
             timeout_s=settings.query_timeout_s,
             max_cell_chars=settings.max_cell_chars,
-            max_result_bytes=int(settings.max_result_mb * 1024 * 1024),
+            max_result_bytes=_bytes(settings.max_result_mb),
         ),
         pdf_limits=PdfLimits(
             allowed_dirs=tuple(settings.allowed_pdf_dirs),
-            max_bytes=int(settings.pdf_max_mb * 1024 * 1024),
+            max_bytes=_bytes(settings.pdf_max_mb),
             max_pages=settings.pdf_max_pages,
             max_chars=settings.pdf_max_chars,
             time_budget_s=settings.pdf_time_budget_s,
@@ -351,6 +359,7 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
     return VoiceLoopConfig(
         turns=turns,
         hands_free=hands_free,
+        speculative_answer=settings.voice_speculative_answer,
         barge_in=settings.voice_barge_in,
         half_duplex=settings.voice_half_duplex,
         out_rate=out_rate,
@@ -363,25 +372,49 @@ def remote_speech(settings: Settings) -> RemoteSpeech | None:
         return None
     from agent.speech.remote import RemoteSpeech
 
-    token = settings.speech_token.get_secret_value() if settings.speech_token else None
-    return RemoteSpeech(settings.speech_url, token=token)
+    return RemoteSpeech(settings.speech_url, token=speech_token(settings))
+
+
+def speech_token(settings: Settings) -> str | None:
+    """The bearer token of the speech service (``VOZBD_SPEECH_TOKEN``): what it requires and what clients send."""
+    return _secret(settings.speech_token)
+
+
+def api_limits(settings: Settings) -> ApiLimits:
+    """Request limits of the REST API (and of the speech service, which takes the same settings)."""
+    from vozbd.api.deps import ApiLimits
+
+    return ApiLimits(
+        max_rows=settings.api_max_rows,
+        audio_max_bytes=_bytes(settings.stt_max_mb),
+        audio_max_seconds=settings.stt_max_seconds,
+        pdf_max_bytes=_bytes(settings.pdf_max_mb),
+        json_max_bytes=settings.api_max_json_kb * 1024,
+    )
+
+
+def rate_limit_config(settings: Settings) -> RateLimitConfig:
+    """Per-key and per-IP request rates of the REST API and the speech service (shared through Redis if set)."""
+    from vozbd.api.ratelimit import RateLimitConfig
+
+    return RateLimitConfig(
+        per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
+    )
 
 
 def speech_service_config(settings: Settings, *, insecure: bool = False) -> SpeechServiceConfig:
     """Guard and limits of ``vozbd serve --only speech``: the same settings as the gateway's API."""
-    from vozbd.api.ratelimit import RateLimitConfig
     from vozbd.speech_service import SpeechServiceConfig
 
+    limits = api_limits(settings)
     return SpeechServiceConfig(
-        token=settings.speech_token.get_secret_value() if settings.speech_token else None,
-        max_audio_bytes=int(settings.stt_max_mb * 1024 * 1024),
-        max_json_bytes=settings.api_max_json_kb * 1024,
+        token=speech_token(settings),
+        max_audio_bytes=limits.audio_max_bytes,
+        max_json_bytes=limits.json_max_bytes,
         bind_host=settings.host,
         allowed_hosts=tuple(settings.allowed_hosts),
         cors_origins=tuple(settings.cors_origins),
-        rate_limits=RateLimitConfig(
-            per_key=settings.rate_limit_per_key, per_ip=settings.rate_limit_per_ip, redis_url=settings.redis_url
-        ),
+        rate_limits=rate_limit_config(settings),
         insecure=insecure,
     )
 

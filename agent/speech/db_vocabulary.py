@@ -10,10 +10,10 @@ vocabulary per connection until either of them is rebuilt.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from agent.speech.vocabulary import SpeechVocabulary, VocabularyLimits, build_vocabulary
+from tools.cache import KeyedCache, context_cache
 from tools.context import ToolContext
 from tools.db.connect import resolve_connection
 from tools.errors import CodedError
@@ -27,7 +27,6 @@ from tools.values.service import ensure_index
 log = logging.getLogger(__name__)
 
 CACHE_KEY = "speech_vocabulary"
-_CREATE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -37,12 +36,8 @@ class _Entry:
     vocabulary: SpeechVocabulary
 
 
-def _cache(ctx: ToolContext) -> dict[str, _Entry]:
-    cache = ctx.caches.get(CACHE_KEY)
-    if cache is None:
-        with _CREATE_LOCK:
-            cache = ctx.caches.setdefault(CACHE_KEY, {})
-    return cache
+def _cache(ctx: ToolContext) -> KeyedCache[str, _Entry]:
+    return context_cache(ctx.caches, CACHE_KEY, KeyedCache[str, _Entry])
 
 
 def connection_vocabulary(
@@ -73,7 +68,7 @@ def connection_vocabulary(
     else:  # index off, failed or still building: the samples the schema inspector read (policy-filtered)
         values = [s for t in tables for c in t.columns for s in c.samples] if policy.samples else []
     vocabulary = build_vocabulary(conn.name, tables, values, limits)
-    cache[key] = _Entry(schema, index, vocabulary)
+    cache.put(key, _Entry(schema, index, vocabulary))
     log.info(
         "speech vocabulary of %s: %d values, %d schema words%s",
         conn.masked_url,

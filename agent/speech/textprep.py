@@ -273,13 +273,46 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+# Words a first clause must not end with (articles, prepositions, conjunctions): "de | quarenta" would sound cut.
+_FUNCTION_WORDS = frozenset(
+    "o a os as um uma uns umas de do da dos das em no na nos nas num numa com por para pelo pela pelos pelas ao aos"  # noqa: SIM905
+    " à às e ou que se cerca mais menos quase apenas só".split()
+)
+
+SHORT_FIRST_CLAUSE = 30  # a first-clause limit below this asks for a word or two (the voice loop's first audio)
+
+
+def _before_first_number(sentence: str, limit: int) -> int:
+    """In a short first clause, a cut before the first spelled-out number ("Encontrei | quarenta e dois pedidos",
+    "Em junho foram | mil e dez pedidos"): the words before it form a phrase (at least 4 characters, not ending
+    with an article, a preposition or a conjunction) and the number stays whole in the next clause. 0: none."""
+    for match in re.finditer(r"\s(\w+)", sentence):
+        start, word = match.start(), match.group(1).lower()
+        if start > limit:
+            return 0
+        if word in _NUMBER_WORDS:
+            words = sentence[:start].split()
+            last = words[-1].lower() if words else ""
+            if start >= 4 and last not in _FUNCTION_WORDS and last not in _NUMBER_WORDS and last[-1:].isalpha():
+                return start
+            return 0
+    return 0
+
+
 def _first_cut(sentence: str, limit: int) -> int:
     """Where to cut a long first sentence: a clause mark, else a phrase start, else a later clause mark (up to
     twice the limit), else a space that is not inside a spelled-out number ("trinta | e | dois"), the last one
-    up to the limit or, when there is none, the first one after it (up to twice the limit)."""
-    marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if m.end() >= 12]
+    up to the limit or, when there is none, the first one after it (up to twice the limit).
+
+    A short first clause (limit under ``SHORT_FIRST_CLAUSE``) may be a single word: a clause mark from the 4th
+    character on ("Claro,"), else the words before the first number (``_before_first_number``), then as above."""
+    short = limit < SHORT_FIRST_CLAUSE
+    marks = [m.end() for m in re.finditer(r"[,;:]\s", sentence) if m.end() >= (4 if short else 12)]
     if marks and marks[0] <= limit:
         return max(m for m in marks if m <= limit)
+    if short and (cut := _before_first_number(sentence, limit)):
+        return cut
+    marks = [m for m in marks if m >= 12]
     spaces = [(m.start(), m.group(1).lower()) for m in re.finditer(r"\s(\w+)", sentence) if m.start() >= 12]
     words = [(start, word) for start, word in spaces if start <= limit]
     phrase = [start for start, word in words if word in _PHRASE_STARTS]

@@ -24,9 +24,10 @@ class VoiceLoopConfig:
     turns: TurnConfig = field(default_factory=TurnConfig)
     hands_free: bool = True  # False: push-to-talk, the utterance ends only at ``end_of_input()``
     speculative: bool = True
+    speculative_answer: bool = True  # also start the answer (agent + first clause) on the speculative transcript
     barge_in: bool = True
     barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
     half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)
     echo_tail_ms: int = 300  # playback may still be in the room this long after its estimated end
     out_rate: int = 24_000  # PCM rate of AnswerAudio (Chainlit's player runs at its audio sample_rate)
-    first_clause_chars: int = 24  # the answer's first clause (~3 words) is synthesized alone: its audio starts sooner
+    first_clause_chars: int = 24  # short first clause (words before a number, else ~3 words): its audio comes sooner

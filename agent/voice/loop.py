@@ -7,7 +7,12 @@ PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voic
 Latency design (2 CPU cores): recognition starts speculatively at the first short pause (``pause_ms``) and its
 result is kept when no more speech follows, so most of the STT time hides inside the silence wait; STT sees only
 the VAD-trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause, kept
-short, while the model is still writing. Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
+short, while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the
+agent turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until
+the silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and
+dropped: nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond``
+must have no side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
+Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
 in both modes a transcript that repeats what we were just saying is dropped as our own echo.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import logging
 import re
 import time
@@ -24,9 +30,11 @@ import unicodedata
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
+from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent, AnswerEvent, TokenEvent, ToolStartEvent
 from agent.speech.audio import StreamResampler, pcm16_bytes, pcm16_to_float
 from agent.speech.base import NoSpeechError, SpeechError, Synthesizer, Transcript
@@ -43,15 +51,23 @@ from agent.voice.events import (
     TurnDone,
     VoiceEvent,
 )
-from agent.voice.turns import Dropped, Pause, SpeechStart, TurnDetector, Utterance
+from agent.voice.turns import Dropped, Pause, Resume, SpeechStart, TurnDetector, Utterance
 from agent.voice.vad import VAD_RATE, StreamingVad
 from tools.errors import CodedError
 
 log = logging.getLogger(__name__)
 
 Recognize = Callable[[np.ndarray], Transcript]  # mono float32 at 16 kHz, already trimmed by the VAD
-Respond = Callable[[str], AsyncIterator[AgentEvent]]  # question → the agent's events for this turn
 Emit = Callable[[VoiceEvent], Awaitable[None]]
+
+
+class Respond(Protocol):
+    """Question → the agent's events for this turn, with no other side effect (the surface renders and logs the
+    turn from the ``AgentOut`` events). ``hold`` is set for a speculative turn: pass it to
+    ``Agent.astream_turn(hold=...)`` so its memory is written only if the loop commits it."""
+
+    def __call__(self, question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]: ...
+
 
 NO_SPEECH_NOTICE = "Não entendi. Pode repetir?"
 
@@ -74,15 +90,27 @@ def whisper_recognizer(
     return recognize
 
 
+@contextlib.asynccontextmanager
+async def _closing(stream: AsyncIterator[object]) -> AsyncIterator[None]:
+    """``contextlib.aclosing`` for any async iterator (an async generator is closed, so its ``finally`` runs now)."""
+    try:
+        yield
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _heard_as_one_of(word: str, said: set[str]) -> bool:
+    """``word`` (a recognized word) is one of the words ``said``, allowing for a misrecognition."""
+    if word in said or any(word[:4] == other[:4] for other in said):
+        return True
+    return any(difflib.SequenceMatcher(None, word, other).ratio() >= 0.75 for other in said)
+
+
 def _words(text: str) -> list[str]:
     folded = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
     return re.findall(r"[a-z0-9]+", folded)
-
-
-@dataclass
-class _Speculation:
-    speech_end_s: float
-    task: asyncio.Task[Transcript]
 
 
 @dataclass
@@ -90,6 +118,49 @@ class _Answer:
     turn: int
     interrupt: asyncio.Event = field(default_factory=asyncio.Event)
     speaking: bool = True  # synthesis not finished yet (playback may go on until ``VoiceLoop._playing_until``)
+    first_audio: float | None = None  # wall time its first audio was sent
+
+
+class _Gate:
+    """Holds a draft's events until ``open()`` (the utterance is confirmed), then sends them in order, then lets
+    the rest through."""
+
+    def __init__(self, send: Emit) -> None:
+        self._send = send
+        self._held: list[VoiceEvent] = []
+        self.opened = asyncio.Event()
+
+    async def __call__(self, event: VoiceEvent) -> None:
+        if self.opened.is_set():
+            await self._send(event)
+        else:
+            self._held.append(event)
+
+    async def open(self) -> None:
+        while self._held:  # events the draft adds meanwhile are appended here and sent in turn
+            await self._send(self._held.pop(0))
+        self.opened.set()
+
+
+@dataclass
+class _Draft:
+    """A speculative answer to the speculative transcript ``question`` (see the module docstring)."""
+
+    question: str
+    answer: _Answer
+    gate: _Gate
+    hold: HeldCheckpoints
+    timings: dict[str, float]
+    marks: dict[str, float]
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
+class _Speculation:
+    speech_end_s: float
+    task: asyncio.Task[Transcript]
+    draft: _Draft | None = None
+    starter: asyncio.Task[None] | None = None
 
 
 class VoiceLoop:
@@ -122,7 +193,10 @@ class VoiceLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
         self._playing_until = 0.0  # wall time when the client will have played all audio we sent
-        self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (wall time sent, clause) for the echo guard
+        # The echo guard works on the microphone's own clock (seconds of audio received), not on wall time: where in
+        # the mic stream our answer can be heard back does not depend on how late this server processes it.
+        self._echo_until_s = 0.0  # mic-stream time until which what we sent may still be playing
+        self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (mic-stream time sent, clause)
         self._transcribed: asyncio.Event | None = None  # set once the latest turn's transcript is out (or dropped)
 
     # --- input ----------------------------------------------------------------------------------------
@@ -163,10 +237,12 @@ class VoiceLoop:
         if answer is not None and not answer.interrupt.is_set():
             answer.interrupt.set()
             self._playing_until = 0.0
+            self._echo_until_s = 0.0  # the speech that interrupted is the user's, not our echo
             await self._emit(Interrupted(answer.turn))
 
     async def close(self) -> None:
-        """Wait for the turns in flight (their events are still emitted)."""
+        """Wait for the turns in flight (their events are still emitted); an unconfirmed draft is dropped."""
+        await self._discard_speculation()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -195,20 +271,79 @@ class VoiceLoop:
     async def _on_turn_event(self, event: object, now: float) -> None:
         if isinstance(event, SpeechStart):
             self._turn += 1
-            self._speculation = None
+            await self._discard_speculation()
             await self._emit(SpeechStarted(self._turn, event.at_s))
         elif isinstance(event, Pause) and self.config.speculative and self.config.hands_free:
             if self._speculation is None or self._speculation.task.done():
+                await self._discard_speculation()
                 task = asyncio.ensure_future(asyncio.to_thread(self._recognize, event.audio))
-                self._speculation = _Speculation(event.speech_end_s, task)
+                started = _Speculation(event.speech_end_s, task)
+                self._speculation = started
+                if self.config.speculative_answer:
+                    started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
+        elif isinstance(event, Resume):
+            await self._discard_draft(self._speculation)  # the user goes on speaking: the draft answers too little
         elif isinstance(event, Utterance):
             speculation, self._speculation = self._speculation, None
             if speculation is not None and speculation.speech_end_s != event.speech_end_s:
+                await self._discard_draft(speculation)
                 speculation = None  # the user went on speaking after the pause
             previous, self._transcribed = self._transcribed, asyncio.Event()
             self._spawn(self._run_turn(self._turn, event, speculation, now, previous, self._transcribed))
         elif isinstance(event, Dropped):
             log.debug("utterance dropped: %.0f ms of speech", event.speech_ms)
+
+    async def _discard_speculation(self) -> None:
+        speculation, self._speculation = self._speculation, None
+        await self._discard_draft(speculation)
+
+    async def _discard_draft(self, speculation: _Speculation | None) -> None:
+        """Cancel and drop a draft answer not yet confirmed (nothing of it was sent or remembered)."""
+        if speculation is None:
+            return
+        starter, speculation.starter = speculation.starter, None
+        if starter is not None and not starter.done():
+            starter.cancel()
+        draft, speculation.draft = speculation.draft, None
+        if draft is None or draft.gate.opened.is_set() or draft.task is None:
+            return
+        log.debug("voice loop: dropping the draft answer to %r", draft.question[:80])
+        draft.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await draft.task
+
+    async def _start_draft(self, speculation: _Speculation, turn: int) -> None:
+        """Once the speculative transcript is ready, start answering it (if nothing else is being answered)."""
+        try:
+            transcript = await speculation.task
+        except SpeechError:
+            return
+        question = transcript.text.strip()
+        busy = self._agent_lock.locked() or self._answer is not None
+        if not question or busy or self._speculation is not speculation or self._turn != turn:
+            return
+        if self._transcribed is not None and not self._transcribed.is_set():
+            return  # an earlier turn is still being transcribed: answers go out in order
+        await self._agent_lock.acquire()  # free (checked above, no await since): taken at once
+        answer = _Answer(turn)
+        draft = _Draft(
+            question=question,
+            answer=answer,
+            gate=_Gate(lambda event: self._deliver(answer, event)),
+            hold=HeldCheckpoints(),
+            timings={"speculative_answer": 1.0},
+            marks={"recognized": self._clock()},
+        )
+        speculation.draft = draft
+        draft.task = asyncio.ensure_future(self._run_draft(draft, turn))
+
+    async def _run_draft(self, draft: _Draft, turn: int) -> None:
+        try:
+            await self._answer_turn(
+                turn, draft.question, draft.timings, draft.marks, draft.answer, out=draft.gate, hold=draft.hold
+            )
+        finally:
+            self._agent_lock.release()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -217,13 +352,26 @@ class VoiceLoop:
 
     # --- one turn ---------------------------------------------------------------------------------------
 
-    def _is_echo(self, text: str, started_wall: float) -> bool:
-        """Did the user just say what we were saying (our own voice through the microphone)?"""
-        words = _words(text)
-        if len(words) < 2 or started_wall > self._playing_until + self.config.echo_tail_ms / 1000:
+    def _is_echo(self, text: str, utt: Utterance) -> bool:
+        """Did the user just say what we were saying (our own voice through the microphone)?
+
+        The utterance must start (in the mic stream) while our answer may still be playing; then most of its words
+        (of 3+ letters) must be words we had sent before it ended, heard approximately: same first four letters
+        ("muito" for "muitos") or a close spelling ("cliantes" for "clientes").
+        """
+        if utt.start_s > self._echo_until_s + self.config.echo_tail_ms / 1000:
             return False
-        recent = {w[:4] for sent, clause in self._spoken if sent >= started_wall - 30 for w in _words(clause)}
-        return sum(w[:4] in recent for w in words) / len(words) >= 0.7  # "muito" heard for "muitos" still matches
+        words = [w for w in _words(text) if len(w) >= 3]
+        if len(words) < 2:
+            return False
+        said = {
+            w
+            for sent_s, clause in self._spoken
+            if utt.start_s - 30 <= sent_s <= utt.speech_end_s
+            for w in _words(clause)
+            if len(w) >= 3
+        }
+        return sum(_heard_as_one_of(w, said) for w in words) / len(words) >= 0.7
 
     async def _run_turn(
         self,
@@ -241,7 +389,9 @@ class VoiceLoop:
                 await previous.wait()  # turns come out in the order they were spoken
         try:
             if transcript is not None:
-                await self._emit_question(turn, utt, transcript, speculation is not None, eou_wall, transcribed)
+                await self._emit_question(turn, utt, transcript, speculation, eou_wall, transcribed)
+            else:
+                await self._discard_draft(speculation)
         finally:
             transcribed.set()
 
@@ -264,7 +414,7 @@ class VoiceLoop:
         turn: int,
         utt: Utterance,
         transcript: Transcript,
-        speculative: bool,
+        speculation: _Speculation | None,
         eou_wall: float,
         transcribed: asyncio.Event,
     ) -> None:
@@ -272,48 +422,86 @@ class VoiceLoop:
         recognized = self._clock()
         timings = {
             "endpoint_s": round(eou_wall - speech_end_wall, 3),
-            "speculative": 1.0 if speculative else 0.0,
+            "speculative": 1.0 if speculation is not None else 0.0,
             "stt_s": transcript.processing_s,
             "stt_wait_s": round(recognized - eou_wall, 3),
         }
         text = transcript.text.strip()
-        if self._is_echo(text, self._wall_at(utt.start_s)):
+        if self._is_echo(text, utt):
             log.info("voice loop: dropped our own echo %r", text[:80])
+            await self._discard_draft(speculation)
             return
-        if speculative:
+        if speculation is not None:
             await self._emit(PartialTranscript(turn, text))
         await self._emit(FinalTranscript(turn, text, dict(timings)))
         transcribed.set()
+        draft = speculation.draft if speculation is not None else None
+        if draft is not None and draft.task is not None and draft.question == text:
+            speculation.draft = None  # type: ignore[union-attr]  # draft is not None only with a speculation
+            marks = draft.marks
+            timings["draft_lead_s"] = round(recognized - marks["recognized"], 3)  # how early the draft started
+            draft.timings.update(timings)
+            marks |= {"speech_end": speech_end_wall, "eou": eou_wall}
+            self._answer = draft.answer
+            await draft.gate.open()  # what the draft has so far (its first audio, maybe) goes out now
+            await draft.task
+            return
+        await self._discard_draft(speculation)
         async with self._agent_lock:
-            await self._answer_turn(turn, text, timings, speech_end_wall, eou_wall, recognized)
+            marks = {"speech_end": speech_end_wall, "eou": eou_wall, "recognized": recognized}
+            answer = _Answer(turn)
+            self._answer = answer
+            await self._answer_turn(turn, text, timings, marks, answer, out=lambda e: self._deliver(answer, e))
+
+    async def _deliver(self, answer: _Answer, event: VoiceEvent) -> None:
+        """Send an event of ``answer`` to the surface (audio: remember what is playing until when)."""
+        if isinstance(event, AnswerAudio):
+            now = self._clock()
+            if answer.first_audio is None:
+                answer.first_audio = now
+            seconds = len(event.pcm16) / 2 / event.sample_rate
+            self._spoken.append((self._stream_s, event.text))
+            self._playing_until = max(self._playing_until, now) + seconds
+            self._echo_until_s = max(self._echo_until_s, self._stream_s) + seconds
+        await self._emit(event)
 
     async def _answer_turn(
-        self, turn: int, question: str, timings: dict[str, float], speech_end: float, eou: float, recognized: float
+        self,
+        turn: int,
+        question: str,
+        timings: dict[str, float],
+        marks: dict[str, float],
+        answer: _Answer,
+        *,
+        out: Emit,
+        hold: HeldCheckpoints | None = None,
     ) -> None:
-        answer = _Answer(turn)
-        self._answer = answer
+        """Answer ``question``: the agent's events and the spoken answer go to ``out`` (a draft's gate, or straight
+        to the surface); ``hold`` (a draft) keeps the turn's memory writes until the draft is confirmed."""
+        draft = out if isinstance(out, _Gate) else None
         deltas: asyncio.Queue[str | None] = asyncio.Queue()
         parts: dict[str, str] = {"answer": "", "segment": ""}
-        marks: dict[str, float] = {}
 
         async def pump() -> None:
             try:
-                async for event in self._respond(question):
-                    await self._emit(AgentOut(turn, event))
-                    if isinstance(event, TokenEvent):
-                        marks.setdefault("first_text", self._clock())
-                        parts["segment"] += event.text
-                        deltas.put_nowait(event.text)
-                    elif isinstance(event, ToolStartEvent):
-                        parts["segment"] = ""
-                    elif isinstance(event, AnswerEvent):
-                        parts["answer"] = event.text
-                        if not parts["segment"].strip():  # an answer that was not streamed (errors, limits)
+                events = self._respond(question, hold=hold) if hold is not None else self._respond(question)
+                async with _closing(events):  # a cancelled draft closes the agent's stream at once
+                    async for event in events:
+                        await out(AgentOut(turn, event))
+                        if isinstance(event, TokenEvent):
                             marks.setdefault("first_text", self._clock())
+                            parts["segment"] += event.text
                             deltas.put_nowait(event.text)
+                        elif isinstance(event, ToolStartEvent):
+                            parts["segment"] = ""
+                        elif isinstance(event, AnswerEvent):
+                            parts["answer"] = event.text
+                            if not parts["segment"].strip():  # an answer that was not streamed (errors, limits)
+                                marks.setdefault("first_text", self._clock())
+                                deltas.put_nowait(event.text)
             except CodedError as error:  # e.g. memory unavailable: tell the user, keep the conversation going
                 log.warning("voice loop: the agent turn failed: %s", error.code)
-                await self._emit(Notice(turn, error.code, error.message))
+                await out(Notice(turn, error.code, error.message))
             finally:
                 deltas.put_nowait(None)
 
@@ -324,32 +512,47 @@ class VoiceLoop:
         pumping = asyncio.ensure_future(pump())
         seq = 0
         try:
-            async for chunk in aspeak(self._synth, text(), self._speak, interrupt=answer.interrupt):
-                now = self._clock()
-                if seq == 0:
-                    marks["first_audio"] = now
-                pcm = pcm16_bytes(chunk.samples)
-                await self._emit(AnswerAudio(turn, seq, pcm, chunk.sample_rate, chunk.text))
-                self._spoken.append((now, chunk.text))
-                self._playing_until = max(self._playing_until, now) + chunk.samples.size / chunk.sample_rate
-                seq += 1
+            speech = aspeak(self._synth, text(), self._speak, interrupt=answer.interrupt)
+            async with _closing(speech):
+                async for chunk in speech:
+                    pcm = pcm16_bytes(chunk.samples)
+                    await out(AnswerAudio(turn, seq, pcm, chunk.sample_rate, chunk.text))
+                    seq += 1
+                    if draft is not None and not draft.opened.is_set():
+                        await draft.opened.wait()  # a draft synthesizes its first clause only, until confirmed
         except SpeechError as error:
             log.warning("voice loop: speech synthesis failed: %s", error.code)
-            await self._emit(Notice(turn, error.code, error.message))
+            await out(Notice(turn, error.code, error.message))
         finally:
             answer.speaking = False
-            await pumping
+            if not pumping.done() and asyncio.current_task().cancelling():  # type: ignore[union-attr]  # in a task
+                pumping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pumping
+        if draft is not None:
+            await draft.opened.wait()
+        if hold is not None:
+            await self._commit(turn, hold)
         playing = self._playing_until - self._clock()
         if playing > 0 and not answer.interrupt.is_set():  # the turn ends when its audio has played (or on barge-in)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(answer.interrupt.wait(), playing)
         if "first_text" in marks:
-            timings["agent_first_text_s"] = round(marks["first_text"] - recognized, 3)
-        if "first_audio" in marks:
-            timings["tts_first_audio_s"] = round(marks["first_audio"] - marks.get("first_text", recognized), 3)
-            timings["speech_end_to_first_audio_s"] = round(marks["first_audio"] - speech_end, 3)
-            timings["eou_to_first_audio_s"] = round(marks["first_audio"] - eou, 3)
+            timings["agent_first_text_s"] = round(marks["first_text"] - marks["recognized"], 3)
+        if answer.first_audio is not None:
+            first_text = marks.get("first_text", marks["recognized"])
+            timings["tts_first_audio_s"] = round(max(0.0, answer.first_audio - first_text), 3)
+            timings["speech_end_to_first_audio_s"] = round(answer.first_audio - marks["speech_end"], 3)
+            timings["eou_to_first_audio_s"] = round(answer.first_audio - marks["eou"], 3)
         done = TurnDone(turn, question, parts["answer"], answer.interrupt.is_set(), timings)
         if self._answer is answer:
             self._answer = None
-        await self._emit(done)
+        await out(done)
+
+    async def _commit(self, turn: int, hold: HeldCheckpoints) -> None:
+        """A confirmed draft: write its memory now."""
+        try:
+            await hold.commit()
+        except CodedError as error:
+            log.warning("voice loop: the confirmed turn %d could not be remembered: %s", turn, error.code)
+            await self._emit(Notice(turn, error.code, error.message))

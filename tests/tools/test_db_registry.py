@@ -138,3 +138,30 @@ def test_unusable_registry_file_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(RegistryError):
         ConnectionRegistry(blocker / "sub" / "r.sqlite3", secret_key=Fernet.generate_key().decode()).list()
+
+
+def test_a_registry_of_an_older_version_gains_the_ssh_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tools.db.transport import SshOptions
+
+    path = tmp_path / "antigo.sqlite3"
+    with sqlite3.connect(path) as db:  # the first release's table: no allow_privileged, no ssh
+        db.execute(
+            "CREATE TABLE connections (name TEXT PRIMARY KEY, dialect TEXT NOT NULL, url TEXT NOT NULL, "
+            "password_token TEXT, created_at TEXT NOT NULL DEFAULT (datetime('now')))"
+        )
+        db.execute("INSERT INTO connections(name, dialect, url) VALUES ('velha', 'postgres', 'postgresql://u@h/db')")
+    db.close()
+    registry = ConnectionRegistry(path, secret_key=Fernet.generate_key().decode())
+    assert registry.ssh_for("velha") is None and not registry.get("velha").allow_privileged
+    ssh = SshOptions(host="bastiao", port=2222, username="deploy", key_file=tmp_path / "id", known_hosts=None)
+    registry.add("nova", "postgresql://leitor@127.0.0.1/vendas", ssh=ssh)
+    assert registry.ssh_for("nova") == ssh
+    with pytest.raises(InvalidInputError):
+        registry.add("senha", "postgresql://l@h/db", ssh=SshOptions(host="bastiao", password="segredo"))
+    assert "senha" not in registry.names()
+    with sqlite3.connect(path) as db:
+        stored = db.execute("SELECT ssh FROM connections WHERE name = 'nova'").fetchone()[0]
+    db.close()
+    assert "bastiao" in stored and "password" not in stored

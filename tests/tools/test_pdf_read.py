@@ -360,3 +360,58 @@ def test_pages_read_before_the_budget_ends_are_kept(ctx: ToolContext, uploads: P
     result = read(expired, "longo.pdf", pages="1-5")
     assert [p.number for p in result.pages] == [1, 2]  # cached pages need no extraction time
     assert result.truncated and result.note is not None and "esgotado na página 3" in result.note
+
+
+# --- opening in the worker ----------------------------------------------------------------
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every worker process started during the test (to check none is left running)."""
+    import tools.pdf_read.document as document
+
+    started: list = []
+    original = document._Worker.__init__
+
+    def tracked(self: document._Worker, path: Path, max_pages: int) -> None:
+        original(self, path, max_pages)
+        started.append(self.process)
+
+    monkeypatch.setattr(document._Worker, "__init__", tracked)
+    return started
+
+
+def test_the_caller_never_parses_the_pdf(
+    ctx: ToolContext, uploads: Path, monkeypatch: pytest.MonkeyPatch, workers: list
+) -> None:
+    import pypdf
+
+    multipage_pdf(uploads / "longo.pdf", page_count=3, words_per_page=10)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the PDF was parsed in the calling process")
+
+    monkeypatch.setattr(pypdf.PdfReader, "__init__", refuse)
+    result = read(ctx, "longo.pdf", search="câmbio")
+    assert result.page_count == 3 and result.matches
+    assert len(workers) == 1  # opened and searched by one worker: the page tree is walked once per call
+    assert all(process.poll() is not None for process in workers)
+
+
+def test_opening_a_heavy_page_tree_is_under_the_time_budget(ctx: ToolContext, uploads: Path, workers: list) -> None:
+    from tests.tools.security.pdf_bombs import many_heavy_pages
+
+    many_heavy_pages(uploads / "arvore.pdf")
+    error = error_of(with_limits(ctx, time_budget_s=0.05), "arvore.pdf", pages="2000")
+    assert error.code == "pdf_time_budget"
+    assert "tempo limite (0.05 s)" in error.message
+    assert workers and all(process.poll() is not None for process in workers)
+    assert ctx.caches.get("pdf_read") in (None, {})  # nothing cached: the next call tries again
+
+
+def test_no_worker_is_left_running_after_an_error(ctx: ToolContext, uploads: Path, workers: list) -> None:
+    multipage_pdf(uploads / "dois.pdf", page_count=2)
+    assert error_of(ctx, "dois.pdf", pages="5").code == "pdf_bad_pages"
+    assert len(workers) == 1 and workers[0].poll() is not None
+    assert read(ctx, "dois.pdf", pages="2").pages[0].number == 2  # a new worker reopens the cached document
+    assert len(workers) == 2 and workers[1].poll() is not None

@@ -80,3 +80,31 @@ def test_small_results_read_as_before(tool_ctx: ToolContext) -> None:
     result = run(tool_ctx, "SELECT uf, COUNT(*) AS n FROM clientes GROUP BY uf ORDER BY n DESC LIMIT 3")
     assert result.total_rows == 3 and result.next_offset is None
     assert result.to_text().splitlines()[-2] == "3 linhas."
+
+
+def test_the_total_count_only_gets_what_is_left_of_the_time_limit(
+    tool_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import tools.safe_query.tool as tool_module
+
+    timeouts: list[float] = []
+    real = tool_module.execute_readonly
+    slow_first = [True]
+
+    def recording(engine: object, dialect: str, sql: str, max_rows: int, timeout_s: float, **kw: object) -> object:
+        timeouts.append(timeout_s)
+        if slow_first[0] and len(timeouts) == 1:
+            time.sleep(0.9)  # the main query used most of the 1 s limit
+        return real(engine, dialect, sql, max_rows, timeout_s, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tool_module, "execute_readonly", recording)
+    small = dataclasses.replace(tool_ctx, query_limits=QueryLimits(max_rows=50, timeout_s=1.0))
+    result = run(small, "SELECT * FROM pedidos")
+    assert result.truncated and result.total_rows is None  # no time left: not counted
+    assert timeouts == [1.0]
+    timeouts.clear()
+    slow_first[0] = False
+    result = run(small, "SELECT * FROM pedidos")
+    assert result.total_rows == 1800 and len(timeouts) == 2 and timeouts[1] < 1.0

@@ -105,7 +105,8 @@ def test_first_use_builds_in_the_background_without_waiting(tool_ctx: ToolContex
     conn = resolve_connection(tool_ctx, demo_url)
     tables = inspect_schema(InspectSchemaInput(connection=demo_url), tool_ctx).tables
     first = question_values(tool_ctx, conn, tables, "clientes de Ribeirão Preto")
-    slot = value_cache(tool_ctx).slot(conn.url.render_as_string(hide_password=False))
+    slot = value_cache(tool_ctx).get(conn.url.render_as_string(hide_password=False))
+    assert slot is not None
     assert slot.ready.wait(30)
     assert first == [] or first[0].value == "Ribeirão Preto"
     later = question_values(tool_ctx, conn, tables, "clientes de Ribeirão Preto")
@@ -118,14 +119,14 @@ def test_schema_cache_clear_drops_the_value_index(tool_ctx: ToolContext, demo_ur
     tables = inspect_schema(InspectSchemaInput(connection=demo_url), tool_ctx).tables
     assert ensure_index(tool_ctx, conn, tables, wait_s=30) is not None
     clear_schema_cache(tool_ctx, demo_url)
-    assert value_cache(tool_ctx)._slots == {}
+    assert len(value_cache(tool_ctx)) == 0
 
 
 def test_disabled_index_never_reads_values(tool_ctx: ToolContext, demo_url: str) -> None:
     tool_ctx.value_index = ValueIndexLimits(enabled=False)
     conn = resolve_connection(tool_ctx, demo_url)
     assert question_values(tool_ctx, conn, [], "clientes de Ribeirão Preto") == []
-    assert value_cache(tool_ctx)._slots == {}
+    assert len(value_cache(tool_ctx)) == 0
 
 
 def test_index_status_reports_each_state(tool_ctx: ToolContext, demo_url: str) -> None:

@@ -216,7 +216,8 @@ def test_pdf_upload_answer_cites_the_page(scripted_server, desktop_page, tmp_pat
     page.get_by_text("relatorio.pdf").first.wait_for(timeout=10_000)
     ask(page, "O que diz o PDF sobre a meta de vendas?")
     page.get_by_text("Segundo o PDF").wait_for(timeout=30_000)
-    assert page.get_by_text(re.compile(r"página 2")).first.is_visible()
+    # The answer streams in: the citation may arrive after its first words, so wait for it (fails at the timeout).
+    page.get_by_text(re.compile(r"página 2")).first.wait_for(timeout=30_000)
     assert (scripted_server.data_dir / "uploads" / "relatorio.pdf").is_file()
     shot(page, "desktop-pdf-answer")
 

@@ -191,3 +191,50 @@ def test_ask_password_prompts_hidden(pg_url: str) -> None:
     settings = Settings()
     registry = ConnectionRegistry(settings.registry_file, key_file=settings.secret_key_file)
     assert registry.url_for("pg").password == PASSWORD
+
+
+# --- db add --ssh (the real tunnel: tests/tools/db/test_ssh_tunnel.py) ------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--ssh-key", "id_ed25519"], "só valem junto com --ssh"),
+        (["--ssh-known-hosts", "known_hosts"], "só valem junto com --ssh"),
+        (["--ssh", "deploy@bastiao:porta"], "Destino SSH inválido"),
+        (["--ssh", "deploy@"], "Destino SSH inválido"),
+        (["--ssh", "bastiao", "--ssh-key", "nao-existe"], "--ssh-key: arquivo não encontrado"),
+        (["--ssh", "bastiao", "--ssh-known-hosts", "nao-existe"], "--ssh-known-hosts: arquivo não encontrado"),
+    ],
+)
+def test_add_refuses_bad_ssh_flags_and_saves_nothing(args: list[str], expected: str) -> None:
+    code, output = invoke("db", "add", "remota", "postgresql://leitor@127.0.0.1:5432/vendas", "--no-test", *args)
+    assert code != 0 and expected in " ".join(output.split()), output
+    assert "remota" not in invoke("db", "list")[1]
+
+
+def test_add_refuses_an_ssh_tunnel_to_a_sqlite_file(tmp_path: Path) -> None:
+    code, output = invoke("db", "add", "arquivo", f"sqlite:///{tmp_path / 'x.db'}", "--no-test", "--ssh", "bastiao")
+    assert code != 0 and "SQLite é um arquivo local" in " ".join(output.split())
+    assert "arquivo" not in invoke("db", "list")[1]
+
+
+def test_add_with_ssh_saves_the_tunnel_with_absolute_paths(tmp_path: Path) -> None:
+    from tools.db.registry import ConnectionRegistry
+
+    (tmp_path / "chave").write_text("not a real key\n")
+    (tmp_path / "hosts").write_text("")
+    code, output = invoke(
+        "db", "add", "remota", "postgresql://leitor@127.0.0.1:5432/vendas", "--no-test", "--json",
+        "--ssh", "deploy@bastiao.exemplo.com.br:2222", "--ssh-key", "chave", "--ssh-known-hosts", "hosts",
+    )  # fmt: skip
+    assert code == 0, output
+    assert json.loads(output)["saved"]["ssh"] == "deploy@bastiao.exemplo.com.br:2222"
+    registry = ConnectionRegistry(tmp_path / "data" / "vozbd.sqlite3", key_file=tmp_path / "data" / "secret.key")
+    ssh = registry.ssh_for("remota")
+    assert ssh is not None and (ssh.host, ssh.port, ssh.username) == ("bastiao.exemplo.com.br", 2222, "deploy")
+    assert ssh.key_file == tmp_path / "chave" and ssh.known_hosts == tmp_path / "hosts"
+    listed = json.loads(invoke("db", "list", "--json")[1])
+    assert [c.get("ssh") for c in listed["connections"] if c["name"] == "remota"] == [
+        "deploy@bastiao.exemplo.com.br:2222"
+    ]
+    code, output = invoke("db", "add", "alias", "mysql://leitor@127.0.0.1/loja", "--no-test", "--ssh", "banco-interno")
+    assert code == 0 and "via túnel SSH banco-interno" in output

@@ -66,7 +66,7 @@ class ResolvedConnection:
     allow_privileged: bool = False
     """The operator accepted a login with more than read privileges for this connection."""
     transport: Transport | None = None
-    """TLS / SSH tunnel of a connection declared in the config file."""
+    """TLS / SSH tunnel of a connection declared in the config file, or the SSH tunnel saved with it."""
 
 
 class ConnectionTestResult(BaseModel):
@@ -135,7 +135,15 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
         )
     url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
     allowed_privileged = ctx.allow_privileged or ctx.registry.get(target).allow_privileged
-    return ResolvedConnection(target, dialect_of(url), url, mask_url(url), allow_privileged=allowed_privileged)
+    ssh = ctx.registry.ssh_for(target)
+    return ResolvedConnection(
+        target,
+        dialect_of(url),
+        url,
+        mask_url(url),
+        allow_privileged=allowed_privileged,
+        transport=Transport(ssh=ssh) if ssh is not None else None,
+    )
 
 
 def _sqlite_readonly_url(url: URL) -> URL:

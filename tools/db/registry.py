@@ -7,6 +7,7 @@ The key comes from ``secret_key`` (a Fernet key string) or from ``key_file`` (cr
 from __future__ import annotations
 
 import builtins
+import json
 import logging
 import os
 import re
@@ -20,6 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel
 from sqlalchemy import URL, make_url
 
+from tools.db.transport import SshOptions
 from tools.db.urls import dialect_of, mask_url, parse_url
 from tools.errors import InvalidInputError, ToolError, UnknownConnectionError
 
@@ -35,10 +37,17 @@ CREATE TABLE IF NOT EXISTS connections (
     url TEXT NOT NULL,
     password_token TEXT,
     created_at TEXT NOT NULL DEFAULT (datetime('now')),
-    allow_privileged INTEGER NOT NULL DEFAULT 0
+    allow_privileged INTEGER NOT NULL DEFAULT 0,
+    ssh TEXT
 )
 """
-_MIGRATIONS = ("ALTER TABLE connections ADD COLUMN allow_privileged INTEGER NOT NULL DEFAULT 0",)
+# Columns added after the first release: a registry written by an older version gets them on open.
+_MIGRATIONS = {
+    "allow_privileged": "ALTER TABLE connections ADD COLUMN allow_privileged INTEGER NOT NULL DEFAULT 0",
+    "ssh": "ALTER TABLE connections ADD COLUMN ssh TEXT",
+}
+_SSH_FIELDS = ("host", "port", "username", "key_file", "known_hosts")
+"""What a saved connection keeps of its SSH tunnel (``db add --ssh``): no secret (keys stay in their files)."""
 
 
 class SecretKeyError(ToolError):
@@ -112,8 +121,9 @@ class ConnectionRegistry:
                 with conn:
                     conn.execute(_SCHEMA)
                     columns = {row[1] for row in conn.execute("PRAGMA table_info(connections)")}
-                    if "allow_privileged" not in columns:  # a registry written by an older version
-                        conn.execute(_MIGRATIONS[0])
+                    for column, statement in _MIGRATIONS.items():
+                        if column not in columns:
+                            conn.execute(statement)
                 self._initialised = True
         except (sqlite3.Error, OSError) as error:
             log.error("cannot open connection registry %s: %s", self.path, error)
@@ -144,13 +154,21 @@ class ConnectionRegistry:
             return self._fernet
 
     # --- public API ---------------------------------------------------------------------
-    def add(self, name: str, url: str | URL, *, allow_privileged: bool = False) -> ConnectionInfo:
+    def add(
+        self, name: str, url: str | URL, *, allow_privileged: bool = False, ssh: SshOptions | None = None
+    ) -> ConnectionInfo:
         """Save a connection. Raises ``InvalidInputError`` for a bad name/URL or a duplicate name.
 
-        ``allow_privileged`` stores the operator's explicit acceptance of a login with more than read privileges.
+        ``allow_privileged`` stores the operator's explicit acceptance of a login with more than read privileges;
+        ``ssh`` an SSH tunnel to reach the server through (host, port, user, key and known-hosts files only).
         """
         validate_name(name)
         parsed = parse_url(url)
+        if ssh is not None and dialect_of(parsed) == "sqlite":
+            raise InvalidInputError("Um túnel SSH só serve para servidores de banco; SQLite é um arquivo local.")
+        if ssh is not None and (ssh.password or ssh.passphrase):
+            raise InvalidInputError("Senhas SSH não são salvas com a conexão: use uma chave (ou o agente SSH).")
+        ssh_json = json.dumps({k: _plain(getattr(ssh, k)) for k in _SSH_FIELDS}) if ssh is not None else None
         password = parsed.password if isinstance(parsed.password, str) else None
         token = self._cipher().encrypt(password.encode()).decode() if password else None
         # NB: URL.set(password=None) means "unchanged" in SQLAlchemy, so rebuild the URL without it.
@@ -161,9 +179,9 @@ class ConnectionRegistry:
         with closing(self._connect()) as conn, conn:
             try:
                 conn.execute(
-                    "INSERT INTO connections(name, dialect, url, password_token, allow_privileged) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (name, dialect_of(parsed), stored, token, int(allow_privileged)),
+                    "INSERT INTO connections(name, dialect, url, password_token, allow_privileged, ssh) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, dialect_of(parsed), stored, token, int(allow_privileged), ssh_json),
                 )
             except sqlite3.IntegrityError:
                 raise InvalidInputError(
@@ -171,7 +189,7 @@ class ConnectionRegistry:
                 ) from None
         if allow_privileged:
             log.warning("connection %s saved with allow_privileged: the validator is its only boundary", name)
-        log.info("saved connection %s (%s)", name, mask_url(parsed))
+        log.info("saved connection %s (%s)%s", name, mask_url(parsed), f" via SSH {ssh.host}" if ssh else "")
         return ConnectionInfo(
             name=name, dialect=dialect_of(parsed), masked_url=mask_url(parsed), allow_privileged=allow_privileged
         )
@@ -195,12 +213,21 @@ class ConnectionRegistry:
             return [r[0] for r in conn.execute("SELECT name FROM connections ORDER BY name")]
 
     def get(self, name: str) -> ConnectionInfo:
-        row = self._row(name)
-        return self._info(*row)
+        return self._info(*self._row(name)[:5])
+
+    def ssh_for(self, name: str) -> SshOptions | None:
+        """The SSH tunnel saved with the connection (``db add --ssh``), or None."""
+        stored = self._row(name)[5]
+        if not stored:
+            return None
+        values = json.loads(stored)
+        for key in ("key_file", "known_hosts"):
+            values[key] = Path(values[key]) if values.get(key) else None
+        return SshOptions(**{k: values.get(k) for k in _SSH_FIELDS})
 
     def url_for(self, name: str) -> URL:
         """The saved URL with its decrypted password. Internal use only: never print or log it."""
-        _, _, url, token, _ = self._row(name)
+        _, _, url, token, _ = self._row(name)[:5]
         parsed = make_url(url)
         if token:
             try:
@@ -216,10 +243,11 @@ class ConnectionRegistry:
         return parsed
 
     # --- helpers ------------------------------------------------------------------------
-    def _row(self, name: str) -> tuple[str, str, str, str | None, int]:
+    def _row(self, name: str) -> tuple[str, str, str, str | None, int, str | None]:
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT name, dialect, url, password_token, allow_privileged FROM connections WHERE name = ?", (name,)
+                "SELECT name, dialect, url, password_token, allow_privileged, ssh FROM connections WHERE name = ?",
+                (name,),
             ).fetchone()
         if row is None:
             raise self._unknown(name)
@@ -241,3 +269,7 @@ class ConnectionRegistry:
         return ConnectionInfo(
             name=name, dialect=dialect, masked_url=mask_url(parsed), allow_privileged=bool(allow_privileged)
         )
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, Path) else value

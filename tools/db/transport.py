@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tools.errors import ConnectionFailedError, DriverMissingError
+from tools.errors import ConnectionFailedError, DriverMissingError, InvalidInputError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,42 @@ def parse_destination(text: str) -> tuple[str | None, str, int | None]:
     host = match["v6"] or match["host"]
     port = match["p6"] or match["port"]
     return (user or None), host, (int(port) if port else None)
+
+
+def saved_tunnel(
+    destination: str,
+    key_file: Path | None = None,
+    known_hosts: Path | None = None,
+    *,
+    labels: tuple[str, str, str] = ("--ssh", "--ssh-key", "--ssh-known-hosts"),
+) -> SshOptions:
+    """The SSH tunnel of a saved connection: ``[user@]host[:port]`` (or a ``~/.ssh/config`` alias), a key file
+    and a known-hosts file, made absolute so the connection works from any folder.
+
+    Raises ``InvalidInputError`` (pt-BR) for a bad destination or a file that does not exist; ``labels`` name the
+    three values in the message as the caller calls them (CLI flags, API fields).
+    """
+    try:
+        user, host, port = parse_destination(destination)
+    except ValueError:
+        raise InvalidInputError(
+            f"Destino SSH inválido ({labels[0]}): {destination!r}. Use host, usuario@host, usuario@host:porta ou um "
+            "apelido (Host) do ~/.ssh/config.",
+            detail={"field": labels[0]},
+        ) from None
+    files = {labels[1]: key_file, labels[2]: known_hosts}
+    for label, path in files.items():
+        if path is not None and not path.expanduser().is_file():
+            raise InvalidInputError(f"{label}: arquivo não encontrado: {path}.", detail={"field": label})
+    key, hosts = (path.expanduser().resolve() if path else None for path in files.values())
+    return SshOptions(host=host, port=port, username=user, key_file=key, known_hosts=hosts)
+
+
+def ssh_destination(options: SshOptions) -> str:
+    """``user@host:port`` as configured (parts left to ``~/.ssh/config`` omitted); never a secret."""
+    user = f"{options.username}@" if options.username else ""
+    port = f":{options.port}" if options.port else ""
+    return f"{user}{options.host}{port}"
 
 
 class SshTunnel:

@@ -7,22 +7,16 @@ database the migrations have not reached yet.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Table, Text, UniqueConstraint
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from vozbd_core.tables import app_metadata, id_column
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = app_metadata()
 
 verified_examples = Table(
     "verified_examples",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("connection", String(255), nullable=False, comment="Saved connection name (or masked URL)."),
     Column("question", Text, nullable=False),
     Column("question_key", String(512), nullable=False, comment="Folded words of the question (duplicates)."),
@@ -37,7 +31,7 @@ verified_examples = Table(
 glossary_terms = Table(
     "glossary_terms",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("connection", String(255), nullable=False),
     Column("term", String(200), nullable=False, comment='A business term as people say it ("atrasado").'),
     Column("term_key", String(200), nullable=False, comment="Folded words of the term."),

@@ -103,27 +103,14 @@ class MemoryStore:
             "source": source,
             "created_at": _now(),
         }
-        table = verified_examples
-        with self.engine.begin() as db:
-            where = (table.c.connection == connection) & (table.c.question_key == key)
-            existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
-            if existing is None:
-                new_id = _inserted_id(db.execute(sa.insert(table).values(**row)))
-            else:
-                db.execute(sa.update(table).where(table.c.id == existing).values(**row))
-                new_id = existing
-        return Example(id=int(new_id), **{k: v for k, v in row.items() if k != "question_key"})
+        new_id = self._upsert(verified_examples, row, "question_key")
+        return Example(id=new_id, **{k: v for k, v in row.items() if k != "question_key"})
 
     def list_examples(self, connection: str | None = None) -> list[Example]:
-        table = verified_examples
-        stmt = sa.select(table).order_by(table.c.connection, table.c.id)
-        if connection is not None:
-            stmt = stmt.where(table.c.connection == connection)
-        with self.engine.connect() as db:
-            return [
-                Example(r.id, r.connection, r.question, r.sql, r.skeleton, r.source, r.created_at)
-                for r in db.execute(stmt)
-            ]
+        return [
+            Example(r.id, r.connection, r.question, r.sql, r.skeleton, r.source, r.created_at)
+            for r in self._rows(verified_examples, connection, verified_examples.c.id)
+        ]
 
     def remove_example(self, example_id: int) -> bool:
         with self.engine.begin() as db:
@@ -146,24 +133,14 @@ class MemoryStore:
             "definition": definition,
             "created_at": _now(),
         }
-        table = glossary_terms
-        with self.engine.begin() as db:
-            where = (table.c.connection == connection) & (table.c.term_key == key)
-            existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
-            if existing is None:
-                new_id = _inserted_id(db.execute(sa.insert(table).values(**row)))
-            else:
-                db.execute(sa.update(table).where(table.c.id == existing).values(**row))
-                new_id = existing
-        return GlossaryTerm(int(new_id), connection, term, definition, row["created_at"])
+        new_id = self._upsert(glossary_terms, row, "term_key")
+        return GlossaryTerm(new_id, connection, term, definition, row["created_at"])
 
     def list_terms(self, connection: str | None = None) -> list[GlossaryTerm]:
-        table = glossary_terms
-        stmt = sa.select(table).order_by(table.c.connection, table.c.term_key)
-        if connection is not None:
-            stmt = stmt.where(table.c.connection == connection)
-        with self.engine.connect() as db:
-            return [GlossaryTerm(r.id, r.connection, r.term, r.definition, r.created_at) for r in db.execute(stmt)]
+        return [
+            GlossaryTerm(r.id, r.connection, r.term, r.definition, r.created_at)
+            for r in self._rows(glossary_terms, connection, glossary_terms.c.term_key)
+        ]
 
     def remove_term(self, connection: str, term: str) -> bool:
         table = glossary_terms
@@ -171,6 +148,25 @@ class MemoryStore:
         with self.engine.begin() as db:
             result = db.execute(sa.delete(table).where(where))
         return bool(result.rowcount)
+
+    # --- shared queries -------------------------------------------------------------------
+    def _upsert(self, table: sa.Table, row: dict[str, Any], key_column: str) -> int:
+        """Insert ``row``, or replace the row with the same ``connection`` and ``key_column``; returns its id."""
+        where = (table.c.connection == row["connection"]) & (table.c[key_column] == row[key_column])
+        with self.engine.begin() as db:
+            existing = db.execute(sa.select(table.c.id).where(where)).scalar_one_or_none()
+            if existing is None:
+                return _inserted_id(db.execute(sa.insert(table).values(**row)))
+            db.execute(sa.update(table).where(table.c.id == existing).values(**row))
+            return int(existing)
+
+    def _rows(self, table: sa.Table, connection: str | None, order: sa.Column[Any]) -> list[sa.Row[Any]]:
+        """Every row of ``table`` (of one connection when given), by connection then ``order``."""
+        stmt = sa.select(table).order_by(table.c.connection, order)
+        if connection is not None:
+            stmt = stmt.where(table.c.connection == connection)
+        with self.engine.connect() as db:
+            return list(db.execute(stmt))
 
 
 def record_verified_example(

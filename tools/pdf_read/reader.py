@@ -31,22 +31,26 @@ def read_pdf(params: ReadPdfInput, ctx: ToolContext) -> PdfReadResult:
       volta de cada ocorrência). `search` junto com `pages` procura só nessas páginas.
     - `truncated=true` indica que havia mais texto do que o devolvido; `note` diz como pedir o resto.
     Erros (com `code`): pdf_not_found, pdf_forbidden (fora das pastas permitidas), pdf_not_pdf,
-    pdf_too_large, pdf_encrypted (protegido por senha), pdf_corrupt, pdf_no_text (digitalizado, sem
-    texto; não há OCR), pdf_bad_pages / invalid_input (intervalo de páginas inválido). Explique o
-    problema ao usuário em vez de tentar de novo com o mesmo arquivo.
+    pdf_too_large, pdf_time_budget (pesado demais para abrir no tempo limite), pdf_encrypted (protegido
+    por senha), pdf_corrupt, pdf_no_text (digitalizado, sem texto; não há OCR), pdf_bad_pages /
+    invalid_input (intervalo de páginas inválido). Explique o problema ao usuário em vez de tentar de novo
+    com o mesmo arquivo.
     """
     limits = ctx.pdf_limits
     deadline = time.monotonic() + limits.time_budget_s
     path = resolve_pdf_path(params.path, limits.allowed_dirs)
-    document = open_document(path, limits, ctx.caches)
-    page_count = document.page_count
-    wanted = parse_pages(params.pages, page_count) if params.pages and params.pages.strip() else None
-    base = {"file_name": path.name, "page_count": page_count, "metadata": document.metadata}
-    if params.search and params.search.strip():
-        scope = wanted or range(1, page_count + 1)
-        return _search(document, scope, params.search.strip(), limits, deadline, base)
-    numbers = wanted or range(1, page_count + 1)
-    return _read_pages(document, numbers, limits, deadline, base, explicit=bool(wanted))
+    document = open_document(path, limits, ctx.caches, deadline)
+    try:
+        page_count = document.page_count
+        wanted = parse_pages(params.pages, page_count) if params.pages and params.pages.strip() else None
+        base = {"file_name": path.name, "page_count": page_count, "metadata": document.metadata}
+        if params.search and params.search.strip():
+            scope = wanted or range(1, page_count + 1)
+            return _search(document, scope, params.search.strip(), limits, deadline, base)
+        numbers = wanted or range(1, page_count + 1)
+        return _read_pages(document, numbers, limits, deadline, base, explicit=bool(wanted))
+    finally:
+        document.release()
 
 
 def parse_pages(spec: str, page_count: int) -> list[int]:

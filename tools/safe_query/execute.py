@@ -192,10 +192,10 @@ def execute_readonly(
     try:
         with engine.connect() as db, pinned_session(db, dialect, timeout_s, schemas) as deadline:
             dbapi = db.connection.dbapi_connection
+            deadline.start()  # the pre-flight's catalog look-ups count against the time limit too
             if preflight is not None:
                 preflight(db)
             start = time.perf_counter()
-            deadline.start()
             cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql, max_cell_chars)
             columns: list[str] = []
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_OFFSET_PAGES = 10
 """``offset`` may reach this many row caps: the rows before it are fetched and dropped (any dialect, any ORDER BY)."""
+MIN_COUNT_S = 0.25
+"""The total row count runs only when at least this much of the query's time limit is left."""
 
 
 class RunQueryInput(BaseModel):
@@ -66,17 +69,22 @@ def _count_rows(
     statement: ValidatedStatement,
     database: str | None,
     schemas: tuple[str, ...] | None,
+    timeout_s: float,
 ) -> int | None:
-    """Rows of the whole query (``SELECT COUNT(*) FROM (query)``, validated like any query); None if it fails."""
+    """Rows of the whole query (``SELECT COUNT(*) FROM (query)``, validated like any query); None if it fails.
+
+    ``timeout_s`` is what is left of the call's time limit: the count never makes ``run_query`` slower than it."""
     if statement.kind != "query" or not isinstance(statement.tree, exp.Query):
+        return None
+    if timeout_s < MIN_COUNT_S:
+        log.info("row count skipped on %s: %.2f s left of the time limit", conn.name, timeout_s)
         return None
     counting = exp.select(exp.Count(this=exp.Star())).from_(statement.tree.copy().subquery("vozbd_count"))
     try:
         checked = validate(generate(counting, conn.dialect), conn.dialect, database, schemas=schemas)
         engine = get_engine(ctx, conn)
         preflight = views_checked(conn, checked, database, schemas)
-        timeout = ctx.query_limits.timeout_s
-        raw = execute_readonly(engine, conn.dialect, checked.sql, 1, timeout, schemas=schemas, preflight=preflight)
+        raw = execute_readonly(engine, conn.dialect, checked.sql, 1, timeout_s, schemas=schemas, preflight=preflight)
     except ToolError as error:
         log.info("row count skipped on %s: %s", conn.name, error.code)
         return None
@@ -128,6 +136,7 @@ def run_query(params: RunQueryInput, ctx: ToolContext) -> QueryResult:
 
 
 def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> QueryResult:
+    started = time.monotonic()
     database = conn.url.database if conn.dialect in ("postgres", "mysql") else None
     policy = policy_for(ctx.policies, conn.name)
     engine = get_engine(ctx, conn)
@@ -172,7 +181,8 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
     rows = mask_rows([[json_safe(value) for value in row] for row in raw.rows[params.offset :]], masked)
     total = None if raw.truncated else params.offset + len(rows) if rows or not params.offset else None
     if total is None:
-        total = _count_rows(ctx, conn, statement, database, schemas)
+        left = limits.timeout_s - (time.monotonic() - started)
+        total = _count_rows(ctx, conn, statement, database, schemas, left)
     log.info("run_query on %s: %d rows in %.1f ms", conn.name, len(rows), raw.elapsed_ms)
     model_cap = model_rows_cap(policy, MAX_WINDOW)  # rows a model may read; the user sees all of `rows`
     result = QueryResult(

@@ -15,7 +15,7 @@ from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_c
 from tools.policy import policy_for
 from tools.policy.schema import visible_tables
 from tools.schema_inspect.bilingual import EMPTY, Dictionary, load_dictionary
-from tools.schema_inspect.cache import Key, schema_cache
+from tools.schema_inspect.cache import Key, clear_schemas, fresh_schema, schema_cache, store_schema
 from tools.schema_inspect.introspect import read_only, reflect
 from tools.schema_inspect.models import InspectSchemaInput, SchemaResult
 from tools.schema_inspect.render import render
@@ -144,15 +144,15 @@ def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSch
     key = _cache_key(conn, params)
     if params.refresh:
         clear_value_index(ctx, conn)
-    result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
+    result = None if params.refresh else fresh_schema(cache, key, ctx.schema_cache_ttl_s)
     if result is None:
         with cache.loading(key):
             # Another thread may have loaded it while this one waited for the lock.
-            result = None if params.refresh else cache.get(key, ctx.schema_cache_ttl_s)
+            result = None if params.refresh else fresh_schema(cache, key, ctx.schema_cache_ttl_s)
             if result is None:
                 result = _load(ctx, conn, params)
                 if ctx.schema_cache_ttl_s > 0:
-                    cache.put(key, result)
+                    store_schema(cache, key, result)
     return result
 
 
@@ -180,7 +180,7 @@ def clear_schema_cache(ctx: ToolContext, connection: str | None = None) -> int:
     cache = schema_cache(ctx)
     if connection is None:
         clear_value_index(ctx)
-        return cache.clear()
+        return clear_schemas(cache)
     conn = resolve_connection(ctx, connection)
     clear_value_index(ctx, conn)
-    return cache.clear(conn.url.render_as_string(hide_password=False))
+    return clear_schemas(cache, conn.url.render_as_string(hide_password=False))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tools.cache import KeyedCache, context_cache
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, get_engine
 from tools.policy import policy_for
@@ -26,7 +26,6 @@ from tools.values.match import ValueMatch, match_values
 log = logging.getLogger(__name__)
 
 CACHE_KEY = "value_index"
-_CREATE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -38,30 +37,12 @@ class _Slot:
     error: str | None = None
 
 
-@dataclass
-class ValueIndexCache:
-    clock: Callable[[], float] = time.monotonic
-    _slots: dict[str, _Slot] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def slot(self, key: str) -> _Slot:
-        with self._lock:
-            return self._slots.setdefault(key, _Slot())
-
-    def clear(self, key: str | None = None) -> int:
-        with self._lock:
-            doomed = [k for k in self._slots if key is None or k == key]
-            for k in doomed:
-                del self._slots[k]
-            return len(doomed)
+ValueIndexCache = KeyedCache[str, _Slot]
+"""One slot per connection; a slot stays (and answers) while its index is rebuilt."""
 
 
 def value_cache(ctx: ToolContext) -> ValueIndexCache:
-    cache = ctx.caches.get(CACHE_KEY)
-    if cache is None:
-        with _CREATE_LOCK:
-            cache = ctx.caches.setdefault(CACHE_KEY, ValueIndexCache())
-    return cache
+    return context_cache(ctx.caches, CACHE_KEY, ValueIndexCache)
 
 
 def _key(conn: ResolvedConnection) -> str:
@@ -100,10 +81,10 @@ def ensure_index(
     if not ctx.value_index.enabled:
         return None
     cache = value_cache(ctx)
-    slot = cache.slot(_key(conn))
-    with cache._lock:
+    slot = cache.setdefault(_key(conn), _Slot)
+    with cache.lock:
         ttl = ctx.schema_cache_ttl_s
-        expired = slot.ready.is_set() and ttl > 0 and cache.clock() - slot.built_at >= ttl
+        expired = slot.ready.is_set() and ttl > 0 and cache.age(slot.built_at) >= ttl
         if slot.building is None and (not slot.ready.is_set() or expired):
             thread = threading.Thread(
                 target=_build, args=(ctx, conn, list(tables), slot), name="vozbd-value-index", daemon=True
@@ -136,7 +117,8 @@ def question_values(
 
 
 def clear_value_index(ctx: ToolContext, conn: ResolvedConnection | None = None) -> int:
-    return value_cache(ctx).clear(_key(conn) if conn is not None else None)
+    key = _key(conn) if conn is not None else None
+    return value_cache(ctx).clear(None if key is None else lambda k: k == key)
 
 
 @dataclass(frozen=True)
@@ -153,7 +135,7 @@ def index_status(ctx: ToolContext, conn: ResolvedConnection) -> IndexStatus:
     """What the value index of ``conn`` holds right now (for diagnostics); never starts a build."""
     if not ctx.value_index.enabled:
         return IndexStatus("off")
-    slot = value_cache(ctx)._slots.get(_key(conn))
+    slot = value_cache(ctx).get(_key(conn))
     if slot is None:
         return IndexStatus("not_built")
     if slot.index is None:

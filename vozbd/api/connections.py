@@ -8,6 +8,7 @@ unless the operator opted out with ``VOZBD_ALLOW_PRIVILEGED``); every other endp
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -16,7 +17,9 @@ from fastapi.responses import Response
 
 from tools.audit import calling_as
 from tools.connections import ListConnectionsInput, list_connections
+from tools.context import ToolContext
 from tools.db.connect import resolve_connection, test_connection
+from tools.db.transport import saved_tunnel, ssh_destination
 from tools.db.urls import parse_url
 from tools.safe_query import QueryResult, RunQueryInput, run_query
 from tools.schema_inspect import InspectSchemaInput, SchemaResult, inspect_schema
@@ -49,10 +52,17 @@ def _require_admin(services: Services, key: CurrentKey) -> None:
 Admin = Annotated[None, Depends(_require_admin)]
 
 
+def _tunnels(ctx: ToolContext) -> dict[str, str]:
+    """``user@host:port`` of every saved connection that has an SSH tunnel."""
+    tunnels = {name: ctx.registry.ssh_for(name) for name in ctx.registry.names()}
+    return {name: ssh_destination(ssh) for name, ssh in tunnels.items() if ssh is not None}
+
+
 @router.get("", summary="Saved connections (passwords never shown)")
 async def list_all(services: Services) -> list[ConnectionOut]:
     listing = await run_in_threadpool(list_connections, ListConnectionsInput(), services.tool_ctx)
-    return [ConnectionOut(**info.model_dump()) for info in listing.connections]
+    tunnels = await run_in_threadpool(_tunnels, services.tool_ctx)
+    return [ConnectionOut(**info.model_dump(), ssh=tunnels.get(info.name)) for info in listing.connections]
 
 
 @router.post("", status_code=201, summary="Save a connection (the password is stored encrypted, write-only)")
@@ -60,8 +70,16 @@ async def add(body: ConnectionIn, services: Services, _: Admin) -> ConnectionOut
     url = parse_url(body.url)
     if body.password is not None:
         url = url.set(password=body.password.get_secret_value())
+    ssh = None
+    if body.ssh is not None:
+        ssh = saved_tunnel(
+            body.ssh.host,
+            Path(body.ssh.key_file) if body.ssh.key_file else None,
+            Path(body.ssh.known_hosts) if body.ssh.known_hosts else None,
+            labels=("ssh.host", "ssh.key_file", "ssh.known_hosts"),
+        )
     ctx = services.tool_ctx
-    info = await run_in_threadpool(ctx.registry.add, body.name, url)
+    info = await run_in_threadpool(lambda: ctx.registry.add(body.name, url, ssh=ssh))
 
     def privileged() -> str | None:  # a login that may do more than read is never kept from the API
         result = test_connection(ctx, resolve_connection(ctx, body.name))
@@ -71,7 +89,7 @@ async def add(body: ConnectionIn, services: Services, _: Admin) -> ConnectionOut
     if refusal is not None:
         await run_in_threadpool(ctx.registry.remove, body.name)
         raise ApiError(422, "privileged_connection", f"{refusal} A conexão não foi salva.")
-    return ConnectionOut(**info.model_dump())
+    return ConnectionOut(**info.model_dump(), ssh=ssh_destination(ssh) if ssh else None)
 
 
 @router.delete("/{name}", status_code=204, summary="Remove a saved connection")

@@ -95,6 +95,26 @@ class AskResponse(BaseModel):
     error: TurnError | None = None
 
 
+class SshIn(BaseModel):
+    """An SSH tunnel for a saved connection, as ``vozbd db add --ssh/--ssh-key/--ssh-known-hosts``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(
+        min_length=1,
+        max_length=300,
+        description="[user@]host[:port] or a Host alias of the vozbd server's ~/.ssh/config. The URL's host and "
+        "port are then as the SSH server sees them (often 127.0.0.1).",
+        examples=["deploy@bastiao.exemplo.com.br:22"],
+    )
+    key_file: str | None = Field(
+        None, max_length=4096, description="Private key file on the vozbd server (default: its SSH agent / config)."
+    )
+    known_hosts: str | None = Field(
+        None, max_length=4096, description="Trusted host keys file on the vozbd server (default: ~/.ssh/known_hosts)."
+    )
+
+
 class ConnectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -106,6 +126,7 @@ class ConnectionIn(BaseModel):
         "encrypted storage and never returned.",
     )
     password: SecretStr | None = Field(None, description="Password, if not in the URL (write-only).")
+    ssh: SshIn | None = Field(None, description="Reach the database through an SSH tunnel (key or agent login).")
 
 
 class ConnectionOut(BaseModel):
@@ -113,6 +134,7 @@ class ConnectionOut(BaseModel):
     dialect: str
     masked_url: str
     is_demo: bool = False
+    ssh: str | None = Field(None, description="user@host:port of the SSH tunnel, when the connection has one.")
 
 
 class ConnectionTest(BaseModel):

@@ -38,6 +38,7 @@ from vozbd.api.conversations import caller_of, thread_id
 from vozbd.api.schemas import CONNECTION_NAME, CONVERSATION_ID
 
 if TYPE_CHECKING:
+    from agent.checkpoint import HeldCheckpoints
     from agent.events import AgentEvent
     from agent.voice.events import VoiceEvent
     from vozbd.api.deps import ApiServices
@@ -137,6 +138,7 @@ async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
     from agent.speech.db_vocabulary import vocabulary_or_none
     from agent.speech.speak import SpeakOptions
+    from agent.voice.events import AgentOut
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
     services: ApiServices = websocket.app.state.api
@@ -161,25 +163,27 @@ async def voice(websocket: WebSocket) -> None:
     caller = caller_of(key)
     socket = _Socket(websocket)
 
-    async def respond(question: str) -> AsyncIterator[AgentEvent]:
+    async def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
         async for event in agent.astream_turn(
             question=question,
             conversation_id=thread_id(caller, params.conversation_id),
             connection=params.connection,
             speak=False,
+            hold=hold,
         ):
-            if isinstance(event, DoneEvent):
-                event.turn.transcript = question  # spoken: logged as a voice turn with its transcript
-                with contextlib.suppress(CodedError):  # the log store being down must not end the conversation
-                    await services.conversations.record(
-                        event.turn,
-                        caller=caller,
-                        conversation_id=params.conversation_id,
-                        model=agent.model_spec,
-                        surface="voice",
-                    )
-                services.metrics.observe_turn(event.turn.timings, surface="voice")
             yield event
+
+    async def emit(event: VoiceEvent) -> None:
+        # The turn is logged when the loop sends it (a speculative answer it drops is never sent, never logged).
+        if isinstance(event, AgentOut) and isinstance(event.event, DoneEvent):
+            turn = event.event.turn
+            turn.transcript = turn.question  # spoken: logged as a voice turn with its transcript
+            with contextlib.suppress(CodedError):  # the log store being down must not end the conversation
+                await services.conversations.record(
+                    turn, caller=caller, conversation_id=params.conversation_id, model=agent.model_spec, surface="voice"
+                )
+            services.metrics.observe_turn(turn.timings, surface="voice")
+        await socket.emit(event)
 
     base = services.voice_loop if services.voice_loop is not None else VoiceLoopConfig()
     config = dataclasses.replace(
@@ -191,7 +195,7 @@ async def voice(websocket: WebSocket) -> None:
         ),
         synthesizer=synthesizer,
         respond=respond,
-        emit=socket.emit,
+        emit=emit,
         config=config,
         speak=SpeakOptions(voice=params.voice),
     )

@@ -6,22 +6,16 @@ lists every MetaData so autogenerate sees the whole schema.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from vozbd_core.tables import app_metadata, id_column
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = app_metadata()
 
 conversation_logs = Table(
     "conversation_logs",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("turn_id", String(64), nullable=False, unique=True, comment="Idempotency key of the turn."),
     Column("conversation_id", String(128), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -47,7 +41,7 @@ conversation_logs = Table(
 query_audit = Table(
     "query_audit",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("surface", String(16), nullable=False, comment="mcp, api, ui, cli, agent or unknown."),
     Column("user_id", String(255), nullable=True, comment="User name or API key id (never a secret)."),

@@ -37,8 +37,12 @@ EXIT_FOR_TURN_ERROR = {
 }
 QUIT_WORDS = {"/sair", "/exit", "/quit", "sair"}
 
-DB_OPTION = typer.Option(None, "--db", help="Connection name or SQLAlchemy URL (default: VOZBD_DEFAULT_DB or demo).")
-MODEL_OPTION = typer.Option(None, "--model", "-m", help='LLM as "provider/model" (default: VOZBD_MODEL or detected).')
+DB_OPTION = typer.Option(
+    None, "--db", metavar="NAME_OR_URL", help="Connection name or SQLAlchemy URL (default: VOZBD_DEFAULT_DB or demo)."
+)
+MODEL_OPTION = typer.Option(
+    None, "--model", "-m", metavar="PROVIDER/MODEL", help='LLM as "provider/model" (default: VOZBD_MODEL or detected).'
+)
 
 
 @contextmanager
@@ -128,14 +132,22 @@ def register(app: typer.Typer) -> None:
 
 
 def ask(
-    question: str | None = typer.Argument(None, help="The question, in Portuguese (or use --audio)."),
+    question: str | None = typer.Argument(
+        None, help="The question, in Portuguese (or use --audio).", metavar="QUESTION"
+    ),
     db: str | None = DB_OPTION,
     model: str | None = MODEL_OPTION,
-    conversation: str | None = typer.Option(None, "--conversation", "-c", help="Conversation id (keeps memory)."),
+    conversation: str | None = typer.Option(
+        None, "--conversation", "-c", help="Conversation id (keeps memory).", metavar="ID"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the full structured turn as JSON."),
-    audio: Path | None = typer.Option(None, "--audio", exists=True, dir_okay=False, help="Ask with a recording."),
-    speak: Path | None = typer.Option(None, "--speak", dir_okay=False, help="Write the spoken answer to this WAV."),
-    voice: str | None = typer.Option(None, "--voice", help="TTS voice (with --speak)."),
+    audio: Path | None = typer.Option(
+        None, "--audio", exists=True, dir_okay=False, help="Ask with a recording.", metavar="AUDIO_FILE"
+    ),
+    speak: Path | None = typer.Option(
+        None, "--speak", dir_okay=False, help="Write the spoken answer to this WAV.", metavar="WAV_FILE"
+    ),
+    voice: str | None = typer.Option(None, "--voice", help="TTS voice (with --speak).", metavar="VOICE"),
 ) -> None:
     """Ask one question about the database and print the answer, the SQL it ran and the result."""
     if not question and audio is None:

@@ -5,24 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from vozbd import __version__
 
 
 def _hide_flag_types() -> None:
     """Typer 0.29's rich help prints a value type after every flag (``--version <bool>``, ``--help <bool>``),
-    as if flags took a value; show a type only for options that take one. (Hand-written: Typer has no setting
-    for it; ``tests/vozbd/test_cli_help.py`` fails if a flag shows a type again.)"""
+    as if flags took a value, and a ``<str>`` type beside an argument's name even when a metavar names it; show
+    the metavar of an option that takes a value and nothing more for flags and named arguments. (Hand-written:
+    Typer has no setting for it; ``tests/vozbd/test_cli_help.py`` fails if a flag or a named argument shows a type
+    again.)"""
     show_type = TyperOption.display_type_rich
     if getattr(show_type, "_vozbd_flags_hidden", False):
         return
+    argument_type = TyperArgument.display_type_rich
 
     def display_type_rich(self: TyperOption, ctx: Any) -> str | None:  # Typer's vendored click Context
         return None if self.is_flag else show_type(self, ctx)
 
+    def argument_display_type_rich(self: TyperArgument, ctx: Any) -> str | None:
+        return None if self.metavar is not None else argument_type(self, ctx)
+
     display_type_rich._vozbd_flags_hidden = True  # type: ignore[attr-defined]  # patching Typer's help rendering (see above)
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]  # patching Typer's help rendering (see above)
+    TyperArgument.display_type_rich = argument_display_type_rich  # type: ignore[method-assign,assignment]  # patching Typer's help rendering (see above)
 
 
 _hide_flag_types()

@@ -20,15 +20,21 @@ def register(app: typer.Typer) -> None:
 
 
 def audit(
-    since: str | None = typer.Option(None, "--since", help="30m, 2h, 1d, 1w or an ISO date/datetime."),
-    connection: str | None = typer.Option(None, "--connection", "-c", help="Only this connection."),
-    surface: str | None = typer.Option(None, "--surface", help="Only this surface: mcp, api, ui, cli or agent."),
-    outcome: str | None = typer.Option(None, "--outcome", help="Only ok, refused, error or timeout."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000, help="At most this many records."),
+    since: str | None = typer.Option(None, "--since", help="30m, 2h, 1d, 1w or an ISO date/datetime.", metavar="WHEN"),
+    connection: str | None = typer.Option(None, "--connection", "-c", help="Only this connection.", metavar="NAME"),
+    surface: str | None = typer.Option(
+        None, "--surface", help="Only this surface: mcp, api, ui, cli or agent.", metavar="SURFACE"
+    ),
+    outcome: str | None = typer.Option(
+        None, "--outcome", help="Only ok, refused, error or timeout.", metavar="OUTCOME"
+    ),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10_000, help="At most this many records.", metavar="N"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
 ) -> None:
-    """Show the query audit log: time, surface, user/key, connection, SQL, outcome, rows and ms of every
-    statement run by run_query / explain_query (MCP, REST, UI, CLI, agent). Stored in the app database."""
+    """Show the query audit log of every statement run_query / explain_query ran, on every surface.
+
+    Each line: time, surface (MCP, REST, UI, CLI, agent), user/key, connection, SQL, outcome, rows and ms.
+    Stored in the app database."""
     from vozbd.appdb.audit import QueryAuditStore
     from vozbd.cli.context import load_app
 

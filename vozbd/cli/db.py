@@ -12,11 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tools.errors import PrivilegedConnectionError
+from tools.db.transport import ssh_destination
+from tools.errors import InvalidInputError, PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
+    from tools.db.transport import SshOptions
 
 db_app = typer.Typer(help="Manage saved database connections (passwords stored encrypted).", no_args_is_help=True)
 demo_app = typer.Typer(help="The bundled pt-BR demo database.", no_args_is_help=True)
@@ -41,8 +43,10 @@ def _emit(payload: dict[str, Any]) -> None:
 
 @db_app.command("add")
 def add(
-    name: str = typer.Argument(..., help="Connection name: lowercase letters, digits, '_' or '-' (max 64)."),
-    url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db"),
+    name: str = typer.Argument(
+        ..., help="Connection name: lowercase letters, digits, '_' or '-' (max 64).", metavar="NAME"
+    ),
+    url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db", metavar="URL"),
     no_test: bool = typer.Option(False, "--no-test", help="Save without trying to connect."),
     ask_password: bool = typer.Option(
         False, "--ask-password", help="Prompt for the password (hidden) instead of writing it in the URL."
@@ -53,12 +57,29 @@ def add(
         help="Accept a login with more than read privileges (superuser, file access, writes). Risky: the "
         "SQL validator is then the only barrier. Prefer 'vozbd db create-readonly-user'.",
     ),
+    ssh: str | None = typer.Option(
+        None,
+        "--ssh",
+        metavar="HOST",
+        help="Reach the database through an SSH tunnel: [user@]host[:port] or a Host alias of ~/.ssh/config "
+        "(the URL's host and port are then as the SSH server sees them, often 127.0.0.1).",
+    ),
+    ssh_key: Path | None = typer.Option(
+        None, "--ssh-key", metavar="PATH", help="Private key for --ssh (default: the SSH agent, ~/.ssh/config)."
+    ),
+    ssh_known_hosts: Path | None = typer.Option(
+        None,
+        "--ssh-known-hosts",
+        metavar="PATH",
+        help="Trusted host keys for --ssh (default: ~/.ssh/known_hosts).",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Save a connection (the password is encrypted) and test it; an unreachable database is still saved.
 
     A login that may do more than read (superuser, server files, writes, other databases) is refused and not
     saved, with the command that creates a read-only one; --allow-privileged accepts it explicitly.
+    With --ssh the connection goes through an SSH tunnel (key or agent; host key checked against known_hosts).
     """
     from tools.db.connect import resolve_connection, test_connection
     from tools.db.urls import parse_url
@@ -66,9 +87,10 @@ def add(
     with cli_errors(json_output):
         ctx = _context()
         parsed = parse_url(url)
+        tunnel = ssh_options(ssh, ssh_key, ssh_known_hosts)
         if ask_password:
             parsed = parsed.set(password=typer.prompt("Senha", hide_input=True, err=True))
-        info = ctx.registry.add(name, parsed, allow_privileged=allow_privileged)
+        info = ctx.registry.add(name, parsed, allow_privileged=allow_privileged, ssh=tunnel)
         result = None if no_test else test_connection(ctx, resolve_connection(ctx, name))
         if result is not None and result.reason_code == "privileged":
             ctx.registry.remove(name)
@@ -76,9 +98,12 @@ def add(
                 result.message + " A conexão não foi salva.", detail={"connection": name, "reason": "privileged"}
             )
         if json_output:
-            _emit({"saved": info.model_dump(), "test": result.model_dump() if result else None})
+            saved = info.model_dump() | ({"ssh": ssh_destination(tunnel)} if tunnel else {})
+            _emit({"saved": saved, "test": result.model_dump() if result else None})
             return
         console.print(f"[green]Conexão '{info.name}' salva:[/] {info.masked_url}")
+        if tunnel is not None:
+            console.print(f"via túnel SSH {ssh_destination(tunnel)}")
         if allow_privileged:
             console.print(f"[bold red]{PRIVILEGED_WARNING}[/]")
         if result is None:
@@ -90,15 +115,32 @@ def add(
             console.print(result.message)
 
 
+def ssh_options(destination: str | None, key: Path | None, known_hosts: Path | None) -> SshOptions | None:
+    """``--ssh``/``--ssh-key``/``--ssh-known-hosts`` as the tunnel to save (None without ``--ssh``)."""
+    from tools.db.transport import saved_tunnel
+
+    if destination is None:
+        if key is not None or known_hosts is not None:
+            raise InvalidInputError("--ssh-key e --ssh-known-hosts só valem junto com --ssh HOST.")
+        return None
+    return saved_tunnel(destination, key, known_hosts)
+
+
 @db_app.command("list")
 def list_(json_output: bool = JSON_OPTION) -> None:
     """List saved connections (and the bundled demo database); passwords are never shown."""
     from tools.connections import ListConnectionsInput, list_connections
 
     with cli_errors(json_output):
-        result = list_connections(ListConnectionsInput(), _context())
+        ctx = _context()
+        result = list_connections(ListConnectionsInput(), ctx)
+        tunnels = {name: ssh for name in ctx.registry.names() if (ssh := ctx.registry.ssh_for(name)) is not None}
         if json_output:
-            _emit(result.model_dump())
+            payload = result.model_dump()
+            for info in payload["connections"]:
+                if info["name"] in tunnels:
+                    info["ssh"] = ssh_destination(tunnels[info["name"]])
+            _emit(payload)
             return
         table = Table(title="Conexões")
         for column in ("Nome", "Dialeto", "URL", ""):
@@ -107,13 +149,17 @@ def list_(json_output: bool = JSON_OPTION) -> None:
             marks = ["padrão"] * (info.name == result.default) + ["[red]⚠ login privilegiado permitido[/]"] * (
                 info.allow_privileged and not info.is_demo
             )
+            if info.name in tunnels:
+                marks.append(f"via SSH {ssh_destination(tunnels[info.name])}")
             table.add_row(info.name, info.dialect, info.masked_url, ", ".join(marks))
         console.print(table)
 
 
 @db_app.command("test")
 def test(
-    name_or_url: str = typer.Argument(None, help="Saved name, 'demo' or a database URL (default: the default)."),
+    name_or_url: str = typer.Argument(
+        None, help="Saved name, 'demo' or a database URL (default: the default).", metavar="NAME_OR_URL"
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Connect and print the server version and latency, or the reason it failed (exit code 4)."""
@@ -138,7 +184,9 @@ def test(
 
 
 @db_app.command("remove")
-def remove(name: str = typer.Argument(..., help="Saved connection name."), json_output: bool = JSON_OPTION) -> None:
+def remove(
+    name: str = typer.Argument(..., help="Saved connection name.", metavar="NAME"), json_output: bool = JSON_OPTION
+) -> None:
     """Delete a saved connection."""
     with cli_errors(json_output):
         _context().registry.remove(name)
@@ -150,13 +198,19 @@ def remove(name: str = typer.Argument(..., help="Saved connection name."), json_
 
 @db_app.command("create-readonly-user")
 def create_readonly_user(
-    user: str = typer.Argument(..., help="Name of the new read-only login, e.g. vozbd_leitor."),
-    database: str | None = typer.Option(None, "--database", help="Target database (default: the admin URL's)."),
-    dialect: str | None = typer.Option(None, "--dialect", help="postgres or mysql (default: the admin URL's)."),
-    schemas: list[str] = typer.Option(["public"], "--schema", help="PostgreSQL schema to grant (repeatable)."),
+    user: str = typer.Argument(..., help="Name of the new read-only login, e.g. vozbd_leitor.", metavar="USER"),
+    database: str | None = typer.Option(
+        None, "--database", help="Target database (default: the admin URL's).", metavar="DATABASE"
+    ),
+    dialect: str | None = typer.Option(
+        None, "--dialect", help="postgres or mysql (default: the admin URL's).", metavar="DIALECT"
+    ),
+    schemas: list[str] = typer.Option(
+        ["public"], "--schema", help="PostgreSQL schema to grant (repeatable).", metavar="SCHEMA"
+    ),
     apply: bool = typer.Option(False, "--apply", help="Run the SQL with --admin-url instead of printing it."),
     admin_url: str | None = typer.Option(
-        None, "--admin-url", help="Administrator URL, used once for --apply and never stored or printed."
+        None, "--admin-url", help="Administrator URL, used once for --apply and never stored or printed.", metavar="URL"
     ),
 ) -> None:
     """Print (or, with --apply, run) the SQL that creates a login with SELECT on the chosen schemas only.
@@ -205,7 +259,9 @@ def create_readonly_user(
 
 
 @demo_app.command("export")
-def export(path: Path = typer.Argument(..., help="Where to write a copy of the demo SQLite database.")) -> None:
+def export(
+    path: Path = typer.Argument(..., help="Where to write a copy of the demo SQLite database.", metavar="PATH"),
+) -> None:
     """Copy the bundled demo database to PATH (an ordinary, writable SQLite file)."""
     from tools.db.demo import demo_db_path
     from tools.errors import InvalidInputError

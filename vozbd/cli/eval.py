@@ -50,16 +50,32 @@ def _default_out(suite_path: Path, model: str | None) -> Path:
 
 @eval_app.command("run")
 def run(
-    suite: Path = typer.Argument(..., help="Suite file (.yaml or .jsonl), e.g. evals/suites/demo.yaml"),
-    model: str | None = typer.Option(None, "--model", "-m", help='LLM as "provider/model" (default: VOZBD_MODEL).'),
-    db: str | None = typer.Option(None, "--db", help="Run every question on this connection name or URL instead."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N (selected) questions."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default: eval-runs/<suite>-<model>-<time>)."),
-    concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=64, help="Questions answered in parallel."),
-    tags: str | None = typer.Option(None, "--tags", help="Only questions with any of these tags (comma separated)."),
+    suite: Path = typer.Argument(
+        ..., help="Suite file (.yaml or .jsonl), e.g. evals/suites/demo.yaml", metavar="SUITE"
+    ),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help='LLM as "provider/model" (default: VOZBD_MODEL).', metavar="PROVIDER/MODEL"
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="Run every question on this connection name or URL instead.", metavar="NAME_OR_URL"
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Only the first N (selected) questions.", metavar="N"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: eval-runs/<suite>-<model>-<time>).", metavar="DIR"
+    ),
+    concurrency: int = typer.Option(
+        4, "--concurrency", "-c", min=1, max=64, help="Questions answered in parallel.", metavar="N"
+    ),
+    tags: str | None = typer.Option(
+        None, "--tags", help="Only questions with any of these tags (comma separated).", metavar="TAGS"
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out (skips done ids)."),
     voice: bool = typer.Option(False, "--voice", help="Also ask every question by voice (TTS → STT → agent)."),
-    max_rows: int = typer.Option(10_000, "--max-rows", min=1, help="Row cap when executing gold and predicted SQL."),
+    max_rows: int = typer.Option(
+        10_000, "--max-rows", min=1, help="Row cap when executing gold and predicted SQL.", metavar="N"
+    ),
 ) -> None:
     """Run SUITE through the agent and write results.jsonl, summary.json and report.html."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -146,7 +162,7 @@ def _print_summary(summary: dict[str, Any], skipped: int, new: int, wall_s: floa
 
 
 @eval_app.command("report")
-def report(run_dir: Path = typer.Argument(..., help="A `vozbd eval run` output folder.")) -> None:
+def report(run_dir: Path = typer.Argument(..., help="A `vozbd eval run` output folder.", metavar="RUN_DIR")) -> None:
     """Rewrite summary.json and report.html of a run folder from its results.jsonl."""
     from evals.report import REPORT_FILE, write_run_report
     from evals.runfiles import RESULTS_FILE
@@ -159,8 +175,10 @@ def report(run_dir: Path = typer.Argument(..., help="A `vozbd eval run` output f
 
 @eval_app.command("validate")
 def validate(
-    suite: Path = typer.Argument(..., help="Suite file to check."),
-    db: str | None = typer.Option(None, "--db", help="Check the gold SQL on this connection name or URL instead."),
+    suite: Path = typer.Argument(..., help="Suite file to check.", metavar="SUITE"),
+    db: str | None = typer.Option(
+        None, "--db", help="Check the gold SQL on this connection name or URL instead.", metavar="NAME_OR_URL"
+    ),
 ) -> None:
     """Check a suite: it parses, and every gold SQL runs (read-only) and returns at least one row."""
     from evals.execution import eval_context, validate_suite
@@ -180,8 +198,10 @@ def validate(
 
 @eval_app.command("compare")
 def compare(
-    runs: list[Path] = typer.Argument(..., help="Two or more `vozbd eval run` output folders."),
-    out: Path = typer.Option(Path("eval-compare.html"), "--out", help="HTML file with the comparison charts."),
+    runs: list[Path] = typer.Argument(..., help="Two or more `vozbd eval run` output folders.", metavar="RUN_DIR"),
+    out: Path = typer.Option(
+        Path("eval-compare.html"), "--out", help="HTML file with the comparison charts.", metavar="HTML_FILE"
+    ),
 ) -> None:
     """Put several runs side by side: EX overall and per tag, latency (table + HTML grouped bar chart)."""
     from evals.report import is_rate, write_compare_report
@@ -201,18 +221,21 @@ def compare(
 
 @eval_app.command("import-spider")
 def import_spider(
-    directory: Path = typer.Argument(..., help="Spider or BIRD folder (dev.json, tables.json, database/...)."),
-    out: Path | None = typer.Option(
-        None, "--out", help="Suite file to write (default: DIR/<spider|bird>-<split>.yaml)."
+    directory: Path = typer.Argument(
+        ..., help="Spider or BIRD folder (dev.json, tables.json, database/...).", metavar="DIR"
     ),
-    split: str = typer.Option("dev", "--split", help="Which questions file: dev, train, ..."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Suite file to write (default: DIR/<spider|bird>-<split>.yaml).", metavar="SUITE"
+    ),
+    split: str = typer.Option("dev", "--split", help="Which questions file: dev, train, ...", metavar="SPLIT"),
     questions: Path | None = typer.Option(
-        None, "--questions", help="Translated questions (same shape), e.g. dev_pt.json."
+        None, "--questions", help="Translated questions (same shape), e.g. dev_pt.json.", metavar="JSON_FILE"
     ),
     question_field: str | None = typer.Option(
         None,
         "--question-field",
         help="Field holding the translated question (default: question_pt, question_pt_br, ... then question).",
+        metavar="FIELD",
     ),
 ) -> None:
     """Write a vozbd suite from a Spider or BIRD benchmark folder (database paths relative to the suite)."""
@@ -234,10 +257,14 @@ def import_spider(
 
 @eval_app.command("script")
 def script(
-    suite: Path = typer.Argument(..., help="Suite file."),
-    out: Path = typer.Option(..., "--out", help="Script file to write (.yaml), used as --model scripted/<file>."),
-    kind: str = typer.Option("oracle", "--kind", help="oracle: answers with the gold SQL; silent: never queries."),
-    dialect: str = typer.Option("sqlite", "--dialect", help="Which gold variant the oracle uses."),
+    suite: Path = typer.Argument(..., help="Suite file.", metavar="SUITE"),
+    out: Path = typer.Option(
+        ..., "--out", help="Script file to write (.yaml), used as --model scripted/FILE.", metavar="SCRIPT_FILE"
+    ),
+    kind: str = typer.Option(
+        "oracle", "--kind", help="oracle: answers with the gold SQL; silent: never queries.", metavar="KIND"
+    ),
+    dialect: str = typer.Option("sqlite", "--dialect", help="Which gold variant the oracle uses.", metavar="DIALECT"),
 ) -> None:
     """Write a scripted-model script for sanity runs (oracle → EX 1.0, silent → EX 0.0)."""
     import yaml

@@ -60,7 +60,9 @@ def parse_since(value: str, *, now: datetime | None = None) -> datetime:
 
 
 def db_upgrade(
-    revision: str = typer.Option("head", "--revision", help="Target Alembic revision (default: the latest)."),
+    revision: str = typer.Option(
+        "head", "--revision", help="Target Alembic revision (default: the latest).", metavar="REVISION"
+    ),
 ) -> None:
     """Migrate the app database (VOZBD_DATABASE_URL) to the latest schema. Also done at every start."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -87,11 +89,17 @@ def db_upgrade(
 
 
 def logs(
-    conversation: str | None = typer.Option(None, "--conversation", "-c", help="Only this conversation id."),
-    since: str | None = typer.Option(None, "--since", help="Only turns since 30m, 2h, 1d, 1w or an ISO date/time."),
-    user: str | None = typer.Option(None, "--user", help="Only this user / API key id."),
-    surface: str | None = typer.Option(None, "--surface", help="Only one surface: ui, api, voice, cli or mcp."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Only the most recent N turns."),
+    conversation: str | None = typer.Option(
+        None, "--conversation", "-c", help="Only this conversation id.", metavar="ID"
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only turns since 30m, 2h, 1d, 1w or an ISO date/time.", metavar="WHEN"
+    ),
+    user: str | None = typer.Option(None, "--user", help="Only this user / API key id.", metavar="USER"),
+    surface: str | None = typer.Option(
+        None, "--surface", help="Only one surface: ui, api, voice, cli or mcp.", metavar="SURFACE"
+    ),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Only the most recent N turns.", metavar="N"),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON array (one object per turn)."),
     csv_output: bool = typer.Option(False, "--csv", help="Print CSV with a header row."),
 ) -> None:

@@ -7,8 +7,8 @@ import typer
 
 def mcp(
     http: bool = typer.Option(False, "--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio."),
-    host: str | None = typer.Option(None, "--host", help="HTTP host (default: VOZBD_HOST, 127.0.0.1)."),
-    port: int = typer.Option(8765, "--port", min=1, max=65535, help="HTTP port."),
+    host: str | None = typer.Option(None, "--host", help="HTTP host (default: VOZBD_HOST, 127.0.0.1).", metavar="HOST"),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="HTTP port.", metavar="PORT"),
     insecure: bool = typer.Option(
         False, "--insecure", help="Serve HTTP off loopback without a token (refused otherwise). Risky."
     ),

@@ -63,9 +63,9 @@ def _connection(ctx: ToolContext, db: str | None) -> tuple[str, str]:
 # --- examples -----------------------------------------------------------------------------------------
 @examples_app.command("add")
 def examples_add(
-    question: str = typer.Argument(..., help="The question, as a user would ask it (pt-BR)."),
-    sql: str = typer.Argument(..., help="Read-only SQL that answers it."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    question: str = typer.Argument(..., help="The question, as a user would ask it (pt-BR).", metavar="QUESTION"),
+    sql: str = typer.Argument(..., help="Read-only SQL that answers it.", metavar="SQL"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP, metavar="NAME_OR_URL"),
     run: bool = typer.Option(True, "--run/--no-run", help="Run the SQL (read-only) first to check it works."),
 ) -> None:
     """Remember that SQL answers a question (replaces the SQL of the same question)."""
@@ -82,7 +82,7 @@ def examples_add(
 
 @examples_app.command("list")
 def examples_list(
-    db: str | None = typer.Option(None, "--db", help="Only this connection (default: all)."),
+    db: str | None = typer.Option(None, "--db", help="Only this connection (default: all).", metavar="NAME_OR_URL"),
     json_output: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
     """List the verified examples."""
@@ -106,7 +106,9 @@ def examples_list(
 
 
 @examples_app.command("remove")
-def examples_remove(example_id: int = typer.Argument(..., help="Id shown by `vozbd examples list`.")) -> None:
+def examples_remove(
+    example_id: int = typer.Argument(..., help="Id shown by `vozbd examples list`.", metavar="ID"),
+) -> None:
     """Forget one verified example."""
     with cli_errors(), _store() as (store, _):
         removed = store.remove_example(example_id)
@@ -118,8 +120,12 @@ def examples_remove(example_id: int = typer.Argument(..., help="Id shown by `voz
 
 @examples_app.command("import")
 def examples_import(
-    suite: Path = typer.Option(..., "--suite", help="Eval suite file whose gold SQL becomes verified examples."),
-    db: str | None = typer.Option(None, "--db", help="Store them for this connection (default: each case's db)."),
+    suite: Path = typer.Option(
+        ..., "--suite", help="Eval suite file whose gold SQL becomes verified examples.", metavar="SUITE"
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="Store them for this connection (default: each case's db).", metavar="NAME_OR_URL"
+    ),
 ) -> None:
     """Import an eval suite's questions with their gold SQL as verified examples."""
     from evals.suite import SuiteError, load_suite
@@ -141,9 +147,11 @@ def examples_import(
 # --- glossary -----------------------------------------------------------------------------------------
 @glossary_app.command("add")
 def glossary_add(
-    term: str = typer.Argument(..., help='The term as people say it, e.g. "atrasado".'),
-    definition: str = typer.Argument(..., help='What it means here, e.g. "data_entrega > data_prevista".'),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    term: str = typer.Argument(..., help='The term as people say it, e.g. "atrasado".', metavar="TERM"),
+    definition: str = typer.Argument(
+        ..., help='What it means here, e.g. "data_entrega > data_prevista".', metavar="DEFINITION"
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP, metavar="NAME_OR_URL"),
 ) -> None:
     """Define a business term (replaces an earlier definition of the same term)."""
     with cli_errors(), _store() as (store, ctx):
@@ -154,7 +162,7 @@ def glossary_add(
 
 @glossary_app.command("list")
 def glossary_list(
-    db: str | None = typer.Option(None, "--db", help="Only this connection (default: all)."),
+    db: str | None = typer.Option(None, "--db", help="Only this connection (default: all).", metavar="NAME_OR_URL"),
     json_output: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
 ) -> None:
     """List the glossary."""
@@ -181,8 +189,8 @@ def glossary_list(
 
 @glossary_app.command("remove")
 def glossary_remove(
-    term: str = typer.Argument(..., help="The term to forget."),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    term: str = typer.Argument(..., help="The term to forget.", metavar="TERM"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP, metavar="NAME_OR_URL"),
 ) -> None:
     """Forget a term."""
     with cli_errors(), _store() as (store, ctx):

@@ -55,8 +55,12 @@ def query(
     first: str = typer.Argument(..., metavar="DB_OR_SQL", help="The SQL; or the database when SQL follows."),
     second: str | None = typer.Argument(None, metavar="SQL", help="The SQL when DB is given.", show_default=False),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
-    max_rows: int | None = typer.Option(None, "--max-rows", min=1, help="Row cap for this run (default: settings)."),
-    timeout: float | None = typer.Option(None, "--timeout", min=0.001, help="Time limit, seconds (default: settings)."),
+    max_rows: int | None = typer.Option(
+        None, "--max-rows", min=1, help="Row cap for this run (default: settings).", metavar="N"
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0.001, help="Time limit, seconds (default: settings).", metavar="SECONDS"
+    ),
 ) -> None:
     import getpass
 

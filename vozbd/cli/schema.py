@@ -115,19 +115,27 @@ def _print_tree(result: SchemaResult) -> None:
 
 
 def schema(
-    db: str | None = typer.Argument(None, help="Saved connection name or database URL (default: the demo database)."),
+    db: str | None = typer.Argument(
+        None, help="Saved connection name or database URL (default: the demo database).", metavar="NAME_OR_URL"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the structured schema as one JSON object."),
     prompt: bool = typer.Option(False, "--prompt", help="Print the compact text given to the LLM."),
     question: str | None = typer.Option(
-        None, "--question", "-q", help="Question used to pick the most relevant tables."
+        None, "--question", "-q", help="Question used to pick the most relevant tables.", metavar="QUESTION"
     ),
     budget: int | None = typer.Option(
-        None, "--budget", min=200, help="Character budget of the compact text (default: VOZBD_SCHEMA_PROMPT_BUDGET)."
+        None,
+        "--budget",
+        min=200,
+        help="Character budget of the compact text (default: VOZBD_SCHEMA_PROMPT_BUDGET).",
+        metavar="CHARS",
     ),
     tables: list[str] | None = typer.Option(
-        None, "--table", "-t", help="Only this table or view (repeatable; glob patterns allowed)."
+        None, "--table", "-t", help="Only this table or view (repeatable; glob patterns allowed).", metavar="TABLE"
     ),
-    schema_name: str | None = typer.Option(None, "--schema", help="PostgreSQL schema / MySQL database to inspect."),
+    schema_name: str | None = typer.Option(
+        None, "--schema", help="PostgreSQL schema / MySQL database to inspect.", metavar="SCHEMA"
+    ),
     refresh: bool = typer.Option(False, "--refresh", help="Ignore cached results and read the database again."),
 ) -> None:
     """Show tables, views, columns, keys, approximate row counts and sample values of a database."""

@@ -16,14 +16,17 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: str | None = typer.Option(None, "--host", help="Interface to listen on (default: VOZBD_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000)."),
+    host: str | None = typer.Option(
+        None, "--host", help="Interface to listen on (default: VOZBD_HOST, 127.0.0.1).", metavar="HOST"
+    ),
+    port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000).", metavar="PORT"),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the Chainlit voice chat at /."),
     mcp: bool = typer.Option(True, "--mcp/--no-mcp", help="Serve the MCP streamable-HTTP endpoint at /mcp."),
     only: str | None = typer.Option(
         None,
         "--only",
         help="Serve one part only. 'speech': STT/TTS for gateways (set VOZBD_SPEECH_URL on them).",
+        metavar="PART",
     ),
     insecure: bool = typer.Option(
         False,
@@ -33,14 +36,17 @@ def serve(
     https: bool = typer.Option(
         False, "--https", help="Serve over HTTPS with a self-signed certificate (made once, reused): mic on phones."
     ),
-    cert: Path | None = typer.Option(None, "--cert", help="TLS certificate (PEM) instead of the self-signed one."),
-    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
+    cert: Path | None = typer.Option(
+        None, "--cert", help="TLS certificate (PEM) instead of the self-signed one.", metavar="PEM_FILE"
+    ),
+    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert.", metavar="PEM_FILE"),
     workers: int | None = typer.Option(
         None,
         "--workers",
         min=1,
         max=32,
         help="Worker processes (default: VOZBD_WORKERS, 1). Above 1: REST API only (--no-ui --no-mcp).",
+        metavar="N",
     ),
 ) -> None:
     """Run the web server: chat UI at /, MCP at /mcp, REST API v1 at /api/v1 (OpenAPI at /docs).
@@ -110,13 +116,13 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
 
     from vozbd.auth import is_loopback
     from vozbd.speech_service import create_speech_app
-    from vozbd.wiring import local_speech_backend, speech_service_config
+    from vozbd.wiring import local_speech_backend, speech_service_config, speech_token
 
     settings = vozbd_app.settings
     if part != "speech":
         typer.echo(f"Erro: --only aceita apenas 'speech' (recebido: {part!r}).", err=True)
         raise typer.Exit(2)
-    token = settings.speech_token.get_secret_value() if settings.speech_token else None
+    token = speech_token(settings)
     if not token and not is_loopback(settings.host) and not insecure:
         typer.echo(
             f"Erro: recusado iniciar o serviço de voz em {settings.host} sem VOZBD_SPEECH_TOKEN "

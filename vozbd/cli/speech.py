@@ -41,12 +41,15 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
 
 
 def transcribe(
-    files: list[Path] = typer.Argument(..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac).", metavar="AUDIO_FILE"
+    ),
     db: str | None = typer.Option(
         None,
         "--db",
         help="Recognise this connection's names exactly (saved name, 'demo' or URL): its cities, products, "
         "customers... are read from the database (read-only) and the transcript is corrected towards them.",
+        metavar="NAME_OR_URL",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
 ) -> None:
@@ -75,11 +78,15 @@ def transcribe(
 
 
 def speak(
-    text: str = typer.Argument(..., help="Text to speak (markdown, numbers and SQL are prepared for speech)."),
-    output: Path = typer.Option(..., "--output", "-o", help="WAV file to write."),
-    voice: str | None = typer.Option(None, "--voice", help="Voice id (see `vozbd voices`)."),
-    speed: float | None = typer.Option(None, "--speed", help="0.5 to 2.0 (default from settings)."),
-    engine: str | None = typer.Option(None, "--engine", help="kokoro, espeak or coqui (default from settings)."),
+    text: str = typer.Argument(
+        ..., help="Text to speak (markdown, numbers and SQL are prepared for speech).", metavar="PHRASE"
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="WAV file to write.", metavar="WAV_FILE"),
+    voice: str | None = typer.Option(None, "--voice", help="Voice id (see `vozbd voices`).", metavar="VOICE"),
+    speed: float | None = typer.Option(None, "--speed", help="0.5 to 2.0 (default from settings).", metavar="FACTOR"),
+    engine: str | None = typer.Option(
+        None, "--engine", help="kokoro, espeak or coqui (default from settings).", metavar="ENGINE"
+    ),
 ) -> None:
     """Speak pt-BR text into a WAV file; prints time to first audio and total time."""
     from agent.speech.audio import to_wav_bytes
@@ -111,7 +118,9 @@ def speak(
 
 
 def voices(
-    engine: str | None = typer.Option(None, "--engine", help="kokoro, espeak or coqui (default from settings)."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="kokoro, espeak or coqui (default from settings).", metavar="ENGINE"
+    ),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the voices of a TTS engine."""

@@ -36,10 +36,16 @@ def _speech_hint(app: App) -> str | None:
 
 
 def ui(
-    host: str | None = typer.Option(None, "--host", help="Interface to listen on (default: VOZBD_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000)."),
-    db: str | None = typer.Option(None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo)."),
-    model: str | None = typer.Option(None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.'),
+    host: str | None = typer.Option(
+        None, "--host", help="Interface to listen on (default: VOZBD_HOST, 127.0.0.1).", metavar="HOST"
+    ),
+    port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000).", metavar="PORT"),
+    db: str | None = typer.Option(
+        None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo).", metavar="NAME_OR_URL"
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.', metavar="PROVIDER/MODEL"
+    ),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
     insecure: bool = typer.Option(
         False, "--insecure", help="Serve off loopback without login (refused otherwise). Risky."
@@ -47,8 +53,10 @@ def ui(
     https: bool = typer.Option(
         False, "--https", help="Serve over HTTPS with a self-signed certificate (made once, reused): mic on phones."
     ),
-    cert: Path | None = typer.Option(None, "--cert", help="TLS certificate (PEM) instead of the self-signed one."),
-    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert."),
+    cert: Path | None = typer.Option(
+        None, "--cert", help="TLS certificate (PEM) instead of the self-signed one.", metavar="PEM_FILE"
+    ),
+    key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert.", metavar="PEM_FILE"),
 ) -> None:
     """Open the voice chat on the demo database (or --db) in the browser."""
     from vozbd.cli.context import load_app

@@ -163,12 +163,30 @@ def test_first_chunk_never_cuts_inside_a_number() -> None:
     assert not head.endswith(" e") and len(head) <= 45
 
 
-def test_a_short_first_chunk_takes_the_first_boundary_after_the_limit_and_never_splits_a_number() -> None:
-    # The voice loop asks for ~3 words; no boundary fits under the limit here, so the first one after it is taken.
+def test_a_short_first_chunk_is_the_words_before_the_first_number() -> None:
+    # The voice loop asks for a word or two: the first audio is then ~1 s of speech to synthesize, not ~2 s.
     assert split_for_speech("Encontrei quarenta e dois pedidos nessa situação.", first_max_chars=20) == [
-        "Encontrei quarenta e dois",
-        "pedidos nessa situação.",
+        "Encontrei",
+        "quarenta e dois pedidos nessa situação.",
     ]
     head = split_for_speech("Temos mil quatrocentos e oitenta e dois clientes cadastrados.", first_max_chars=20)[0]
-    assert head == "Temos mil quatrocentos e oitenta e dois"  # never "Temos mil | quatrocentos …"
+    assert head == "Temos"  # the number stays whole in the next clause
+    text = "Em junho foram mil quatrocentos e oitenta e dois pedidos, oito por cento a mais."
+    assert split_for_speech(text, first_max_chars=24)[0] == "Em junho foram"
+    assert split_for_speech("Claro, temos quarenta clientes.", first_max_chars=24)[0] == "Claro,"
+
+
+def test_a_short_first_chunk_never_ends_with_a_function_word_or_splits_a_number() -> None:
     assert split_for_speech("O ticket médio é de trezentos reais.", first_max_chars=20)[0] == "O ticket médio é"
+    head = split_for_speech("Foram cerca de quarenta pedidos em maio.", first_max_chars=24)[0]
+    assert head == "Foram cerca de quarenta"  # never "Foram cerca de |", and the number is not cut
+    assert split_for_speech("É quarenta e dois.", first_max_chars=24) == ["É quarenta e dois."]
+    text = "Foram exatamente mil quatrocentos e oitenta e dois pedidos registrados hoje."
+    head = split_for_speech(text, first_max_chars=24)[0]
+    assert head == "Foram exatamente" and not head.endswith(" e")
+
+
+def test_the_chat_first_chunk_keeps_its_length() -> None:
+    # Only a short limit (the voice loop's) cuts before a number; the chat's default still speaks more at once.
+    text = "Encontrei quarenta e dois pedidos nessa situação."
+    assert split_for_speech(text)[0] == "Encontrei quarenta e dois pedidos nessa"

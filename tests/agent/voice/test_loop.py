@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.service import Agent
 from agent.speech.audio import pcm16_bytes, read_audio
@@ -60,8 +61,8 @@ def make_loop(make_agent: Callable[..., Agent], speech: SpeechConfig, events: Ev
     )
     agent = make_agent(model)
 
-    def respond(question: str) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id="voz", speak=False)
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", speak=False, hold=hold)
 
     return VoiceLoop(
         recognize=whisper_recognizer(SpeechEngines(speech).transcriber()),
@@ -189,3 +190,48 @@ def test_recognizer_applies_the_connection_vocabulary_at_each_utterance(speech, 
     assert asked == ["demo"]  # asked once per utterance, so a connection switch applies to the next one
     assert plain.heard is None  # no vocabulary: the transcript is Whisper's own
     assert biased.heard is not None and "Campinas" in biased.text  # corrected towards the stored spelling
+
+
+def heard_in_order(*texts: str):  # type: ignore[no-untyped-def]  # a Recognize
+    """A recognizer that hears ``texts`` in order (what Whisper heard, fixed, so the echo guard alone is tested)."""
+    from agent.speech.base import Transcript
+
+    queue = list(texts)
+
+    def recognize(samples: np.ndarray) -> Transcript:
+        return Transcript(queue.pop(0), "pt", 1.0, (), samples.size / 16_000, 0.0)
+
+    return recognize
+
+
+@pytest.mark.parametrize(
+    ("heard", "is_echo"),
+    [
+        ("É muito cliantes.", True),  # our "Temos muitos clientes." misheard, as on a loaded CI run
+        ("Temos muitos clientes.", True),
+        ("Quantos pedidos foram feitos em maio?", False),
+        ("Quantos clientes temos em São Paulo?", False),  # shares two words with the answer: still a question
+    ],
+)
+async def test_echo_guard_recognizes_our_answer_even_misheard(make_agent, speech, tmp_path: Path, heard, is_echo):
+    events = Events()
+    model = scripted([{"content": "Temos muitos clientes."}] * 2)
+    agent = make_agent(model)
+
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="eco", speak=False, hold=hold)
+
+    loop = VoiceLoop(
+        recognize=heard_in_order("Quantos clientes temos?", heard),
+        synthesizer=SpeechEngines(speech).synthesizer("espeak"),
+        respond=respond,
+        emit=events,
+        config=VoiceLoopConfig(barge_in=False, speculative=False),
+    )
+    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(0.9))
+    await wait_for(events, AnswerAudio, 1, loop)  # the answer is playing: what the mic hears now may be it
+    await feed(loop, spoken("temos muitos clientes", tmp_path) + silence(1.0))
+    await wait_for(events, TurnDone, 1, loop)
+    await asyncio.sleep(0.5)
+    await loop.close()
+    assert len(events.of(FinalTranscript)) == (1 if is_echo else 2)

@@ -3,11 +3,13 @@ accepts, and every `vozbd db add` URL passes the URL option allowlist."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import tomllib
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tools.db.registry import ConnectionRegistry
@@ -37,9 +39,30 @@ def test_toml_examples_declare_valid_connections(tmp_path: Path) -> None:
 
 
 def test_db_add_examples_pass_the_url_allowlist() -> None:
-    commands = [line for line in _section().splitlines() if line.startswith("vozbd db add ")]
+    commands = [line for line in _section().splitlines() if line.startswith("vozbd db add ") and "--ssh" not in line]
     assert len(commands) == 3
     for command in commands:
         url = shlex.split(command)[4]
         parsed = parse_url(url)
         assert any(key.startswith("ssl") for key in parsed.query), url
+
+
+def test_db_add_ssh_examples_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `--ssh` example is accepted by `db add` as written (its key/known-hosts files made to exist)."""
+    from vozbd.cli.db import ssh_options
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    commands = [shlex.split(line) for line in _section().splitlines() if line.startswith("vozbd db add ")]
+    commands = [words for words in commands if "--ssh" in words]
+    assert len(commands) == 2
+    for words in commands:
+        parse_url(words[4])
+        flags = dict(itertools.pairwise(words[5:]))
+        for flag in ("--ssh-key", "--ssh-known-hosts"):
+            if flag in flags:
+                path = Path(flags[flag]).expanduser()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("")
+        key, hosts = flags.get("--ssh-key"), flags.get("--ssh-known-hosts")
+        options = ssh_options(flags["--ssh"], Path(key) if key else None, Path(hosts) if hosts else None)
+        assert options is not None and options.host in flags["--ssh"]

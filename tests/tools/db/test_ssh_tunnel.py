@@ -4,6 +4,7 @@ bad key, unknown host key, closed port and a silent server give a typed pt-BR er
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -217,3 +218,75 @@ def test_cli_db_test_through_a_tunnel_declared_in_the_config_file(
     result = CliRunner().invoke(app, ["query", "remoto", "SELECT COUNT(*) AS n FROM clientes", "--json"])
     assert result.exit_code == 0, result.output
     assert '"row_count": 1' in result.output
+
+
+def test_cli_db_add_with_ssh_flags_saves_a_connection_that_goes_through_the_tunnel(
+    sshd: SshServer, demo_pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contexts: list[ToolContext]
+) -> None:
+    from vozbd.cli.app import app
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(data))
+    monkeypatch.delenv("VOZBD_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("VOZBD_REGISTRY_PATH", raising=False)
+    empty_known_hosts = tmp_path / "vazio"
+    empty_known_hosts.write_text("")
+    ssh = ["--ssh", f"{sshd.user}@127.0.0.1:{sshd.port}"]
+    runs = {
+        "tunel": [*ssh, "--ssh-key", str(sshd.key_file), "--ssh-known-hosts", str(sshd.known_hosts)],
+        "chave_errada": [*ssh, "--ssh-key", str(sshd.other_key_file), "--ssh-known-hosts", str(sshd.known_hosts)],
+        "host_desconhecido": [*ssh, "--ssh-key", str(sshd.key_file), "--ssh-known-hosts", str(empty_known_hosts)],
+    }
+    tested = {}
+    for name, flags in runs.items():
+        result = CliRunner().invoke(app, ["db", "add", name, demo_pg_url, *flags, "--json"])
+        assert result.exit_code == 0, result.output
+        tested[name] = json.loads(result.output)["test"]
+    assert tested["tunel"]["ok"], tested["tunel"]
+    assert tested["chave_errada"]["reason_code"] == "ssh_auth_failed"  # the saved key is the one used
+    assert tested["host_desconhecido"]["reason_code"] == "ssh_host_key"  # and the saved known_hosts file
+    result = CliRunner().invoke(app, ["query", "tunel", "SELECT COUNT(*) AS n FROM clientes", "--json"])
+    assert result.exit_code == 0 and '"row_count": 1' in result.output, result.output
+
+    registry = ConnectionRegistry(data / "vozbd.sqlite3", key_file=data / "secret.key")
+    ctx = ToolContext(registry=registry, allow_privileged=True)
+    contexts.append(ctx)
+    assert run_query(RunQueryInput(sql="SELECT COUNT(*) FROM clientes", connection="tunel"), ctx).rows[0][0] > 0
+    tunnel = ctx.caches["ssh_tunnels"]["tunel"]
+    assert tunnel.local_port not in (None, 5432) and tunnel.remote == ("127.0.0.1", make_url(demo_pg_url).port)
+
+
+def test_api_post_connection_with_ssh_goes_through_the_tunnel(
+    sshd: SshServer, demo_pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contexts: list[ToolContext]
+) -> None:
+    """``POST /api/v1/connections`` with ``ssh``: the same tunnel as ``db add --ssh``, by API."""
+    from fastapi.testclient import TestClient
+
+    from vozbd.server import create_app
+    from vozbd.wiring import build_app, load_settings
+
+    monkeypatch.chdir(tmp_path)
+    ctx = ToolContext(
+        registry=ConnectionRegistry(tmp_path / "r.sqlite3", secret_key=Fernet.generate_key().decode()),
+        allow_privileged=True,
+    )
+    contexts.append(ctx)
+    settings = load_settings(data_dir=tmp_path / "data", model="scripted/nenhum.yaml")
+    ssh = {"host": f"{sshd.user}@127.0.0.1:{sshd.port}", "key_file": str(sshd.key_file),
+           "known_hosts": str(sshd.known_hosts)}  # fmt: skip
+    app = create_app(build_app(settings, tool_ctx=ctx), mount_ui=False, mount_mcp=False)
+    with TestClient(app, base_url="http://localhost:8000") as client:
+        added = client.post("/api/v1/connections", json={"name": "remoto", "url": demo_pg_url, "ssh": ssh})
+        assert added.status_code == 201, added.text
+        assert added.json()["ssh"] == f"{sshd.user}@127.0.0.1:{sshd.port}"
+        listed = {c["name"]: c.get("ssh") for c in client.get("/api/v1/connections").json()}
+        assert listed == {"demo": None, "remoto": f"{sshd.user}@127.0.0.1:{sshd.port}"}
+        rows = client.post("/api/v1/connections/remoto/query", json={"sql": "SELECT COUNT(*) FROM clientes"})
+        assert rows.status_code == 200 and rows.json()["rows"][0][0] > 0, rows.text
+        assert ctx.caches["ssh_tunnels"]["remoto"].local_port not in (None, 5432)
+        missing = {**ssh, "key_file": str(tmp_path / "nao-existe")}
+        refused = client.post("/api/v1/connections", json={"name": "outro", "url": demo_pg_url, "ssh": missing})
+        assert refused.status_code == 422 and "ssh.key_file: arquivo não encontrado" in refused.text
+        bad = client.post("/api/v1/connections", json={"name": "outro", "url": demo_pg_url, "ssh": {"host": "a@"}})
+        assert bad.status_code == 422 and "Destino SSH inválido" in bad.text
+        assert "outro" not in ctx.registry.names()

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, Engine, create_engine, make_url, text
 
-from tests.conftest import _load_demo, _mysql_database, _pg_database
+from tests.conftest import demo_database
 from tools.db.demo import demo_db_path
 
 PASSWORD = "rt-Senha-9f3"  # the read-only role's password; must never appear in any output either
@@ -62,18 +62,58 @@ def _tag() -> str:
     return secrets.token_hex(4)
 
 
+@dataclass
+class _Setup:
+    """A server target's demo copy, its admin engine and the unique names of its roles and secret."""
+
+    admin_url: URL
+    admin: Engine
+    tag: str = field(default_factory=_tag)
+
+    @classmethod
+    def on(cls, url: str) -> _Setup:
+        admin_url = make_url(url)
+        return cls(admin_url, create_engine(admin_url, isolation_level="AUTOCOMMIT"))
+
+    @property
+    def database(self) -> str:
+        return self.admin_url.database or ""
+
+    @property
+    def ro(self) -> str:
+        return f"vozbd_rt_ro_{self.tag}"
+
+    @property
+    def lp(self) -> str:
+        return f"vozbd_rt_lp_{self.tag}"
+
+    @property
+    def secret(self) -> str:
+        return f"SEGREDO-{self.tag}"
+
+    def run(self, statements: tuple[str, ...]) -> None:
+        with self.admin.connect() as db:
+            for statement in statements:
+                db.execute(text(statement))
+
+    def target(self, dialect: str, **fields: Any) -> Target:
+        """The target: this admin URL and the read-only role's URL (password ``PASSWORD``)."""
+        readonly = self.admin_url.set(username=self.ro, password=PASSWORD)
+        return Target(
+            dialect,
+            self.admin_url.render_as_string(hide_password=False),
+            readonly.render_as_string(hide_password=False),
+            **fields,
+        )
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
 def postgres_target() -> Iterator[Target]:
-    for url in _pg_database():
-        _load_demo(url)
-        tag = _tag()
-        ro, lp = f"vozbd_rt_ro_{tag}", f"vozbd_rt_lp_{tag}"
-        secret = f"SEGREDO-{tag}"
-        admin_url = make_url(url)
-        database = admin_url.database or ""
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as db:
-            for statement in (
+    for url in demo_database("postgres"):
+        setup = _Setup.on(url)
+        ro, lp, secret, database = setup.ro, setup.lp, setup.secret, setup.database
+        setup.run(
+            (
                 "CREATE TABLE rt_canario (id int PRIMARY KEY, v text)",
                 "INSERT INTO rt_canario VALUES (1, 'intacto')",
                 "CREATE INDEX rt_brin ON rt_canario USING brin (id)",
@@ -113,15 +153,12 @@ def postgres_target() -> Iterator[Target]:
                 "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
                 f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",
                 f'ALTER DATABASE "{database}" SET standard_conforming_strings = off',
-            ):
-                db.execute(text(statement))
-        victim_dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+            )
+        )
+        victim_dsn = setup.admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
         victim = psycopg.connect(victim_dsn)
-        readonly = admin_url.set(username=ro, password=PASSWORD)
-        target = Target(
+        target = setup.target(
             "postgres",
-            admin_url.render_as_string(hide_password=False),
-            readonly.render_as_string(hide_password=False),
             values={
                 "db": database,
                 "ro_role": ro,
@@ -137,17 +174,15 @@ def postgres_target() -> Iterator[Target]:
             yield target
         finally:
             target.victim.close()
-            with admin.connect() as db:
-                for role in (ro, lp):
-                    db.execute(text(f"DROP OWNED BY {role} CASCADE"))
-                db.execute(
-                    text(
-                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                        "WHERE slot_name LIKE 'vozbd_rt%'"
-                    )
+            setup.run(
+                (
+                    *(f"DROP OWNED BY {role} CASCADE" for role in (ro, lp)),
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    "WHERE slot_name LIKE 'vozbd_rt%'",
                 )
-            admin.dispose()
-            cluster = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            )
+            setup.admin.dispose()
+            cluster = create_engine(setup.admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
             with cluster.connect() as db:
                 db.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
                 for role in (ro, lp):
@@ -157,17 +192,12 @@ def postgres_target() -> Iterator[Target]:
 
 # --- MariaDB ------------------------------------------------------------------------------------------------
 def mysql_target() -> Iterator[Target]:
-    for url in _mysql_database():
-        _load_demo(url)
-        tag = _tag()
-        ro, lp = f"vozbd_rt_ro_{tag}", f"vozbd_rt_lp_{tag}"
-        secret = f"SEGREDO-{tag}"
-        admin_url = make_url(url)
-        database = admin_url.database or ""
+    for url in demo_database("mysql"):
+        setup = _Setup.on(url)
+        ro, lp, secret, database = setup.ro, setup.lp, setup.secret, setup.database
         other = f"{database}_cofre"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as db:
-            for statement in (
+        setup.run(
+            (
                 "CREATE TABLE rt_canario (id int PRIMARY KEY, v varchar(40))",
                 "INSERT INTO rt_canario VALUES (1, 'intacto')",
                 f"CREATE DATABASE `{other}`",
@@ -182,24 +212,20 @@ def mysql_target() -> Iterator[Target]:
                 f"CREATE DEFINER='{lp}'@'%' SQL SECURITY INVOKER VIEW v_resumo AS SELECT resumo() AS texto",
                 "CREATE VIEW v_clientes_legit AS SELECT id, UPPER(nome) AS nome FROM clientes",
                 f"CREATE DEFINER='{lp}'@'%' SQL SECURITY INVOKER VIEW v_de_visao AS SELECT * FROM v_resumo",
-            ):
-                db.execute(text(statement))
-        readonly = admin_url.set(username=ro, password=PASSWORD)
-        target = Target(
+            )
+        )
+        target = setup.target(
             "mysql",
-            admin_url.render_as_string(hide_password=False),
-            readonly.render_as_string(hide_password=False),
             values={"db": database, "other_db": other, "ro_role": ro, "lp_role": lp, "secret": secret},
             secrets=(secret, PASSWORD, f"'{other}', 'segredo'"),  # the other database's table, as a listed row
         )
         try:
             yield target
         finally:
-            with admin.connect() as db:
-                db.execute(text(f"DROP DATABASE IF EXISTS `{other}`"))
-                for user in (ro, lp):
-                    db.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
-            admin.dispose()
+            setup.run(
+                (f"DROP DATABASE IF EXISTS `{other}`", *(f"DROP USER IF EXISTS '{user}'@'%'" for user in (ro, lp)))
+            )
+            setup.admin.dispose()
 
 
 # --- SQLite -------------------------------------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Speculative answers: the agent and the first clause start on the speculative transcript at a short pause; a
+confirmed utterance plays that draft, a resumed one drops it without a trace (no event, no audio, no memory).
+
+Real VAD, Whisper, agent (scripted model, demo DB) and espeak-ng. The audio is fed faster than real time, so the
+test waits (in wall time) at the pause until the draft has run, as the silence wait would on a live microphone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from langchain_core.messages import HumanMessage
+
+from agent.checkpoint import HeldCheckpoints
+from agent.events import AgentEvent, DoneEvent
+from agent.llm.scripted import Script, ScriptRule
+from agent.service import Agent
+from agent.speech.base import AudioChunk
+from agent.speech.config import SpeechConfig
+from agent.speech.engines import SpeechEngines
+from agent.voice.events import AgentOut, AnswerAudio, FinalTranscript, TurnDone
+from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+from tests.agent.helpers import calls_of, scripted, tool_call
+from tests.agent.voice.test_loop import Events, feed, silence, spoken, wait_for
+from tests.ui.conftest import real_models_dir
+
+pytestmark = pytest.mark.slow
+
+SCRIPT = Script(
+    rules=[
+        ScriptRule(
+            match=r"maio",
+            responses=[
+                tool_call("run_query", sql="SELECT COUNT(*) FROM pedidos WHERE data_pedido LIKE '2026-05%'"),
+                {"content": "Em maio foram {last_result_first_value} pedidos."},
+            ],
+        ),
+        ScriptRule(match=r"pedidos", responses=[{"content": "Temos muitos pedidos."}]),
+        ScriptRule(match=r"produtos", responses=[{"content": "Temos produtos."}]),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def engines() -> SpeechEngines:
+    return SpeechEngines(SpeechConfig(models_dir=real_models_dir(), stt_threads=2))
+
+
+def voiced(text: str, tmp: Path) -> bytes:
+    """``text`` spoken by espeak-ng without its trailing silence (the test decides how long the pause is)."""
+    samples = np.frombuffer(spoken(text, tmp), dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples) > 300)
+    return samples[: loud[-1] + 1].tobytes() if loud.size else samples.tobytes()
+
+
+class CountingSynth:
+    """The real espeak-ng synthesizer, counting the clauses it is asked to speak."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.clauses: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def synthesize_clause(self, clause: str, **kwargs: Any) -> AudioChunk:
+        self.clauses.append(clause)
+        return self.inner.synthesize_clause(clause, **kwargs)
+
+
+class Harness:
+    def __init__(self, make_agent: Callable[..., Agent], engines: SpeechEngines) -> None:
+        self.model = scripted(script=SCRIPT)
+        self.agent = make_agent(self.model)
+        self.events = Events()
+        self.synth = CountingSynth(engines.synthesizer("espeak"))
+        self.asked: list[tuple[str, bool]] = []  # (question, speculative)
+        self.answered = asyncio.Event()  # an agent stream ran to its end
+
+        async def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+            self.asked.append((question, hold is not None))
+            async for event in self.agent.astream_turn(question=question, conversation_id="voz", hold=hold):
+                yield event
+            self.answered.set()
+
+        self.loop = VoiceLoop(
+            recognize=whisper_recognizer(engines.transcriber()),
+            synthesizer=self.synth,  # type: ignore[arg-type]  # a spy around a real Synthesizer
+            respond=respond,
+            emit=self.events,
+            config=VoiceLoopConfig(),
+        )
+
+    async def draft_ready(self) -> None:
+        """Wait until the draft answer has run its agent turn and synthesized its first clause."""
+        for _ in range(1200):  # ≤ 60 s
+            if self.answered.is_set() and self.synth.clauses:
+                await asyncio.sleep(0.2)  # let the draft reach its hold point
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no draft answer after 60 s: asked {self.asked}")
+
+    def humans_remembered(self) -> list[str]:
+        return [m.text for m in calls_of(self.model)[-1] if isinstance(m, HumanMessage)]
+
+
+async def test_a_confirmed_utterance_plays_the_draft_answer(make_agent, engines, tmp_path: Path) -> None:
+    h = Harness(make_agent, engines)
+    await feed(h.loop, silence(0.3) + voiced("quantos pedidos temos", tmp_path) + silence(0.3))  # a short pause
+    await h.draft_ready()
+    assert h.asked and h.asked[0][1]  # the answer started on the speculative transcript
+    assert not h.events.of(FinalTranscript) and not h.events.of(AnswerAudio)  # nothing sent before confirmation
+    assert not any(isinstance(e, AgentOut) for e in h.events.items)
+
+    await feed(h.loop, silence(0.8))  # the silence goes on: the utterance is confirmed
+    await wait_for(h.events, TurnDone, 1, h.loop)
+    await h.loop.close()
+
+    assert len(h.asked) == 1  # the draft was used, the agent did not run again
+    (done,) = h.events.of(TurnDone)
+    assert done.answer == "Temos muitos pedidos." and done.timings["speculative_answer"] == 1.0
+    assert done.timings["draft_lead_s"] > 0  # started before the end of the utterance was decided
+    kinds = [type(e).__name__ for e in h.events.items]
+    order = [kinds.index(k) for k in ("FinalTranscript", "AgentOut", "AnswerAudio", "TurnDone")]
+    assert order == sorted(order)
+    dones = [e for e in h.events.of(AgentOut) if isinstance(e.event, DoneEvent)]
+    assert len(dones) == 1  # logged once by a surface
+    assert [a.seq for a in h.events.of(AnswerAudio)] == list(range(len(h.events.of(AnswerAudio))))
+
+    await h.agent.ask(question="E produtos?", conversation_id="voz")  # the confirmed turn was remembered
+    remembered = h.humans_remembered()
+    assert len(remembered) == 2 and "pedidos" in remembered[0].lower()
+
+
+async def test_a_resumed_utterance_drops_the_draft_answer(make_agent, engines, tmp_path: Path) -> None:
+    h = Harness(make_agent, engines)
+    await feed(h.loop, silence(0.3) + voiced("quantos pedidos", tmp_path) + silence(0.3))
+    await h.draft_ready()
+    assert h.asked == [(h.asked[0][0], True)] and "maio" not in h.asked[0][0].lower()
+    h.answered.clear()
+
+    await feed(h.loop, spoken("foram feitos em maio", tmp_path) + silence(1.0))  # the user goes on speaking
+    await wait_for(h.events, TurnDone, 1, h.loop)
+    await h.loop.close()
+
+    finals = h.events.of(FinalTranscript)
+    assert len(finals) == 1 and "maio" in finals[0].text.lower()
+    assert [q for q, _ in h.asked][-1] == finals[0].text  # answered the whole utterance
+    (done,) = h.events.of(TurnDone)
+    assert done.answer.startswith("Em maio foram ") and done.question == finals[0].text
+    assert "speculative_answer" not in done.timings
+    agent_out = h.events.of(AgentOut)
+    assert all(e.turn == done.turn for e in agent_out)
+    assert len([e for e in agent_out if isinstance(e.event, DoneEvent)]) == 1
+    audio_text = " ".join(a.text for a in h.events.of(AnswerAudio)).lower()
+    assert "muitos" not in audio_text and "maio" in audio_text  # the draft's audio was never sent
+
+    await h.agent.ask(question="E produtos?", conversation_id="voz")  # the draft left nothing in memory
+    remembered = h.humans_remembered()
+    assert len(remembered) == 2 and "maio" in remembered[0].lower()
