@@ -333,9 +333,9 @@ def dispose_engines(ctx: ToolContext) -> None:
     with _ENGINE_LOCK:
         engines: dict[str, Engine] = ctx.caches.pop("engines", {})
         tunnels: dict[str, SshTunnel] = ctx.caches.pop("ssh_tunnels", {})
-    for engine in engines.values():
+    for engine in list(engines.values()):  # a background thread (value index) may still be adding one
         engine.dispose()
-    for tunnel in tunnels.values():
+    for tunnel in list(tunnels.values()):
         tunnel.close()
 
 
