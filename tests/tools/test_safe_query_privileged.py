@@ -105,3 +105,57 @@ def test_user_operators_are_refused_only_when_the_query_may_use_them(
     assert caught.value.detail["code"] == "operator_not_allowed" and "public.+" in caught.value.message
     # no '+' in the statement: the user's operator cannot be picked (joins, IN, ORDER BY use comparisons only)
     assert run(ctx, admin, "SELECT id FROM rls_legitima WHERE id IN (1, 2) ORDER BY id") == [[1], [2]]
+
+
+# --- MariaDB: a view replaced between its check and the statement --------------------------------------------------
+
+
+@pytest.fixture
+def mysql_view(mysql_url: str) -> Iterator[str]:
+    admin = create_engine(mysql_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(text("CREATE OR REPLACE TABLE vozbd_base (id int, nome varchar(20))"))
+        db.execute(text("INSERT INTO vozbd_base VALUES (1, 'ana'), (2, 'bia')"))
+        db.execute(text("CREATE OR REPLACE VIEW vozbd_visao AS SELECT id, UPPER(nome) AS nome FROM vozbd_base"))
+        db.execute(text("CREATE OR REPLACE VIEW vozbd_visao2 AS SELECT v.nome FROM vozbd_visao v WHERE v.id > 1"))
+    try:
+        yield mysql_url
+    finally:
+        with admin.connect() as db:
+            db.execute(text("DROP VIEW IF EXISTS vozbd_visao2, vozbd_visao"))
+            db.execute(text("DROP TABLE IF EXISTS vozbd_base"))
+        admin.dispose()
+
+
+def test_a_mariadb_view_swapped_after_its_check_cannot_run_unchecked_code(
+    mysql_view: str, tool_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.safe_query.tool as tool_module
+
+    real = tool_module.view_guard
+    ran: list[str] = []
+
+    def swapping_guard(*args: object, **kwargs: object) -> object:
+        check = real(*args, **kwargs)  # type: ignore[arg-type]
+        assert check is not None
+
+        def check_then_swap(db: object) -> str | None:
+            sql = check(db)  # type: ignore[arg-type]
+            swap = create_engine(mysql_view, isolation_level="AUTOCOMMIT")
+            with swap.connect() as other:  # another session replaces the view right after the check
+                other.execute(
+                    text("CREATE OR REPLACE VIEW vozbd_visao AS SELECT 1 AS id, LOAD_FILE('/etc/passwd') AS nome")
+                )
+            swap.dispose()
+            ran.append(sql or "")
+            return sql
+
+        return check_then_swap
+
+    monkeypatch.setattr(tool_module, "view_guard", swapping_guard)
+    rows = run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2 ORDER BY nome")
+    assert rows == [["BIA"]]  # the checked definition ran, not the swapped one
+    assert ran and "vozbd_visao" not in ran[0].replace("vozbd_visao2", "")  # the statement names no view
+    with pytest.raises(UnsafeQueryError) as caught:  # the next call checks the new definition and refuses it
+        run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2")
+    assert caught.value.detail["code"] == "view_not_allowed"

@@ -25,9 +25,12 @@ validator is the only barrier, and it cannot see inside a view: a view created b
     (PostgreSQL may prefer such an overload to the built-in).
 
   Column DEFAULTs, generated columns, index expressions and triggers do not run on SELECT.
-- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way; a view whose
-  definition the login cannot read is refused. (MariaDB has no lock that pins a view's definition for the rest of
-  the transaction: a view replaced between the check and the statement is the remaining window.)
+- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way and put in the
+  statement in the view's place, as a derived table under the view's name or alias, views of views recursively; a
+  view whose definition the login cannot read is refused. MariaDB has no lock that pins a view's definition until
+  the statement runs, so the statement that runs never names a view: a view replaced between the check and the
+  statement changes nothing. (A *table* dropped and replaced by a view in that window would run unchecked: that
+  needs DROP on the table and a sub-millisecond race; a read-only login closes it.)
 
 Views of ``pg_catalog``/``information_schema`` are the server's own and are not inspected.
 """
@@ -42,6 +45,7 @@ from sqlglot import exp
 
 from tools.errors import UnsafeQueryError
 from tools.safe_query.allowcheck import function_name
+from tools.safe_query.dialects import generate
 
 MAX_DEPTH = 8
 """Views of views deeper than this are refused (a definition that cycles through renames, or a pathological stack)."""
@@ -54,21 +58,29 @@ def view_guard(
     database: str | None,
     schemas: Collection[str] | None,
     validate: Callable[..., object],
-) -> Callable[[Connection], None] | None:
+    prefix: str = "",
+) -> Callable[[Connection], str | None] | None:
     """The pre-flight check of ``tree``'s views for ``execute_readonly`` (None when there is nothing to check).
 
-    ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator imports nothing from here).
+    ``tree`` is the statement that will run. The check returns None (PostgreSQL: run the statement as it is) or, on
+    MariaDB/MySQL, the SQL to run instead: ``prefix`` (e.g. ``EXPLAIN``) and ``tree`` with every view replaced by
+    its validated definition. ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator
+    imports nothing from here).
     """
     if dialect not in ("postgres", "mysql") or tree is None:
         return None
 
-    def check(db: Connection) -> None:
+    def check(db: Connection) -> str | None:
         guard = _Guard(db, dialect, database, schemas, validate)
+        if dialect == "mysql":
+            inlined = generate(guard.inline(tree.copy(), depth=0), dialect)
+            validate(inlined, dialect, database, schemas=schemas)  # the whole statement that runs, once more
+            return f"{prefix} {inlined}" if prefix else inlined
         guard.check(tree, depth=0)
-        if dialect == "postgres":
-            guard.check_shadowed_functions()
-            guard.check_user_operators()
-            guard.check_user_casts()
+        guard.check_shadowed_functions()
+        guard.check_user_operators()
+        guard.check_user_casts()
+        return None
 
     return check
 
@@ -134,6 +146,40 @@ class _Guard:
             inner_tree = getattr(inner, "tree", None)
             if isinstance(inner_tree, exp.Expr):
                 self.check(inner_tree, depth=depth + 1)
+
+    def inline(self, tree: exp.Expr, *, depth: int) -> exp.Expr:
+        """MariaDB/MySQL: ``tree`` (owned) with each view replaced by its validated definition, recursively.
+
+        MariaDB has no lock that pins a view's definition from a check to the statement, so the statement never
+        names a view: what runs is exactly the text that was validated, and a view replaced in between changes
+        nothing."""
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+                continue
+            definition = self._mysql_definition(table)
+            if definition is None:
+                continue
+            name, sql = definition
+            if depth >= MAX_DEPTH:
+                raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
+            try:
+                inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
+            except UnsafeQueryError as error:
+                raise _refuse(
+                    f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
+                    view=name,
+                    inner=error.detail.get("code"),
+                ) from None
+            inner_tree = getattr(inner, "tree", None)
+            if not isinstance(inner_tree, exp.Query):
+                raise _refuse(f"A definição da visão {name} não é uma consulta que o vozbd saiba conferir.", view=name)
+            body = self.inline(inner_tree.copy(), depth=depth + 1)
+            alias = table.args.get("alias")
+            if not isinstance(alias, exp.TableAlias):  # the view's own name: its columns may be qualified with it
+                alias = exp.TableAlias(this=exp.to_identifier(table.name))
+            table.replace(exp.Subquery(this=body, alias=alias.copy()))
+        return tree
 
     def _definition(self, table: exp.Table, depth: int) -> tuple[str, str] | None:
         """``(qualified name, SQL)`` when ``table`` is a view to inspect; None for tables and system views."""
@@ -230,9 +276,8 @@ class _Guard:
             {"schema": schema, "name": table.name},
         ).fetchone()
         name = f"{schema}.{table.name}"
-        if row is None or str(row[0]).upper() != "VIEW" or name.lower() in self.seen:
+        if row is None or str(row[0]).upper() != "VIEW":
             return None
-        self.seen.add(name.lower())
         definition = self.db.execute(
             text(
                 "SELECT VIEW_DEFINITION FROM information_schema.VIEWS "
