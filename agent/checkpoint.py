@@ -3,7 +3,8 @@
 A ``CheckpointStore`` hands out a saver per turn (``async with store.saver() as saver``), so one ``Agent``
 works from any event loop (CLI ``asyncio.run``, Chainlit, the server, evals):
 
-- ``SqliteCheckpoints``: a local SQLite file through ``AsyncSqliteSaver`` (default, one process);
+- ``SqliteCheckpoints``: a local SQLite file through ``AsyncSqliteSaver`` (default, one process). Inside a
+  server, ``open()`` keeps one connection on the server's loop; elsewhere each turn opens the file;
 - ``PostgresCheckpoints``: PostgreSQL through ``AsyncPostgresSaver`` — a conversation survives a restart and
   continues on another replica. Inside a server, ``open()`` binds a connection pool to the server's loop;
   elsewhere each turn opens one connection.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -60,6 +61,15 @@ class CheckpointStore(Protocol):
         ...
 
 
+@runtime_checkable
+class SharedCheckpointStore(CheckpointStore, Protocol):
+    """A store that can keep its connection(s) open on a server's loop for the server's lifetime."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def memory_checkpointer() -> BaseCheckpointSaver:
     return InMemorySaver()
 
@@ -79,12 +89,35 @@ async def sqlite_checkpointer(path: Path) -> AsyncIterator[BaseCheckpointSaver]:
 
 
 class SqliteCheckpoints:
-    """Memory in a local SQLite file (opening it costs about a millisecond per turn)."""
+    """Memory in a local SQLite file.
+
+    Inside a server, ``open()`` keeps one connection (and one saver, whose lock serialises its statements) on the
+    server's loop for every turn; elsewhere each turn opens the file. Opening per turn costs a thread, a
+    connection and the saver's schema check (a few milliseconds of CPU): most of a short turn's memory cost.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._shared: tuple[BaseCheckpointSaver, asyncio.AbstractEventLoop] | None = None
+        self._stack: AsyncExitStack | None = None
+
+    async def open(self) -> None:
+        """Bind one connection and saver to the running loop (a server's lifespan); turns on this loop use it."""
+        if self._shared is not None:
+            return
+        stack = AsyncExitStack()
+        saver = await stack.enter_async_context(sqlite_checkpointer(self.path))
+        self._stack, self._shared = stack, (saver, asyncio.get_running_loop())
+
+    async def close(self) -> None:
+        stack, self._stack, self._shared = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
 
     def saver(self) -> AbstractAsyncContextManager[BaseCheckpointSaver]:
+        shared = self._shared
+        if shared is not None and shared[1] is asyncio.get_running_loop():
+            return nullcontext(shared[0])
         return sqlite_checkpointer(self.path)
 
 

@@ -281,30 +281,32 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 
 
 # --- edges --------------------------------------------------------------------------------------------
+# Routers are coroutines on purpose: LangGraph runs a plain function in the thread pool, which cost a thread hop
+# (submit, wake-up, GIL hand-over) per edge — five per turn — for a few dict lookups.
 
 
-def route_input(state: AgentState, runtime: Runtime[AgentContext]) -> str:
+async def route_input(state: AgentState, runtime: Runtime[AgentContext]) -> str:
     if runtime.context.audio is not None:
         return "transcribe"
     return "answer" if state.get("error_code") else "agent"
 
 
-def route_transcribe(state: AgentState) -> str:
+async def route_transcribe(state: AgentState) -> str:
     return "answer" if state.get("error_code") else "agent"
 
 
-def route_agent(state: AgentState) -> str:
+async def route_agent(state: AgentState) -> str:
     last = state["messages"][-1]
     if state.get("error_code") or not (isinstance(last, AIMessage) and last.tool_calls):
         return "answer"
     return "tools"
 
 
-def route_tools(state: AgentState) -> str:
+async def route_tools(state: AgentState) -> str:
     return "answer" if state.get("error_code") else "agent"
 
 
-def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
+async def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
     ctx = runtime.context
     return "speak" if ctx.speak and ctx.synthesizer_factory is not None and state.get("answer") else END
 

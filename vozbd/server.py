@@ -205,10 +205,11 @@ def build_api_services(
 
 @asynccontextmanager
 async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]:
-    """PostgreSQL memory: one connection pool on the server's loop for the server's lifetime."""
-    from agent.checkpoint import PostgresCheckpoints
+    """Memory connections opened once on the server's loop for the server's lifetime (a PostgreSQL pool, or one
+    SQLite connection), instead of per turn."""
+    from agent.checkpoint import SharedCheckpointStore
 
-    if not isinstance(store, PostgresCheckpoints):
+    if not isinstance(store, SharedCheckpointStore):
         yield
         return
     await store.open()

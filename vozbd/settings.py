@@ -77,7 +77,9 @@ class Settings(BaseSettings):
         description="Connections declared in the config file ([connections.NAME]: url, password_env, tls, ssh, policy)",
     )
     registry_path: Path | None = Field(
-        None, description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3)."
+        None,
+        description="SQLite file of saved connections (default: DATA_DIR/vozbd.sqlite3); unused when the app "
+        "database is PostgreSQL (saved connections are then in it, shared by replicas).",
     )
     secret_key: SecretStr | None = Field(
         None, description="Fernet key encrypting saved passwords (default: DATA_DIR/secret.key, 0600)."

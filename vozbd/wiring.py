@@ -33,6 +33,10 @@ from vozbd.settings import Settings
 from vozbd.telemetry import telemetry_off
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
+
     from agent.checkpoint import CheckpointStore
     from agent.service import Agent
     from agent.speech.remote import RemoteSpeech
@@ -237,9 +241,16 @@ def build_tool_context(settings: Settings) -> ToolContext:
     from tools.db.registry import ConnectionRegistry
     from vozbd.connections_config import declare
 
+    secret = _secret(settings.secret_key)
+    shared = shared_registry_database(settings)
     registry = ConnectionRegistry(
-        settings.registry_file, secret_key=_secret(settings.secret_key), key_file=settings.secret_key_file
+        settings.registry_file, secret_key=secret, key_file=settings.secret_key_file, database=shared
     )
+    if shared is not None and not secret:
+        log.warning(
+            "saved connections are in the app database (shared by replicas) but VOZBD_SECRET_KEY is not set: "
+            "each replica encrypts with its own key file, so a password saved on one cannot be read on another"
+        )
     if settings.allow_privileged:
         log.warning(
             "VOZBD_ALLOW_PRIVILEGED is on: logins with more than read privileges are accepted for every connection; "
@@ -309,6 +320,28 @@ def build_app(settings: Settings, *, tool_ctx: ToolContext | None = None) -> App
         settings=settings,
         app_database_url=settings.app_database_url,
     )
+
+
+def shared_registry_database(settings: Settings) -> Callable[[], Engine] | None:
+    """Saved connections live in the app database when it is PostgreSQL (every replica sees the same ones);
+    None = the local file (``VOZBD_REGISTRY_PATH``). The database is opened and migrated on first use."""
+    if not settings.app_database_url.startswith("postgresql"):
+        return None
+
+    def open_engine() -> Engine:
+        from tools.db.registry import RegistryError
+        from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
+
+        try:
+            return build_app_database(settings).engine
+        except (AppDatabaseError, AppDatabaseConfigError) as error:
+            raise RegistryError(
+                "Não foi possível abrir o banco do aplicativo (VOZBD_DATABASE_URL), onde ficam as conexões salvas: "
+                f"{error.message}",
+                detail={"reason": type(error).__name__},
+            ) from error
+
+    return open_engine
 
 
 def query_audit_sink(settings: Settings) -> AuditSink:

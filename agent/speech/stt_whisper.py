@@ -12,7 +12,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from agent.speech.audio import STT_RATE, AudioLimits, read_audio, read_pcm16
 from agent.speech.base import ModelMissingError, NoSpeechError, Segment, Transcript
-from agent.speech.vocabulary import SpeechVocabulary, apply_vocabulary
+from agent.speech.vocabulary import SpeechVocabulary, correct_transcript
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -155,33 +155,60 @@ class WhisperTranscriber:
         beam_size: int | None = None,
         vocabulary: SpeechVocabulary | None = None,
         hotwords: str | None = None,
+        second_pass: bool = True,
     ) -> Transcript:
         """Transcribe mono float32 samples at 16 kHz.
 
         ``prefiltered``: the audio is one utterance already trimmed by a VAD (the voice loop): no second VAD pass,
-        no timestamps, and, when it is short, a short encoder window (see ``_transcribe_short``).
+        no timestamps, and, when it is short, a short encoder window (see ``_encode_short``).
         ``beam_size``: this call's beam (None: the transcriber's; the voice loop decodes greedily, 1).
         ``vocabulary``: a database's names to recognise exactly: the transcript is corrected towards them
-        (``agent.speech.vocabulary``; adds a few milliseconds).
-        ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); it slows decoding down (measured
-        ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
+        (``agent.speech.vocabulary``; adds a few milliseconds). When a span of the transcript came close to a few
+        stored values without matching one (``Correction.near``) and ``second_pass`` is on, Whisper decodes the
+        utterance again prompted with just those values (at most ``VocabularyLimits.prompt_values``), reusing the
+        encoder's output on the voice loop's path; the second transcript is kept when it names one of them.
+        ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); a long one slows decoding down
+        (measured ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
         """
         beam = self.beam_size if beam_size is None else max(1, beam_size)
         started = time.perf_counter() if started is None else started
-        transcript = self._recognize(samples, started, prefiltered, beam, hotwords)
+        transcript, again = self._recognize(samples, started, prefiltered, beam, hotwords)
         if vocabulary is None:
             return transcript
-        corrected = apply_vocabulary(transcript, vocabulary)
+        corrected, near = correct_transcript(transcript, vocabulary)
+        near = near[: vocabulary.limits.prompt_values]
+        if second_pass and near and not hotwords:
+            try:
+                retried, _ = correct_transcript(again(", ".join(near)), vocabulary)
+            except NoSpeechError:
+                retried = corrected
+            named = [value for value in near if value in retried.text]
+            log.debug("second pass for %s: %r -> %r (%s)", near, corrected.text, retried.text, named or "kept")
+            if named:
+                corrected = dataclasses.replace(retried, heard=transcript.text)
         return dataclasses.replace(corrected, processing_s=round(time.perf_counter() - started, 3))
 
     def _recognize(
         self, samples: np.ndarray, started: float, prefiltered: bool, beam: int, hotwords: str | None = None
-    ) -> Transcript:
+    ) -> tuple[Transcript, Callable[[str], Transcript]]:
+        """The transcript, and how to decode the same audio again with a prompt (reusing what can be reused)."""
         duration = samples.size / STT_RATE
         if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENCE_PEAK:
             raise NoSpeechError(NO_SPEECH)
         if prefiltered and self.short_context and duration <= _SHORT_MAX_S:
-            return self._transcribe_short(samples, started, beam, hotwords)
+            encoded = self._encode_short(samples)
+            return (
+                self._decode_short(encoded, duration, started, beam, hotwords),
+                lambda prompt: self._decode_short(encoded, duration, started, beam, prompt),
+            )
+        return (
+            self._transcribe_full(samples, started, prefiltered, beam, hotwords),
+            lambda prompt: self._transcribe_full(samples, started, prefiltered, beam, prompt),
+        )
+
+    def _transcribe_full(
+        self, samples: np.ndarray, started: float, prefiltered: bool, beam: int, hotwords: str | None
+    ) -> Transcript:
         raw_segments, _info = self.model.transcribe(
             samples,
             language="pt",
@@ -200,37 +227,43 @@ class WhisperTranscriber:
             language="pt",
             confidence=confidence_of(segments),
             segments=segments,
-            duration_s=round(duration, 3),
+            duration_s=round(samples.size / STT_RATE, 3),
             processing_s=round(time.perf_counter() - started, 3),
         )
 
-    def _transcribe_short(
-        self, samples: np.ndarray, started: float, beam_size: int, hotwords: str | None = None
-    ) -> Transcript:
-        """Decode a short utterance with the encoder seeing ~2x its length instead of a padded 30 s window.
-
-        The encoder's cost is proportional to its window: ~10x less work for a 3 s question. Short windows make
-        Whisper prone to repeating itself, so the output length is capped from the duration, a repetition penalty
-        is applied and a repeated phrase is collapsed (measured on synthesized pt-BR questions: WER 0.038 against
-        0.026 with the full window, at about a fifth of the time — see ``bench/voice_loop.py``).
-        """
+    def _encode_short(self, samples: np.ndarray) -> Any:
+        """The encoder's output for a short utterance, the encoder seeing ~2x its length instead of a padded
+        30 s window (its cost is proportional to the window: ~10x less work for a 3 s question)."""
         import ctranslate2
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import get_suppressed_tokens
 
         model = self.model
-        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language="pt")
         features = model.feature_extractor(samples)
         frames = features.shape[-1]
         window = min(3000, max(_SHORT_MIN_FRAMES, 2 * frames))
         window += window % 2
         padded = np.full((features.shape[0], window), features.min(), dtype=np.float32)
         padded[:, : min(frames, window)] = features[:, :window]
-        duration = samples.size / STT_RATE
+        return model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(padded[None])))
+
+    def _decode_short(
+        self, encoded: Any, duration: float, started: float, beam_size: int, hotwords: str | None = None
+    ) -> Transcript:
+        """Decode a short utterance from ``_encode_short``'s output.
+
+        Short windows make Whisper prone to repeating itself, so the output length is capped from the duration,
+        a repetition penalty is applied and a repeated phrase is collapsed (measured on synthesized pt-BR
+        questions: WER 0.038 against 0.026 with the full window, at about a fifth of the time — see
+        ``bench/voice_loop.py``).
+        """
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        model = self.model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language="pt")
         # Hotwords go where faster-whisper puts them: after <|startofprev|>, before the task tokens.
         hint = [tokenizer.sot_prev, *tokenizer.encode(" " + hotwords.strip())[:_MAX_HOTWORD_TOKENS]] if hotwords else []
         result = model.model.generate(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(padded[None])),
+            encoded,
             [[*hint, *tokenizer.sot_sequence, tokenizer.no_timestamps]],
             beam_size=beam_size,
             max_length=int(duration * self.tokens_per_s) + 10 + len(hint),  # the prompt counts

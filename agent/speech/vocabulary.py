@@ -78,6 +78,15 @@ def sound_key(text: str) -> str:
     return _DOUBLE.sub(r"\1", key)
 
 
+_REDUCED = str.maketrans("eo", "iu")
+
+
+def coarse_key(sound: str) -> str:
+    """``sound`` with every e/o heard as i/u: unstressed vowels reduce in pt-BR speech and Whisper spells them
+    either way ("impórioje kitiba" ~ "Empório Jequitibá", "deu classe" ~ "Deoclécio")."""
+    return _DOUBLE.sub(r"\1", sound.translate(_REDUCED))
+
+
 def _sound_of_word(word: str) -> str:
     for pattern, replacement in _SOUND_RULES:
         word = pattern.sub(replacement, word)
@@ -96,6 +105,8 @@ class Term:
     key: str  # folded words, single-spaced
     sound: str  # phonetic key
     words: int
+    coarse: str = ""  # phonetic key with reduced vowels (``coarse_key``)
+    name: bool = True  # starts with a capital or has several words: a name, not a common word
 
 
 @dataclass(frozen=True)
@@ -107,11 +118,24 @@ class VocabularyLimits:
     min_chars: int = 4
     """Shorter values ("SP", "app") are never corrected: they collide with ordinary words."""
     min_ratio: float = 84.0
-    """rapidfuzz similarity (0-100) a transcript span needs to be replaced by a value."""
+    """rapidfuzz similarity (0-100) a transcript span of up to ``short_key`` letters needs to be replaced by a
+    value; from there it falls linearly to ``long_ratio`` at ``long_key`` letters (see ``threshold``)."""
+    long_ratio: float = 76.0
+    short_key: int = 10
+    long_key: int = 18
+    edge_penalty: float = 6.0
+    """Taken off a span per edge function word the value does not have ("de", "que", "o"), so the span without
+    it wins when both match."""
+    coarse_penalty: float = 3.0
+    """Taken off a similarity measured on reduced vowels (``coarse_key``), a looser comparison."""
     near_ratio: float = 62.0
-    """Similarity from which a value counts as a near miss (a prompt candidate)."""
+    """Lowest similarity ever considered (the floor of near misses)."""
+    near_margin: float = 12.0
+    """A value whose similarity is within this margin under the threshold is a near miss (a prompt candidate)."""
     prompt_tokens: int = 48
     """Upper bound of a Whisper prompt built from the vocabulary (tokens ≈ characters / 3)."""
+    prompt_values: int = 5
+    """Near misses given to Whisper as a prompt for a second decoding of the utterance (0: no second pass)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,9 @@ class Replacement:
 class Correction:
     text: str
     replacements: tuple[Replacement, ...] = ()
+    near: tuple[str, ...] = ()
+    """Values a span of the text came close to without reaching the threshold, best first: the candidates of a
+    second, prompted decoding (``WhisperTranscriber``)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,7 @@ class _Span:
     size: int  # tokens
     key: str
     sound: str
+    coarse: str
 
 
 @dataclass
@@ -147,7 +175,7 @@ class SpeechVocabulary:
     limits: VocabularyLimits = field(default_factory=VocabularyLimits)
 
     def __post_init__(self) -> None:
-        self._sounds = [t.sound for t in self.terms]
+        self._coarse = [t.coarse for t in self.terms]
         self._by_key = {t.key: t for t in self.terms}
 
     def __len__(self) -> int:
@@ -160,10 +188,24 @@ class SpeechVocabulary:
             for size in range(1, min(self.limits.max_words, len(tokens) - start) + 1):
                 key = " ".join(words[start : start + size])
                 if key:
-                    spans.append(_Span(start, size, key, sound_key(key)))
+                    sound = sound_key(key)
+                    spans.append(_Span(start, size, key, sound, coarse_key(sound)))
         return spans
 
-    def _candidates(self, spans: Iterable[_Span], cutoff: float) -> list[tuple[float, _Span, Term]]:
+    def threshold(self, length: int) -> float:
+        """Similarity a span of ``length`` key letters needs to be replaced: long names tolerate more mistakes
+        (a chance resemblance over many letters is rare), short ones need ``min_ratio``."""
+        limits = self.limits
+        if length <= limits.short_key:
+            return limits.min_ratio
+        if length >= limits.long_key:
+            return limits.long_ratio
+        share = (length - limits.short_key) / (limits.long_key - limits.short_key)
+        return limits.min_ratio - share * (limits.min_ratio - limits.long_ratio)
+
+    def _candidates(self, spans: Iterable[_Span], cutoff: float) -> list[tuple[float, _Span, Term, bool]]:
+        """(similarity, span, value, whether the span may be replaced by the value) for every span close to a
+        value; a span that merely extends a value (or the reverse) is a near miss at best."""
         found = []
         for span in spans:
             if len(span.sound) < self.limits.min_chars:
@@ -172,58 +214,79 @@ class SpeechVocabulary:
             if exact is not None:
                 # Same words: restore a name's capitals and accents, but leave a code's spelling to the user
                 # ("média" stays, though a column stores "media").
-                if exact.text[:1].isupper() or exact.words > 1:
-                    found.append((100.0, span, exact))
+                # A common word found as stored still takes its words, so no longer span swallows it.
+                found.append((100.0, span, exact, True))
                 continue
-            for _, score, position in process.extract(
-                span.sound, self._sounds, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+            hits: set[int] = set()
+            # One lookup on the coarsest key finds the values close on every key (scored precisely below).
+            for _, _, position in process.extract(
+                span.coarse, self._coarse, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
+                hits.add(position)
+            for position in hits:
                 term = self.terms[position]
-                if abs(term.words - span.size) > 2 or len(term.sound) < self.limits.min_chars:
+                if abs(term.words - span.size) > 3 or len(term.sound) < self.limits.min_chars:
                     continue
-                if not _plausible(span.key.split(), term.key.split()):
+                heard = span.key.split()
+                if not _plausible(heard, term):
                     continue
-                spelled = fuzz.ratio(span.key.replace(" ", ""), term.key.replace(" ", ""))
-                found.append((max(score, spelled) - 0.5 * abs(term.words - span.size), span, term))
+                loose = _loose_edges(heard, term)
+                if loose and (not term.name or loose == len(heard)):
+                    continue
+                # reduced vowels make short words collide ("maio" ~ "Maceió"): only long spans use them
+                coarse = fuzz.ratio(span.coarse, term.coarse) if len(span.coarse) >= self.limits.short_key else 0.0
+                score = max(
+                    fuzz.ratio(span.sound, term.sound),
+                    coarse - self.limits.coarse_penalty,
+                    fuzz.ratio(span.key.replace(" ", ""), term.key.replace(" ", "")),
+                )
+                penalty = 0.5 * abs(term.words - span.size) + loose * self.limits.edge_penalty
+                found.append((score - penalty, span, term, not _extends(span.sound, term.sound)))
         return found
 
     def correct(self, text: str) -> Correction:
-        """``text`` with every span that sounds like a stored value replaced by the value as stored."""
+        """``text`` with every span that sounds like a stored value replaced by the value as stored, and the
+        values other spans came close to (``Correction.near``)."""
         if not self.terms or not text.strip():
             return Correction(text)
         tokens = list(_TOKEN.finditer(text))
+        spans = self._spans(tokens)
         chosen: list[tuple[float, _Span, Term]] = []
+        close: list[tuple[float, _Span, Term]] = []
         taken: set[int] = set()
-        ranked = sorted(self._candidates(self._spans(tokens), self.limits.min_ratio), key=lambda c: (-c[0], -c[1].size))
-        for score, span, term in ranked:
-            if score < self.limits.min_ratio:
+        ranked = sorted(self._candidates(spans, self.limits.near_ratio), key=lambda c: (-c[0], -c[1].size))
+        for score, span, term, replaceable in ranked:
+            needed = self.threshold(max(len(span.coarse), len(term.coarse)))
+            if score < needed or not replaceable:
+                if score >= needed - self.limits.near_margin:
+                    close.append((score, span, term))
                 continue
             positions = set(range(span.start, span.start + span.size))
             if positions & taken:
                 continue
             taken |= positions
             chosen.append((score, span, term))
+        found = {term.text for _, _, term in chosen}
+        near: dict[str, None] = {}
+        for _, span, term in close:  # best first; spans already matched to a value are not near misses
+            if term.text not in found and not set(range(span.start, span.start + span.size)) & taken:
+                near.setdefault(term.text, None)
         replacements = []
         out, cursor = [], 0
         for score, span, term in sorted(chosen, key=lambda c: c[1].start):
             begin, end = tokens[span.start].start(), tokens[span.start + span.size - 1].end()
             heard = text[begin:end]
-            if heard == term.text:
+            if heard == term.text or (not term.name and span.key == term.key):
                 continue
             out.append(text[cursor:begin] + term.text)
             cursor = end
             replacements.append(Replacement(begin, end, heard, term.text, round(score, 1)))
         out.append(text[cursor:])
-        return Correction("".join(out), tuple(replacements))
+        return Correction("".join(out), tuple(replacements), tuple(near))
 
-    def near_misses(self, text: str, limit: int = 6) -> list[str]:
-        """Values ``text`` came close to without naming them exactly (candidates for a second, prompted pass)."""
-        tokens = list(_TOKEN.finditer(text))
-        best: dict[str, float] = {}
-        for score, _, term in self._candidates(self._spans(tokens), self.limits.near_ratio):
-            if score < 100.0 and term.text not in text:
-                best[term.text] = max(best.get(term.text, 0.0), score)
-        return [value for value, _ in sorted(best.items(), key=lambda item: -item[1])[:limit]]
+    def near_misses(self, text: str, limit: int = 5) -> list[str]:
+        """Values ``text`` came close to without naming them (``Correction.near``), at most ``limit``."""
+        return list(self.correct(text).near[:limit])
 
     def prompt(self, values: Sequence[str] = ()) -> str:
         """A Whisper prompt (hotwords) of ``values`` then the schema's words, within ``limits.prompt_tokens``."""
@@ -238,13 +301,32 @@ class SpeechVocabulary:
         return ", ".join(picked)
 
 
-def _plausible(heard: list[str], value: list[str]) -> bool:
-    """Whether a span may stand for a value: its edge words are not function words the value does not start or
-    end with ("de", "para"), and a single word is not just another inflection of the value ("doce" ≠ "doces")."""
-    for edge in (0, -1):
-        if heard[edge] in STOPWORDS and heard[edge] != value[edge]:
-            return False
-    return not (len(heard) == 1 == len(value) and stem(heard[0]) == stem(value[0]))
+def _plausible(heard: list[str], value: Term) -> bool:
+    """Whether a span may stand for a value: a common word (a lower-case value such as a category) is only
+    respelled, never turned into another word or another inflection of itself ("doce" ≠ "doces", "atrasou" ≠
+    "atraso"); names may be misheard freely (their similarity decides)."""
+    words = value.key.split()
+    if value.name:
+        return True
+    if len(heard) == 1 == len(words):
+        return stem(heard[0]) != stem(words[0]) and sound_key(heard[0]) == value.sound
+    return True
+
+
+def _extends(heard: str, value: str, rest: int = 3) -> bool:
+    """Whether one phonetic key is the other plus a few more letters at either end: another word built on the
+    name ("Curitibanos" is not "Curitiba"), or a longer name than was said ("Tangará" is not "Tangará da Serra")."""
+    short, long = sorted((heard, value), key=len)
+    return len(long) - len(short) >= rest and (long.startswith(short) or long.endswith(short))
+
+
+def _loose_edges(heard: list[str], value: Term) -> int:
+    """How many of the span's two edge words are function words the value does not start or end with ("de",
+    "que"): such a span usually swallowed a word next to the name, but sometimes the word is part of the name
+    as misheard ("que cheiraram o bem" for "Quixeramobim", "o Berlândia" for "Uberlândia")."""
+    words = value.key.split()
+    edges = {0, len(heard) - 1}
+    return sum(1 for edge in edges if heard[edge] in STOPWORDS and heard[edge] != words[0 if edge == 0 else -1])
 
 
 def _is_name(value: str, limits: VocabularyLimits) -> bool:
@@ -280,10 +362,21 @@ def build_vocabulary(
             continue
         key = _key(value)
         if key and key not in terms:
-            terms[key] = Term(value, key, sound_key(key), len(key.split()))
+            sound = sound_key(key)
+            words = len(key.split())
+            terms[key] = Term(value, key, sound, words, coarse_key(sound), value[:1].isupper() or words > 1)
         if len(terms) >= limits.max_terms:
             break
     return SpeechVocabulary(name, tuple(terms.values()), schema_words(tables), limits)
+
+
+def correct_transcript(transcript: Transcript, vocabulary: SpeechVocabulary) -> tuple[Transcript, tuple[str, ...]]:
+    """``transcript`` with its text (and each segment's) corrected towards ``vocabulary`` (``heard`` keeps the
+    recognised text), and the values its text came close to without naming them (``Correction.near``)."""
+    segments = tuple(dataclasses.replace(s, text=vocabulary.correct(s.text).text) for s in transcript.segments)
+    correction = vocabulary.correct(transcript.text)
+    heard = transcript.heard or transcript.text
+    return dataclasses.replace(transcript, text=correction.text, segments=segments, heard=heard), correction.near
 
 
 def apply_vocabulary(transcript: Transcript, vocabulary: SpeechVocabulary | None) -> Transcript:
@@ -291,6 +384,4 @@ def apply_vocabulary(transcript: Transcript, vocabulary: SpeechVocabulary | None
     recognised text. Unchanged when ``vocabulary`` is None."""
     if vocabulary is None:
         return transcript
-    segments = tuple(dataclasses.replace(s, text=vocabulary.correct(s.text).text) for s in transcript.segments)
-    text = vocabulary.correct(transcript.text).text
-    return dataclasses.replace(transcript, text=text, segments=segments, heard=transcript.heard or transcript.text)
+    return correct_transcript(transcript, vocabulary)[0]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
+from agent.checkpoint import SharedCheckpointStore, SqliteCheckpoints
 from agent.llm.scripted import Script, ScriptRule
 from agent.service import Agent
 from tests.agent.helpers import calls_of, scripted, tool_call
@@ -109,3 +114,34 @@ async def test_old_turns_are_forgotten_beyond_the_history_window(make_agent: Cal
         "pergunta 5",
         "resposta pergunta 5",
     ]
+
+
+async def test_sqlite_store_opened_on_a_loop_shares_one_connection_across_concurrent_turns(
+    make_agent: Callable[..., Agent], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteCheckpoints(tmp_path / "checkpoints.sqlite3")
+    assert isinstance(store, SharedCheckpointStore)
+    opened: list[str] = []
+    real_connect = aiosqlite.connect
+
+    def counting_connect(database: str, **kwargs: Any) -> aiosqlite.Connection:
+        opened.append(database)
+        return real_connect(database, **kwargs)
+
+    monkeypatch.setattr(aiosqlite, "connect", counting_connect)
+    await store.open()
+    try:
+        agent = make_agent(scripted(script=SCRIPT), checkpointer=store)
+        ids = [f"conv-{i}" for i in range(8)]
+        firsts = await asyncio.gather(*(agent.ask(question="Quantos pedidos em maio?", conversation_id=c) for c in ids))
+        follow = await asyncio.gather(*(agent.ask(question="E no mês passado?", conversation_id=c) for c in ids))
+    finally:
+        await store.close()
+    assert opened == [str(tmp_path / "checkpoints.sqlite3")]  # one connection for 16 concurrent turns
+    assert all(t.answer.startswith("Foram ") for t in firsts)
+    assert all(t.sql_runs[0]["statement"] == APRIL for t in follow)  # each conversation kept its own memory
+    # Closed: the next turn opens the file itself and still finds the conversation.
+    again = await make_agent(scripted(script=SCRIPT), checkpointer=store).ask(
+        question="E no mês passado?", conversation_id="conv-3"
+    )
+    assert len(opened) == 2 and again.sql_runs[0]["statement"] == APRIL

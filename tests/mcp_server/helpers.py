@@ -19,8 +19,23 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, Tool
 
+from tests.netutil import free_port
+
+__all__ = ["INITIALIZE", "MCP_HEADERS", "free_port"]
+
 VENV_BIN = Path(sys.executable).parent
 VOZBD = str(VENV_BIN / "vozbd")
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+"""The MCP ``initialize`` request a test client sends first."""
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+"""Headers of a streamable-HTTP MCP request."""
 
 
 def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -39,12 +54,6 @@ async def stdio_session(
         async with stdio_client(params, errlog=log) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             yield session
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

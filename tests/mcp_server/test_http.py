@@ -17,17 +17,18 @@ from starlette.routing import Mount
 
 from mcp_server.http import build_http_app
 from tests.mcp_server.conftest import SECRET, McpData, make_config
-from tests.mcp_server.helpers import free_port, http_server, http_session, server_env, text_of
+from tests.mcp_server.helpers import (
+    INITIALIZE,
+    MCP_HEADERS,
+    free_port,
+    http_server,
+    http_session,
+    server_env,
+    text_of,
+)
 from tools.registry import all_tools
 
 TOKEN = "token-de-teste-123"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
-}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 def test_token_required(mcp_data: McpData, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from tests.dbutil import table_checksums
 from tests.mcp_server.conftest import SECRET, McpData
-from tests.mcp_server.helpers import assert_structured_ok, server_env, stdio_session, text_of
+from tests.mcp_server.helpers import INITIALIZE, assert_structured_ok, server_env, stdio_session, text_of
 from tools.db.demo import demo_db_path
 from tools.registry import all_tools
 from vozbd import __version__
@@ -89,16 +89,7 @@ def test_stdout_carries_only_protocol(mcp_data: McpData, tmp_path: Path) -> None
     """Raw JSON-RPC over the pipe: every stdout line is a JSON-RPC message, even when tools fail and log."""
     (mcp_data.settings.uploads_dir / "quebrado.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<<")
     messages = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "0"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {
             "jsonrpc": "2.0",

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from tests.dbutil import table_checksums
+from tests.mcp_server.helpers import INITIALIZE
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from tools.registry import all_tools
@@ -91,16 +92,7 @@ def test_mcp_is_mounted_and_initializes(client: TestClient, path: str) -> None:
     response = client.post(
         path,
         follow_redirects=False,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        },
+        json=INITIALIZE,
         headers={"Accept": "application/json, text/event-stream", "Host": "localhost:8000"},
     )
     assert response.status_code == 200, response.text

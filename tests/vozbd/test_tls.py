@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner
 
+from tests.netutil import free_port
 from vozbd.tls import TlsError, lan_ip, resolve_tls, self_signed, urls
 
 
@@ -61,20 +61,9 @@ def test_cli_refuses_a_lone_cert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 2 and "--cert e --key" in result.output
 
 
-def _port() -> int:
-    for port in range(8800, 8900):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
 @pytest.mark.slow
 def test_serve_https_answers_over_tls_with_the_generated_certificate(tmp_path: Path) -> None:
-    port = _port()
+    port = free_port(range(8800, 8900))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOZBD_")} | {"VOZBD_DATA_DIR": str(tmp_path)}
     vozbd = str(Path(sys.executable).with_name("vozbd"))
     process = subprocess.Popen(

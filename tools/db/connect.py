@@ -133,16 +133,14 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
             allow_privileged=ctx.allow_privileged or bool(getattr(declared, "allow_privileged", False)),
             transport=declared.transport,
         )
-    url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
-    allowed_privileged = ctx.allow_privileged or ctx.registry.get(target).allow_privileged
-    ssh = ctx.registry.ssh_for(target)
+    saved = ctx.registry.saved(target)  # UnknownConnectionError lists the saved names
     return ResolvedConnection(
         target,
-        dialect_of(url),
-        url,
-        mask_url(url),
-        allow_privileged=allowed_privileged,
-        transport=Transport(ssh=ssh) if ssh is not None else None,
+        dialect_of(saved.url),
+        saved.url,
+        mask_url(saved.url),
+        allow_privileged=ctx.allow_privileged or saved.allow_privileged,
+        transport=Transport(ssh=saved.ssh) if saved.ssh is not None else None,
     )
 
 
@@ -333,9 +331,9 @@ def dispose_engines(ctx: ToolContext) -> None:
     with _ENGINE_LOCK:
         engines: dict[str, Engine] = ctx.caches.pop("engines", {})
         tunnels: dict[str, SshTunnel] = ctx.caches.pop("ssh_tunnels", {})
-    for engine in engines.values():
+    for engine in list(engines.values()):  # a background thread (value index) may still be adding one
         engine.dispose()
-    for tunnel in tunnels.values():
+    for tunnel in list(tunnels.values()):
         tunnel.close()
 
 

@@ -1,7 +1,10 @@
-"""Saved database connections: a small SQLite file; passwords encrypted with Fernet (``cryptography``).
+"""Saved database connections; passwords encrypted with Fernet (``cryptography``).
 
-The file holds the name, dialect and URL *without* password; the password is stored as a Fernet token.
-The key comes from ``secret_key`` (a Fernet key string) or from ``key_file`` (created 0600 on first use).
+Stored in a small SQLite file (the single-user default) or, given ``database`` (an engine opener), in the
+``saved_connections`` table of that database — the app database when it is PostgreSQL, so every replica sees
+the same adds and deletes. Either way a row holds the name, dialect and URL *without* password; the password
+is stored as a Fernet token. The key comes from ``secret_key`` (a Fernet key string) or from ``key_file``
+(created 0600 on first use): replicas sharing a table must share the key (``VOZBD_SECRET_KEY``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ import re
 import sqlite3
 import stat
 import threading
+from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel
-from sqlalchemy import URL, make_url
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tools.db.transport import SshOptions
 from tools.db.urls import dialect_of, mask_url, parse_url
@@ -46,6 +54,27 @@ _MIGRATIONS = {
     "allow_privileged": "ALTER TABLE connections ADD COLUMN allow_privileged INTEGER NOT NULL DEFAULT 0",
     "ssh": "ALTER TABLE connections ADD COLUMN ssh TEXT",
 }
+metadata = sa.MetaData()
+"""The shared table's schema (the app database's migrations create it: ``vozbd.appdb.models.all_metadata``)."""
+
+saved_connections = sa.Table(
+    "saved_connections",
+    metadata,
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("dialect", sa.String(32), nullable=False),
+    sa.Column("url", sa.Text, nullable=False, comment="The database URL without its password."),
+    sa.Column("password_token", sa.Text, nullable=True, comment="The password, Fernet-encrypted."),
+    sa.Column("allow_privileged", sa.Boolean, nullable=False),
+    sa.Column("ssh", sa.Text, nullable=True, comment="SSH tunnel options as JSON (no secret)."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.PrimaryKeyConstraint("name", name="pk_saved_connections"),
+)
+"""The table in a shared database (created by the app database's migration 0005)."""
+
+Row = tuple[str, str, str, str | None, int, str | None]
+"""name, dialect, url without password, password token, allow_privileged, ssh (JSON)."""
+_FIELDS = ("name", "dialect", "url", "password_token", "allow_privileged", "ssh")
+
 _SSH_FIELDS = ("host", "port", "username", "key_file", "known_hosts")
 """What a saved connection keeps of its SSH tunnel (``db add --ssh``): no secret (keys stay in their files)."""
 
@@ -60,6 +89,14 @@ class RegistryError(ToolError):
     """The registry file cannot be opened (not a SQLite file, no permission, ...)."""
 
     code = "registry_error"
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    url: URL = field(repr=False)
+    """With the decrypted password: never print or log it."""
+    allow_privileged: bool
+    ssh: SshOptions | None
 
 
 class ConnectionInfo(BaseModel):
@@ -99,18 +136,17 @@ def _load_or_create_key(key_file: Path) -> bytes:
     return key
 
 
-class ConnectionRegistry:
-    """Saved connections. Thread-safe; each call opens its own short-lived SQLite connection."""
+class _DuplicateName(Exception):
+    pass
 
-    def __init__(self, path: Path | str, secret_key: str | None = None, key_file: Path | str | None = None):
-        self.path = Path(path).expanduser()
-        self._secret_key = secret_key
-        self._key_file = Path(key_file).expanduser() if key_file else None
-        self._fernet: Fernet | None = None
-        self._lock = threading.Lock()
+
+class _FileStore:
+    """The SQLite file (one machine): each call opens its own short-lived connection."""
+
+    def __init__(self, path: Path):
+        self.path = path
         self._initialised = False
 
-    # --- storage ------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         try:
             if not self._initialised:
@@ -133,6 +169,121 @@ class ConnectionRegistry:
                 detail={"path": str(self.path)},
             ) from None
         return conn
+
+    def insert(self, row: Row) -> None:
+        with closing(self._connect()) as conn, conn:
+            try:
+                conn.execute(
+                    "INSERT INTO connections(name, dialect, url, password_token, allow_privileged, ssh) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            except sqlite3.IntegrityError:
+                raise _DuplicateName from None
+
+    def delete(self, name: str) -> int:
+        with closing(self._connect()) as conn, conn:
+            return int(conn.execute("DELETE FROM connections WHERE name = ?", (name,)).rowcount)
+
+    def rows(self) -> builtins.list[Row]:
+        with closing(self._connect()) as conn:
+            return conn.execute(f"SELECT {', '.join(_FIELDS)} FROM connections ORDER BY name").fetchall()
+
+    def row(self, name: str) -> Row | None:
+        with closing(self._connect()) as conn:
+            found: Row | None = conn.execute(
+                f"SELECT {', '.join(_FIELDS)} FROM connections WHERE name = ?", (name,)
+            ).fetchone()
+            return found
+
+    def names(self) -> builtins.list[str]:
+        with closing(self._connect()) as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM connections ORDER BY name")]
+
+
+class _SqlStore:
+    """The ``saved_connections`` table of a shared database, opened (and migrated) on first use."""
+
+    def __init__(self, open_engine: Callable[[], Engine]):
+        self._open = open_engine
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._open()  # raises RegistryError when unreachable; retried on the next call
+            return self._engine
+
+    def _run(self, work: Callable[[sa.Connection], Any], *, write: bool = False) -> Any:
+        engine = self.engine()
+        try:
+            with engine.begin() if write else engine.connect() as db:
+                return work(db)
+        except IntegrityError:
+            raise _DuplicateName from None
+        except SQLAlchemyError as error:
+            log.error("connection registry in the app database unavailable: %s", type(error).__name__)
+            raise RegistryError(
+                "Não foi possível acessar as conexões salvas no banco do aplicativo (VOZBD_DATABASE_URL); "
+                "tente novamente em alguns segundos.",
+                detail={"reason": type(error).__name__},
+            ) from None
+
+    @staticmethod
+    def _plain(row: Any) -> Row:
+        return (row[0], row[1], row[2], row[3], int(bool(row[4])), row[5])
+
+    def insert(self, row: Row) -> None:
+        values: dict[str, Any] = dict(zip(_FIELDS, row, strict=True))
+        values["allow_privileged"] = bool(values["allow_privileged"])
+        self._run(lambda db: db.execute(saved_connections.insert(), values), write=True)
+
+    def delete(self, name: str) -> int:
+        statement = saved_connections.delete().where(saved_connections.c.name == name)
+        return int(self._run(lambda db: db.execute(statement).rowcount, write=True) or 0)
+
+    def rows(self) -> builtins.list[Row]:
+        statement = sa.select(*(saved_connections.c[f] for f in _FIELDS)).order_by(saved_connections.c.name)
+        return [self._plain(r) for r in self._run(lambda db: db.execute(statement).all())]
+
+    def row(self, name: str) -> Row | None:
+        columns = (saved_connections.c[f] for f in _FIELDS)
+        statement = sa.select(*columns).where(saved_connections.c.name == name)
+        found = self._run(lambda db: db.execute(statement).first())
+        return self._plain(found) if found is not None else None
+
+    def names(self) -> builtins.list[str]:
+        statement = sa.select(saved_connections.c.name).order_by(saved_connections.c.name)
+        return [r[0] for r in self._run(lambda db: db.execute(statement).all())]
+
+
+class ConnectionRegistry:
+    """Saved connections. Thread-safe.
+
+    ``database``: an opener of the shared database holding ``saved_connections`` (called on first use, again
+    after a failure); without it the connections live in the SQLite file at ``path``.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        secret_key: str | None = None,
+        key_file: Path | str | None = None,
+        *,
+        database: Callable[[], Engine] | None = None,
+    ):
+        self.path = Path(path).expanduser()
+        self._secret_key = secret_key
+        self._key_file = Path(key_file).expanduser() if key_file else None
+        self._fernet: Fernet | None = None
+        self._lock = threading.Lock()
+        self._store: _FileStore | _SqlStore = _SqlStore(database) if database is not None else _FileStore(self.path)
+
+    @property
+    def shared(self) -> bool:
+        """True when the connections live in a shared database (every replica sees the same ones)."""
+        return isinstance(self._store, _SqlStore)
 
     def _cipher(self) -> Fernet:
         with self._lock:
@@ -176,17 +327,12 @@ class ConnectionRegistry:
             parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
         )
         stored = bare.render_as_string(hide_password=False)
-        with closing(self._connect()) as conn, conn:
-            try:
-                conn.execute(
-                    "INSERT INTO connections(name, dialect, url, password_token, allow_privileged, ssh) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, dialect_of(parsed), stored, token, int(allow_privileged), ssh_json),
-                )
-            except sqlite3.IntegrityError:
-                raise InvalidInputError(
-                    f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome."
-                ) from None
+        try:
+            self._store.insert((name, dialect_of(parsed), stored, token, int(allow_privileged), ssh_json))
+        except _DuplicateName:
+            raise InvalidInputError(
+                f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome."
+            ) from None
         if allow_privileged:
             log.warning("connection %s saved with allow_privileged: the validator is its only boundary", name)
         log.info("saved connection %s (%s)%s", name, mask_url(parsed), f" via SSH {ssh.host}" if ssh else "")
@@ -195,29 +341,25 @@ class ConnectionRegistry:
         )
 
     def remove(self, name: str) -> None:
-        with closing(self._connect()) as conn, conn:
-            deleted = conn.execute("DELETE FROM connections WHERE name = ?", (name,)).rowcount
-        if not deleted:
+        if not self._store.delete(name):
             raise self._unknown(name)
         log.info("removed connection %s", name)
 
     def list(self) -> builtins.list[ConnectionInfo]:
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT name, dialect, url, password_token, allow_privileged FROM connections ORDER BY name"
-            ).fetchall()
-        return [self._info(*row) for row in rows]
+        return [self._info(*row[:5]) for row in self._store.rows()]
 
     def names(self) -> builtins.list[str]:
-        with closing(self._connect()) as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM connections ORDER BY name")]
+        return self._store.names()
 
     def get(self, name: str) -> ConnectionInfo:
         return self._info(*self._row(name)[:5])
 
     def ssh_for(self, name: str) -> SshOptions | None:
         """The SSH tunnel saved with the connection (``db add --ssh``), or None."""
-        stored = self._row(name)[5]
+        return self._ssh(self._row(name)[5])
+
+    @staticmethod
+    def _ssh(stored: str | None) -> SshOptions | None:
         if not stored:
             return None
         values = json.loads(stored)
@@ -225,9 +367,18 @@ class ConnectionRegistry:
             values[key] = Path(values[key]) if values.get(key) else None
         return SshOptions(**{k: values.get(k) for k in _SSH_FIELDS})
 
+    def saved(self, name: str) -> SavedConnection:
+        """What opening the saved connection needs, read at once: the URL with its decrypted password (never print
+        or log it), the privileged-login acceptance and the SSH tunnel."""
+        row = self._row(name)
+        return SavedConnection(self._url(name, row[2], row[3]), bool(row[4]), self._ssh(row[5]))
+
     def url_for(self, name: str) -> URL:
         """The saved URL with its decrypted password. Internal use only: never print or log it."""
-        _, _, url, token, _ = self._row(name)[:5]
+        _, _, url, token, _, _ = self._row(name)
+        return self._url(name, url, token)
+
+    def _url(self, name: str, url: str, token: str | None) -> URL:
         parsed = make_url(url)
         if token:
             try:
@@ -243,12 +394,8 @@ class ConnectionRegistry:
         return parsed
 
     # --- helpers ------------------------------------------------------------------------
-    def _row(self, name: str) -> tuple[str, str, str, str | None, int, str | None]:
-        with closing(self._connect()) as conn:
-            row = conn.execute(
-                "SELECT name, dialect, url, password_token, allow_privileged, ssh FROM connections WHERE name = ?",
-                (name,),
-            ).fetchone()
+    def _row(self, name: str) -> Row:
+        row = self._store.row(name)
         if row is None:
             raise self._unknown(name)
         return row

@@ -98,7 +98,8 @@ def _args(node: exp.Func) -> list[exp.Expression]:
     return ordered
 
 
-def _literal_int(node: exp.Expression | None) -> int | None:
+def literal_int(node: exp.Expression | None) -> int | None:
+    """The value of an integer literal node (``LIMIT 10``, ``repeat('x', 10)``); None for anything else."""
     if isinstance(node, exp.Literal) and not node.is_string:
         try:
             return int(node.this)
@@ -134,7 +135,7 @@ def _check_size(node: exp.Func, dialect: str, name: str) -> None:
     else:
         position = SIZE_LIMITED_NAMES[name]
         count_arg = args[position] if position < len(args) else None
-    count = _literal_int(count_arg)
+    count = literal_int(count_arg)
     text_arg = node.this if isinstance(node, exp.Repeat | exp.Pad) else (args[0] if args else None)
     if name == "repeat" or isinstance(node, exp.Repeat):
         literal = text_arg if isinstance(text_arg, exp.Literal) and text_arg.is_string else None

@@ -177,12 +177,13 @@ def execute_readonly(
     max_cell_chars: int = MAX_CELL_CHARS,
     max_result_bytes: int = MAX_RESULT_BYTES,
     schemas: Sequence[str] | None = None,
-    preflight: Callable[[Connection], None] | None = None,
+    preflight: Callable[[Connection], str | None] | None = None,
 ) -> RawResult:
     """Run ``sql`` (already validated) in a pinned read-only session; stream at most ``max_rows + 1`` rows.
 
     ``schemas`` (PostgreSQL) confines the search path to those schemas (``pinned_session``). ``preflight`` runs in
-    the pinned transaction before the statement (``views.view_guard``) and may refuse it.
+    the pinned transaction before the statement (``views.view_guard``) and may refuse it, or return the SQL to run
+    in its place (MariaDB: the statement with its views replaced by their checked definitions).
 
     Raises ``QueryTimeoutError`` when the time limit interrupts it, ``ConnectionFailedError`` when the database is
     unreachable, ``DatabaseError`` with the driver's message (passwords masked) for anything the database refuses.
@@ -194,7 +195,7 @@ def execute_readonly(
             dbapi = db.connection.dbapi_connection
             deadline.start()  # the pre-flight's catalog look-ups count against the time limit too
             if preflight is not None:
-                preflight(db)
+                sql = preflight(db) or sql
             start = time.perf_counter()
             cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql, max_cell_chars)
             columns: list[str] = []

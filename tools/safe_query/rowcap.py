@@ -11,17 +11,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from tools.safe_query.allowcheck import literal_int
 from tools.safe_query.dialects import generate
 from tools.safe_query.validator import ValidatedStatement
-
-
-def _literal_int(node: exp.Expression | None) -> int | None:
-    if isinstance(node, exp.Literal) and not node.is_string:
-        try:
-            return int(node.this)
-        except ValueError:
-            return None
-    return None
 
 
 def _limit_node(tree: exp.Expr) -> exp.Limit | exp.Fetch | None:
@@ -34,7 +26,7 @@ def _limit_node(tree: exp.Expr) -> exp.Limit | exp.Fetch | None:
 
 
 def _count(node: exp.Limit | exp.Fetch) -> int | None:
-    return _literal_int(node.expression if isinstance(node, exp.Limit) else node.args.get("count"))
+    return literal_int(node.expression if isinstance(node, exp.Limit) else node.args.get("count"))
 
 
 def _set_count(node: exp.Limit | exp.Fetch, count: int) -> None:

@@ -93,12 +93,19 @@ def _count_rows(
 
 
 def views_checked(
-    conn: ResolvedConnection, statement: ValidatedStatement, database: str | None, schemas: tuple[str, ...] | None
-) -> Callable[[Connection], None] | None:
-    """On a privileged connection (the opt-out), the check of every view the statement reads (``views``)."""
+    conn: ResolvedConnection,
+    statement: ValidatedStatement,
+    database: str | None,
+    schemas: tuple[str, ...] | None,
+    prefix: str = "",
+) -> Callable[[Connection], str | None] | None:
+    """On a privileged connection (the opt-out), the check of every view the statement reads (``views``).
+
+    ``statement`` is what runs (row cap included): on MariaDB the check returns it with its views inlined, after
+    ``prefix`` (``EXPLAIN``)."""
     if not conn.allow_privileged or conn.is_demo:
         return None
-    return view_guard(conn.dialect, statement.tree, database, schemas, validate)
+    return view_guard(conn.dialect, statement.tree, database, schemas, validate, prefix)
 
 
 def enforce_policy(
@@ -163,7 +170,7 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
         )
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
-    validate(executed, conn.dialect, database, schemas=schemas)  # what runs is re-checked too (canonical, capped)
+    running = validate(executed, conn.dialect, database, schemas=schemas)  # what runs is re-checked (canonical, capped)
     try:
         raw = execute_readonly(
             engine,
@@ -174,7 +181,7 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
             max_cell_chars=limits.max_cell_chars,
             max_result_bytes=limits.max_result_bytes,
             schemas=schemas,
-            preflight=views_checked(conn, statement, database, schemas),
+            preflight=views_checked(conn, running, database, schemas),
         )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None

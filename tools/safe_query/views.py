@@ -4,22 +4,40 @@ On a least-privilege login a view can do no more than its reader may. On a privi
 validator is the only barrier, and it cannot see inside a view: a view created by another role that calls
 ``pg_read_file`` or ``LOAD_FILE`` runs with vozbd's rights. So, in the pinned session, before the statement runs:
 
-- PostgreSQL: each relation the query names is resolved (``to_regclass`` under the pinned search path); a view is
-  locked (``ACCESS SHARE``: nobody can replace it until the statement ends), its definition read with
-  ``pg_get_viewdef`` under ``search_path = pg_catalog`` (every function and table outside ``pg_catalog`` is then
-  printed schema-qualified, so a user function never passes for a built-in) and validated like the query itself
-  (same allowlist, same schemas), then its own views in turn. Foreign tables are refused (they read through the
-  privileged login's user mapping). Functions of the connection's schemas that share a name with a function the
-  query or a view calls are refused too (PostgreSQL may prefer such an overload to the built-in).
-- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way; a view whose
-  definition the login cannot read is refused. (MariaDB has no lock that pins a view's definition for the rest of
-  the transaction: a view replaced between the check and the statement is the remaining window.)
+- PostgreSQL: each relation the query names is resolved (``to_regclass`` under the pinned search path) and locked
+  (``ACCESS SHARE``: nobody can replace a view, or drop a table and put a view in its place, until the statement
+  ends). A view's definition is read with ``pg_get_viewdef`` under ``search_path = pg_catalog`` (every function,
+  operator and table outside ``pg_catalog`` is then printed schema-qualified, so nothing of a user passes for a
+  built-in) and validated like the query itself (same allowlist, same schemas), then its own views in turn. Foreign
+  tables are refused (they read through the privileged login's user mapping). Then the code PostgreSQL runs without
+  the query calling it by name:
+
+  - row-level-security policies (``pg_policy``, SELECT and ALL) of every table read: each expression, printed the
+    same way, is validated like the query (a superuser or the owner skips policies; other privileged logins run
+    them with their rights);
+  - user operators: an operator of the connection's schemas (not from an extension) whose name the statement may
+    use (every run of operator characters in its SQL, the operators behind LIKE/ILIKE/SIMILAR TO, and the
+    comparisons joins/IN/GROUP BY/ORDER BY use implicitly) is refused: for operand types no built-in takes
+    (``text + integer``) PostgreSQL would pick it;
+  - user casts and domains: a cast to a domain (its CHECK runs) is refused, and so is any cast with a non-built-in
+    function from a non-built-in type of a column read, or to a type the statement casts to;
+  - functions of the connection's schemas that share a name with a function the query, a view or a policy calls
+    (PostgreSQL may prefer such an overload to the built-in).
+
+  Column DEFAULTs, generated columns, index expressions and triggers do not run on SELECT.
+- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way and put in the
+  statement in the view's place, as a derived table under the view's name or alias, views of views recursively; a
+  view whose definition the login cannot read is refused. MariaDB has no lock that pins a view's definition until
+  the statement runs, so the statement that runs never names a view: a view replaced between the check and the
+  statement changes nothing. (A *table* dropped and replaced by a view in that window would run unchecked: that
+  needs DROP on the table and a sub-millisecond race; a read-only login closes it.)
 
 Views of ``pg_catalog``/``information_schema`` are the server's own and are not inspected.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 
 from sqlalchemy import Connection, text
@@ -27,9 +45,12 @@ from sqlglot import exp
 
 from tools.errors import UnsafeQueryError
 from tools.safe_query.allowcheck import function_name
+from tools.safe_query.dialects import generate
 
 MAX_DEPTH = 8
 """Views of views deeper than this are refused (a definition that cycles through renames, or a pathological stack)."""
+_LOCKABLE = frozenset({"r", "p", "v"})
+"""pg_class.relkind of tables, partitioned tables and views."""
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "mysql", "performance_schema", "sys"})
 
 
@@ -39,19 +60,29 @@ def view_guard(
     database: str | None,
     schemas: Collection[str] | None,
     validate: Callable[..., object],
-) -> Callable[[Connection], None] | None:
+    prefix: str = "",
+) -> Callable[[Connection], str | None] | None:
     """The pre-flight check of ``tree``'s views for ``execute_readonly`` (None when there is nothing to check).
 
-    ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator imports nothing from here).
+    ``tree`` is the statement that will run. The check returns None (PostgreSQL: run the statement as it is) or, on
+    MariaDB/MySQL, the SQL to run instead: ``prefix`` (e.g. ``EXPLAIN``) and ``tree`` with every view replaced by
+    its validated definition. ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator
+    imports nothing from here).
     """
     if dialect not in ("postgres", "mysql") or tree is None:
         return None
 
-    def check(db: Connection) -> None:
+    def check(db: Connection) -> str | None:
         guard = _Guard(db, dialect, database, schemas, validate)
+        if dialect == "mysql":
+            inlined = generate(guard.inline(tree.copy(), depth=0), dialect)
+            validate(inlined, dialect, database, schemas=schemas)  # the whole statement that runs, once more
+            return f"{prefix} {inlined}" if prefix else inlined
         guard.check(tree, depth=0)
-        if dialect == "postgres":
-            guard.check_shadowed_functions()
+        guard.check_shadowed_functions()
+        guard.check_user_operators()
+        guard.check_user_casts()
+        return None
 
     return check
 
@@ -67,8 +98,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _refuse(message: str, **detail: object) -> UnsafeQueryError:
-    return UnsafeQueryError(message, detail={"code": "view_not_allowed", **detail})
+def _refuse(message: str, code: str = "view_not_allowed", **detail: object) -> UnsafeQueryError:
+    return UnsafeQueryError(message, detail={"code": code, **detail})
 
 
 class _Guard:
@@ -83,16 +114,24 @@ class _Guard:
         self.db, self.dialect, self.database, self.schemas, self.validate = db, dialect, database, schemas, validate
         self.seen: set[str] = set()
         self.functions: set[str] = set()
+        self.operators: set[str] = set(IMPLICIT_OPERATORS)
+        self.relations: list[int] = []
+        self.cast_targets: set[str] = set()
 
     def check(self, tree: exp.Expr, *, depth: int) -> None:
         self.functions |= {function_name(f) for f in tree.find_all(exp.Func)}
+        if self.dialect == "postgres":
+            self.operators |= operator_symbols(tree)
+            for datatype in tree.find_all(exp.DataType):
+                if datatype.this == exp.DataType.Type.USERDEFINED:
+                    self.cast_targets.add(datatype.sql("postgres"))
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function: checked by the allowlist
             if not table.db and table.name.lower() in ctes:
                 continue
-            definition = self._definition(table)
+            definition = self._definition(table, depth)
             if definition is None:
                 continue
             name, sql = definition
@@ -110,25 +149,59 @@ class _Guard:
             if isinstance(inner_tree, exp.Expr):
                 self.check(inner_tree, depth=depth + 1)
 
-    def _definition(self, table: exp.Table) -> tuple[str, str] | None:
+    def inline(self, tree: exp.Expr, *, depth: int) -> exp.Expr:
+        """MariaDB/MySQL: ``tree`` (owned) with each view replaced by its validated definition, recursively.
+
+        MariaDB has no lock that pins a view's definition from a check to the statement, so the statement never
+        names a view: what runs is exactly the text that was validated, and a view replaced in between changes
+        nothing."""
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+                continue
+            definition = self._mysql_definition(table)
+            if definition is None:
+                continue
+            name, sql = definition
+            if depth >= MAX_DEPTH:
+                raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
+            try:
+                inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
+            except UnsafeQueryError as error:
+                raise _refuse(
+                    f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
+                    view=name,
+                    inner=error.detail.get("code"),
+                ) from None
+            inner_tree = getattr(inner, "tree", None)
+            if not isinstance(inner_tree, exp.Query):
+                raise _refuse(f"A definição da visão {name} não é uma consulta que o vozbd saiba conferir.", view=name)
+            body = self.inline(inner_tree.copy(), depth=depth + 1)
+            alias = table.args.get("alias")
+            if not isinstance(alias, exp.TableAlias):  # the view's own name: its columns may be qualified with it
+                alias = exp.TableAlias(this=exp.to_identifier(table.name))
+            table.replace(exp.Subquery(this=body, alias=alias.copy()))
+        return tree
+
+    def _definition(self, table: exp.Table, depth: int) -> tuple[str, str] | None:
         """``(qualified name, SQL)`` when ``table`` is a view to inspect; None for tables and system views."""
         if self.dialect == "postgres":
-            return self._pg_definition(table)
+            return self._pg_definition(table, depth)
         return self._mysql_definition(table)
 
-    def _pg_definition(self, table: exp.Table) -> tuple[str, str] | None:
+    def _pg_definition(self, table: exp.Table, depth: int) -> tuple[str, str] | None:
         parts = [p for p in (_ident(table.args.get("db")), _ident(table.this)) if p]
         qualified = ".".join(_quote(p) for p in parts)
         row = self.db.execute(
             text(
-                "SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_class c "
+                "SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(:name)"
             ),
             {"name": qualified},
         ).fetchone()
         if row is None:
             return None  # no such relation: the statement itself will say so
-        oid, kind, schema, relname = row
+        oid, kind, schema, relname, row_security = row
         name = f"{schema}.{relname}"
         if schema in _SYSTEM or name in self.seen:
             return None
@@ -139,16 +212,62 @@ class _Guard:
                 "conexão privilegiada.",
                 view=name,
             )
+        # Tables and views are locked until the statement ends: nobody can replace a view, or drop a table and put
+        # a view in its place, between this check and the statement (LOCK TABLE refuses materialized views and
+        # sequences; they hold no code that runs on SELECT).
+        if kind in _LOCKABLE:
+            self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
+        self.relations.append(int(oid))
+        if row_security:
+            self._check_policies(int(oid), name, depth)
         if kind != "v":
             return None
-        self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
+        sql = self._in_catalog_path("SELECT pg_get_viewdef(:oid)", {"oid": oid})
+        return name, str(sql or "").strip().rstrip(";")
+
+    def _in_catalog_path(self, sql: str, params: dict[str, object]) -> object:
+        """One scalar read with ``search_path = pg_catalog``: every function, operator and relation outside
+        ``pg_catalog`` is then printed schema-qualified, so nothing of a user passes for a built-in."""
         saved = self.db.execute(text("SELECT current_setting('search_path')")).scalar()
         self.db.execute(text("SELECT set_config('search_path', 'pg_catalog', true)"))
         try:
-            sql = self.db.execute(text("SELECT pg_get_viewdef(:oid)"), {"oid": oid}).scalar()
+            return self.db.execute(text(sql), params).scalar()
         finally:
             self.db.execute(text("SELECT set_config('search_path', :path, true)"), {"path": saved})
-        return name, str(sql or "").strip().rstrip(";")
+
+    def _check_policies(self, oid: int, name: str, depth: int) -> None:
+        """Row-level security: each SELECT policy's expression runs inside the statement, with the login's rights
+        (a superuser or the table's owner skips them, other privileged logins do not): validate it like the query."""
+        policies = self.db.execute(
+            text(
+                "SELECT polname FROM pg_policy WHERE polrelid = :oid AND polcmd IN ('r', '*') "
+                "AND polqual IS NOT NULL ORDER BY polname"
+            ),
+            {"oid": oid},
+        ).fetchall()
+        for (policy,) in policies:
+            expression = self._in_catalog_path(
+                "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = :oid AND polname = :name",
+                {"oid": oid, "name": policy},
+            )
+            try:
+                inner = self.validate(
+                    f"SELECT 1 WHERE ({expression})", self.dialect, self.database, schemas=self.schemas
+                )
+            except UnsafeQueryError as error:
+                raise _refuse(
+                    f"A tabela {name} tem uma política de segurança por linha ({policy}) que não pode rodar numa "
+                    f"conexão privilegiada: por dentro, ela {error.message}",
+                    code="policy_not_allowed",
+                    view=name,
+                    policy=str(policy),
+                    inner=error.detail.get("code"),
+                ) from None
+            inner_tree = getattr(inner, "tree", None)
+            if isinstance(inner_tree, exp.Expr):
+                if depth >= MAX_DEPTH:
+                    raise _refuse(f"A política {policy} de {name} lê visões demais em cadeia.", view=name)
+                self.check(inner_tree, depth=depth + 1)
 
     def _mysql_definition(self, table: exp.Table) -> tuple[str, str] | None:
         schema = table.db or self.database or ""
@@ -161,9 +280,8 @@ class _Guard:
             {"schema": schema, "name": table.name},
         ).fetchone()
         name = f"{schema}.{table.name}"
-        if row is None or str(row[0]).upper() != "VIEW" or name.lower() in self.seen:
+        if row is None or str(row[0]).upper() != "VIEW":
             return None
-        self.seen.add(name.lower())
         definition = self.db.execute(
             text(
                 "SELECT VIEW_DEFINITION FROM information_schema.VIEWS "
@@ -200,5 +318,110 @@ class _Guard:
                 f"Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
                 "privilegiada o PostgreSQL poderia chamá-las no lugar das embutidas. Renomeie-as ou use um login só "
                 "de leitura.",
+                code="function_not_allowed",
                 functions=names,
             )
+
+    def check_user_operators(self) -> None:
+        """Refuse when a schema of the connection defines an operator named like one the statement may use.
+
+        PostgreSQL resolves an operator by name and operand types over the search path: for operand types no
+        built-in operator takes (``text + integer``), it picks a user's operator, whose function then runs with the
+        privileged login's rights. Operators of extensions are trusted like the extension."""
+        found = self.db.execute(
+            text(
+                "SELECT DISTINCT o.oprname, n.nspname FROM pg_operator o "
+                "JOIN pg_namespace n ON n.oid = o.oprnamespace "
+                "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+                "AND o.oprname = ANY (:names) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass "
+                "AND d.objid = o.oid AND d.deptype = 'e')"
+            ),
+            {"names": sorted(self.operators)},
+        ).fetchall()
+        if found:
+            names = ", ".join(sorted(f"{schema}.{name}" for name, schema in found))
+            raise _refuse(
+                f"Os esquemas desta conexão definem operadores próprios ({names}); numa conexão privilegiada o "
+                "PostgreSQL poderia usá-los nesta consulta e rodar a função deles com o login privilegiado. Use um "
+                "login só de leitura.",
+                code="operator_not_allowed",
+                operators=names,
+            )
+
+    def check_user_casts(self) -> None:
+        """Refuse casts to domains (their CHECK expressions run) and any cast with a user function (``CREATE CAST
+        ... WITH FUNCTION``, which the owner of a type may create) that the statement can reach: from a non-built-in
+        type of a column it reads (implicitly or on ``::``), or to a type it casts to explicitly. PostgreSQL calls
+        that function with the privileged login's rights."""
+        targets: set[int] = set()
+        for target in sorted(self.cast_targets):
+            row = self.db.execute(
+                text("SELECT t.oid, t.typtype FROM pg_type t WHERE t.oid = to_regtype(:name)"), {"name": target}
+            ).fetchone()
+            if row is None:
+                continue  # no such type: the statement itself will say so
+            if row[1] == "d":
+                raise _refuse(
+                    f"A consulta converte valores para o domínio {target}, cujas regras (CHECK) rodariam com o login "
+                    "privilegiado; numa conexão privilegiada só são aceitas conversões para tipos embutidos.",
+                    code="cast_not_allowed",
+                    type=target,
+                )
+            targets.add(int(row[0]))
+        sources: set[int] = set()
+        if self.relations:
+            rows = self.db.execute(
+                text(
+                    "SELECT DISTINCT u.oid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                    "JOIN pg_type u ON u.oid IN (t.oid, t.typbasetype, t.typelem) "
+                    "JOIN pg_namespace n ON n.oid = u.typnamespace "
+                    "WHERE a.attrelid = ANY (:oids) AND a.attnum > 0 AND NOT a.attisdropped "
+                    "AND n.nspname <> 'pg_catalog'"
+                ),
+                {"oids": self.relations},
+            ).fetchall()
+            sources = {int(row[0]) for row in rows}
+        if not sources and not targets:
+            return
+        found = self.db.execute(
+            text(
+                "SELECT DISTINCT format_type(c.castsource, NULL) || ' -> ' || format_type(c.casttarget, NULL) "
+                "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+                "AND d.objid = p.oid AND d.deptype = 'e')"
+            ),
+            {"sources": sorted(sources), "targets": sorted(targets)},
+        ).fetchall()
+        if found:
+            casts = ", ".join(sorted(str(r[0]) for r in found))
+            raise _refuse(
+                f"Os tipos que esta consulta lê ou converte têm conversões (CAST) definidas por usuários ({casts}); "
+                "numa conexão privilegiada a função delas rodaria com o login privilegiado. Use um login só de "
+                "leitura.",
+                code="cast_not_allowed",
+                casts=casts,
+            )
+
+
+IMPLICIT_OPERATORS = frozenset({"=", "<>", "<", ">", "<=", ">="})
+"""Operators a statement may use without writing them: joins, IN, GROUP BY/DISTINCT, ORDER BY, CASE x WHEN."""
+_STRING_OR_NAME = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_OPERATOR_RUN = re.compile(r"[+\-*/<>=~!@#%^&|`?]+")
+_KEYWORD_OPERATORS = {"LIKE": ("~~", "!~~"), "ILIKE": ("~~*", "!~~*"), "SIMILAR": ("~", "!~")}
+
+
+def operator_symbols(tree: exp.Expr) -> set[str]:
+    """Every operator name ``tree`` may call in PostgreSQL (each run of operator characters and its parts, plus the
+    operators behind LIKE/ILIKE/SIMILAR TO), read from its generated SQL with strings and quoted names removed."""
+    sql = _STRING_OR_NAME.sub(" ", tree.sql("postgres"))
+    found: set[str] = set()
+    for run in _OPERATOR_RUN.findall(sql):
+        found |= {run[i:j] for i in range(len(run)) for j in range(i + 1, len(run) + 1)}
+    words = set(re.findall(r"[A-Za-z_]+", sql.upper()))
+    for word, names in _KEYWORD_OPERATORS.items():
+        if word in words:
+            found |= set(names)
+    return found

@@ -8,7 +8,7 @@ name on one ``-- +N colunas omitidas: ...`` line, so the model knows they exist 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from tools.schema_inspect.models import ColumnInfo, TableInfo
 from tools.schema_inspect.relevance import Question, identifier_tokens
@@ -51,17 +51,23 @@ def column_line(table: TableInfo, column: ColumnInfo) -> str:
     return f"{line}  -- {'; '.join(notes)}" if notes else line
 
 
-def _omitted_columns(names: list[str]) -> str:
-    prefix = f"  -- +{len(names)} colunas omitidas: "
+def names_within(prefix: str, names: Iterable[str], room: int, more: Callable[[int], str]) -> str:
+    """``prefix`` + comma-separated ``names`` in at most ``room`` characters (at least one name); when some do not
+    fit, ``more(i)`` (``i`` = how many were shown) says how many are left out."""
     shown: list[str] = []
     size = len(prefix)
     for i, name in enumerate(names):
-        more = f", … (+{len(names) - i})"
-        if shown and size + len(name) + 2 + len(more) > OMITTED_COLUMNS_CHARS:
-            return prefix + ", ".join(shown) + more
+        tail = more(i)
+        if shown and size + len(name) + 2 + len(tail) > room:
+            return prefix + ", ".join(shown) + tail
         shown.append(name)
         size += len(name) + 2
     return prefix + ", ".join(shown)
+
+
+def _omitted_columns(names: list[str]) -> str:
+    prefix = f"  -- +{len(names)} colunas omitidas: "
+    return names_within(prefix, names, OMITTED_COLUMNS_CHARS, lambda i: f", … (+{len(names) - i})")
 
 
 def table_block(table: TableInfo, keep: Collection[str] | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tools.schema_inspect.bilingual import EMPTY, Dictionary
-from tools.schema_inspect.blocks import columns_to_keep, outline, referenced_columns, table_block
+from tools.schema_inspect.blocks import columns_to_keep, names_within, outline, referenced_columns, table_block
 from tools.schema_inspect.joins import bridges, neighbours
 from tools.schema_inspect.models import OMITTED_PREFIX, SchemaResult, TableInfo
 from tools.schema_inspect.relevance import Question, rank_tables
@@ -100,15 +100,7 @@ def _omitted_line(names: Iterable[str], total: int, room: int) -> str:
     if not total:
         return ""
     prefix = f"{OMITTED_PREFIX}{total} tabelas existem (omitidas aqui; liste com search_schema ou peça pelo nome): "
-    shown: list[str] = []
-    size = len(prefix)
-    for i, name in enumerate(names):
-        more = f" … e mais {total - i}"
-        if shown and size + len(name) + 2 + len(more) > room:
-            return prefix + ", ".join(shown) + more
-        shown.append(name)
-        size += len(name) + 2
-    return prefix + ", ".join(shown)
+    return names_within(prefix, names, room, lambda i: f" … e mais {total - i}")
 
 
 def render(

@@ -57,7 +57,9 @@ class ApiServices:
     """Whether a caller may pick this ``provider/model`` (never arbitrary files through ``scripted/``)."""
 
 
-def get_services(request: Request) -> ApiServices:
+# The dependencies below are coroutines on purpose: FastAPI runs a plain ``def`` dependency in the thread pool,
+# a thread hop per dependency per request for what is an attribute read.
+async def get_services(request: Request) -> ApiServices:
     return request.app.state.api
 
 
@@ -66,7 +68,7 @@ Services = Annotated[ApiServices, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer <token> (VOZBD_API_KEYS).")
 
 
-def current_key(
+async def current_key(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
 ) -> ApiKey | None:
     """The API key the guard accepted for this request (``None`` when the API is open on loopback)."""

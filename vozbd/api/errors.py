@@ -73,6 +73,7 @@ _STATUS_BY_CODE = {
     "llm_error": 502,
     "connection_exists": 409,
     "app_db_unavailable": 503,
+    "registry_error": 503,  # the saved connections' store (file or app database) cannot be opened
     "memory_unavailable": 503,
     "speech_unavailable": 503,
     "app_db_config": 503,

@@ -15,6 +15,10 @@ from tools.db.urls import mask_secrets
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import query_audit
 
+_INSERT = insert(query_audit)
+"""Built once: parameters passed at execution reuse SQLAlchemy's compiled form (``.values(**row)`` per call
+rebuilt and re-coerced the statement on every audited query)."""
+
 
 class QueryAuditStore:
     """Writes one row per statement; reads them back newest first."""
@@ -37,7 +41,7 @@ class QueryAuditStore:
         }
         try:
             with self.engine.begin() as db:
-                db.execute(insert(query_audit).values(**row))
+                db.execute(_INSERT, row)
         except SQLAlchemyError as error:
             raise AppDatabaseError("Não foi possível gravar o registro de auditoria.") from error
 

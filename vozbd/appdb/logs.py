@@ -107,6 +107,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+_INSERT = insert(conversation_logs)  # built once; values bound at execution (compiled form cached)
+
+
 class ConversationLogStore:
     """Reads and writes ``conversation_logs`` on the app database engine (migrated beforehand)."""
 
@@ -131,7 +134,7 @@ class ConversationLogStore:
         for attempt in (1, 2):
             try:
                 with self._unavailable_as_typed(), self.engine.begin() as conn:
-                    new_id = conn.execute(insert(conversation_logs).values(**values)).inserted_primary_key
+                    new_id = conn.execute(_INSERT, values).inserted_primary_key
                 return turn.model_copy(update={"id": new_id[0] if new_id else None})
             except IntegrityError:
                 existing = self._by_turn_id(turn.turn_id)

@@ -59,9 +59,10 @@ query_audit = Table(
 
 def all_metadata() -> list[MetaData]:
     """Every MetaData whose tables live in the app database (the migrations' target)."""
+    from tools.db.registry import metadata as registry_metadata
     from tools.memory.models import metadata as memory_metadata
 
-    return [metadata, memory_metadata]
+    return [metadata, memory_metadata, registry_metadata]
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

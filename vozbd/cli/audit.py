@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
-from vozbd.cli.logs import parse_since
+from vozbd.cli.errors import cli_errors
+from vozbd.cli.logs import since_option
 
 console = Console(highlight=False)
 
@@ -38,11 +38,7 @@ def audit(
     from vozbd.appdb.audit import QueryAuditStore
     from vozbd.cli.context import load_app
 
-    try:
-        start = parse_since(since) if since else None
-    except ValueError:
-        err_console.print(f"--since inválido: {since!r} (use 30m, 2h, 1d, 1w ou uma data ISO).")
-        raise typer.Exit(EXIT_USAGE) from None
+    start = since_option(since)
     with cli_errors(as_json):
         store = QueryAuditStore(load_app().open_database().engine)
         rows = store.list(since=start, connection=connection, surface=surface, outcome=outcome, limit=limit)

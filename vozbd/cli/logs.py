@@ -59,6 +59,21 @@ def parse_since(value: str, *, now: datetime | None = None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def since_option(value: str | None) -> datetime | None:
+    """``--since`` of ``vozbd logs`` and ``vozbd audit``: None when not given; a bad value ends the command with
+    a pt-BR message and the usage exit code."""
+    if not value:
+        return None
+    try:
+        return parse_since(value)
+    except ValueError:
+        err_console.print(
+            f"[bold red]Erro:[/] --since inválido: {escape(value)} (use 30m, 2h, 1d, 1w ou uma data ISO, "
+            "ex.: 2026-01-31)."
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def db_upgrade(
     revision: str = typer.Option(
         "head", "--revision", help="Target Alembic revision (default: the latest).", metavar="REVISION"
@@ -110,11 +125,7 @@ def logs(
     if surface is not None and surface not in ("ui", "api", "voice", "cli", "mcp"):
         err_console.print("[bold red]Erro:[/] --surface deve ser ui, api, voice, cli ou mcp.")
         raise typer.Exit(EXIT_USAGE)
-    try:
-        since_at = parse_since(since) if since else None
-    except ValueError:
-        err_console.print(f"[bold red]Erro:[/] --since inválido: {escape(since or '')} (ex.: 2h, 1d, 2026-01-31).")
-        raise typer.Exit(EXIT_USAGE) from None
+    since_at = since_option(since)
 
     from vozbd.cli.context import load_app
 

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent.speech.base import Segment, Transcript
 from agent.speech.metrics import entity_accuracy, entity_found
@@ -20,7 +21,10 @@ from agent.speech.vocabulary import (
 from tools.db.demo import demo_db_path
 from tools.schema_inspect.models import ColumnInfo, TableInfo
 
-FOREIGN_SQL = Path(__file__).resolve().parents[3] / "bench" / "data" / "voice_eval_foreign.sql"
+DATA = Path(__file__).resolve().parents[3] / "bench" / "data"
+FOREIGN_SQL = DATA / "voice_eval_foreign.sql"
+HELDOUT_SQL = DATA / "voice_eval_heldout.sql"
+EVAL_SET = DATA / "voice_eval.yaml"
 
 
 def _values(connection: sqlite3.Connection, columns: dict[str, list[str]]) -> list[str]:
@@ -45,6 +49,22 @@ def foreign() -> SpeechVocabulary:
             },
         )
     return build_vocabulary("cooperativa", [], values)
+
+
+@pytest.fixture(scope="module")
+def heldout() -> SpeechVocabulary:
+    with sqlite3.connect(":memory:") as db:
+        db.executescript(HELDOUT_SQL.read_text(encoding="utf-8"))
+        values = _values(
+            db,
+            {
+                "clinicas": ["nome", "cidade", "uf"],
+                "veterinarios": ["nome", "especialidade"],
+                "medicamentos": ["nome", "laboratorio"],
+                "atendimentos": ["especie"],
+            },
+        )
+    return build_vocabulary("clinicas", [], values)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +98,18 @@ def demo() -> SpeechVocabulary:
         ("A Jurema Cavalcanci vende para", "A Jurema Cavalcanti vende para"),
         ("Qual o preço médio da castanha do pará?", "Qual o preço médio da Castanha do Pará?"),
         ("em itaquakecetuba ou", "em Itaquaquecetuba ou"),
+        # names heard as several unrelated words (compared joined, on a phonetic key with reduced vowels)
+        ("Qual foi a última entrega, do deu classe fortado?", "Qual foi a última entrega, do Deoclécio Furtado?"),
+        ("vendido para um impórioje kitiba?", "vendido para um Empório Jequitibá?"),
+        ("Compare as vendas de licor, dijabuticaba e doce", "Compare as vendas de Licor de Jabuticaba e doce"),
+        (
+            "A Jurema Cavalcanti vende para distribuidor a Roeira.",
+            "A Jurema Cavalcanti vende para Distribuidora Aroeira.",
+        ),
+        # a function word that is really the start of the name as misheard
+        ("saíram? De que cheiraram o bem?!", "saíram? De Quixeramobim?!"),
+        # a name is not inflected: a plural heard is the name
+        ("cooperados plantam sisal, em itapipocas.", "cooperados plantam sisal, em Itapipoca."),
     ],
 )
 def test_corrects_misheard_names_to_the_stored_spelling(foreign: SpeechVocabulary, heard: str, expected: str) -> None:
@@ -107,6 +139,57 @@ def test_never_changes_an_inflection_or_swallows_a_function_word(foreign: Speech
     corrected = foreign.correct("cooperados de Pindamoyangaba")
     assert corrected.text == "cooperados de Pindamonhangaba"
     assert [(r.heard, r.value) for r in corrected.replacements] == [("Pindamoyangaba", "Pindamonhangaba")]
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("Quantos pedidos foram entregues em maio?", "maio"),  # not "Maceió"
+        ("Compare Curitibanos e Blumenau.", "Curitibanos"),  # another town built on "Curitiba"
+        ("A entrega atrasou três dias.", "atrasou"),  # not the stored status "atraso"
+        ("Quantos chamados de troca tivemos?", "troca"),
+    ],
+)
+def test_never_rewrites_ordinary_words_into_close_values(demo: SpeechVocabulary, heard: str, kept: str) -> None:
+    corrected = demo.correct(heard)
+    assert kept in corrected.text
+    assert corrected.text == heard
+
+
+def test_questions_said_right_are_left_alone_by_every_vocabulary(
+    foreign: SpeechVocabulary, heldout: SpeechVocabulary, demo: SpeechVocabulary
+) -> None:
+    # The eval set's questions as written (stored spellings) against their own and the other databases'
+    # vocabularies: nothing to correct, so any change is a false correction.
+    questions = [
+        q["text"]
+        for db in yaml.safe_load(EVAL_SET.read_text(encoding="utf-8"))["databases"].values()
+        for q in db["questions"]
+    ]
+    assert len(questions) >= 50
+    changed = {
+        (vocabulary.name, question): vocabulary.correct(question).text
+        for vocabulary in (foreign, heldout, demo)
+        for question in questions
+        if vocabulary.correct(question).text != question
+    }
+    assert changed == {}
+
+
+def test_a_lower_case_value_never_swallows_the_next_word(foreign: SpeechVocabulary) -> None:
+    heard = "Quanto de cacau teve a Genoveva Albuquerque?"
+    assert foreign.correct(heard).text == heard
+
+
+def test_near_misses_are_values_a_span_came_close_to(foreign: SpeechVocabulary) -> None:
+    # "Tangará" alone is the start of a stored value, not the value: never replaced, but a near miss
+    correction = foreign.correct("Qual a produção de erva mate em Tangará?")
+    assert correction.text == "Qual a produção de erva-mate em Tangará?"
+    assert correction.near == ("Tangará da Serra",)
+    assert foreign.correct("Qual o total de melde já está evendido?").near[:1] == ("Mel de Jataí",)
+    # a transcript that names its values exactly has nothing to retry
+    assert foreign.correct("Mostre os cooperados de Xique-Xique.").near == ()
+    assert foreign.near_misses("Quem comprou mais no ano passado?") == []
 
 
 def test_demo_vocabulary_keeps_names_but_not_emails_or_sentences(demo: SpeechVocabulary) -> None:

@@ -147,6 +147,25 @@ def postgres_target() -> Iterator[Target]:
                 f"SET ROLE {lp}",
                 "CREATE VIEW public.v_relatorio AS SELECT relatorios.resumo() AS texto",
                 f"GRANT SELECT ON public.v_relatorio TO {ro}",
+                # objects whose code PostgreSQL runs without the query naming a function (privileged opt-out):
+                # an operator for operand types no built-in takes, a cast of a type the role owns, a domain's
+                # CHECK and a row-level-security policy, each reading /etc/passwd with the caller's rights
+                "CREATE FUNCTION relatorios.soma_texto(text, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE OPERATOR public.+ (LEFTARG = text, RIGHTARG = integer, FUNCTION = relatorios.soma_texto)",
+                "CREATE TYPE public.rt_nota AS ENUM ('a', 'b')",
+                "CREATE FUNCTION relatorios.nota_texto(public.rt_nota) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE CAST (public.rt_nota AS text) WITH FUNCTION relatorios.nota_texto(public.rt_nota) AS IMPLICIT",
+                "CREATE TABLE public.rt_notas (id int, n public.rt_nota)",
+                "INSERT INTO public.rt_notas VALUES (1, 'a')",
+                "CREATE DOMAIN public.rt_dominio AS text CHECK (relatorios.resumo() IS NOT NULL)",
+                "CREATE TABLE public.rt_rls (id int, v text)",
+                "INSERT INTO public.rt_rls VALUES (1, 'linha')",
+                "ALTER TABLE public.rt_rls ENABLE ROW LEVEL SECURITY",
+                "ALTER TABLE public.rt_rls FORCE ROW LEVEL SECURITY",
+                "CREATE POLICY rt_ver ON public.rt_rls FOR SELECT USING (relatorios.resumo() IS NOT NULL)",
+                f"GRANT SELECT ON public.rt_notas, public.rt_rls TO {ro}",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +28,33 @@ def api_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings(data_dir=tmp_path / "data", model=f"scripted/{SCRIPT}")
 
 
-@pytest.fixture
-def make_client(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
+@contextmanager
+def app_clients(base: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
+    """``make(**overrides)``: a started TestClient of the real app on ``base`` settings with ``overrides`` (settings
+    fields), sharing ``tool_ctx``; every client is closed at the end."""
     clients: list[TestClient] = []
 
     def make(
         *, mount_mcp: bool = False, insecure: bool = False, base_url: str = "http://localhost:8000", **overrides: Any
-    ):
-        settings = api_settings.model_copy(update=overrides)
+    ) -> TestClient:
+        settings = base.model_copy(update=overrides)
         app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=mount_mcp, insecure=insecure)
         client = TestClient(app, base_url=base_url)
         client.__enter__()
         clients.append(client)
         return client
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    try:
+        yield make
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_client(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
+    with app_clients(api_settings, tool_ctx) as make:
+        yield make
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
+from tests.netutil import free_port
 from tests.ui.conftest import real_models_dir
 from tools.context import ToolContext
 from vozbd.server import create_app
@@ -37,24 +38,11 @@ def _client_module() -> ModuleType:
 voice_client = _client_module()
 
 
-def _free_port() -> int:
-    import socket
-
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8800-8899")
-
-
 @pytest.fixture
 def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
     settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
-    port = _free_port()
+    port = free_port(PORTS)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,12 @@ from pathlib import Path
 
 import httpx
 
+from tests.netutil import free_port
+
 SCRIPT = Path(__file__).parent / "script.yaml"
 VOZBD = Path(sys.executable).with_name("vozbd")
 # A Redis database of its own, so counters of other test runs on this machine never mix with ours.
 REDIS_URL = "redis://127.0.0.1:6379/9"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

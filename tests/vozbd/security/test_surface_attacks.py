@@ -16,6 +16,8 @@ from pydantic import SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from tests.dbutil import table_checksums
+from tests.mcp_server.helpers import INITIALIZE, MCP_HEADERS
+from tests.vozbd.api.conftest import app_clients
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
@@ -27,13 +29,6 @@ ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "token-longo-da-api-0123456789"
 MCP_TOKEN = "token-longo-do-mcp-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-MCP_INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture
@@ -44,25 +39,13 @@ def base_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 @pytest.fixture
 def serve(base_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
-
-    def make(*, mcp: bool = False, base_url: str = "http://localhost:8000", **overrides: Any) -> TestClient:
-        settings = base_settings.model_copy(update=overrides)
-        client = TestClient(
-            create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=mcp), base_url=base_url
-        )
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    with app_clients(base_settings, tool_ctx) as make:
+        yield make
 
 
 @pytest.fixture
 def keyed(serve: Callable[..., TestClient]) -> TestClient:
-    return serve(api_keys=[f"ana:{TOKEN}"], mcp=True)
+    return serve(api_keys=[f"ana:{TOKEN}"], mount_mcp=True)
 
 
 # --- credentials on REST ------------------------------------------------------------------------------------------
@@ -127,7 +110,7 @@ def test_the_right_key_works_and_liveness_stays_open(keyed: TestClient) -> None:
 
 def test_only_mcp_token_no_longer_leaves_rest_open(serve: Callable[..., TestClient]) -> None:
     """The red-team case: with only VOZBD_MCP_TOKEN set, /api/tools/run_query answered 200 without a token."""
-    client = serve(mcp_token=SecretStr(MCP_TOKEN), mcp=True)
+    client = serve(mcp_token=SecretStr(MCP_TOKEN), mount_mcp=True)
     response = client.post("/api/tools/run_query", json={"sql": "SELECT COUNT(*) FROM clientes"})
     assert response.status_code == 401
     assert client.post("/api/tools/list_connections", json={}).status_code == 401
@@ -136,18 +119,18 @@ def test_only_mcp_token_no_longer_leaves_rest_open(serve: Callable[..., TestClie
 
 
 def test_only_api_keys_no_longer_leave_mcp_open(keyed: TestClient) -> None:
-    assert keyed.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS).status_code == 401
-    ok = keyed.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | AUTH)
+    assert keyed.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS).status_code == 401
+    ok = keyed.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS | AUTH)
     assert ok.status_code == 200, ok.text
 
 
 def test_mcp_with_own_token_refuses_the_rest_key(serve: Callable[..., TestClient]) -> None:
-    client = serve(api_keys=[f"ana:{TOKEN}"], mcp_token=SecretStr(MCP_TOKEN), mcp=True)
-    assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | AUTH).status_code == 401
+    client = serve(api_keys=[f"ana:{TOKEN}"], mcp_token=SecretStr(MCP_TOKEN), mount_mcp=True)
+    assert client.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS | AUTH).status_code == 401
     assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=AUTH).status_code == 200
     mcp_auth = {"Authorization": f"Bearer {MCP_TOKEN}"}  # and vice versa
     assert client.post("/api/tools/run_query", json={"sql": "SELECT 1"}, headers=mcp_auth).status_code == 401
-    assert client.post("/mcp/", json=MCP_INIT, headers=MCP_HEADERS | mcp_auth).status_code == 200
+    assert client.post("/mcp/", json=INITIALIZE, headers=MCP_HEADERS | mcp_auth).status_code == 200
 
 
 def test_a_token_split_across_two_authorization_headers_is_refused(keyed: TestClient) -> None:
@@ -179,8 +162,8 @@ def test_ui_login_alone_refuses_to_start_with_open_rest_and_mcp(base_settings: S
 )
 @pytest.mark.parametrize("path", ["/api/v1/connections", "/health", "/mcp/"])
 def test_foreign_host_headers_are_refused_on_loopback(serve: Callable[..., TestClient], host: str, path: str) -> None:
-    client = serve(mcp=True)
-    response = client.post(path, json=MCP_INIT, headers={"Host": host} | MCP_HEADERS)
+    client = serve(mount_mcp=True)
+    response = client.post(path, json=INITIALIZE, headers={"Host": host} | MCP_HEADERS)
     assert response.status_code in (400, 421), (host, path, response.status_code)
     assert response.json()["code"] == "host_not_allowed"
 
@@ -280,7 +263,7 @@ def test_non_admin_keys_cannot_add_or_delete_connections(serve: Callable[..., Te
 
 def test_paths_that_look_like_mcp_do_not_skip_auth(keyed: TestClient) -> None:
     for path in ("//mcp/", "/MCP/", "/mcp%2f", "/api/../mcp/"):
-        response = keyed.post(path, json=MCP_INIT, headers=MCP_HEADERS)
+        response = keyed.post(path, json=INITIALIZE, headers=MCP_HEADERS)
         assert response.status_code in (401, 404, 405), (path, response.status_code)
 
 
