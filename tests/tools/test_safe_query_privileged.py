@@ -159,3 +159,15 @@ def test_a_mariadb_view_swapped_after_its_check_cannot_run_unchecked_code(
     with pytest.raises(UnsafeQueryError) as caught:  # the next call checks the new definition and refuses it
         run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2")
     assert caught.value.detail["code"] == "view_not_allowed"
+
+
+def test_materialized_views_and_sequences_still_read_on_a_privileged_login(
+    fresh_pg_url: str, tool_ctx: ToolContext
+) -> None:
+    engine = create_engine(fresh_pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as db:
+        db.execute(text("CREATE MATERIALIZED VIEW resumo AS SELECT 3 AS n"))
+        db.execute(text("CREATE SEQUENCE contador"))
+    engine.dispose()
+    assert run(tool_ctx, fresh_pg_url, "SELECT n FROM resumo") == [[3]]  # not lockable: read without the lock
+    assert run(tool_ctx, fresh_pg_url, "SELECT last_value FROM contador") == [[1]]

@@ -49,6 +49,8 @@ from tools.safe_query.dialects import generate
 
 MAX_DEPTH = 8
 """Views of views deeper than this are refused (a definition that cycles through renames, or a pathological stack)."""
+_LOCKABLE = frozenset({"r", "p", "v"})
+"""pg_class.relkind of tables, partitioned tables and views."""
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "mysql", "performance_schema", "sys"})
 
 
@@ -210,9 +212,11 @@ class _Guard:
                 "conexão privilegiada.",
                 view=name,
             )
-        # Every relation is locked until the statement ends: nobody can replace a view, or drop a table and put a
-        # view in its place, between this check and the statement.
-        self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
+        # Tables and views are locked until the statement ends: nobody can replace a view, or drop a table and put
+        # a view in its place, between this check and the statement (LOCK TABLE refuses materialized views and
+        # sequences; they hold no code that runs on SELECT).
+        if kind in _LOCKABLE:
+            self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
         self.relations.append(int(oid))
         if row_security:
             self._check_policies(int(oid), name, depth)
