@@ -153,6 +153,7 @@ class _Draft:
     timings: dict[str, float]
     marks: dict[str, float]
     task: asyncio.Task[None] | None = None
+    started: bool = False  # it holds the agent lock and is answering
 
 
 @dataclass
@@ -324,7 +325,6 @@ class VoiceLoop:
             return
         if self._transcribed is not None and not self._transcribed.is_set():
             return  # an earlier turn is still being transcribed: answers go out in order
-        await self._agent_lock.acquire()  # free (checked above, no await since): taken at once
         answer = _Answer(turn)
         draft = _Draft(
             question=question,
@@ -338,6 +338,11 @@ class VoiceLoop:
         draft.task = asyncio.ensure_future(self._run_draft(draft, turn))
 
     async def _run_draft(self, draft: _Draft, turn: int) -> None:
+        # The lock is taken here, not by the caller: a task cancelled before its first step runs no ``finally``.
+        if self._agent_lock.locked():
+            return  # another turn got there first: this draft never starts (and is never adopted)
+        await self._agent_lock.acquire()  # free: taken at once
+        draft.started = True
         try:
             await self._answer_turn(
                 turn, draft.question, draft.timings, draft.marks, draft.answer, out=draft.gate, hold=draft.hold
@@ -436,7 +441,7 @@ class VoiceLoop:
         await self._emit(FinalTranscript(turn, text, dict(timings)))
         transcribed.set()
         draft = speculation.draft if speculation is not None else None
-        if draft is not None and draft.task is not None and draft.question == text:
+        if draft is not None and draft.task is not None and draft.started and draft.question == text:
             speculation.draft = None  # type: ignore[union-attr]  # draft is not None only with a speculation
             marks = draft.marks
             timings["draft_lead_s"] = round(recognized - marks["recognized"], 3)  # how early the draft started
