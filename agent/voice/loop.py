@@ -558,6 +558,8 @@ class VoiceLoop:
         """A confirmed draft: write its memory now."""
         try:
             await hold.commit()
+        except RuntimeError:  # a ``respond`` that did not run the agent's stream to its end: a bug, not input
+            log.exception("voice loop: the confirmed turn %d could not be remembered", turn)
         except CodedError as error:
             log.warning("voice loop: the confirmed turn %d could not be remembered: %s", turn, error.code)
             await self._emit(Notice(turn, error.code, error.message))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from tools.context import ToolContext
 from tools.errors import UnsafeQueryError
@@ -127,40 +128,6 @@ def mysql_view(mysql_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def test_a_mariadb_view_swapped_after_its_check_cannot_run_unchecked_code(
-    mysql_view: str, tool_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import tools.safe_query.tool as tool_module
-
-    real = tool_module.view_guard
-    ran: list[str] = []
-
-    def swapping_guard(*args: object, **kwargs: object) -> object:
-        check = real(*args, **kwargs)  # type: ignore[arg-type]
-        assert check is not None
-
-        def check_then_swap(db: object) -> str | None:
-            sql = check(db)  # type: ignore[arg-type]
-            swap = create_engine(mysql_view, isolation_level="AUTOCOMMIT")
-            with swap.connect() as other:  # another session replaces the view right after the check
-                other.execute(
-                    text("CREATE OR REPLACE VIEW vozbd_visao AS SELECT 1 AS id, LOAD_FILE('/etc/passwd') AS nome")
-                )
-            swap.dispose()
-            ran.append(sql or "")
-            return sql
-
-        return check_then_swap
-
-    monkeypatch.setattr(tool_module, "view_guard", swapping_guard)
-    rows = run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2 ORDER BY nome")
-    assert rows == [["BIA"]]  # the checked definition ran, not the swapped one
-    assert ran and "vozbd_visao" not in ran[0].replace("vozbd_visao2", "")  # the statement names no view
-    with pytest.raises(UnsafeQueryError) as caught:  # the next call checks the new definition and refuses it
-        run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2")
-    assert caught.value.detail["code"] == "view_not_allowed"
-
-
 def test_materialized_views_and_sequences_still_read_on_a_privileged_login(
     fresh_pg_url: str, tool_ctx: ToolContext
 ) -> None:
@@ -171,3 +138,60 @@ def test_materialized_views_and_sequences_still_read_on_a_privileged_login(
     engine.dispose()
     assert run(tool_ctx, fresh_pg_url, "SELECT n FROM resumo") == [[3]]  # not lockable: read without the lock
     assert run(tool_ctx, fresh_pg_url, "SELECT last_value FROM contador") == [[1]]
+
+
+def _swap_after_the_check(monkeypatch: pytest.MonkeyPatch, url: str, *statements: str) -> list[str]:
+    """Make every privileged check run ``statements`` on another session right after it returns; the SQL each
+    check handed to the statement is recorded."""
+    import tools.safe_query.tool as tool_module
+    from tools.safe_query.views import ViewCheck
+
+    ran: list[str] = []
+
+    class Swapping(ViewCheck):
+        def __call__(self, db: Connection) -> str | None:
+            sql = super().__call__(db)
+            swap = create_engine(url, isolation_level="AUTOCOMMIT")
+            with swap.connect() as other:
+                for statement in statements:
+                    other.execute(text(statement))
+            swap.dispose()
+            ran.append(sql or "")
+            return sql
+
+    def swapping_guard(dialect: str, tree: Any, database: Any, schemas: Any, validate: Any, prefix: str = "") -> Any:
+        return Swapping(dialect, tree, database, schemas, validate, prefix) if tree is not None else None
+
+    monkeypatch.setattr(tool_module, "view_guard", swapping_guard)
+    return ran
+
+
+def test_a_mariadb_view_swapped_after_its_check_cannot_run_unchecked_code(
+    mysql_view: str, tool_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swap = "CREATE OR REPLACE VIEW vozbd_visao AS SELECT 1 AS id, LOAD_FILE('/etc/passwd') AS nome"
+    ran = _swap_after_the_check(monkeypatch, mysql_view, swap)
+    rows = run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2 ORDER BY nome")
+    assert rows == [["BIA"]]  # the checked definition ran, not the swapped one
+    assert ran and "vozbd_visao" not in ran[0].replace("vozbd_visao2", "")  # the statement names no view
+    monkeypatch.undo()
+    with pytest.raises(UnsafeQueryError) as caught:  # the next call checks the new definition and refuses it
+        run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2")
+    assert caught.value.detail["code"] == "view_not_allowed"
+
+
+def test_a_mariadb_table_swapped_for_a_view_after_the_check_is_caught_and_discarded(
+    mysql_view: str, tool_ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swap = ("DROP TABLE vozbd_base", "CREATE VIEW vozbd_base AS SELECT 9 AS id, LOAD_FILE('/etc/passwd') AS nome")
+    _swap_after_the_check(monkeypatch, mysql_view, *swap)
+    try:
+        with pytest.raises(UnsafeQueryError) as caught:
+            run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_base")
+        assert caught.value.detail["code"] == "view_not_allowed" and "trocada por uma visão" in caught.value.message
+        assert "root:" not in str(caught.value.to_dict())
+    finally:
+        cleanup = create_engine(mysql_view, isolation_level="AUTOCOMMIT")
+        with cleanup.connect() as db:
+            db.execute(text("DROP VIEW IF EXISTS vozbd_base"))
+        cleanup.dispose()

@@ -29,8 +29,10 @@ validator is the only barrier, and it cannot see inside a view: a view created b
   statement in the view's place, as a derived table under the view's name or alias, views of views recursively; a
   view whose definition the login cannot read is refused. MariaDB has no lock that pins a view's definition until
   the statement runs, so the statement that runs never names a view: a view replaced between the check and the
-  statement changes nothing. (A *table* dropped and replaced by a view in that window would run unchecked: that
-  needs DROP on the table and a sub-millisecond race; a read-only login closes it.)
+  statement changes nothing. A *table* dropped and replaced by a view in that window is caught after the
+  statement: while it still holds its metadata locks, another connection re-reads the type of every base table it
+  named, and the result is refused if one is now a view (the view's code ran inside the read-only transaction, its
+  output is discarded).
 
 Views of ``pg_catalog``/``information_schema`` are the server's own and are not inspected.
 """
@@ -40,7 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlglot import exp
 
 from tools.errors import UnsafeQueryError
@@ -54,6 +56,65 @@ _LOCKABLE = frozenset({"r", "p", "v"})
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "mysql", "performance_schema", "sys"})
 
 
+class ViewCheck:
+    """The privileged connection's checks around one statement (``execute_readonly``'s ``preflight`` and
+    ``postflight``).
+
+    ``__call__(db)``, in the pinned transaction before the statement: PostgreSQL checks and locks (returns None);
+    MariaDB/MySQL returns the statement with its views inlined. ``after(engine)``, once the rows are read, on another
+    connection while the statement still holds its metadata locks: MariaDB/MySQL re-reads the type of every base
+    table the statement named and refuses the result if one became a view between the check and the statement."""
+
+    def __init__(
+        self,
+        dialect: str,
+        tree: exp.Expr,
+        database: str | None,
+        schemas: Collection[str] | None,
+        validate: Callable[..., object],
+        prefix: str,
+    ) -> None:
+        self.dialect, self.tree, self.database, self.schemas, self.validate = dialect, tree, database, schemas, validate
+        self.prefix = prefix
+        self.base_tables: set[tuple[str, str]] = set()
+
+    def __call__(self, db: Connection) -> str | None:
+        guard = _Guard(db, self.dialect, self.database, self.schemas, self.validate)
+        if self.dialect == "mysql":
+            inlined = generate(guard.inline(self.tree.copy(), depth=0), self.dialect)
+            self.validate(inlined, self.dialect, self.database, schemas=self.schemas)  # the whole text, once more
+            self.base_tables = guard.base_tables
+            return f"{self.prefix} {inlined}" if self.prefix else inlined
+        guard.check(self.tree, depth=0)
+        guard.check_shadowed_functions()
+        guard.check_user_operators()
+        guard.check_user_casts()
+        return None
+
+    def after(self, engine: Engine) -> None:
+        if self.dialect != "mysql" or not self.base_tables:
+            return
+        with engine.connect() as side:
+            kinds = {
+                (schema, name): side.execute(
+                    text(
+                        "SELECT TABLE_TYPE FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :name"
+                    ),
+                    {"schema": schema, "name": name},
+                ).scalar()
+                for schema, name in sorted(self.base_tables)
+            }
+            side.rollback()
+        for (schema, name), kind in kinds.items():
+            if kind is not None and str(kind).upper() == "VIEW":
+                raise _refuse(
+                    f"A tabela {schema}.{name} foi trocada por uma visão enquanto a consulta rodava; o resultado foi "
+                    "descartado. Tente de novo (a visão nova será conferida).",
+                    view=f"{schema}.{name}",
+                )
+
+
 def view_guard(
     dialect: str,
     tree: exp.Expr | None,
@@ -61,30 +122,15 @@ def view_guard(
     schemas: Collection[str] | None,
     validate: Callable[..., object],
     prefix: str = "",
-) -> Callable[[Connection], str | None] | None:
-    """The pre-flight check of ``tree``'s views for ``execute_readonly`` (None when there is nothing to check).
+) -> ViewCheck | None:
+    """The checks of ``tree``'s views and hidden code for ``execute_readonly`` (None when there is nothing to check).
 
-    ``tree`` is the statement that will run. The check returns None (PostgreSQL: run the statement as it is) or, on
-    MariaDB/MySQL, the SQL to run instead: ``prefix`` (e.g. ``EXPLAIN``) and ``tree`` with every view replaced by
-    its validated definition. ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator
-    imports nothing from here).
+    ``tree`` is the statement that will run; ``prefix`` (e.g. ``EXPLAIN``) goes before the inlined MariaDB text.
+    ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator imports nothing from here).
     """
     if dialect not in ("postgres", "mysql") or tree is None:
         return None
-
-    def check(db: Connection) -> str | None:
-        guard = _Guard(db, dialect, database, schemas, validate)
-        if dialect == "mysql":
-            inlined = generate(guard.inline(tree.copy(), depth=0), dialect)
-            validate(inlined, dialect, database, schemas=schemas)  # the whole statement that runs, once more
-            return f"{prefix} {inlined}" if prefix else inlined
-        guard.check(tree, depth=0)
-        guard.check_shadowed_functions()
-        guard.check_user_operators()
-        guard.check_user_casts()
-        return None
-
-    return check
+    return ViewCheck(dialect, tree, database, schemas, validate, prefix)
 
 
 def _ident(node: exp.Expr | None) -> str:
@@ -116,6 +162,7 @@ class _Guard:
         self.functions: set[str] = set()
         self.operators: set[str] = set(IMPLICIT_OPERATORS)
         self.relations: list[int] = []
+        self.base_tables: set[tuple[str, str]] = set()
         self.cast_targets: set[str] = set()
 
     def check(self, tree: exp.Expr, *, depth: int) -> None:
@@ -280,6 +327,8 @@ class _Guard:
             {"schema": schema, "name": table.name},
         ).fetchone()
         name = f"{schema}.{table.name}"
+        if row is not None and str(row[0]).upper() != "VIEW":
+            self.base_tables.add((schema, table.name))  # re-read after the statement (``ViewCheck.after``)
         if row is None or str(row[0]).upper() != "VIEW":
             return None
         definition = self.db.execute(
