@@ -183,7 +183,7 @@ class WhisperTranscriber:
                 retried, _ = correct_transcript(again(", ".join(near)), vocabulary)
             except NoSpeechError:
                 retried = corrected
-            named = [value for value in near if value in retried.text]
+            named = [value for value in near if value in retried.text and not echoes_prompt(retried.text, near)]
             log.debug("second pass for %s: %r -> %r (%s)", near, corrected.text, retried.text, named or "kept")
             if named:
                 corrected = dataclasses.replace(retried, heard=transcript.text)
@@ -290,6 +290,15 @@ class WhisperTranscriber:
 
     def transcribe_many(self, sources: Iterable[bytes | Path | str]) -> list[Transcript]:
         return [self.transcribe(source) for source in sources]
+
+
+def echoes_prompt(text: str, values: Iterable[str]) -> bool:
+    """Whether ``text`` repeats the prompt instead of transcribing ("o áudio de Jaboticabal, cacau, Licor de
+    Jabuticaba"): two prompted values next to each other, as the prompt lists them. Whisper does this on audio
+    it cannot make sense of."""
+    folded = text.lower()
+    values = [v.lower() for v in values]
+    return any(f"{a}, {b}" in folded for a in values for b in values if a != b)
 
 
 def collapse_repeats(text: str) -> str:
