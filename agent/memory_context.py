@@ -31,7 +31,8 @@ def memory_text(
         return ""
     sections: list[str] = []
     used = 0
-    terms = select_terms(question, store.list_terms(connection))
+    glossary, examples = store.for_prompt(connection)
+    terms = select_terms(question, glossary)
     if terms:
         lines = [prompts.GLOSSARY_HEADER]
         for term in terms:
@@ -42,7 +43,7 @@ def memory_text(
             used += len(line) + 1
         if len(lines) > 1:
             sections.append("\n".join(lines))
-    chosen = select_examples(question, store.list_examples(connection), EXAMPLES)
+    chosen = select_examples(question, examples, EXAMPLES)
     if chosen:
         blocks = [prompts.EXAMPLES_HEADER]
         for item in chosen:

@@ -163,6 +163,7 @@ def _count_logs(database_url: str) -> int:
 async def _baseline(requests: int, concurrency: int) -> list[float]:
     """The same turns in-process at the same concurrency: agent graph + safe-query + SQLite checkpointer, without
     HTTP, auth, rate limits or the log write. HTTP latency minus this is what the API adds."""
+    from agent.checkpoint import SqliteCheckpoints
     from agent.llm.scripted import ScriptedChatModel, load_script
     from agent.service import Agent
     from tools.context import ToolContext
@@ -171,7 +172,9 @@ async def _baseline(requests: int, concurrency: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         registry = ConnectionRegistry(Path(tmp) / "r.sqlite3", secret_key=None, key_file=Path(tmp) / "k")
         ctx = ToolContext(registry=registry)
-        agent = Agent(ctx, ScriptedChatModel(script=load_script(SCRIPT)), checkpointer=Path(tmp) / "cp.sqlite3")
+        memory = SqliteCheckpoints(Path(tmp) / "cp.sqlite3")
+        await memory.open()  # one connection for every turn, as the server keeps it
+        agent = Agent(ctx, ScriptedChatModel(script=load_script(SCRIPT)), checkpointer=memory)
         await agent.ask(question=QUESTION, conversation_id="warm")
         gate = asyncio.Semaphore(concurrency)
         times: list[float] = []
@@ -183,6 +186,7 @@ async def _baseline(requests: int, concurrency: int) -> list[float]:
                 times.append((time.perf_counter() - start) * 1000)
 
         await asyncio.gather(*(one(i) for i in range(requests)))
+        await memory.close()
     return times
 
 

@@ -6,12 +6,15 @@ Spoken pt-BR questions of varied length are synthesized here (Kokoro, three voic
 time as 24 kHz PCM16 (the browser's rate) through ``agent.voice.loop.VoiceLoop`` with the real agent (scripted
 model, demo database), Whisper and Kokoro. Hands-free: from the *actual* end of the voice in the audio (last
 audible sample, so the silence wait counts) to the first sound of the answer. Push-to-talk, same run and
-questions: from the stop click (``end_of_input()``) to the first sound of the answer (its first audible sample;
-each answer is then stopped, only its start is measured). Questions are synthesized once and kept in
+questions (the two modes alternate question by question, so load changes hit both alike): from the stop click
+(``end_of_input()``) to the first sound of the answer (its first audible sample; each answer is then stopped,
+only its start is measured). Questions are synthesized once and kept in
 ``--cache-dir``. Prints p50/p95, the run's conditions (cores, nice, load average) and the
 per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
+Hands-free uses the loop's defaults (speculative recognition and speculative answer at the first ``--pause-ms``
+pause; see ``agent.voice.loop``); the options change them for experiments.
 """
 
 from __future__ import annotations
@@ -157,39 +160,47 @@ class Collector:
             self.event.set()
 
 
-async def run_mode(
-    question_set: list[Question],
-    *,
-    hands_free: bool,
-    agent,
-    transcriber,
-    kokoro,
-    beam_size: int | None,
-    config: VoiceLoopConfig,
-) -> list[dict]:
-    collector = Collector()
+class ModeRunner:
+    """One mode's loop (hands-free or push-to-talk); ``ask`` streams one question and measures its answer."""
 
-    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False, hold=hold)
+    def __init__(
+        self,
+        *,
+        hands_free: bool,
+        agent,
+        transcriber,
+        kokoro,
+        beam_size: int | None,
+        config: VoiceLoopConfig,
+    ) -> None:
+        self.hands_free = hands_free
+        self.collector = Collector()
+        self.turn = 0
 
-    loop = VoiceLoop(
-        recognize=whisper_recognizer(transcriber, beam_size=beam_size),
-        synthesizer=kokoro,
-        respond=respond,
-        emit=collector,
-        config=replace(config, hands_free=hands_free, barge_in=False),
-    )
+        def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+            return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False, hold=hold)
 
-    async def stop_after_first_audio(turn: int) -> None:
-        # Only the first sound is measured: stop the answer there (as a click on stop would), so the rest of it is
-        # not synthesized and the next question does not wait for its playback.
-        await loop.interrupt()
+        self.loop = VoiceLoop(
+            recognize=whisper_recognizer(transcriber, beam_size=beam_size),
+            synthesizer=kokoro,
+            respond=respond,
+            emit=self.collector,
+            config=replace(config, hands_free=hands_free, barge_in=False),
+        )
 
-    collector.on_first_audio = stop_after_first_audio
-    step = int(CHUNK_S * MIC_RATE) * 2
-    silence = bytes(step)
-    results = []
-    for turn, q in enumerate(question_set, start=1):
+        async def stop_after_first_audio(turn: int) -> None:
+            # Only the first sound is measured: stop the answer there (as a click on stop would), so the rest of
+            # it is not synthesized and the next question does not wait for its playback.
+            await self.loop.interrupt()
+
+        self.collector.on_first_audio = stop_after_first_audio
+
+    async def ask(self, q: Question) -> dict:
+        hands_free, loop, collector = self.hands_free, self.loop, self.collector
+        self.turn += 1
+        turn = self.turn
+        step = int(CHUNK_S * MIC_RATE) * 2
+        silence = bytes(step)
         collector.event.clear()
         started = time.perf_counter()
         speech_end_wall = None
@@ -217,12 +228,11 @@ async def run_mode(
         done = collector.done[turn]
         first = collector.first_audio.get(turn)
         origin = speech_end_wall if hands_free else click
-        results.append(
-            {"question": q.text, "latency_s": (first - origin) if first and origin else None, **done.timings}
-        )
         await asyncio.sleep(0.3)
-    await loop.close()
-    return results
+        return {"question": q.text, "latency_s": (first - origin) if first and origin else None, **done.timings}
+
+    async def close(self) -> None:
+        await self.loop.close()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -265,10 +275,18 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "beam_size": args.loop_beam_size,
         "config": loop_config,
     }
-    await run_mode(questions[:1], hands_free=False, **engines_)
+    warm_up = ModeRunner(hands_free=False, **engines_)
+    await warm_up.ask(questions[0])
+    await warm_up.close()
     load_before = os.getloadavg()[0]
-    hands_free = await run_mode(questions, hands_free=True, **engines_)
-    push = await run_mode(questions, hands_free=False, **engines_)
+    # The modes alternate question by question, so a change in the machine's load affects both alike.
+    runners = ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)
+    hands_free, push = [], []
+    for q in questions:
+        hands_free.append(await runners[0].ask(q))
+        push.append(await runners[1].ask(q))
+    for runner in runners:
+        await runner.close()
     load_after = os.getloadavg()[0]
     stages = {
         f"hands_free.{k}": summary(hands_free, k)
@@ -291,6 +309,8 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "load_avg_1m": [round(load_before, 1), round(load_after, 1)],
         "nice": os.nice(0),
         "ratio_p50": round(hf["p50_s"] / ptt["p50_s"], 3) if ptt["p50_s"] else None,
+        "loop": f"pause {args.pause_ms} ms, silence {args.silence_ms} ms, first clause {args.first_clause_chars} chars,"
+        f" speculative answer {'off' if args.no_speculative_answer else 'on'}",
     }
     return {"hands_free": hf, "push_to_talk": ptt, "stages": stages}, conditions
 
@@ -330,7 +350,8 @@ def main() -> None:
         print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
     print(
         f"conditions: {conditions['cores']} cores, nice {conditions['nice']}, 1-min load average "
-        f"{conditions['load_avg_1m'][0]} before / {conditions['load_avg_1m'][1]} after the measured runs"
+        f"{conditions['load_avg_1m'][0]} before / {conditions['load_avg_1m'][1]} after the measured runs;"
+        f" loop: {conditions['loop']}"
     )
     if args.json:
         print(json.dumps(report, ensure_ascii=False))

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import logging
-import re
 import time
-import unicodedata
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -40,6 +37,8 @@ from agent.speech.audio import StreamResampler, pcm16_bytes, pcm16_to_float
 from agent.speech.base import NoSpeechError, SpeechError, Synthesizer, Transcript
 from agent.speech.speak import SpeakOptions, aspeak
 from agent.voice.config import VoiceLoopConfig
+from agent.voice.drafts import Answer, Draft, Emit, Gate, Speculation, closing
+from agent.voice.echo import heard_as_one_of, plain_words
 from agent.voice.events import (
     AgentOut,
     AnswerAudio,
@@ -58,7 +57,6 @@ from tools.errors import CodedError
 log = logging.getLogger(__name__)
 
 Recognize = Callable[[np.ndarray], Transcript]  # mono float32 at 16 kHz, already trimmed by the VAD
-Emit = Callable[[VoiceEvent], Awaitable[None]]
 
 
 class Respond(Protocol):
@@ -90,79 +88,6 @@ def whisper_recognizer(
     return recognize
 
 
-@contextlib.asynccontextmanager
-async def _closing(stream: AsyncIterator[object]) -> AsyncIterator[None]:
-    """``contextlib.aclosing`` for any async iterator (an async generator is closed, so its ``finally`` runs now)."""
-    try:
-        yield
-    finally:
-        close = getattr(stream, "aclose", None)
-        if close is not None:
-            await close()
-
-
-def _heard_as_one_of(word: str, said: set[str]) -> bool:
-    """``word`` (a recognized word) is one of the words ``said``, allowing for a misrecognition."""
-    if word in said or any(word[:4] == other[:4] for other in said):
-        return True
-    return any(difflib.SequenceMatcher(None, word, other).ratio() >= 0.75 for other in said)
-
-
-def _words(text: str) -> list[str]:
-    folded = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
-    return re.findall(r"[a-z0-9]+", folded)
-
-
-@dataclass
-class _Answer:
-    turn: int
-    interrupt: asyncio.Event = field(default_factory=asyncio.Event)
-    speaking: bool = True  # synthesis not finished yet (playback may go on until ``VoiceLoop._playing_until``)
-    first_audio: float | None = None  # wall time its first audio was sent
-
-
-class _Gate:
-    """Holds a draft's events until ``open()`` (the utterance is confirmed), then sends them in order, then lets
-    the rest through."""
-
-    def __init__(self, send: Emit) -> None:
-        self._send = send
-        self._held: list[VoiceEvent] = []
-        self.opened = asyncio.Event()
-
-    async def __call__(self, event: VoiceEvent) -> None:
-        if self.opened.is_set():
-            await self._send(event)
-        else:
-            self._held.append(event)
-
-    async def open(self) -> None:
-        while self._held:  # events the draft adds meanwhile are appended here and sent in turn
-            await self._send(self._held.pop(0))
-        self.opened.set()
-
-
-@dataclass
-class _Draft:
-    """A speculative answer to the speculative transcript ``question`` (see the module docstring)."""
-
-    question: str
-    answer: _Answer
-    gate: _Gate
-    hold: HeldCheckpoints
-    timings: dict[str, float]
-    marks: dict[str, float]
-    task: asyncio.Task[None] | None = None
-
-
-@dataclass
-class _Speculation:
-    speech_end_s: float
-    task: asyncio.Task[Transcript]
-    draft: _Draft | None = None
-    starter: asyncio.Task[None] | None = None
-
-
 class VoiceLoop:
     """One conversation's voice loop. Not thread-safe: call ``feed`` / ``end_of_input`` from one event loop."""
 
@@ -188,8 +113,8 @@ class VoiceLoop:
         self._stream_s = 0.0  # seconds of 16 kHz audio received
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=2048)  # (stream_s after a feed, wall time)
         self._turn = 0
-        self._speculation: _Speculation | None = None
-        self._answer: _Answer | None = None
+        self._speculation: Speculation | None = None
+        self._answer: Answer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
         self._playing_until = 0.0  # wall time when the client will have played all audio we sent
@@ -277,7 +202,7 @@ class VoiceLoop:
             if self._speculation is None or self._speculation.task.done():
                 await self._discard_speculation()
                 task = asyncio.ensure_future(asyncio.to_thread(self._recognize, event.audio))
-                started = _Speculation(event.speech_end_s, task)
+                started = Speculation(event.speech_end_s, task)
                 self._speculation = started
                 if self.config.speculative_answer:
                     started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
@@ -297,7 +222,7 @@ class VoiceLoop:
         speculation, self._speculation = self._speculation, None
         await self._discard_draft(speculation)
 
-    async def _discard_draft(self, speculation: _Speculation | None) -> None:
+    async def _discard_draft(self, speculation: Speculation | None) -> None:
         """Cancel and drop a draft answer not yet confirmed (nothing of it was sent or remembered)."""
         if speculation is None:
             return
@@ -312,7 +237,7 @@ class VoiceLoop:
         with contextlib.suppress(asyncio.CancelledError):
             await draft.task
 
-    async def _start_draft(self, speculation: _Speculation, turn: int) -> None:
+    async def _start_draft(self, speculation: Speculation, turn: int) -> None:
         """Once the speculative transcript is ready, start answering it (if nothing else is being answered)."""
         try:
             transcript = await speculation.task
@@ -324,12 +249,11 @@ class VoiceLoop:
             return
         if self._transcribed is not None and not self._transcribed.is_set():
             return  # an earlier turn is still being transcribed: answers go out in order
-        await self._agent_lock.acquire()  # free (checked above, no await since): taken at once
-        answer = _Answer(turn)
-        draft = _Draft(
+        answer = Answer(turn)
+        draft = Draft(
             question=question,
             answer=answer,
-            gate=_Gate(lambda event: self._deliver(answer, event)),
+            gate=Gate(lambda event: self._deliver(answer, event)),
             hold=HeldCheckpoints(),
             timings={"speculative_answer": 1.0},
             marks={"recognized": self._clock()},
@@ -337,7 +261,12 @@ class VoiceLoop:
         speculation.draft = draft
         draft.task = asyncio.ensure_future(self._run_draft(draft, turn))
 
-    async def _run_draft(self, draft: _Draft, turn: int) -> None:
+    async def _run_draft(self, draft: Draft, turn: int) -> None:
+        # The lock is taken here, not by the caller: a task cancelled before its first step runs no ``finally``.
+        if self._agent_lock.locked():
+            return  # another turn got there first: this draft never starts (and is never adopted)
+        await self._agent_lock.acquire()  # free: taken at once
+        draft.started = True
         try:
             await self._answer_turn(
                 turn, draft.question, draft.timings, draft.marks, draft.answer, out=draft.gate, hold=draft.hold
@@ -361,23 +290,23 @@ class VoiceLoop:
         """
         if utt.start_s > self._echo_until_s + self.config.echo_tail_ms / 1000:
             return False
-        words = [w for w in _words(text) if len(w) >= 3]
+        words = [w for w in plain_words(text) if len(w) >= 3]
         if len(words) < 2:
             return False
         said = {
             w
             for sent_s, clause in self._spoken
             if utt.start_s - 30 <= sent_s <= utt.speech_end_s
-            for w in _words(clause)
+            for w in plain_words(clause)
             if len(w) >= 3
         }
-        return sum(_heard_as_one_of(w, said) for w in words) / len(words) >= 0.7
+        return sum(heard_as_one_of(w, said) for w in words) / len(words) >= 0.7
 
     async def _run_turn(
         self,
         turn: int,
         utt: Utterance,
-        speculation: _Speculation | None,
+        speculation: Speculation | None,
         eou_wall: float,
         previous: asyncio.Event | None,
         transcribed: asyncio.Event,
@@ -396,7 +325,7 @@ class VoiceLoop:
             transcribed.set()
 
     async def _transcript(
-        self, turn: int, utt: Utterance, speculation: _Speculation | None, eou_wall: float
+        self, turn: int, utt: Utterance, speculation: Speculation | None, eou_wall: float
     ) -> Transcript | None:
         try:
             if speculation is not None:
@@ -414,7 +343,7 @@ class VoiceLoop:
         turn: int,
         utt: Utterance,
         transcript: Transcript,
-        speculation: _Speculation | None,
+        speculation: Speculation | None,
         eou_wall: float,
         transcribed: asyncio.Event,
     ) -> None:
@@ -436,7 +365,7 @@ class VoiceLoop:
         await self._emit(FinalTranscript(turn, text, dict(timings)))
         transcribed.set()
         draft = speculation.draft if speculation is not None else None
-        if draft is not None and draft.task is not None and draft.question == text:
+        if draft is not None and draft.task is not None and draft.started and draft.question == text:
             speculation.draft = None  # type: ignore[union-attr]  # draft is not None only with a speculation
             marks = draft.marks
             timings["draft_lead_s"] = round(recognized - marks["recognized"], 3)  # how early the draft started
@@ -449,11 +378,11 @@ class VoiceLoop:
         await self._discard_draft(speculation)
         async with self._agent_lock:
             marks = {"speech_end": speech_end_wall, "eou": eou_wall, "recognized": recognized}
-            answer = _Answer(turn)
+            answer = Answer(turn)
             self._answer = answer
             await self._answer_turn(turn, text, timings, marks, answer, out=lambda e: self._deliver(answer, e))
 
-    async def _deliver(self, answer: _Answer, event: VoiceEvent) -> None:
+    async def _deliver(self, answer: Answer, event: VoiceEvent) -> None:
         """Send an event of ``answer`` to the surface (audio: remember what is playing until when)."""
         if isinstance(event, AnswerAudio):
             now = self._clock()
@@ -471,21 +400,21 @@ class VoiceLoop:
         question: str,
         timings: dict[str, float],
         marks: dict[str, float],
-        answer: _Answer,
+        answer: Answer,
         *,
         out: Emit,
         hold: HeldCheckpoints | None = None,
     ) -> None:
         """Answer ``question``: the agent's events and the spoken answer go to ``out`` (a draft's gate, or straight
         to the surface); ``hold`` (a draft) keeps the turn's memory writes until the draft is confirmed."""
-        draft = out if isinstance(out, _Gate) else None
+        draft = out if isinstance(out, Gate) else None
         deltas: asyncio.Queue[str | None] = asyncio.Queue()
         parts: dict[str, str] = {"answer": "", "segment": ""}
 
         async def pump() -> None:
             try:
                 events = self._respond(question, hold=hold) if hold is not None else self._respond(question)
-                async with _closing(events):  # a cancelled draft closes the agent's stream at once
+                async with closing(events):  # a cancelled draft closes the agent's stream at once
                     async for event in events:
                         await out(AgentOut(turn, event))
                         if isinstance(event, TokenEvent):
@@ -513,7 +442,7 @@ class VoiceLoop:
         seq = 0
         try:
             speech = aspeak(self._synth, text(), self._speak, interrupt=answer.interrupt)
-            async with _closing(speech):
+            async with closing(speech):
                 async for chunk in speech:
                     pcm = pcm16_bytes(chunk.samples)
                     await out(AnswerAudio(turn, seq, pcm, chunk.sample_rate, chunk.text))
@@ -553,6 +482,8 @@ class VoiceLoop:
         """A confirmed draft: write its memory now."""
         try:
             await hold.commit()
+        except RuntimeError:  # a ``respond`` that did not run the agent's stream to its end: a bug, not input
+            log.exception("voice loop: the confirmed turn %d could not be remembered", turn)
         except CodedError as error:
             log.warning("voice loop: the confirmed turn %d could not be remembered: %s", turn, error.code)
             await self._emit(Notice(turn, error.code, error.message))

@@ -123,6 +123,22 @@ def test_sqlite_engine_is_read_only(tool_ctx: ToolContext, tmp_path: Path, state
     assert table_checksums(path) == before
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT fts3_tokenizer('simple', x'4142434445464748')",  # would install a raw pointer as the tokenizer
+        "SELECT fts3_tokenizer('simple')",  # would leak an address
+        "SELECT load_extension('/tmp/x')",
+    ],
+)
+def test_sqlite_engine_refuses_functions_that_change_the_connection(tool_ctx: ToolContext, statement: str) -> None:
+    engine = get_engine(tool_ctx, resolve_connection(tool_ctx, None))
+    with engine.connect() as conn:
+        with pytest.raises(OperationalError, match="not authorized"):
+            conn.execute(text(statement))
+        assert conn.execute(text("SELECT count(*) FROM clientes")).scalar() == 600  # the connection still works
+
+
 def test_demo_engine_cannot_write(tool_ctx: ToolContext) -> None:
     before = table_checksums(demo_db_path())
     with get_engine(tool_ctx, resolve_connection(tool_ctx, None)).connect() as conn, pytest.raises(OperationalError):

@@ -158,6 +158,8 @@ def test_a_registry_of_an_older_version_gains_the_ssh_column(tmp_path: Path) -> 
     ssh = SshOptions(host="bastiao", port=2222, username="deploy", key_file=tmp_path / "id", known_hosts=None)
     registry.add("nova", "postgresql://leitor@127.0.0.1/vendas", ssh=ssh)
     assert registry.ssh_for("nova") == ssh
+    saved = registry.saved("nova")
+    assert (saved.ssh, saved.allow_privileged, saved.url.host) == (ssh, False, "127.0.0.1")
     with pytest.raises(InvalidInputError):
         registry.add("senha", "postgresql://l@h/db", ssh=SshOptions(host="bastiao", password="segredo"))
     assert "senha" not in registry.names()

@@ -75,6 +75,19 @@ def test_glossary_round_trip(store: MemoryStore) -> None:
     assert store.remove_term("demo", "ATRASADO") and not store.remove_term("demo", "atrasado")
 
 
+def test_for_prompt_reads_one_connections_terms_and_examples_in_one_session(store: MemoryStore) -> None:
+    store.add_term("demo", "ticket médio", "AVG(pedidos.valor_total)")
+    store.add_term("vendas", "atrasado", "dias_atraso > 0")
+    store.add_example("demo", "Quantos clientes?", "SELECT COUNT(*) FROM clientes")
+    store.add_example("vendas", "Quantos pedidos?", "SELECT COUNT(*) FROM pedidos")
+    checkouts: list[object] = []
+    sa.event.listen(store.engine, "checkout", lambda *args: checkouts.append(args))
+    terms, examples = store.for_prompt("demo")
+    assert terms == store.list_terms("demo") and [t.term for t in terms] == ["ticket médio"]
+    assert examples == store.list_examples("demo") and [e.question for e in examples] == ["Quantos clientes?"]
+    assert len(checkouts) == 3  # for_prompt: one session; then list_terms and list_examples: one each
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

@@ -95,6 +95,15 @@ def pg_synthetic(pg_url: str) -> Iterator[str]:
 
 
 def test_postgres_schema_filter_views_and_comments(tool_ctx: ToolContext, pg_synthetic: str) -> None:
+    from tools.db.connect import resolve_connection
+    from tools.policy import ConnectionPolicy
+
+    # outside the login's search path (public): readable only when the connection's policy lists it, like run_query
+    with pytest.raises(InvalidInputError) as refused:
+        inspect_schema(InspectSchemaInput(connection=pg_synthetic, schema="vendas_si"), tool_ctx)
+    assert refused.value.detail["code"] == "schema_not_allowed"
+    name = resolve_connection(tool_ctx, pg_synthetic).name
+    tool_ctx.policies = {name: ConnectionPolicy(schemas=["public", "vendas_si"])}
     result = inspect_schema(InspectSchemaInput(connection=pg_synthetic, schema="vendas_si"), tool_ctx)
     kinds = {t.name: t.kind for t in result.tables}
     assert kinds == {"lojas": "table", "vendas": "table", "total_por_loja": "view", "resumo": "view"}
@@ -177,11 +186,16 @@ def test_mysql_sampling_runs_read_only(tool_ctx: ToolContext, mysql_synthetic: s
         assert db.execute(text("SELECT count(*) FROM si_lojas WHERE uf = 'AM'")).scalar_one() == 0
 
 
-def test_mysql_other_database_as_schema(tool_ctx: ToolContext, demo_mysql_url: str, mysql_synthetic: str) -> None:
+def test_mysql_other_database_only_through_its_own_connection(
+    tool_ctx: ToolContext, demo_mysql_url: str, mysql_synthetic: str
+) -> None:
     from sqlalchemy import make_url
 
     other = make_url(mysql_synthetic).database
-    params = InspectSchemaInput(connection=demo_mysql_url, schema=other, tables=["si_*"])
+    with pytest.raises(InvalidInputError) as refused:  # confined to its database, like run_query
+        inspect_schema(InspectSchemaInput(connection=demo_mysql_url, schema=other, tables=["si_*"]), tool_ctx)
+    assert refused.value.detail["code"] == "schema_not_allowed" and other in refused.value.message
+    params = InspectSchemaInput(connection=mysql_synthetic, schema=other, tables=["si_*"])
     result = inspect_schema(params, tool_ctx)
     assert {t.name for t in result.tables} == {"si_lojas", "si_vendas", "si_total"}
     assert all(t.schema == other for t in result.tables)

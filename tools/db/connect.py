@@ -133,16 +133,14 @@ def resolve_connection(ctx: ToolContext, name_or_url: str | None) -> ResolvedCon
             allow_privileged=ctx.allow_privileged or bool(getattr(declared, "allow_privileged", False)),
             transport=declared.transport,
         )
-    url = ctx.registry.url_for(target)  # UnknownConnectionError lists the saved names
-    allowed_privileged = ctx.allow_privileged or ctx.registry.get(target).allow_privileged
-    ssh = ctx.registry.ssh_for(target)
+    saved = ctx.registry.saved(target)  # UnknownConnectionError lists the saved names
     return ResolvedConnection(
         target,
-        dialect_of(url),
-        url,
-        mask_url(url),
-        allow_privileged=allowed_privileged,
-        transport=Transport(ssh=ssh) if ssh is not None else None,
+        dialect_of(saved.url),
+        saved.url,
+        mask_url(saved.url),
+        allow_privileged=ctx.allow_privileged or saved.allow_privileged,
+        transport=Transport(ssh=saved.ssh) if saved.ssh is not None else None,
     )
 
 
@@ -197,7 +195,8 @@ MAX_VALUE_BYTES = 16 * 1024 * 1024
 def limit_sqlite_values(dbapi_conn: Any) -> None:
     """No SQLite string or blob bigger than ``MAX_VALUE_BYTES`` (``printf`` widths bounded too:
     ``tools.db.sqlite_printf``); no attached database (``ATTACH 'file:x?mode=rwc'``
-    would create and open another file read-write); an authorizer refuses ATTACH, DETACH and PRAGMA writes."""
+    would create and open another file read-write); an authorizer refuses ATTACH, DETACH, PRAGMA writes and
+    the functions that change the connection itself (``fts3_tokenizer``, ``load_extension``)."""
     dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     dbapi_conn.set_authorizer(_sqlite_authorizer)
@@ -211,11 +210,20 @@ _PRAGMAS_WITH_ARGUMENT = frozenset(
     }
 )  # fmt: skip
 _SQLITE_DENIED_ACTIONS = frozenset({sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH})
+_SQLITE_DENIED_FUNCTIONS = frozenset(
+    {
+        "fts3_tokenizer",  # with 2 arguments it installs a raw C pointer as a tokenizer (a crash or worse on MATCH);
+        # with 1 it leaks an address. Builds with SQLITE_ENABLE_FTS3_TOKENIZER (Debian's) allow it on a mode=ro file.
+        "load_extension",  # loads native code (off by default in Python's sqlite3; refused here anyway)
+    }
+)
 
 
 def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
     if action in _SQLITE_DENIED_ACTIONS:
         return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY  # functions that change the connection itself, whatever the statement
     if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() not in _PRAGMAS_WITH_ARGUMENT:
         return sqlite3.SQLITE_DENY  # any other PRAGMA with a value sets something
 

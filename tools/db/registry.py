@@ -19,6 +19,7 @@ import stat
 import threading
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,14 @@ class RegistryError(ToolError):
     """The registry file cannot be opened (not a SQLite file, no permission, ...)."""
 
     code = "registry_error"
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    url: URL = field(repr=False)
+    """With the decrypted password: never print or log it."""
+    allow_privileged: bool
+    ssh: SshOptions | None
 
 
 class ConnectionInfo(BaseModel):
@@ -347,7 +356,10 @@ class ConnectionRegistry:
 
     def ssh_for(self, name: str) -> SshOptions | None:
         """The SSH tunnel saved with the connection (``db add --ssh``), or None."""
-        stored = self._row(name)[5]
+        return self._ssh(self._row(name)[5])
+
+    @staticmethod
+    def _ssh(stored: str | None) -> SshOptions | None:
         if not stored:
             return None
         values = json.loads(stored)
@@ -355,9 +367,18 @@ class ConnectionRegistry:
             values[key] = Path(values[key]) if values.get(key) else None
         return SshOptions(**{k: values.get(k) for k in _SSH_FIELDS})
 
+    def saved(self, name: str) -> SavedConnection:
+        """What opening the saved connection needs, read at once: the URL with its decrypted password (never print
+        or log it), the privileged-login acceptance and the SSH tunnel."""
+        row = self._row(name)
+        return SavedConnection(self._url(name, row[2], row[3]), bool(row[4]), self._ssh(row[5]))
+
     def url_for(self, name: str) -> URL:
         """The saved URL with its decrypted password. Internal use only: never print or log it."""
-        _, _, url, token, _ = self._row(name)[:5]
+        _, _, url, token, _, _ = self._row(name)
+        return self._url(name, url, token)
+
+    def _url(self, name: str, url: str, token: str | None) -> URL:
         parsed = make_url(url)
         if token:
             try:

@@ -107,10 +107,7 @@ class MemoryStore:
         return Example(id=new_id, **{k: v for k, v in row.items() if k != "question_key"})
 
     def list_examples(self, connection: str | None = None) -> list[Example]:
-        return [
-            Example(r.id, r.connection, r.question, r.sql, r.skeleton, r.source, r.created_at)
-            for r in self._rows(verified_examples, connection, verified_examples.c.id)
-        ]
+        return [_example(r) for r in self._rows(verified_examples, connection, verified_examples.c.id)]
 
     def remove_example(self, example_id: int) -> bool:
         with self.engine.begin() as db:
@@ -137,10 +134,7 @@ class MemoryStore:
         return GlossaryTerm(new_id, connection, term, definition, row["created_at"])
 
     def list_terms(self, connection: str | None = None) -> list[GlossaryTerm]:
-        return [
-            GlossaryTerm(r.id, r.connection, r.term, r.definition, r.created_at)
-            for r in self._rows(glossary_terms, connection, glossary_terms.c.term_key)
-        ]
+        return [_term(r) for r in self._rows(glossary_terms, connection, glossary_terms.c.term_key)]
 
     def remove_term(self, connection: str, term: str) -> bool:
         table = glossary_terms
@@ -160,13 +154,31 @@ class MemoryStore:
             db.execute(sa.update(table).where(table.c.id == existing).values(**row))
             return int(existing)
 
+    def for_prompt(self, connection: str) -> tuple[list[GlossaryTerm], list[Example]]:
+        """The connection's glossary terms and verified examples, read in one session (the prompt of every turn
+        needs both: one pool checkout instead of two)."""
+        with self.engine.connect() as db:
+            terms = db.execute(_select(glossary_terms, connection, glossary_terms.c.term_key))
+            examples = db.execute(_select(verified_examples, connection, verified_examples.c.id))
+            return [_term(r) for r in terms], [_example(r) for r in examples]
+
     def _rows(self, table: sa.Table, connection: str | None, order: sa.Column[Any]) -> list[sa.Row[Any]]:
         """Every row of ``table`` (of one connection when given), by connection then ``order``."""
-        stmt = sa.select(table).order_by(table.c.connection, order)
-        if connection is not None:
-            stmt = stmt.where(table.c.connection == connection)
         with self.engine.connect() as db:
-            return list(db.execute(stmt))
+            return list(db.execute(_select(table, connection, order)))
+
+
+def _select(table: sa.Table, connection: str | None, order: sa.Column[Any]) -> sa.Select[Any]:
+    stmt = sa.select(table).order_by(table.c.connection, order)
+    return stmt.where(table.c.connection == connection) if connection is not None else stmt
+
+
+def _term(r: sa.Row[Any]) -> GlossaryTerm:
+    return GlossaryTerm(r.id, r.connection, r.term, r.definition, r.created_at)
+
+
+def _example(r: sa.Row[Any]) -> Example:
+    return Example(r.id, r.connection, r.question, r.sql, r.skeleton, r.source, r.created_at)
 
 
 def record_verified_example(

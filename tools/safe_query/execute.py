@@ -177,12 +177,16 @@ def execute_readonly(
     max_cell_chars: int = MAX_CELL_CHARS,
     max_result_bytes: int = MAX_RESULT_BYTES,
     schemas: Sequence[str] | None = None,
-    preflight: Callable[[Connection], None] | None = None,
+    preflight: Callable[[Connection], str | None] | None = None,
+    postflight: Callable[[Engine], None] | None = None,
 ) -> RawResult:
     """Run ``sql`` (already validated) in a pinned read-only session; stream at most ``max_rows + 1`` rows.
 
     ``schemas`` (PostgreSQL) confines the search path to those schemas (``pinned_session``). ``preflight`` runs in
-    the pinned transaction before the statement (``views.view_guard``) and may refuse it.
+    the pinned transaction before the statement (``views.view_guard``) and may refuse it, or return the SQL to run
+    in its place (MariaDB: the statement with its views replaced by their checked definitions). ``postflight`` runs
+    once the rows are read, while the statement still holds its locks (it may read on another pooled connection),
+    and may refuse the result.
 
     Raises ``QueryTimeoutError`` when the time limit interrupts it, ``ConnectionFailedError`` when the database is
     unreachable, ``DatabaseError`` with the driver's message (passwords masked) for anything the database refuses.
@@ -194,7 +198,7 @@ def execute_readonly(
             dbapi = db.connection.dbapi_connection
             deadline.start()  # the pre-flight's catalog look-ups count against the time limit too
             if preflight is not None:
-                preflight(db)
+                sql = preflight(db) or sql
             start = time.perf_counter()
             cursor, rows = _ROWS.get(dialect, _plain_rows)(dbapi, sql, max_cell_chars)
             columns: list[str] = []
@@ -204,6 +208,8 @@ def execute_readonly(
                     if not budget.take(row):
                         break
                 columns = columns or _columns(cursor, dbapi, dialect, sql, len(budget.rows))
+                if postflight is not None:  # may read on another connection: this one still holds its locks
+                    postflight(engine)
             finally:
                 _close(rows, cursor, db, dialect, finished=len(budget.rows) <= max_rows and not budget.bytes_capped)
             elapsed_ms = round((time.perf_counter() - start) * 1000, 2)

@@ -125,9 +125,16 @@ def _explain(params: ExplainQueryInput, ctx: ToolContext, conn: ResolvedConnecti
     statement = validate(f"{prefix} {inner.sql}", conn.dialect, database, schemas=schemas)
     timeout = min(ctx.query_limits.timeout_s, policy.timeout_s or ctx.query_limits.timeout_s)
     try:
-        preflight = views_checked(conn, inner, database, schemas)
+        check = views_checked(conn, inner, database, schemas, prefix)  # MariaDB: EXPLAIN of the inlined text
         raw = execute_readonly(
-            engine, conn.dialect, statement.sql, MAX_PLAN_LINES, timeout, schemas=schemas, preflight=preflight
+            engine,
+            conn.dialect,
+            statement.sql,
+            MAX_PLAN_LINES,
+            timeout,
+            schemas=schemas,
+            preflight=check,
+            postflight=check.after if check else None,
         )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None

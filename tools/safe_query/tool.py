@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
 from sqlglot import exp
 
 from tools.audit import audited
@@ -24,7 +22,7 @@ from tools.safe_query.result import DEFAULT_WINDOW, MAX_WINDOW, QueryResult, jso
 from tools.safe_query.rowcap import apply_row_cap
 from tools.safe_query.scope import connection_schemas
 from tools.safe_query.validator import ValidatedStatement, validate
-from tools.safe_query.views import view_guard
+from tools.safe_query.views import ViewCheck, view_guard
 from tools.schema_inspect.models import InspectSchemaInput
 from tools.schema_inspect.tool import cached_schema
 
@@ -83,8 +81,17 @@ def _count_rows(
     try:
         checked = validate(generate(counting, conn.dialect), conn.dialect, database, schemas=schemas)
         engine = get_engine(ctx, conn)
-        preflight = views_checked(conn, checked, database, schemas)
-        raw = execute_readonly(engine, conn.dialect, checked.sql, 1, timeout_s, schemas=schemas, preflight=preflight)
+        check = views_checked(conn, checked, database, schemas)
+        raw = execute_readonly(
+            engine,
+            conn.dialect,
+            checked.sql,
+            1,
+            timeout_s,
+            schemas=schemas,
+            preflight=check,
+            postflight=check.after if check else None,
+        )
     except ToolError as error:
         log.info("row count skipped on %s: %s", conn.name, error.code)
         return None
@@ -93,12 +100,19 @@ def _count_rows(
 
 
 def views_checked(
-    conn: ResolvedConnection, statement: ValidatedStatement, database: str | None, schemas: tuple[str, ...] | None
-) -> Callable[[Connection], None] | None:
-    """On a privileged connection (the opt-out), the check of every view the statement reads (``views``)."""
+    conn: ResolvedConnection,
+    statement: ValidatedStatement,
+    database: str | None,
+    schemas: tuple[str, ...] | None,
+    prefix: str = "",
+) -> ViewCheck | None:
+    """On a privileged connection (the opt-out), the check of every view the statement reads (``views``).
+
+    ``statement`` is what runs (row cap included): on MariaDB the check returns it with its views inlined, after
+    ``prefix`` (``EXPLAIN``)."""
     if not conn.allow_privileged or conn.is_demo:
         return None
-    return view_guard(conn.dialect, statement.tree, database, schemas, validate)
+    return view_guard(conn.dialect, statement.tree, database, schemas, validate, prefix)
 
 
 def enforce_policy(
@@ -163,7 +177,8 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
         )
     fetch = params.offset + cap
     executed = apply_row_cap(statement, fetch)
-    validate(executed, conn.dialect, database, schemas=schemas)  # what runs is re-checked too (canonical, capped)
+    running = validate(executed, conn.dialect, database, schemas=schemas)  # what runs is re-checked (canonical, capped)
+    check = views_checked(conn, running, database, schemas)
     try:
         raw = execute_readonly(
             engine,
@@ -174,7 +189,8 @@ def _run(params: RunQueryInput, ctx: ToolContext, conn: ResolvedConnection) -> Q
             max_cell_chars=limits.max_cell_chars,
             max_result_bytes=limits.max_result_bytes,
             schemas=schemas,
-            preflight=views_checked(conn, statement, database, schemas),
+            preflight=check,
+            postflight=check.after if check else None,
         )
     except DatabaseError as error:
         raise (scrub_error(error) if policy.restricts_names else error) from None

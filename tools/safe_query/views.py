@@ -25,9 +25,14 @@ validator is the only barrier, and it cannot see inside a view: a view created b
     (PostgreSQL may prefer such an overload to the built-in).
 
   Column DEFAULTs, generated columns, index expressions and triggers do not run on SELECT.
-- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way; a view whose
-  definition the login cannot read is refused. (MariaDB has no lock that pins a view's definition for the rest of
-  the transaction: a view replaced between the check and the statement is the remaining window.)
+- MariaDB/MySQL: each view's ``VIEW_DEFINITION`` (information_schema) is validated the same way and put in the
+  statement in the view's place, as a derived table under the view's name or alias, views of views recursively; a
+  view whose definition the login cannot read is refused. MariaDB has no lock that pins a view's definition until
+  the statement runs, so the statement that runs never names a view: a view replaced between the check and the
+  statement changes nothing. A *table* dropped and replaced by a view in that window is caught after the
+  statement: while it still holds its metadata locks, another connection re-reads the type of every base table it
+  named, and the result is refused if one is now a view (the view's code ran inside the read-only transaction, its
+  output is discarded).
 
 Views of ``pg_catalog``/``information_schema`` are the server's own and are not inspected.
 """
@@ -37,15 +42,77 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlglot import exp
 
 from tools.errors import UnsafeQueryError
 from tools.safe_query.allowcheck import function_name
+from tools.safe_query.dialects import generate
 
 MAX_DEPTH = 8
 """Views of views deeper than this are refused (a definition that cycles through renames, or a pathological stack)."""
+_LOCKABLE = frozenset({"r", "p", "v"})
+"""pg_class.relkind of tables, partitioned tables and views."""
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "mysql", "performance_schema", "sys"})
+
+
+class ViewCheck:
+    """The privileged connection's checks around one statement (``execute_readonly``'s ``preflight`` and
+    ``postflight``).
+
+    ``__call__(db)``, in the pinned transaction before the statement: PostgreSQL checks and locks (returns None);
+    MariaDB/MySQL returns the statement with its views inlined. ``after(engine)``, once the rows are read, on another
+    connection while the statement still holds its metadata locks: MariaDB/MySQL re-reads the type of every base
+    table the statement named and refuses the result if one became a view between the check and the statement."""
+
+    def __init__(
+        self,
+        dialect: str,
+        tree: exp.Expr,
+        database: str | None,
+        schemas: Collection[str] | None,
+        validate: Callable[..., object],
+        prefix: str,
+    ) -> None:
+        self.dialect, self.tree, self.database, self.schemas, self.validate = dialect, tree, database, schemas, validate
+        self.prefix = prefix
+        self.base_tables: set[tuple[str, str]] = set()
+
+    def __call__(self, db: Connection) -> str | None:
+        guard = _Guard(db, self.dialect, self.database, self.schemas, self.validate)
+        if self.dialect == "mysql":
+            inlined = generate(guard.inline(self.tree.copy(), depth=0), self.dialect)
+            self.validate(inlined, self.dialect, self.database, schemas=self.schemas)  # the whole text, once more
+            self.base_tables = guard.base_tables
+            return f"{self.prefix} {inlined}" if self.prefix else inlined
+        guard.check(self.tree, depth=0)
+        guard.check_shadowed_functions()
+        guard.check_user_operators()
+        guard.check_user_casts()
+        return None
+
+    def after(self, engine: Engine) -> None:
+        if self.dialect != "mysql" or not self.base_tables:
+            return
+        with engine.connect() as side:
+            kinds = {
+                (schema, name): side.execute(
+                    text(
+                        "SELECT TABLE_TYPE FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :name"
+                    ),
+                    {"schema": schema, "name": name},
+                ).scalar()
+                for schema, name in sorted(self.base_tables)
+            }
+            side.rollback()
+        for (schema, name), kind in kinds.items():
+            if kind is not None and str(kind).upper() == "VIEW":
+                raise _refuse(
+                    f"A tabela {schema}.{name} foi trocada por uma visão enquanto a consulta rodava; o resultado foi "
+                    "descartado. Tente de novo (a visão nova será conferida).",
+                    view=f"{schema}.{name}",
+                )
 
 
 def view_guard(
@@ -54,23 +121,16 @@ def view_guard(
     database: str | None,
     schemas: Collection[str] | None,
     validate: Callable[..., object],
-) -> Callable[[Connection], None] | None:
-    """The pre-flight check of ``tree``'s views for ``execute_readonly`` (None when there is nothing to check).
+    prefix: str = "",
+) -> ViewCheck | None:
+    """The checks of ``tree``'s views and hidden code for ``execute_readonly`` (None when there is nothing to check).
 
+    ``tree`` is the statement that will run; ``prefix`` (e.g. ``EXPLAIN``) goes before the inlined MariaDB text.
     ``validate`` is ``tools.safe_query.validator.validate`` (passed in: the validator imports nothing from here).
     """
     if dialect not in ("postgres", "mysql") or tree is None:
         return None
-
-    def check(db: Connection) -> None:
-        guard = _Guard(db, dialect, database, schemas, validate)
-        guard.check(tree, depth=0)
-        if dialect == "postgres":
-            guard.check_shadowed_functions()
-            guard.check_user_operators()
-            guard.check_user_casts()
-
-    return check
+    return ViewCheck(dialect, tree, database, schemas, validate, prefix)
 
 
 def _ident(node: exp.Expr | None) -> str:
@@ -102,6 +162,7 @@ class _Guard:
         self.functions: set[str] = set()
         self.operators: set[str] = set(IMPLICIT_OPERATORS)
         self.relations: list[int] = []
+        self.base_tables: set[tuple[str, str]] = set()
         self.cast_targets: set[str] = set()
 
     def check(self, tree: exp.Expr, *, depth: int) -> None:
@@ -135,6 +196,40 @@ class _Guard:
             if isinstance(inner_tree, exp.Expr):
                 self.check(inner_tree, depth=depth + 1)
 
+    def inline(self, tree: exp.Expr, *, depth: int) -> exp.Expr:
+        """MariaDB/MySQL: ``tree`` (owned) with each view replaced by its validated definition, recursively.
+
+        MariaDB has no lock that pins a view's definition from a check to the statement, so the statement never
+        names a view: what runs is exactly the text that was validated, and a view replaced in between changes
+        nothing."""
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+                continue
+            definition = self._mysql_definition(table)
+            if definition is None:
+                continue
+            name, sql = definition
+            if depth >= MAX_DEPTH:
+                raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
+            try:
+                inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
+            except UnsafeQueryError as error:
+                raise _refuse(
+                    f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
+                    view=name,
+                    inner=error.detail.get("code"),
+                ) from None
+            inner_tree = getattr(inner, "tree", None)
+            if not isinstance(inner_tree, exp.Query):
+                raise _refuse(f"A definição da visão {name} não é uma consulta que o vozbd saiba conferir.", view=name)
+            body = self.inline(inner_tree.copy(), depth=depth + 1)
+            alias = table.args.get("alias")
+            if not isinstance(alias, exp.TableAlias):  # the view's own name: its columns may be qualified with it
+                alias = exp.TableAlias(this=exp.to_identifier(table.name))
+            table.replace(exp.Subquery(this=body, alias=alias.copy()))
+        return tree
+
     def _definition(self, table: exp.Table, depth: int) -> tuple[str, str] | None:
         """``(qualified name, SQL)`` when ``table`` is a view to inspect; None for tables and system views."""
         if self.dialect == "postgres":
@@ -164,9 +259,11 @@ class _Guard:
                 "conexão privilegiada.",
                 view=name,
             )
-        # Every relation is locked until the statement ends: nobody can replace a view, or drop a table and put a
-        # view in its place, between this check and the statement.
-        self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
+        # Tables and views are locked until the statement ends: nobody can replace a view, or drop a table and put
+        # a view in its place, between this check and the statement (LOCK TABLE refuses materialized views and
+        # sequences; they hold no code that runs on SELECT).
+        if kind in _LOCKABLE:
+            self.db.execute(text(f"LOCK TABLE {_quote(schema)}.{_quote(relname)} IN ACCESS SHARE MODE"))
         self.relations.append(int(oid))
         if row_security:
             self._check_policies(int(oid), name, depth)
@@ -230,9 +327,10 @@ class _Guard:
             {"schema": schema, "name": table.name},
         ).fetchone()
         name = f"{schema}.{table.name}"
-        if row is None or str(row[0]).upper() != "VIEW" or name.lower() in self.seen:
+        if row is not None and str(row[0]).upper() != "VIEW":
+            self.base_tables.add((schema, table.name))  # re-read after the statement (``ViewCheck.after``)
+        if row is None or str(row[0]).upper() != "VIEW":
             return None
-        self.seen.add(name.lower())
         definition = self.db.execute(
             text(
                 "SELECT VIEW_DEFINITION FROM information_schema.VIEWS "

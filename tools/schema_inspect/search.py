@@ -23,7 +23,7 @@ from tools.schema_inspect.relevance import Question, score_column, score_table
 from tools.schema_inspect.render import table_block
 from tools.schema_inspect.search_models import Kind, SchemaObject, SchemaSearchResult, SearchSchemaInput
 from tools.schema_inspect.text import fold
-from tools.schema_inspect.tool import cached_schema
+from tools.schema_inspect.tool import allowed_schemas, cached_schema
 
 SYSTEM_SCHEMAS = frozenset(
     {"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys", "sqlite_temp"}
@@ -54,6 +54,9 @@ def _schema_names(ctx: ToolContext, conn: ResolvedConnection) -> list[str]:
             names = sa.inspect(db).get_schema_names()
     except SQLAlchemyError as error:
         raise db_error(error, conn) from None
+    allowed = allowed_schemas(ctx, conn)  # only the schemas (database) the connection may read, like run_query
+    if allowed is not None:
+        names = [n for n in names if n.lower() in {a.lower() for a in allowed}]
     return sorted((n for n in names if n.lower() not in SYSTEM_SCHEMAS and not n.startswith("pg_")), key=str.lower)
 
 

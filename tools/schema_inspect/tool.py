@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.context import ToolContext
 from tools.db.connect import ResolvedConnection, db_error, get_engine, resolve_connection
+from tools.errors import InvalidInputError
 from tools.policy import policy_for
 from tools.policy.schema import visible_tables
 from tools.schema_inspect.bilingual import EMPTY, Dictionary, load_dictionary
@@ -136,10 +137,56 @@ def _rendered(
     return rendered
 
 
+def allowed_schemas(ctx: ToolContext, conn: ResolvedConnection) -> tuple[str, ...] | None:
+    """The schemas (PostgreSQL) or the database (MariaDB/MySQL) ``conn`` may read, like ``run_query``; None when the
+    connection is not confined (SQLite, or no database named)."""
+    if conn.dialect == "postgres":
+        from tools.safe_query.scope import connection_schemas  # lazy: tools.safe_query imports this module
+
+        return connection_schemas(ctx, conn, get_engine(ctx, conn), policy_for(ctx.policies, conn.name))
+    if conn.dialect == "mysql" and conn.url.database:
+        return (conn.url.database,)
+    return None
+
+
+def confined(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> InspectSchemaInput:
+    """``params`` with its schema inside the connection's own (``allowed_schemas``), or ``InvalidInputError``.
+
+    A schema outside them is refused (its table names, comments and sample values are not the connection's to
+    show); no schema on a PostgreSQL connection whose policy leaves out the login's default schema means the
+    policy's first schema."""
+    allowed = allowed_schemas(ctx, conn)
+    if allowed is None:
+        return params
+    schema = params.schema.strip() if params.schema and params.schema.strip() else None
+    if schema is not None:
+        if schema.lower() not in {name.lower() for name in allowed}:
+            raise InvalidInputError(
+                f"O esquema {schema} está fora dos esquemas desta conexão ({', '.join(allowed)}); consulte só esses.",
+                detail={"code": "schema_not_allowed", "schema": schema, "allowed": list(allowed)},
+            )
+        return params
+    if conn.dialect == "postgres" and policy_for(ctx.policies, conn.name).schemas:
+        engine = get_engine(ctx, conn)
+        default = engine.dialect.default_schema_name
+        if default is None:
+            try:
+                with engine.connect() as db:
+                    default = db.dialect.default_schema_name
+            except SQLAlchemyError as error:
+                raise db_error(error, conn) from None
+        if default not in allowed:
+            return params.model_copy(update={"schema_": allowed[0]})
+    return params
+
+
 def cached_schema(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput) -> SchemaResult:
-    """The reflected schema of ``conn`` (``params.schema``/``tables``), from the per-process cache when fresh."""
+    """The reflected schema of ``conn`` (``params.schema``/``tables``), from the per-process cache when fresh.
+
+    Confined like ``run_query``: only the connection's schemas (PostgreSQL) or database (MariaDB/MySQL)."""
     from tools.values.service import clear_value_index
 
+    params = confined(ctx, conn, params)
     cache = schema_cache(ctx)
     key = _cache_key(conn, params)
     if params.refresh:

@@ -153,7 +153,6 @@ async def test_a_resumed_utterance_drops_the_draft_answer(make_agent, engines, t
     assert [q for q, _ in h.asked][-1] == finals[0].text  # answered the whole utterance
     (done,) = h.events.of(TurnDone)
     assert done.answer.startswith("Em maio foram ") and done.question == finals[0].text
-    assert "speculative_answer" not in done.timings
     agent_out = h.events.of(AgentOut)
     assert all(e.turn == done.turn for e in agent_out)
     assert len([e for e in agent_out if isinstance(e.event, DoneEvent)]) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,8 @@ def check(name: str | None, target: Target, extra: dict[str, str], ctx: ToolCont
     next case.
     """
     found = _check(name, target, extra) or _dirty_session(target, ctx)
+    if found is None and name == "fts_tokenizer_intact":
+        found = _fts_tokenizer_replaced(ctx)
     if found is not None:
         for engine in ctx.caches.get("engines", {}).values():
             engine.dispose()
@@ -210,6 +213,39 @@ _SESSION_PROBES = {
         "a role, search_path or advisory lock",
     ),
 }
+
+
+def _builtin_simple_tokenizer() -> bytes:
+    db = sqlite3.connect(":memory:")
+    try:
+        return bytes(db.execute("SELECT fts3_tokenizer('simple')").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _fts_tokenizer_replaced(ctx: ToolContext) -> str | None:
+    """SQLite: a pooled connection whose FTS3 'simple' tokenizer now points elsewhere (the next MATCH crashes)."""
+    builtin = _builtin_simple_tokenizer()
+    for engine in ctx.caches.get("engines", {}).values():
+        if engine.dialect.name != "sqlite":
+            continue
+        connections = []
+        try:
+            for _ in range(engine.pool.checkedin()):
+                connections.append(engine.connect())
+            for db in connections:
+                try:
+                    pointer = db.exec_driver_sql("SELECT fts3_tokenizer('simple')").scalar()
+                except SQLAlchemyError:  # the function is refused on vozbd's connections: nothing was replaced
+                    continue
+                finally:
+                    db.rollback()
+                if pointer is not None and bytes(pointer) != builtin:
+                    return f"pooled SQLite connection keeps a replaced fts3 tokenizer pointer {bytes(pointer)!r}"
+        finally:
+            for db in connections:
+                db.close()
+    return None
 
 
 def _dirty_session(target: Target, ctx: ToolContext) -> str | None:
@@ -262,6 +298,37 @@ def _check(name: str | None, target: Target, extra: dict[str, str]) -> str | Non
         except psycopg.Error as error:  # OperationalError once the backend is gone
             target.reconnect_victim()
             return f"victim session killed: {error}"
+        return None
+    if name == "no_open_transaction":  # a row/table lock or snapshot left open after the request
+        if target.dialect == "postgres":
+            rows = _admin_rows(
+                target,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'",
+            )
+        elif target.dialect == "mysql":
+            rows = _admin_rows(
+                target,
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p "
+                "ON p.ID = t.trx_mysql_thread_id WHERE p.DB = DATABASE() AND p.COMMAND = 'Sleep'",
+            )
+        else:
+            return None
+        return None if rows[0][0] == 0 else f"{rows[0][0]} idle session(s) left in a transaction"
+    if name == "no_sequence_change":  # MariaDB NEXTVAL/SETVAL write the sequence table (cache of 1000)
+        if target.dialect != "mysql":
+            return None
+        rows = _admin_rows(target, "SELECT next_not_cached_value FROM rt_seq")
+        if rows[0][0] == 1:
+            return None
+        engine = create_engine(target.admin_url)
+        try:
+            with engine.connect() as db:
+                db.execute(text("ALTER SEQUENCE rt_seq RESTART WITH 1"))
+        finally:
+            engine.dispose()
+        return f"sequence rt_seq advanced to {rows[0][0]}"
+    if name == "fts_tokenizer_intact":  # checked on the pooled connections by check()
         return None
     if name == "no_slot":
         rows = _admin_rows(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'vozbd_rt%'")

@@ -219,6 +219,7 @@ def mysql_target() -> Iterator[Target]:
             (
                 "CREATE TABLE rt_canario (id int PRIMARY KEY, v varchar(40))",
                 "INSERT INTO rt_canario VALUES (1, 'intacto')",
+                "CREATE SEQUENCE rt_seq",
                 f"CREATE DATABASE `{other}`",
                 f"CREATE TABLE `{other}`.segredo (s varchar(80))",
                 f"INSERT INTO `{other}`.segredo VALUES ('{secret}')",
