@@ -165,8 +165,9 @@ class WhisperTranscriber:
         ``vocabulary``: a database's names to recognise exactly: the transcript is corrected towards them
         (``agent.speech.vocabulary``; adds a few milliseconds). When a span of the transcript came close to a few
         stored values without matching one (``Correction.near``) and ``second_pass`` is on, Whisper decodes the
-        utterance again prompted with just those values (at most ``VocabularyLimits.prompt_values``), reusing the
-        encoder's output on the voice loop's path; the second transcript is kept when it names one of them.
+        utterance again, greedily, prompted with just those values (at most ``VocabularyLimits.prompt_values``),
+        reusing the encoder's output on the voice loop's path; the second transcript is kept when it names one of
+        them. Most utterances have no near miss and pay nothing (``bench/stt_bias.py``: 1.1-1.2x the STT time).
         ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); a long one slows decoding down
         (measured ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
         """
@@ -182,7 +183,7 @@ class WhisperTranscriber:
                 retried, _ = correct_transcript(again(", ".join(near)), vocabulary)
             except NoSpeechError:
                 retried = corrected
-            named = [value for value in near if value in retried.text]
+            named = [value for value in near if value in retried.text and not echoes_prompt(retried.text, near)]
             log.debug("second pass for %s: %r -> %r (%s)", near, corrected.text, retried.text, named or "kept")
             if named:
                 corrected = dataclasses.replace(retried, heard=transcript.text)
@@ -191,7 +192,8 @@ class WhisperTranscriber:
     def _recognize(
         self, samples: np.ndarray, started: float, prefiltered: bool, beam: int, hotwords: str | None = None
     ) -> tuple[Transcript, Callable[[str], Transcript]]:
-        """The transcript, and how to decode the same audio again with a prompt (reusing what can be reused)."""
+        """The transcript, and how to decode the same audio again with a prompt (greedily: a second pass must stay
+        cheap; reusing the encoder's output when the utterance is short)."""
         duration = samples.size / STT_RATE
         if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENCE_PEAK:
             raise NoSpeechError(NO_SPEECH)
@@ -199,11 +201,11 @@ class WhisperTranscriber:
             encoded = self._encode_short(samples)
             return (
                 self._decode_short(encoded, duration, started, beam, hotwords),
-                lambda prompt: self._decode_short(encoded, duration, started, beam, prompt),
+                lambda prompt: self._decode_short(encoded, duration, started, 1, prompt),
             )
         return (
             self._transcribe_full(samples, started, prefiltered, beam, hotwords),
-            lambda prompt: self._transcribe_full(samples, started, prefiltered, beam, prompt),
+            lambda prompt: self._transcribe_full(samples, started, prefiltered, 1, prompt),
         )
 
     def _transcribe_full(
@@ -288,6 +290,15 @@ class WhisperTranscriber:
 
     def transcribe_many(self, sources: Iterable[bytes | Path | str]) -> list[Transcript]:
         return [self.transcribe(source) for source in sources]
+
+
+def echoes_prompt(text: str, values: Iterable[str]) -> bool:
+    """Whether ``text`` repeats the prompt instead of transcribing ("o áudio de Jaboticabal, cacau, Licor de
+    Jabuticaba"): two prompted values next to each other, as the prompt lists them. Whisper does this on audio
+    it cannot make sense of."""
+    folded = text.lower()
+    values = [v.lower() for v in values]
+    return any(f"{a}, {b}" in folded for a in values for b in values if a != b)
 
 
 def collapse_repeats(text: str) -> str:

@@ -12,7 +12,7 @@ from agent.speech import audio
 from agent.speech.audio import resample, to_wav_bytes
 from agent.speech.base import AudioInputError, ModelMissingError, NoSpeechError, Transcript
 from agent.speech.metrics import corpus_wer, wer
-from agent.speech.stt_whisper import confidence_of, resolve_model
+from agent.speech.stt_whisper import confidence_of, echoes_prompt, resolve_model
 from agent.speech.textprep import prepare_for_speech
 
 # Thresholds set from measurements (whisper-base int8, beam 5): Kokoro pf_dora corpus WER ≈ 0.05-0.10,
@@ -122,3 +122,11 @@ def test_confidence_of() -> None:
     assert confidence_of([]) == 0.0
     segments = [Segment(0, 1, "a", 0.0), Segment(1, 4, "b", -1.0)]
     assert confidence_of(segments) == pytest.approx(np.exp(-0.75))
+
+
+def test_a_second_pass_that_repeats_its_prompt_is_recognised() -> None:
+    prompt = ["Jaboticabal", "cacau", "Licor de Jabuticaba"]
+    assert echoes_prompt("o áudio de Jaboticabal, cacau, Licor de Jabuticaba, cacau", prompt)
+    assert echoes_prompt("jaboticabal, Cacau", prompt)
+    assert not echoes_prompt("Qual comprador de Jaboticabal recebeu cacau?", prompt)
+    assert not echoes_prompt("Jaboticabal, cacau", ["Jaboticabal"])
