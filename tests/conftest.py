@@ -12,7 +12,8 @@ import re
 import secrets
 import shutil
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,8 +89,23 @@ def _pg_database() -> Iterator[str]:
         url = URL.create("postgresql+psycopg", username=user, host=PG_HOST, port=PG_PORT, database=name)
         yield url.render_as_string(hide_password=False)
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(admin.execute, name)
         admin.close()
+
+
+def drop_database(execute: Callable[[str], object], name: str, attempts: int = 12) -> None:
+    """``DROP DATABASE ... WITH (FORCE)`` through ``execute``, retried: a backend busy in one uninterruptible step
+    (a resource attack the client already hung up on) ignores the termination until the step ends, and FORCE gives
+    up after 5 s with "being accessed by other users" (SQLSTATE 55006)."""
+    for attempt in range(attempts):
+        try:
+            execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except Exception as error:  # psycopg's ObjectInUse, bare or wrapped by SQLAlchemy
+            sqlstate = getattr(error, "sqlstate", None) or getattr(getattr(error, "orig", None), "sqlstate", None)
+            if sqlstate != "55006" or attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
 
 
 @pytest.fixture(scope="session")

@@ -42,9 +42,9 @@ from tools.db.connect import limit_sqlite_values
 log = logging.getLogger(__name__)
 
 CLIENT_GRACE_S = 1.0
-PG_CANCEL_GRACE_S = 0.5
+PG_CANCEL_GRACE_S = 0.25
 """PostgreSQL: the server's own statement_timeout fires first; the client cancels this long after the deadline."""
-HARD_STOP_S = 0.5
+HARD_STOP_S = 0.25
 """PostgreSQL: after the client-side cancel, how long to wait before shutting the socket down."""
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 _COM_RESET_CONNECTION = 0x1F

@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 
-from tests.conftest import demo_database
+from tests.conftest import demo_database, drop_database
 from tools.db.demo import demo_db_path
 
 PASSWORD = "rt-Senha-9f3"  # the read-only role's password; must never appear in any output either
@@ -203,7 +203,7 @@ def postgres_target() -> Iterator[Target]:
             setup.admin.dispose()
             cluster = create_engine(setup.admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
             with cluster.connect() as db:
-                db.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                drop_database(lambda sql: db.execute(text(sql)), database)
                 for role in (ro, lp):
                     db.execute(text(f"DROP ROLE IF EXISTS {role}"))
             cluster.dispose()
