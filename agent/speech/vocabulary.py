@@ -4,13 +4,15 @@ A ``SpeechVocabulary`` holds a connection's names worth hearing exactly — low-
 product, customer and supplier names, statuses) and table/column names turned into words — and biases a
 transcript towards them in two ways:
 
-- ``correct(text)``: after recognition, a span of the transcript that sounds like a stored value (rapidfuzz
-  similarity on accent-folded spelling and on a rough pt-BR phonetic key, so "Chique Chique" → "Xique-Xique" and
-  "Pinda Monhangaba" → "Pindamonhangaba") is replaced by the value as stored. It costs well under a millisecond
-  per utterance, so it is always on when a vocabulary is given.
-- ``prompt(...)``: a bounded Whisper prompt (hotwords) of the schema's words and the values a first transcript
-  came close to. A prompt slows the decoder down (every token is decoded again for each beam), so the transcriber
-  only uses it for the few values ``near_misses`` finds.
+- ``correct(text)``: after recognition, a span of 1-6 transcript words that sounds like a stored value is
+  replaced by the value as stored. Spans and values are compared joined, without spaces or accents (rapidfuzz
+  similarity), on the folded spelling, on a rough pt-BR phonetic key (``sound_key``) and, for long spans, on the
+  same key with reduced vowels (``coarse_key``): "Chique Chique" → "Xique-Xique", "deu classe fortado" →
+  "Deoclécio Furtado". It also returns the values other spans came close to (``Correction.near``). ~15 ms per
+  utterance with 900 values, so it is always on when a vocabulary is given.
+- near misses: ``WhisperTranscriber`` decodes an utterance with near misses a second time, prompted (hotwords)
+  with just those values; a prompt slows the decoder down, so it is never built from the whole vocabulary
+  (``prompt(...)`` builds a bounded one for ``bench/stt_bias.py --prompt``).
 
 Built by ``build_vocabulary(tables, values)`` from what the schema inspector and the value index already read
 (``agent.speech.db_vocabulary`` caches it per connection and refreshes it with the schema cache).
