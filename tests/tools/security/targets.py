@@ -181,6 +181,14 @@ def postgres_target() -> Iterator[Target]:
                 "CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE sql "
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
                 "ALTER EXTENSION citext ADD FUNCTION public.lower(varchar)",
+                # ... and an operator: varchar || unknown resolves to this exact-type operator, not textcat
+                # (a varchar || integer one would also make vozbd's own "text || integer" truncation wrapper
+                # ambiguous - every query of the database fails - so the shared target keeps this one)
+                "CREATE FUNCTION public.rt_concat(varchar, varchar) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE OPERATOR public.|| (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.rt_concat)",
+                "ALTER EXTENSION citext ADD FUNCTION public.rt_concat(varchar, varchar)",
+                "ALTER EXTENSION citext ADD OPERATOR public.|| (varchar, varchar)",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 f'REVOKE CREATE ON DATABASE "{database}" FROM {lp}',
