@@ -182,19 +182,23 @@ class _Guard:
             if definition is None:
                 continue
             name, sql = definition
-            if depth >= MAX_DEPTH:
-                raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
-            try:
-                inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
-            except UnsafeQueryError as error:
-                raise _refuse(
-                    f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
-                    view=name,
-                    inner=error.detail.get("code"),
-                ) from None
-            inner_tree = getattr(inner, "tree", None)
+            inner_tree = self._validated_body(name, sql, depth)
             if isinstance(inner_tree, exp.Expr):
                 self.check(inner_tree, depth=depth + 1)
+
+    def _validated_body(self, name: str, sql: str, depth: int) -> object:
+        """The parsed tree of view ``name``'s definition ``sql`` once it passes the validator, else a refusal."""
+        if depth >= MAX_DEPTH:
+            raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
+        try:
+            inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
+        except UnsafeQueryError as error:
+            raise _refuse(
+                f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
+                view=name,
+                inner=error.detail.get("code"),
+            ) from None
+        return getattr(inner, "tree", None)
 
     def inline(self, tree: exp.Expr, *, depth: int) -> exp.Expr:
         """MariaDB/MySQL: ``tree`` (owned) with each view replaced by its validated definition, recursively.
@@ -210,17 +214,7 @@ class _Guard:
             if definition is None:
                 continue
             name, sql = definition
-            if depth >= MAX_DEPTH:
-                raise _refuse(f"A visão {name} é composta de visões demais (mais de {MAX_DEPTH} níveis).", view=name)
-            try:
-                inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
-            except UnsafeQueryError as error:
-                raise _refuse(
-                    f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
-                    view=name,
-                    inner=error.detail.get("code"),
-                ) from None
-            inner_tree = getattr(inner, "tree", None)
+            inner_tree = self._validated_body(name, sql, depth)
             if not isinstance(inner_tree, exp.Query):
                 raise _refuse(f"A definição da visão {name} não é uma consulta que o vozbd saiba conferir.", view=name)
             body = self.inline(inner_tree.copy(), depth=depth + 1)
