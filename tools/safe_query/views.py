@@ -15,8 +15,8 @@ validator is the only barrier, and it cannot see inside a view: a view created b
   - row-level-security policies (``pg_policy``, SELECT and ALL) of every table read: each expression, printed the
     same way, is validated like the query (a superuser or the owner skips policies; other privileged logins run
     them with their rights);
-  - user operators: an operator of the connection's schemas (not from an extension) whose name the statement may
-    use (every run of operator characters in its SQL, the operators behind LIKE/ILIKE/SIMILAR TO, and the
+  - user operators: an operator of the connection's schemas (not a superuser's member of an extension) whose name the
+    statement may use (every run of operator characters in its SQL, the operators behind LIKE/ILIKE/SIMILAR TO, and the
     comparisons joins/IN/GROUP BY/ORDER BY use implicitly) is refused: for operand types no built-in takes
     (``text + integer``) PostgreSQL would pick it;
   - user casts and domains: a cast to a domain (its CHECK runs) is refused, and so is any cast with a non-built-in
@@ -54,6 +54,18 @@ MAX_DEPTH = 8
 _LOCKABLE = frozenset({"r", "p", "v"})
 """pg_class.relkind of tables, partitioned tables and views."""
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "mysql", "performance_schema", "sys"})
+
+
+def _trusted_extension_member(catalog: str, oid: str, owner: str) -> str:
+    """SQL: the object is a member of an extension and is owned by a superuser. A trusted extension (``citext``...)
+    that a login with CREATE installs belongs to that login, and so does what it adds to the extension later
+    (``ALTER EXTENSION ... ADD`` of its own ``lower(varchar)``); the objects of the extension's own script are owned
+    by the bootstrap superuser. Only those are trusted like the built-ins."""
+    return (
+        f"(EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{catalog}'::regclass AND d.objid = {oid} "
+        f"AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') "
+        f"AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = {owner} AND r.rolsuper))"
+    )
 
 
 class ViewCheck:
@@ -350,8 +362,7 @@ class _Guard:
                 "JOIN pg_namespace n ON n.oid = p.pronamespace "
                 "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
                 "AND lower(p.proname) = ANY (:names) "
-                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
-                "AND d.objid = p.oid AND d.deptype = 'e')"
+                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
             ),
             {"names": sorted(self.functions)},
         ).fetchall()
@@ -370,15 +381,14 @@ class _Guard:
 
         PostgreSQL resolves an operator by name and operand types over the search path: for operand types no
         built-in operator takes (``text + integer``), it picks a user's operator, whose function then runs with the
-        privileged login's rights. Operators of extensions are trusted like the extension."""
+        privileged login's rights. Operators of superusers' extensions are trusted like the extension."""
         found = self.db.execute(
             text(
                 "SELECT DISTINCT o.oprname, n.nspname FROM pg_operator o "
                 "JOIN pg_namespace n ON n.oid = o.oprnamespace "
                 "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
                 "AND o.oprname = ANY (:names) "
-                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass "
-                "AND d.objid = o.oid AND d.deptype = 'e')"
+                f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}"
             ),
             {"names": sorted(self.operators)},
         ).fetchall()
@@ -433,8 +443,7 @@ class _Guard:
                 "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
                 "JOIN pg_namespace n ON n.oid = p.pronamespace "
                 "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
-                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
-                "AND d.objid = p.oid AND d.deptype = 'e')"
+                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
             ),
             {"sources": sorted(sources), "targets": sorted(targets)},
         ).fetchall()
