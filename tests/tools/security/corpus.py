@@ -20,6 +20,7 @@ or the result came back truncated) and ``allowed-harmless`` (ran; no secret in t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,14 @@ class Case:
         return None
 
 
+_REPEAT = re.compile(r"\{\{(\d+)\*(.*?)\}\}", re.DOTALL)
+
+
+def expand(sql: str) -> str:
+    """``{{N*text}}`` -> ``text`` N times (deep nesting and long inputs without a 100 kB line in the YAML)."""
+    return _REPEAT.sub(lambda m: m.group(2) * int(m.group(1)), sql)
+
+
 def _outcomes(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -104,7 +113,7 @@ def _case(raw: dict[str, Any], source: str, holes: dict[str, dict[str, str]]) ->
         klass=int(raw["class"]),
         dialects=dialects,
         effect=effect,
-        sql=raw.get("sql", "SELECT 1"),
+        sql=expand(raw.get("sql", "SELECT 1")),
         expect=expect,
         readonly=_outcomes(raw.get("readonly", readonly)),
         bypass=bypass,

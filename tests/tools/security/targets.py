@@ -192,6 +192,25 @@ def postgres_target() -> Iterator[Target]:
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 f'REVOKE CREATE ON DATABASE "{database}" FROM {lp}',
+                # held-out 2: overloads of built-ins whose sqlglot node has another name than the SQL PostgreSQL
+                # runs (exp.Pad -> LPAD, exp.Trim -> LTRIM, GroupConcat -> STRING_AGG, Explode -> UNNEST,
+                # UnixToTime -> TO_TIMESTAMP): plain functions (no extension) of a low-privilege role in public,
+                # each an exact-type match that PostgreSQL prefers to the built-in
+                f"GRANT CREATE ON SCHEMA public TO {lp}",
+                f"SET ROLE {lp}",
+                "CREATE FUNCTION public.lpad(varchar, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.ltrim(varchar) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.to_timestamp(integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.unnest(integer[]) RETURNS SETOF text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION relatorios.rt_agg(text, varchar, text) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE AGGREGATE public.string_agg(varchar, text) (SFUNC = relatorios.rt_agg, STYPE = text)",
+                "RESET ROLE",
+                f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
                 "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
                 f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",
