@@ -356,25 +356,19 @@ class _Guard:
         """Refuse when a schema of the connection defines a function named like one the query calls."""
         if not self.functions:
             return
-        shadowing = self.db.execute(
-            text(
-                "SELECT DISTINCT n.nspname || '.' || p.proname FROM pg_proc p "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
-                "AND lower(p.proname) = ANY (:names) "
-                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT n.nspname || '.' || p.proname FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "AND lower(p.proname) = ANY (:names) "
+            f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}",
             {"names": sorted(self.functions)},
-        ).fetchall()
-        if shadowing:
-            names = ", ".join(sorted(str(r[0]) for r in shadowing))
-            raise _refuse(
-                f"Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
-                "privilegiada o PostgreSQL poderia chamá-las no lugar das embutidas. Renomeie-as ou use um login só "
-                "de leitura.",
-                code="function_not_allowed",
-                functions=names,
-            )
+            "Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
+            "privilegiada o PostgreSQL poderia chamá-las no lugar das embutidas. Renomeie-as ou use um login só de "
+            "leitura.",
+            code="function_not_allowed",
+            detail="functions",
+        )
 
     def check_user_operators(self) -> None:
         """Refuse when a schema of the connection defines an operator named like one the statement may use.
@@ -382,25 +376,19 @@ class _Guard:
         PostgreSQL resolves an operator by name and operand types over the search path: for operand types no
         built-in operator takes (``text + integer``), it picks a user's operator, whose function then runs with the
         privileged login's rights. Operators of superusers' extensions are trusted like the extension."""
-        found = self.db.execute(
-            text(
-                "SELECT DISTINCT o.oprname, n.nspname FROM pg_operator o "
-                "JOIN pg_namespace n ON n.oid = o.oprnamespace "
-                "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
-                "AND o.oprname = ANY (:names) "
-                f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT n.nspname || '.' || o.oprname FROM pg_operator o "
+            "JOIN pg_namespace n ON n.oid = o.oprnamespace "
+            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "AND o.oprname = ANY (:names) "
+            f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}",
             {"names": sorted(self.operators)},
-        ).fetchall()
-        if found:
-            names = ", ".join(sorted(f"{schema}.{name}" for name, schema in found))
-            raise _refuse(
-                f"Os esquemas desta conexão definem operadores próprios ({names}); numa conexão privilegiada o "
-                "PostgreSQL poderia usá-los nesta consulta e rodar a função deles com o login privilegiado. Use um "
-                "login só de leitura.",
-                code="operator_not_allowed",
-                operators=names,
-            )
+            "Os esquemas desta conexão definem operadores próprios ({names}); numa conexão privilegiada o "
+            "PostgreSQL poderia usá-los nesta consulta e rodar a função deles com o login privilegiado. Use um login "
+            "só de leitura.",
+            code="operator_not_allowed",
+            detail="operators",
+        )
 
     def check_user_casts(self) -> None:
         """Refuse casts to domains (their CHECK expressions run) and any cast with a user function (``CREATE CAST
@@ -437,25 +425,28 @@ class _Guard:
             sources = {int(row[0]) for row in rows}
         if not sources and not targets:
             return
-        found = self.db.execute(
-            text(
-                "SELECT DISTINCT format_type(c.castsource, NULL) || ' -> ' || format_type(c.casttarget, NULL) "
-                "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
-                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT format_type(c.castsource, NULL) || ' -> ' || format_type(c.casttarget, NULL) "
+            "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
+            f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}",
             {"sources": sorted(sources), "targets": sorted(targets)},
-        ).fetchall()
+            "Os tipos que esta consulta lê ou converte têm conversões (CAST) definidas por usuários ({names}); "
+            "numa conexão privilegiada a função delas rodaria com o login privilegiado. Use um login só de leitura.",
+            code="cast_not_allowed",
+            detail="casts",
+        )
+
+    def _refuse_user_objects(
+        self, sql: str, params: dict[str, object], message: str, *, code: str, detail: str
+    ) -> None:
+        """Refuse when the catalog query ``sql`` (one text column: a user object's name) finds anything: the sorted
+        names go in the pt-BR ``message`` (at ``{names}``) and in the error's detail under the key ``detail``."""
+        found = sorted(str(row[0]) for row in self.db.execute(text(sql), params).fetchall())
         if found:
-            casts = ", ".join(sorted(str(r[0]) for r in found))
-            raise _refuse(
-                f"Os tipos que esta consulta lê ou converte têm conversões (CAST) definidas por usuários ({casts}); "
-                "numa conexão privilegiada a função delas rodaria com o login privilegiado. Use um login só de "
-                "leitura.",
-                code="cast_not_allowed",
-                casts=casts,
-            )
+            names = ", ".join(found)
+            raise _refuse(message.format(names=names), code=code, **{detail: names})
 
 
 IMPLICIT_OPERATORS = frozenset({"=", "<>", "<", ">", "<=", ">="})

@@ -110,6 +110,8 @@ def add(
             return
         if result.ok:
             console.print(f"[green]✓[/] {result.message}")
+            for warning in result.warnings:
+                console.print(f"[yellow]Aviso:[/] {warning}")
         else:
             console.print(f"[yellow]Aviso:[/] a conexão foi salva, mas o teste falhou ({result.reason_code}).")
             console.print(result.message)
@@ -177,6 +179,8 @@ def test(
             console.print(f"[green]✓ {conn.name}[/]: {result.server_version} — {result.latency_ms:.0f} ms")
             if conn.allow_privileged and not conn.is_demo and conn.dialect in ("postgres", "mysql"):
                 console.print(f"[bold red]{PRIVILEGED_WARNING}[/]")
+            for warning in result.warnings:
+                console.print(f"[yellow]Aviso:[/] {warning}")
         else:
             console.print(f"[red]✗ {conn.name}[/] ({result.reason_code}): {result.message}")
     if not result.ok:
@@ -214,6 +218,10 @@ def create_readonly_user(
     ),
 ) -> None:
     """Print (or, with --apply, run) the SQL that creates a login with SELECT on the chosen schemas only.
+
+    PostgreSQL: it also revokes EXECUTE from PUBLIC, in the target database only, on the functions whose effect
+    outlives a read-only transaction (pg_terminate_backend, pg_cancel_backend, pg_logical_emit_message, dblink);
+    every non-superuser role of that database loses them (grant them back by name where needed).
 
     Without --apply the password in the SQL is a placeholder to replace. With --apply a strong password is
     generated and the 'vozbd db add' command to use it is printed once.

@@ -28,6 +28,7 @@ from sqlalchemy import URL, Engine, create_engine, make_url, text
 
 from tests.conftest import demo_database, drop_database
 from tools.db.demo import demo_db_path
+from tools.db.privileges import readonly_user_sql
 
 PASSWORD = "rt-Senha-9f3"  # the read-only role's password; must never appear in any output either
 
@@ -127,10 +128,9 @@ def postgres_target() -> Iterator[Target]:
                 "CREATE EXTENSION IF NOT EXISTS xml2",
                 "CREATE EXTENSION IF NOT EXISTS adminpack",
                 "CREATE EXTENSION IF NOT EXISTS pageinspect",
-                f"CREATE ROLE {ro} LOGIN PASSWORD '{PASSWORD}'",
-                f'GRANT CONNECT ON DATABASE "{database}" TO {ro}',
-                f"GRANT USAGE ON SCHEMA public TO {ro}",
-                f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {ro}",
+                # the read-only role by vozbd's own recipe (vozbd db create-readonly-user): SELECT on public, and
+                # EXECUTE on the functions with effects outside the transaction revoked from PUBLIC in this database
+                *readonly_user_sql("postgres", ro, database, password=PASSWORD),
                 f"CREATE ROLE {lp} NOLOGIN",
                 f"CREATE SCHEMA relatorios AUTHORIZATION {lp}",
                 f"GRANT USAGE ON SCHEMA relatorios TO {ro}",
