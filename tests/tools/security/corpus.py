@@ -6,7 +6,8 @@ A case::
       class: 1                          # 1 privileges/deny-list, 2 string syntax, 3 connection URLs, 4 resources
       dialects: [postgres]              # sqlite, postgres, mysql (MariaDB); "all" = the three
       effect: file-read                 # what the attack does when it works (see EFFECTS)
-      sql: "SELECT ..."                 # {{placeholders}} are filled in by the harness (see harness.py)
+      sql: "SELECT ..."                 # {{placeholders}} are filled in by the harness (see harness.py);
+                                        # {{N*text}} repeats text N times (deep nesting, long inputs)
       expect: refused-by-validator      # outcome(s) through run_query, superuser (opt-out) + read-only role
       readonly: refused-by-privileges   # optional: outcome for the read-only role when it differs
       bypass: refused-by-privileges     # optional: validator bypassed, read-only role; default from ``effect``

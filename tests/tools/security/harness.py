@@ -67,7 +67,7 @@ BUDGET_REFUSAL = re.compile(
     r"invalid memory alloc request size|out of memory|too large|exceeds the (?:byte|size) (?:budget|limit)|"
     # ... or at a nesting limit of its parser/evaluator (deep parentheses, CASE, JSON)
     r"stack depth limit exceeded|parser stack overflow|thread stack overrun|expression tree is too large|"
-    r"memory exhausted|too deeply nested",
+    r"memory exhausted|too deeply nested|value overflows numeric format",
     re.IGNORECASE,
 )
 
