@@ -116,6 +116,13 @@ def inspect_privileges(engine: Engine, dialect: str) -> PrivilegeReport:
 def _postgres(engine: Engine) -> PrivilegeReport:
     findings: list[str] = []
     with engine.connect() as db:
+        # built-ins first, explicitly: these checks may run as a superuser on a database whose schemas others write
+        db.execute(
+            text(
+                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
+                "pg_catalog.current_setting('search_path'), true)"
+            )
+        )
         user = db.execute(text("SELECT current_user")).scalar()
         for sql, finding in _PG_CHECKS:
             if db.execute(text(sql)).scalar():

@@ -192,12 +192,31 @@ def postgres_target() -> Iterator[Target]:
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 f'REVOKE CREATE ON DATABASE "{database}" FROM {lp}',
+                # held-out (sec): overloads that match vozbd's own cell-truncation wrapper (pgcells) more exactly
+                # than the built-ins it means - length/left of a varchar, text || integer of the marker, to_json of
+                # text, pg_column_size of an int[] - planted in the target schema by a low-privilege owner; each
+                # raises the content of /etc/passwd, so a hijacked wrapper fails the case in every mode
+                f"GRANT CREATE ON SCHEMA public TO {lp}",
+                f"SET ROLE {lp}",
+                "CREATE FUNCTION public.rt_sequestro() RETURNS text LANGUAGE plpgsql "
+                "AS $f$BEGIN RAISE EXCEPTION 'sequestro: %', pg_read_file('/etc/passwd'); END$f$",
+                "CREATE FUNCTION public.length(varchar) RETURNS integer LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.left(varchar, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT public.rt_sequestro()$f$",
+                "CREATE FUNCTION public.rt_concat_int(text, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT public.rt_sequestro()$f$",
+                "CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = integer, FUNCTION = public.rt_concat_int)",
+                "CREATE FUNCTION public.to_json(text) RETURNS json LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.to_json(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.to_jsonb(text) RETURNS jsonb LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.to_jsonb(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.pg_column_size(integer[]) RETURNS integer LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
                 # held-out 2: overloads of built-ins whose sqlglot node has another name than the SQL PostgreSQL
                 # runs (exp.Pad -> LPAD, exp.Trim -> LTRIM, GroupConcat -> STRING_AGG, Explode -> UNNEST,
                 # UnixToTime -> TO_TIMESTAMP): plain functions (no extension) of a low-privilege role in public,
                 # each an exact-type match that PostgreSQL prefers to the built-in
-                f"GRANT CREATE ON SCHEMA public TO {lp}",
-                f"SET ROLE {lp}",
                 "CREATE FUNCTION public.lpad(varchar, integer) RETURNS text LANGUAGE sql "
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
                 "CREATE FUNCTION public.ltrim(varchar) RETURNS text LANGUAGE sql "
