@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from tools.db.transport import ssh_destination
 from tools.errors import InvalidInputError, PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
+from vozbd.cli.layout import print_rows
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
@@ -144,17 +145,15 @@ def list_(json_output: bool = JSON_OPTION) -> None:
                     info["ssh"] = ssh_destination(tunnels[info["name"]])
             _emit(payload)
             return
-        table = Table(title="Conexões")
-        for column in ("Nome", "Dialeto", "URL", ""):
-            table.add_column(column)
+        rows = []
         for info in result.connections:
             marks = ["padrão"] * (info.name == result.default) + ["[red]⚠ login privilegiado permitido[/]"] * (
                 info.allow_privileged and not info.is_demo
             )
             if info.name in tunnels:
-                marks.append(f"via SSH {ssh_destination(tunnels[info.name])}")
-            table.add_row(info.name, info.dialect, info.masked_url, ", ".join(marks))
-        console.print(table)
+                marks.append(f"via SSH {escape(ssh_destination(tunnels[info.name]))}")
+            rows.append([escape(info.name), info.dialect, escape(info.masked_url), ", ".join(marks)])
+        print_rows(console, ("Nome", "Dialeto", "URL", "observações"), rows, title="Conexões")
 
 
 @db_app.command("test")
