@@ -209,7 +209,7 @@ class Settings(BaseSettings):
     )
 
     # --- web UI / server -----------------------------------------------------
-    api_token: SecretStr | None = Field(None, description="Bearer token required by the REST API (/api/tools).")
+    api_token: SecretStr | None = Field(None, description="A REST API key named 'api' (like one of VOZBD_API_KEYS).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(

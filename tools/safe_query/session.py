@@ -125,11 +125,12 @@ def _pin_postgres(db: Connection, ms: int, schemas: Sequence[str] | None) -> Non
         "SET LOCAL standard_conforming_strings = on; "
         f"SET LOCAL statement_timeout = {ms}; "
         f"SET LOCAL lock_timeout = {ms}; "
-        "SELECT set_config('search_path', 'pg_catalog, ' || current_setting('search_path'), true)"
+        "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
+        "pg_catalog.current_setting('search_path'), true)"
     )
     if schemas is not None:  # confined: unqualified names resolve only in the connection's schemas
         path = ", ".join(["pg_catalog", *('"' + s.replace('"', '""') + '"' for s in schemas)])
-        db.exec_driver_sql("SELECT set_config('search_path', %(path)s, true)", {"path": path})
+        db.exec_driver_sql("SELECT pg_catalog.set_config('search_path', %(path)s, true)", {"path": path})
 
 
 def _pin_mysql(db: Connection, dbapi: Any, timeout_s: float, restore: list[str]) -> None:
