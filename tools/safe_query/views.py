@@ -127,6 +127,35 @@ class ViewCheck:
                 )
 
 
+def names_a_cte(table: exp.Table) -> bool:
+    """True when ``table`` names a CTE in its scope, False when it names a real relation (which must be checked).
+
+    SQL scoping, not "some CTE somewhere has this name": a WITH covers its own query; inside the CTE bodies of a
+    non-recursive WITH only the CTEs listed *before* are visible (a CTE body naming itself reads the real table);
+    with RECURSIVE every CTE of the list is. A qualified name is never a CTE."""
+    if table.args.get("db") or table.args.get("catalog"):
+        return False
+    name = table.name.lower()
+    node: exp.Expr = table
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, exp.With):  # the table is inside one of this WITH's CTE bodies (``node``)
+            ctes = list(parent.expressions)
+            visible = ctes if parent.args.get("recursive") else ctes[: next(i for i, c in enumerate(ctes) if c is node)]
+            if name in _cte_names(visible):
+                return True
+        else:
+            with_ = parent.args.get("with_")
+            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions):
+                return True
+        node = parent
+    return False
+
+
+def _cte_names(ctes: list[exp.Expr]) -> set[str]:
+    return {cte.alias_or_name.lower() for cte in ctes}
+
+
 def view_guard(
     dialect: str,
     tree: exp.Expr | None,
@@ -179,16 +208,17 @@ class _Guard:
 
     def check(self, tree: exp.Expr, *, depth: int) -> None:
         self.functions |= {function_name(f) for f in tree.find_all(exp.Func)}
+        if self.dialect == "postgres":  # ... and the names PostgreSQL will call (exp.Pad runs as LPAD, ...)
+            self.functions |= called_names(tree)
         if self.dialect == "postgres":
             self.operators |= operator_symbols(tree)
             for datatype in tree.find_all(exp.DataType):
                 if datatype.this == exp.DataType.Type.USERDEFINED:
                     self.cast_targets.add(datatype.sql("postgres"))
-        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function: checked by the allowlist
-            if not table.db and table.name.lower() in ctes:
+            if names_a_cte(table):
                 continue
             definition = self._definition(table, depth)
             if definition is None:
@@ -218,9 +248,8 @@ class _Guard:
         MariaDB has no lock that pins a view's definition from a check to the statement, so the statement never
         names a view: what runs is exactly the text that was validated, and a view replaced in between changes
         nothing."""
-        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in list(tree.find_all(exp.Table)):
-            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+            if not isinstance(table.this, exp.Identifier) or names_a_cte(table):
                 continue
             definition = self._mysql_definition(table)
             if definition is None:
@@ -410,19 +439,23 @@ class _Guard:
                     type=target,
                 )
             targets.add(int(row[0]))
-        sources: set[int] = set()
-        if self.relations:
-            rows = self.db.execute(
-                text(
-                    "SELECT DISTINCT u.oid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-                    "JOIN pg_type u ON u.oid IN (t.oid, t.typbasetype, t.typelem) "
-                    "JOIN pg_namespace n ON n.oid = u.typnamespace "
-                    "WHERE a.attrelid = ANY (:oids) AND a.attnum > 0 AND NOT a.attisdropped "
-                    "AND n.nspname <> 'pg_catalog'"
-                ),
-                {"oids": self.relations},
-            ).fetchall()
-            sources = {int(row[0]) for row in rows}
+        # Values of these types reach the statement: the columns it reads and the types it casts to (a literal
+        # 'a'::t, an array element, a row type's field), down through domains, arrays and row types.
+        rows = self.db.execute(
+            text(
+                "WITH RECURSIVE parts(oid) AS ("
+                " SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY (CAST(:oids AS oid[])) "
+                " AND a.attnum > 0 AND NOT a.attisdropped"
+                " UNION SELECT unnest(CAST(:targets AS oid[]))"
+                " UNION SELECT s.x FROM parts p JOIN pg_type t ON t.oid = p.oid, LATERAL ("
+                "  SELECT t.typbasetype UNION ALL SELECT t.typelem UNION ALL SELECT a.atttypid FROM pg_attribute a"
+                "  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) s(x) WHERE s.x <> 0) "
+                "SELECT DISTINCT p.oid FROM parts p JOIN pg_type u ON u.oid = p.oid "
+                "JOIN pg_namespace n ON n.oid = u.typnamespace WHERE n.nspname <> 'pg_catalog'"
+            ),
+            {"oids": self.relations, "targets": sorted(targets)},
+        ).fetchall()
+        sources = {int(row[0]) for row in rows}
         if not sources and not targets:
             return
         self._refuse_user_objects(
@@ -454,6 +487,18 @@ IMPLICIT_OPERATORS = frozenset({"=", "<>", "<", ">", "<=", ">="})
 _STRING_OR_NAME = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _OPERATOR_RUN = re.compile(r"[+\-*/<>=~!@#%^&|`?]+")
 _KEYWORD_OPERATORS = {"LIKE": ("~~", "!~~"), "ILIKE": ("~~*", "!~~*"), "SIMILAR": ("~", "!~")}
+
+
+_CALL = re.compile(r'("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\(')
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def called_names(tree: exp.Expr) -> set[str]:
+    """Every name followed by ``(`` in the SQL generated for PostgreSQL, lower-cased: the functions it will call by
+    the names it will call them (sqlglot's ``exp.Pad``, ``exp.Trim``, ``exp.GroupConcat`` run as LPAD, LTRIM,
+    STRING_AGG...), plus some keywords (IN, VALUES...), which only widen the check."""
+    sql = _STRING.sub(" ", generate(tree, "postgres"))
+    return {m[1:-1].replace('""', '"').lower() if m.startswith('"') else m.lower() for m in _CALL.findall(sql)}
 
 
 def operator_symbols(tree: exp.Expr) -> set[str]:

@@ -213,6 +213,21 @@ def postgres_target() -> Iterator[Target]:
                 "AS $f$SELECT pg_catalog.to_jsonb(public.rt_sequestro())$f$",
                 "CREATE FUNCTION public.pg_column_size(integer[]) RETURNS integer LANGUAGE sql "
                 "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
+                # held-out 2: overloads of built-ins whose sqlglot node has another name than the SQL PostgreSQL
+                # runs (exp.Pad -> LPAD, exp.Trim -> LTRIM, GroupConcat -> STRING_AGG, Explode -> UNNEST,
+                # UnixToTime -> TO_TIMESTAMP): plain functions (no extension) of a low-privilege role in public,
+                # each an exact-type match that PostgreSQL prefers to the built-in
+                "CREATE FUNCTION public.lpad(varchar, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.ltrim(varchar) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.to_timestamp(integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.unnest(integer[]) RETURNS SETOF text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION relatorios.rt_agg(text, varchar, text) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE AGGREGATE public.string_agg(varchar, text) (SFUNC = relatorios.rt_agg, STYPE = text)",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
