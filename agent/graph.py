@@ -157,14 +157,14 @@ async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
     start = time.perf_counter()
     first_token: float | None = None
-    merged = None
+    chunks: list[Any] = []
     try:
         async for chunk in ctx.model.astream(messages):
             if first_token is None and (chunk.content or chunk.tool_call_chunks):
                 first_token = _ms(start)
             if chunk.text:
                 runtime.stream_writer(TokenEvent(chunk.text))
-            merged = chunk if merged is None else merged + chunk
+            chunks.append(chunk)
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
         log.exception("LLM call failed (%s)", classify_llm_failure(exc))
         reason = _failure_reason(exc)
@@ -176,6 +176,8 @@ async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     timings["llm_total_ms"] = _ms(start)
     if first_token is not None and "llm_first_token_ms" not in (state.get("timings") or {}):
         timings["llm_first_token_ms"] = first_token
+    # merged once at the end: adding chunk by chunk rebuilds the growing message per token (quadratic)
+    merged = chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0] if chunks else None
     response = message_chunk_to_message(merged) if merged is not None else AIMessage("")
     if not isinstance(response, AIMessage):
         raise TypeError(f"the chat model streamed a {type(response).__name__}, not an AIMessage")
