@@ -20,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 
 from tools.context import ToolContext
+from tools.db.urls import mask_secrets
 from vozbd.api import ask, connections, conversations, health, speech, voice_ws
 from vozbd.api import tools as tool_routes
 from vozbd.api.deps import ApiLimits, ApiServices
@@ -302,7 +303,8 @@ def create_app(
         for route in request.app.router.routes:
             if getattr(route, "name", None) != "_unknown_api" and route.matches(request.scope)[0] == Match.PARTIAL:
                 raise ApiError(405, "method_not_allowed", "Método HTTP não permitido neste endereço.")
-        raise ApiError(404, "not_found", f"Endereço da API inexistente: /api/{path[:100]}. Veja /docs.")
+        shown = mask_secrets(f"/api/{path}")[:104]  # a URL given as a connection name keeps no password here
+        raise ApiError(404, "not_found", f"Endereço da API inexistente: {shown}. Veja /docs.")
 
     if mcp_app is not None:
         # Exact "/mcp" too: clients that don't follow the 307 to "/mcp/" still reach the endpoint.

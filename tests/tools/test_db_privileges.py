@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def test_readonly_recipe_gives_a_least_privilege_login(
     finally:
         engine.dispose()
     assert report.findings == []
+    assert report.warnings == []
 
 
 @pytest.mark.parametrize("fixture", ["demo_pg_url", "demo_mysql_url"])
@@ -108,3 +110,48 @@ def test_readonly_recipes_grant_select_only() -> None:
     assert my[-1] == "GRANT SELECT, SHOW VIEW ON `loja`.* TO 'leitor'@'%'"
     with pytest.raises(ValueError):
         readonly_user_sql("sqlite", "leitor", "loja")
+
+
+def test_side_effect_functions_are_warned_about_until_the_recipe_revokes_them(fresh_pg_url: str) -> None:
+    """PostgreSQL grants EXECUTE on pg_terminate_backend & co. to PUBLIC: a hand-made SELECT-only role can still
+    terminate the other vozbd sessions (same role). The inspection says so with the fix; the recipe's DO block
+    revokes them in this database, and the database then refuses the call."""
+    import psycopg
+    from sqlalchemy import make_url, text
+
+    from tools.db.privileges import PG_REVOKE_SIDE_EFFECTS
+
+    admin = create_engine(fresh_pg_url, isolation_level="AUTOCOMMIT")
+    role = f"vozbd_fx_{secrets.token_hex(4)}"
+    reader = create_engine(make_url(fresh_pg_url).set(username=role, password="fx-Senha-1"))
+    try:
+        with admin.connect() as db:
+            db.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'fx-Senha-1'"))
+        before = inspect_privileges(reader, "postgres")
+        assert before.findings == []  # not refused: a warning, with the exact fix
+        assert len(before.warnings) == 1
+        assert "pg_terminate_backend(integer,bigint)" in before.warnings[0]
+        assert "pg_logical_emit_message(boolean,text,text)" in before.warnings[0]
+        assert "vozbd db create-readonly-user" in before.warnings[0]
+        with admin.connect() as db:
+            db.execute(text(PG_REVOKE_SIDE_EFFECTS))
+        assert inspect_privileges(reader, "postgres").warnings == []
+        reader.dispose()
+        dsn = make_url(fresh_pg_url).set(drivername="postgresql", username=role, password="fx-Senha-1")
+        with psycopg.connect(dsn.render_as_string(False)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    finally:
+        reader.dispose()
+        with admin.connect() as db:
+            db.execute(text(f"DROP OWNED BY {role}"))
+            db.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
+
+
+@pytest.mark.parametrize(("fixture", "dialect"), [("pg_readonly_url", "postgres"), ("mysql_readonly_url", "mysql")])
+def test_connection_test_of_a_recipe_login_has_no_warning(
+    request: pytest.FixtureRequest, fixture: str, dialect: str, strict_ctx: ToolContext
+) -> None:
+    strict_ctx.registry.add("leitura", request.getfixturevalue(fixture))
+    result = test_connection(strict_ctx, resolve_connection(strict_ctx, "leitura"))
+    assert result.ok and result.warnings == []

@@ -329,3 +329,28 @@ def test_run_query_input_schema_documents_every_field() -> None:
     assert set(schema["properties"]) == {"sql", "connection", "max_rows", "offset"}
     assert all(prop.get("description") for prop in schema["properties"].values())
     assert schema["required"] == ["sql"]
+
+
+# --- parser recursion and size (red-team pass 2): a clean refusal, never a RecursionError or seconds of CPU ----------
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "(" * 200 + "1" + ")" * 200,
+        "SELECT " + "CASE WHEN 1 = 1 THEN " * 300 + "1" + " END" * 300,
+        "SELECT " + "NOT " * 3000 + "(1 = 1)",
+        "SELECT " + "abs(" * 500 + "1" + ")" * 500,
+        "SELECT COUNT(*) FROM clientes WHERE id IN (" + "1, " * 20_000 + "2)",
+    ],
+    ids=["parens", "case", "not-chain", "functions", "in-list"],
+)
+def test_too_deep_or_too_long_statements_are_refused_cleanly(sql: str, dialect: str) -> None:
+    with pytest.raises(UnsafeQueryError) as refused:
+        validate(sql, dialect)
+    assert refused.value.detail["code"] == "too_complex"
+    assert "complexa demais" in refused.value.message
+
+
+def test_ordinary_nesting_still_passes() -> None:
+    sql = "SELECT " + "(" * 20 + "1" + ")" * 20 + " AS x, (SELECT (SELECT (SELECT 1))) AS y"
+    assert validate(sql, "postgres").kind == "query"

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import URL, create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from tests.dbutil import table_checksums
 from tools.context import QueryLimits, ToolContext
 from tools.db.connect import get_engine, resolve_connection
 from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError, UnsafeQueryError
 from tools.safe_query import RunQueryInput, execute_readonly, run_query
+from tools.safe_query.execute import NotAQueryError
+from tools.safe_query.session import pinned_session
 
 LIVE = ("sqlite", "postgres", "mysql")
 WRITES = (
@@ -56,10 +59,18 @@ def _tables(url: str) -> list[str]:
 def test_database_refuses_writes_when_the_validator_is_bypassed(live_url: str, tool_ctx: ToolContext, sql: str) -> None:
     conn = resolve_connection(tool_ctx, live_url)
     before, tables = table_checksums(live_url), _tables(live_url)
-    with pytest.raises(DatabaseError) as caught:
-        execute_readonly(get_engine(tool_ctx, conn), conn.dialect, sql, 10, 5.0)
-    message = caught.value.message.lower()
-    assert "read" in message or "readonly" in message or "somente" in message, caught.value.message
+    engine = get_engine(tool_ctx, conn)
+    with pytest.raises((DatabaseError, NotAQueryError)) as caught:
+        execute_readonly(engine, conn.dialect, sql, 10, 5.0)
+    if isinstance(caught.value, NotAQueryError):
+        # MariaDB: a statement without result columns that passes the server's prepare step (DDL) is refused by
+        # the session before it runs; the pinned read-only session would refuse it too
+        assert conn.dialect == "mysql", caught.value.message
+        with engine.connect() as db, pinned_session(db, "mysql", 5.0), pytest.raises(DBAPIError, match="READ ONLY"):
+            db.exec_driver_sql(sql)
+    else:
+        message = caught.value.message.lower()
+        assert "read" in message or "readonly" in message or "somente" in message, caught.value.message
     assert table_checksums(live_url) == before
     assert _tables(live_url) == tables
 
@@ -175,3 +186,29 @@ def test_sqlite_query_only_guards_even_a_writable_engine(demo_sqlite: Path, tmp_
     finally:
         engine.dispose()
     assert table_checksums(copy) == before
+
+
+@pytest.mark.parametrize("fixture", ["demo_mysql_url", "mysql_readonly_url"])
+def test_mariadb_statement_without_columns_is_refused_before_it_runs(
+    request: pytest.FixtureRequest, tool_ctx: ToolContext, fixture: str
+) -> None:
+    """KILL is not stopped by a read-only transaction: the server describes the statement (prepare step) and the
+    session refuses it without running it - the victim connection (same login) stays alive."""
+    import pymysql
+    from sqlalchemy import make_url
+
+    url = make_url(request.getfixturevalue(fixture))
+    conn = resolve_connection(tool_ctx, url.render_as_string(hide_password=False))
+    engine = get_engine(tool_ctx, conn)
+    victim = pymysql.connect(
+        host=url.host, port=url.port or 3306, user=url.username, password=url.password or "", database=url.database
+    )
+    try:
+        for sql in (f"KILL {victim.thread_id()}", f"KILL USER '{url.username}'", "SET @v = 1", "SELECT 1 INTO @v"):
+            with pytest.raises(NotAQueryError) as refused:
+                execute_readonly(engine, "mysql", sql, 10, 5.0)
+            assert refused.value.detail == {"code": "not_a_query", "dialect": "mysql"}
+            victim.ping(reconnect=False)  # raises once the connection was killed
+        assert execute_readonly(engine, "mysql", "SELECT COUNT(*) AS n FROM clientes", 10, 5.0).rows == [(600,)]
+    finally:
+        victim.close()

@@ -6,6 +6,7 @@ models come from the machine's models dir (``vozbd models install``). Never runs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -24,6 +25,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+MIC = "#message-composer button:not([id])"
+"""The microphone: the only composer button without an id."""
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -196,13 +199,17 @@ def require_browser_and_models() -> None:
         unavailable("speech models not installed (vozbd models install)")
 
 
+def start_scripted_server(tmp: Path, extra_env: dict[str, str] | None = None) -> UiServer:
+    """`vozbd ui` with the scripted model of ``SCRIPT`` (written to ``tmp``)."""
+    script = tmp / "script.yaml"
+    script.write_text(SCRIPT, encoding="utf-8")
+    return start_server(tmp, model=f"scripted/{script}", extra_env=extra_env)
+
+
 @pytest.fixture(scope="module")
 def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     require_browser_and_models()
-    tmp = tmp_path_factory.mktemp("ui-scripted")
-    script = tmp / "script.yaml"
-    script.write_text(SCRIPT, encoding="utf-8")
-    server = start_server(tmp, model=f"scripted/{script}")
+    server = start_scripted_server(tmp_path_factory.mktemp("ui-scripted"))
     yield server
     stop_server(server)
 
@@ -227,20 +234,38 @@ def launch(playwright, user_data_dir: Path, viewport: dict, extra_args: list[str
     )
 
 
+def fake_mic_flags(wav: Path | None = None, *, loop: bool = True) -> list[str]:
+    """Chromium flags for a microphone the page may use without asking; with ``wav``, it records that file (over
+    and over, or once when not ``loop``)."""
+    flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    if wav is not None:
+        flags.append(f"--use-file-for-fake-audio-capture={wav}{'' if loop else '%noloop'}")
+    return flags
+
+
+@contextlib.contextmanager
+def browser_page(playwright, tmp_path: Path, viewport: dict, extra_args: list[str] | None = None, *,
+                 init_script: str | None = None):  # fmt: skip
+    """A page of a fresh Chromium profile under ``tmp_path``; the browser is closed afterwards."""
+    context = launch(playwright, tmp_path / "profile", viewport, extra_args)
+    try:
+        if init_script is not None:
+            context.add_init_script(init_script)
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def desktop_page(playwright_instance, tmp_path: Path):
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP)
-    page = context.new_page()
-    yield page
-    context.close()
+    with browser_page(playwright_instance, tmp_path, DESKTOP) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(playwright_instance, tmp_path: Path):
-    context = launch(playwright_instance, tmp_path / "profile", PHONE)
-    page = context.new_page()
-    yield page
-    context.close()
+    with browser_page(playwright_instance, tmp_path, PHONE) as page:
+        yield page
 
 
 def shot(page, name: str) -> Path:
@@ -263,3 +288,50 @@ def ask(page, text: str) -> None:
     box.click()
     box.fill(text)
     page.keyboard.press("Enter")
+
+
+def open_warm_chat(page, server: UiServer, *, timeout: float) -> int:
+    """Open the chat and wait until the server's speech models are warm (they load in the background when a chat
+    opens); returns the length of the server log before, where this test's lines start."""
+    log_start = len(server.log())
+    open_chat(page, server.url)
+    server.wait_for_log("warm-up done", timeout=timeout, start=log_start)
+    return log_start
+
+
+def record(page, seconds: float) -> None:
+    """Push-to-talk: click the microphone, let the fake microphone play ``seconds`` of speech (and a margin),
+    click again to send the recording."""
+    mic = page.locator(MIC).first
+    mic.click()
+    page.wait_for_timeout(int((seconds + 1.2) * 1000))
+    mic.click()
+
+
+def wait_for_audio(page, timeout: float = 60_000) -> None:
+    """Until an ``<audio>`` of the page has loaded a clip with a duration (an answer was spoken)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
+        timeout=timeout,
+    )
+
+
+def open_chat_settings(page, server: UiServer) -> int:
+    """Open the chat, then its settings panel; returns the length of the server log before the panel opened."""
+    open_chat(page, server.url)
+    log_start = len(server.log())
+    page.locator("#chat-settings-open-modal").click()
+    return log_start
+
+
+def pick_setting(page, select: str, option: str) -> None:
+    """In the open settings panel, choose ``option`` of the select whose id is ``select``."""
+    page.locator(f"#{select}").click()
+    page.get_by_role("option", name=option).click()
+
+
+def fits(box: dict | None, width: int, height: int | None = None) -> bool:
+    """Whether a bounding box is inside the screen's width (and height, when given)."""
+    if box is None or box["x"] < 0 or box["x"] + box["width"] > width:
+        return False
+    return height is None or box["y"] + box["height"] <= height

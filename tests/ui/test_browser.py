@@ -7,11 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import ARTIFACTS, ask, open_chat, shot, start_server, stop_server
+from tests.ui.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    MIC,
+    ask,
+    browser_page,
+    fake_mic_flags,
+    fits,
+    open_chat,
+    open_chat_settings,
+    open_warm_chat,
+    pick_setting,
+    real_models_dir,
+    record,
+    shot,
+    start_server,
+    stop_server,
+    wait_for_audio,
+)
 
 pytestmark = pytest.mark.slow
-
-MIC = "#message-composer button:not([id])"  # the microphone (the only composer button without an id)
 
 
 def last_answer(page):
@@ -24,7 +40,7 @@ def test_page_loads_in_portuguese(scripted_server, desktop_page) -> None:
     assert page.get_by_text("Banco ativo:").is_visible()
     assert page.get_by_role("button", name="Quais os 5 produtos mais vendidos?").is_visible()
     assert page.locator("#chat-input").get_attribute("placeholder")
-    assert page.locator("#message-composer button:not([id])").count() >= 1  # the mic button
+    assert page.locator(MIC).count() >= 1  # the mic button
     shot(page, "desktop-welcome")
 
 
@@ -98,38 +114,29 @@ def test_unsafe_request_is_refused_not_crashed(scripted_server, desktop_page) ->
 
 
 def test_no_llm_mode_sql_schema_and_spoken_question(tmp_path: Path, playwright_instance) -> None:
-    from tests.ui.conftest import DESKTOP, launch, real_models_dir
-
     wav = tmp_path / "pergunta.wav"
     seconds = synthesize_question_wav(wav, "Quantas entregas atrasaram?", real_models_dir())
-    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-    args.append(f"--use-file-for-fake-audio-capture={wav}")
     server = start_server(tmp_path / "nollm", model=None)
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP, args)
     try:
-        page = context.new_page()
-        open_chat(page, server.url)
-        page.get_by_text("Nenhum modelo de linguagem configurado").first.wait_for(timeout=10_000)
-        assert page.get_by_text("VOZBD_MODEL=openai/gpt-4.1-mini").first.is_visible()
-        ask(page, "/sql SELECT uf, COUNT(*) AS clientes FROM clientes GROUP BY uf ORDER BY clientes DESC LIMIT 3")
-        page.locator("table").last.wait_for(timeout=20_000)
-        assert page.get_by_text("3 de 3 linhas").is_visible()
-        ask(page, "/esquema pedidos")
-        page.get_by_text("Esquema de demo").wait_for(timeout=20_000)
-        assert page.get_by_text(re.compile("uf_entrega")).first.is_visible()
-        ask(page, "Quantos clientes temos?")
-        page.get_by_text("Nenhum modelo de linguagem configurado").last.wait_for(timeout=10_000)
-        shot(page, "desktop-no-llm")
-        # A spoken question: the transcript is shown, then the guidance.
-        server.wait_for_log("warm-up done", timeout=90)
-        mic = page.locator(MIC).first
-        mic.click()
-        page.wait_for_timeout(int((seconds + 1.2) * 1000))
-        mic.click()
-        page.get_by_text(re.compile(r"Entendi: .*entregas", re.I)).wait_for(timeout=60_000)
-        assert "Traceback" not in server.log()
+        with browser_page(playwright_instance, tmp_path, DESKTOP, fake_mic_flags(wav)) as page:
+            open_chat(page, server.url)
+            page.get_by_text("Nenhum modelo de linguagem configurado").first.wait_for(timeout=10_000)
+            assert page.get_by_text("VOZBD_MODEL=openai/gpt-4.1-mini").first.is_visible()
+            ask(page, "/sql SELECT uf, COUNT(*) AS clientes FROM clientes GROUP BY uf ORDER BY clientes DESC LIMIT 3")
+            page.locator("table").last.wait_for(timeout=20_000)
+            assert page.get_by_text("3 de 3 linhas").is_visible()
+            ask(page, "/esquema pedidos")
+            page.get_by_text("Esquema de demo").wait_for(timeout=20_000)
+            assert page.get_by_text(re.compile("uf_entrega")).first.is_visible()
+            ask(page, "Quantos clientes temos?")
+            page.get_by_text("Nenhum modelo de linguagem configurado").last.wait_for(timeout=10_000)
+            shot(page, "desktop-no-llm")
+            # A spoken question: the transcript is shown, then the guidance.
+            server.wait_for_log("warm-up done", timeout=90)
+            record(page, seconds)
+            page.get_by_text(re.compile(r"Entendi: .*entregas", re.I)).wait_for(timeout=60_000)
+            assert "Traceback" not in server.log()
     finally:
-        context.close()
         stop_server(server)
 
 
@@ -157,33 +164,16 @@ def parse_timings(log: str) -> dict[str, float]:
 
 
 def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright_instance, tmp_path: Path) -> None:
-    from tests.ui.conftest import DESKTOP, launch, real_models_dir
-
     wav = tmp_path / "pergunta.wav"
     # A question (and answer) no other test uses, so the TTS phrase cache cannot hide synthesis time.
     seconds = synthesize_question_wav(wav, "Qual é o ticket médio dos pedidos?", real_models_dir())
-    fake_mic = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={wav}",
-    ]
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP, fake_mic)
-    try:
-        page = context.new_page()
-        log_start = len(scripted_server.log())
-        open_chat(page, scripted_server.url)
+    with browser_page(playwright_instance, tmp_path, DESKTOP, fake_mic_flags(wav)) as page:
         # Measure the steady state: models load once per process, in the background, when a chat opens.
-        scripted_server.wait_for_log("warm-up done", timeout=90, start=log_start)
-        mic = page.locator(MIC).first
-        mic.click()
-        page.wait_for_timeout(int((seconds + 1.2) * 1000))
-        mic.click()  # stop: the recording is sent and transcribed
+        log_start = open_warm_chat(page, scripted_server, timeout=90)
+        record(page, seconds)  # the recording is sent and transcribed
         page.get_by_text(re.compile(r"m[eé]dio dos pedidos", re.I)).first.wait_for(timeout=60_000)  # transcript
         page.get_by_text("O ticket médio é de").wait_for(timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
-            timeout=60_000,
-        )
+        wait_for_audio(page)
         log = scripted_server.wait_for_log("turn timings:", start=log_start)
         timings = parse_timings(log)
         assert timings["stt_s"] > 0 and timings["end_to_first_audio_s"] >= timings["stt_s"]
@@ -191,8 +181,6 @@ def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "voice-timings.txt").write_text(repr(timings) + "\n", encoding="utf-8")
         shot(page, "desktop-voice-answer")
-    finally:
-        context.close()
 
 
 def make_pdf(path: Path) -> None:
@@ -224,11 +212,8 @@ def test_pdf_upload_answer_cites_the_page(scripted_server, desktop_page, tmp_pat
 
 def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     page = desktop_page
-    open_chat(page, scripted_server.url)
-    log_start = len(scripted_server.log())
-    page.locator("#chat-settings-open-modal").click()
-    page.locator("#voice").click()
-    page.get_by_role("option", name="Alex (masculina)").click()
+    log_start = open_chat_settings(page, scripted_server)
+    pick_setting(page, "voice", "Alex (masculina)")
     page.locator("#confirm").click()
     changed = scripted_server.wait_for_log("settings changed:", start=log_start)
     assert "voice=pm_alex" in changed.split("settings changed:", 1)[1].splitlines()[0]
@@ -236,10 +221,7 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
     page.get_by_text("clientes cadastrados").wait_for(timeout=30_000)
     scripted_server.wait_for_log("engine=kokoro voice=pm_alex", start=log_start)  # synthesis used the new voice
     scripted_server.wait_for_log("turn timings:", start=log_start)  # all clips of that answer are sent
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('audio')].some(a => a.readyState >= 1 && a.duration > 0)",
-        timeout=60_000,
-    )
+    wait_for_audio(page)
     ask(page, "/diagnostico")
     page.get_by_text("kokoro / pm_alex").first.wait_for(timeout=30_000)
     shot(page, "desktop-diagnostics")
@@ -260,15 +242,13 @@ def test_voice_setting_reaches_synthesis(scripted_server, desktop_page) -> None:
 def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone_page) -> None:
     page = phone_page
     open_chat(page, scripted_server.url)
-    mic = page.locator(MIC).first
-    box = mic.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    box = page.locator(MIC).first.bounding_box()
+    assert fits(box, 390, 844), box
     shot(page, "phone-welcome")
     page.locator("#chat-settings-open-modal").click()
     confirm = page.locator("#confirm")
     confirm.wait_for(timeout=10_000)
-    confirm_box = confirm.bounding_box()
-    assert confirm_box is not None and confirm_box["x"] + confirm_box["width"] <= 390  # the panel fits the phone
+    assert fits(confirm.bounding_box(), 390), confirm.bounding_box()  # the panel fits the phone
     shot(page, "phone-settings")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Qual o faturamento por mês em 2026?").click()  # a starter question
@@ -276,7 +256,7 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
     page.get_by_text("6 de 6 linhas").wait_for(timeout=30_000)  # the final message (table) is rendered
     page.wait_for_timeout(500)
     table_box = page.locator("table").last.bounding_box()
-    assert table_box is not None and table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390 + 1
+    assert fits(table_box, 390 + 1), table_box
     page_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert page_width <= 390 + 1  # no sideways scrolling of the whole page
     page.locator(".js-plotly-plot").last.wait_for(timeout=20_000)  # the interactive line chart
@@ -284,46 +264,42 @@ def test_phone_viewport_keeps_mic_answer_and_table_usable(scripted_server, phone
 
 
 def test_password_login(tmp_path: Path, playwright_instance) -> None:
-    from tests.ui.conftest import DESKTOP, launch
-
     env = {"VOZBD_UI_AUTH": "password", "VOZBD_UI_USERNAME": "ana", "VOZBD_UI_PASSWORD": "segredo-longo-123"}
     server = start_server(tmp_path / "auth", model=None, extra_env=env)
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP)
     try:
-        page = context.new_page()
-        page.goto(server.url)
-        page.wait_for_url(re.compile(r"/login"), timeout=30_000)
-        page.locator("#email").fill("ana")
-        page.locator("#password").fill("errada")
-        page.get_by_role("button", name="Entrar").click()
-        # Wrong password: Chainlit's refusal is shown (pt-BR translation) and the page stays on /login.
-        page.get_by_text("Não foi possível entrar").wait_for(timeout=30_000)
-        assert "/login" in page.url
-        assert page.get_by_text("Olá! Eu sou o vozbd").count() == 0
-        page.locator("#password").fill("segredo-longo-123")
-        page.get_by_role("button", name="Entrar").click()
-        page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
-        secret = server.data_dir / "chainlit-auth-secret"
-        assert secret.is_file() and (secret.stat().st_mode & 0o777) == 0o600
-        assert "segredo-longo-123" not in server.log()
-        # With a login, conversations are kept in the app database and listed in the history sidebar.
-        page.locator("#chat-settings-open-modal").wait_for(timeout=60_000)
-        ask(page, "/sql SELECT COUNT(*) AS total FROM clientes")
-        page.get_by_text("1 linha").first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
-        import sqlite3
+        with browser_page(playwright_instance, tmp_path, DESKTOP) as page:
+            page.goto(server.url)
+            page.wait_for_url(re.compile(r"/login"), timeout=30_000)
+            page.locator("#email").fill("ana")
+            page.locator("#password").fill("errada")
+            page.get_by_role("button", name="Entrar").click()
+            # Wrong password: Chainlit's refusal is shown (pt-BR translation) and the page stays on /login.
+            page.get_by_text("Não foi possível entrar").wait_for(timeout=30_000)
+            assert "/login" in page.url
+            assert page.get_by_text("Olá! Eu sou o vozbd").count() == 0
+            page.locator("#password").fill("segredo-longo-123")
+            page.get_by_role("button", name="Entrar").click()
+            page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
+            secret = server.data_dir / "chainlit-auth-secret"
+            assert secret.is_file() and (secret.stat().st_mode & 0o777) == 0o600
+            assert "segredo-longo-123" not in server.log()
+            # With a login, conversations are kept in the app database and listed in the history sidebar.
+            page.locator("#chat-settings-open-modal").wait_for(timeout=60_000)
+            ask(page, "/sql SELECT COUNT(*) AS total FROM clientes")
+            page.get_by_text("1 linha").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            import sqlite3
 
-        with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:
-            threads = conn.execute('SELECT "userIdentifier", "name" FROM threads').fetchall()
-            steps = conn.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
-        assert threads and threads[0][0] == "ana" and steps >= 2, (threads, steps)
-        with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:  # /sql: audited as the UI, with the user
-            audited = conn.execute("SELECT surface, user_id, outcome FROM query_audit WHERE sql LIKE '%total%'")
-            assert audited.fetchall() == [("ui", "ana", "ok")]
-        page.reload()
-        page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
-        page.get_by_text(threads[0][1][:20]).first.wait_for(timeout=30_000)  # the sidebar lists the thread
-        shot(page, "desktop-history-sidebar")
+            with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:
+                threads = conn.execute('SELECT "userIdentifier", "name" FROM threads').fetchall()
+                steps = conn.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+            assert threads and threads[0][0] == "ana" and steps >= 2, (threads, steps)
+            with sqlite3.connect(server.data_dir / "app.sqlite3") as conn:  # /sql: audited as the UI, with the user
+                audited = conn.execute("SELECT surface, user_id, outcome FROM query_audit WHERE sql LIKE '%total%'")
+                assert audited.fetchall() == [("ui", "ana", "ok")]
+            page.reload()
+            page.get_by_text("Olá! Eu sou o vozbd").wait_for(timeout=30_000)
+            page.get_by_text(threads[0][1][:20]).first.wait_for(timeout=30_000)  # the sidebar lists the thread
+            shot(page, "desktop-history-sidebar")
     finally:
-        context.close()
         stop_server(server)

@@ -13,31 +13,30 @@ import pytest
 
 from tests.ui.conftest import (
     DESKTOP,
+    MIC,
     PHONE,
-    SCRIPT,
     UiServer,
-    launch,
+    browser_page,
+    fake_mic_flags,
+    fits,
     open_chat,
+    open_warm_chat,
     real_models_dir,
     require_browser_and_models,
     shot,
-    start_server,
+    start_scripted_server,
     stop_server,
 )
 
 pytestmark = pytest.mark.slow
 
-MIC = "#message-composer button:not([id])"
 RATE = 24_000
 
 
 @pytest.fixture(scope="module")
 def hands_free_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
     require_browser_and_models()
-    tmp = tmp_path_factory.mktemp("ui-hands-free")
-    script = tmp / "script.yaml"
-    script.write_text(SCRIPT, encoding="utf-8")
-    server = start_server(tmp, model=f"scripted/{script}", extra_env={"VOZBD_UI_HANDS_FREE": "true"})
+    server = start_scripted_server(tmp_path_factory.mktemp("ui-hands-free"), {"VOZBD_UI_HANDS_FREE": "true"})
     yield server
     stop_server(server)
 
@@ -60,24 +59,11 @@ def fake_mic(path: Path, parts: list[str | float]) -> float:
     return audio.size / RATE
 
 
-def _browser(playwright_instance, tmp_path: Path, wav: Path, viewport: dict):
-    args = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={wav}%noloop",
-    ]
-    return launch(playwright_instance, tmp_path / "profile", viewport, args)
-
-
 def test_two_questions_two_answers_without_a_second_click(hands_free_server, playwright_instance, tmp_path) -> None:
     wav = tmp_path / "duas-perguntas.wav"
     fake_mic(wav, [0.5, "Quantos clientes temos?", 3.0, "Qual é o ticket médio dos pedidos?", 30.0])
-    context = _browser(playwright_instance, tmp_path, wav, DESKTOP)
-    try:
-        page = context.new_page()
-        log_start = len(hands_free_server.log())
-        open_chat(page, hands_free_server.url)
-        hands_free_server.wait_for_log("warm-up done", timeout=120, start=log_start)
+    with browser_page(playwright_instance, tmp_path, DESKTOP, fake_mic_flags(wav, loop=False)) as page:
+        log_start = open_warm_chat(page, hands_free_server, timeout=120)
         page.locator(MIC).first.click()  # the only click: the microphone stays open
         hands_free_server.wait_for_log("hands-free conversation started", start=log_start)
         page.get_by_text("clientes cadastrados").first.wait_for(timeout=120_000)
@@ -90,8 +76,6 @@ def test_two_questions_two_answers_without_a_second_click(hands_free_server, pla
         # Both turns done before the next test starts: a conversation still answering in the background would log
         # "answer audio started" lines into that test's part of the shared server log.
         _wait_for_count(hands_free_server, "turn timings:", 2, start=log_start)
-    finally:
-        context.close()
 
 
 # A microphone the test controls: getUserMedia returns a WebAudio stream into which ``window.__vozbdMic.say``
@@ -159,18 +143,8 @@ def test_speaking_over_the_answer_interrupts_it(hands_free_server, playwright_in
     some of them, which got the short default answer instead)."""
     long_question = _pcm16_base64("Me conte tudo sobre o banco de dados.")
     new_question = _pcm16_base64("Quantos clientes temos?")
-    args = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-    ]
-    context = launch(playwright_instance, tmp_path / "profile", DESKTOP, args)
-    try:
-        context.add_init_script(PAGE_MIC)
-        page = context.new_page()
-        log_start = len(hands_free_server.log())
-        open_chat(page, hands_free_server.url)
-        hands_free_server.wait_for_log("warm-up done", timeout=120, start=log_start)
+    with browser_page(playwright_instance, tmp_path, DESKTOP, fake_mic_flags(), init_script=PAGE_MIC) as page:
+        log_start = open_warm_chat(page, hands_free_server, timeout=120)
         page.locator(MIC).first.click()
         text = hands_free_server.wait_for_log("hands-free conversation started", start=log_start)
         mine = log_start + text.rindex("hands-free conversation started")  # this conversation's lines come after
@@ -184,23 +158,16 @@ def test_speaking_over_the_answer_interrupts_it(hands_free_server, playwright_in
         log = hands_free_server.wait_for_log("barge-in: interrupting turn 1", start=mine)
         assert "Traceback" not in log
         shot(page, "desktop-barge-in")
-    finally:
-        context.close()
 
 
 def test_phone_viewport_hands_free(hands_free_server, playwright_instance, tmp_path) -> None:
     wav = tmp_path / "celular.wav"
     fake_mic(wav, [0.5, "Quantos clientes temos?", 30.0])
-    context = _browser(playwright_instance, tmp_path, wav, PHONE)
-    try:
-        page = context.new_page()
+    with browser_page(playwright_instance, tmp_path, PHONE, fake_mic_flags(wav, loop=False)) as page:
         open_chat(page, hands_free_server.url)
         mic = page.locator(MIC).first
-        box = mic.bounding_box()
-        assert box is not None and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+        assert fits(mic.bounding_box(), 390, 844), mic.bounding_box()
         mic.click()
         page.get_by_text("clientes cadastrados").first.wait_for(timeout=120_000)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 391
         shot(page, "phone-hands-free")
-    finally:
-        context.close()

@@ -20,12 +20,17 @@ import pytest
 
 from tests.ui.conftest import (
     DESKTOP,
+    MIC,
     PHONE,
     ROOT,
     UiServer,
     ask,
-    launch,
+    browser_page,
+    fake_mic_flags,
+    fits,
     open_chat,
+    open_chat_settings,
+    pick_setting,
     require_browser_and_models,
     shot,
     start_server,
@@ -141,9 +146,7 @@ def visible_area_bottom(page) -> float:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_commands_run_with_one_enter_and_each_answer_ends_in_view(demo_server, playwright_instance, tmp_path, viewport):
-    context = launch(playwright_instance, tmp_path / "profile", viewport)
-    try:
-        page = context.new_page()
+    with browser_page(playwright_instance, tmp_path, viewport) as page:
         open_chat(page, demo_server.url)
         box = page.locator("#chat-input")
         phone = viewport == PHONE
@@ -172,8 +175,7 @@ def test_commands_run_with_one_enter_and_each_answer_ends_in_view(demo_server, p
         chart_box = chart.bounding_box()
         assert chart_box is not None
         assert chart_box["y"] + chart_box["height"] <= visible_area_bottom(page) + 2, chart_box
-        assert chart_box["y"] + chart_box["height"] > 0 and chart_box["x"] >= 0
-        assert chart_box["x"] + chart_box["width"] <= viewport["width"] + 1
+        assert chart_box["y"] + chart_box["height"] > 0 and fits(chart_box, viewport["width"] + 1), chart_box
         labels = page.locator(".js-plotly-plot").last.locator(".ytick text").all_text_contents()
         assert len(labels) == 27 and "SP" in labels  # every state labelled
         shot(page, f"{'phone' if phone else 'desktop'}-daily-sql-chart")
@@ -192,8 +194,6 @@ def test_commands_run_with_one_enter_and_each_answer_ends_in_view(demo_server, p
             scroller = page.locator(".vozbd-result-scroll").last
             assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # the wide table scrolls sideways
         assert "Traceback" not in demo_server.log()
-    finally:
-        context.close()
 
 
 def test_table_sorts_and_the_csv_download_is_the_query_result(demo_server, desktop_page) -> None:
@@ -233,14 +233,11 @@ def test_the_demo_model_answers_its_own_suggestions(demo_server, desktop_page) -
 
 def test_settings_list_the_engines_voices_and_confirm(demo_server, desktop_page) -> None:
     page = desktop_page
-    open_chat(page, demo_server.url)
-    log_start = len(demo_server.log())
-    page.locator("#chat-settings-open-modal").click()
+    log_start = open_chat_settings(page, demo_server)
     page.locator("#voice").click()
     assert page.get_by_role("option", name="Dora (feminina)").count() == 1  # Kokoro's pt-BR voices
     page.keyboard.press("Escape")
-    page.locator("#tts_engine").click()
-    page.get_by_role("option", name="espeak").click()
+    pick_setting(page, "tts_engine", "espeak")
     demo_server.wait_for_log("settings panel: TTS engine espeak selected", start=log_start)
     page.wait_for_timeout(500)
     page.locator("#voice").click()
@@ -255,10 +252,7 @@ def test_settings_list_the_engines_voices_and_confirm(demo_server, desktop_page)
 def test_page_in_brazilian_portuguese_and_runnable_welcome_without_a_model(
     bare_server, playwright_instance, tmp_path
 ) -> None:
-    fake_mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-    context = launch(playwright_instance, tmp_path / "profile", PHONE, fake_mic)
-    try:
-        page = context.new_page()
+    with browser_page(playwright_instance, tmp_path, PHONE, fake_mic_flags()) as page:
         open_chat(page, bare_server.url)
         assert page.evaluate("document.documentElement.lang") == "pt-BR"
         english = chainlit_english_labels()
@@ -277,16 +271,13 @@ def test_page_in_brazilian_portuguese_and_runnable_welcome_without_a_model(
         page.locator("#confirm").wait_for(timeout=10_000)
         for switch in page.locator("#chat-settings button[role='switch']").all():
             switch.scroll_into_view_if_needed()
-            box = switch.bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+            assert fits(switch.bounding_box(), PHONE["width"]), switch.bounding_box()
         found = sorted(set(page_strings(page)) & set(english))
         assert found == [], found
         page.keyboard.press("Escape")
         # Recording: the header status reads "Ouvindo".
-        page.locator("#message-composer button:not([id])").first.click()
+        page.locator(MIC).first.click()
         page.locator("#header").get_by_text("Ouvindo").wait_for(timeout=20_000)
         found = sorted(set(page_strings(page)) & set(english))
         assert found == [], found
         shot(page, "phone-daily-recording")
-    finally:
-        context.close()

@@ -149,3 +149,29 @@ def test_wide_query_result_is_printed_record_by_record_at_80_columns(tmp_path: P
     assert "linha 1" in text and "linha 2" in text and "2 linhas" in text
     assert re.search(r"^\s+email: \S+@\S+$", text, re.MULTILINE)  # whole values, one per line
     assert "…" not in text
+
+
+def test_saved_connections_conversation_log_and_audit_print_whole_values_at_80_columns(tmp_path: Path) -> None:
+    """`db list`, `logs` and `audit` go through the same layout: long URLs and questions are never clipped with "…"
+    nor folded mid-word (rich's own table did both at 80 columns)."""
+    url = "postgresql://leitor_da_loja@banco-de-dados.exemplo.com.br:5432/loja"  # never dialled (--no-test)
+    _run(tmp_path, "db", "add", "loja-de-exemplo-com-nome-longo", url, "--no-test")
+    listed = _run(tmp_path, "db", "list")
+    _assert_fits(listed)
+    assert "…" not in listed and "postgresql+psycopg://leitor_da_loja@banco-de-dados.exemplo.com.br:5432/loja" in listed
+    script = tmp_path / "script.yaml"
+    script.write_text(
+        'rules:\n  - match: "clientes"\n    responses:\n      - tool_calls:\n          - name: run_query\n'
+        '            args: {sql: "SELECT COUNT(*) AS total_de_clientes_cadastrados FROM clientes"}\n'
+        '      - content: "Temos {last_result_first_value} clientes cadastrados na loja."\n'
+        'default:\n  - content: "Não sei."\n',
+        encoding="utf-8",
+    )
+    question = "Quantos clientes cadastrados temos na loja de exemplo hoje?"
+    _run(tmp_path, "ask", question, "--model", f"scripted/{script}")
+    for text in (_run(tmp_path, "logs"), _run(tmp_path, "audit")):
+        _assert_fits(text)
+        assert "…" not in text, text
+    logs, audit = _run(tmp_path, "logs"), _run(tmp_path, "audit")
+    assert question in logs and "Temos 600 clientes cadastrados na loja." in logs, logs
+    assert "total_de_clientes_cadastrados" in _tokens(audit), audit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,16 +26,26 @@ def test_env_example_documents_every_setting() -> None:
     assert documented - fields == set(), ".env.example names unknown settings"
 
 
-def test_env_example_values_parse(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_env_example_values_parse_and_are_the_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each uncommented line of .env.example shows its setting's default: copying the file changes nothing."""
     monkeypatch.chdir(tmp_path)
+    for name in [name for name in os.environ if name.startswith("VOZBD_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("VOZBD_CONFIG_FILE", str(tmp_path / "absent.toml"))  # not the machine's config file
+    defaults = Settings()
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.startswith("VOZBD_"):
-            name, value = line.split("=", 1)
-            monkeypatch.setenv(name, value)
+    assigned = dict(line.split("=", 1) for line in text.splitlines() if line.startswith("VOZBD_"))
+    for name, value in assigned.items():
+        monkeypatch.setenv(name, value)
     settings = Settings()
-    assert settings.max_rows == 1000
+    assert len(assigned) > 20 and settings.max_rows == 1000
     assert "~" not in str(settings.data_dir)
+    differing = {
+        name: (value, getattr(defaults, name[6:].lower()))
+        for name, value in assigned.items()
+        if getattr(settings, name[6:].lower()) != getattr(defaults, name[6:].lower())
+    }
+    assert differing == {}, "lines of .env.example that are not the default (value, default)"
 
 
 def test_lists_split_on_commas(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -78,6 +78,8 @@ class ConnectionTestResult(BaseModel):
     """None when ok; else host_unreachable, auth_failed, unknown_database, tls_failed, driver_missing, timeout,
     ssh_* (tunnel), error."""
     message: str
+    warnings: list[str] = []
+    """pt-BR: what the read-only login can still do outside its transaction, with the fix (``PrivilegeReport``)."""
 
 
 def demo_connection() -> ResolvedConnection:
@@ -300,6 +302,12 @@ def privilege_report(ctx: ToolContext, conn: ResolvedConnection, engine: Engine)
             raise db_error(error, conn) from None
         if report.privileged:
             log.warning("connection %s has a privileged login: %s", conn.masked_url, "; ".join(report.findings))
+        elif report.warnings:
+            log.warning(
+                "connection %s: the read-only login can still run functions with effects outside its transaction "
+                "(revoke them from PUBLIC: vozbd db create-readonly-user prints the DO block)",
+                conn.masked_url,
+            )
         reports[key] = report
     return report
 
@@ -391,6 +399,9 @@ def test_connection(ctx: ToolContext, conn: ResolvedConnection) -> ConnectionTes
             message=f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}",
         )
     latency_ms = round((time.perf_counter() - start) * 1000, 1)
+    warnings: list[str] = []
+    if not conn.allow_privileged and conn.dialect in ("postgres", "mysql"):
+        warnings = privilege_report(ctx, conn, engine).warnings
     version = str(raw).splitlines()[0].strip() if raw is not None else "?"
     if "mariadb" in version.lower():
         prefix = "MariaDB "
@@ -401,6 +412,7 @@ def test_connection(ctx: ToolContext, conn: ResolvedConnection) -> ConnectionTes
         server_version=version,
         latency_ms=latency_ms,
         message=f"Conexão OK: {version} ({latency_ms:.0f} ms).",
+        warnings=warnings,
     )
 
 

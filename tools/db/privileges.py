@@ -17,6 +17,10 @@ _PG_CHECKS = (
     ("SELECT pg_has_role(current_user, 'pg_read_server_files', 'MEMBER')", "lê arquivos do servidor"),
     ("SELECT pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')", "escreve arquivos do servidor"),
     ("SELECT pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')", "executa programas no servidor"),
+    (
+        "SELECT pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')",
+        "encerra sessões de outros usuários (pg_signal_backend)",
+    ),
     ("SELECT rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user", "cria papéis ou bancos"),
     (
         "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ANY (current_schemas(false)) "
@@ -35,6 +39,41 @@ _PG_CHECKS = (
         "tem permissões além de SELECT em tabelas",
     ),
 )
+PG_SIDE_EFFECT_FUNCTIONS = ("pg_logical_emit_message", "pg_terminate_backend", "pg_cancel_backend")
+"""Built-ins that PostgreSQL lets PUBLIC run and whose effect outlives the read-only transaction vozbd rolls back:
+a non-transactional WAL message (fed to logical-decoding consumers), and signals to the backends of the caller's
+own role (every other vozbd session shares it). The rest of PUBLIC's volatile built-ins either check a privilege
+themselves (superuser, REPLICATION, ownership), are refused in a read-only transaction, die with the rollback
+(``pg_notify``, ``lo_create``, transactional messages) or are reset with the session (``DISCARD ALL``: session
+advisory locks, ``set_config``)."""
+PG_NETWORK_EXTENSIONS = ("dblink",)
+"""Extensions whose functions (PUBLIC may run them) open connections to other servers: a channel out of the
+database that no read-only transaction covers (a remote write, data sent elsewhere)."""
+_PG_SIDE_EFFECTS_SQL = (
+    "SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p "
+    "WHERE (p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.proname OPERATOR(pg_catalog.=) ANY ({names})) "
+    "OR p.oid IN (SELECT d.objid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid "
+    "WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass "
+    "AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e' "
+    "AND e.extname OPERATOR(pg_catalog.=) ANY ({extensions}))"
+)
+
+
+def _pg_array(values: tuple[str, ...]) -> str:
+    return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::pg_catalog.name[]"
+
+
+PG_SIDE_EFFECTS_QUERY = _PG_SIDE_EFFECTS_SQL.format(
+    names=_pg_array(PG_SIDE_EFFECT_FUNCTIONS), extensions=_pg_array(PG_NETWORK_EXTENSIONS)
+)
+"""The functions of the class above in the current database (built-ins + members of the network extensions)."""
+PG_REVOKE_SIDE_EFFECTS = (
+    "DO $vozbd$ DECLARE f pg_catalog.text; BEGIN "
+    f"FOR f IN {PG_SIDE_EFFECTS_QUERY} LOOP "
+    "EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $vozbd$"
+)
+"""Take EXECUTE on those functions away from PUBLIC, in this database only (function privileges are per database).
+Every non-superuser role of the database loses them: grant them back by name to a role that needs one."""
 _MYSQL_READ = frozenset({"SELECT", "SHOW VIEW", "USAGE"})
 _MYSQL_GRANT = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+) TO ", re.IGNORECASE)
 
@@ -45,6 +84,9 @@ class PrivilegeReport:
     user: str | None
     findings: list[str] = field(default_factory=list)
     """pt-BR sentences, one per excess privilege; empty = least privilege."""
+    warnings: list[str] = field(default_factory=list)
+    """pt-BR sentences: what a read-only login can still do outside its transaction, with the exact fix (the
+    connection is accepted; ``vozbd db add/test`` show them)."""
 
     @property
     def privileged(self) -> bool:
@@ -74,12 +116,41 @@ def inspect_privileges(engine: Engine, dialect: str) -> PrivilegeReport:
 def _postgres(engine: Engine) -> PrivilegeReport:
     findings: list[str] = []
     with engine.connect() as db:
-        user = db.execute(text("SELECT current_user")).scalar()
-        for sql, finding in _PG_CHECKS:
-            if db.execute(text(sql)).scalar():
-                findings.append(finding)
+        # built-ins first, explicitly: these checks may run as a superuser on a database whose schemas others write
+        db.execute(
+            text(
+                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
+                "pg_catalog.current_setting('search_path'), true)"
+            )
+        )
+        # one round trip for every check (first use of a connection runs them; each round trip counts under load)
+        checks = ", ".join(f"({sql})" for sql, _ in _PG_CHECKS)
+        row = db.execute(text(f"SELECT current_user, pg_catalog.current_database(), {checks}")).one()
+        user, database = row[0], row[1]
+        findings += [finding for (_, finding), found in zip(_PG_CHECKS, row[2:], strict=True) if found]
+        executable = [
+            str(row[0])
+            for row in db.execute(
+                text(
+                    f"SELECT f FROM ({PG_SIDE_EFFECTS_QUERY}) AS s(f) "
+                    "WHERE pg_catalog.has_function_privilege(pg_catalog.current_user(), f::pg_catalog.regprocedure, "
+                    "'EXECUTE')"
+                )
+            )
+        ]
         db.rollback()
-    return PrivilegeReport("postgres", str(user), findings)
+    warnings = [side_effect_warning(str(database), executable)] if executable else []
+    return PrivilegeReport("postgres", str(user), findings, warnings)
+
+
+def side_effect_warning(database: str, functions: list[str]) -> str:
+    """pt-BR: the login can still run functions whose effect outlives its read-only transaction; the exact fix."""
+    return (
+        f"o login ainda pode executar funções com efeito fora da transação somente leitura ({', '.join(functions)}): "
+        "encerrar ou cancelar as outras sessões do vozbd, gravar no WAL ou abrir conexões a outros servidores. "
+        f"Como administrador, no banco {database}, rode o bloco DO que 'vozbd db create-readonly-user' imprime "
+        "(REVOKE EXECUTE ... FROM PUBLIC; vale para todos os papéis não superusuários desse banco)"
+    )
 
 
 def _mysql(engine: Engine) -> PrivilegeReport:
@@ -118,6 +189,8 @@ def readonly_user_sql(
             f"CREATE ROLE {role} LOGIN PASSWORD '{pw}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT",
             f"GRANT CONNECT ON DATABASE {db} TO {role}",
             f"ALTER ROLE {role} SET default_transaction_read_only = on",
+            # database-wide, not per role: PostgreSQL has no per-role deny, and PUBLIC holds these grants
+            PG_REVOKE_SIDE_EFFECTS,
         ]
         for schema in schemas:
             name = _ident(schema, '"')

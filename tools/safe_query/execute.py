@@ -24,6 +24,7 @@ from tools.db.connect import describe_db_error
 from tools.db.failures import classify_error, reason_message
 from tools.db.urls import mask_secrets, mask_url
 from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError, UnsafeQueryError
+from tools.safe_query.mydescribe import result_columns
 from tools.safe_query.pgcells import capped_query
 from tools.safe_query.session import Deadline, pinned_session
 
@@ -100,8 +101,17 @@ class _Budget:
 
 
 class NotAQueryError(UnsafeQueryError):
-    """The statement returned no rows: a command that reached the session without the validator. It ran inside the
-    read-only transaction (so the database's own refusal of writes still applies) and was rolled back."""
+    """The statement returns no rows: a command that reached the session without the validator. PostgreSQL: it ran
+    inside the read-only transaction (so the database's own refusal of writes still applies) and was rolled back.
+    MariaDB/MySQL: the server described it without running it (``mydescribe``), and it never ran."""
+
+
+def _not_a_query(dialect: str, what_happened: str) -> NotAQueryError:
+    return NotAQueryError(
+        f"A instrução não é uma consulta (não devolve linhas) e {what_happened}: só consultas de leitura (SELECT, "
+        "WITH, VALUES, EXPLAIN, SHOW) são aceitas.",
+        detail={"code": "not_a_query", "dialect": dialect},
+    )
 
 
 def _postgres_rows(dbapi: Any, sql: str, max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
@@ -114,11 +124,7 @@ def _postgres_rows(dbapi: Any, sql: str, max_cell_chars: int) -> tuple[Any, Iter
             import psycopg
 
             raise psycopg.DatabaseError(result.error_message.decode(errors="replace").removeprefix("ERROR:").strip())
-        raise NotAQueryError(
-            "A instrução não é uma consulta (não devolve linhas) e foi desfeita: só consultas de leitura (SELECT, "
-            "WITH, VALUES, EXPLAIN, SHOW) são aceitas.",
-            detail={"code": "not_a_query", "dialect": "postgres"},
-        )
+        raise _not_a_query("postgres", "foi desfeita")
     sql = capped
     # Single-row mode: libpq holds one row at a time, so a result of huge rows never sits in memory whole
     # (the byte budget stops the stream after the first rows). Extended protocol: one statement only.
@@ -144,6 +150,8 @@ def _columns(cursor: Any, dbapi: Any, dialect: str, sql: str, rows_seen: int) ->
 def _mysql_rows(dbapi: Any, sql: str, _max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
     import pymysql.cursors
 
+    if result_columns(dbapi, sql) == 0:  # described by the server, not run: KILL, SET, DO, SELECT … INTO @v
+        raise _not_a_query("mysql", "não foi executada")
     cursor = dbapi.cursor(pymysql.cursors.SSCursor)
     cursor.execute(sql)
     return cursor, _chunks(cursor)

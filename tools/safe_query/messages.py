@@ -59,6 +59,11 @@ _TEMPLATES: dict[str, str] = {
     ),
     "explain_analyze": "EXPLAIN ANALYZE executa a consulta de verdade e não é permitido. Use EXPLAIN sem ANALYZE.",
     "empty": "A consulta SQL está vazia. Envie uma consulta SELECT.",
+    "too_complex": (
+        "A consulta é complexa demais para ser conferida (mais de {limit} elementos, ou parênteses, CASEs e "
+        "subconsultas aninhados fundo demais). Simplifique-a: menos níveis de aninhamento, ou uma tabela/CTE em "
+        "vez de uma lista enorme de valores."
+    ),
 }
 
 

@@ -10,6 +10,11 @@ wrapped so that each variable-size value is cut server-side, keeping its type:
 - anything else that is not a fixed-size scalar (arrays, records, ``xml``, ``tsvector``...): NULL past the limit.
 
 Only queries (``SELECT``/``WITH``/``VALUES``/``TABLE``) are wrapped; ``EXPLAIN``/``SHOW`` output is small.
+
+The wrapper runs with the connection's schemas on the search path, and PostgreSQL prefers an overload that matches
+the argument types more exactly wherever it lives (``public.length(varchar)`` beats ``pg_catalog.length(text)``
+for a varchar column, whatever the path order). So every function, operator and type it names is qualified with
+``pg_catalog`` (``OPERATOR(pg_catalog.||)``): nothing a schema's owner creates can take its place.
 """
 
 from __future__ import annotations
@@ -23,28 +28,34 @@ _FIXED = {
     16, 20, 21, 23, 26, 700, 701, 1700, 1082, 1083, 1114, 1184, 1186, 1266, 2950, 790, 18, 869, 650, 829,
 }  # fmt: skip  # bool, ints, oid, floats, numeric, date/time types, interval, uuid, money, "char", inet, cidr, macaddr
 _QUERY = re.compile(r"^\s*\(*\s*(SELECT|WITH|VALUES|TABLE)\b", re.IGNORECASE)
-MARKER_SQL = "'… [cortado: ' || {length} || ' caracteres no total]'"
+CONCAT = " OPERATOR(pg_catalog.||) "
+MARKER_SQL = "'… [cortado: '" + CONCAT + "{length}" + CONCAT + "' caracteres no total]'"
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _longer(length: str, limit: int) -> str:
+    return f"{length} OPERATOR(pg_catalog.>) {limit}"
+
+
 def _cap(ref: str, oid: int, limit: int) -> str:
     if oid in _FIXED:
         return ref
     if oid in _TEXT:
-        marker = MARKER_SQL.format(length=f"length({ref})")
-        return f"CASE WHEN length({ref}) > {limit} THEN left({ref}, {limit}) || {marker} ELSE {ref}::text END"
+        length = f"pg_catalog.length({ref}::pg_catalog.text)"
+        cut = f"pg_catalog.left({ref}::pg_catalog.text, {limit}){CONCAT}{MARKER_SQL.format(length=length)}"
+        return f"CASE WHEN {_longer(length, limit)} THEN {cut} ELSE {ref}::pg_catalog.text END"
     if oid in (_JSON, _JSONB):
-        as_text = f"({ref})::text"
-        marker = MARKER_SQL.format(length=f"length({as_text})")
-        to_json = "to_json" if oid == _JSON else "to_jsonb"
-        cut = f"{to_json}(left({as_text}, {limit}) || {marker})"
-        return f"CASE WHEN length({as_text}) > {limit} THEN {cut} ELSE {ref} END"
+        as_text = f"({ref})::pg_catalog.text"
+        length = f"pg_catalog.length({as_text})"
+        to_json = "pg_catalog.to_json" if oid == _JSON else "pg_catalog.to_jsonb"
+        cut = f"{to_json}(pg_catalog.left({as_text}, {limit}){CONCAT}{MARKER_SQL.format(length=length)})"
+        return f"CASE WHEN {_longer(length, limit)} THEN {cut} ELSE {ref} END"
     if oid == _BYTEA:
-        return f"substring({ref} FROM 1 FOR {limit})"
-    return f"CASE WHEN pg_column_size({ref}) > {limit} THEN NULL ELSE {ref} END"
+        return f"pg_catalog.substring({ref}, 1, {limit})"
+    return f"CASE WHEN {_longer(f'pg_catalog.pg_column_size({ref})', limit)} THEN NULL ELSE {ref} END"
 
 
 def capped_query(dbapi: Any, sql: str, limit: int) -> str | None:
@@ -75,4 +86,5 @@ def capped_query(dbapi: Any, sql: str, limit: int) -> str | None:
         f"{_cap(f'_vozbd_q.{alias}', oid, limit)} AS {_quote(name)}"
         for alias, oid, name in zip(aliases, types, names, strict=True)
     )
-    return f"SELECT {columns} FROM ({sql}) AS _vozbd_q({', '.join(aliases)})"
+    # the newline: a trailing "-- comment" of the query must not swallow the closing parenthesis
+    return f"SELECT {columns} FROM ({sql}\n) AS _vozbd_q({', '.join(aliases)})"

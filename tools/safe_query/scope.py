@@ -37,7 +37,7 @@ def connection_schemas(
     if schemas is None:
         try:
             with engine.connect() as db:
-                found = db.execute(text("SELECT current_schemas(false)")).scalar() or []
+                found = db.execute(text("SELECT pg_catalog.current_schemas(false)")).scalar() or []
                 db.rollback()
         except SQLAlchemyError as error:
             raise db_error(error, conn) from None

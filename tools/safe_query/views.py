@@ -127,6 +127,35 @@ class ViewCheck:
                 )
 
 
+def names_a_cte(table: exp.Table) -> bool:
+    """True when ``table`` names a CTE in its scope, False when it names a real relation (which must be checked).
+
+    SQL scoping, not "some CTE somewhere has this name": a WITH covers its own query; inside the CTE bodies of a
+    non-recursive WITH only the CTEs listed *before* are visible (a CTE body naming itself reads the real table);
+    with RECURSIVE every CTE of the list is. A qualified name is never a CTE."""
+    if table.args.get("db") or table.args.get("catalog"):
+        return False
+    name = table.name.lower()
+    node: exp.Expr = table
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, exp.With):  # the table is inside one of this WITH's CTE bodies (``node``)
+            ctes = list(parent.expressions)
+            visible = ctes if parent.args.get("recursive") else ctes[: next(i for i, c in enumerate(ctes) if c is node)]
+            if name in _cte_names(visible):
+                return True
+        else:
+            with_ = parent.args.get("with_")
+            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions):
+                return True
+        node = parent
+    return False
+
+
+def _cte_names(ctes: list[exp.Expr]) -> set[str]:
+    return {cte.alias_or_name.lower() for cte in ctes}
+
+
 def view_guard(
     dialect: str,
     tree: exp.Expr | None,
@@ -179,16 +208,17 @@ class _Guard:
 
     def check(self, tree: exp.Expr, *, depth: int) -> None:
         self.functions |= {function_name(f) for f in tree.find_all(exp.Func)}
+        if self.dialect == "postgres":  # ... and the names PostgreSQL will call (exp.Pad runs as LPAD, ...)
+            self.functions |= called_names(tree)
         if self.dialect == "postgres":
             self.operators |= operator_symbols(tree)
             for datatype in tree.find_all(exp.DataType):
                 if datatype.this == exp.DataType.Type.USERDEFINED:
                     self.cast_targets.add(datatype.sql("postgres"))
-        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function: checked by the allowlist
-            if not table.db and table.name.lower() in ctes:
+            if names_a_cte(table):
                 continue
             definition = self._definition(table, depth)
             if definition is None:
@@ -218,9 +248,8 @@ class _Guard:
         MariaDB has no lock that pins a view's definition from a check to the statement, so the statement never
         names a view: what runs is exactly the text that was validated, and a view replaced in between changes
         nothing."""
-        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in list(tree.find_all(exp.Table)):
-            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+            if not isinstance(table.this, exp.Identifier) or names_a_cte(table):
                 continue
             definition = self._mysql_definition(table)
             if definition is None:
@@ -356,25 +385,19 @@ class _Guard:
         """Refuse when a schema of the connection defines a function named like one the query calls."""
         if not self.functions:
             return
-        shadowing = self.db.execute(
-            text(
-                "SELECT DISTINCT n.nspname || '.' || p.proname FROM pg_proc p "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
-                "AND lower(p.proname) = ANY (:names) "
-                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT n.nspname || '.' || p.proname FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "AND lower(p.proname) = ANY (:names) "
+            f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}",
             {"names": sorted(self.functions)},
-        ).fetchall()
-        if shadowing:
-            names = ", ".join(sorted(str(r[0]) for r in shadowing))
-            raise _refuse(
-                f"Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
-                "privilegiada o PostgreSQL poderia chamá-las no lugar das embutidas. Renomeie-as ou use um login só "
-                "de leitura.",
-                code="function_not_allowed",
-                functions=names,
-            )
+            "Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
+            "privilegiada o PostgreSQL poderia chamá-las no lugar das embutidas. Renomeie-as ou use um login só de "
+            "leitura.",
+            code="function_not_allowed",
+            detail="functions",
+        )
 
     def check_user_operators(self) -> None:
         """Refuse when a schema of the connection defines an operator named like one the statement may use.
@@ -382,25 +405,19 @@ class _Guard:
         PostgreSQL resolves an operator by name and operand types over the search path: for operand types no
         built-in operator takes (``text + integer``), it picks a user's operator, whose function then runs with the
         privileged login's rights. Operators of superusers' extensions are trusted like the extension."""
-        found = self.db.execute(
-            text(
-                "SELECT DISTINCT o.oprname, n.nspname FROM pg_operator o "
-                "JOIN pg_namespace n ON n.oid = o.oprnamespace "
-                "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
-                "AND o.oprname = ANY (:names) "
-                f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT n.nspname || '.' || o.oprname FROM pg_operator o "
+            "JOIN pg_namespace n ON n.oid = o.oprnamespace "
+            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "AND o.oprname = ANY (:names) "
+            f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}",
             {"names": sorted(self.operators)},
-        ).fetchall()
-        if found:
-            names = ", ".join(sorted(f"{schema}.{name}" for name, schema in found))
-            raise _refuse(
-                f"Os esquemas desta conexão definem operadores próprios ({names}); numa conexão privilegiada o "
-                "PostgreSQL poderia usá-los nesta consulta e rodar a função deles com o login privilegiado. Use um "
-                "login só de leitura.",
-                code="operator_not_allowed",
-                operators=names,
-            )
+            "Os esquemas desta conexão definem operadores próprios ({names}); numa conexão privilegiada o "
+            "PostgreSQL poderia usá-los nesta consulta e rodar a função deles com o login privilegiado. Use um login "
+            "só de leitura.",
+            code="operator_not_allowed",
+            detail="operators",
+        )
 
     def check_user_casts(self) -> None:
         """Refuse casts to domains (their CHECK expressions run) and any cast with a user function (``CREATE CAST
@@ -422,40 +439,47 @@ class _Guard:
                     type=target,
                 )
             targets.add(int(row[0]))
-        sources: set[int] = set()
-        if self.relations:
-            rows = self.db.execute(
-                text(
-                    "SELECT DISTINCT u.oid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-                    "JOIN pg_type u ON u.oid IN (t.oid, t.typbasetype, t.typelem) "
-                    "JOIN pg_namespace n ON n.oid = u.typnamespace "
-                    "WHERE a.attrelid = ANY (:oids) AND a.attnum > 0 AND NOT a.attisdropped "
-                    "AND n.nspname <> 'pg_catalog'"
-                ),
-                {"oids": self.relations},
-            ).fetchall()
-            sources = {int(row[0]) for row in rows}
+        # Values of these types reach the statement: the columns it reads and the types it casts to (a literal
+        # 'a'::t, an array element, a row type's field), down through domains, arrays and row types.
+        rows = self.db.execute(
+            text(
+                "WITH RECURSIVE parts(oid) AS ("
+                " SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY (CAST(:oids AS oid[])) "
+                " AND a.attnum > 0 AND NOT a.attisdropped"
+                " UNION SELECT unnest(CAST(:targets AS oid[]))"
+                " UNION SELECT s.x FROM parts p JOIN pg_type t ON t.oid = p.oid, LATERAL ("
+                "  SELECT t.typbasetype UNION ALL SELECT t.typelem UNION ALL SELECT a.atttypid FROM pg_attribute a"
+                "  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) s(x) WHERE s.x <> 0) "
+                "SELECT DISTINCT p.oid FROM parts p JOIN pg_type u ON u.oid = p.oid "
+                "JOIN pg_namespace n ON n.oid = u.typnamespace WHERE n.nspname <> 'pg_catalog'"
+            ),
+            {"oids": self.relations, "targets": sorted(targets)},
+        ).fetchall()
+        sources = {int(row[0]) for row in rows}
         if not sources and not targets:
             return
-        found = self.db.execute(
-            text(
-                "SELECT DISTINCT format_type(c.castsource, NULL) || ' -> ' || format_type(c.casttarget, NULL) "
-                "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
-                f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}"
-            ),
+        self._refuse_user_objects(
+            "SELECT DISTINCT format_type(c.castsource, NULL) || ' -> ' || format_type(c.casttarget, NULL) "
+            "FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname <> 'pg_catalog' AND (c.castsource = ANY (:sources) OR c.casttarget = ANY (:targets)) "
+            f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}",
             {"sources": sorted(sources), "targets": sorted(targets)},
-        ).fetchall()
+            "Os tipos que esta consulta lê ou converte têm conversões (CAST) definidas por usuários ({names}); "
+            "numa conexão privilegiada a função delas rodaria com o login privilegiado. Use um login só de leitura.",
+            code="cast_not_allowed",
+            detail="casts",
+        )
+
+    def _refuse_user_objects(
+        self, sql: str, params: dict[str, object], message: str, *, code: str, detail: str
+    ) -> None:
+        """Refuse when the catalog query ``sql`` (one text column: a user object's name) finds anything: the sorted
+        names go in the pt-BR ``message`` (at ``{names}``) and in the error's detail under the key ``detail``."""
+        found = sorted(str(row[0]) for row in self.db.execute(text(sql), params).fetchall())
         if found:
-            casts = ", ".join(sorted(str(r[0]) for r in found))
-            raise _refuse(
-                f"Os tipos que esta consulta lê ou converte têm conversões (CAST) definidas por usuários ({casts}); "
-                "numa conexão privilegiada a função delas rodaria com o login privilegiado. Use um login só de "
-                "leitura.",
-                code="cast_not_allowed",
-                casts=casts,
-            )
+            names = ", ".join(found)
+            raise _refuse(message.format(names=names), code=code, **{detail: names})
 
 
 IMPLICIT_OPERATORS = frozenset({"=", "<>", "<", ">", "<=", ">="})
@@ -463,6 +487,18 @@ IMPLICIT_OPERATORS = frozenset({"=", "<>", "<", ">", "<=", ">="})
 _STRING_OR_NAME = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _OPERATOR_RUN = re.compile(r"[+\-*/<>=~!@#%^&|`?]+")
 _KEYWORD_OPERATORS = {"LIKE": ("~~", "!~~"), "ILIKE": ("~~*", "!~~*"), "SIMILAR": ("~", "!~")}
+
+
+_CALL = re.compile(r'("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\(')
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def called_names(tree: exp.Expr) -> set[str]:
+    """Every name followed by ``(`` in the SQL generated for PostgreSQL, lower-cased: the functions it will call by
+    the names it will call them (sqlglot's ``exp.Pad``, ``exp.Trim``, ``exp.GroupConcat`` run as LPAD, LTRIM,
+    STRING_AGG...), plus some keywords (IN, VALUES...), which only widen the check."""
+    sql = _STRING.sub(" ", generate(tree, "postgres"))
+    return {m[1:-1].replace('""', '"').lower() if m.startswith('"') else m.lower() for m in _CALL.findall(sql)}
 
 
 def operator_symbols(tree: exp.Expr) -> set[str]:

@@ -48,10 +48,14 @@ def read_only(engine: Engine, timeout_s: float | None = None) -> Iterator[Connec
         dialect = conn.dialect.name
         if dialect == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            # built-ins first, explicitly (a login or database search_path may list pg_catalog after public)
+            conn.exec_driver_sql(
+                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
+                "pg_catalog.current_setting('search_path'), true)"
+            )
             if timeout_s:
-                conn.execute(
-                    sa.text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": f"{int(timeout_s * 1000)}"}
-                )
+                ms = f"{int(timeout_s * 1000)}"
+                conn.execute(sa.text("SELECT pg_catalog.set_config('statement_timeout', :ms, true)"), {"ms": ms})
         elif dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql("START TRANSACTION READ ONLY")
         try:

@@ -65,9 +65,10 @@ def _capped_count(conn: Connection, info: TableInfo, cap: int) -> int:
 def _estimates_postgres(conn: Connection, schema: str | None) -> dict[str, tuple[int, int]]:
     rows = conn.execute(
         sa.text(
-            "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relkind IN ('r', 'p', 'm')"
+            "SELECT c.relname, c.reltuples::pg_catalog.int8, pg_catalog.pg_total_relation_size(c.oid) "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+            "WHERE n.nspname OPERATOR(pg_catalog.=) coalesce(:schema, pg_catalog.current_schema()) "
+            "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m}'::pg_catalog.\"char\"[])"
         ),
         {"schema": schema},
     )

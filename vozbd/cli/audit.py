@@ -7,9 +7,9 @@ import json
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from vozbd.cli.errors import cli_errors
+from vozbd.cli.layout import print_rows
 from vozbd.cli.logs import since_option
 
 console = Console(highlight=False)
@@ -49,18 +49,20 @@ def audit(
     if not rows:
         console.print("Nenhuma consulta registrada com esses filtros.")
         return
-    table = Table("quando (UTC)", "superfície", "usuário", "conexão", "resultado", "linhas", "ms", "SQL")
+    lines = []
     for row in rows:
         when = row["created_at"].strftime("%Y-%m-%d %H:%M:%S") if row["created_at"] else ""
         outcome_text = row["outcome"] + (f" ({row['error_code']})" if row["error_code"] else "")
-        table.add_row(
-            when,
-            row["surface"],
-            escape(row["user_id"] or "-"),
-            escape(row["connection"]),
-            outcome_text,
-            "" if row["row_count"] is None else str(row["row_count"]),
-            "" if row["elapsed_ms"] is None else f"{row['elapsed_ms']:.1f}",
-            escape(" ".join(row["sql"].split())[:200]),
+        lines.append(
+            [
+                when,
+                row["surface"],
+                escape(row["user_id"] or "-"),
+                escape(row["connection"]),
+                outcome_text,
+                "" if row["row_count"] is None else str(row["row_count"]),
+                "" if row["elapsed_ms"] is None else f"{row['elapsed_ms']:.1f}",
+                escape(" ".join(row["sql"].split())[:200]),
+            ]
         )
-    console.print(table)
+    print_rows(console, ("quando (UTC)", "superfície", "usuário", "conexão", "resultado", "linhas", "ms", "SQL"), lines)

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from tools.db.transport import ssh_destination
 from tools.errors import InvalidInputError, PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
+from vozbd.cli.layout import print_rows
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
@@ -110,6 +111,8 @@ def add(
             return
         if result.ok:
             console.print(f"[green]✓[/] {result.message}")
+            for warning in result.warnings:
+                console.print(f"[yellow]Aviso:[/] {warning}")
         else:
             console.print(f"[yellow]Aviso:[/] a conexão foi salva, mas o teste falhou ({result.reason_code}).")
             console.print(result.message)
@@ -142,17 +145,15 @@ def list_(json_output: bool = JSON_OPTION) -> None:
                     info["ssh"] = ssh_destination(tunnels[info["name"]])
             _emit(payload)
             return
-        table = Table(title="Conexões")
-        for column in ("Nome", "Dialeto", "URL", ""):
-            table.add_column(column)
+        rows = []
         for info in result.connections:
             marks = ["padrão"] * (info.name == result.default) + ["[red]⚠ login privilegiado permitido[/]"] * (
                 info.allow_privileged and not info.is_demo
             )
             if info.name in tunnels:
-                marks.append(f"via SSH {ssh_destination(tunnels[info.name])}")
-            table.add_row(info.name, info.dialect, info.masked_url, ", ".join(marks))
-        console.print(table)
+                marks.append(f"via SSH {escape(ssh_destination(tunnels[info.name]))}")
+            rows.append([escape(info.name), info.dialect, escape(info.masked_url), ", ".join(marks)])
+        print_rows(console, ("Nome", "Dialeto", "URL", "observações"), rows, title="Conexões")
 
 
 @db_app.command("test")
@@ -177,6 +178,8 @@ def test(
             console.print(f"[green]✓ {conn.name}[/]: {result.server_version} — {result.latency_ms:.0f} ms")
             if conn.allow_privileged and not conn.is_demo and conn.dialect in ("postgres", "mysql"):
                 console.print(f"[bold red]{PRIVILEGED_WARNING}[/]")
+            for warning in result.warnings:
+                console.print(f"[yellow]Aviso:[/] {warning}")
         else:
             console.print(f"[red]✗ {conn.name}[/] ({result.reason_code}): {result.message}")
     if not result.ok:
@@ -214,6 +217,10 @@ def create_readonly_user(
     ),
 ) -> None:
     """Print (or, with --apply, run) the SQL that creates a login with SELECT on the chosen schemas only.
+
+    PostgreSQL: it also revokes EXECUTE from PUBLIC, in the target database only, on the functions whose effect
+    outlives a read-only transaction (pg_terminate_backend, pg_cancel_backend, pg_logical_emit_message, dblink);
+    every non-superuser role of that database loses them (grant them back by name where needed).
 
     Without --apply the password in the SQL is a placeholder to replace. With --apply a strong password is
     generated and the 'vozbd db add' command to use it is printed once.

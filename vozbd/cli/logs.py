@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from vozbd.cli.errors import EXIT_OK, EXIT_USAGE, cli_errors, err_console
+from vozbd.cli.layout import print_rows
 
 if TYPE_CHECKING:
     from vozbd.appdb.logs import TurnLog
@@ -167,21 +167,22 @@ def _print_table(turns: list[TurnLog]) -> None:
     if not turns:
         console.print("[dim]Nenhum turno registrado com esses filtros.[/]")
         return
-    table = Table(header_style="bold", show_lines=False)
-    for column in ("quando (UTC)", "conversa", "origem", "pergunta", "linhas", "resposta", "ms", "erro"):
-        table.add_column(column, overflow="fold" if column in ("pergunta", "resposta") else "ellipsis")
+    rows = []
     for turn in turns:
         mode = "🎤 " if turn.input_mode == "voice" else ""
         total = turn.timings.get("total_ms")
-        table.add_row(
-            turn.created_at.astimezone(UTC).strftime("%m-%d %H:%M:%S"),
-            escape(turn.conversation_id),
-            turn.surface + (f" ({escape(turn.user_id)})" if turn.user_id else ""),
-            mode + escape(_short(turn.question or turn.transcript)),
-            "" if turn.row_count is None else str(turn.row_count),
-            escape(_short(turn.answer)),
-            "" if total is None else f"{total:.0f}",
-            escape(turn.error or ""),
+        rows.append(
+            [
+                turn.created_at.astimezone(UTC).strftime("%m-%d %H:%M:%S"),
+                escape(turn.conversation_id),
+                turn.surface + (f" ({escape(turn.user_id)})" if turn.user_id else ""),
+                mode + escape(_short(turn.question or turn.transcript)),
+                "" if turn.row_count is None else str(turn.row_count),
+                escape(_short(turn.answer)),
+                "" if total is None else f"{total:.0f}",
+                escape(turn.error or ""),
+            ]
         )
-    console.print(table)
+    headers = ("quando (UTC)", "conversa", "origem", "pergunta", "linhas", "resposta", "ms", "erro")
+    print_rows(console, headers, rows)
     console.print(f"[dim]{len(turns)} turno(s). O SQL e os tempos por etapa estão em --json e --csv.[/]")

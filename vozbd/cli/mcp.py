@@ -13,8 +13,9 @@ def mcp(
         False, "--insecure", help="Serve HTTP off loopback without a token (refused otherwise). Risky."
     ),
 ) -> None:
-    """Run the MCP server (tools list_connections, inspect_schema, run_query, read_pdf; schema resources).
+    """Run the MCP server: every vozbd tool, the schema:// resources and two prompts, over stdio or HTTP.
 
+    Tools: list_connections, search_schema, inspect_schema, run_query, explain_query, read_pdf.
     Stdio is what Claude Desktop, VS Code and Cursor launch (nothing but protocol goes to stdout).
     VOZBD_MCP_TOKEN requires "Authorization: Bearer <token>" over HTTP; VOZBD_MCP_CONNECTIONS picks the
     exposed connections.

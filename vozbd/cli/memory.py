@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from vozbd.cli.errors import EXIT_USAGE, cli_errors, err_console
+from vozbd.cli.layout import print_rows
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
@@ -97,12 +97,11 @@ def examples_list(
     if not examples:
         console.print('Nenhum exemplo verificado. Adicione com: vozbd examples add "pergunta" "SELECT ..."')
         return
-    table = Table("id", "conexão", "pergunta", "SQL", "origem")
-    for example in examples:
-        table.add_row(
-            str(example.id), *(escape(v) for v in (example.connection, example.question, example.sql)), example.source
-        )
-    console.print(table)
+    rows = [
+        [str(example.id), *(escape(v) for v in (example.connection, example.question, example.sql)), example.source]
+        for example in examples
+    ]
+    print_rows(console, ("id", "conexão", "pergunta", "SQL", "origem"), rows)
 
 
 @examples_app.command("remove")
@@ -181,10 +180,8 @@ def glossary_list(
     if not terms:
         console.print('Glossário vazio. Adicione com: vozbd glossary add "termo" "definição"')
         return
-    table = Table("conexão", "termo", "definição")
-    for term in terms:
-        table.add_row(*(escape(v) for v in (term.connection, term.term, term.definition)))
-    console.print(table)
+    rows = [[escape(v) for v in (term.connection, term.term, term.definition)] for term in terms]
+    print_rows(console, ("conexão", "termo", "definição"), rows)
 
 
 @glossary_app.command("remove")

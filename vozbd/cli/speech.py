@@ -121,7 +121,7 @@ def voices(
     engine: str | None = typer.Option(
         None, "--engine", help="kokoro, espeak or coqui (default from settings).", metavar="ENGINE"
     ),
-    json_output: bool = typer.Option(False, "--json"),
+    json_output: bool = typer.Option(False, "--json", help="Print a JSON array (one object per voice)."),
 ) -> None:
     """List the voices of a TTS engine."""
     from vozbd.cli.context import load_app

@@ -41,10 +41,13 @@ def ui(
     ),
     port: int | None = typer.Option(None, "--port", help="Port (default: VOZBD_PORT, 8000).", metavar="PORT"),
     db: str | None = typer.Option(
-        None, "--db", help="Connection name or SQLAlchemy URL to use (default: demo).", metavar="NAME_OR_URL"
+        None,
+        "--db",
+        help="Connection name or SQLAlchemy URL (default: VOZBD_DEFAULT_DB or demo).",
+        metavar="NAME_OR_URL",
     ),
     model: str | None = typer.Option(
-        None, "--model", help='LLM as "provider/model", e.g. openai/gpt-4.1-mini.', metavar="PROVIDER/MODEL"
+        None, "--model", help='LLM as "provider/model" (default: VOZBD_MODEL or detected).', metavar="PROVIDER/MODEL"
     ),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
     insecure: bool = typer.Option(
@@ -58,7 +61,7 @@ def ui(
     ),
     key: Path | None = typer.Option(None, "--key", help="Private key (PEM) of --cert.", metavar="PEM_FILE"),
 ) -> None:
-    """Open the voice chat on the demo database (or --db) in the browser."""
+    """Open the voice chat in the browser, on the default database (the demo one unless set) or --db."""
     from vozbd.cli.context import load_app
 
     app = load_app(host=host, port=port, default_db=db, model=model)

@@ -52,6 +52,11 @@ def _url(server: TlsServer, driver: str, user: str, host: str = "localhost") -> 
     return URL.create(driver, username=user, host=host, port=server.port, database=server.database).render_as_string()
 
 
+def _spec(server: TlsServer, driver: str, user: str, host: str = "localhost", **tls: str | Path) -> dict[str, Any]:
+    """A declared connection: the server's URL for ``user`` at ``host`` with the TLS options ``tls``."""
+    return {"url": _url(server, driver, user, host), "tls": {key: str(value) for key, value in tls.items()}}
+
+
 def _failure(ctx: ToolContext, name: str) -> ConnectionFailedError:
     with pytest.raises(ConnectionFailedError) as caught:
         run_query(RunQueryInput(sql="SELECT 1", connection=name), ctx)
@@ -65,83 +70,73 @@ def _works(ctx: ToolContext, name: str) -> None:
     assert [t.name for t in schema.tables] == ["clientes"]
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------------------------
-def test_postgres_verify_full_and_client_certificate(pg_tls: TlsServer, tmp_path: Path,
-                                                     contexts: list[ToolContext]) -> None:  # fmt: skip
-    pki = pg_tls.pki
+@pytest.fixture(params=["postgresql", "mysql"])
+def tls_server(request: pytest.FixtureRequest) -> tuple[str, TlsServer]:
+    """Each TLS-only server with the URL driver that reaches it."""
+    driver: str = request.param
+    return driver, request.getfixturevalue("pg_tls" if driver == "postgresql" else "mariadb_tls")
+
+
+SERVER_VERSION = {"postgresql": "PostgreSQL 15", "mysql": "MariaDB"}
+
+# name -> (reason, words of the driver's error in the message)
+FAILURES = {
+    "postgresql": {
+        "outra_ca": ("tls_failed", "certificate verify failed"),
+        "sem_cert": ("tls_failed", "certificate"),
+        "sem_tls": ("tls_failed", "no encryption"),
+        "outro_nome": ("tls_failed", "does not match host name"),
+    },
+    # MariaDB answers "access denied" when REQUIRE SUBJECT is not met. No plain-text case: PyMySQL negotiates TLS by
+    # itself when the server requires it.
+    "mysql": {
+        "outra_ca": ("tls_failed", "CERTIFICATE_VERIFY_FAILED"),
+        "sem_cert": ("auth_failed", "recusou o usuário"),
+        "outro_nome": ("tls_failed", "mismatch"),
+    },
+}
+
+
+def test_verify_full_verify_ca_and_client_certificate(tls_server: tuple[str, TlsServer], tmp_path: Path,
+                                                      contexts: list[ToolContext]) -> None:  # fmt: skip
+    driver, server = tls_server
+    pki = server.pki
     ctx = _context(
         tmp_path,
         contexts,
-        ca={"url": _url(pg_tls, "postgresql", pg_tls.admin_user),
-            "tls": {"mode": "verify-full", "ca_file": str(pki.ca)}},
-        cert={"url": _url(pg_tls, "postgresql", pg_tls.cert_user),
-              "tls": {"mode": "verify-full", "ca_file": str(pki.ca), "cert_file": str(pki.client_cert),
-                      "key_file": str(pki.client_key)}},
-        ip={"url": _url(pg_tls, "postgresql", pg_tls.admin_user, host="127.0.0.1"),
-            "tls": {"mode": "verify-ca", "ca_file": str(pki.ca)}},  # chain only: the certificate names localhost
+        ca=_spec(server, driver, server.admin_user, mode="verify-full", ca_file=pki.ca),
+        cert=_spec(server, driver, server.cert_user, mode="verify-full", ca_file=pki.ca, cert_file=pki.client_cert,
+                   key_file=pki.client_key),
+        ip=_spec(server, driver, server.admin_user, host="127.0.0.1", mode="verify-ca",
+                 ca_file=pki.ca),  # chain only: the certificate names localhost
     )  # fmt: skip
     for name in ("ca", "cert", "ip"):
         _works(ctx, name)
     tested = test_connection(ctx, resolve_connection(ctx, "cert"))
-    assert tested.ok and tested.server_version and tested.server_version.startswith("PostgreSQL 15")
+    assert tested.ok and tested.server_version and tested.server_version.startswith(SERVER_VERSION[driver])
 
 
-def test_postgres_wrong_ca_missing_client_cert_and_plain_text_fail_clearly(
-    pg_tls: TlsServer, tmp_path: Path, contexts: list[ToolContext]
+def test_wrong_ca_wrong_name_missing_client_cert_and_plain_text_fail_clearly(
+    tls_server: tuple[str, TlsServer], tmp_path: Path, contexts: list[ToolContext]
 ) -> None:
-    pki = pg_tls.pki
-    ctx = _context(
-        tmp_path,
-        contexts,
-        outra_ca={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "tls": {"ca_file": str(pki.other_ca)}},
-        sem_cert={"url": _url(pg_tls, "postgresql", pg_tls.cert_user), "tls": {"ca_file": str(pki.ca)}},
-        sem_tls={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "tls": {"mode": "disable"}},
-        outro_nome={"url": _url(pg_tls, "postgresql", pg_tls.admin_user, host="127.0.0.1"),
-                    "tls": {"ca_file": str(pki.ca)}},  # verify-full (default) against a certificate for localhost
-    )  # fmt: skip
-    for name, driver_words in (("outra_ca", "certificate verify failed"), ("sem_cert", "certificate"),
-                               ("sem_tls", "no encryption"), ("outro_nome", "does not match host name")):  # fmt: skip
+    driver, server = tls_server
+    pki = server.pki
+    specs = {
+        "outra_ca": _spec(server, driver, server.admin_user, ca_file=pki.other_ca),
+        "sem_cert": _spec(server, driver, server.cert_user, ca_file=pki.ca),
+        "sem_tls": _spec(server, driver, server.admin_user, mode="disable"),
+        # verify-full (the default) against a certificate for localhost
+        "outro_nome": _spec(server, driver, server.admin_user, host="127.0.0.1", ca_file=pki.ca),
+    }
+    ctx = _context(tmp_path, contexts, **{name: specs[name] for name in FAILURES[driver]})
+    for name, (reason, driver_words) in FAILURES[driver].items():
         error = _failure(ctx, name)
-        assert error.detail["reason"] == "tls_failed", (name, error.message)
-        assert "A conexão TLS com o banco" in error.message and driver_words in error.message
+        assert error.detail["reason"] == reason, (name, error.message)
+        assert driver_words in error.message, (name, error.message)
+        if reason == "tls_failed":
+            assert "A conexão TLS com o banco" in error.message, (name, error.message)
         result = test_connection(ctx, resolve_connection(ctx, name))
-        assert not result.ok and result.reason_code == "tls_failed"
-
-
-# --- MariaDB ---------------------------------------------------------------------------------------------------
-def test_mariadb_verify_full_with_client_certificate(mariadb_tls: TlsServer, tmp_path: Path,
-                                                     contexts: list[ToolContext]) -> None:  # fmt: skip
-    pki = mariadb_tls.pki
-    ctx = _context(
-        tmp_path,
-        contexts,
-        cert={"url": _url(mariadb_tls, "mysql", mariadb_tls.cert_user),
-              "tls": {"mode": "verify-full", "ca_file": str(pki.ca), "cert_file": str(pki.client_cert),
-                      "key_file": str(pki.client_key)}},
-        ca={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "tls": {"ca_file": str(pki.ca)}},
-    )  # fmt: skip
-    for name in ("cert", "ca"):
-        _works(ctx, name)
-
-
-def test_mariadb_wrong_ca_and_missing_client_cert_fail_clearly(
-    mariadb_tls: TlsServer, tmp_path: Path, contexts: list[ToolContext]
-) -> None:
-    pki = mariadb_tls.pki
-    ctx = _context(
-        tmp_path,
-        contexts,
-        outra_ca={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "tls": {"ca_file": str(pki.other_ca)}},
-        sem_cert={"url": _url(mariadb_tls, "mysql", mariadb_tls.cert_user), "tls": {"ca_file": str(pki.ca)}},
-        outro_nome={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user, host="127.0.0.1"),
-                    "tls": {"ca_file": str(pki.ca)}},
-    )  # fmt: skip
-    mismatch = _failure(ctx, "outro_nome")
-    assert mismatch.detail["reason"] == "tls_failed" and "mismatch" in mismatch.message.lower()
-    wrong_ca = _failure(ctx, "outra_ca")
-    assert wrong_ca.detail["reason"] == "tls_failed" and "CERTIFICATE_VERIFY_FAILED" in wrong_ca.message
-    no_cert = _failure(ctx, "sem_cert")  # MariaDB answers "access denied" when REQUIRE SUBJECT is not met
-    assert no_cert.detail["reason"] == "auth_failed" and "recusou o usuário" in no_cert.message
+        assert not result.ok and result.reason_code == reason, (name, result)
 
 
 # --- TLS through an SSH tunnel ---------------------------------------------------------------------------------
@@ -156,17 +151,15 @@ def test_tls_through_an_ssh_tunnel_checks_the_servers_own_name(
 ) -> None:
     ssh = {"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "key_file": str(sshd.key_file),
            "known_hosts": str(sshd.known_hosts)}  # fmt: skip
-    full = {"mode": "verify-full"}
     ctx = _context(
         tmp_path,
         contexts,
-        pg={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "ssh": ssh,
-            "tls": full | {"ca_file": str(pg_tls.pki.ca)}},
-        my={"url": _url(mariadb_tls, "mysql", mariadb_tls.admin_user), "ssh": ssh,
-            "tls": full | {"ca_file": str(mariadb_tls.pki.ca)}},
-        pg_outra={"url": _url(pg_tls, "postgresql", pg_tls.admin_user), "ssh": ssh,
-                  "tls": full | {"ca_file": str(pg_tls.pki.other_ca)}},
-    )  # fmt: skip
+        pg=_spec(pg_tls, "postgresql", pg_tls.admin_user, mode="verify-full", ca_file=pg_tls.pki.ca) | {"ssh": ssh},
+        my=_spec(mariadb_tls, "mysql", mariadb_tls.admin_user, mode="verify-full", ca_file=mariadb_tls.pki.ca)
+        | {"ssh": ssh},
+        pg_outra=_spec(pg_tls, "postgresql", pg_tls.admin_user, mode="verify-full", ca_file=pg_tls.pki.other_ca)
+        | {"ssh": ssh},
+    )
     _works(ctx, "pg")  # dialled 127.0.0.1:<tunnel>, certificate checked for "localhost" (it names nothing else)
     _works(ctx, "my")
     assert _failure(ctx, "pg_outra").detail["reason"] == "tls_failed"

@@ -61,10 +61,13 @@ PRIVILEGE_REFUSAL = re.compile(
 )
 
 
-# The database stopped a value or result at a size limit (SQLITE_LIMIT_LENGTH, max_allowed_packet, 1 GB varlena).
+# The database stopped a value or result at a size limit (SQLITE_LIMIT_LENGTH, max_allowed_packet, 1 GB varlena),
 BUDGET_REFUSAL = re.compile(
     r"string or blob too big|larger than max_allowed_packet|requested length too large|"
-    r"invalid memory alloc request size|out of memory|too large|exceeds the (?:byte|size) (?:budget|limit)",
+    r"invalid memory alloc request size|out of memory|too large|exceeds the (?:byte|size) (?:budget|limit)|"
+    # ... or at a nesting limit of its parser/evaluator (deep parentheses, CASE, JSON)
+    r"stack depth limit exceeded|parser stack overflow|thread stack overrun|expression tree is too large|"
+    r"memory exhausted|too deeply nested|value overflows numeric format",
     re.IGNORECASE,
 )
 
@@ -103,8 +106,9 @@ def _text_of(columns: list[str], rows: list[Any]) -> str:
 
 
 def _leak(target: Target, output: str) -> str | None:
+    folded = output.casefold()  # upper('...') or initcap() of a file is still the file
     for marker in (*LEAK_MARKERS, *target.secrets):
-        if marker and marker in output:
+        if marker and marker.casefold() in folded:
             return marker
     if re.search(r"\*[0-9A-F]{40}\b|md5[0-9a-f]{32}\b", output):
         return "password hash"

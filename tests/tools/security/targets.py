@@ -28,6 +28,7 @@ from sqlalchemy import URL, Engine, create_engine, make_url, text
 
 from tests.conftest import demo_database, drop_database
 from tools.db.demo import demo_db_path
+from tools.db.privileges import readonly_user_sql
 
 PASSWORD = "rt-Senha-9f3"  # the read-only role's password; must never appear in any output either
 
@@ -127,10 +128,9 @@ def postgres_target() -> Iterator[Target]:
                 "CREATE EXTENSION IF NOT EXISTS xml2",
                 "CREATE EXTENSION IF NOT EXISTS adminpack",
                 "CREATE EXTENSION IF NOT EXISTS pageinspect",
-                f"CREATE ROLE {ro} LOGIN PASSWORD '{PASSWORD}'",
-                f'GRANT CONNECT ON DATABASE "{database}" TO {ro}',
-                f"GRANT USAGE ON SCHEMA public TO {ro}",
-                f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {ro}",
+                # the read-only role by vozbd's own recipe (vozbd db create-readonly-user): SELECT on public, and
+                # EXECUTE on the functions with effects outside the transaction revoked from PUBLIC in this database
+                *readonly_user_sql("postgres", ro, database, password=PASSWORD),
                 f"CREATE ROLE {lp} NOLOGIN",
                 f"CREATE SCHEMA relatorios AUTHORIZATION {lp}",
                 f"GRANT USAGE ON SCHEMA relatorios TO {ro}",
@@ -192,6 +192,44 @@ def postgres_target() -> Iterator[Target]:
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 f'REVOKE CREATE ON DATABASE "{database}" FROM {lp}',
+                # held-out (sec): overloads that match vozbd's own cell-truncation wrapper (pgcells) more exactly
+                # than the built-ins it means - length/left of a varchar, text || integer of the marker, to_json of
+                # text, pg_column_size of an int[] - planted in the target schema by a low-privilege owner; each
+                # raises the content of /etc/passwd, so a hijacked wrapper fails the case in every mode
+                f"GRANT CREATE ON SCHEMA public TO {lp}",
+                f"SET ROLE {lp}",
+                "CREATE FUNCTION public.rt_sequestro() RETURNS text LANGUAGE plpgsql "
+                "AS $f$BEGIN RAISE EXCEPTION 'sequestro: %', pg_read_file('/etc/passwd'); END$f$",
+                "CREATE FUNCTION public.length(varchar) RETURNS integer LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.left(varchar, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT public.rt_sequestro()$f$",
+                "CREATE FUNCTION public.rt_concat_int(text, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT public.rt_sequestro()$f$",
+                "CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = integer, FUNCTION = public.rt_concat_int)",
+                "CREATE FUNCTION public.to_json(text) RETURNS json LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.to_json(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.to_jsonb(text) RETURNS jsonb LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.to_jsonb(public.rt_sequestro())$f$",
+                "CREATE FUNCTION public.pg_column_size(integer[]) RETURNS integer LANGUAGE sql "
+                "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
+                # held-out 2: overloads of built-ins whose sqlglot node has another name than the SQL PostgreSQL
+                # runs (exp.Pad -> LPAD, exp.Trim -> LTRIM, GroupConcat -> STRING_AGG, Explode -> UNNEST,
+                # UnixToTime -> TO_TIMESTAMP): plain functions (no extension) of a low-privilege role in public,
+                # each an exact-type match that PostgreSQL prefers to the built-in
+                "CREATE FUNCTION public.lpad(varchar, integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.ltrim(varchar) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.to_timestamp(integer) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION public.unnest(integer[]) RETURNS SETOF text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE FUNCTION relatorios.rt_agg(text, varchar, text) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
+                "CREATE AGGREGATE public.string_agg(varchar, text) (SFUNC = relatorios.rt_agg, STYPE = text)",
+                "RESET ROLE",
+                f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
                 "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
                 f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",

@@ -103,11 +103,11 @@ def test_resource_attack_is_bounded(case: Case, dialect: str, mode: str, measure
     result = measured[dialect][(case.id, mode)]
     in_time = result.get("elapsed_s", 1e9) <= TIMEOUT_S + SLACK_S
     in_memory = result["max_rss_mb"] < MAX_RSS_MB
-    ok = in_time and in_memory and result["outcome"] in case.expected(mode)
+    ok = in_time and in_memory and result["outcome"] in case.expected(mode, dialect)
     cost = f"{result.get('elapsed_s', -1):.2f} s, {result['max_rss_mb']} MB"
     summary = f"{result['outcome']} in {cost}: {result['detail']}"
     over = None if in_time and in_memory else "unbounded-memory" if in_time else "unbounded-time"
     record(case, dialect, mode, Observation(result["outcome"], summary), over, ok)
-    assert result["outcome"] in case.expected(mode), summary
+    assert result["outcome"] in case.expected(mode, dialect), summary
     assert result["elapsed_s"] <= TIMEOUT_S + SLACK_S, summary
     assert result["max_rss_mb"] < MAX_RSS_MB, summary

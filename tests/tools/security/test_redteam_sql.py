@@ -40,10 +40,11 @@ def test_attack(case: Case, dialect: str, mode: str, request: pytest.FixtureRequ
         side_effect = check(case.check, world.target, extra, world.ctx)
     finally:
         out_path.unlink(missing_ok=True)
-    ok = side_effect is None and observed.outcome in case.expected(mode)
+    ok = side_effect is None and observed.outcome in case.expected(mode, dialect)
     record(case, dialect, mode, observed, side_effect, ok)
     assert side_effect is None, f"{case.id} [{mode}]: side effect: {side_effect} ({observed.outcome})"
-    assert observed.outcome in case.expected(mode), f"{case.id} [{mode}]: {observed.outcome}: {observed.detail}"
+    expected = case.expected(mode, dialect)
+    assert observed.outcome in expected, f"{case.id} [{mode}]: {observed.outcome}: {observed.detail}"
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
