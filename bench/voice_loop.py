@@ -43,6 +43,7 @@ from agent.speech.audio import pcm16_bytes, resample
 from agent.speech.base import Synthesizer
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
+from agent.speech.metrics import corpus_wer
 from agent.speech.speak import clauses_of
 from agent.voice.config import TurnConfig
 from agent.voice.events import AnswerAudio, TurnDone, VoiceEvent
@@ -229,7 +230,8 @@ class ModeRunner:
         first = collector.first_audio.get(turn)
         origin = speech_end_wall if hands_free else click
         await asyncio.sleep(0.3)
-        return {"question": q.text, "latency_s": (first - origin) if first and origin else None, **done.timings}
+        latency = (first - origin) if first and origin else None
+        return {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
 
     async def close(self) -> None:
         await self.loop.close()
@@ -300,6 +302,8 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     drafts = [r.get("speculative_answer", 0) for r in hands_free]
     stages["hands_free.speculative_answer_share"] = {"value": round(sum(drafts) / max(1, len(drafts)), 3)}
     stages["hands_free.draft_lead_s"] = summary(hands_free, "draft_lead_s")
+    for mode, rows in (("hands_free", hands_free), ("push_to_talk", push)):  # what was heard, not only how fast
+        stages[f"{mode}.wer"] = {"value": round(corpus_wer([(r["question"], r["heard"]) for r in rows]), 3)}
     if args.verbose:
         for row in hands_free + push:
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr)

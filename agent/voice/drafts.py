@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -75,3 +76,6 @@ class Speculation:
     task: asyncio.Task[Transcript]
     draft: Draft | None = None
     starter: asyncio.Task[None] | None = None
+    # Set when the user went on speaking (or a new turn began): a recognition still waiting for the recognizer
+    # is then skipped instead of run (one already running finishes; its result is ignored).
+    stale: threading.Event = field(default_factory=threading.Event)

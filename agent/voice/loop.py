@@ -4,14 +4,16 @@ Surface-independent (the chat UI, the voice WebSocket and ``bench/voice_loop.py`
 PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voice.events``); it sends
 ``AnswerAudio`` to the player and stops playback on ``Interrupted``.
 
-Latency design (2 CPU cores): recognition starts speculatively at the first short pause (``pause_ms``) and its
-result is kept when no more speech follows, so most of the STT time hides inside the silence wait; STT sees only
-the VAD-trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause, kept
-short, while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the
-agent turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until
-the silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and
-dropped: nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond``
-must have no side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
+Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, two VAD windows
+by default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
+wait; when the user goes on speaking, a speculation still waiting for the recognizer is skipped (recognitions run
+one at a time), so a mid-sentence pause costs at most the one recognition already running; STT sees only the VAD-
+trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause, kept short,
+while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the agent
+turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until the
+silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and dropped:
+nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond`` must have no
+side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -68,6 +71,16 @@ class Respond(Protocol):
 
 
 NO_SPEECH_NOTICE = "Não entendi. Pode repetir?"
+
+
+class SpeculationSkipped(Exception):
+    """A speculative recognition that went stale before the recognizer was free: it was never run."""
+
+
+def _retrieve(task: asyncio.Future[Transcript]) -> None:
+    """Mark a speculative recognition's outcome as seen (a dropped one is never awaited)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def whisper_recognizer(
@@ -117,6 +130,7 @@ class VoiceLoop:
         self._answer: Answer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
+        self._recognizer_lock = threading.Lock()  # one recognition at a time: a stale one waiting is skipped
         self._playing_until = 0.0  # wall time when the client will have played all audio we sent
         # The echo guard works on the microphone's own clock (seconds of audio received), not on wall time: where in
         # the mic stream our answer can be heard back does not depend on how late this server processes it.
@@ -199,15 +213,16 @@ class VoiceLoop:
             await self._discard_speculation()
             await self._emit(SpeechStarted(self._turn, event.at_s))
         elif isinstance(event, Pause) and self.config.speculative and self.config.hands_free:
-            if self._speculation is None or self._speculation.task.done():
-                await self._discard_speculation()
-                task = asyncio.ensure_future(asyncio.to_thread(self._recognize, event.audio))
-                started = Speculation(event.speech_end_s, task)
-                self._speculation = started
-                if self.config.speculative_answer:
-                    started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
+            await self._discard_speculation()
+            stale = threading.Event()
+            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, event.audio, stale))
+            task.add_done_callback(_retrieve)
+            started = Speculation(event.speech_end_s, task, stale=stale)
+            self._speculation = started
+            if self.config.speculative_answer:
+                started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
         elif isinstance(event, Resume):
-            await self._discard_draft(self._speculation)  # the user goes on speaking: the draft answers too little
+            await self._discard_speculation()  # the user goes on speaking: the speculation answers too little
         elif isinstance(event, Utterance):
             speculation, self._speculation = self._speculation, None
             if speculation is not None and speculation.speech_end_s != event.speech_end_s:
@@ -222,10 +237,18 @@ class VoiceLoop:
         speculation, self._speculation = self._speculation, None
         await self._discard_draft(speculation)
 
+    def _recognize_unless(self, audio: np.ndarray, stale: threading.Event) -> Transcript:
+        """Recognize ``audio`` (in a worker thread) once the recognizer is free, unless ``stale`` is set by then."""
+        with self._recognizer_lock:
+            if stale.is_set():
+                raise SpeculationSkipped
+            return self._recognize(audio)
+
     async def _discard_draft(self, speculation: Speculation | None) -> None:
         """Cancel and drop a draft answer not yet confirmed (nothing of it was sent or remembered)."""
         if speculation is None:
             return
+        speculation.stale.set()
         starter, speculation.starter = speculation.starter, None
         if starter is not None and not starter.done():
             starter.cancel()
@@ -241,7 +264,7 @@ class VoiceLoop:
         """Once the speculative transcript is ready, start answering it (if nothing else is being answered)."""
         try:
             transcript = await speculation.task
-        except SpeechError:
+        except (SpeechError, SpeculationSkipped):
             return
         question = transcript.text.strip()
         busy = self._agent_lock.locked() or self._answer is not None
@@ -330,7 +353,7 @@ class VoiceLoop:
         try:
             if speculation is not None:
                 return await speculation.task
-            return await asyncio.to_thread(self._recognize, utt.audio)
+            return await asyncio.to_thread(self._recognize_unless, utt.audio, threading.Event())
         except NoSpeechError:
             await self._emit(Notice(turn, "no_speech", NO_SPEECH_NOTICE))
         except SpeechError as error:

@@ -1,8 +1,9 @@
 """End-of-utterance detection on the server, from per-window speech probabilities (pure logic, no model).
 
 An utterance starts after ``start_ms`` of speech, is offered for speculative recognition after ``pause_ms`` of
-silence, ends after ``silence_ms`` of silence (or at ``max_utterance_s``), and is dropped when it held less than
-``min_speech_ms`` of speech. Audio is kept from ``preroll_ms`` before the start, so the first syllable is not cut.
+silence (a ``Pause``; speech again is a ``Resume``, and the next silence another ``Pause``), ends after
+``silence_ms`` of silence (or at ``max_utterance_s``), and is dropped when it held less than ``min_speech_ms`` of
+speech. Audio is kept from ``preroll_ms`` before the start, so the first syllable is not cut.
 """
 
 from __future__ import annotations

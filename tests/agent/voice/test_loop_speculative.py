@@ -8,6 +8,7 @@ test waits (in wall time) at the pause until the draft has run, as the silence w
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent, DoneEvent
 from agent.llm.scripted import Script, ScriptRule
 from agent.service import Agent
-from agent.speech.base import AudioChunk
+from agent.speech.base import AudioChunk, Transcript
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
+from agent.voice.config import TurnConfig
 from agent.voice.events import AgentOut, AnswerAudio, FinalTranscript, TurnDone
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 from tests.agent.helpers import calls_of, scripted, tool_call
@@ -162,3 +164,55 @@ async def test_a_resumed_utterance_drops_the_draft_answer(make_agent, engines, t
     await h.agent.ask(question="E produtos?", conversation_id="voz")  # the draft left nothing in memory
     remembered = h.humans_remembered()
     assert len(remembered) == 2 and "maio" in remembered[0].lower()
+
+
+class GatedRecognizer:
+    """Recognizes by length (no model needed to check the order of work): the first call holds the recognizer
+    until ``release`` is set, so the speculations that follow queue behind it."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []  # samples of each utterance actually recognized
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, samples: np.ndarray) -> Transcript:
+        self.calls.append(samples.size)
+        self.started.set()
+        assert self.release.wait(30)
+        text = f"quantos pedidos temos {len(self.calls)}"
+        return Transcript(text, "pt", 0.9, (), samples.size / 16_000, 0.01)
+
+
+async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_agent, engines, tmp_path: Path) -> None:
+    """Pauses start speculative recognition at once; when the user goes on speaking, a speculation still waiting
+    for the recognizer is skipped (it would answer too little), the last pause's one is used."""
+    recognizer, events = GatedRecognizer(), Events()
+    agent = make_agent(scripted(script=SCRIPT))
+
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
+
+    loop = VoiceLoop(
+        recognize=recognizer,
+        synthesizer=engines.synthesizer("espeak"),
+        respond=respond,
+        emit=events,
+        config=VoiceLoopConfig(turns=TurnConfig(pause_ms=64)),
+    )
+    await feed(loop, silence(0.3) + voiced("quantos pedidos", tmp_path) + silence(0.25))  # pause 1: recognizing
+    for _ in range(200):
+        if recognizer.started.is_set():
+            break
+        await asyncio.sleep(0.05)
+    assert recognizer.calls, "the first pause did not start a speculative recognition"
+    await feed(loop, voiced("foram feitos", tmp_path) + silence(0.25))  # resumed, pause 2: waits for pause 1's
+    await feed(loop, voiced("em maio", tmp_path) + silence(0.25))  # resumed: pause 2's is stale; pause 3's waits
+    await feed(loop, silence(0.6))  # the silence confirms the utterance (pause 3's speculation)
+    recognizer.release.set()
+    await wait_for(events, TurnDone, 1, loop)
+    await loop.close()
+
+    assert len(recognizer.calls) == 2  # pause 1 (already running) and pause 3; pause 2's was skipped
+    assert recognizer.calls[1] > recognizer.calls[0]  # the whole utterance
+    (final,) = events.of(FinalTranscript)
+    assert final.text == "quantos pedidos temos 2" and final.timings["speculative"] == 1.0
