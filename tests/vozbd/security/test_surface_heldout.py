@@ -19,7 +19,8 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from mcp.shared.exceptions import McpError
+from pydantic import AnyUrl, SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from tests.dbutil import table_checksums
@@ -280,7 +281,18 @@ def test_mcp_tool_calls_with_url_connections_are_refused(base_settings: Settings
     async def calls() -> list[tuple[bool, str]]:
         async with http_session(f"{base}/mcp/", {"Authorization": f"Bearer {MCP_TOKEN}"}) as session:
             results = [await session.call_tool(name, args) for name, args in attacks]
+            for target in ("sqlite:////etc/passwd", f"postgresql://postgres:{SECRET}@127.0.0.1:5432/postgres"):
+                uri = "schema://" + quote(target, safe="")
+                try:  # the resource template names a connection too: a URL in it is refused, never opened
+                    read = await session.read_resource(AnyUrl(uri))
+                except McpError as error:
+                    leaked.append(str(error))
+                else:
+                    leaked.append(str(read.model_dump()))
+                    assert "Tabela" not in leaked[-1] and "root:x:0:0" not in leaked[-1], leaked[-1][:300]
         return [(bool(result.isError), text_of(result)) for result in results]
+
+    leaked: list[str] = []
 
     with _uvicorn(app) as base:
         assert httpx.post(f"{base}/mcp/", json=INITIALIZE, headers=MCP_HEADERS).status_code == 401
@@ -288,4 +300,6 @@ def test_mcp_tool_calls_with_url_connections_are_refused(base_settings: Settings
     for (name, args), (is_error, text) in zip(attacks, outcomes, strict=True):
         assert is_error, (name, args, text)
         assert SECRET not in text and "root:x:0:0" not in text
+    # the percent-encoded name is echoed back as given (it is the caller's own text, and not a URL to vozbd)
+    assert len(leaked) == 2 and all("unknown_connection" in text and "root:x:0:0" not in text for text in leaked)
     assert table_checksums(demo_db_path()) == before
