@@ -128,33 +128,47 @@ class ViewCheck:
                 )
 
 
-def names_a_cte(table: exp.Table) -> bool:
+def names_a_cte(table: exp.Table, dialect: str) -> bool:
     """True when ``table`` names a CTE in its scope, False when it names a real relation (which must be checked).
 
     SQL scoping, not "some CTE somewhere has this name": a WITH covers its own query; inside the CTE bodies of a
     non-recursive WITH only the CTEs listed *before* are visible (a CTE body naming itself reads the real table);
-    with RECURSIVE every CTE of the list is. A qualified name is never a CTE."""
+    with RECURSIVE every CTE of the list is. Names compare as the server does: PostgreSQL folds unquoted names to
+    lower case and keeps quoted ones (``"V"`` is not ``v``); MariaDB matches CTE names case-insensitively. A
+    qualified name is never a CTE."""
     if table.args.get("db") or table.args.get("catalog"):
         return False
-    name = table.name.lower()
+    name = _name_key(table.this, dialect)
     node: exp.Expr = table
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, exp.With):  # the table is inside one of this WITH's CTE bodies (``node``)
             ctes = list(parent.expressions)
             visible = ctes if parent.args.get("recursive") else ctes[: next(i for i, c in enumerate(ctes) if c is node)]
-            if name in _cte_names(visible):
+            if name in _cte_names(visible, dialect):
                 return True
         else:
             with_ = parent.args.get("with_")
-            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions):
+            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions, dialect):
                 return True
         node = parent
     return False
 
 
-def _cte_names(ctes: list[exp.Expr]) -> set[str]:
-    return {cte.alias_or_name.lower() for cte in ctes}
+def _cte_names(ctes: list[exp.Expr], dialect: str) -> set[str]:
+    names = set()
+    for cte in ctes:
+        alias = cte.args.get("alias")
+        names.add(_name_key(alias.this if isinstance(alias, exp.TableAlias) else None, dialect))
+    return names
+
+
+def _name_key(identifier: object, dialect: str) -> str:
+    if not isinstance(identifier, exp.Identifier):
+        return ""
+    if dialect == "postgres" and identifier.quoted:
+        return identifier.name
+    return identifier.name.lower()
 
 
 def view_guard(
@@ -220,7 +234,7 @@ class _Guard:
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function: checked by the allowlist
-            if names_a_cte(table):
+            if names_a_cte(table, self.dialect):
                 continue
             definition = self._definition(table, depth)
             if definition is None:
@@ -251,7 +265,7 @@ class _Guard:
         names a view: what runs is exactly the text that was validated, and a view replaced in between changes
         nothing."""
         for table in list(tree.find_all(exp.Table)):
-            if not isinstance(table.this, exp.Identifier) or names_a_cte(table):
+            if not isinstance(table.this, exp.Identifier) or names_a_cte(table, self.dialect):
                 continue
             definition = self._mysql_definition(table)
             if definition is None:

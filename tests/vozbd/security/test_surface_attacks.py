@@ -203,12 +203,14 @@ def test_cors_is_pinned_to_configured_origins(serve: Callable[..., TestClient]) 
 
 def test_websocket_from_a_foreign_origin_is_closed(serve: Callable[..., TestClient]) -> None:
     client = serve()
+    # an explicit loopback Host: the TestClient's own ("testserver") would be refused for the Host, not the Origin
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        client.websocket_connect("/ws/socket.io/", headers={"Origin": "http://evil.example"}),
+        client.websocket_connect("ws://localhost:8000/ws/socket.io/", headers={"Origin": "http://evil.example"}),
     ):
         pass
     assert closed.value.code == 1008
+    assert closed.value.reason == "origin_not_allowed"
 
 
 def test_chainlit_config_does_not_allow_every_origin() -> None:
