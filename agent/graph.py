@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langchain_core.messages.utils import message_chunk_to_message
@@ -25,6 +25,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from agent import prompts
 from agent.context import AgentContext
@@ -69,7 +70,9 @@ def _failure_reason(exc: Exception) -> str:
 # --- nodes --------------------------------------------------------------------------------------------
 
 
-async def input_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+async def input_node(
+    state: AgentState, runtime: Runtime[AgentContext]
+) -> Command[Literal["transcribe", "agent", "answer"]]:
     ctx = runtime.context
     update: Update = dict(PER_TURN_RESET)
     if forgotten := _forget_old(state.get("messages") or [], ctx.history_turns):
@@ -78,10 +81,21 @@ async def input_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
         update |= {"error_code": "empty_question", "error_message": prompts.EMPTY_QUESTION}
     elif ctx.model is None:
         update |= {"error_code": "model_not_configured", "error_message": CONFIGURE_MODEL_MESSAGE}
-    return update
+    # audio goes through transcribe even without a model: the transcript is still reported and logged
+    goto: Literal["transcribe", "agent", "answer"] = "agent"
+    if ctx.audio is not None:
+        goto = "transcribe"
+    elif update.get("error_code"):
+        goto = "answer"
+    return Command(update=update, goto=goto)
 
 
-async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["agent", "answer"]]:
+    update = await _transcribe(state, runtime)
+    return Command(update=update, goto="answer" if _after(state, update, "error_code") else "agent")
+
+
+async def _transcribe(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     from agent.speech.base import SpeechError
 
     ctx = runtime.context
@@ -101,9 +115,18 @@ async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> 
     return update | {"messages": [HumanMessage(text)]}
 
 
-async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["tools", "answer"]]:
+    update = await _agent(state, runtime)
+    new = update.get("messages")
+    last = new[-1] if new else state["messages"][-1]
+    calls_tools = isinstance(last, AIMessage) and bool(last.tool_calls)
+    goto: Literal["tools", "answer"] = "tools" if calls_tools and not _after(state, update, "error_code") else "answer"
+    return Command(update=update, goto=goto)
+
+
+async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = runtime.context
-    if ctx.model is None:  # route_input sends model-less turns to ``answer``; reaching here is a wiring bug
+    if ctx.model is None:  # input sends model-less turns to ``answer``; reaching here is a wiring bug
         raise RuntimeError("agent node reached without a chat model")
     update: Update = {"steps": state.get("steps", 0) + 1}
     timings: dict[str, float] = {}
@@ -134,14 +157,14 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 
     start = time.perf_counter()
     first_token: float | None = None
-    merged = None
+    chunks: list[Any] = []
     try:
         async for chunk in ctx.model.astream(messages):
             if first_token is None and (chunk.content or chunk.tool_call_chunks):
                 first_token = _ms(start)
             if chunk.text:
                 runtime.stream_writer(TokenEvent(chunk.text))
-            merged = chunk if merged is None else merged + chunk
+            chunks.append(chunk)
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
         log.exception("LLM call failed (%s)", classify_llm_failure(exc))
         reason = _failure_reason(exc)
@@ -153,6 +176,8 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     timings["llm_total_ms"] = _ms(start)
     if first_token is not None and "llm_first_token_ms" not in (state.get("timings") or {}):
         timings["llm_first_token_ms"] = first_token
+    # merged once at the end: adding chunk by chunk rebuilds the growing message per token (quadratic)
+    merged = chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0] if chunks else None
     response = message_chunk_to_message(merged) if merged is not None else AIMessage("")
     if not isinstance(response, AIMessage):
         raise TypeError(f"the chat model streamed a {type(response).__name__}, not an AIMessage")
@@ -170,10 +195,15 @@ async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     return update | {"messages": [response], "tokens": tokens, "timings": _add_timing(state, **timings)}
 
 
-async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["agent", "answer"]]:
+    update = await _tools(state, runtime)
+    return Command(update=update, goto="answer" if _after(state, update, "error_code") else "agent")
+
+
+async def _tools(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     ctx = runtime.context
     last = state["messages"][-1]
-    if not isinstance(last, AIMessage):  # route_agent only sends AI tool calls here
+    if not isinstance(last, AIMessage):  # agent only sends AI tool calls here
         raise TypeError(f"tools node reached after a {type(last).__name__}")
     specs = {spec.name: spec for spec in ctx.tools}
     replies: list[ToolMessage] = []
@@ -236,7 +266,15 @@ async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
     return update
 
 
-async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
+async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["speak", "__end__"]]:
+    ctx = runtime.context
+    update = _answer(state, runtime)
+    speak = ctx.speak and ctx.synthesizer_factory is not None and bool(update["answer"])
+    goto: Literal["speak", "__end__"] = "speak" if speak else "__end__"  # "__end__" is END
+    return Command(update=update, goto=goto)
+
+
+def _answer(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     messages = state.get("messages") or []
     last = messages[-1] if messages else None
     if state.get("error_code") and state.get("error_message"):
@@ -258,7 +296,7 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 
     ctx = runtime.context
     factory = ctx.synthesizer_factory
-    if factory is None:  # route_answer only sends turns with a synthesizer factory here
+    if factory is None:  # answer only sends turns with a synthesizer factory here
         raise RuntimeError("speak node reached without a synthesizer factory")
     start = time.perf_counter()
     first_audio: float | None = None
@@ -281,34 +319,14 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
 
 
 # --- edges --------------------------------------------------------------------------------------------
-# Routers are coroutines on purpose: LangGraph runs a plain function in the thread pool, which cost a thread hop
-# (submit, wake-up, GIL hand-over) per edge — five per turn — for a few dict lookups.
+# Each node picks its successor itself (``Command(goto=...)``, destinations declared by the return annotation,
+# so the diagram shows every edge): a separate router per edge would be one more traced runnable, task and state
+# read per step — about a tenth of a turn's CPU.
 
 
-async def route_input(state: AgentState, runtime: Runtime[AgentContext]) -> str:
-    if runtime.context.audio is not None:
-        return "transcribe"
-    return "answer" if state.get("error_code") else "agent"
-
-
-async def route_transcribe(state: AgentState) -> str:
-    return "answer" if state.get("error_code") else "agent"
-
-
-async def route_agent(state: AgentState) -> str:
-    last = state["messages"][-1]
-    if state.get("error_code") or not (isinstance(last, AIMessage) and last.tool_calls):
-        return "answer"
-    return "tools"
-
-
-async def route_tools(state: AgentState) -> str:
-    return "answer" if state.get("error_code") else "agent"
-
-
-async def route_answer(state: AgentState, runtime: Runtime[AgentContext]) -> str:
-    ctx = runtime.context
-    return "speak" if ctx.speak and ctx.synthesizer_factory is not None and state.get("answer") else END
+def _after(state: AgentState, update: Update, key: str) -> Any:
+    """``key`` as the state will hold it once ``update`` is applied (plain last-value channels)."""
+    return update[key] if key in update else state.get(key)
 
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -320,11 +338,6 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     builder.add_node("answer", answer_node)
     builder.add_node("speak", speak_node)
     builder.add_edge(START, "input")
-    builder.add_conditional_edges("input", route_input, ["transcribe", "agent", "answer"])
-    builder.add_conditional_edges("transcribe", route_transcribe, ["agent", "answer"])
-    builder.add_conditional_edges("agent", route_agent, ["tools", "answer"])
-    builder.add_conditional_edges("tools", route_tools, ["agent", "answer"])
-    builder.add_conditional_edges("answer", route_answer, ["speak", END])
     builder.add_edge("speak", END)
     return builder.compile(checkpointer=checkpointer, name="vozbd-agent")
 

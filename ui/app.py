@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 import shutil
 import time
-import unicodedata
 from pathlib import Path
 
 import chainlit as cl
@@ -21,6 +19,7 @@ from tools.audit import calling_as
 from ui import conversation, runtime, texts, turn, voice
 from ui.commands import Command, parse_command, run_command
 from ui.prefs import CURRENT_URL, DEMO, NO_MODEL, Prefs, TurnTimings
+from ui.uploads import upload_id
 from vozbd_core.errors import CodedError
 
 log = logging.getLogger("vozbd.ui")
@@ -346,17 +345,6 @@ async def _ask(question: str, started: float, timings: TurnTimings) -> None:
             _remember(timings)
 
 
-def _file_id(uploads: Path, name: str) -> str:
-    """A safe, readable file name in the uploads folder (the id ``read_pdf`` takes); never overwrites."""
-    folded = unicodedata.normalize("NFKD", Path(name).name).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(folded).stem).strip("._") or "documento"
-    candidate, n = f"{stem}.pdf", 1
-    while (uploads / candidate).exists():
-        n += 1
-        candidate = f"{stem}-{n}.pdf"
-    return candidate
-
-
 def _save_pdfs(elements: list) -> tuple[list[str], list[str]]:
     uploads = runtime.config().uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
@@ -367,7 +355,7 @@ def _save_pdfs(elements: list) -> tuple[list[str], list[str]]:
         if not path or not (name.lower().endswith(".pdf") or getattr(element, "mime", "") == "application/pdf"):
             rejected.append(name)
             continue
-        file_id = _file_id(uploads, name)
+        file_id = upload_id(uploads, name, unguessable=runtime.config().auth == "header")
         shutil.copyfile(path, uploads / file_id)
         log.info("pdf upload saved as %s (%d bytes)", file_id, (uploads / file_id).stat().st_size)
         saved.append(file_id)

@@ -109,6 +109,11 @@ def cmd_connections(args: str, prefs: Prefs) -> Reply:
     return Reply("\n".join(lines))
 
 
+def _many_users() -> bool:
+    """Several people behind a login proxy (``VOZBD_UI_AUTH=header``): connections are the operator's to change."""
+    return runtime.config().auth == "header"
+
+
 def cmd_connect(args: str, prefs: Prefs) -> Reply:
     from tools.db.urls import mask_url
 
@@ -116,7 +121,7 @@ def cmd_connect(args: str, prefs: Prefs) -> Reply:
         name, url = shlex.split(args)
     except ValueError:
         return Reply(texts.USAGE_CONNECT, error=True)
-    if runtime.config().auth == "header":  # many users behind a proxy: only the operator adds URLs (vozbd db add)
+    if _many_users():  # only the operator adds URLs (vozbd db add)
         return Reply(texts.CONNECT_OPERATOR_ONLY, error=True)
     registry = runtime.tool_context().registry
     registry.add(name, url)
@@ -141,6 +146,8 @@ def cmd_remove(args: str, prefs: Prefs) -> Reply:
     name = _usage_name("remover", args)
     if name is None or name == DEMO:
         return Reply(texts.USAGE_NAME.format(name="remover"), error=True)
+    if _many_users():  # one chat user must not delete the connections everybody uses (vozbd db remove)
+        return Reply(texts.REMOVE_OPERATOR_ONLY, error=True)
     runtime.tool_context().registry.remove(name)
     if prefs.connection == name:
         prefs.connection = None

@@ -91,6 +91,10 @@ CONNECT_OPERATOR_ONLY = (
     "Nesta instalação, cada pessoa entra pelo login da empresa e só quem opera o vozbd cadastra conexões "
     "(no servidor: `vozbd db add NOME URL`). Use `/conexoes` para ver as disponíveis."
 )
+REMOVE_OPERATOR_ONLY = (
+    "Nesta instalação, cada pessoa entra pelo login da empresa e só quem opera o vozbd remove conexões "
+    "(no servidor: `vozbd db remove NOME`)."
+)
 USAGE_CONNECT = "Uso: `/conectar NOME URL`, por exemplo `/conectar vendas postgresql://usuario:senha@host:5432/banco`."
 USAGE_NAME = "Uso: `/{name} NOME`."
 CONNECTION_SAVED = "Conexão **{name}** salva: `{url}`."

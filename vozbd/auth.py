@@ -106,15 +106,20 @@ class AuthPolicy:
         if not open_ones or self.insecure:
             return []
         if not is_loopback(host) or self.any_credentials:
-            return [_FIX[s] for s in open_ones]
+            # Leaving a surface out is a fix only where others are served with it (`vozbd serve`, not `vozbd ui`).
+            return [_FIX[s] + (_LEAVE_OUT[s] if len(surfaces) > 1 else "") for s in open_ones]
         return []
 
 
 _FIX: dict[Surface, str] = {
     "rest": "a API REST (/api) está sem credenciais: defina VOZBD_API_KEYS (nome:token) ou VOZBD_API_TOKEN",
     "mcp": "o MCP (/mcp) está sem credenciais: defina VOZBD_MCP_TOKEN (ou VOZBD_API_KEYS)",
-    "ui": "o chat (/) está sem login: defina VOZBD_UI_AUTH=password (com VOZBD_UI_PASSWORD) ou header, "
-    "ou sirva sem o chat (--no-ui)",
+    "ui": "o chat (/) está sem login: defina VOZBD_UI_AUTH=password (com VOZBD_UI_PASSWORD) ou header",
+}
+_LEAVE_OUT: dict[Surface, str] = {
+    "rest": "",
+    "mcp": ", ou sirva sem o MCP (--no-mcp)",
+    "ui": ", ou sirva sem o chat (--no-ui)",
 }
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
+from agent import checkpoint
 from agent.checkpoint import SharedCheckpointStore, SqliteCheckpoints
 from agent.llm.scripted import Script, ScriptRule
 from agent.service import Agent
@@ -122,13 +122,13 @@ async def test_sqlite_store_opened_on_a_loop_shares_one_connection_across_concur
     store = SqliteCheckpoints(tmp_path / "checkpoints.sqlite3")
     assert isinstance(store, SharedCheckpointStore)
     opened: list[str] = []
-    real_connect = aiosqlite.connect
+    real_connect = checkpoint._connect_sqlite
 
-    def counting_connect(database: str, **kwargs: Any) -> aiosqlite.Connection:
-        opened.append(database)
-        return real_connect(database, **kwargs)
+    def counting_connect(path: Path) -> sqlite3.Connection:
+        opened.append(str(path))
+        return real_connect(path)
 
-    monkeypatch.setattr(aiosqlite, "connect", counting_connect)
+    monkeypatch.setattr(checkpoint, "_connect_sqlite", counting_connect)
     await store.open()
     try:
         agent = make_agent(scripted(script=SCRIPT), checkpointer=store)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -26,6 +23,7 @@ from tests.mcp_server.helpers import (
     server_env,
     text_of,
 )
+from tests.netutil import serve_in_thread
 from tools.registry import all_tools
 
 TOKEN = "token-de-teste-123"
@@ -90,22 +88,6 @@ async def test_without_token_and_twenty_parallel_calls(mcp_data: McpData, tmp_pa
             assert result.structuredContent is not None
             assert str(expected_id) in text_of(result)
             assert result.structuredContent["row_count"] == 1
-
-
-@contextmanager
-def serve_in_thread(app: Starlette, port: int) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.mark.parametrize("token", [None, TOKEN])

@@ -113,6 +113,17 @@ def test_users_behind_a_login_proxy_cannot_add_url_connections(tmp_path, pg_url:
     assert "loja" not in runtime.tool_context().registry.names()
 
 
+def test_users_behind_a_login_proxy_cannot_remove_the_operators_connections(tmp_path, pg_url: str) -> None:
+    """Red-team pass 2 (class 5): /remover was open to every user behind the proxy while /conectar was not."""
+    settings = Settings(data_dir=tmp_path, ollama_base_url="http://127.0.0.1:9", model=None, ui_auth="header")
+    app = build_app(settings)
+    runtime.configure(app.ui)
+    runtime.tool_context().registry.add("loja", pg_url)  # what the operator saved with vozbd db add
+    reply = run_command(Command("remover", "loja"), Prefs.from_config(app.ui_config))
+    assert reply.error and "vozbd db remove" in reply.text
+    assert "loja" in runtime.tool_context().registry.names()
+
+
 def test_diagnostics_say_which_provider_receives_what(tmp_path) -> None:
     connections = {"demo": {"policy": {"samples": False, "model_rows": 3, "masked_columns": ["*.email"]}}}
     settings = Settings(

@@ -136,3 +136,19 @@ def test_serve_host_reaches_the_exposure_check_and_mcp(
     local, calls = _served_app(monkeypatch, ["serve", "--no-ui"])
     assert calls["host"] == "127.0.0.1"
     assert _initialize_status(local, lan) in (400, 421)  # DNS-rebinding protection on a loopback host
+
+
+def test_refusal_off_loopback_offers_only_the_fixes_of_that_command(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vozbd ui` serves the chat alone: leaving it out (--no-ui, a `vozbd serve` flag) is no fix there."""
+    for name in ("VOZBD_UI_AUTH", "VOZBD_API_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not serve"))
+    ui = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0", "--no-browser"])
+    assert ui.exit_code == 2, ui.output
+    assert "VOZBD_UI_AUTH" in ui.output and "--insecure" in ui.output and "--no-ui" not in ui.output
+    serve = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert serve.exit_code == 2, serve.output
+    for fix in ("VOZBD_UI_AUTH", "--no-ui", "VOZBD_MCP_TOKEN", "--no-mcp", "VOZBD_API_KEYS", "--insecure"):
+        assert fix in serve.output, (fix, serve.output)

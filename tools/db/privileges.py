@@ -123,10 +123,11 @@ def _postgres(engine: Engine) -> PrivilegeReport:
                 "pg_catalog.current_setting('search_path'), true)"
             )
         )
-        user = db.execute(text("SELECT current_user")).scalar()
-        for sql, finding in _PG_CHECKS:
-            if db.execute(text(sql)).scalar():
-                findings.append(finding)
+        # one round trip for every check (first use of a connection runs them; each round trip counts under load)
+        checks = ", ".join(f"({sql})" for sql, _ in _PG_CHECKS)
+        row = db.execute(text(f"SELECT current_user, pg_catalog.current_database(), {checks}")).one()
+        user, database = row[0], row[1]
+        findings += [finding for (_, finding), found in zip(_PG_CHECKS, row[2:], strict=True) if found]
         executable = [
             str(row[0])
             for row in db.execute(
@@ -137,7 +138,6 @@ def _postgres(engine: Engine) -> PrivilegeReport:
                 )
             )
         ]
-        database = db.execute(text("SELECT pg_catalog.current_database()")).scalar()
         db.rollback()
     warnings = [side_effect_warning(str(database), executable)] if executable else []
     return PrivilegeReport("postgres", str(user), findings, warnings)

@@ -18,8 +18,10 @@ Pinned before each statement (the server must read the SQL exactly as the valida
 
 A watchdog thread cancels the statement from the client side ``CLIENT_GRACE_S`` after the deadline, for servers
 that cannot interrupt it themselves; on PostgreSQL, a backend stuck in one uninterruptible call ignores the cancel
-too, so ``HARD_STOP_S`` later the watchdog shuts the socket down and the connection is discarded: the caller gets
-its timeout error within ``timeout + PG_CANCEL_GRACE_S + HARD_STOP_S`` whatever the server does. A session whose reset
+too, so a second timer, ``HARD_STOP_S`` after the cancel is due, shuts the socket down and the connection is
+discarded. The two timers are armed together when the statement starts (the hang-up does not wait for the cancel
+request, which opens a connection of its own to a server that may be slow to accept it): the caller gets its
+timeout error within ``timeout + PG_CANCEL_GRACE_S + HARD_STOP_S`` whatever the server does. A session whose reset
 fails is discarded, never returned to the pool.
 """
 
@@ -60,7 +62,7 @@ class Deadline:
         self._dialect = dialect
         self._timeout_s = timeout_s
         self._deadline = float("inf")
-        self._timer: threading.Timer | None = None
+        self._timers: list[threading.Timer] = []
         self._finished = False
         self.fired = False
 
@@ -75,20 +77,17 @@ class Deadline:
         try:
             if self._dialect == "postgres":
                 self._dbapi.cancel()
-                # A backend busy in one uninterruptible call (format('%900000000s', ...)) ignores the cancel:
-                # HARD_STOP_S later, stop waiting for it by shutting the socket down (the connection is discarded).
-                if not self._finished:
-                    self._timer = threading.Timer(HARD_STOP_S, self._hang_up)
-                    self._timer.daemon = True
-                    self._timer.start()
             elif self._dialect == "sqlite":
                 self._dbapi.interrupt()
         except Exception as error:
             log.warning("client-side cancel failed for %s: %s", self._dialect, error)
 
     def _hang_up(self) -> None:
+        """PostgreSQL: a backend busy in one uninterruptible call (``format('%900000000s', ...)``, ``array_fill``)
+        ignores the cancel: stop waiting for it by shutting the socket down (the connection is discarded)."""
         if self._finished:
             return
+        self.fired = True
         try:
             fd = self._dbapi.pgconn.socket
             with socket.socket(fileno=os.dup(fd)) as sock:
@@ -101,16 +100,22 @@ class Deadline:
         self._deadline = time.monotonic() + self._timeout_s
         if self._dialect == "sqlite":
             self._dbapi.set_progress_handler(self._check, self.PROGRESS_STEPS)
-        if self._dialect in ("postgres", "sqlite"):  # MariaDB/MySQL: PyMySQL's read timeout does this job
-            grace = PG_CANCEL_GRACE_S if self._dialect == "postgres" else CLIENT_GRACE_S
-            self._timer = threading.Timer(self._timeout_s + grace, self._cancel)
-            self._timer.daemon = True
-            self._timer.start()
+        if self._dialect == "postgres":
+            self._arm(self._timeout_s + PG_CANCEL_GRACE_S, self._cancel)
+            self._arm(self._timeout_s + PG_CANCEL_GRACE_S + HARD_STOP_S, self._hang_up)
+        elif self._dialect == "sqlite":  # MariaDB/MySQL: PyMySQL's read timeout does this job
+            self._arm(self._timeout_s + CLIENT_GRACE_S, self._cancel)
+
+    def _arm(self, delay_s: float, action: Any) -> None:
+        timer = threading.Timer(delay_s, action)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
 
     def finish(self) -> None:
         self._finished = True
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in self._timers:
+            timer.cancel()
         if self._dialect == "sqlite":
             self._dbapi.set_progress_handler(None, 0)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 from sqlglot import exp
@@ -127,33 +128,47 @@ class ViewCheck:
                 )
 
 
-def names_a_cte(table: exp.Table) -> bool:
+def names_a_cte(table: exp.Table, dialect: str) -> bool:
     """True when ``table`` names a CTE in its scope, False when it names a real relation (which must be checked).
 
     SQL scoping, not "some CTE somewhere has this name": a WITH covers its own query; inside the CTE bodies of a
     non-recursive WITH only the CTEs listed *before* are visible (a CTE body naming itself reads the real table);
-    with RECURSIVE every CTE of the list is. A qualified name is never a CTE."""
+    with RECURSIVE every CTE of the list is. Names compare as the server does: PostgreSQL folds unquoted names to
+    lower case and keeps quoted ones (``"V"`` is not ``v``); MariaDB matches CTE names case-insensitively. A
+    qualified name is never a CTE."""
     if table.args.get("db") or table.args.get("catalog"):
         return False
-    name = table.name.lower()
+    name = _name_key(table.this, dialect)
     node: exp.Expr = table
     while node.parent is not None:
         parent = node.parent
         if isinstance(parent, exp.With):  # the table is inside one of this WITH's CTE bodies (``node``)
             ctes = list(parent.expressions)
             visible = ctes if parent.args.get("recursive") else ctes[: next(i for i, c in enumerate(ctes) if c is node)]
-            if name in _cte_names(visible):
+            if name in _cte_names(visible, dialect):
                 return True
         else:
             with_ = parent.args.get("with_")
-            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions):
+            if isinstance(with_, exp.With) and with_ is not node and name in _cte_names(with_.expressions, dialect):
                 return True
         node = parent
     return False
 
 
-def _cte_names(ctes: list[exp.Expr]) -> set[str]:
-    return {cte.alias_or_name.lower() for cte in ctes}
+def _cte_names(ctes: list[exp.Expr], dialect: str) -> set[str]:
+    names = set()
+    for cte in ctes:
+        alias = cte.args.get("alias")
+        names.add(_name_key(alias.this if isinstance(alias, exp.TableAlias) else None, dialect))
+    return names
+
+
+def _name_key(identifier: object, dialect: str) -> str:
+    if not isinstance(identifier, exp.Identifier):
+        return ""
+    if dialect == "postgres" and identifier.quoted:
+        return identifier.name
+    return identifier.name.lower()
 
 
 def view_guard(
@@ -199,6 +214,7 @@ class _Guard:
         validate: Callable[..., object],
     ) -> None:
         self.db, self.dialect, self.database, self.schemas, self.validate = db, dialect, database, schemas, validate
+        self._path_schemas: list[str] | None = None
         self.seen: set[str] = set()
         self.functions: set[str] = set()
         self.operators: set[str] = set(IMPLICIT_OPERATORS)
@@ -218,7 +234,7 @@ class _Guard:
         for table in tree.find_all(exp.Table):
             if not isinstance(table.this, exp.Identifier):
                 continue  # a table function: checked by the allowlist
-            if names_a_cte(table):
+            if names_a_cte(table, self.dialect):
                 continue
             definition = self._definition(table, depth)
             if definition is None:
@@ -249,7 +265,7 @@ class _Guard:
         names a view: what runs is exactly the text that was validated, and a view replaced in between changes
         nothing."""
         for table in list(tree.find_all(exp.Table)):
-            if not isinstance(table.this, exp.Identifier) or names_a_cte(table):
+            if not isinstance(table.this, exp.Identifier) or names_a_cte(table, self.dialect):
                 continue
             definition = self._mysql_definition(table)
             if definition is None:
@@ -276,8 +292,9 @@ class _Guard:
         qualified = ".".join(_quote(p) for p in parts)
         row = self.db.execute(
             text(
-                "SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(:name)"
+                "SELECT c.oid, c.relkind, n.nspname, c.relname, c.relrowsecurity FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+                "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(CAST(:name AS pg_catalog.text))"
             ),
             {"name": qualified},
         ).fetchone()
@@ -308,25 +325,35 @@ class _Guard:
         return name, str(sql or "").strip().rstrip(";")
 
     def _in_catalog_path(self, sql: str, params: dict[str, object]) -> object:
-        """One scalar read with ``search_path = pg_catalog``: every function, operator and relation outside
-        ``pg_catalog`` is then printed schema-qualified, so nothing of a user passes for a built-in."""
-        saved = self.db.execute(text("SELECT current_setting('search_path')")).scalar()
-        self.db.execute(text("SELECT set_config('search_path', 'pg_catalog', true)"))
+        """One scalar of ``_catalog_rows``."""
+        rows = self._catalog_rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def _catalog_rows(self, sql: str, params: dict[str, object]) -> list[Any]:
+        """Rows of a catalog query run with ``search_path = pg_catalog``. Its functions and operators then resolve
+        among the built-ins only: PostgreSQL prefers an overload that matches the argument types more exactly
+        wherever it lives, so a ``public.||(name, text)`` of another login would otherwise run inside vozbd's own
+        check with the privileged login's rights. ``pg_get_viewdef``/``pg_get_expr`` also print every function,
+        operator and relation outside ``pg_catalog`` schema-qualified, so nothing of a user passes for a built-in.
+        The connection's own schemas are a parameter (``:schemas``), read before the path changes."""
+        if self._path_schemas is None:
+            found = self.db.execute(text("SELECT pg_catalog.current_schemas(false)")).scalar()
+            self._path_schemas = list(found or [])
+        saved = self.db.execute(text("SELECT pg_catalog.current_setting('search_path')")).scalar()
+        self.db.execute(text("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true)"))
         try:
-            return self.db.execute(text(sql), params).scalar()
+            return list(self.db.execute(text(sql), {"schemas": self._path_schemas, **params}).fetchall())
         finally:
-            self.db.execute(text("SELECT set_config('search_path', :path, true)"), {"path": saved})
+            self.db.execute(text("SELECT pg_catalog.set_config('search_path', :path, true)"), {"path": saved})
 
     def _check_policies(self, oid: int, name: str, depth: int) -> None:
         """Row-level security: each SELECT policy's expression runs inside the statement, with the login's rights
         (a superuser or the table's owner skips them, other privileged logins do not): validate it like the query."""
-        policies = self.db.execute(
-            text(
-                "SELECT polname FROM pg_policy WHERE polrelid = :oid AND polcmd IN ('r', '*') "
-                "AND polqual IS NOT NULL ORDER BY polname"
-            ),
+        policies = self._catalog_rows(
+            "SELECT polname FROM pg_policy WHERE polrelid = :oid AND polcmd IN ('r', '*') "
+            "AND polqual IS NOT NULL ORDER BY polname",
             {"oid": oid},
-        ).fetchall()
+        )
         for (policy,) in policies:
             expression = self._in_catalog_path(
                 "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = :oid AND polname = :name",
@@ -388,7 +415,7 @@ class _Guard:
         self._refuse_user_objects(
             "SELECT DISTINCT n.nspname || '.' || p.proname FROM pg_proc p "
             "JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "WHERE n.nspname = ANY (CAST(:schemas AS name[])) AND n.nspname <> 'pg_catalog' "
             "AND lower(p.proname) = ANY (:names) "
             f"AND NOT {_trusted_extension_member('pg_proc', 'p.oid', 'p.proowner')}",
             {"names": sorted(self.functions)},
@@ -408,7 +435,7 @@ class _Guard:
         self._refuse_user_objects(
             "SELECT DISTINCT n.nspname || '.' || o.oprname FROM pg_operator o "
             "JOIN pg_namespace n ON n.oid = o.oprnamespace "
-            "WHERE n.nspname = ANY (current_schemas(false)) AND n.nspname <> 'pg_catalog' "
+            "WHERE n.nspname = ANY (CAST(:schemas AS name[])) AND n.nspname <> 'pg_catalog' "
             "AND o.oprname = ANY (:names) "
             f"AND NOT {_trusted_extension_member('pg_operator', 'o.oid', 'o.oprowner')}",
             {"names": sorted(self.operators)},
@@ -426,8 +453,12 @@ class _Guard:
         that function with the privileged login's rights."""
         targets: set[int] = set()
         for target in sorted(self.cast_targets):
-            row = self.db.execute(
-                text("SELECT t.oid, t.typtype FROM pg_type t WHERE t.oid = to_regtype(:name)"), {"name": target}
+            row = self.db.execute(  # the connection's path: it resolves the user's type names
+                text(
+                    "SELECT t.oid, t.typtype FROM pg_catalog.pg_type t "
+                    "WHERE t.oid OPERATOR(pg_catalog.=) pg_catalog.to_regtype(CAST(:name AS pg_catalog.text))"
+                ),
+                {"name": target},
             ).fetchone()
             if row is None:
                 continue  # no such type: the statement itself will say so
@@ -441,8 +472,8 @@ class _Guard:
             targets.add(int(row[0]))
         # Values of these types reach the statement: the columns it reads and the types it casts to (a literal
         # 'a'::t, an array element, a row type's field), down through domains, arrays and row types.
-        rows = self.db.execute(
-            text(
+        rows = self._catalog_rows(
+            (
                 "WITH RECURSIVE parts(oid) AS ("
                 " SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY (CAST(:oids AS oid[])) "
                 " AND a.attnum > 0 AND NOT a.attisdropped"
@@ -454,7 +485,7 @@ class _Guard:
                 "JOIN pg_namespace n ON n.oid = u.typnamespace WHERE n.nspname <> 'pg_catalog'"
             ),
             {"oids": self.relations, "targets": sorted(targets)},
-        ).fetchall()
+        )
         sources = {int(row[0]) for row in rows}
         if not sources and not targets:
             return
@@ -476,7 +507,7 @@ class _Guard:
     ) -> None:
         """Refuse when the catalog query ``sql`` (one text column: a user object's name) finds anything: the sorted
         names go in the pt-BR ``message`` (at ``{names}``) and in the error's detail under the key ``detail``."""
-        found = sorted(str(row[0]) for row in self.db.execute(text(sql), params).fetchall())
+        found = sorted(str(row[0]) for row in self._catalog_rows(sql, params))
         if found:
             names = ", ".join(found)
             raise _refuse(message.format(names=names), code=code, **{detail: names})

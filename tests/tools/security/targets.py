@@ -213,6 +213,11 @@ def postgres_target() -> Iterator[Target]:
                 "AS $f$SELECT pg_catalog.to_jsonb(public.rt_sequestro())$f$",
                 "CREATE FUNCTION public.pg_column_size(integer[]) RETURNS integer LANGUAGE sql "
                 "AS $f$SELECT pg_catalog.length(public.rt_sequestro())$f$",
+                # ... and one that matches vozbd's own catalog look-ups on a privileged login (views.py:
+                # n.nspname || '.' || p.proname) more exactly than textcat
+                "CREATE FUNCTION public.rt_concat_name(name, text) RETURNS text LANGUAGE sql "
+                "AS $f$SELECT public.rt_sequestro()$f$",
+                "CREATE OPERATOR public.|| (LEFTARG = name, RIGHTARG = text, FUNCTION = public.rt_concat_name)",
                 # held-out 2: overloads of built-ins whose sqlglot node has another name than the SQL PostgreSQL
                 # runs (exp.Pad -> LPAD, exp.Trim -> LTRIM, GroupConcat -> STRING_AGG, Explode -> UNNEST,
                 # UnixToTime -> TO_TIMESTAMP): plain functions (no extension) of a low-privilege role in public,

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import httpx
 import pytest
-import uvicorn
 
-from tests.netutil import free_port
+from tests.netutil import free_port, serve_in_thread
 from tests.ui.conftest import real_models_dir
 from tools.context import ToolContext
 from vozbd.server import create_app
@@ -42,17 +39,8 @@ voice_client = _client_module()
 def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
     settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
-    port = free_port(PORTS)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    with serve_in_thread(app, free_port(PORTS), join_s=15, ws="auto") as url:
+        yield url.removeprefix("http://")
 
 
 def _question(tmp_path: Path, text: str) -> Path:

@@ -6,7 +6,7 @@ not exercised here is a real network socket (``TestClient`` speaks ASGI directly
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from tests.dbutil import table_checksums
 from tests.mcp_server.helpers import INITIALIZE, MCP_HEADERS
-from tests.vozbd.api.conftest import app_clients
+from tests.vozbd.security.conftest import AUTH, MCP_TOKEN, TOKEN
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from vozbd.auth import AuthPolicy, InsecureExposureError, check_exposure
@@ -26,21 +26,6 @@ from vozbd.settings import Settings
 from vozbd.wiring import build_app
 
 ROOT = Path(__file__).resolve().parents[3]
-TOKEN = "token-longo-da-api-0123456789"
-MCP_TOKEN = "token-longo-do-mcp-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def base_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.chdir(tmp_path)
-    return Settings(data_dir=tmp_path / "data", _env_file=None)
-
-
-@pytest.fixture
-def serve(base_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
-    with app_clients(base_settings, tool_ctx) as make:
-        yield make
 
 
 @pytest.fixture
@@ -218,12 +203,14 @@ def test_cors_is_pinned_to_configured_origins(serve: Callable[..., TestClient]) 
 
 def test_websocket_from_a_foreign_origin_is_closed(serve: Callable[..., TestClient]) -> None:
     client = serve()
+    # an explicit loopback Host: the TestClient's own ("testserver") would be refused for the Host, not the Origin
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        client.websocket_connect("/ws/socket.io/", headers={"Origin": "http://evil.example"}),
+        client.websocket_connect("ws://localhost:8000/ws/socket.io/", headers={"Origin": "http://evil.example"}),
     ):
         pass
     assert closed.value.code == 1008
+    assert closed.value.reason == "origin_not_allowed"
 
 
 def test_chainlit_config_does_not_allow_every_origin() -> None:

@@ -8,46 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from mcp.shared.exceptions import McpError
+from pydantic import AnyUrl, SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from tests.dbutil import table_checksums
-from tests.mcp_server.helpers import INITIALIZE, MCP_HEADERS, free_port, http_session, text_of
-from tests.vozbd.api.conftest import app_clients
+from tests.mcp_server.helpers import INITIALIZE, MCP_HEADERS, http_session, text_of
+from tests.netutil import serve_in_thread
+from tests.vozbd.security.conftest import AUTH, MCP_TOKEN, TOKEN
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
 from vozbd.server import create_app
 from vozbd.settings import Settings
 from vozbd.wiring import build_app
 
-TOKEN = "token-longo-da-api-0123456789"
-MCP_TOKEN = "token-longo-do-mcp-0123456789"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SECRET = "S3nha-da-url-9z"
 WS = "ws://localhost:8000"  # the TestClient's own Host for WebSockets ("testserver") is refused as a foreign host
-
-
-@pytest.fixture
-def base_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.chdir(tmp_path)
-    return Settings(data_dir=tmp_path / "data", _env_file=None)
-
-
-@pytest.fixture
-def serve(base_settings: Settings, tool_ctx: ToolContext) -> Iterator[Callable[..., TestClient]]:
-    with app_clients(base_settings, tool_ctx) as make:
-        yield make
 
 
 @pytest.fixture
@@ -249,21 +231,6 @@ def test_odd_authorization_bytes_are_401(keyed: TestClient, authorization: bytes
 
 
 # --- MCP over a real socket: untrusted connection names -------------------------------------------------------------
-@contextmanager
-def _uvicorn(app: object) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]  # an ASGI app
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_mcp_tool_calls_with_url_connections_are_refused(base_settings: Settings, tool_ctx: ToolContext) -> None:
@@ -280,12 +247,25 @@ def test_mcp_tool_calls_with_url_connections_are_refused(base_settings: Settings
     async def calls() -> list[tuple[bool, str]]:
         async with http_session(f"{base}/mcp/", {"Authorization": f"Bearer {MCP_TOKEN}"}) as session:
             results = [await session.call_tool(name, args) for name, args in attacks]
+            for target in ("sqlite:////etc/passwd", f"postgresql://postgres:{SECRET}@127.0.0.1:5432/postgres"):
+                uri = "schema://" + quote(target, safe="")
+                try:  # the resource template names a connection too: a URL in it is refused, never opened
+                    read = await session.read_resource(AnyUrl(uri))
+                except McpError as error:
+                    leaked.append(str(error))
+                else:
+                    leaked.append(str(read.model_dump()))
+                    assert "Tabela" not in leaked[-1] and "root:x:0:0" not in leaked[-1], leaked[-1][:300]
         return [(bool(result.isError), text_of(result)) for result in results]
 
-    with _uvicorn(app) as base:
+    leaked: list[str] = []
+
+    with serve_in_thread(app) as base:
         assert httpx.post(f"{base}/mcp/", json=INITIALIZE, headers=MCP_HEADERS).status_code == 401
         outcomes = asyncio.run(calls())
     for (name, args), (is_error, text) in zip(attacks, outcomes, strict=True):
         assert is_error, (name, args, text)
         assert SECRET not in text and "root:x:0:0" not in text
+    # the percent-encoded name is echoed back as given (it is the caller's own text, and not a URL to vozbd)
+    assert len(leaked) == 2 and all("unknown_connection" in text and "root:x:0:0" not in text for text in leaked)
     assert table_checksums(demo_db_path()) == before
