@@ -14,9 +14,8 @@ per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
-pause, an earlier pause's transcript reused for the head of a long question; see ``agent.voice.loop``); the
-options change them for experiments. The stages also give each mode's WER against the questions' text, so a
-faster recognition that hears worse shows.
+pause; see ``agent.voice.loop``); the options change them for experiments. The stages also give each mode's
+WER against the questions' text, so a faster recognition that hears worse shows.
 """
 
 from __future__ import annotations

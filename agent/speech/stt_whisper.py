@@ -156,7 +156,6 @@ class WhisperTranscriber:
         vocabulary: SpeechVocabulary | None = None,
         hotwords: str | None = None,
         second_pass: bool = True,
-        previous: str | None = None,
     ) -> Transcript:
         """Transcribe mono float32 samples at 16 kHz.
 
@@ -171,13 +170,10 @@ class WhisperTranscriber:
         them. Most utterances have no near miss and pay nothing (``bench/stt_bias.py``: 1.1-1.2x the STT time).
         ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); a long one slows decoding down
         (measured ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
-        ``previous``: what was said just before this audio (the voice loop's head of an utterance, already
-        recognized): Whisper's previous-text prompt, so the words go on from it (case, punctuation, context);
-        unlike ``hotwords`` it leaves the vocabulary's second pass on.
         """
         beam = self.beam_size if beam_size is None else max(1, beam_size)
         started = time.perf_counter() if started is None else started
-        transcript, again = self._recognize(samples, started, prefiltered, beam, hotwords or previous)
+        transcript, again = self._recognize(samples, started, prefiltered, beam, hotwords)
         if vocabulary is None:
             return transcript
         corrected, near = correct_transcript(transcript, vocabulary)

@@ -7,14 +7,13 @@ PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voic
 Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, two VAD windows
 by default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
 wait; when the user goes on speaking, a speculation still waiting for the recognizer is skipped (recognitions run
-one at a time), so a mid-sentence pause costs at most the one recognition already running, and its transcript of
-the head is kept: a long enough tail is then recognized alone and joined to it (``agent.voice.prefix``); STT sees
-only the VAD-trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause,
-kept short, while the model is still writing. Speculative answer: as soon as that speculative transcript is ready,
-the agent turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back
-until the silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled
-and dropped: nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond``
-must have no side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
+one at a time), so a mid-sentence pause costs at most the one recognition already running; STT sees only the VAD-
+trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause, kept short,
+while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the agent
+turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until the
+silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and dropped:
+nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond`` must have no
+side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
@@ -55,19 +54,13 @@ from agent.voice.events import (
     TurnDone,
     VoiceEvent,
 )
-from agent.voice.prefix import Heard, joined, reusable
 from agent.voice.turns import WINDOW_MS, Dropped, Pause, Resume, SpeechStart, TurnDetector, Utterance
 from agent.voice.vad import VAD_RATE, StreamingVad
 from tools.errors import CodedError
 
 log = logging.getLogger(__name__)
 
-
-class Recognize(Protocol):
-    """Mono float32 at 16 kHz, already trimmed by the VAD → its transcript; ``previous``: the text said just before
-    this audio (a head of the utterance recognized earlier), for the recognizer to go on from."""
-
-    def __call__(self, samples: np.ndarray, *, previous: str | None = None) -> Transcript: ...
+Recognize = Callable[[np.ndarray], Transcript]  # mono float32 at 16 kHz, already trimmed by the VAD
 
 
 class Respond(Protocol):
@@ -102,11 +95,9 @@ def whisper_recognizer(
     values of the database are heard as stored (see ``agent.speech.vocabulary``).
     """
 
-    def recognize(samples: np.ndarray, *, previous: str | None = None) -> Transcript:
+    def recognize(samples: np.ndarray) -> Transcript:
         words = vocabulary() if vocabulary is not None else None
-        return transcriber.transcribe_samples(  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
-            samples, prefiltered=True, beam_size=beam_size, vocabulary=words, previous=previous
-        )
+        return transcriber.transcribe_samples(samples, prefiltered=True, beam_size=beam_size, vocabulary=words)  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
 
     return recognize
 
@@ -141,7 +132,6 @@ class VoiceLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
         self._recognizer_lock = threading.Lock()  # one recognition at a time: a stale one waiting is skipped
-        self._heard: Heard | None = None  # the latest speculative recognition (read and written under that lock)
         # A pause's audio ends ``pause_ms`` into the silence; the finished utterance keeps ``tail_ms`` of it. The
         # speculation gets the difference as digital silence, so Whisper sees the end of the last word as it would
         # in the utterance (with 64 ms it misheard "em junho" as "em junio" where the utterance was heard right).
@@ -231,7 +221,8 @@ class VoiceLoop:
         elif isinstance(event, Pause) and self.config.speculative and self.config.hands_free:
             await self._discard_speculation()
             stale = threading.Event()
-            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, event.audio, stale, self._turn))
+            audio = np.concatenate([event.audio, self._pause_pad])
+            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, audio, stale))
             task.add_done_callback(_retrieve)
             started = Speculation(event.speech_end_s, task, stale=stale)
             self._speculation = started
@@ -253,26 +244,12 @@ class VoiceLoop:
         speculation, self._speculation = self._speculation, None
         await self._discard_draft(speculation)
 
-    def _recognize_unless(self, audio: np.ndarray, stale: threading.Event, turn: int | None = None) -> Transcript:
-        """Recognize ``audio`` (in a worker thread) once the recognizer is free, unless ``stale`` is set by then.
-
-        A speculation (``turn`` set) whose utterance was already recognized up to an earlier pause recognizes only
-        the audio after it and joins the two (``agent.voice.prefix``)."""
+    def _recognize_unless(self, audio: np.ndarray, stale: threading.Event) -> Transcript:
+        """Recognize ``audio`` (in a worker thread) once the recognizer is free, unless ``stale`` is set by then."""
         with self._recognizer_lock:
             if stale.is_set():
                 raise SpeculationSkipped
-            if turn is None:
-                return self._recognize(audio)
-            head = reusable(self._heard, turn, audio.size)
-            transcript = None
-            if head is not None:
-                with contextlib.suppress(NoSpeechError):  # nothing heard after the head: recognize it all again
-                    rest = np.concatenate([audio[head.samples :], self._pause_pad])
-                    transcript = joined(head.transcript, self._recognize(rest, previous=head.transcript.text))
-            if transcript is None:
-                transcript = self._recognize(np.concatenate([audio, self._pause_pad]))
-            self._heard = Heard(turn, audio.size, transcript)
-            return transcript
+            return self._recognize(audio)
 
     async def _discard_draft(self, speculation: Speculation | None) -> None:
         """Cancel and drop a draft answer not yet confirmed (nothing of it was sent or remembered)."""
