@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,8 @@ from tools.errors import InvalidInputError
 from tools.schema_inspect.joins import confirm_by_values, infer_foreign_keys
 from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
 from tools.schema_inspect.stats import fill_row_counts, fill_samples, text_column_names
+
+log = logging.getLogger(__name__)
 
 _SHOWN_WHEN_NOT_FOUND = 15
 
@@ -35,6 +38,21 @@ def select_names(available: Sequence[str], patterns: Sequence[str] | None) -> tu
             missing.append(pattern)
         selected.update(dict.fromkeys(hits))
     return [n for n in available if n in selected], missing
+
+
+def _discard_session(conn: Connection) -> None:
+    """``DISCARD ALL`` (outside a transaction, as it must be): a view or policy the inspection read may have left a
+    session advisory lock, a setting or a temp table behind; the pooled connection must not keep them."""
+    dbapi: Any = conn.connection.dbapi_connection
+    previous = dbapi.autocommit
+    try:
+        dbapi.autocommit = True
+        with dbapi.cursor() as cursor:
+            cursor.execute("DISCARD ALL")
+        dbapi.autocommit = previous
+    except Exception as error:  # a session that cannot be reset must not go back to the pool
+        log.warning("could not reset the inspection session, discarding the connection: %s", type(error).__name__)
+        conn.invalidate()
 
 
 @contextmanager
@@ -62,6 +80,8 @@ def read_only(engine: Engine, timeout_s: float | None = None) -> Iterator[Connec
             yield conn
         finally:
             conn.rollback()
+            if dialect == "postgresql":
+                _discard_session(conn)
 
 
 def _type_text(type_: sa.types.TypeEngine, dialect: sa.Dialect) -> str:
