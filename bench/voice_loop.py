@@ -13,8 +13,9 @@ only its start is measured). Questions are synthesized once and kept in
 per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
-Hands-free uses the loop's defaults (speculative recognition and speculative answer at the first ``--pause-ms``
-pause; see ``agent.voice.loop``); the options change them for experiments.
+Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
+pause; see ``agent.voice.loop``); the options change them for experiments. The stages also give each mode's
+WER against the questions' text, so a faster recognition that hears worse shows.
 """
 
 from __future__ import annotations
