@@ -27,9 +27,10 @@ from vozbd_core.version import __version__
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
-    "vozbd: consulte bancos de dados e PDFs em português do Brasil. Use list_connections para ver os bancos, "
-    "inspect_schema antes de escrever SQL e run_query para executar UMA consulta de leitura (SELECT); "
-    "comandos que alteram dados são recusados. read_pdf lê PDFs enviados pelo usuário."
+    "vozbd: consulte bancos de dados e PDFs em português do Brasil. Use list_connections para ver os bancos; num "
+    "banco grande, search_schema para achar tabelas e colunas; inspect_schema antes de escrever SQL; run_query para "
+    "executar UMA consulta de leitura (SELECT) e explain_query para ver o plano dela sem executá-la; comandos que "
+    "alteram dados são recusados. read_pdf lê PDFs enviados pelo usuário."
 )
 
 

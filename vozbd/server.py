@@ -169,9 +169,14 @@ def _readiness(vozbd_app: App, ctx: ToolContext, app_db: AppDatabase) -> dict[st
     }
 
 
-def _forget(agents: Callable[[str | None], Agent]) -> Callable[[str], Any]:
+def _forget(factory: AgentFactory, ctx: ToolContext, checkpoints: CheckpointStore | None) -> Callable[[str], Any]:
+    """Delete a thread's memory with an agent without a language model, on the store every model shares: a broken
+    or missing model must not stop anyone from deleting a conversation."""
+
     async def forget(thread: str) -> None:
-        await agents(None).forget(thread)  # every model shares the same memory store
+        from agent.service import Agent
+
+        await Agent(ctx, None, checkpointer=checkpoints or factory.checkpoints()).forget(thread)
 
     return forget
 
@@ -199,7 +204,9 @@ def build_api_services(
         limiter=limiter,
         readiness=_readiness(vozbd_app, ctx, app_db),
         admins=frozenset(settings.api_admins),
-        conversations=conversations.LoggedConversations(app_db.logs, forget=_forget(agents)),
+        conversations=conversations.LoggedConversations(
+            app_db.logs, forget=_forget(vozbd_app.agents, ctx, checkpoints)
+        ),
         allowed_models=_allowed_model(vozbd_app.llm),
         voice_loop=voice_loop_config(settings),
     )

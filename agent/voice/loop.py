@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -53,7 +54,7 @@ from agent.voice.events import (
     TurnDone,
     VoiceEvent,
 )
-from agent.voice.turns import Dropped, Pause, Resume, SpeechStart, TurnDetector, Utterance
+from agent.voice.turns import WINDOW_MS, Dropped, Pause, Resume, SpeechStart, TurnDetector, Utterance
 from agent.voice.vad import VAD_RATE, StreamingVad
 from tools.errors import CodedError
 
@@ -131,6 +132,11 @@ class VoiceLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._agent_lock = asyncio.Lock()
         self._recognizer_lock = threading.Lock()  # one recognition at a time: a stale one waiting is skipped
+        # A pause's audio ends ``pause_ms`` into the silence; the finished utterance keeps ``tail_ms`` of it. The
+        # speculation gets the difference as digital silence, so Whisper sees the end of the last word as it would
+        # in the utterance (with 64 ms it misheard "em junho" as "em junio" where the utterance was heard right).
+        missing = round(turns.tail_ms / WINDOW_MS) - math.ceil(turns.pause_ms / WINDOW_MS)
+        self._pause_pad = np.zeros(max(0, missing) * round(WINDOW_MS * VAD_RATE / 1000), dtype=np.float32)
         self._playing_until = 0.0  # wall time when the client will have played all audio we sent
         # The echo guard works on the microphone's own clock (seconds of audio received), not on wall time: where in
         # the mic stream our answer can be heard back does not depend on how late this server processes it.
@@ -215,7 +221,8 @@ class VoiceLoop:
         elif isinstance(event, Pause) and self.config.speculative and self.config.hands_free:
             await self._discard_speculation()
             stale = threading.Event()
-            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, event.audio, stale))
+            audio = np.concatenate([event.audio, self._pause_pad])
+            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, audio, stale))
             task.add_done_callback(_retrieve)
             started = Speculation(event.speech_end_s, task, stale=stale)
             self._speculation = started

@@ -65,6 +65,8 @@ async def test_tools_mirror_the_registry(mcp_data: McpData) -> None:
             assert prop.get("description") == fields[name].description
         assert tool.outputSchema is not None
         assert set(tool.outputSchema["properties"]) == set(spec.output_model.model_fields)
+    instructions = server_module.INSTRUCTIONS
+    assert [name for name in tools if name not in instructions] == []  # the server's instructions name every tool
     run_query_doc = tools["run_query"].description.lower()
     assert "select" in run_query_doc or "leitura" in run_query_doc or "read-only" in run_query_doc
 

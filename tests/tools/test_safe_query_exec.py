@@ -210,5 +210,7 @@ def test_mariadb_statement_without_columns_is_refused_before_it_runs(
             assert refused.value.detail == {"code": "not_a_query", "dialect": "mysql"}
             victim.ping(reconnect=False)  # raises once the connection was killed
         assert execute_readonly(engine, "mysql", "SELECT COUNT(*) AS n FROM clientes", 10, 5.0).rows == [(600,)]
+        # described with no columns by MariaDB, but a SHOW: it runs
+        assert execute_readonly(engine, "mysql", "SHOW WARNINGS", 10, 5.0).columns == ["Level", "Code", "Message"]
     finally:
         victim.close()

@@ -98,3 +98,28 @@ def test_create_readonly_user_apply_gives_a_login_that_db_add_accepts(
             else:
                 db.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
         engine.dispose()
+
+
+def test_db_add_and_test_warn_while_the_login_can_signal_its_own_sessions(fresh_pg_url: str) -> None:
+    """A hand-made SELECT-only role is accepted, with a warning naming pg_terminate_backend & co. and the fix; the
+    DO block that create-readonly-user prints silences it."""
+    role = f"vozbd_cli_{secrets.token_hex(4)}"
+    admin = create_engine(fresh_pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            db.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'cli-Senha-1'"))
+        url = make_url(fresh_pg_url).set(username=role, password="cli-Senha-1").render_as_string(False)
+        code, out = invoke("db", "add", "leitor", url)
+        assert code == EXIT_OK, out
+        assert "Aviso:" in out and "pg_terminate_backend" in " ".join(out.split()), out
+        code, out = invoke("db", "create-readonly-user", "outro", "--dialect", "postgres", "--database", "x")
+        do_block = next(line for line in out.splitlines() if line.startswith("DO $vozbd$"))
+        with admin.connect() as db:
+            db.execute(text(do_block.rstrip(";")))
+        code, out = invoke("db", "test", "leitor")
+        assert code == EXIT_OK and "Aviso:" not in out, out
+    finally:
+        with admin.connect() as db:
+            db.execute(text(f"DROP OWNED BY {role}"))
+            db.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()

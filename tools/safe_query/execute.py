@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ class NotAQueryError(UnsafeQueryError):
     MariaDB/MySQL: the server described it without running it (``mydescribe``), and it never ran."""
 
 
+_SHOW = re.compile(r"\s*SHOW\s", re.IGNORECASE)
+
+
 def _not_a_query(dialect: str, what_happened: str) -> NotAQueryError:
     return NotAQueryError(
         f"A instrução não é uma consulta (não devolve linhas) e {what_happened}: só consultas de leitura (SELECT, "
@@ -150,7 +154,10 @@ def _columns(cursor: Any, dbapi: Any, dialect: str, sql: str, rows_seen: int) ->
 def _mysql_rows(dbapi: Any, sql: str, _max_cell_chars: int) -> tuple[Any, Iterator[Any]]:
     import pymysql.cursors
 
-    if result_columns(dbapi, sql) == 0:  # described by the server, not run: KILL, SET, DO, SELECT … INTO @v
+    # described by the server, not run: KILL, SET, DO, SELECT … INTO @v have no result columns. MariaDB also
+    # describes some SHOW statements (SHOW WARNINGS, SHOW PROCESSLIST) with none; a statement whose first word is
+    # SHOW is a read whatever follows, so those run.
+    if result_columns(dbapi, sql) == 0 and not _SHOW.match(sql):
         raise _not_a_query("mysql", "não foi executada")
     cursor = dbapi.cursor(pymysql.cursors.SSCursor)
     cursor.execute(sql)

@@ -172,11 +172,13 @@ class GatedRecognizer:
 
     def __init__(self) -> None:
         self.calls: list[int] = []  # samples of each utterance actually recognized
+        self.silent_ends: list[int] = []  # digital silence (zeros) at the end of each
         self.started = threading.Event()
         self.release = threading.Event()
 
     def __call__(self, samples: np.ndarray) -> Transcript:
         self.calls.append(samples.size)
+        self.silent_ends.append(int(np.flatnonzero(samples[::-1])[0]) if samples.any() else samples.size)
         self.started.set()
         assert self.release.wait(30)
         text = f"quantos pedidos temos {len(self.calls)}"
@@ -214,5 +216,7 @@ async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_
 
     assert len(recognizer.calls) == 2  # pause 1 (already running) and pause 3; pause 2's was skipped
     assert recognizer.calls[1] > recognizer.calls[0]  # the whole utterance
+    # the 64 ms pause's audio was given the rest of the utterance's 200 ms tail as silence (4 windows at least)
+    assert all(zeros >= 4 * 512 for zeros in recognizer.silent_ends)
     (final,) = events.of(FinalTranscript)
     assert final.text == "quantos pedidos temos 2" and final.timings["speculative"] == 1.0

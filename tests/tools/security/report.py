@@ -48,7 +48,7 @@ def render(cases: list[Case], record: Path | None = None) -> str:
     holes: Counter[tuple[int, str]] = Counter()
     for case in cases:
         for dialect, mode in runs(case):
-            expected[(mode, " or ".join(case.expected(mode)))] += 1
+            expected[(mode, " or ".join(case.expected(mode, dialect)))] += 1
             if case.hole(mode, dialect):
                 holes[(case.klass, dialect)] += 1
     rows = [[mode, outcome, n] for (mode, outcome), n in sorted(expected.items())]

@@ -228,16 +228,23 @@ def postgres_target() -> Iterator[Target]:
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
                 "CREATE FUNCTION public.to_timestamp(integer) RETURNS text LANGUAGE sql "
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
-                "CREATE FUNCTION public.unnest(integer[]) RETURNS SETOF text LANGUAGE sql "
+                # (text[], not integer[]: SQLAlchemy's own PostgreSQL reflection calls unnest() on int2vector columns
+                # and an integer[] overload makes that call ambiguous - inspect_schema would fail on the target)
+                "CREATE FUNCTION public.unnest(text[]) RETURNS SETOF text LANGUAGE sql "
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
                 "CREATE FUNCTION relatorios.rt_agg(text, varchar, text) RETURNS text LANGUAGE sql "
                 "AS $f$SELECT pg_read_file('/etc/passwd')$f$",
                 "CREATE AGGREGATE public.string_agg(varchar, text) (SFUNC = relatorios.rt_agg, STYPE = text)",
+                # ... and two views in public for the background readers (the value index reads every text column
+                # of every table and view): the file's lines (short enough to be indexed) and a session lock
+                "CREATE VIEW public.v_linhas AS SELECT regexp_split_to_table(relatorios.resumo(), E'\\n') AS linha",
+                "CREATE VIEW public.v_trava_publica AS SELECT relatorios.trava()::text AS ok",
                 "RESET ROLE",
                 f"REVOKE CREATE ON SCHEMA public FROM {lp}",
                 "CREATE VIEW public.v_clientes_legit AS SELECT id, upper(nome) AS nome FROM clientes",
                 "CREATE VIEW public.v_de_visao AS SELECT * FROM v_relatorio",
                 f"GRANT SELECT ON public.v_clientes_legit, public.v_de_visao TO {ro}",
+                f"GRANT SELECT ON public.v_linhas, public.v_trava_publica TO {ro}",
                 f'ALTER DATABASE "{database}" SET standard_conforming_strings = off',
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests.dbutil import table_checksums
 from tests.vozbd.api.conftest import ANA, BIA
 from tools.db.demo import demo_db_path
+from vozbd.settings import Settings
 
 
 def test_ask_returns_answer_sql_rows_and_timings(client: TestClient) -> None:
@@ -89,6 +91,24 @@ def test_memory_continues_a_conversation_and_is_per_caller(keyed: TestClient) ->
     assert keyed.get("/api/v1/conversations", headers=BIA).json() == []
     assert keyed.delete(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 204
     assert keyed.get(f"/api/v1/conversations/{cid}", headers=ANA).status_code == 404
+
+
+def test_a_broken_model_does_not_stop_deleting_a_conversation(
+    make_client: Callable[..., TestClient], api_settings: Settings
+) -> None:
+    """Deleting turns and memory needs no language model: a model that cannot load must not make it a 503."""
+    cid = make_client().post("/api/v1/ask", json={"question": "Quantos clientes temos?"}).json()["conversation_id"]
+
+    def remembered() -> int:
+        with sqlite3.connect(api_settings.checkpoint_file) as conn:
+            return conn.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id LIKE ?", (f"%:{cid}",)).fetchone()[0]
+
+    assert remembered() > 0
+    broken = make_client(model="scripted/roteiro-que-nao-existe.yaml")
+    assert broken.post("/api/v1/ask", json={"question": "Oi"}).status_code == 503  # the model really is broken
+    assert broken.delete(f"/api/v1/conversations/{cid}").status_code == 204
+    assert broken.get(f"/api/v1/conversations/{cid}").status_code == 404
+    assert remembered() == 0  # the memory went too
 
 
 def test_unknown_connection_is_404_before_the_turn(client: TestClient) -> None:
