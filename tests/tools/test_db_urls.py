@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import make_url
 
-from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
+from tools.db.urls import dialect_of, mask_secrets, mask_url, mysql_flags, parse_url
 from tools.errors import InvalidInputError
 
 PASSWORD = "S3nh@Sup3r:Secreta/42"
@@ -108,3 +108,23 @@ def test_mask_secrets_accepts_url_objects_and_none() -> None:
 def test_mask_secrets_short_password_only_replaced_as_a_word() -> None:
     masked = mask_secrets("password 'ab' rejected for database abc", "mysql://u:ab@h/d")
     assert masked == "password '***' rejected for database abc"
+
+
+@pytest.mark.parametrize(
+    ("query", "flags"),
+    [
+        ("ssl_disabled=false", {"ssl_disabled": False}),  # a string "false" is truthy: PyMySQL would turn TLS off
+        ("ssl_disabled=true&ssl_verify_cert=0&ssl_verify_identity=no",
+         {"ssl_disabled": True, "ssl_verify_cert": False, "ssl_verify_identity": False}),
+        ("ssl_ca=/etc/ca.pem", {}),
+    ],
+)  # fmt: skip
+def test_mysql_switches_in_the_url_are_real_booleans(query: str, flags: dict[str, bool]) -> None:
+    assert mysql_flags(parse_url(f"mysql://leitor@db:3306/loja?{query}")) == flags
+
+
+def test_a_mysql_switch_that_is_not_a_boolean_is_refused_in_portuguese() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_url("mysql://leitor@db:3306/loja?ssl_disabled=talvez")
+    assert "Use true ou false" in caught.value.message
+    assert caught.value.detail == {"reason": "option_not_boolean", "option": "ssl_disabled"}

@@ -23,7 +23,7 @@ from tools.db.privileges import PrivilegeReport, inspect_privileges
 from tools.db.registry import DEMO_NAME
 from tools.db.sqlite_printf import install_printf_guard
 from tools.db.transport import SshOptions, SshTunnel, Transport
-from tools.db.urls import dialect_of, mask_secrets, mask_url, parse_url
+from tools.db.urls import dialect_of, mask_secrets, mask_url, mysql_flags, parse_url
 from tools.errors import (
     ConnectionFailedError,
     DatabaseError,
@@ -173,8 +173,10 @@ def _engine_args(conn: ResolvedConnection, tunnel_port: int | None = None) -> tu
         "tsql": {"login_timeout": CONNECT_TIMEOUT_S},
     }
     connect_args = by_dialect[conn.dialect]
-    if conn.dialect == "mysql" and "charset" not in url.query:
-        url = url.update_query_dict({"charset": "utf8mb4"})
+    if conn.dialect == "mysql":
+        connect_args = connect_args | mysql_flags(url)  # booleans, not the URL's strings ("false" is truthy)
+        if "charset" not in url.query:
+            url = url.update_query_dict({"charset": "utf8mb4"})
     tls = conn.transport.tls if conn.transport is not None else None
     if tunnel_port is not None:
         if tls is not None and conn.dialect == "postgres":  # dial the tunnel, check the certificate's real name

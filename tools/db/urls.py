@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -51,6 +52,10 @@ ALLOWED_OPTIONS: dict[str, frozenset[str]] = {
     "oracle": frozenset({"service_name", "mode", "encoding", "nencoding", "events"}),
     "mssql": frozenset({"charset", "tds_version", "login_timeout", "appname"}),
 }  # fmt: skip
+MYSQL_FLAG_OPTIONS = ("ssl_disabled", "ssl_verify_cert", "ssl_verify_identity")
+"""PyMySQL switches a URL may set. SQLAlchemy hands URL query values to PyMySQL as strings and PyMySQL tests them
+for truth, so ``?ssl_disabled=false`` turned TLS *off*: ``mysql_flags`` parses them to real booleans."""
+_FLAG = TypeAdapter(bool)  # true/false, 1/0, yes/no, on/off, t/f, y/n
 _PASSWORD_KEYS = ("password", "passwd", "pwd")
 _QUERY_PASSWORD = re.compile(r"(?i)(?P<key>[?&;](?:password|passwd|pwd)=)(?P<pw>[^&;\s]+)")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
@@ -116,7 +121,28 @@ def _filter_options(url: URL) -> URL:
             f"Opção de conexão não permitida na URL: {', '.join(refused)}. Opções aceitas para este banco: {listing}.",
             detail={"reason": "option_not_allowed", "options": refused},
         )
-    return url.set(query=query)
+    url = url.set(query=query)
+    if url.get_backend_name() == "mysql":
+        mysql_flags(url)  # refuse a switch that is not a boolean now, not at the first connection
+    return url
+
+
+def mysql_flags(url: URL) -> dict[str, bool]:
+    """The ``MYSQL_FLAG_OPTIONS`` of a MariaDB/MySQL URL as booleans (driver arguments that replace the strings)."""
+    flags: dict[str, bool] = {}
+    for key in MYSQL_FLAG_OPTIONS:
+        if key not in url.query:
+            continue
+        raw = url.query[key]
+        value = raw[-1] if isinstance(raw, tuple) else raw
+        try:
+            flags[key] = _FLAG.validate_python(value)
+        except ValidationError:
+            raise InvalidInputError(
+                f"Valor inválido para {key} na URL: {value!r}. Use true ou false.",
+                detail={"reason": "option_not_boolean", "option": key},
+            ) from None
+    return flags
 
 
 def dialect_of(url: str | URL) -> str:

@@ -171,11 +171,16 @@ def test_mariadb_disable_is_plain_text_where_tls_is_optional(
             claro=_spec(mariadb_tls, "mysql", user, mode="disable"),
             prefer=_spec(mariadb_tls, "mysql", user, mode="prefer"),
             cifrado=_spec(mariadb_tls, "mysql", user, mode="verify-full", ca_file=pki.ca),
+            # PyMySQL's own switch in a URL: "false" must not be read as a (truthy) string
+            url_claro={"url": _url(mariadb_tls, "mysql", user) + "?ssl_disabled=true"},
+            url_tls={"url": _url(mariadb_tls, "mysql", user) + "?ssl_disabled=false"},
         )
         _works(ctx, "claro")
         assert _ssl_cipher(ctx, "claro") == ""
         assert _ssl_cipher(ctx, "prefer") != ""  # the server offers TLS: what disable must not take
         assert _ssl_cipher(ctx, "cifrado") != ""
+        assert _ssl_cipher(ctx, "url_claro") == ""
+        assert _ssl_cipher(ctx, "url_tls") != ""
     finally:
         with admin.cursor() as cur:
             cur.execute("SET GLOBAL require_secure_transport = ON")
