@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -376,23 +377,39 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
     import tempfile
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     metrics_dir = tempfile.mkdtemp(prefix="vozbd-metrics-")
     os.environ[METRICS_DIR_ENV] = metrics_dir  # before the workers import prometheus-client
     os.environ[WORKER_OPTIONS_ENV] = dataclasses.replace(options, metrics_dir=metrics_dir).to_json()
+    config = uvicorn.Config(
+        "vozbd.server:worker_app",
+        factory=True,
+        workers=server.workers,
+        host=server.host,
+        port=server.port,
+        log_level=server.log_level.lower(),
+        ssl_certfile=tls[0],
+        ssl_keyfile=tls[1],
+    )
     try:
-        uvicorn.run(
-            "vozbd.server:worker_app",
-            factory=True,
-            workers=server.workers,
-            host=server.host,
-            port=server.port,
-            log_level=server.log_level.lower(),
-            ssl_certfile=tls[0],
-            ssl_keyfile=tls[1],
-        )
+        # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket (below).
+        Multiprocess(config, sockets=[no_delay(config.bind_socket())]).run()
+    except KeyboardInterrupt:
+        pass
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def no_delay(sock: socket.socket) -> socket.socket:
+    """Turn Nagle's algorithm off on a listening TCP socket; Linux copies it to every accepted connection.
+
+    asyncio does this for the sockets it creates, but not for one bound beforehand by uvicorn for its workers
+    (created without IPPROTO_TCP, so asyncio skips it): each response's last segment then waited for the client's
+    delayed ACK — about 50 ms added to every request of ``--workers N``."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def worker_app() -> FastAPI:

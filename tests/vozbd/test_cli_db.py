@@ -179,7 +179,7 @@ def test_real_subprocess_never_prints_the_password(pg_url: str, mysql_url: str, 
     assert "***" in outputs[0] and "pg" in outputs[2] and "maria" in outputs[2]
 
 
-def test_ask_password_prompts_hidden(pg_url: str) -> None:
+def test_ask_password_reads_stdin_without_a_terminal(pg_url: str) -> None:
     result = runner.invoke(app, ["db", "add", "pg", pg_url, "--ask-password", "--json"], input=f"{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert PASSWORD not in _squash(result.output)

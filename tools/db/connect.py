@@ -287,6 +287,8 @@ def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
         event.listen(engine, "connect", lambda dbapi, _record: limit_sqlite_values(dbapi))
     elif conn.dialect == "mysql":
         event.listen(engine, "connect", _clear_mysql_read_timeout)
+        if _plain_text_mysql(conn):
+            _PLAIN_TEXT_MYSQL.add(engine)
     return engine
 
 
@@ -367,13 +369,39 @@ def describe_db_error(exc: BaseException, conn: ResolvedConnection | None = None
     return mask_secrets(first, *([conn.url] if conn else []))
 
 
+PLAIN_MARIADB_REFUSED = (
+    ' Com TLS desligado (mode = "disable"), um MariaDB que exige TLS (require_secure_transport=ON) também recusa '
+    "o login assim: confira se o servidor exige TLS."
+)
+"""MariaDB answers a plain-text login to a TLS-only server with the same 1045 as a wrong password (MySQL says
+"insecure transport", classified as tls_failed): name the TLS cause when the connection turned TLS off."""
+
+_PLAIN_TEXT_MYSQL: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""Engines of MariaDB/MySQL connections with TLS mode ``disable`` (for errors raised with only the engine)."""
+
+
+def _plain_text_mysql(conn: ResolvedConnection) -> bool:
+    tls = conn.transport.tls if conn.transport is not None else None
+    return conn.dialect == "mysql" and tls is not None and tls.mode == "disable"
+
+
+def failure_hint(engine: Engine, reason: str) -> str:
+    """What to add to the pt-BR message of a connection failure on ``engine`` (usually nothing)."""
+    return PLAIN_MARIADB_REFUSED if reason == "auth_failed" and engine in _PLAIN_TEXT_MYSQL else ""
+
+
+def _failure_message(reason: str, conn: ResolvedConnection, detail: str) -> str:
+    message = f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}"
+    return message + (PLAIN_MARIADB_REFUSED if reason == "auth_failed" and _plain_text_mysql(conn) else "")
+
+
 def db_error(exc: BaseException, conn: ResolvedConnection) -> DatabaseError:
     """Map a driver/SQLAlchemy exception to our typed error (connection failures -> ``ConnectionFailedError``)."""
     reason = classify_error(exc)
     detail = describe_db_error(exc, conn)
     payload = {"reason": reason, "connection": conn.name, "driver_message": detail}
     if reason in ("host_unreachable", "auth_failed", "unknown_database", "timeout", "tls_failed"):
-        return ConnectionFailedError(f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}", detail=payload)
+        return ConnectionFailedError(_failure_message(reason, conn, detail), detail=payload)
     return DatabaseError(f"O banco de dados retornou um erro: {detail}", detail=payload)
 
 
@@ -396,7 +424,7 @@ def test_connection(ctx: ToolContext, conn: ResolvedConnection) -> ConnectionTes
             ok=False,
             dialect=conn.dialect,
             reason_code=reason,
-            message=f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}",
+            message=_failure_message(reason, conn, detail),
         )
     latency_ms = round((time.perf_counter() - start) * 1000, 1)
     warnings: list[str] = []

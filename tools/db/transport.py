@@ -1,10 +1,11 @@
 """How a connection reaches its server: TLS options and an SSH tunnel (asyncssh), per declared connection.
 
 TLS: PostgreSQL takes libpq's ``sslmode``/``sslrootcert``/``sslcert``/``sslkey``; MariaDB/MySQL take PyMySQL's
-``ssl`` dict (CA, client cert/key, hostname check). SSH: a local port on 127.0.0.1 forwarded through the SSH
-server (optionally through a jump host) to the database host:port, opened on first use and kept for the
-process; key, password, agent and ``~/.ssh/config`` (Host aliases, User, Port, IdentityFile, ProxyJump) work as
-in OpenSSH because asyncssh reads the same file.
+``ssl`` context (CA, client cert/key, hostname check), or ``ssl_disabled`` for ``disable`` (plain text even when
+the server offers TLS). SSH: a local port on 127.0.0.1 forwarded through the SSH server (optionally through a jump
+host) to the database host:port, opened on first use and kept for the process; key, password, agent and
+``~/.ssh/config`` (Host aliases, User, Port, IdentityFile, ProxyJump) work as in OpenSSH because asyncssh reads the
+same file.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ class TlsOptions:
             if tunnel_port is not None:
                 args |= {"hostaddr": "127.0.0.1", "port": tunnel_port}
             return args
-        if dialect == "mysql" and self.mode not in ("disable", "allow", "prefer"):
-            return {"ssl": self.ssl_context()}
+        if dialect == "mysql":
+            if self.mode == "disable":  # PyMySQL (>= 1.2) otherwise upgrades to TLS whenever the server offers it
+                return {"ssl_disabled": True}
+            if self.mode not in ("allow", "prefer"):  # allow/prefer: PyMySQL's own opportunistic, unverified TLS
+                return {"ssl": self.ssl_context()}
         return {}
 
     def ssl_context(self, server_hostname: str | None = None) -> ssl.SSLContext:

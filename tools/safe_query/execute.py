@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from tools.db.connect import describe_db_error
+from tools.db.connect import describe_db_error, failure_hint
 from tools.db.failures import classify_error, reason_message
 from tools.db.urls import mask_secrets, mask_url
 from tools.errors import ConnectionFailedError, DatabaseError, QueryTimeoutError, UnsafeQueryError
@@ -273,7 +273,7 @@ def _map_error(
         )
     reason = classify_error(error)
     if reason in _CONNECTION_REASONS:
-        message = f"{reason_message(reason, mask_url(engine.url))} Detalhe: {detail}"
+        message = f"{reason_message(reason, mask_url(engine.url))} Detalhe: {detail}{failure_hint(engine, reason)}"
         return ConnectionFailedError(message, detail={**payload, "reason": reason})
     return DatabaseError(
         f"O banco de dados recusou a consulta: {detail}. Corrija o SQL (nomes de tabelas/colunas, sintaxe do "

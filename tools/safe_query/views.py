@@ -475,14 +475,18 @@ class _Guard:
         rows = self._catalog_rows(
             (
                 "WITH RECURSIVE parts(oid) AS ("
-                " SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = ANY (CAST(:oids AS oid[])) "
-                " AND a.attnum > 0 AND NOT a.attisdropped"
-                " UNION SELECT unnest(CAST(:targets AS oid[]))"
-                " UNION SELECT s.x FROM parts p JOIN pg_type t ON t.oid = p.oid, LATERAL ("
-                "  SELECT t.typbasetype UNION ALL SELECT t.typelem UNION ALL SELECT a.atttypid FROM pg_attribute a"
-                "  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) s(x) WHERE s.x <> 0) "
-                "SELECT DISTINCT p.oid FROM parts p JOIN pg_type u ON u.oid = p.oid "
-                "JOIN pg_namespace n ON n.oid = u.typnamespace WHERE n.nspname <> 'pg_catalog'"
+                " SELECT a.atttypid FROM pg_catalog.pg_attribute a"
+                " WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (CAST(:oids AS pg_catalog.oid[]))"
+                " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+                " UNION SELECT pg_catalog.unnest(CAST(:targets AS pg_catalog.oid[]))"
+                " UNION SELECT s.x FROM parts p JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) p.oid,"
+                " LATERAL (SELECT t.typbasetype UNION ALL SELECT t.typelem UNION ALL SELECT a.atttypid"
+                "  FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) t.typrelid"
+                "  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) s(x)"
+                "  WHERE s.x OPERATOR(pg_catalog.<>) CAST(0 AS pg_catalog.oid)) "
+                "SELECT DISTINCT p.oid FROM parts p JOIN pg_catalog.pg_type u ON u.oid OPERATOR(pg_catalog.=) p.oid "
+                "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) u.typnamespace "
+                "WHERE n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog'"
             ),
             {"oids": self.relations, "targets": sorted(targets)},
         )

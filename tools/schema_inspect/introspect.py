@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.reflection import Inspector, ObjectKind
 
-from tools.errors import InvalidInputError
+from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.schema_inspect.joins import confirm_by_values, infer_foreign_keys
 from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
 from tools.schema_inspect.stats import fill_row_counts, fill_samples, text_column_names
@@ -53,6 +53,39 @@ def _discard_session(conn: Connection) -> None:
     except Exception as error:  # a session that cannot be reset must not go back to the pool
         log.warning("could not reset the inspection session, discarding the connection: %s", type(error).__name__)
         conn.invalidate()
+
+
+_SHADOWING_FUNCTIONS = """
+SELECT DISTINCT pg_catalog.concat(n.nspname, '.', p.proname) FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+WHERE n.nspname OPERATOR(pg_catalog.=) ANY (pg_catalog.current_schemas(false))
+AND n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog'
+AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc b WHERE b.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::regnamespace
+            AND b.proname OPERATOR(pg_catalog.=) p.proname)
+AND NOT (EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_proc'::regclass
+                 AND d.objid OPERATOR(pg_catalog.=) p.oid
+                 AND d.refclassid OPERATOR(pg_catalog.=) 'pg_extension'::regclass
+                 AND d.deptype OPERATOR(pg_catalog.=) 'e')
+         AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) p.proowner AND r.rolsuper))
+ORDER BY 1
+"""
+
+
+def refuse_shadowing_functions(conn: Connection) -> None:
+    """PostgreSQL, privileged login: refuse to reflect when a schema on the search path overloads a built-in.
+
+    SQLAlchemy's reflection SQL calls built-ins unqualified (``unnest(conkey)``, ...): an exact-type overload of
+    a low-privilege role (``public.unnest(int2vector)``) would run with the privileged login's rights. Superusers'
+    extensions are trusted like the built-ins (the rule of ``tools.safe_query.views``)."""
+    found = [str(row[0]) for row in conn.exec_driver_sql(_SHADOWING_FUNCTIONS).fetchall()]
+    if found:
+        names = ", ".join(found[:8]) + (f" e mais {len(found) - 8}" if len(found) > 8 else "")
+        raise UnsafeQueryError(
+            f"Os esquemas desta conexão definem funções com o nome de funções embutidas ({names}); numa conexão "
+            "privilegiada, ler a estrutura do banco poderia chamá-las com o login privilegiado. Renomeie-as ou use "
+            "um login só de leitura.",
+            detail={"code": "function_not_allowed", "functions": names},
+        )
 
 
 @contextmanager

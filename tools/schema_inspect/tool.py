@@ -17,7 +17,7 @@ from tools.policy import policy_for
 from tools.policy.schema import visible_tables
 from tools.schema_inspect.bilingual import EMPTY, Dictionary, load_dictionary
 from tools.schema_inspect.cache import Key, clear_schemas, fresh_schema, schema_cache, store_schema
-from tools.schema_inspect.introspect import read_only, reflect
+from tools.schema_inspect.introspect import read_only, reflect, refuse_shadowing_functions
 from tools.schema_inspect.models import InspectSchemaInput, SchemaResult
 from tools.schema_inspect.render import render
 
@@ -41,6 +41,8 @@ def _load(ctx: ToolContext, conn: ResolvedConnection, params: InspectSchemaInput
     schema = params.schema.strip() if params.schema and params.schema.strip() else None
     try:
         with read_only(engine, ctx.query_limits.timeout_s) as db:
+            if conn.dialect == "postgres" and conn.allow_privileged and not conn.is_demo:
+                refuse_shadowing_functions(db)
             tables, missing = reflect(db, schema=schema, tables=params.tables)
     except SQLAlchemyError as error:
         log.warning("schema inspection failed for %s: %s", conn.masked_url, type(error).__name__)

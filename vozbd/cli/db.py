@@ -16,6 +16,7 @@ from tools.db.transport import ssh_destination
 from tools.errors import InvalidInputError, PrivilegedConnectionError
 from vozbd.cli.errors import EXIT_DATABASE, cli_errors
 from vozbd.cli.layout import print_rows
+from vozbd.cli.password import read_password
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
@@ -50,7 +51,11 @@ def add(
     url: str = typer.Argument(..., help="Database URL, e.g. postgresql://user:password@host:5432/db", metavar="URL"),
     no_test: bool = typer.Option(False, "--no-test", help="Save without trying to connect."),
     ask_password: bool = typer.Option(
-        False, "--ask-password", help="Prompt for the password (hidden) instead of writing it in the URL."
+        False,
+        "--ask-password",
+        help="Prompt for the password (hidden) instead of writing it in the URL. Without a terminal (pipe, CI) "
+        "the password is read from stdin instead, one trailing newline dropped: "
+        "printf '%s' \"$PW\" | vozbd db add NAME URL --ask-password.",
     ),
     allow_privileged: bool = typer.Option(
         False,
@@ -90,7 +95,7 @@ def add(
         parsed = parse_url(url)
         tunnel = ssh_options(ssh, ssh_key, ssh_known_hosts)
         if ask_password:
-            parsed = parsed.set(password=typer.prompt("Senha", hide_input=True, err=True))
+            parsed = parsed.set(password=read_password())
         info = ctx.registry.add(name, parsed, allow_privileged=allow_privileged, ssh=tunnel)
         result = None if no_test else test_connection(ctx, resolve_connection(ctx, name))
         if result is not None and result.reason_code == "privileged":

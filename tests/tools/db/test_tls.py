@@ -1,6 +1,7 @@
 """TLS against private TLS-only servers with a CA generated here: PostgreSQL 15 (``hostssl`` only, ``cert`` auth
 for one role) and MariaDB (``require_secure_transport=ON``, ``REQUIRE SUBJECT`` for one user). verify-full with the
-CA, client-certificate logins, a wrong CA and plain text refused with a typed pt-BR error; TLS through an SSH
+CA, client-certificate logins, a wrong CA and plain text refused with a typed pt-BR error; ``disable`` is plain text
+on a server where TLS is optional (MariaDB: PyMySQL's ``ssl_disabled``); TLS through an SSH
 tunnel still checks the server's own name; saved connections (``db add``) carry TLS in the URL."""
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pymysql
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import URL
+from sqlalchemy import URL, text
 from typer.testing import CliRunner
 
 from tests.tools.db.servers import SshServer, TlsServer, running_sshd, running_tls_mariadb, running_tls_postgres
 from tools.context import ToolContext
-from tools.db.connect import resolve_connection, test_connection
+from tools.db.connect import PLAIN_MARIADB_REFUSED, get_engine, resolve_connection, test_connection
 from tools.db.registry import ConnectionRegistry
 from tools.errors import ConnectionFailedError
 from tools.safe_query import RunQueryInput, run_query
@@ -87,11 +89,14 @@ FAILURES = {
         "sem_tls": ("tls_failed", "no encryption"),
         "outro_nome": ("tls_failed", "does not match host name"),
     },
-    # MariaDB answers "access denied" when REQUIRE SUBJECT is not met. No plain-text case: PyMySQL negotiates TLS by
-    # itself when the server requires it.
+    # MariaDB answers "access denied" when REQUIRE SUBJECT is not met. mode = "disable" is plain text for real
+    # (PyMySQL's ssl_disabled; by itself PyMySQL would upgrade to TLS), so require_secure_transport refuses it —
+    # with the same 1045 "access denied" as a wrong password (MySQL would say "insecure transport": tls_failed), so
+    # the message names the TLS cause (PLAIN_MARIADB_REFUSED).
     "mysql": {
         "outra_ca": ("tls_failed", "CERTIFICATE_VERIFY_FAILED"),
         "sem_cert": ("auth_failed", "recusou o usuário"),
+        "sem_tls": ("auth_failed", "require_secure_transport=ON"),
         "outro_nome": ("tls_failed", "mismatch"),
     },
 }
@@ -135,8 +140,46 @@ def test_wrong_ca_wrong_name_missing_client_cert_and_plain_text_fail_clearly(
         assert driver_words in error.message, (name, error.message)
         if reason == "tls_failed":
             assert "A conexão TLS com o banco" in error.message, (name, error.message)
+        plain_refused = driver == "mysql" and name == "sem_tls"
+        assert (PLAIN_MARIADB_REFUSED in error.message) == plain_refused, error.message
         result = test_connection(ctx, resolve_connection(ctx, name))
         assert not result.ok and result.reason_code == reason, (name, result)
+        assert (PLAIN_MARIADB_REFUSED in result.message) == plain_refused, result.message
+
+
+def _ssl_cipher(ctx: ToolContext, name: str) -> str:
+    """The cipher of the session vozbd opens for ``name`` ('' = plain text)."""
+    with get_engine(ctx, resolve_connection(ctx, name)).connect() as connection:
+        row = connection.execute(text("SHOW SESSION STATUS LIKE 'Ssl_cipher'")).one()
+    return str(row[1])
+
+
+def test_mariadb_disable_is_plain_text_where_tls_is_optional(
+    mariadb_tls: TlsServer, tmp_path: Path, contexts: list[ToolContext]
+) -> None:
+    """On a server that offers TLS without demanding it, ``disable`` talks plain text; prefer/verify-full encrypt."""
+    pki = mariadb_tls.pki
+    admin = pymysql.connect(host="localhost", port=mariadb_tls.port, user=mariadb_tls.admin_user,
+                            ssl_ca=str(pki.ca), autocommit=True)  # fmt: skip
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SET GLOBAL require_secure_transport = OFF")
+        user = mariadb_tls.admin_user
+        ctx = _context(
+            tmp_path,
+            contexts,
+            claro=_spec(mariadb_tls, "mysql", user, mode="disable"),
+            prefer=_spec(mariadb_tls, "mysql", user, mode="prefer"),
+            cifrado=_spec(mariadb_tls, "mysql", user, mode="verify-full", ca_file=pki.ca),
+        )
+        _works(ctx, "claro")
+        assert _ssl_cipher(ctx, "claro") == ""
+        assert _ssl_cipher(ctx, "prefer") != ""  # the server offers TLS: what disable must not take
+        assert _ssl_cipher(ctx, "cifrado") != ""
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("SET GLOBAL require_secure_transport = ON")
+        admin.close()
 
 
 # --- TLS through an SSH tunnel ---------------------------------------------------------------------------------

@@ -10,13 +10,15 @@ connection. Building the index must run no view code on a privileged login and l
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from tests.tools.security.conftest import world_for
 from tests.tools.security.harness import READONLY, SUPERUSER, check
 from tests.tools.security.targets import LEAK_MARKERS
 from tools.db.connect import get_engine, resolve_connection
+from tools.errors import UnsafeQueryError
 from tools.schema_inspect import InspectSchemaInput, inspect_schema
+from tools.schema_inspect.introspect import read_only, reflect
 from tools.values.service import clear_value_index, ensure_index
 
 
@@ -27,9 +29,10 @@ def test_value_index_runs_no_view_code_and_leaves_no_session_state(
 ) -> None:
     world = world_for(request, dialect)
     ctx = world.ctx
-    # the tables and views as the privileged login lists them (the read-only one cannot inspect the PostgreSQL
-    # target at all: rt_rls's policy fails for it, by design of the target)
-    tables = inspect_schema(InspectSchemaInput(connection=SUPERUSER), ctx).tables
+    # every table and view, reflected with the admin account (inspect_schema refuses the privileged PostgreSQL
+    # login of this target, see below, and the read-only one fails on rt_rls's policy, by design of the target)
+    with read_only(create_engine(world.target.admin_url)) as db:
+        tables, _ = reflect(db, samples=False)
     if dialect == "postgres":
         assert {"v_linhas", "v_trava_publica"} <= {t.name for t in tables if t.kind == "view"}
     conn = resolve_connection(ctx, login)
@@ -48,3 +51,15 @@ def test_value_index_runs_no_view_code_and_leaves_no_session_state(
             db.rollback()
         assert held == 0, "a view's session advisory lock outlived the value index build"
     assert check("no_locks", world.target, {"out_path": "/nonexistent"}, ctx) is None
+
+
+def test_schema_reflection_refuses_overloaded_built_ins_on_a_privileged_login(request: pytest.FixtureRequest) -> None:
+    """SQLAlchemy's PostgreSQL reflection calls built-ins unqualified (``unnest(conkey)``...): checked by hand, a
+    ``public.unnest(int2vector)`` overload runs inside ``get_multi_pk_constraint`` with the inspecting login's
+    rights. On a privileged login inspect_schema refuses while the search path holds overloads of built-ins (the
+    target plants several, owned by a low-privilege role); the read-only login is the database's job."""
+    world = world_for(request, "postgres")
+    with pytest.raises(UnsafeQueryError) as refused:
+        inspect_schema(InspectSchemaInput(connection=SUPERUSER), world.ctx)
+    assert refused.value.detail["code"] == "function_not_allowed"
+    assert "public.lpad" in refused.value.message

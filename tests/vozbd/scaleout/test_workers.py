@@ -88,3 +88,24 @@ def test_workers_refuse_ui_and_mcp(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--no-ui --no-mcp" in done.stderr
+
+
+def test_worker_socket_turns_nagle_off_for_every_accepted_connection() -> None:
+    """uvicorn binds the workers' shared socket itself, without IPPROTO_TCP, so asyncio leaves Nagle on for its
+    connections (each response then waited for the client's delayed ACK, ~50 ms); ``no_delay`` fixes that."""
+    import socket
+
+    import uvicorn
+
+    from vozbd.server import no_delay
+
+    def accepted_nodelay(listener: socket.socket) -> int:
+        listener.listen()
+        with socket.create_connection(listener.getsockname()[:2]), listener.accept()[0] as conn:
+            return conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    config = uvicorn.Config("vozbd.server:worker_app", host="127.0.0.1", port=0, workers=2)
+    with config.bind_socket() as plain:
+        assert accepted_nodelay(plain) == 0  # what uvicorn alone gives the workers
+    with no_delay(config.bind_socket()) as listener:
+        assert accepted_nodelay(listener) != 0
