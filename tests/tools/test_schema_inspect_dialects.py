@@ -202,3 +202,65 @@ def test_mysql_other_database_only_through_its_own_connection(
     assert table_named(result, "si_lojas").row_count == 3
     assert table_named(result, "si_lojas").columns[2].samples == ["SP", "RJ"]
     assert f"TABLE {other}.si_lojas" in result.compact
+
+
+def test_mysql_select_only_login_without_show_view_still_reads_views(
+    tool_ctx: ToolContext, mysql_synthetic: str
+) -> None:
+    """A hand-made ``GRANT SELECT ON db.*`` login has no SHOW VIEW: SQLAlchemy's ``SHOW CREATE TABLE`` of a view is
+    denied, and the whole inspection used to fail. The view's columns now come from information_schema."""
+    import secrets
+
+    from sqlalchemy import make_url
+
+    admin = make_url(mysql_synthetic)
+    user = f"si_sel_{secrets.token_hex(4)}"
+    _execute(mysql_synthetic, f"CREATE USER '{user}'@'%'", f"GRANT SELECT ON `{admin.database}`.* TO '{user}'@'%'")
+    try:
+        login = admin.set(username=user, password=None).render_as_string(hide_password=False)
+        result = inspect_schema(InspectSchemaInput(connection=login, tables=["si_*"]), tool_ctx)
+        assert {t.name: t.kind for t in result.tables} == {
+            "si_lojas": "table",
+            "si_total": "view",
+            "si_vendas": "table",
+        }
+        total = table_named(result, "si_total")
+        assert [c.name for c in total.columns] == ["loja_id", "total"]
+        assert total.columns[1].type.startswith("DECIMAL")
+        assert table_named(result, "si_lojas").comment == "Lojas físicas"  # the tables keep their comments
+        assert table_named(result, "si_vendas").foreign_keys[0].referred_table == "si_lojas"
+        assert "VIEW si_total" in result.compact
+    finally:
+        _execute(mysql_synthetic, f"DROP USER '{user}'@'%'")
+
+
+def test_postgres_table_whose_policy_errors_costs_only_its_own_counts(tool_ctx: ToolContext, pg_url: str) -> None:
+    """A row-level-security policy that raises for the inspecting login made the whole inspection fail; that
+    table now only loses its row count and samples."""
+    import secrets
+
+    from sqlalchemy import make_url
+
+    role = f"si_rls_{secrets.token_hex(4)}"
+    _execute(
+        pg_url,
+        "CREATE TABLE rls_boa (id int PRIMARY KEY, uf text)",
+        "INSERT INTO rls_boa VALUES (1, 'SP'), (2, 'RJ'), (3, 'SP')",
+        "CREATE TABLE rls_ruim (id int PRIMARY KEY, uf text)",
+        "INSERT INTO rls_ruim VALUES (1, 'MG'), (2, 'MG')",
+        "ALTER TABLE rls_ruim ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY quebra ON rls_ruim USING (1 / (id - 1) > 0)",  # division by zero on row 1
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT SELECT ON rls_boa, rls_ruim TO {role}",
+    )
+    try:
+        login = make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
+        result = inspect_schema(InspectSchemaInput(connection=login, tables=["rls_*"]), tool_ctx)
+        assert {t.name for t in result.tables} == {"rls_boa", "rls_ruim"}
+        boa, ruim = table_named(result, "rls_boa"), table_named(result, "rls_ruim")
+        assert boa.row_count == 3
+        assert next(c for c in boa.columns if c.name == "uf").samples == ["SP", "RJ"]
+        assert next(c for c in ruim.columns if c.name == "uf").samples == []
+        assert [c.name for c in ruim.columns] == ["id", "uf"] and ruim.primary_key == ["id"]
+    finally:
+        _execute(pg_url, "DROP TABLE rls_boa, rls_ruim", f"DROP OWNED BY {role}", f"DROP ROLE {role}")

@@ -131,11 +131,75 @@ def _text_or_none(value: object) -> str | None:
     return text or None
 
 
-def _comments(inspector: Inspector, schema: str | None, names: list[str] | None) -> dict[str, str | None]:
+_MYSQL_SHOW_VIEW_DENIED = 1142  # ER_TABLEACCESS_DENIED_ERROR: SHOW CREATE TABLE of a view without SHOW VIEW
+
+_MYSQL_VIEW_COLUMNS = """
+SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_COMMENT
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND TABLE_NAME IN :names
+ORDER BY TABLE_NAME, ORDINAL_POSITION
+"""
+
+
+def _show_view_denied(conn: Connection, error: sa.exc.DBAPIError) -> bool:
+    """MariaDB/MySQL refused ``SHOW CREATE TABLE`` of a view: the login has SELECT but not SHOW VIEW."""
+    code = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    return conn.dialect.name in ("mysql", "mariadb") and code == _MYSQL_SHOW_VIEW_DENIED
+
+
+def _mysql_view_columns(conn: Connection, schema: str | None, views: list[str]) -> dict[tuple[str | None, str], list]:
+    """Columns of ``views`` from information_schema, which lists them to a login that may SELECT from the view.
+
+    SQLAlchemy reflects a MariaDB/MySQL view through ``SHOW CREATE TABLE``, which needs the SHOW VIEW privilege;
+    a hand-made SELECT-only login (``GRANT SELECT ON db.*``) lacks it and every view would fail the inspection."""
+    if not views:
+        return {}
+    query = sa.text(_MYSQL_VIEW_COLUMNS).bindparams(sa.bindparam("names", expanding=True))
+    found: dict[tuple[str | None, str], list] = {(schema, name): [] for name in views}
+    types: Mapping[str, type[sa.types.TypeEngine[Any]]] = getattr(conn.dialect, "ischema_names", {})
+    for table, column, data_type, nullable, default, comment in conn.execute(query, {"schema": schema, "names": views}):
+        type_class = types.get(str(data_type).lower(), sa.types.NullType)
+        found[(schema, str(table))].append(
+            {
+                "name": str(column),
+                "type": type_class(),
+                "nullable": nullable == "YES",
+                "default": default,
+                "comment": comment or None,
+            }
+        )
+    return found
+
+
+def _columns(
+    conn: Connection, inspector: Inspector, schema: str | None, names: list[str] | None, views: list[str]
+) -> dict[tuple[str | None, str], list]:
+    try:
+        return dict(inspector.get_multi_columns(schema=schema, filter_names=names, kind=ObjectKind.ANY))
+    except sa.exc.DBAPIError as error:
+        if not _show_view_denied(conn, error):
+            raise
+    log.warning(
+        "schema inspection: the login lacks SHOW VIEW; the columns of %d view(s) are read from information_schema",
+        len(views),
+    )
+    columns = dict(inspector.get_multi_columns(schema=schema, filter_names=names, kind=ObjectKind.TABLE))
+    columns.update(_mysql_view_columns(conn, schema, views))
+    return columns
+
+
+def _comments(
+    conn: Connection, inspector: Inspector, schema: str | None, names: list[str] | None
+) -> dict[str, str | None]:
     try:
         found = inspector.get_multi_table_comment(schema=schema, filter_names=names, kind=ObjectKind.ANY)
     except NotImplementedError:  # SQLite has no comments
         return {}
+    except sa.exc.DBAPIError as error:
+        if not _show_view_denied(conn, error):
+            raise
+        # a view has no comment on MariaDB/MySQL: the tables' comments are what is left to read
+        found = inspector.get_multi_table_comment(schema=schema, filter_names=names, kind=ObjectKind.TABLE)
     return {key[1]: _text_or_none(value.get("text")) for key, value in found.items()}
 
 
@@ -188,14 +252,13 @@ def reflect(
         return [], missing
     # filter_names=None lets the dialect use one catalog query for everything (much faster).
     names = selected if tables else None
-    any_kind = ObjectKind.ANY
-    columns = inspector.get_multi_columns(schema=schema, filter_names=names, kind=any_kind)
+    columns = _columns(conn, inspector, schema, names, [name for name in selected if kinds[name] == "view"])
     pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
     fks = inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
     # SQLite: UNIQUE constraints only show up as "auto indexes" (much cheaper than parsing each CREATE TABLE).
     index_kw: dict[str, Any] = {"include_auto_indexes": True} if conn.dialect.name == "sqlite" else {}
     indexes = inspector.get_multi_indexes(schema=schema, filter_names=names, **index_kw)
-    comments = _comments(inspector, schema, names)
+    comments = _comments(conn, inspector, schema, names)
 
     wanted = set(selected)
     result: list[TableInfo] = []

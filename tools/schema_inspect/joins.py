@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tools.schema_inspect.models import ForeignKeyInfo, TableInfo
+from tools.schema_inspect.stats import savepoint
 from tools.schema_inspect.text import singular, split_identifier
 
 _KEY_AFFIXES = ("id", "cod", "codigo", "fk", "code", "key", "num", "no", "nr")
@@ -161,18 +162,10 @@ def _overlap(conn: Connection, table: TableInfo, column: str, target: TableInfo,
     found = sa.exists().where(referenced.c[key] == sample.c.v)
     stmt = sa.select(sa.func.count(), sa.func.sum(sa.case((found, 1), else_=0))).select_from(sample)
     try:
-        with conn.begin_nested() if conn.dialect.name != "sqlite" else _nullcontext():
+        with savepoint(conn):
             total, hits = conn.execute(stmt).one()
     except sa.exc.SQLAlchemyError:
         return None
     if not total:
         return None
     return float(hits or 0) / float(total)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

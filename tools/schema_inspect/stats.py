@@ -6,9 +6,11 @@ formatting of names) and is bounded by a LIMIT; the caller runs them in a read-o
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +32,28 @@ SAMPLE_TIME_BUDGET_S = 2.0  # stop sampling (not counting) after this much time 
 
 
 _LIMIT_DIALECTS = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
+
+log = logging.getLogger(__name__)
+
+
+def savepoint(conn: Connection) -> contextlib.AbstractContextManager[Any]:
+    """A savepoint around one statement, so that its failure does not abort the inspection's transaction
+    (PostgreSQL aborts the whole transaction on any error; SQLite's driver needs no savepoint)."""
+    return conn.begin_nested() if conn.dialect.name != "sqlite" else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _one_table(conn: Connection, info: TableInfo, what: str) -> Iterator[None]:
+    """A statement about one table that the database refuses for its own reasons — a row-level-security policy
+    that errors for this login, a column type it cannot group — costs that table its row count or samples, not
+    the whole inspection. Timeouts and lost connections (OperationalError) still fail it."""
+    try:
+        with savepoint(conn):
+            yield
+    except sa.exc.DBAPIError as error:
+        if isinstance(error, sa.exc.OperationalError):
+            raise
+        log.warning("schema inspection: %s of %s skipped: %s", what, info.name, type(error.orig).__name__)
 
 
 def _table(info: TableInfo, column_names: Sequence[str] = ()) -> sa.TableClause:
@@ -119,13 +143,16 @@ def fill_row_counts(conn: Connection, tables: Sequence[TableInfo], schema: str |
         estimate, size = estimates.get(info.name, (-1, 0))
         if dialect in ("postgresql", "mysql", "mariadb"):
             if estimate < EXACT_COUNT_BELOW and size <= EXACT_COUNT_MAX_BYTES:
-                info.row_count = _capped_count(conn, info, COUNT_CAP)
+                info.row_count = estimate if estimate >= 0 else None
+                with _one_table(conn, info, "row count"):
+                    info.row_count = _capped_count(conn, info, COUNT_CAP)
             else:
                 info.row_count = estimate if estimate >= 0 else None
         elif estimate >= 0:
             info.row_count = estimate
         else:
-            info.row_count = _capped_count(conn, info, COUNT_CAP)
+            with _one_table(conn, info, "row count"):
+                info.row_count = _capped_count(conn, info, COUNT_CAP)
 
 
 def _is_text(type_: sa.types.TypeEngine) -> bool:
@@ -176,22 +203,27 @@ def fill_samples(conn: Connection, tables: Sequence[TableInfo], text_columns: di
         if sampled >= SAMPLE_MAX_TABLES or time.monotonic() > deadline:
             break
         sampled += 1
-        by_name = {c.name: c for c in info.columns}
-        small = info.row_count is not None and info.row_count <= SMALL_TABLE_ROWS
-        all_counts = _small_table_counts(conn, info, names) if small else {}
-        for name in names:
-            counts = all_counts[name] if small else _value_counts(conn, info, name)
-            rows = sum(n for _, n in counts)
-            values = [(str(v), n) for v, n in counts if v is not None and str(v).strip()]
-            if not values or len(counts) > SAMPLE_MAX_DISTINCT or not _low_cardinality(len(values), rows):
-                continue
-            if any(len(v) > SAMPLE_MAX_LEN or "\n" in v for v, _ in values):
-                continue
-            if len(values) > SAMPLE_SHOWN and sum(_code_like(v) for v, _ in values) * 2 >= len(values):
-                continue  # CNPJs, phone numbers, SKUs: unique codes, no help for writing WHERE clauses
-            column = by_name[name]
-            column.samples = [v for v, _ in values[:SAMPLE_SHOWN]]
-            column.more_values = len(values) > SAMPLE_SHOWN
+        with _one_table(conn, info, "samples"):
+            _fill_table_samples(conn, info, names)
+
+
+def _fill_table_samples(conn: Connection, info: TableInfo, names: list[str]) -> None:
+    by_name = {c.name: c for c in info.columns}
+    small = info.row_count is not None and info.row_count <= SMALL_TABLE_ROWS
+    all_counts = _small_table_counts(conn, info, names) if small else {}
+    for name in names:
+        counts = all_counts[name] if small else _value_counts(conn, info, name)
+        rows = sum(n for _, n in counts)
+        values = [(str(v), n) for v, n in counts if v is not None and str(v).strip()]
+        if not values or len(counts) > SAMPLE_MAX_DISTINCT or not _low_cardinality(len(values), rows):
+            continue
+        if any(len(v) > SAMPLE_MAX_LEN or "\n" in v for v, _ in values):
+            continue
+        if len(values) > SAMPLE_SHOWN and sum(_code_like(v) for v, _ in values) * 2 >= len(values):
+            continue  # CNPJs, phone numbers, SKUs: unique codes, no help for writing WHERE clauses
+        column = by_name[name]
+        column.samples = [v for v, _ in values[:SAMPLE_SHOWN]]
+        column.more_values = len(values) > SAMPLE_SHOWN
 
 
 def _code_like(value: str) -> bool:
