@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
+from tools.db.pgpath import BUILTINS_FIRST_SQL
+
 _PG_CHECKS = (
     ("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", "é superusuário (superuser)"),
     ("SELECT pg_has_role(current_user, 'pg_read_server_files', 'MEMBER')", "lê arquivos do servidor"),
@@ -117,12 +119,7 @@ def _postgres(engine: Engine) -> PrivilegeReport:
     findings: list[str] = []
     with engine.connect() as db:
         # built-ins first, explicitly: these checks may run as a superuser on a database whose schemas others write
-        db.execute(
-            text(
-                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
-                "pg_catalog.current_setting('search_path'), true)"
-            )
-        )
+        db.execute(text(BUILTINS_FIRST_SQL))
         # one round trip for every check (first use of a connection runs them; each round trip counts under load)
         checks = ", ".join(f"({sql})" for sql, _ in _PG_CHECKS)
         row = db.execute(text(f"SELECT current_user, pg_catalog.current_database(), {checks}")).one()

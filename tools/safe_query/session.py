@@ -40,6 +40,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from tools.db.connect import limit_sqlite_values
+from tools.db.pgpath import BUILTINS_FIRST_SQL
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,7 @@ def _pin_postgres(db: Connection, ms: int, schemas: Sequence[str] | None) -> Non
         "SET LOCAL standard_conforming_strings = on; "
         f"SET LOCAL statement_timeout = {ms}; "
         f"SET LOCAL lock_timeout = {ms}; "
-        "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
-        "pg_catalog.current_setting('search_path'), true)"
+        f"{BUILTINS_FIRST_SQL}"
     )
     if schemas is not None:  # confined: unqualified names resolve only in the connection's schemas
         path = ", ".join(["pg_catalog", *('"' + s.replace('"', '""') + '"' for s in schemas)])

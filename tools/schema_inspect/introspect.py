@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.reflection import Inspector, ObjectKind
 
+from tools.db.pgpath import BUILTINS_FIRST_SQL
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.schema_inspect.joins import confirm_by_values, infer_foreign_keys
 from tools.schema_inspect.models import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
@@ -100,10 +101,7 @@ def read_only(engine: Engine, timeout_s: float | None = None) -> Iterator[Connec
         if dialect == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             # built-ins first, explicitly (a login or database search_path may list pg_catalog after public)
-            conn.exec_driver_sql(
-                "SELECT pg_catalog.set_config('search_path', 'pg_catalog, ' OPERATOR(pg_catalog.||) "
-                "pg_catalog.current_setting('search_path'), true)"
-            )
+            conn.exec_driver_sql(BUILTINS_FIRST_SQL)
             if timeout_s:
                 ms = f"{int(timeout_s * 1000)}"
                 conn.execute(sa.text("SELECT pg_catalog.set_config('statement_timeout', :ms, true)"), {"ms": ms})
