@@ -387,14 +387,17 @@ def _plain_text_mysql(conn: ResolvedConnection) -> bool:
     return conn.dialect == "mysql" and tls is not None and tls.mode == "disable"
 
 
+def _hint(reason: str, plain_text_mysql: bool) -> str:
+    return PLAIN_MARIADB_REFUSED if reason == "auth_failed" and plain_text_mysql else ""
+
+
 def failure_hint(engine: Engine, reason: str) -> str:
     """What to add to the pt-BR message of a connection failure on ``engine`` (usually nothing)."""
-    return PLAIN_MARIADB_REFUSED if reason == "auth_failed" and engine in _PLAIN_TEXT_MYSQL else ""
+    return _hint(reason, engine in _PLAIN_TEXT_MYSQL)
 
 
 def _failure_message(reason: str, conn: ResolvedConnection, detail: str) -> str:
-    message = f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}"
-    return message + (PLAIN_MARIADB_REFUSED if reason == "auth_failed" and _plain_text_mysql(conn) else "")
+    return f"{reason_message(reason, conn.masked_url)} Detalhe: {detail}{_hint(reason, _plain_text_mysql(conn))}"
 
 
 def db_error(exc: BaseException, conn: ResolvedConnection) -> DatabaseError:
