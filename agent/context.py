@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.runnables import Runnable
 
+    from agent.events import AgentEvent
     from agent.memory_context import MemoryProvider
     from agent.speech.base import AudioChunk, Synthesizer, Transcriber
     from tools.context import ToolContext
@@ -62,3 +63,6 @@ class AgentContext:
     voice: str | None = None
     speed: float | None = None
     sink: TurnSink = field(default_factory=TurnSink)
+    emit: Callable[[AgentEvent], None] | None = None
+    """Where the nodes send this turn's events (``Agent.astream_turn`` passes its queue's ``put_nowait``);
+    None = LangGraph's custom stream (``stream_mode="custom"``), for a graph run outside the service."""

@@ -29,7 +29,7 @@ from langgraph.types import Command
 
 from agent import prompts
 from agent.context import AgentContext
-from agent.events import AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
+from agent.events import AgentEvent, AnswerEvent, AudioEvent, TokenEvent, ToolEndEvent, ToolStartEvent, TranscriptEvent
 from agent.llm.failures import classify_llm_failure
 from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
 from agent.state import PER_TURN_RESET, AgentState, SqlRun
@@ -61,6 +61,12 @@ def _forget_old(messages: list[AnyMessage], turns: int) -> list[RemoveMessage]:
     """Drop turns older than the window the model sees, so the checkpoint stays small as a conversation grows."""
     keep = _recent(messages, turns)
     return [RemoveMessage(id=m.id) for m in messages[: len(messages) - len(keep)] if m.id]
+
+
+def _emit(runtime: Runtime[AgentContext], event: AgentEvent) -> None:
+    """Send an event to the turn's consumer: the service's queue, else LangGraph's custom stream."""
+    emit = runtime.context.emit
+    (runtime.stream_writer if emit is None else emit)(event)
 
 
 def _failure_reason(exc: Exception) -> str:
@@ -108,7 +114,7 @@ async def _transcribe(state: AgentState, runtime: Runtime[AgentContext]) -> Upda
         log.info("transcription failed: %s", exc.code)
         return {"error_code": exc.code, "error_message": exc.message, "timings": _add_timing(state, stt_ms=_ms(start))}
     text = transcript.text.strip()
-    runtime.stream_writer(TranscriptEvent(text))
+    _emit(runtime, TranscriptEvent(text))
     update: Update = {"transcript": text, "question": text, "timings": _add_timing(state, stt_ms=_ms(start))}
     if not text:
         return update | {"error_code": "no_speech", "error_message": prompts.EMPTY_QUESTION}
@@ -158,12 +164,13 @@ async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     start = time.perf_counter()
     first_token: float | None = None
     chunks: list[Any] = []
+    emit = runtime.stream_writer if ctx.emit is None else ctx.emit
     try:
         async for chunk in ctx.model.astream(messages):
             if first_token is None and (chunk.content or chunk.tool_call_chunks):
                 first_token = _ms(start)
             if chunk.text:
-                runtime.stream_writer(TokenEvent(chunk.text))
+                emit(TokenEvent(chunk.text))
             chunks.append(chunk)
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
         log.exception("LLM call failed (%s)", classify_llm_failure(exc))
@@ -223,13 +230,13 @@ async def _tools(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
             replies.append(ToolMessage(text, tool_call_id=call_id, name=spec.name, status="error"))
             continue
         args = with_active_connection(spec, dict(call["args"]), ctx.connection or state.get("connection"))
-        runtime.stream_writer(ToolStartEvent(call_id, spec.name, masked_args(args)))
+        _emit(runtime, ToolStartEvent(call_id, spec.name, masked_args(args)))
         outcome = await asyncio.to_thread(run_tool, spec, args, ctx.tool_ctx)
         if outcome.result is not None:
             ctx.sink.results[call_id] = outcome.result
             if spec.name == SQL_TOOL:
                 ctx.sink.query_results.append(outcome.result)
-        runtime.stream_writer(ToolEndEvent(call_id, spec.name, outcome.result, outcome.error, outcome.elapsed_ms))
+        _emit(runtime, ToolEndEvent(call_id, spec.name, outcome.result, outcome.error, outcome.elapsed_ms))
         tools_ms += outcome.elapsed_ms
         if spec.name == SQL_TOOL:
             attempts += 1
@@ -286,7 +293,7 @@ def _answer(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     asked = bool((state.get("question") or "").strip())  # False for empty input or failed transcription
     if asked and not (isinstance(last, AIMessage) and last.text.strip() == text):
         update["messages"] = [AIMessage(text)]  # keep memory consistent with what the user heard
-    runtime.stream_writer(AnswerEvent(text))
+    _emit(runtime, AnswerEvent(text))
     return update
 
 
@@ -307,7 +314,7 @@ async def speak_node(state: AgentState, runtime: Runtime[AgentContext]) -> Updat
             if first_audio is None:
                 first_audio = _ms(start)
             ctx.sink.audio.append(chunk)
-            runtime.stream_writer(AudioEvent(chunk))
+            _emit(runtime, AudioEvent(chunk))
     except SpeechError as exc:
         log.warning("speech synthesis failed: %s (%s)", exc.code, exc.message)
         error_code = state.get("error_code") or exc.code

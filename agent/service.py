@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -124,7 +124,7 @@ class Agent:
         speed: float | None = None,
         tts_engine: str | None = None,
         hold: HeldCheckpoints | None = None,
-    ) -> AsyncIterator[AgentEvent]:
+    ) -> AsyncGenerator[AgentEvent, None]:
         """Run one turn, yielding Transcript/Token/ToolStart/ToolEnd/Answer/Audio events and finally DoneEvent.
 
         ``hold``: keep this turn's memory writes in ``hold`` until ``hold.commit()`` (a speculative turn that may
@@ -132,6 +132,9 @@ class Agent:
         """
         start = time.perf_counter()
         sink = TurnSink()
+        # The nodes put their events here and this generator yields them as they come: LangGraph's custom stream
+        # would cost a thread-safe hand-over (self-pipe write) and a waiter task per token.
+        events: asyncio.Queue[AgentEvent | None] = asyncio.Queue()
         context = AgentContext(
             tool_ctx=self.tool_ctx,
             tools=self.tools,
@@ -152,6 +155,7 @@ class Agent:
             voice=voice,
             speed=speed,
             sink=sink,
+            emit=events.put_nowait,
         )
         inputs: dict[str, Any] = {"conversation_id": conversation_id, "question": question}
         if question and audio is None:
@@ -162,22 +166,27 @@ class Agent:
             "configurable": {"thread_id": conversation_id},
             "recursion_limit": 2 * self.config.max_steps + 8,
         }
-        final: dict[str, Any] = {}
+        state: list[dict[str, Any]] = [{}]  # the state after the last step run (also when the graph raises)
         try:
             async with self._graph_for_turn(hold) as graph:
-                async for mode, payload in graph.astream(
-                    inputs, run_config, context=context, stream_mode=["custom", "values"], durability="exit"
-                ):
-                    # stream_mode=[...] yields (mode, payload): custom payloads are our events, values the state.
-                    if mode == "custom":
-                        yield cast(AgentEvent, payload)
-                    else:
-                        final = cast(dict[str, Any], payload)
+                run = asyncio.create_task(_run_graph(graph, inputs, run_config, context, events, state))
+                try:
+                    while (event := await events.get()) is not None:
+                        yield event
+                    await run  # the graph's exception, if it raised
+                finally:
+                    if not run.done():  # the consumer stopped early (closed the stream, was cancelled)
+                        run.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await run
+                    elif not run.cancelled():
+                        run.exception()  # seen: a consumer gone before the end leaves no "never retrieved" warning
+            final = state[0]
         except MemoryUnavailableError:
             raise  # infrastructure, not an answer: the surface maps it (HTTP 503) and the client retries
         except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
             log.exception("agent turn failed (conversation %s)", conversation_id)
-            final = dict(final) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
+            final = dict(state[0]) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
             yield AnswerEvent(INTERNAL_ERROR_ANSWER)
         yield DoneEvent(self._turn_result(final, sink, conversation_id, connection, question, start))
 
@@ -234,6 +243,22 @@ class Agent:
     def ask_sync(self, **kwargs: Any) -> TurnResult:
         """``ask`` for synchronous callers (not from inside a running event loop)."""
         return asyncio.run(self.ask(**kwargs))
+
+
+async def _run_graph(
+    graph: CompiledStateGraph[Any, Any, Any, Any],
+    inputs: dict[str, Any],
+    config: RunnableConfig,
+    context: AgentContext,
+    events: asyncio.Queue[AgentEvent | None],
+    state: list[dict[str, Any]],
+) -> None:
+    """Run one turn's graph, keeping the state after each step in ``state[0]``; ``None`` on ``events`` ends it."""
+    try:
+        async for values in graph.astream(inputs, config, context=context, stream_mode="values", durability="exit"):
+            state[0] = values
+    finally:
+        events.put_nowait(None)
 
 
 __all__ = ["SQL_TOOL", "Agent", "AgentConfig", "TurnResult"]
