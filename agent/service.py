@@ -77,6 +77,7 @@ class Agent:
             else None
         )
         self._graph = build_graph(checkpointer if isinstance(checkpointer, BaseCheckpointSaver) else None)
+        self._last_saver_graph: tuple[BaseCheckpointSaver, CompiledStateGraph[Any, Any, Any, Any]] | None = None
 
     @property
     def has_model(self) -> bool:
@@ -98,11 +99,18 @@ class Agent:
     ) -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
         async with store.saver() as saver:
             if hold is None:
-                # Same compiled graph, this turn's saver: compiling per turn would cost tens of milliseconds.
-                yield self._graph.copy(update={"checkpointer": saver})
+                yield self._graph_with(saver)
                 return
             async with hold.holding(saver, store.saver) as held:
                 yield self._graph.copy(update={"checkpointer": held})
+
+    def _graph_with(self, saver: BaseCheckpointSaver) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The compiled graph with ``saver``: compiling per turn would cost tens of milliseconds, copying ~45 µs,
+        so the copy for the last saver is kept (a server's store hands out the same saver every turn)."""
+        last = self._last_saver_graph
+        if last is None or last[0] is not saver:
+            last = self._last_saver_graph = (saver, self._graph.copy(update={"checkpointer": saver}))
+        return last[1]
 
     @asynccontextmanager
     async def _graph_holding(

@@ -145,3 +145,23 @@ async def test_sqlite_store_opened_on_a_loop_shares_one_connection_across_concur
         question="E no mês passado?", conversation_id="conv-3"
     )
     assert len(opened) == 2 and again.sql_runs[0]["statement"] == APRIL
+
+
+async def test_a_reopened_sqlite_store_is_used_by_the_next_turn(
+    make_agent: Callable[..., Agent], tmp_path: Path
+) -> None:
+    """The agent keeps its graph bound to the store's shared saver; a store closed and opened again hands out a new
+    saver (a new connection), which the next turn must use instead of the closed one."""
+    store = SqliteCheckpoints(tmp_path / "checkpoints.sqlite3")
+    agent = make_agent(scripted(script=SCRIPT), checkpointer=store)
+    await store.open()
+    try:
+        await agent.ask(question="Quantos pedidos em maio?", conversation_id="c")
+    finally:
+        await store.close()
+    await store.open()
+    try:
+        follow = await agent.ask(question="E no mês passado?", conversation_id="c")
+    finally:
+        await store.close()
+    assert follow.error_code is None and follow.sql_runs[0]["statement"] == APRIL
