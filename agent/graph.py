@@ -80,7 +80,8 @@ async def input_node(
     state: AgentState, runtime: Runtime[AgentContext]
 ) -> Command[Literal["transcribe", "agent", "answer"]]:
     ctx = runtime.context
-    update: Update = dict(PER_TURN_RESET)
+    # only the fields the last turn left set: each channel written is versioned, checkpointed and re-read
+    update: Update = {key: value for key, value in PER_TURN_RESET.items() if state.get(key, value) != value}
     if forgotten := _forget_old(state.get("messages") or [], ctx.history_turns):
         update["messages"] = forgotten
     if ctx.audio is None and not (state.get("question") or "").strip():

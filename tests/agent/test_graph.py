@@ -162,3 +162,15 @@ async def test_server_databases_dialect_is_named_and_queried(
     assert turn.answer == str(scalar(demo_db_path(), COUNT_SQL))
     system = calls_of(model)[0][0]
     assert f"dialeto {dialect}" in system.text and "TABLE clientes" in system.text
+
+
+async def test_a_turn_starts_from_fresh_bookkeeping(make_agent: Callable[..., Agent]) -> None:
+    """The input node resets only the per-turn fields the previous turn left set; none may leak into the next."""
+    model = scripted([tool_call("run_query", sql="SELECT nada FROM tabela_que_nao_existe"), {"content": "segunda"}])
+    agent = make_agent(model, max_sql_attempts=1)
+    first = await agent.ask(question="Quantos clientes temos?", conversation_id="fresh")
+    assert first.error_code == "sql_attempts_exhausted" and first.sql_attempts == 1 and "tools_ms" in first.timings
+    second = await agent.ask(question="E agora?", conversation_id="fresh")
+    assert (second.answer, second.error_code, second.steps, second.tool_calls) == ("segunda", None, 1, 0)
+    assert (second.sql_attempts, second.sql_runs, second.results) == (0, [], [])
+    assert "tools_ms" not in second.timings and "sql_ms" not in second.timings
