@@ -370,6 +370,29 @@ class WorkerOptions:
         return cls(**json.loads(text))
 
 
+class ServerOptionError(ValueError):
+    """An explicit event loop or HTTP parser that is not installed here (``VOZBD_SERVER_LOOP``/``_HTTP``)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def uvicorn_options(server: ServerConfig) -> dict[str, str]:
+    """uvicorn's ``loop`` and ``http`` for ``server``. ``auto`` takes uvloop and httptools when installed (they
+    are dependencies of the server extra, except uvloop on Windows) and asyncio/h11 otherwise; naming one that is
+    not installed raises ``ServerOptionError`` (pt-BR) instead of an ImportError deep inside uvicorn."""
+    import importlib.util
+
+    for setting, value in (("VOZBD_SERVER_LOOP", server.loop), ("VOZBD_SERVER_HTTP", server.http)):
+        if value in ("uvloop", "httptools") and importlib.util.find_spec(value) is None:
+            raise ServerOptionError(
+                f"{setting}={value}, mas o pacote {value} não está instalado aqui: instale-o "
+                f"(pip install {value}) ou use 'auto'."
+            )
+    return {"loop": server.loop, "http": server.http}
+
+
 def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str | None, str | None]) -> None:
     """``vozbd serve --workers N``: N uvicorn processes sharing the port, each building the app from the same
     settings (``worker_app``). The options travel to the spawned workers in the environment."""
@@ -391,6 +414,7 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
         log_level=server.log_level.lower(),
         ssl_certfile=tls[0],
         ssl_keyfile=tls[1],
+        **uvicorn_options(server),
     )
     try:
         # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket (below).
