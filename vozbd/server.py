@@ -378,8 +378,8 @@ class ServerOptionError(ValueError):
         self.message = message
 
 
-def uvicorn_options(server: ServerConfig) -> dict[str, str]:
-    """uvicorn's ``loop`` and ``http`` for ``server``. ``auto`` takes uvloop and httptools when installed (they
+def uvicorn_options(server: ServerConfig) -> tuple[str, str]:
+    """uvicorn's ``(loop, http)`` for ``server``. ``auto`` takes uvloop and httptools when installed (they
     are dependencies of the server extra, except uvloop on Windows) and asyncio/h11 otherwise; naming one that is
     not installed raises ``ServerOptionError`` (pt-BR) instead of an ImportError deep inside uvicorn."""
     import importlib.util
@@ -390,7 +390,7 @@ def uvicorn_options(server: ServerConfig) -> dict[str, str]:
                 f"{setting}={value}, mas o pacote {value} não está instalado aqui: instale-o "
                 f"(pip install {value}) ou use 'auto'."
             )
-    return {"loop": server.loop, "http": server.http}
+    return server.loop, server.http
 
 
 def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str | None, str | None]) -> None:
@@ -402,6 +402,7 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    loop, http = uvicorn_options(server)
     metrics_dir = tempfile.mkdtemp(prefix="vozbd-metrics-")
     os.environ[METRICS_DIR_ENV] = metrics_dir  # before the workers import prometheus-client
     os.environ[WORKER_OPTIONS_ENV] = dataclasses.replace(options, metrics_dir=metrics_dir).to_json()
@@ -414,7 +415,8 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
         log_level=server.log_level.lower(),
         ssl_certfile=tls[0],
         ssl_keyfile=tls[1],
-        **uvicorn_options(server),
+        loop=loop,
+        http=http,
     )
     try:
         # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket (below).

@@ -67,7 +67,7 @@ def serve(
         _serve_only(only, vozbd_app, insecure=insecure)
         return
     _check_workers(server.workers, ui=ui, mcp=mcp)
-    options = _uvicorn_options(vozbd_app)
+    loop, http = _uvicorn_options(vozbd_app)
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
@@ -99,11 +99,12 @@ def serve(
         log_level=server.log_level.lower(),
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
-        **options,
+        loop=loop,
+        http=http,
     )
 
 
-def _uvicorn_options(vozbd_app: App) -> dict[str, str]:
+def _uvicorn_options(vozbd_app: App) -> tuple[str, str]:
     from vozbd.server import ServerOptionError, uvicorn_options
 
     try:
@@ -142,7 +143,7 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
             err=True,
         )
         raise typer.Exit(2)
-    options = _uvicorn_options(vozbd_app)
+    loop, http = _uvicorn_options(vozbd_app)
     app = create_speech_app(local_speech_backend(settings), speech_service_config(settings, insecure=insecure))
     typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **options)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), loop=loop, http=http)
