@@ -30,6 +30,7 @@ from vozbd.api.guard import SurfaceConfig, SurfaceGuard
 from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
 from vozbd.api.ratelimit import RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
+from vozbd.gc_tuning import tuned_gc
 from vozbd.metrics import StatementObservers
 from vozbd.wiring import App, ServerConfig, api_limits, rate_limit_config, voice_loop_config
 from vozbd_core.version import __version__
@@ -289,6 +290,7 @@ def create_app(
         async with AsyncExitStack() as stack:
             for enter in lifespans:
                 await stack.enter_async_context(enter())
+            stack.enter_context(tuned_gc(settings.gc_thresholds))  # startup done: what is alive now lives long
             yield
 
     # /docs and /redoc with their JS/CSS served from the package: no CDN (self-hosted, possibly offline).

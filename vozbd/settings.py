@@ -230,6 +230,11 @@ class Settings(BaseSettings):
         True, description="Voice chat: one click opens the mic and the server hears when you stop (else push-to-talk)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    gc_thresholds: Annotated[tuple[int, int, int] | None, NoDecode] = Field(
+        (20_000, 50, 100),
+        description="Servers (serve, ui): freeze startup objects and use these garbage-collector thresholds, "
+        '"G0,G1,G2"; "python" keeps CPython\'s defaults.',
+    )
 
     # --- REST API v1, surface security, rate limits ----------------------------
     api_keys: Annotated[list[str], NoDecode] = Field(
@@ -259,6 +264,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [Path(p.strip()).expanduser() for p in value.split(",") if p.strip()]
         return value
+
+    @field_validator("gc_thresholds", mode="before")
+    @classmethod
+    def _parse_gc_thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() in ("python", "default", "off", ""):
+            return None
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise ValueError('expected three positive integers "G0,G1,G2" (e.g. 20000,50,100) or "python"')
+        return tuple(int(p) for p in parts)
 
     @field_validator("api_keys", "api_admins", "allowed_hosts", "cors_origins", mode="before")
     @classmethod
