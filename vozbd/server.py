@@ -372,6 +372,29 @@ class WorkerOptions:
         return cls(**json.loads(text))
 
 
+class ServerOptionError(ValueError):
+    """An explicit event loop or HTTP parser that is not installed here (``VOZBD_SERVER_LOOP``/``_HTTP``)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def uvicorn_options(server: ServerConfig) -> tuple[str, str]:
+    """uvicorn's ``(loop, http)`` for ``server``. ``auto`` takes uvloop and httptools when installed (they
+    are dependencies of the server extra, except uvloop on Windows) and asyncio/h11 otherwise; naming one that is
+    not installed raises ``ServerOptionError`` (pt-BR) instead of an ImportError deep inside uvicorn."""
+    import importlib.util
+
+    for setting, value in (("VOZBD_SERVER_LOOP", server.loop), ("VOZBD_SERVER_HTTP", server.http)):
+        if value in ("uvloop", "httptools") and importlib.util.find_spec(value) is None:
+            raise ServerOptionError(
+                f"{setting}={value}, mas o pacote {value} não está instalado aqui: instale-o "
+                f"(pip install {value}) ou use 'auto'."
+            )
+    return server.loop, server.http
+
+
 def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str | None, str | None]) -> None:
     """``vozbd serve --workers N``: N uvicorn processes sharing the port, each building the app from the same
     settings (``worker_app``). The options travel to the spawned workers in the environment."""
@@ -381,6 +404,7 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    loop, http = uvicorn_options(server)
     metrics_dir = tempfile.mkdtemp(prefix="vozbd-metrics-")
     os.environ[METRICS_DIR_ENV] = metrics_dir  # before the workers import prometheus-client
     os.environ[WORKER_OPTIONS_ENV] = dataclasses.replace(options, metrics_dir=metrics_dir).to_json()
@@ -393,6 +417,8 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
         log_level=server.log_level.lower(),
         ssl_certfile=tls[0],
         ssl_keyfile=tls[1],
+        loop=loop,
+        http=http,
     )
     try:
         # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket (below).

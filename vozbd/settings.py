@@ -215,6 +215,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=32, description="`vozbd serve` worker processes (API only when > 1: UI and MCP keep sessions)."
     )
+    server_loop: Literal["auto", "asyncio", "uvloop"] = Field(
+        "auto", description="`vozbd serve` event loop: auto = uvloop when installed (not on Windows), else asyncio."
+    )
+    server_http: Literal["auto", "h11", "httptools"] = Field(
+        "auto", description="`vozbd serve` HTTP/1.1 parser: auto = httptools when installed, else h11."
+    )
     ui_auth: Literal["none", "password", "header"] = "none"
     ui_username: str = "admin"
     ui_password: SecretStr | None = None
