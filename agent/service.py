@@ -1,7 +1,8 @@
 """The facade every surface uses (UI, evals, CLI, REST): ``Agent.astream_turn`` / ``ask`` / ``ask_sync``.
 
 It binds the registry's tools to the model once, builds the per-turn runtime context, runs the graph with the
-conversation's checkpoint and turns the graph's custom stream into typed events ending with ``DoneEvent``.
+conversation's checkpoint in a task of its own and yields the typed events its nodes put on the turn's queue as
+they come, ending with ``DoneEvent``.
 """
 
 from __future__ import annotations
