@@ -1,7 +1,6 @@
 """Rate limits per API key (or logged-in user) and per client IP, with the ``limits`` library (moving window).
 
-Storage: Redis when ``VOZBD_REDIS_URL`` is set — shared by every replica — else in-process memory
-(``LocalWindows``: the same moving-window rule, without the library's per-request clean-up task and thread).
+Storage: Redis when ``VOZBD_REDIS_URL`` is set — shared by every replica — else in-process memory.
 Degradation (documented in the README): when Redis fails (down, timeout, auth), the check is answered by an
 in-process limiter with the same limits, a warning is logged at most once a minute, the
 ``vozbd_rate_limit_degraded_total`` metric grows, and Redis is retried after ``retry_after_s``. A Redis outage
@@ -13,13 +12,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from limits import RateLimitItem, WindowStats, parse_many
-from limits.aio.storage import Storage
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -46,61 +43,12 @@ class Verdict:
     degraded: bool = False
 
 
-class _Limiter(Protocol):
-    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
-
-    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
-
-
-class LocalWindows:
-    """The in-process moving window of ``limits`` (same rule: a hit is refused while ``amount`` accepted hits lie
-    in the last window; refused hits do not count), kept as one deque of times per caller and limit.
-
-    Written by hand: ``limits``' asyncio memory storage starts a clean-up task that hops to a worker thread on
-    every request (its synchronous one starts a ``Timer`` thread every 10 ms); here a hit is a few deque
-    operations on the event loop, and callers idle for a whole window are dropped every ``SWEEP_EVERY`` hits."""
-
-    SWEEP_EVERY = 4096
-
-    def __init__(self) -> None:
-        self._windows: dict[str, tuple[float, deque[float]]] = {}
-        self._hits = 0
-
-    def _accepted(self, item: RateLimitItem, identifiers: tuple[str, ...], now: float) -> deque[float]:
-        key = item.key_for(*identifiers)
-        entry = self._windows.get(key)
-        if entry is None:
-            entry = self._windows[key] = (float(item.get_expiry()), deque())
-        span, times = entry
-        while times and times[0] <= now - span:
-            times.popleft()
-        return times
-
-    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
-        now = time.monotonic()
-        times = self._accepted(item, identifiers, now)
-        if len(times) >= item.amount:
-            return False
-        times.append(now)
-        self._hits += 1
-        if self._hits % self.SWEEP_EVERY == 0:
-            self._windows = {k: (span, t) for k, (span, t) in self._windows.items() if t and t[-1] > now - span}
-        return True
-
-    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        """When the oldest accepted hit leaves the window (epoch seconds), and the hits left until then."""
-        now = time.monotonic()
-        times = self._accepted(item, identifiers, now)
-        reset = time.time() + (times[0] + item.get_expiry() - now if times else 0.0)
-        return WindowStats(reset, max(0, item.amount - len(times)))
-
-
 class RateLimiter:
     def __init__(self, config: RateLimitConfig, on_degraded: Callable[[], None] | None = None):
         self.config = config
         self._per_key: list[RateLimitItem] = parse_many(config.per_key)
         self._per_ip: list[RateLimitItem] = parse_many(config.per_ip)
-        self._memory: _Limiter = LocalWindows()
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis: MovingWindowRateLimiter | None = None
         if config.redis_url:
             self._redis = MovingWindowRateLimiter(_redis_storage(config))
@@ -135,7 +83,7 @@ class RateLimiter:
                     return Verdict(False, stats, scope, describe(item), degraded)
         return Verdict(True, degraded=degraded)
 
-    async def _limiter(self) -> tuple[_Limiter, bool]:
+    async def _limiter(self) -> tuple[MovingWindowRateLimiter, bool]:
         if self._redis is None:
             return self._memory, False
         if time.monotonic() < self._redis_down_until:
@@ -143,7 +91,7 @@ class RateLimiter:
             return self._memory, True
         return self._redis, False
 
-    async def _stats(self, limiter: _Limiter, item: RateLimitItem, scope: str, identity: str) -> int:
+    async def _stats(self, limiter: MovingWindowRateLimiter, item: RateLimitItem, scope: str, identity: str) -> int:
         try:
             stats = await limiter.get_window_stats(item, scope, identity)
             return max(1, math.ceil(stats.reset_time - time.time()))
