@@ -72,7 +72,7 @@ class Draft:
 
 @dataclass
 class Speculation:
-    loud_end_s: float  # its ``Pause``'s: the ``Utterance`` with the same one confirms it
+    speech_end_s: float
     task: asyncio.Task[Transcript]
     draft: Draft | None = None
     starter: asyncio.Task[None] | None = None

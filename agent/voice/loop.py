@@ -4,17 +4,17 @@ Surface-independent (the chat UI, the voice WebSocket and ``bench/voice_loop.py`
 PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voice.events``); it sends
 ``AnswerAudio`` to the player and stops playback on ``Interrupted``.
 
-Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms`` of quiet, one VAD
-window by default, not waiting out the VAD's hysteresis; see ``agent.voice.turns``) and the last one's result is
-kept when no more speech follows, so the STT time hides inside the silence wait; when the user goes on speaking, a
-speculation still waiting for the recognizer is skipped (recognitions run one at a time) and one already running is
-abandoned after its encoder pass (``Recognize``'s ``abandon``), so a mid-sentence pause costs at most one encoder
-pass; STT sees only the VAD-trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its
-first clause, kept short, while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the agent
-turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until the
-silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and dropped:
-nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond`` must have no
-side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
+Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, one VAD window by
+default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
+wait; when the user goes on speaking, a speculation still waiting for the recognizer is skipped (recognitions run
+one at a time) and one already running is abandoned after its encoder pass (``Recognize``'s ``abandon``), so a
+mid-sentence pause costs at most one encoder pass; STT sees only the VAD-trimmed utterance (no second VAD pass, no
+timestamps); the answer is spoken from its first clause, kept short, while the model is still writing. Speculative
+answer: as soon as that speculative transcript is ready, the agent turn and the first clause's synthesis start too
+(a *draft*); its events, audio included, are held back until the silence confirms the utterance, then sent at once.
+If the user goes on speaking the draft is cancelled and dropped: nothing reaches the surface and its memory writes
+(``HeldCheckpoints``) are never made. So ``respond`` must have no side effect of its own: a surface renders and logs
+a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
@@ -234,7 +234,7 @@ class VoiceLoop:
             audio = np.concatenate([event.audio, self._pause_pad])
             task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, audio, stale))
             task.add_done_callback(_retrieve)
-            started = Speculation(event.loud_end_s, task, stale=stale)
+            started = Speculation(event.speech_end_s, task, stale=stale)
             self._speculation = started
             if self.config.speculative_answer:
                 started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
@@ -242,7 +242,7 @@ class VoiceLoop:
             await self._discard_speculation()  # the user goes on speaking: the speculation answers too little
         elif isinstance(event, Utterance):
             speculation, self._speculation = self._speculation, None
-            if speculation is not None and speculation.loud_end_s != event.loud_end_s:
+            if speculation is not None and speculation.speech_end_s != event.speech_end_s:
                 await self._discard_draft(speculation)
                 speculation = None  # the user went on speaking after the pause
             previous, self._transcribed = self._transcribed, asyncio.Event()

@@ -1,15 +1,9 @@
 """End-of-utterance detection on the server, from per-window speech probabilities (pure logic, no model).
 
 An utterance starts after ``start_ms`` of speech, is offered for speculative recognition after ``pause_ms`` of
-quiet (a ``Pause``; loud speech again is a ``Resume``, and the next quiet another ``Pause``), ends after
+silence (a ``Pause``; speech again is a ``Resume``, and the next silence another ``Pause``), ends after
 ``silence_ms`` of silence (or at ``max_utterance_s``), and is dropped when it held less than ``min_speech_ms`` of
 speech. Audio is kept from ``preroll_ms`` before the start, so the first syllable is not cut.
-
-Two readings of the probabilities: the end of the utterance counts *silence* with hysteresis (below
-``neg_threshold`` after speech), so a fading word does not end it; a pause counts *quiet*, windows below
-``threshold``, so speculation starts on the first window that is probably not speech instead of waiting out the
-hysteresis (Silero's probability decays over one or two windows after the last sound: 0.3-0.6 right after it, in
-the bench's questions). Only a window at or above ``threshold`` resumes.
 """
 
 from __future__ import annotations
@@ -32,12 +26,10 @@ class SpeechStart:
 
 @dataclass(frozen=True)
 class Pause:
-    """A short pause: ``audio`` is the utterance so far, worth recognizing speculatively. ``loud_end_s`` (stream
-    time of the end of the last window at or above ``threshold``) identifies it: the ``Utterance`` with the same
-    ``loud_end_s`` had nothing loud after it, so the speculation's result holds for it."""
+    """A short pause: ``audio`` is the utterance so far, worth recognizing speculatively."""
 
     audio: np.ndarray
-    loud_end_s: float
+    speech_end_s: float
 
 
 @dataclass(frozen=True)
@@ -52,7 +44,6 @@ class Utterance:
     speech_end_s: float  # stream time of the end of the last speech window
     speech_ms: float
     cut: bool = False  # ended by max_utterance_s, not by silence
-    loud_end_s: float = 0.0  # stream time of the end of the last window at or above ``threshold`` (see ``Pause``)
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,6 @@ class TurnDetector:
         self._paused = False
         self._start_s = 0.0
         self._speech_end_s = 0.0
-        self._loud_end_s = 0.0
         self._tail_windows = 0
         self._time_s = 0.0
 
@@ -122,7 +112,7 @@ class TurnDetector:
             self._windows = list(self._preroll)
             self._speech_ms = self._run_ms
             self._start_s = self._time_s - self._run_ms / 1000
-            self._speech_end_s = self._loud_end_s = self._time_s
+            self._speech_end_s = self._time_s
             self._silence_ms = 0.0
             self._paused = False
             self._tail_windows = round(cfg.tail_ms / WINDOW_MS)
@@ -134,17 +124,14 @@ class TurnDetector:
             self._speech_ms += WINDOW_MS
             self._silence_ms = 0.0
             self._speech_end_s = self._time_s
-        else:
-            self._silence_ms += WINDOW_MS
-        if prob >= cfg.threshold:
-            self._loud_end_s = self._time_s
             if self._paused:
                 self._paused = False
                 events.append(Resume())
-        quiet_ms = (self._time_s - self._loud_end_s) * 1000
-        if not self._paused and quiet_ms >= cfg.pause_ms - 1e-6 and self._speech_ms >= cfg.min_speech_ms:
-            self._paused = True
-            events.append(Pause(audio=self._audio(), loud_end_s=round(self._loud_end_s, 3)))
+        else:
+            self._silence_ms += WINDOW_MS
+            if not self._paused and self._silence_ms >= cfg.pause_ms and self._speech_ms >= cfg.min_speech_ms:
+                self._paused = True
+                events.append(Pause(audio=self._audio(), speech_end_s=round(self._speech_end_s, 3)))
         too_long = (self._time_s - self._start_s) >= cfg.max_utterance_s
         if self._silence_ms >= cfg.silence_ms or too_long:
             events.append(self._close(cut=too_long and self._silence_ms < cfg.silence_ms))
@@ -161,7 +148,6 @@ class TurnDetector:
                 speech_end_s=round(self._speech_end_s, 3),
                 speech_ms=speech_ms,
                 cut=cut,
-                loud_end_s=round(self._loud_end_s, 3),
             )
         self._active = False
         self._speaking = False
