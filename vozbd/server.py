@@ -30,6 +30,7 @@ from vozbd.api.guard import SurfaceConfig, SurfaceGuard
 from vozbd.api.metrics import ApiMetrics, MetricsMiddleware
 from vozbd.api.ratelimit import RateLimiter
 from vozbd.auth import AuthPolicy, Surface, check_exposure
+from vozbd.gc_tuning import tuned_gc
 from vozbd.metrics import StatementObservers
 from vozbd.wiring import App, ServerConfig, api_limits, rate_limit_config, voice_loop_config
 from vozbd_core.version import __version__
@@ -229,6 +230,18 @@ async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]
 
 
 @asynccontextmanager
+async def _dictionary_loaded(ctx: ToolContext) -> AsyncIterator[None]:
+    """Read the pt<->en dictionary before serving (~0.9 s for FreeDict's 25,000 headwords), in a thread: else the
+    first question pays it, holding the GIL while every other request on the server waits."""
+    import asyncio
+
+    from tools.schema_inspect.bilingual import load_dictionary
+
+    await asyncio.to_thread(load_dictionary, ctx.dictionary_dirs)
+    yield
+
+
+@asynccontextmanager
 async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
     try:
         yield
@@ -276,6 +289,7 @@ def create_app(
         )
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
+    lifespans.append(lambda: _dictionary_loaded(ctx))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app
@@ -289,6 +303,7 @@ def create_app(
         async with AsyncExitStack() as stack:
             for enter in lifespans:
                 await stack.enter_async_context(enter())
+            stack.enter_context(tuned_gc(settings.gc_thresholds))  # startup done: what is alive now lives long
             yield
 
     # /docs and /redoc with their JS/CSS served from the package: no CDN (self-hosted, possibly offline).
@@ -370,6 +385,29 @@ class WorkerOptions:
         return cls(**json.loads(text))
 
 
+class ServerOptionError(ValueError):
+    """An explicit event loop or HTTP parser that is not installed here (``VOZBD_SERVER_LOOP``/``_HTTP``)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def uvicorn_options(server: ServerConfig) -> tuple[str, str]:
+    """uvicorn's ``(loop, http)`` for ``server``. ``auto`` takes uvloop and httptools when installed (they
+    are dependencies of the server extra, except uvloop on Windows) and asyncio/h11 otherwise; naming one that is
+    not installed raises ``ServerOptionError`` (pt-BR) instead of an ImportError deep inside uvicorn."""
+    import importlib.util
+
+    for setting, value in (("VOZBD_SERVER_LOOP", server.loop), ("VOZBD_SERVER_HTTP", server.http)):
+        if value in ("uvloop", "httptools") and importlib.util.find_spec(value) is None:
+            raise ServerOptionError(
+                f"{setting}={value}, mas o pacote {value} não está instalado aqui: instale-o "
+                f"(pip install {value}) ou use 'auto'."
+            )
+    return server.loop, server.http
+
+
 def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str | None, str | None]) -> None:
     """``vozbd serve --workers N``: N uvicorn processes sharing the port, each building the app from the same
     settings (``worker_app``). The options travel to the spawned workers in the environment."""
@@ -379,6 +417,7 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    loop, http = uvicorn_options(server)
     metrics_dir = tempfile.mkdtemp(prefix="vozbd-metrics-")
     os.environ[METRICS_DIR_ENV] = metrics_dir  # before the workers import prometheus-client
     os.environ[WORKER_OPTIONS_ENV] = dataclasses.replace(options, metrics_dir=metrics_dir).to_json()
@@ -391,6 +430,8 @@ def run_workers(server: ServerConfig, options: WorkerOptions, *, tls: tuple[str 
         log_level=server.log_level.lower(),
         ssl_certfile=tls[0],
         ssl_keyfile=tls[1],
+        loop=loop,
+        http=http,
     )
     try:
         # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket (below).

@@ -215,6 +215,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=32, description="`vozbd serve` worker processes (API only when > 1: UI and MCP keep sessions)."
     )
+    server_loop: Literal["auto", "asyncio", "uvloop"] = Field(
+        "auto", description="`vozbd serve` event loop: auto = uvloop when installed (not on Windows), else asyncio."
+    )
+    server_http: Literal["auto", "h11", "httptools"] = Field(
+        "auto", description="`vozbd serve` HTTP/1.1 parser: auto = httptools when installed, else h11."
+    )
     ui_auth: Literal["none", "password", "header"] = "none"
     ui_username: str = "admin"
     ui_password: SecretStr | None = None
@@ -224,6 +230,11 @@ class Settings(BaseSettings):
         True, description="Voice chat: one click opens the mic and the server hears when you stop (else push-to-talk)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    gc_thresholds: Annotated[tuple[int, int, int] | None, NoDecode] = Field(
+        (20_000, 50, 100),
+        description="Servers (serve, ui): freeze startup objects and use these garbage-collector thresholds, "
+        '"G0,G1,G2"; "python" keeps CPython\'s defaults.',
+    )
 
     # --- REST API v1, surface security, rate limits ----------------------------
     api_keys: Annotated[list[str], NoDecode] = Field(
@@ -253,6 +264,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [Path(p.strip()).expanduser() for p in value.split(",") if p.strip()]
         return value
+
+    @field_validator("gc_thresholds", mode="before")
+    @classmethod
+    def _parse_gc_thresholds(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() in ("python", "default", "off", ""):
+            return None
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise ValueError('expected three positive integers "G0,G1,G2" (e.g. 20000,50,100) or "python"')
+        return tuple(int(p) for p in parts)
 
     @field_validator("api_keys", "api_admins", "allowed_hosts", "cors_origins", mode="before")
     @classmethod

@@ -70,6 +70,10 @@ class ServerConfig:
     api_token: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     workers: int = 1
+    loop: str = "auto"
+    """uvicorn's event loop: auto (uvloop when installed), asyncio or uvloop."""
+    http: str = "auto"
+    """uvicorn's HTTP/1.1 implementation: auto (httptools when installed), h11 or httptools."""
 
     @property
     def is_loopback(self) -> bool:
@@ -205,6 +209,8 @@ def server_config(settings: Settings) -> ServerConfig:
         api_token=_secret(settings.api_token),
         log_level=settings.log_level,
         workers=settings.workers,
+        loop=settings.server_loop,
+        http=settings.server_http,
     )
 
 

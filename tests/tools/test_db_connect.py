@@ -103,6 +103,15 @@ def test_engines_are_cached_per_url_and_thread_safe(tool_ctx: ToolContext) -> No
     assert len(tool_ctx.caches["engines"]) == 2
 
 
+def test_only_server_engines_ping_at_checkout(tool_ctx: ToolContext) -> None:
+    """A server may drop a pooled connection (restart, failover): checkout pings it. A SQLite file cannot, so a
+    ping there would be one more statement per query for nothing."""
+    demo = get_engine(tool_ctx, resolve_connection(tool_ctx, None))
+    server = get_engine(tool_ctx, resolve_connection(tool_ctx, "postgresql://u@127.0.0.1:1/none"))
+    assert demo.pool._pre_ping is False
+    assert server.pool._pre_ping is True
+
+
 @pytest.mark.parametrize(
     "statement",
     ["DELETE FROM clientes", "CREATE TABLE x (i INTEGER)", "UPDATE produtos SET preco = 0", "PRAGMA query_only = OFF"],

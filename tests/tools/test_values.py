@@ -55,6 +55,17 @@ def test_matching_exact_folded_and_fuzzy(
     assert found[hint].kind == kind
 
 
+def test_repeated_questions_match_the_same_and_a_new_value_is_seen(tool_ctx: ToolContext, demo_url: str) -> None:
+    """Fuzzy neighbours of a question's words are remembered on the index; adding a value forgets them."""
+    index = _build(tool_ctx, demo_url)
+    question = "clientes de Ribeirao Peto"
+    first = match_values(index, question)
+    assert match_values(index, question) == first
+    assert "clientes.cidade = 'Barimbondo'" not in {m.hint for m in match_values(index, "moram em Marimbondo")}
+    index.add("clientes", "cidade", "Barimbondo", complete=False)
+    assert "clientes.cidade = 'Barimbondo'" in {m.hint for m in match_values(index, "moram em Marimbondo")}
+
+
 def test_numbers_and_stopwords_alone_match_nothing(tool_ctx: ToolContext, demo_url: str) -> None:
     index = _build(tool_ctx, demo_url)
     assert match_values(index, "qual o total de 2025 e de 42?") == []

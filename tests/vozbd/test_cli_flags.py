@@ -152,3 +152,26 @@ def test_refusal_off_loopback_offers_only_the_fixes_of_that_command(
     assert serve.exit_code == 2, serve.output
     for fix in ("VOZBD_UI_AUTH", "--no-ui", "VOZBD_MCP_TOKEN", "--no-mcp", "VOZBD_API_KEYS", "--insecure"):
         assert fix in serve.output, (fix, serve.output)
+
+
+def test_serve_passes_the_loop_and_http_settings_to_uvicorn(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``auto`` by default (uvloop and httptools when installed); an explicit choice reaches uvicorn as is."""
+    _, calls = _served_app(monkeypatch, ["serve", "--no-ui", "--no-mcp"])
+    assert (calls["loop"], calls["http"]) == ("auto", "auto")
+    monkeypatch.setenv("VOZBD_SERVER_LOOP", "asyncio")
+    monkeypatch.setenv("VOZBD_SERVER_HTTP", "h11")
+    _, calls = _served_app(monkeypatch, ["serve", "--no-ui", "--no-mcp"])
+    assert (calls["loop"], calls["http"]) == ("asyncio", "h11")
+
+
+def test_serve_refuses_a_loop_that_is_not_installed(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvloop named explicitly where it cannot be imported (Windows): a pt-BR error and exit 2, not a traceback."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvloop" else real(name, *a))
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not serve"))
+    monkeypatch.setenv("VOZBD_SERVER_LOOP", "uvloop")
+    result = CliRunner().invoke(app, ["serve", "--no-ui", "--no-mcp"])
+    assert result.exit_code == 2, result.output
+    assert "VOZBD_SERVER_LOOP=uvloop" in result.output and "Traceback" not in result.output

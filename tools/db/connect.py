@@ -162,9 +162,9 @@ def _sqlite_readonly_url(url: URL) -> URL:
 def _engine_args(conn: ResolvedConnection, tunnel_port: int | None = None) -> tuple[URL, dict[str, Any]]:
     """URL and engine arguments; ``tunnel_port``: the local end of the connection's SSH tunnel."""
     url = conn.url
+    if conn.dialect == "sqlite":  # a file: no server can drop the connection, so no ping (a SELECT 1 per checkout)
+        return _sqlite_readonly_url(url), {"connect_args": {"check_same_thread": False, "timeout": 10}}
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if conn.dialect == "sqlite":
-        return _sqlite_readonly_url(url), kwargs | {"connect_args": {"check_same_thread": False, "timeout": 10}}
     by_dialect: dict[str, dict[str, Any]] = {
         "postgres": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "vozbd"},
         # PyMySQL reads the server greeting with read_timeout, not connect_timeout: bound both.

@@ -158,8 +158,8 @@ class MemoryStore:
         """The connection's glossary terms and verified examples, read in one session (the prompt of every turn
         needs both: one pool checkout instead of two)."""
         with self.engine.connect() as db:
-            terms = db.execute(_select(glossary_terms, connection, glossary_terms.c.term_key))
-            examples = db.execute(_select(verified_examples, connection, verified_examples.c.id))
+            terms = db.execute(_PROMPT_TERMS, {"connection": connection})
+            examples = db.execute(_PROMPT_EXAMPLES, {"connection": connection})
             return [_term(r) for r in terms], [_example(r) for r in examples]
 
     def _rows(self, table: sa.Table, connection: str | None, order: sa.Column[Any]) -> list[sa.Row[Any]]:
@@ -171,6 +171,15 @@ class MemoryStore:
 def _select(table: sa.Table, connection: str | None, order: sa.Column[Any]) -> sa.Select[Any]:
     stmt = sa.select(table).order_by(table.c.connection, order)
     return stmt.where(table.c.connection == connection) if connection is not None else stmt
+
+
+def _by_connection(table: sa.Table, order: sa.Column[Any]) -> sa.Select[Any]:
+    """``_select`` for one connection given at execution (``{"connection": name}``): built once, not per turn."""
+    return sa.select(table).where(table.c.connection == sa.bindparam("connection")).order_by(order)
+
+
+_PROMPT_TERMS = _by_connection(glossary_terms, glossary_terms.c.term_key)
+_PROMPT_EXAMPLES = _by_connection(verified_examples, verified_examples.c.id)
 
 
 def _term(r: sa.Row[Any]) -> GlossaryTerm:

@@ -16,12 +16,13 @@ Pinned before each statement (the server must read the SQL exactly as the valida
 - Oracle: ``SET TRANSACTION READ ONLY`` + the driver's ``call_timeout``. SQL Server: a read-only login is the
   enforcement (no read-only transaction exists).
 
-A watchdog thread cancels the statement from the client side ``CLIENT_GRACE_S`` after the deadline, for servers
-that cannot interrupt it themselves; on PostgreSQL, a backend stuck in one uninterruptible call ignores the cancel
-too, so a second timer, ``HARD_STOP_S`` after the cancel is due, shuts the socket down and the connection is
-discarded. The two timers are armed together when the statement starts (the hang-up does not wait for the cancel
-request, which opens a connection of its own to a server that may be slow to accept it): the caller gets its
-timeout error within ``timeout + PG_CANCEL_GRACE_S + HARD_STOP_S`` whatever the server does. A session whose reset
+A watchdog (``tools.safe_query.watchdog``: one thread per process, not a timer thread per statement) cancels the
+statement from the client side ``CLIENT_GRACE_S`` after the deadline, for servers that cannot interrupt it
+themselves; on PostgreSQL, a backend stuck in one uninterruptible call ignores the cancel too, so a second timer,
+``HARD_STOP_S`` after the cancel is due, shuts the socket down and the connection is discarded. The two timers are
+armed together when the statement starts (the hang-up does not wait for the cancel request, which opens a
+connection of its own to a server that may be slow to accept it): the caller gets its timeout error within
+``timeout + PG_CANCEL_GRACE_S + HARD_STOP_S`` whatever the server does. A session whose reset
 fails is discarded, never returned to the pool.
 """
 
@@ -30,7 +31,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.db.connect import limit_sqlite_values
 from tools.db.pgpath import BUILTINS_FIRST_SQL
+from tools.safe_query.watchdog import WATCHDOG, Alarm
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Deadline:
         self._dialect = dialect
         self._timeout_s = timeout_s
         self._deadline = float("inf")
-        self._timers: list[threading.Timer] = []
+        self._alarms: list[Alarm] = []
         self._finished = False
         self.fired = False
 
@@ -108,15 +109,12 @@ class Deadline:
             self._arm(self._timeout_s + CLIENT_GRACE_S, self._cancel)
 
     def _arm(self, delay_s: float, action: Any) -> None:
-        timer = threading.Timer(delay_s, action)
-        timer.daemon = True
-        self._timers.append(timer)
-        timer.start()
+        self._alarms.append(WATCHDOG.schedule(delay_s, action))
 
     def finish(self) -> None:
         self._finished = True
-        for timer in self._timers:
-            timer.cancel()
+        for alarm in self._alarms:
+            alarm.cancel()
         if self._dialect == "sqlite":
             self._dbapi.set_progress_handler(None, 0)
 

@@ -52,11 +52,16 @@ class ValueIndex:
     by_word: dict[str, list[int]] = field(default_factory=dict)
     by_prefix: dict[str, list[str]] = field(default_factory=dict)
     """First 6 letters -> indexed words (for matching other inflections of a word)."""
+    fuzzy_neighbours: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict, repr=False)
+    """Question word -> indexed words similar to it (``tools.values.match``): a fuzzy search of the whole
+    vocabulary costs ~0.2 ms a word, and questions reuse their words. Emptied by ``add``."""
 
     def add(self, table: str, column: str, value: str, complete: bool) -> None:
         folded = " ".join(_WORD.findall(fold(value)))
         if not folded:
             return
+        if self.fuzzy_neighbours:
+            self.fuzzy_neighbours.clear()
         position = len(self.values)
         self.values.append(IndexedValue(table, column, value, folded, complete))
         self.by_folded.setdefault(folded, []).append(position)

@@ -56,6 +56,24 @@ def _content(words: list[str]) -> list[str]:
     return [w for w in words if w not in STOPWORDS and not w.isdigit()]
 
 
+_NEIGHBOURS_CACHE = 4096  # words per index; the cache starts over when full
+
+
+def _neighbours(index: ValueIndex, word: str) -> tuple[tuple[str, float], ...]:
+    """Up to 5 indexed words with a rapidfuzz ratio >= ``FUZZY_MIN_RATIO`` to ``word`` (ratio as 0..1), remembered
+    on the index: the index does not change once built (``ValueIndex.add`` forgets them), questions repeat words."""
+    cache = index.fuzzy_neighbours
+    found = cache.get(word)
+    if found is None:
+        vocabulary = index.by_word.keys()
+        extracted = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, limit=5)
+        found = tuple((match, ratio / 100) for match, ratio, _ in extracted)
+        if len(cache) >= _NEIGHBOURS_CACHE:
+            cache.clear()
+        cache[word] = found
+    return found
+
+
 def match_values(index: ValueIndex, question: str, limit: int = 8) -> list[ValueMatch]:
     """The best ``limit`` values of ``index`` named by ``question`` (longest and most exact first)."""
     folded_question = fold(question)
@@ -73,14 +91,11 @@ def match_values(index: ValueIndex, question: str, limit: int = 8) -> list[Value
     raw_tokens |= {uf.upper() for uf in states}
     # Word of the index -> similarity to the closest question word (1.0 = same word).
     similar: dict[str, float] = {w: 1.0 for w in (*content, *states) if w in index.by_word}
-    vocabulary = list(index.by_word)
     for word in content:
         if len(word) < _MIN_FUZZY_WORD:
             continue
-        for found, ratio, _ in process.extract(
-            word, vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, limit=5
-        ):
-            similar[found] = max(similar.get(found, 0.0), ratio / 100)
+        for found, ratio in _neighbours(index, word):
+            similar[found] = max(similar.get(found, 0.0), ratio)
         if len(word) >= _PREFIX:
             # Same stem, other inflection: "extraviou" ~ "extraviada", "cancelados" ~ "cancelado".
             for found in index.by_prefix.get(word[:_PREFIX], ()):

@@ -67,6 +67,7 @@ def serve(
         _serve_only(only, vozbd_app, insecure=insecure)
         return
     _check_workers(server.workers, ui=ui, mcp=mcp)
+    loop, http = _uvicorn_options(vozbd_app)
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
@@ -98,7 +99,19 @@ def serve(
         log_level=server.log_level.lower(),
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        loop=loop,
+        http=http,
     )
+
+
+def _uvicorn_options(vozbd_app: App) -> tuple[str, str]:
+    from vozbd.server import ServerOptionError, uvicorn_options
+
+    try:
+        return uvicorn_options(vozbd_app.server)
+    except ServerOptionError as error:
+        typer.echo(f"Erro: {error.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _check_workers(workers: int, *, ui: bool, mcp: bool) -> None:
@@ -130,6 +143,7 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
             err=True,
         )
         raise typer.Exit(2)
+    loop, http = _uvicorn_options(vozbd_app)
     app = create_speech_app(local_speech_backend(settings), speech_service_config(settings, insecure=insecure))
     typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), loop=loop, http=http)

@@ -89,6 +89,7 @@ def ui(
         except (AppDatabaseError, AppDatabaseConfigError) as error:
             typer.echo(f"Erro ({error.code}): {error.message}", err=True)
             raise typer.Exit(4) from None
+    from vozbd.gc_tuning import tuned_gc
     from vozbd.tls import TlsError, resolve_tls, urls
 
     try:
@@ -105,4 +106,5 @@ def ui(
         typer.echo(hint)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
         guard = standalone_guard(app.settings, server.host, insecure=insecure)  # Host/Origin checks (DNS rebinding)
-        launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard, tls=tls)
+        with tuned_gc(app.settings.gc_thresholds):
+            launch.serve(app.ui, host=server.host, port=server.port, open_browser=not no_browser, wrap=guard, tls=tls)

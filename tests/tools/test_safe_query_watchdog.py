@@ -1,0 +1,98 @@
+"""The statement watchdog: one thread for every deadline, alarms that fire on time unless cancelled."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tools.safe_query.session import Deadline
+from tools.safe_query.watchdog import Watchdog
+
+
+def test_an_alarm_fires_after_its_delay() -> None:
+    watchdog = Watchdog(name="test-watchdog")
+    fired = threading.Event()
+    start = time.monotonic()
+    watchdog.schedule(0.05, fired.set)
+    assert fired.wait(5)
+    assert time.monotonic() - start >= 0.05
+
+
+def test_a_cancelled_alarm_never_runs() -> None:
+    watchdog = Watchdog(name="test-watchdog")
+    ran: list[str] = []
+    alarm = watchdog.schedule(0.05, lambda: ran.append("cancelled"))
+    later = threading.Event()
+    watchdog.schedule(0.15, later.set)
+    alarm.cancel()
+    assert later.wait(5)
+    assert ran == []
+    assert watchdog.pending() == 0
+
+
+def test_an_earlier_alarm_wakes_the_thread_sleeping_for_a_later_one() -> None:
+    watchdog = Watchdog(name="test-watchdog")
+    watchdog.schedule(60, lambda: None)  # the thread now sleeps for a minute
+    time.sleep(0.05)
+    early = threading.Event()
+    start = time.monotonic()
+    watchdog.schedule(0.05, early.set)
+    assert early.wait(5)
+    assert time.monotonic() - start < 2
+
+
+def test_a_slow_action_does_not_delay_the_next_alarm() -> None:
+    """PostgreSQL's cancel request can take long (it connects to the server): the hang-up still comes on time."""
+    watchdog = Watchdog(name="test-watchdog")
+    release = threading.Event()
+    second = threading.Event()
+    watchdog.schedule(0.02, lambda: release.wait(10))
+    start = time.monotonic()
+    watchdog.schedule(0.1, second.set)
+    assert second.wait(5)
+    assert time.monotonic() - start < 2
+    release.set()
+
+
+def test_one_thread_serves_many_statements() -> None:
+    """The point of the watchdog: no thread per statement (a threading.Timer each before)."""
+    watchdog = Watchdog(name="test-watchdog-count")
+    alarms = [watchdog.schedule(30, lambda: None) for _ in range(500)]
+    names = [t.name for t in threading.enumerate() if t.name.startswith("test-watchdog-count")]
+    assert names == ["test-watchdog-count"]
+    for alarm in alarms:
+        alarm.cancel()
+    assert watchdog.pending() == 0
+    assert len(watchdog._heap) < 500  # cancelled alarms are dropped, not kept until their due time
+
+
+class _FakeSqlite:
+    """Records what the deadline asks of a sqlite3 connection."""
+
+    def __init__(self) -> None:
+        self.interrupted = threading.Event()
+
+    def set_progress_handler(self, *_: object) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        self.interrupted.set()
+
+
+def test_deadline_interrupts_through_the_shared_watchdog() -> None:
+    dbapi = _FakeSqlite()
+    before = {t.name for t in threading.enumerate()}
+    deadline = Deadline(dbapi, "sqlite", timeout_s=0.01)
+    deadline.start()  # client grace: timeout + CLIENT_GRACE_S
+    assert not {t.name for t in threading.enumerate()} - before - {"vozbd-query-watchdog"}
+    assert dbapi.interrupted.wait(5)
+    assert deadline.fired
+
+
+def test_finished_deadline_never_interrupts() -> None:
+    dbapi = _FakeSqlite()
+    deadline = Deadline(dbapi, "sqlite", timeout_s=0.01)
+    deadline.start()
+    deadline.finish()
+    time.sleep(1.2)  # past timeout + CLIENT_GRACE_S
+    assert not dbapi.interrupted.is_set()
