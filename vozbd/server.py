@@ -230,6 +230,18 @@ async def _checkpoint_pool(store: CheckpointStore | None) -> AsyncIterator[None]
 
 
 @asynccontextmanager
+async def _dictionary_loaded(ctx: ToolContext) -> AsyncIterator[None]:
+    """Read the pt<->en dictionary before serving (~0.9 s for FreeDict's 25,000 headwords), in a thread: else the
+    first question pays it, holding the GIL while every other request on the server waits."""
+    import asyncio
+
+    from tools.schema_inspect.bilingual import load_dictionary
+
+    await asyncio.to_thread(load_dictionary, ctx.dictionary_dirs)
+    yield
+
+
+@asynccontextmanager
 async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
     try:
         yield
@@ -277,6 +289,7 @@ def create_app(
         )
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
+    lifespans.append(lambda: _dictionary_loaded(ctx))
     mcp_app = None
     if mount_mcp:
         from mcp_server.http import build_http_app

@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     # --- hands-free voice conversation (agent/voice) ---------------------------
     voice_silence_ms: int = Field(600, ge=200, le=5000, description="Silence that ends an utterance.")
     voice_pause_ms: int = Field(
-        64, ge=32, le=2000, description="Pause that starts speculative recognition (32 ms: one VAD window)."
+        32, ge=32, le=2000, description="Pause that starts speculative recognition (32 ms: one VAD window)."
     )
     voice_min_speech_ms: int = Field(250, ge=50, le=5000, description="Shorter utterances are ignored.")
     voice_max_utterance_s: float = Field(20.0, ge=2, le=120, description="An utterance is cut at this length.")

@@ -45,6 +45,11 @@ class ModelMissingError(SpeechError):
     code = "model_missing"
 
 
+class RecognitionAbandoned(Exception):
+    """A recognition stopped between its stages because its ``abandon`` check turned true (not a user-facing error:
+    nobody waits for the result)."""
+
+
 @dataclass(frozen=True)
 class Segment:
     start: float

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from agent.speech.audio import STT_RATE, AudioLimits, read_audio, read_pcm16
-from agent.speech.base import ModelMissingError, NoSpeechError, Segment, Transcript
+from agent.speech.base import ModelMissingError, NoSpeechError, RecognitionAbandoned, Segment, Transcript
 from agent.speech.vocabulary import SpeechVocabulary, correct_transcript
 
 if TYPE_CHECKING:
@@ -156,6 +156,7 @@ class WhisperTranscriber:
         vocabulary: SpeechVocabulary | None = None,
         hotwords: str | None = None,
         second_pass: bool = True,
+        abandon: Callable[[], bool] | None = None,
     ) -> Transcript:
         """Transcribe mono float32 samples at 16 kHz.
 
@@ -170,15 +171,20 @@ class WhisperTranscriber:
         them. Most utterances have no near miss and pay nothing (``bench/stt_bias.py``: 1.1-1.2x the STT time).
         ``hotwords``: a prompt for Whisper (e.g. ``SpeechVocabulary.prompt()``); a long one slows decoding down
         (measured ~2-3x with 48 tokens of names, see ``bench/stt_bias.py --prompt``), so the surfaces do not use it.
+        ``abandon``: checked after the encoder pass of a short prefiltered utterance and before a second pass; when
+        it returns true, ``RecognitionAbandoned`` is raised instead of decoding (the voice loop's speculation that
+        went stale: the decoder, about two thirds of the time with beam 5, is not spent on a result nobody wants).
         """
         beam = self.beam_size if beam_size is None else max(1, beam_size)
         started = time.perf_counter() if started is None else started
-        transcript, again = self._recognize(samples, started, prefiltered, beam, hotwords)
+        transcript, again = self._recognize(samples, started, prefiltered, beam, hotwords, abandon)
         if vocabulary is None:
             return transcript
         corrected, near = correct_transcript(transcript, vocabulary)
         near = near[: vocabulary.limits.prompt_values]
         if second_pass and near and not hotwords:
+            if abandon is not None and abandon():
+                raise RecognitionAbandoned
             try:
                 retried, _ = correct_transcript(again(", ".join(near)), vocabulary)
             except NoSpeechError:
@@ -190,7 +196,13 @@ class WhisperTranscriber:
         return dataclasses.replace(corrected, processing_s=round(time.perf_counter() - started, 3))
 
     def _recognize(
-        self, samples: np.ndarray, started: float, prefiltered: bool, beam: int, hotwords: str | None = None
+        self,
+        samples: np.ndarray,
+        started: float,
+        prefiltered: bool,
+        beam: int,
+        hotwords: str | None = None,
+        abandon: Callable[[], bool] | None = None,
     ) -> tuple[Transcript, Callable[[str], Transcript]]:
         """The transcript, and how to decode the same audio again with a prompt (greedily: a second pass must stay
         cheap; reusing the encoder's output when the utterance is short)."""
@@ -199,6 +211,8 @@ class WhisperTranscriber:
             raise NoSpeechError(NO_SPEECH)
         if prefiltered and self.short_context and duration <= _SHORT_MAX_S:
             encoded = self._encode_short(samples)
+            if abandon is not None and abandon():
+                raise RecognitionAbandoned
             return (
                 self._decode_short(encoded, duration, started, beam, hotwords),
                 lambda prompt: self._decode_short(encoded, duration, started, 1, prompt),

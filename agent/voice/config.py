@@ -11,7 +11,7 @@ class TurnConfig:
     threshold: float = 0.5  # speech when the probability is at least this
     neg_threshold: float = 0.35  # silence when below this (in between keeps the current state)
     start_ms: int = 96  # speech needed to open an utterance (ignores clicks)
-    pause_ms: int = 64  # silence that triggers speculative recognition (two 32 ms VAD windows)
+    pause_ms: int = 32  # silence that triggers speculative recognition (one 32 ms VAD window)
     silence_ms: int = 600  # silence that ends the utterance
     min_speech_ms: int = 250  # shorter utterances are dropped (coughs, clicks)
     max_utterance_s: float = 20.0  # an utterance is cut here even without silence

@@ -4,16 +4,17 @@ Surface-independent (the chat UI, the voice WebSocket and ``bench/voice_loop.py`
 PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voice.events``); it sends
 ``AnswerAudio`` to the player and stops playback on ``Interrupted``.
 
-Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, two VAD windows
-by default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
+Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, one VAD window by
+default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
 wait; when the user goes on speaking, a speculation still waiting for the recognizer is skipped (recognitions run
-one at a time), so a mid-sentence pause costs at most the one recognition already running; STT sees only the VAD-
-trimmed utterance (no second VAD pass, no timestamps); the answer is spoken from its first clause, kept short,
-while the model is still writing. Speculative answer: as soon as that speculative transcript is ready, the agent
-turn and the first clause's synthesis start too (a *draft*); its events, audio included, are held back until the
-silence confirms the utterance, then sent at once. If the user goes on speaking the draft is cancelled and dropped:
-nothing reaches the surface and its memory writes (``HeldCheckpoints``) are never made. So ``respond`` must have no
-side effect of its own: a surface renders and logs a turn from the ``AgentOut`` events it is sent.
+one at a time) and one already running is abandoned after its encoder pass (``Recognize``'s ``abandon``), so a
+mid-sentence pause costs at most one encoder pass; STT sees only the VAD-trimmed utterance (no second VAD pass, no
+timestamps); the answer is spoken from its first clause, kept short, while the model is still writing. Speculative
+answer: as soon as that speculative transcript is ready, the agent turn and the first clause's synthesis start too
+(a *draft*); its events, audio included, are held back until the silence confirms the utterance, then sent at once.
+If the user goes on speaking the draft is cancelled and dropped: nothing reaches the surface and its memory writes
+(``HeldCheckpoints``) are never made. So ``respond`` must have no side effect of its own: a surface renders and logs
+a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
@@ -38,7 +39,7 @@ import numpy as np
 from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent, AnswerEvent, TokenEvent, ToolStartEvent
 from agent.speech.audio import StreamResampler, pcm16_bytes, pcm16_to_float
-from agent.speech.base import NoSpeechError, SpeechError, Synthesizer, Transcript
+from agent.speech.base import NoSpeechError, RecognitionAbandoned, SpeechError, Synthesizer, Transcript
 from agent.speech.speak import SpeakOptions, aspeak
 from agent.voice.config import VoiceLoopConfig
 from agent.voice.drafts import Answer, Draft, Emit, Gate, Speculation, closing
@@ -60,7 +61,14 @@ from tools.errors import CodedError
 
 log = logging.getLogger(__name__)
 
-Recognize = Callable[[np.ndarray], Transcript]  # mono float32 at 16 kHz, already trimmed by the VAD
+
+class Recognize(Protocol):
+    """Mono float32 at 16 kHz, already trimmed by the VAD → its transcript. ``abandon`` turns true when the result
+    is no longer wanted (the user went on speaking): a recognizer may check it between its stages and raise
+    ``RecognitionAbandoned`` (Whisper's encoder and decoder are separate calls; neither can be stopped once
+    running)."""
+
+    def __call__(self, samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript: ...
 
 
 class Respond(Protocol):
@@ -95,9 +103,11 @@ def whisper_recognizer(
     values of the database are heard as stored (see ``agent.speech.vocabulary``).
     """
 
-    def recognize(samples: np.ndarray) -> Transcript:
+    def recognize(samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
         words = vocabulary() if vocabulary is not None else None
-        return transcriber.transcribe_samples(samples, prefiltered=True, beam_size=beam_size, vocabulary=words)  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
+        return transcriber.transcribe_samples(  # type: ignore[attr-defined]  # a WhisperTranscriber, typed as object to keep this module light
+            samples, prefiltered=True, beam_size=beam_size, vocabulary=words, abandon=abandon
+        )
 
     return recognize
 
@@ -245,11 +255,15 @@ class VoiceLoop:
         await self._discard_draft(speculation)
 
     def _recognize_unless(self, audio: np.ndarray, stale: threading.Event) -> Transcript:
-        """Recognize ``audio`` (in a worker thread) once the recognizer is free, unless ``stale`` is set by then."""
+        """Recognize ``audio`` (in a worker thread) once the recognizer is free, unless ``stale`` is set by then
+        (or, with a recognizer that checks ``abandon``, by the end of its encoder pass: the decoder is skipped)."""
         with self._recognizer_lock:
             if stale.is_set():
                 raise SpeculationSkipped
-            return self._recognize(audio)
+            try:
+                return self._recognize(audio, abandon=stale.is_set)
+            except RecognitionAbandoned as error:
+                raise SpeculationSkipped from error
 
     async def _discard_draft(self, speculation: Speculation | None) -> None:
         """Cancel and drop a draft answer not yet confirmed (nothing of it was sent or remembered)."""

@@ -115,3 +115,20 @@ def test_api_token_is_required_when_set(settings: Settings, tool_ctx: ToolContex
         right = {"Authorization": "Bearer s3nha-da-api"}
         assert test_client.post("/api/tools/run_query", json=payload, headers=right).status_code == 200
         assert test_client.get("/api/health").status_code == 200  # liveness stays open
+
+
+def test_the_dictionary_is_read_before_serving(settings: Settings, tool_ctx: ToolContext, tmp_path: Path) -> None:
+    """The first question must not pay the dictionary parse (the GIL held ~1 s while every request waits)."""
+    from dataclasses import replace
+
+    from tests.tools.test_schema_inspect_bilingual import write_dictd
+    from tools.schema_inspect import bilingual
+
+    folder = tmp_path / "dict"
+    folder.mkdir()
+    write_dictd(folder, "freedict-por-eng", {"voo": "flight"})
+    ctx = replace(tool_ctx, dictionary_dirs=(folder,))
+    app = create_app(build_app(settings, tool_ctx=ctx), mount_ui=False, mount_mcp=False)
+    assert (folder,) not in bilingual._CACHE
+    with TestClient(app, base_url="http://localhost"):
+        assert bilingual._CACHE[(folder,)].translate("voo")

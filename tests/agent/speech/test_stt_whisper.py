@@ -10,7 +10,7 @@ import pytest
 
 from agent.speech import audio
 from agent.speech.audio import resample, to_wav_bytes
-from agent.speech.base import AudioInputError, ModelMissingError, NoSpeechError, Transcript
+from agent.speech.base import AudioInputError, ModelMissingError, NoSpeechError, RecognitionAbandoned, Transcript
 from agent.speech.metrics import corpus_wer, wer
 from agent.speech.stt_whisper import confidence_of, echoes_prompt, resolve_model
 from agent.speech.textprep import prepare_for_speech
@@ -52,6 +52,23 @@ def test_pcm16_24k_chunks_from_the_browser(transcriber, kokoro_clips) -> None:
     assert len(chunks) > 10
     transcript = transcriber.transcribe(b"".join(chunks), pcm16_rate=24_000)
     assert wer(sentence, transcript.text) <= KOKORO_MAX_WER, transcript.text
+
+
+def test_an_abandoned_recognition_stops_after_the_encoder(transcriber, kokoro_clips) -> None:
+    """The voice loop's stale speculation: ``abandon`` is asked once the encoder has run; true → no decoding."""
+    sentence, samples, rate = kokoro_clips[0]
+    utterance = resample(samples, rate, 16_000)
+    asked: list[str] = []
+
+    def abandon() -> bool:
+        asked.append("asked")
+        return True
+
+    with pytest.raises(RecognitionAbandoned):
+        transcriber.transcribe_samples(utterance, prefiltered=True, abandon=abandon)
+    assert asked == ["asked"]
+    kept = transcriber.transcribe_samples(utterance, prefiltered=True, abandon=lambda: False)
+    assert wer(sentence, kept.text) <= KOKORO_MAX_WER, kept.text
 
 
 def test_concurrent_transcriptions_match_sequential(transcriber, kokoro_clips) -> None:

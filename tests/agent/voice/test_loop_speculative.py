@@ -21,7 +21,7 @@ from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent, DoneEvent
 from agent.llm.scripted import Script, ScriptRule
 from agent.service import Agent
-from agent.speech.base import AudioChunk, Transcript
+from agent.speech.base import AudioChunk, RecognitionAbandoned, Transcript
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.voice.config import TurnConfig
@@ -168,26 +168,32 @@ async def test_a_resumed_utterance_drops_the_draft_answer(make_agent, engines, t
 
 class GatedRecognizer:
     """Recognizes by length (no model needed to check the order of work): the first call holds the recognizer
-    until ``release`` is set, so the speculations that follow queue behind it."""
+    until ``release`` is set, so the speculations that follow queue behind it. After the hold it checks ``abandon``
+    where Whisper does (between its encoder and decoder passes)."""
 
     def __init__(self) -> None:
         self.calls: list[int] = []  # samples of each utterance actually recognized
         self.silent_ends: list[int] = []  # digital silence (zeros) at the end of each
+        self.abandoned: list[bool] = []  # what ``abandon`` said after each call's "encoder pass"
         self.started = threading.Event()
         self.release = threading.Event()
 
-    def __call__(self, samples: np.ndarray) -> Transcript:
+    def __call__(self, samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
         self.calls.append(samples.size)
         self.silent_ends.append(int(np.flatnonzero(samples[::-1])[0]) if samples.any() else samples.size)
         self.started.set()
         assert self.release.wait(30)
+        self.abandoned.append(abandon is not None and abandon())
+        if self.abandoned[-1]:
+            raise RecognitionAbandoned
         text = f"quantos pedidos temos {len(self.calls)}"
         return Transcript(text, "pt", 0.9, (), samples.size / 16_000, 0.01)
 
 
 async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_agent, engines, tmp_path: Path) -> None:
     """Pauses start speculative recognition at once; when the user goes on speaking, a speculation still waiting
-    for the recognizer is skipped (it would answer too little), the last pause's one is used."""
+    for the recognizer is skipped (it would answer too little), one already running stops at its next stage
+    (Whisper's decoder is not run for it), and the last pause's one is used."""
     recognizer, events = GatedRecognizer(), Events()
     agent = make_agent(scripted(script=SCRIPT))
 
@@ -215,6 +221,7 @@ async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_
     await loop.close()
 
     assert len(recognizer.calls) == 2  # pause 1 (already running) and pause 3; pause 2's was skipped
+    assert recognizer.abandoned == [True, False]  # pause 1's went stale while running: abandoned, not finished
     assert recognizer.calls[1] > recognizer.calls[0]  # the whole utterance
     # the 64 ms pause's audio was given the rest of the utterance's 200 ms tail as silence (4 windows at least)
     assert all(zeros >= 4 * 512 for zeros in recognizer.silent_ends)
