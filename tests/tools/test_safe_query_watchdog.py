@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from tools.safe_query.session import Deadline
 from tools.safe_query.watchdog import Watchdog
 
@@ -96,3 +98,23 @@ def test_finished_deadline_never_interrupts() -> None:
     deadline.finish()
     time.sleep(1.2)  # past timeout + CLIENT_GRACE_S
     assert not dbapi.interrupted.is_set()
+
+
+def test_postgres_statement_is_cancelled_from_the_client_side(pg_url: str) -> None:
+    """A real PostgreSQL statement the server does not stop itself (no statement_timeout here): the watchdog's
+    cancel request ends it soon after timeout + PG_CANCEL_GRACE_S."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    url = make_url(pg_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as conn:
+        deadline = Deadline(conn, "postgres", timeout_s=0.2)
+        start = time.monotonic()
+        deadline.start()
+        try:
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                conn.execute("SELECT pg_sleep(30)")
+        finally:
+            deadline.finish()
+        assert deadline.fired
+        assert time.monotonic() - start < 10
