@@ -182,3 +182,55 @@ def test_a_late_interrupt_never_reaches_the_next_sqlite_statement(tmp_path: Path
     )
     threading.Timer(0.05, late_interrupt).start()
     assert dbapi.execute(long_count).fetchone() == (3000000,)
+
+
+def test_the_watchdog_survives_an_action_thread_that_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of threads (a resource attack): the due alarm still runs, and so does every later one."""
+    import tools.safe_query.watchdog as module
+
+    real_thread = threading.Thread
+    refused: list[str] = []
+
+    class NoActionThreads(real_thread):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            if self.name.endswith("-action") and not refused:
+                refused.append(self.name)
+                raise RuntimeError("can't start new thread")
+            super().start()
+
+    monkeypatch.setattr(module.threading, "Thread", NoActionThreads)
+    watchdog = Watchdog(name="test-watchdog-starved")
+    first, second = threading.Event(), threading.Event()
+    watchdog.schedule(0.02, first.set)
+    watchdog.schedule(0.1, second.set)
+    assert first.wait(5), "the alarm whose thread could not start was lost"
+    assert second.wait(5), "the watchdog thread died"
+    assert refused
+
+
+def test_long_statements_are_cancelled_among_many_concurrent_ones(pg_url: str) -> None:
+    """Twenty statements at once on real PostgreSQL connections (no server statement_timeout): the short ones
+    finish untouched, the long ones are all cancelled by the shared watchdog."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+    from sqlalchemy import make_url
+
+    url = make_url(pg_url)
+
+    def run(seconds: float) -> str:
+        with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname=url.database) as conn:
+            deadline = Deadline(conn, "postgres", timeout_s=1.0)
+            deadline.start()
+            try:
+                conn.execute(f"SELECT pg_sleep({seconds})")
+                return "done"
+            except psycopg.errors.QueryCanceled:
+                return "cancelled"
+            finally:
+                deadline.finish()
+
+    plan = [30.0 if i % 4 == 0 else 0.05 * (i % 5) for i in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(run, plan))
+    assert outcomes == ["cancelled" if seconds == 30.0 else "done" for seconds in plan]
