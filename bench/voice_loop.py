@@ -16,9 +16,10 @@ The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers dep
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
 pause; see ``agent.voice.loop``); the options change them for experiments. The stages also give each mode's
 WER against the questions' text, so a faster recognition that hears worse shows. Measured on this 2-core machine
-shared with other jobs (README, "Latency"): with the 64 ms pause, 24 questions, load 3.3 / 1.5, hands-free
-p50/p95 1.12/1.38 s and push-to-talk 0.99/1.42 s (the first 200 ms pause gave 1.55/2.34 and 1.24/2.20 at load
-~3); hands-free still trails by the ~0.1 s it takes to notice the end of speech.
+shared with other jobs (README, "Latency"): with the 32 ms pause, 24 questions, load 8.1 / 5.4, hands-free
+p50/p95 1.34/2.08 s and push-to-talk 1.22/2.49 s (ratio 1.10; 1.09-1.31 with the earlier 64 ms pause in the
+alternating runs at load 4-8; quiet machine, 64 ms: 1.00/1.12 and 0.83/1.02); hands-free still trails by the
+~0.08 s it takes to notice the end of speech.
 """
 
 from __future__ import annotations

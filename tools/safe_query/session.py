@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -66,6 +67,10 @@ class Deadline:
         self._deadline = float("inf")
         self._alarms: list[Alarm] = []
         self._finished = False
+        self._lock = threading.Lock()
+        """Orders an alarm's action against ``finish``: an action that runs after it does nothing."""
+        self.cancel_sent = False
+        """PostgreSQL: a cancel request went out; the server may apply it to whatever the backend runs next."""
         self.fired = False
 
     def _check(self) -> int:
@@ -75,28 +80,43 @@ class Deadline:
         return 0
 
     def _cancel(self) -> None:
-        self.fired = True
+        # An alarm due as the statement ends may run after ``finish``, when the connection already serves another
+        # checkout: then it must do nothing. sqlite3's interrupt is quick and runs under the lock; PostgreSQL's
+        # cancel request opens a connection (it must not hold ``finish`` up), so it is only recorded under the lock
+        # and ``pinned_session`` discards a connection that was sent one.
+        with self._lock:
+            if self._finished:
+                return
+            self.fired = True
+            if self._dialect == "sqlite":
+                self._run_cancel(self._dbapi.interrupt)
+                return
+            if self._dialect != "postgres":
+                return
+            self.cancel_sent = True
+        self._run_cancel(self._dbapi.cancel)
+
+    def _run_cancel(self, cancel: Any) -> None:
         try:
-            if self._dialect == "postgres":
-                self._dbapi.cancel()
-            elif self._dialect == "sqlite":
-                self._dbapi.interrupt()
+            cancel()
         except Exception as error:
             log.warning("client-side cancel failed for %s: %s", self._dialect, error)
 
     def _hang_up(self) -> None:
         """PostgreSQL: a backend busy in one uninterruptible call (``format('%900000000s', ...)``, ``array_fill``)
         ignores the cancel: stop waiting for it by shutting the socket down (the connection is discarded)."""
-        if self._finished:
-            return
-        self.fired = True
-        try:
-            fd = self._dbapi.pgconn.socket
-            with socket.socket(fileno=os.dup(fd)) as sock:
-                sock.shutdown(socket.SHUT_RDWR)
-            log.warning("postgres statement ignored its cancel; connection shut down on the client side")
-        except Exception as error:  # the statement finished meanwhile and the connection is gone or idle
-            log.info("client-side hang-up skipped: %s", error)
+        with self._lock:  # never the socket of a connection that is back in the pool
+            if self._finished:
+                return
+            self.fired = True
+            self.cancel_sent = True
+            try:
+                fd = self._dbapi.pgconn.socket
+                with socket.socket(fileno=os.dup(fd)) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+                log.warning("postgres statement ignored its cancel; connection shut down on the client side")
+            except Exception as error:  # the statement finished meanwhile and the connection is gone or idle
+                log.info("client-side hang-up skipped: %s", error)
 
     def start(self) -> None:
         self._deadline = time.monotonic() + self._timeout_s
@@ -112,7 +132,8 @@ class Deadline:
         self._alarms.append(WATCHDOG.schedule(delay_s, action))
 
     def finish(self) -> None:
-        self._finished = True
+        with self._lock:  # waits for a running interrupt or hang-up; any action after this does nothing
+            self._finished = True
         for alarm in self._alarms:
             alarm.cancel()
         if self._dialect == "sqlite":
@@ -180,6 +201,8 @@ def pinned_session(
         yield deadline
     finally:
         deadline.finish()
+        if deadline.cancel_sent:  # a cancel request may still land on the backend's next statement: drop it
+            db.invalidate()
         _end_session(db, dialect, dbapi, restore)
 
 

@@ -106,7 +106,11 @@ class Watchdog:
     def _serve(self) -> None:
         while True:
             alarm = self._next_due()
-            threading.Thread(target=_run, args=(alarm.action,), name=f"{self._name}-action", daemon=True).start()
+            try:
+                threading.Thread(target=_run, args=(alarm.action,), name=f"{self._name}-action", daemon=True).start()
+            except RuntimeError as error:  # no thread to spare (or interpreter shutdown): run it here, not lose it
+                log.warning("watchdog action runs on the watchdog thread: %s", error)
+                _run(alarm.action)
 
 
 def _run(action: Callable[[], object]) -> None:
