@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from agent.speech.base import (
     AudioInputError,
     ModelMissingError,
     NoSpeechError,
+    RecognitionAbandoned,
     Segment,
     SpeechError,
     Transcript,
@@ -165,9 +166,13 @@ class RemoteTranscriber:
         prefiltered: bool = False,
         beam_size: int | None = None,
         vocabulary: SpeechVocabulary | None = None,
+        abandon: Callable[[], bool] | None = None,
     ) -> Transcript:
         """Mono float32 samples at 16 kHz (the voice loop's VAD-trimmed utterances), sent as PCM16; ``vocabulary``
-        corrects the service's transcript here."""
+        corrects the service's transcript here. ``abandon`` (the voice loop's stale speculation) is checked before
+        sending: the service recognizes in one call that cannot be stopped halfway."""
+        if abandon is not None and abandon():
+            raise RecognitionAbandoned
         pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         params: dict[str, Any] = {"pcm16_rate": 16_000, "prefiltered": "true" if prefiltered else "false"}
         if beam_size is not None:

@@ -235,3 +235,21 @@ async def test_echo_guard_recognizes_our_answer_even_misheard(make_agent, speech
     await asyncio.sleep(0.5)
     await loop.close()
     assert len(events.of(FinalTranscript)) == (1 if is_echo else 2)
+
+
+def test_the_loop_recognizer_drives_a_remote_speech_service_transcriber() -> None:
+    """The loop passes ``abandon`` to every recognizer: the speech service's transcriber must take it too (here the
+    service is down, so its own pt-BR error comes back, not a TypeError)."""
+    import socket
+
+    from agent.speech.remote import RemoteSpeech, SpeechServiceUnavailableError
+
+    with socket.socket() as probe:  # a free port, then closed: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recognize = whisper_recognizer(RemoteSpeech(f"http://127.0.0.1:{port}", timeout_s=2).transcriber())
+    samples = np.zeros(16_000, dtype=np.float32)
+    with pytest.raises(SpeechServiceUnavailableError):
+        recognize(samples, abandon=lambda: False)
+    with pytest.raises(SpeechServiceUnavailableError):
+        recognize(samples)
