@@ -295,3 +295,41 @@ def test_mysql_queries_may_outlive_the_connect_timeout(
     monkeypatch.setattr(connect, "CONNECT_TIMEOUT_S", 2)
     with get_engine(tool_ctx, resolve_connection(tool_ctx, mysql_url)).connect() as db:
         assert db.execute(text("SELECT SLEEP(3)")).scalar() == 0
+
+
+def _sqlite_file(path: Path, value: int) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (x INTEGER)")
+    db.execute("INSERT INTO t VALUES (?)", (value,))
+    db.commit()
+    db.close()
+
+
+def test_a_sqlite_file_replaced_under_a_live_pool_is_read_afresh(tool_ctx: ToolContext, tmp_path: Path) -> None:
+    """A nightly export replaces the file (write elsewhere, rename over): the pooled connections still hold the old
+    file open, so without a check at checkout the old data would be served for as long as the process lives."""
+    path = tmp_path / "export.db"
+    _sqlite_file(path, 1)
+    engine = get_engine(tool_ctx, resolve_connection(tool_ctx, f"sqlite:///{path}"))
+    with engine.connect() as db:
+        assert db.execute(text("SELECT x FROM t")).scalar() == 1
+    _sqlite_file(tmp_path / "next.db", 2)
+    (tmp_path / "next.db").replace(path)
+    with engine.connect() as db:
+        assert db.execute(text("SELECT x FROM t")).scalar() == 2
+
+
+def test_a_sqlite_file_removed_under_a_live_pool_fails_then_recovers(tool_ctx: ToolContext, tmp_path: Path) -> None:
+    path = tmp_path / "gone.db"
+    _sqlite_file(path, 1)
+    engine = get_engine(tool_ctx, resolve_connection(tool_ctx, f"sqlite:///{path}"))
+    with engine.connect() as db:
+        assert db.execute(text("SELECT x FROM t")).scalar() == 1
+    path.unlink()
+    with pytest.raises(OperationalError), engine.connect():
+        pass
+    _sqlite_file(path, 3)
+    with engine.connect() as db:
+        assert db.execute(text("SELECT x FROM t")).scalar() == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -10,11 +11,11 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from pydantic import BaseModel
 from sqlalchemy import URL, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 
 from tools.context import ToolContext
 from tools.db.demo import demo_db_path
@@ -240,6 +241,31 @@ def _set_query_only(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_file_id(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _watch_sqlite_file(engine: Engine, path: str) -> None:
+    """A pooled SQLite connection keeps the file it opened: once that file is replaced (an export renamed over it)
+    or removed, it would serve the old data, or "file is not a database", for as long as the process lives. A
+    ``stat`` at checkout (~2 us, not a query) notices and the pool opens the file anew."""
+
+    def opened(_dbapi: Any, record: Any) -> None:
+        record.info["sqlite_file"] = _sqlite_file_id(path)
+
+    def checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        if _sqlite_file_id(path) != record.info.get("sqlite_file"):
+            log.info("SQLite file %s replaced or removed: reopening it", path)
+            raise DisconnectionError("SQLite file replaced or removed")
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", checked_out)
+
+
 def _clear_mysql_read_timeout(dbapi_conn: Any, _record: Any) -> None:
     # The handshake is done: restore PyMySQL's default (no client read timeout) so long queries are governed
     # by the query timeout of the caller, not by the connect timeout. PyMySQL has no public setter for this.
@@ -287,6 +313,7 @@ def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
     if conn.dialect == "sqlite":
         event.listen(engine, "connect", _set_query_only)
         event.listen(engine, "connect", lambda dbapi, _record: limit_sqlite_values(dbapi))
+        _watch_sqlite_file(engine, unquote((url.database or "")[len("file:") :]))
     elif conn.dialect == "mysql":
         event.listen(engine, "connect", _clear_mysql_read_timeout)
         if _plain_text_mysql(conn):
