@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import URL, create_engine, inspect, text
+from sqlalchemy import URL, create_engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.dbutil import table_checksums
@@ -214,3 +216,35 @@ def test_mariadb_statement_without_columns_is_refused_before_it_runs(
         assert execute_readonly(engine, "mysql", "SHOW WARNINGS", 10, 5.0).columns == ["Level", "Code", "Message"]
     finally:
         victim.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])  # PostgreSQL: statement_timeout (= lock_timeout) reports it
+def test_a_table_locked_by_a_writer_is_reported_as_locked_not_as_bad_sql(
+    dialect: str, request: pytest.FixtureRequest, tool_ctx: ToolContext, tmp_path: Path
+) -> None:
+    """Another program holds a write lock past the time limit: the user is told the database is busy, not asked to
+    fix a query that is fine (and the same query works once the lock is gone)."""
+    import sqlite3
+
+    import psycopg
+
+    ctx = replace(tool_ctx, query_limits=QueryLimits(max_rows=10, timeout_s=0.5), caches={})
+    if dialect == "sqlite":
+        path = tmp_path / "busy.db"
+        shutil.copy(request.getfixturevalue("demo_sqlite"), path)
+        url = URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
+        writer: Any = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")
+    else:
+        url = request.getfixturevalue("demo_pg_url")
+        writer = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+        writer.execute("LOCK TABLE clientes IN ACCESS EXCLUSIVE MODE")
+    query = RunQueryInput(sql="SELECT COUNT(*) FROM clientes", connection=url)
+    try:
+        with pytest.raises(DatabaseError) as caught:
+            run_query(query, ctx)
+    finally:
+        writer.rollback() if dialect == "postgres" else writer.execute("ROLLBACK")
+        writer.close()
+    assert "bloquead" in caught.value.message and "Corrija o SQL" not in caught.value.message
+    assert run_query(query, ctx).rows == [[600]]

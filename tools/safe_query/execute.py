@@ -40,6 +40,12 @@ _TIMEOUT_MARKERS = (
     "DPY-4024",  # oracledb call timeout
     "ORA-03156",
 )
+_LOCKED_MARKERS = (
+    "database is locked",  # SQLite: a writer held the file past busy_timeout
+    "database table is locked",  # SQLite
+    "canceling statement due to lock timeout",  # PostgreSQL (SQLSTATE 55P03)
+    "lock wait timeout exceeded",  # MariaDB/MySQL 1205
+)
 MAX_CELL_CHARS = 4_000
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 CELL_MARKER = "… [cortado: {total} caracteres no total]"
@@ -270,6 +276,12 @@ def _map_error(
             f"A consulta passou do tempo limite de {timeout_s:g} s e foi interrompida. Simplifique-a: filtre por "
             "período, agregue (COUNT/SUM/GROUP BY) ou evite junções sem condição.",
             detail={**payload, "timeout_s": timeout_s},
+        )
+    if any(m in detail.lower() for m in _LOCKED_MARKERS):  # the SQL is fine: another program is writing
+        return DatabaseError(
+            f"O banco está bloqueado por outra operação (uma escrita em andamento) e a consulta não pôde ler a "
+            f"tempo ({timeout_s:g} s). A consulta não precisa mudar: tente de novo em instantes.",
+            detail={**payload, "reason": "locked"},
         )
     reason = classify_error(error)
     if reason in _CONNECTION_REASONS:
