@@ -248,3 +248,22 @@ def test_a_table_locked_by_a_writer_is_reported_as_locked_not_as_bad_sql(
         writer.close()
     assert "bloquead" in caught.value.message and "Corrija o SQL" not in caught.value.message
     assert run_query(query, ctx).rows == [[600]]
+
+
+def test_a_long_query_times_out_while_twenty_others_run(live_url: str, tool_ctx: ToolContext) -> None:
+    """The time limit holds under load: one runaway statement among twenty short ones is stopped, and none of the
+    short ones is cancelled by its neighbour's alarm."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = replace(tool_ctx, query_limits=QueryLimits(max_rows=10, timeout_s=1.0), caches={})
+    short = RunQueryInput(sql="SELECT COUNT(*) FROM clientes", connection=live_url)
+    run_query(short, ctx)  # engine and privilege checks done before the race
+
+    def shorts() -> list[list[list[object]]]:
+        return [run_query(short, ctx).rows for _ in range(5)]
+
+    with ThreadPoolExecutor(max_workers=21) as pool:
+        others = [pool.submit(shorts) for _ in range(20)]
+        with pytest.raises(QueryTimeoutError):
+            run_query(RunQueryInput(sql=LONG_QUERY[_dialect(live_url)], connection=live_url), ctx)
+        assert all(rows == [[600]] for future in others for rows in future.result())

@@ -318,7 +318,26 @@ def _create_engine(ctx: ToolContext, conn: ResolvedConnection) -> Engine:
         event.listen(engine, "connect", _clear_mysql_read_timeout)
         if _plain_text_mysql(conn):
             _PLAIN_TEXT_MYSQL.add(engine)
+        side = _SIDE_ENGINES[engine] = create_engine(url, **kwargs)
+        event.listen(side, "connect", _clear_mysql_read_timeout)
     return engine
+
+
+_SIDE_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def side_engine(engine: Engine) -> Engine:
+    """A second pool to the same database, for a check made while a connection of ``engine`` is held (MariaDB's
+    view re-check after the statement): taken from ``engine`` itself, ten concurrent statements would hold the
+    whole pool and each wait for an eleventh connection until the pool timeout (30 s) failed them all."""
+    return _SIDE_ENGINES.get(engine, engine)
+
+
+def _dispose(engine: Engine) -> None:
+    engine.dispose()
+    side = _SIDE_ENGINES.pop(engine, None)
+    if side is not None:
+        side.dispose()
 
 
 def privilege_report(ctx: ToolContext, conn: ResolvedConnection, engine: Engine) -> PrivilegeReport:
@@ -371,7 +390,7 @@ def _open_tunnel(ctx: ToolContext, name: str, ssh: SshOptions, url: URL, dialect
 
 def _dispose_all(engines: dict[str, Engine]) -> None:
     for engine in list(engines.values()):
-        engine.dispose()
+        _dispose(engine)
     engines.clear()
 
 
@@ -381,7 +400,7 @@ def dispose_engines(ctx: ToolContext) -> None:
         engines: dict[str, Engine] = ctx.caches.pop("engines", {})
         tunnels: dict[str, SshTunnel] = ctx.caches.pop("ssh_tunnels", {})
     for engine in list(engines.values()):  # a background thread (value index) may still be adding one
-        engine.dispose()
+        _dispose(engine)
     for tunnel in list(tunnels.values()):
         tunnel.close()
 

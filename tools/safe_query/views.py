@@ -46,6 +46,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from sqlglot import exp
 
+from tools.db.connect import side_engine
 from tools.errors import UnsafeQueryError
 from tools.safe_query.allowcheck import function_name
 from tools.safe_query.dialects import generate
@@ -107,7 +108,7 @@ class ViewCheck:
     def after(self, engine: Engine) -> None:
         if self.dialect != "mysql" or not self.base_tables:
             return
-        with engine.connect() as side:
+        with side_engine(engine).connect() as side:  # not ``engine``: its pool may be all held, by us among others
             kinds = {
                 (schema, name): side.execute(
                     text(
