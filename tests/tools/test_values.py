@@ -170,3 +170,37 @@ def test_each_package_imports_first_in_a_fresh_interpreter(module: str) -> None:
 
     done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_remembered_neighbours_never_cross_connections_or_outlive_a_rebuild(
+    tool_ctx: ToolContext, demo_sqlite: Path, tmp_path: Path
+) -> None:
+    """A fuzzy word asked on connection A is remembered on A's index only: B (without that city) never hints it,
+    and A's rebuilt index (the city renamed) hints the new name for the same question."""
+    import shutil
+    import sqlite3
+
+    tool_ctx.value_index = ValueIndexLimits(wait_s=30)
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    shutil.copy(demo_sqlite, a)
+    shutil.copy(demo_sqlite, b)
+
+    def rename(path: Path, new: str) -> None:
+        db = sqlite3.connect(path)
+        db.execute("UPDATE clientes SET cidade = ? WHERE cidade = 'Ribeirão Preto'", (new,))
+        db.commit()
+        db.close()
+
+    def hints(path: Path) -> set[str]:
+        url = f"sqlite:///{path}"
+        conn = resolve_connection(tool_ctx, url)
+        tables = inspect_schema(InspectSchemaInput(connection=url), tool_ctx).tables
+        return {m.hint for m in question_values(tool_ctx, conn, tables, "clientes de Ribeirao Peto")}
+
+    rename(b, "Ribeirópolis")
+    assert "clientes.cidade = 'Ribeirão Preto'" in hints(a)
+    assert "clientes.cidade = 'Ribeirão Preto'" not in hints(b)
+    rename(a, "Ribeirão Pleto")
+    clear_schema_cache(tool_ctx, f"sqlite:///{a}")
+    assert "clientes.cidade = 'Ribeirão Pleto'" in hints(a)
+    assert "clientes.cidade = 'Ribeirão Preto'" not in hints(a)
