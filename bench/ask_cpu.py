@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,10 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
+from bench.app_env import TOKEN, scripted_app_env  # noqa: E402
+
 QUESTION = "Quantos clientes temos?"
 SQL = "SELECT COUNT(*) AS total FROM clientes"
-TOKEN = "bench-token-0123456789abcdef"
 ROUNDS = 5
 
 
@@ -47,20 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="per round (5 rounds per stage)")
     n = parser.parse_args().requests
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(
-            {
-                "VOZBD_DATA_DIR": tmp,
-                "VOZBD_MODEL": f"scripted/{SCRIPT}",
-                "VOZBD_API_KEYS": f"bench:{TOKEN}",
-                "VOZBD_RATE_LIMIT_PER_KEY": "1000000/minute",
-                "VOZBD_RATE_LIMIT_PER_IP": "1000000/minute",
-                "VOZBD_LOG_LEVEL": "WARNING",
-            }
-        )
-        for name in ("VOZBD_DATABASE_URL", "VOZBD_REDIS_URL"):
-            os.environ.pop(name, None)
-        _measure(n, Path(tmp))
+    with scripted_app_env() as tmp:
+        _measure(n, tmp)
 
 
 def _measure(n: int, tmp: Path) -> None:

@@ -6,7 +6,7 @@ folder), warms it up, then sends N requests at concurrency C and sums the time s
 alike; each line is one round, the summary the medians. Collector time is counted directly, so it holds on a
 busy machine better than the CPU figure does.
 
-    .venv/bin/python bench/gc.py [--requests 600] [--concurrency 25] [--rounds 3]
+    .venv/bin/python bench/gc_tuning.py [--requests 600] [--concurrency 25] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SCRIPT = ROOT / "tests" / "agent" / "scripts" / "demo.yaml"
+from bench.app_env import TOKEN, scripted_app_env  # noqa: E402
+
 QUESTION = "Quantos clientes temos?"
-TOKEN = "bench-token-0123456789abcdef"
 WARM_UP = 30
 
 
@@ -95,19 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tuned", default="20000,50,100", help="VOZBD_GC_THRESHOLDS for the tuned side")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(
-            {
-                "VOZBD_DATA_DIR": tmp,
-                "VOZBD_MODEL": f"scripted/{SCRIPT}",
-                "VOZBD_API_KEYS": f"bench:{TOKEN}",
-                "VOZBD_RATE_LIMIT_PER_KEY": "1000000/minute",
-                "VOZBD_RATE_LIMIT_PER_IP": "1000000/minute",
-                "VOZBD_LOG_LEVEL": "WARNING",
-            }
-        )
-        for name in ("VOZBD_DATABASE_URL", "VOZBD_REDIS_URL"):
-            os.environ.pop(name, None)
+    with scripted_app_env():
         clock = CollectorClock()
         results: dict[str, list[tuple[float, float]]] = {"python": [], args.tuned: []}
         print(f"{args.requests} requests at concurrency {args.concurrency}, load average {os.getloadavg()[0]:.1f}")
