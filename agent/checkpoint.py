@@ -38,6 +38,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from tools.errors import CodedError
+from vozbd_core.liveness import idle_connection_dropped
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -222,7 +223,7 @@ class PostgresCheckpoints:
             min_size=1,
             max_size=self.pool_size,
             kwargs=_CONNECT_KWARGS | {"row_factory": dict_row},
-            check=AsyncConnectionPool.check_connection,  # a backend killed since last use is replaced
+            check=_check_idle,  # a backend killed since last use is replaced
             open=False,
             name="vozbd-checkpoints",
         )
@@ -256,6 +257,20 @@ class PostgresCheckpoints:
 
         with PostgresSaver.from_conn_string(self.conninfo) as saver:
             saver.setup()
+
+
+async def _check_idle(conn: Any) -> None:
+    """psycopg_pool's checkout check without a round trip: ``AsyncConnectionPool.check_connection`` runs an empty
+    statement, which with ``prepare_threshold=0`` is prepared anew each time (two round trips per checkout, two
+    checkouts per turn). The connection is closed before raising: the pool then discards it (a connection that
+    only looks healthy would go back to the pool) and hands out another one."""
+    import psycopg
+
+    if conn.closed:
+        raise psycopg.OperationalError("pooled connection closed")
+    if idle_connection_dropped(conn.pgconn.socket):
+        await conn.close()
+        raise psycopg.OperationalError("the conversation memory's database closed this pooled connection")
 
 
 SaverFactory = Callable[[], AbstractAsyncContextManager[BaseCheckpointSaver]]
