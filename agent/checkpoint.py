@@ -210,11 +210,14 @@ class PostgresCheckpoints:
         self.pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
+        self._pool_saver: BaseCheckpointSaver | None = None
 
     async def open(self) -> None:
         """Bind a connection pool to the running loop (a server's lifespan); turns on this loop use it."""
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
+
+        from agent.checkpoint_pg import PooledPostgresSaver
 
         if self._pool is not None:
             return
@@ -229,9 +232,10 @@ class PostgresCheckpoints:
         )
         await pool.open()
         self._pool, self._pool_loop = pool, asyncio.get_running_loop()
+        self._pool_saver = PooledPostgresSaver(pool)  # one for every turn (no saver-wide lock)
 
     async def close(self) -> None:
-        pool, self._pool, self._pool_loop = self._pool, None, None
+        pool, self._pool, self._pool_loop, self._pool_saver = self._pool, None, None, None
         if pool is not None:
             await pool.close()
 
@@ -242,8 +246,8 @@ class PostgresCheckpoints:
         from psycopg_pool import PoolTimeout
 
         try:
-            if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
-                yield AsyncPostgresSaver(self._pool)  # type: ignore[arg-type]  # a pool of dict_row connections
+            if self._pool_saver is not None and self._pool_loop is asyncio.get_running_loop():
+                yield self._pool_saver
                 return
             async with AsyncPostgresSaver.from_conn_string(self.conninfo) as saver:
                 yield saver
