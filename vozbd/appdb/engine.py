@@ -40,6 +40,7 @@ def create_app_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) 
         if parsed.get_backend_name() != "postgresql":
             return create_engine(parsed, pool_pre_ping=True, **kwargs)
         engine = create_engine(parsed, connect_args={"connect_timeout": 5, "application_name": "vozbd"}, **kwargs)
+        event.listen(engine, "connect", _mark_fresh)
         event.listen(engine, "checkout", _replace_dropped)
         return engine
     except NoSuchModuleError as error:
@@ -49,9 +50,20 @@ def create_app_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) 
         ) from error
 
 
-def _replace_dropped(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+_FRESH = "vozbd_fresh"
+
+
+def _mark_fresh(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_FRESH] = True
+
+
+def _replace_dropped(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Checkout hook: a pooled connection whose backend is gone is reconnected by the pool (it retries on
-    ``DisconnectionError``), not handed to the caller."""
+    ``DisconnectionError``), not handed to the caller. A connection made for this checkout is not polled (as
+    ``pool_pre_ping`` skips fresh ones): the pool reconnects only once per checkout, and a second failure would
+    surface as SQLAlchemy's ``InvalidRequestError`` instead of a database error (mapped to 503 and retried)."""
+    if record.info.pop(_FRESH, False):
+        return
     if dbapi_connection.closed or idle_connection_dropped(dbapi_connection.fileno()):
         raise DisconnectionError("the app database closed this pooled connection")
 
