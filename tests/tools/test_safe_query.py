@@ -13,7 +13,7 @@ import pytest
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import QueryResult, RunQueryInput, apply_row_cap, json_safe, validate
 from tools.safe_query.denylist import ALL, DENYLIST
-from tools.safe_query.validator import DIALECTS
+from tools.safe_query.validator import DIALECTS, MAX_NESTING
 
 
 def code_of(sql: str, dialect: str) -> str:
@@ -349,6 +349,29 @@ def test_too_deep_or_too_long_statements_are_refused_cleanly(sql: str, dialect: 
         validate(sql, dialect)
     assert refused.value.detail["code"] == "too_complex"
     assert "complexa demais" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("(", ")"), ("abs(", ")"), ("CASE WHEN 1 = 1 THEN ", " END"), ("(SELECT ", ")")],
+    ids=["parens", "functions", "case", "subqueries"],
+)
+def test_nesting_bound_is_explicit_and_independent_of_the_callers_stack(opening: str, closing: str) -> None:
+    def nested(depth: int) -> str:
+        return "SELECT " + opening * depth + "1" + closing * depth
+
+    def deep_in_the_stack(frames: int, sql: str) -> str:  # called from 100 frames down, like a tool in a worker
+        return deep_in_the_stack(frames - 1, sql) if frames else validate(sql, "postgres").kind
+
+    assert deep_in_the_stack(100, nested(MAX_NESTING)) == "query"
+    with pytest.raises(UnsafeQueryError) as refused:
+        validate(nested(MAX_NESTING + 1), "postgres")
+    assert refused.value.detail == {
+        "code": "too_complex",
+        "dialect": "postgres",
+        "limit": 10_000,
+        "nesting": MAX_NESTING,
+    }
 
 
 def test_ordinary_nesting_still_passes() -> None:
