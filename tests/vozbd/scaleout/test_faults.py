@@ -68,10 +68,14 @@ def test_terminated_postgres_backends_give_503_then_recover_without_losing_rows(
             for n in range(6):
                 pool.submit(worker, n)
             time.sleep(1.0)  # pools full of connections
-            # Discrete failover-like events (every app connection killed at once), until some request was hit.
-            for _ in range(12):
-                terminated += _terminate_backends(base + "/postgres", dbname)
-                time.sleep(1.2)
+            # Failover-like events (every app connection killed at once, five times 50 ms apart: idle connections
+            # are replaced at checkout without failing anyone, so a request is hit only when its statement is in
+            # flight), until some request was hit.
+            for _ in range(20):
+                for _ in range(5):
+                    terminated += _terminate_backends(base + "/postgres", dbname)
+                    time.sleep(0.05)
+                time.sleep(1.0)
                 with lock:
                     if sum(1 for _, status, _ in outcomes if status != 200) >= 2:
                         break
