@@ -184,7 +184,9 @@ class ModeRunner:
         self.turn = 0
 
         def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-            return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False, hold=hold)
+            return agent.astream_turn(
+                question=question, conversation_id=f"bench-{hands_free}-{id(self)}", speak=False, hold=hold
+            )
 
         self.loop = VoiceLoop(
             recognize=whisper_recognizer(transcriber, beam_size=beam_size),
@@ -274,6 +276,7 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         turns=TurnConfig(pause_ms=args.pause_ms, silence_ms=args.silence_ms),
         speculative_answer=not args.no_speculative_answer,
         first_clause_chars=args.first_clause_chars,
+        quiet_cue_db=args.quiet_cue_db,
     )
     engines_ = {
         "agent": agent,
@@ -287,11 +290,15 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     await warm_up.close()
     load_before = os.getloadavg()[0]
     # The modes alternate question by question, so a change in the machine's load affects both alike.
-    runners = ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)
-    hands_free, push = [], []
+    runners = [ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)]
+    if args.ab_quiet_cue:  # a third mode in the same rounds: hands-free with the quiet cue off
+        runners.append(ModeRunner(hands_free=True, **(engines_ | {"config": replace(loop_config, quiet_cue_db=0.0)})))
+    hands_free: list[dict] = []
+    push: list[dict] = []
+    no_cue: list[dict] = []
     for q in questions:
-        hands_free.append(await runners[0].ask(q))
-        push.append(await runners[1].ask(q))
+        for runner, rows in zip(runners, (hands_free, push, no_cue), strict=False):
+            rows.append(await runner.ask(q))
     for runner in runners:
         await runner.close()
     load_after = os.getloadavg()[0]
@@ -307,6 +314,8 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     drafts = [r.get("speculative_answer", 0) for r in hands_free]
     stages["hands_free.speculative_answer_share"] = {"value": round(sum(drafts) / max(1, len(drafts)), 3)}
     stages["hands_free.draft_lead_s"] = summary(hands_free, "draft_lead_s")
+    counts = [r.get("speculations", 0) for r in hands_free]  # speculative recognitions started per question
+    stages["hands_free.speculations_per_question"] = {"value": round(sum(counts) / max(1, len(counts)), 2)}
     for mode, rows in (("hands_free", hands_free), ("push_to_talk", push)):  # what was heard, not only how fast
         stages[f"{mode}.wer"] = {"value": round(corpus_wer([(r["question"], r["heard"]) for r in rows]), 3)}
     if args.verbose:
@@ -319,9 +328,20 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "nice": os.nice(0),
         "ratio_p50": round(hf["p50_s"] / ptt["p50_s"], 3) if ptt["p50_s"] else None,
         "loop": f"pause {args.pause_ms} ms, silence {args.silence_ms} ms, first clause {args.first_clause_chars} chars,"
-        f" speculative answer {'off' if args.no_speculative_answer else 'on'}",
+        f" speculative answer {'off' if args.no_speculative_answer else 'on'}, quiet cue {args.quiet_cue_db:g} dB",
     }
-    return {"hands_free": hf, "push_to_talk": ptt, "stages": stages}, conditions
+    report = {"hands_free": hf, "push_to_talk": ptt, "stages": stages}
+    if no_cue:
+        report["hands_free_no_quiet_cue"] = summary(no_cue)
+        counts = [r.get("speculations", 0) for r in no_cue]
+        stages["hands_free_no_quiet_cue.speculations_per_question"] = {"value": round(sum(counts) / len(counts), 2)}
+        stages["hands_free_no_quiet_cue.wer"] = {
+            "value": round(corpus_wer([(r["question"], r["heard"]) for r in no_cue]), 3)
+        }
+        if args.verbose:
+            for row in no_cue:
+                print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+    return report, conditions
 
 
 def main() -> None:
@@ -344,7 +364,16 @@ def main() -> None:
         "--first-clause-chars", type=int, default=defaults.first_clause_chars, help="length of the first clause"
     )
     parser.add_argument(
+        "--quiet-cue-db",
+        type=float,
+        default=defaults.quiet_cue_db,
+        help="energy drop (dB) that starts speculation before the VAD's pause (0: off)",
+    )
+    parser.add_argument(
         "--no-speculative-answer", action="store_true", help="start the answer only once the question has ended"
+    )
+    parser.add_argument(
+        "--ab-quiet-cue", action="store_true", help="also run hands-free with the quiet cue off, in the same rounds"
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
@@ -355,6 +384,9 @@ def main() -> None:
     print(f"  hands-free   p50 {hf['p50_s']:.3f} s  p95 {hf['p95_s']:.3f} s  (from the actual end of the voice)")
     print(f"  push-to-talk p50 {ptt['p50_s']:.3f} s  p95 {ptt['p95_s']:.3f} s  (from the stop click)")
     print(f"  hands-free / push-to-talk p50 ratio: {hf['p50_s'] / ptt['p50_s']:.2f}")
+    if "hands_free_no_quiet_cue" in report:
+        off = report["hands_free_no_quiet_cue"]
+        print(f"  hands-free, quiet cue off p50 {off['p50_s']:.3f} s  p95 {off['p95_s']:.3f} s  (same rounds)")
     for name, value in report["stages"].items():
         print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
     print(
