@@ -14,7 +14,9 @@ per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
-pause; see ``agent.voice.loop``); the options change them for experiments. The stages also give each mode's
+pause or sooner at the quiet cue; see ``agent.voice.loop``); the options change them for experiments, and
+``--ab-quiet-cue`` adds hands-free with the quiet cue off to the same rounds. ``recognition_start_s`` and
+``recognized_s`` time the recognition that was answered from the end of the voice (push-to-talk: the click). The stages also give each mode's
 WER against the questions' text, so a faster recognition that hears worse shows. Measured on this 2-core machine
 shared with other jobs (README, "Latency"): with the 32 ms pause, 24 questions, load 8.1 / 5.4, hands-free
 p50/p95 1.34/2.08 s and push-to-talk 1.22/2.49 s (ratio 1.10; 1.09-1.31 with the earlier 64 ms pause in the
@@ -45,7 +47,7 @@ if __package__ in (None, ""):
 from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.speech.audio import pcm16_bytes, resample
-from agent.speech.base import Synthesizer
+from agent.speech.base import Synthesizer, Transcript
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.speech.metrics import corpus_wer
@@ -182,6 +184,19 @@ class ModeRunner:
         self.hands_free = hands_free
         self.collector = Collector()
         self.turn = 0
+        # (wall start, wall end or None when abandoned) of every recognition the loop ran, to time the used one
+        self.recognitions: list[tuple[float, float | None]] = []
+        whisper = whisper_recognizer(transcriber, beam_size=beam_size)
+
+        def recognize(samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
+            start = time.perf_counter()
+            try:
+                transcript = whisper(samples, abandon=abandon)
+            except Exception:
+                self.recognitions.append((start, None))
+                raise
+            self.recognitions.append((start, time.perf_counter()))
+            return transcript
 
         def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
             return agent.astream_turn(
@@ -189,7 +204,7 @@ class ModeRunner:
             )
 
         self.loop = VoiceLoop(
-            recognize=whisper_recognizer(transcriber, beam_size=beam_size),
+            recognize=recognize,
             synthesizer=kokoro,
             respond=respond,
             emit=self.collector,
@@ -210,6 +225,7 @@ class ModeRunner:
         step = int(CHUNK_S * MIC_RATE) * 2
         silence = bytes(step)
         collector.event.clear()
+        calls = len(self.recognitions)
         started = time.perf_counter()
         speech_end_wall = None
         limit = len(q.pcm) if hands_free else int((q.speech_end_s + 0.3) * MIC_RATE) * 2  # the click 0.3 s later
@@ -238,7 +254,12 @@ class ModeRunner:
         origin = speech_end_wall if hands_free else click
         await asyncio.sleep(0.3)
         latency = (first - origin) if first and origin else None
-        return {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
+        row = {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
+        used = [(start, end) for start, end in self.recognitions[calls:] if end is not None]
+        if used and origin:  # the last finished recognition is the one answered (from the end of voice / the click)
+            row["recognition_start_s"] = round(used[-1][0] - origin, 3)
+            row["recognized_s"] = round(used[-1][1] - origin, 3)
+        return row
 
     async def close(self) -> None:
         await self.loop.close()
@@ -304,10 +325,25 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     load_after = os.getloadavg()[0]
     stages = {
         f"hands_free.{k}": summary(hands_free, k)
-        for k in ("endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+        for k in (
+            "endpoint_s",
+            "recognition_start_s",
+            "recognized_s",
+            "stt_s",
+            "stt_wait_s",
+            "agent_first_text_s",
+            "tts_first_audio_s",
+        )
     } | {
         f"push_to_talk.{k}": summary(push, k)
-        for k in ("stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+        for k in (
+            "recognition_start_s",
+            "recognized_s",
+            "stt_s",
+            "stt_wait_s",
+            "agent_first_text_s",
+            "tts_first_audio_s",
+        )
     }
     spec = [r.get("speculative", 0) for r in hands_free]
     stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
@@ -333,6 +369,8 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     report = {"hands_free": hf, "push_to_talk": ptt, "stages": stages}
     if no_cue:
         report["hands_free_no_quiet_cue"] = summary(no_cue)
+        for k in ("recognition_start_s", "recognized_s"):
+            stages[f"hands_free_no_quiet_cue.{k}"] = summary(no_cue, k)
         counts = [r.get("speculations", 0) for r in no_cue]
         stages["hands_free_no_quiet_cue.speculations_per_question"] = {"value": round(sum(counts) / len(counts), 2)}
         stages["hands_free_no_quiet_cue.wer"] = {
