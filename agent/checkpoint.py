@@ -38,6 +38,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from tools.errors import CodedError
+from vozbd_core.liveness import idle_connection_dropped
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -209,11 +210,14 @@ class PostgresCheckpoints:
         self.pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
+        self._pool_saver: BaseCheckpointSaver | None = None
 
     async def open(self) -> None:
         """Bind a connection pool to the running loop (a server's lifespan); turns on this loop use it."""
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
+
+        from agent.checkpoint_pg import PooledPostgresSaver
 
         if self._pool is not None:
             return
@@ -222,15 +226,16 @@ class PostgresCheckpoints:
             min_size=1,
             max_size=self.pool_size,
             kwargs=_CONNECT_KWARGS | {"row_factory": dict_row},
-            check=AsyncConnectionPool.check_connection,  # a backend killed since last use is replaced
+            check=_check_idle,  # a backend killed since last use is replaced
             open=False,
             name="vozbd-checkpoints",
         )
         await pool.open()
         self._pool, self._pool_loop = pool, asyncio.get_running_loop()
+        self._pool_saver = PooledPostgresSaver(pool)  # one for every turn (no saver-wide lock)
 
     async def close(self) -> None:
-        pool, self._pool, self._pool_loop = self._pool, None, None
+        pool, self._pool, self._pool_loop, self._pool_saver = self._pool, None, None, None
         if pool is not None:
             await pool.close()
 
@@ -241,8 +246,8 @@ class PostgresCheckpoints:
         from psycopg_pool import PoolTimeout
 
         try:
-            if self._pool is not None and self._pool_loop is asyncio.get_running_loop():
-                yield AsyncPostgresSaver(self._pool)  # type: ignore[arg-type]  # a pool of dict_row connections
+            if self._pool_saver is not None and self._pool_loop is asyncio.get_running_loop():
+                yield self._pool_saver
                 return
             async with AsyncPostgresSaver.from_conn_string(self.conninfo) as saver:
                 yield saver
@@ -256,6 +261,20 @@ class PostgresCheckpoints:
 
         with PostgresSaver.from_conn_string(self.conninfo) as saver:
             saver.setup()
+
+
+async def _check_idle(conn: Any) -> None:
+    """psycopg_pool's checkout check without a round trip: ``AsyncConnectionPool.check_connection`` runs an empty
+    statement, which with ``prepare_threshold=0`` is prepared anew each time (two round trips per checkout, two
+    checkouts per turn). The connection is closed before raising: the pool then discards it (a connection that
+    only looks healthy would go back to the pool) and hands out another one."""
+    import psycopg
+
+    if conn.closed:
+        raise psycopg.OperationalError("pooled connection closed")
+    if idle_connection_dropped(conn.pgconn.socket):
+        await conn.close()
+        raise psycopg.OperationalError("the conversation memory's database closed this pooled connection")
 
 
 SaverFactory = Callable[[], AbstractAsyncContextManager[BaseCheckpointSaver]]

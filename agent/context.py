@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -31,6 +31,9 @@ class TurnSink:
     query_results: list[BaseModel] = field(default_factory=list)
     """The ``run_query`` results of this turn (full, capped by the tool's row limit), in call order."""
     audio: list[AudioChunk] = field(default_factory=list)
+    ended: dict[str, Any] | None = None
+    """The state fields written by the node that ended the turn (answer, bookkeeping; messages left out): LangGraph
+    hands out the last step's state only after the memory write at the end of the run, which may fail."""
 
 
 @dataclass

@@ -1,14 +1,18 @@
 """The agent as an explicit LangGraph state machine.
 
-    input ─┬─> transcribe ─┬─> agent ⇄ tools
-           │               │     │
-           └───────────────┴─> answer ─> speak? ─> END
+    START ─┬─> transcribe ─┬─> agent ⇄ tools ──> (speak?) ─> END
+           │               │
+           └───────────────┴─> answer ─> (speak?) ─> END
 
-``input`` resets the per-turn fields (audio goes through ``transcribe``); ``agent`` calls the LLM with the tools
-bound and the active connection's compact schema in the system prompt; ``tools`` runs the tool calls (typed
-errors become tool messages the model can act on, SQL attempts are counted); ``answer`` fixes the final text
-(or an apology when the SQL attempt / step limits are hit, or a configuration/speech error); ``speak`` streams
-TTS audio when the caller wants it. Dependencies and knobs come from ``runtime.context`` (``AgentContext``).
+``turn_input`` starts a turn: the question, the per-turn fields reset, and the error of a turn that cannot reach
+the model (empty question, no model configured); from ``START`` audio goes through ``transcribe``, such errors
+to ``answer``, everything else to ``agent``. ``agent`` calls the LLM with the tools bound and the active
+connection's compact schema in the system prompt; ``tools`` runs the tool calls (typed errors become tool
+messages the model can act on, SQL attempts are counted). The node that ends the turn fixes the final answer
+itself (``agent`` with the model's text, or an apology at the step limit or when the model fails; ``tools``
+when the SQL attempts run out; ``answer`` for a configuration or speech error): a separate answer step would
+cost a LangGraph superstep per turn. ``speak`` streams TTS audio when the caller wants it. Dependencies and
+knobs come from ``runtime.context`` (``AgentContext``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import asyncio
 import logging
 import time
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langchain_core.messages.utils import message_chunk_to_message
@@ -76,25 +80,35 @@ def _failure_reason(exc: Exception) -> str:
 # --- nodes --------------------------------------------------------------------------------------------
 
 
-async def input_node(
-    state: AgentState, runtime: Runtime[AgentContext]
-) -> Command[Literal["transcribe", "agent", "answer"]]:
-    ctx = runtime.context
-    # only the fields the last turn left set: each channel written is versioned, checkpointed and re-read
-    update: Update = {key: value for key, value in PER_TURN_RESET.items() if state.get(key, value) != value}
-    if forgotten := _forget_old(state.get("messages") or [], ctx.history_turns):
-        update["messages"] = forgotten
-    if ctx.audio is None and not (state.get("question") or "").strip():
+def turn_input(context: AgentContext, *, conversation_id: str, question: str | None, connection: str | None) -> Update:
+    """The graph input that starts a turn: the conversation's new question, every per-turn field reset, and the
+    error of a turn that cannot reach the model. ``connection`` is remembered for the conversation's next turns
+    (None keeps the remembered one).
+
+    Written by LangGraph's own input step: a node of its own for this would cost a superstep per turn."""
+    update: Update = {**PER_TURN_RESET, "conversation_id": conversation_id, "question": question}
+    if context.audio is None and question:
+        update["messages"] = [HumanMessage(question)]
+    if connection:
+        update["connection"] = connection
+    if context.audio is None and not (question or "").strip():
         update |= {"error_code": "empty_question", "error_message": prompts.EMPTY_QUESTION}
-    elif ctx.model is None:
+    elif context.model is None:
+        # audio still goes through transcribe: the transcript is reported and logged even without a model
         update |= {"error_code": "model_not_configured", "error_message": CONFIGURE_MODEL_MESSAGE}
-    # audio goes through transcribe even without a model: the transcript is still reported and logged
-    goto: Literal["transcribe", "agent", "answer"] = "agent"
-    if ctx.audio is not None:
-        goto = "transcribe"
-    elif update.get("error_code"):
-        goto = "answer"
-    return Command(update=update, goto=goto)
+    return update
+
+
+class _StartState(TypedDict, total=False):
+    error_code: str | None
+
+
+async def route_start(state: _StartState, runtime: Runtime[AgentContext]) -> Literal["transcribe", "agent", "answer"]:
+    """Where a turn starts. Typed with the one field it reads: LangGraph reads only that channel for it. A
+    coroutine: LangGraph runs a plain function's router on a worker thread (a hand-over per turn)."""
+    if runtime.context.audio is not None:
+        return "transcribe"
+    return "answer" if state.get("error_code") else "agent"
 
 
 async def transcribe_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["agent", "answer"]]:
@@ -122,13 +136,15 @@ async def _transcribe(state: AgentState, runtime: Runtime[AgentContext]) -> Upda
     return update | {"messages": [HumanMessage(text)]}
 
 
-async def agent_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["tools", "answer"]]:
+async def agent_node(
+    state: AgentState, runtime: Runtime[AgentContext]
+) -> Command[Literal["tools", "speak", "__end__"]]:
     update = await _agent(state, runtime)
     new = update.get("messages")
     last = new[-1] if new else state["messages"][-1]
-    calls_tools = isinstance(last, AIMessage) and bool(last.tool_calls)
-    goto: Literal["tools", "answer"] = "tools" if calls_tools and not _after(state, update, "error_code") else "answer"
-    return Command(update=update, goto=goto)
+    if isinstance(last, AIMessage) and last.tool_calls and not _after(state, update, "error_code"):
+        return Command(update=update, goto="tools")
+    return _end_turn(state, update, runtime)
 
 
 async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
@@ -203,9 +219,13 @@ async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
     return update | {"messages": [response], "tokens": tokens, "timings": _add_timing(state, **timings)}
 
 
-async def tools_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["agent", "answer"]]:
+async def tools_node(
+    state: AgentState, runtime: Runtime[AgentContext]
+) -> Command[Literal["agent", "speak", "__end__"]]:
     update = await _tools(state, runtime)
-    return Command(update=update, goto="answer" if _after(state, update, "error_code") else "agent")
+    if _after(state, update, "error_code"):  # SQL attempts exhausted: the apology ends the turn
+        return _end_turn(state, update, runtime)
+    return Command(update=update, goto="agent")
 
 
 async def _tools(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
@@ -275,11 +295,25 @@ async def _tools(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
 
 
 async def answer_node(state: AgentState, runtime: Runtime[AgentContext]) -> Command[Literal["speak", "__end__"]]:
+    """A turn that never reached the model (empty question, no model, failed transcription)."""
+    return _end_turn(state, {}, runtime)
+
+
+def _end_turn(state: AgentState, update: Update, runtime: Runtime[AgentContext]) -> Command[Any]:
+    """``update`` plus the turn's final answer (and the turns beyond the history window forgotten, so the
+    checkpoint stays small as a conversation grows), then ``speak`` or the end."""
     ctx = runtime.context
-    update = _answer(state, runtime)
+    before = state.get("messages") or []
+    new = list(update.get("messages") or [])
+    final = _answer({**state, **update, "messages": [*before, *new]}, runtime)  # type: ignore[typeddict-item]  # node updates hold AgentState fields only
+    new += final.pop("messages", [])
+    new += _forget_old([*before, *new], ctx.history_turns)
+    update = {key: value for key, value in update.items() if key != "messages"} | final
+    ctx.sink.ended = dict(update)
+    if new:
+        update["messages"] = new
     speak = ctx.speak and ctx.synthesizer_factory is not None and bool(update["answer"])
-    goto: Literal["speak", "__end__"] = "speak" if speak else "__end__"  # "__end__" is END
-    return Command(update=update, goto=goto)
+    return Command(update=update, goto="speak" if speak else END)
 
 
 def _answer(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
@@ -339,13 +373,12 @@ def _after(state: AgentState, update: Update, key: str) -> Any:
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph[Any, Any, Any, Any]:
     builder = StateGraph(AgentState, context_schema=AgentContext)
-    builder.add_node("input", input_node)
     builder.add_node("transcribe", transcribe_node)
     builder.add_node("agent", agent_node)
     builder.add_node("tools", tools_node)
     builder.add_node("answer", answer_node)
     builder.add_node("speak", speak_node)
-    builder.add_edge(START, "input")
+    builder.add_conditional_edges(START, route_start)
     builder.add_edge("speak", END)
     return builder.compile(checkpointer=checkpointer, name="vozbd-agent")
 

@@ -15,7 +15,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent import prompts
@@ -23,7 +22,7 @@ from agent.checkpoint import CheckpointStore, HeldCheckpoints, MemoryUnavailable
 from agent.config import AgentConfig
 from agent.context import AgentContext, TurnSink
 from agent.events import AgentEvent, AnswerEvent, DoneEvent, TurnResult
-from agent.graph import build_graph
+from agent.graph import build_graph, turn_input
 from agent.tools import SQL_TOOL, masked_connection, persistable_connection, tool_schemas
 
 if TYPE_CHECKING:
@@ -166,11 +165,8 @@ class Agent:
             sink=sink,
             emit=events.put_nowait,
         )
-        inputs: dict[str, Any] = {"conversation_id": conversation_id, "question": question}
-        if question and audio is None:
-            inputs["messages"] = [HumanMessage(question)]
-        if persistable_connection(connection):
-            inputs["connection"] = connection  # remembered for this conversation's next turns
+        remembered = connection if persistable_connection(connection) else None  # for the conversation's next turns
+        inputs = turn_input(context, conversation_id=conversation_id, question=question, connection=remembered)
         run_config: RunnableConfig = {
             "configurable": {"thread_id": conversation_id},
             "recursion_limit": 2 * self.config.max_steps + 8,
@@ -195,7 +191,8 @@ class Agent:
             raise  # infrastructure, not an answer: the surface maps it (HTTP 503) and the client retries
         except Exception:  # a bug, not bad input: log with traceback, still end the turn with a pt-BR answer
             log.exception("agent turn failed (conversation %s)", conversation_id)
-            final = dict(state[0]) | {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
+            failed = {"answer": INTERNAL_ERROR_ANSWER, "error_code": "internal_error"}
+            final = dict(state[0]) | (sink.ended or {}) | failed
             yield AnswerEvent(INTERNAL_ERROR_ANSWER)
         yield DoneEvent(self._turn_result(final, sink, conversation_id, connection, question, start))
 

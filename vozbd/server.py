@@ -242,6 +242,22 @@ async def _dictionary_loaded(ctx: ToolContext) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
+async def _default_agent_built(services: ApiServices) -> AsyncIterator[None]:
+    """Build the configured model's agent before serving, in a thread: it imports LangGraph and LangChain and compiles
+    the graph (~0.3 s of CPU), which the first question otherwise paid with the GIL held while every other request
+    waited. A model spec that cannot be loaded does not stop the server: the first question reports it, as before."""
+    import asyncio
+
+    from agent.llm.base import LLMError
+
+    try:
+        await asyncio.to_thread(services.agent, None)
+    except LLMError as error:
+        log.warning("default model not loaded at start: %s", error.message)
+    yield
+
+
+@asynccontextmanager
 async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
     try:
         yield
@@ -289,6 +305,9 @@ def create_app(
         )
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
+        if vozbd_app.llm.model:  # named in the settings: no detection probe (Ollama...) holds the start up
+            built = services
+            lifespans.append(lambda: _default_agent_built(built))
     lifespans.append(lambda: _dictionary_loaded(ctx))
     mcp_app = None
     if mount_mcp:

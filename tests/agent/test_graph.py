@@ -165,7 +165,7 @@ async def test_server_databases_dialect_is_named_and_queried(
 
 
 async def test_a_turn_starts_from_fresh_bookkeeping(make_agent: Callable[..., Agent]) -> None:
-    """The input node resets only the per-turn fields the previous turn left set; none may leak into the next."""
+    """A turn's input resets the per-turn fields the previous turn left set; none may leak into the next."""
     model = scripted([tool_call("run_query", sql="SELECT nada FROM tabela_que_nao_existe"), {"content": "segunda"}])
     agent = make_agent(model, max_sql_attempts=1)
     first = await agent.ask(question="Quantos clientes temos?", conversation_id="fresh")

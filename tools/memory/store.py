@@ -66,6 +66,9 @@ class MemoryStore:
 
     def __init__(self, engine: Engine, *, create_tables: bool = True) -> None:
         self.engine = engine
+        # Reads on PostgreSQL without BEGIN/ROLLBACK around them (two round trips of every turn's prompt read).
+        pg = engine.dialect.name == "postgresql"
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT") if pg else engine
         if create_tables:
             self.ensure_tables()
 
@@ -157,7 +160,7 @@ class MemoryStore:
     def for_prompt(self, connection: str) -> tuple[list[GlossaryTerm], list[Example]]:
         """The connection's glossary terms and verified examples, read in one session (the prompt of every turn
         needs both: one pool checkout instead of two)."""
-        with self.engine.connect() as db:
+        with self._reads.connect() as db:
             terms = db.execute(_PROMPT_TERMS, {"connection": connection})
             examples = db.execute(_PROMPT_EXAMPLES, {"connection": connection})
             return [_term(r) for r in terms], [_example(r) for r in examples]

@@ -1,32 +1,50 @@
-"""sqlglot dialects used to *generate* the SQL we execute.
+"""Generating the SQL we execute from a sqlglot tree.
 
 sqlglot's ``mysql`` writer targets MySQL 8; a few of its spellings do not exist on MariaDB (``REGEXP_LIKE``).
-``MySQLCompat`` writes the forms both servers accept. Every other dialect generates with sqlglot's own writer.
+For ``mysql`` the tree is first rewritten into forms both servers accept. The rewrite works on the tree, not by
+subclassing sqlglot's writer, so it also holds with the compiled sqlglot (``sqlglotc``), whose classes cannot be
+subclassed. Every other dialect generates with sqlglot's own writer.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from sqlglot import exp
-from sqlglot.dialects.mysql import MySQL
+
+from tools.errors import UnsafeQueryError
+from tools.safe_query import messages
 
 
-def _regexp(generator: Any, expression: exp.RegexpLike) -> str:
-    return f"{generator.sql(expression, 'this')} REGEXP {generator.sql(expression, 'expression')}"
+def _mariadb_compatible(tree: exp.Expr) -> exp.Expr:
+    """``tree`` with ``REGEXP_LIKE(a, b)`` written as MariaDB's and MySQL's ``(a REGEXP b)`` operator.
 
-
-class MySQLCompat(MySQL):
-    """MySQL output that MariaDB (10.x/11.x) also runs."""
-
-    class Generator(MySQL.Generator):  # type: ignore[misc,valid-type]  # sqlglot declares Generator as a class attribute
-        TRANSFORMS: ClassVar[dict[Any, Any]] = {**MySQL.Generator.TRANSFORMS, exp.RegexpLike: _regexp}
+    The operands become raw text, which no later check could see into: the rewrite works on a copy, so the
+    caller's tree (which validation may still walk) keeps its structure.
+    """
+    if tree.find(exp.RegexpLike) is None:
+        return tree
+    tree = tree.copy()
+    for node in reversed(list(tree.find_all(exp.RegexpLike))):  # innermost first: outer operands hold their text
+        operator = exp.var(f"{generate(node.this, 'mysql')} REGEXP {generate(node.expression, 'mysql')}")
+        rewritten = exp.Paren(this=operator)
+        if node is tree:
+            return rewritten
+        node.replace(rewritten)
+    return tree
 
 
 def generate(tree: exp.Expr, dialect: str) -> str:
     """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped).
 
-    Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own.
+    Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own. A tree too deep for
+    the writer's recursion is refused as ``too_complex`` (``UnsafeQueryError``), like a query too deep to parse.
     """
-    writer: Any = MySQLCompat if dialect == "mysql" else dialect
-    return tree.sql(dialect=writer, normalize_functions=False, comments=False, copy=False)
+    try:
+        if dialect == "mysql":
+            tree = _mariadb_compatible(tree)
+        return tree.sql(dialect=dialect, normalize_functions=False, comments=False, copy=False)
+    except RecursionError:  # a tree deeper than the writer recurses (3,000 chained casts or dots), outside validate
+        from tools.safe_query.validator import MAX_TOKENS  # the validator imports this module
+
+        detail: dict[str, object] = {"limit": MAX_TOKENS}
+        message = messages.rejection("too_complex", dialect, detail)
+        raise UnsafeQueryError(message, detail={"code": "too_complex", "dialect": dialect, **detail}) from None

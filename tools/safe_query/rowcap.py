@@ -52,5 +52,5 @@ def apply_row_cap(statement: ValidatedStatement, cap: int) -> str:
     if existing is not None:  # a larger or non-literal limit: replace it, keeping OFFSET and ORDER BY
         _set_count(existing, cap + 1)
     elif isinstance(capped, exp.Query):
-        capped = capped.limit(cap + 1)
+        capped = capped.limit(cap + 1, copy=False)  # ``capped`` is already our own copy
     return generate(capped, statement.dialect)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.chart import chart_spec
@@ -26,7 +27,7 @@ from tools.audit import calling_as
 from tools.db.connect import resolve_connection
 from tools.errors import CodedError
 from vozbd.api.conversations import ANONYMOUS, caller_of, thread_id
-from vozbd.api.deps import ApiServices, CurrentKey, Services, rate_limited
+from vozbd.api.deps import ApiServices, get_services_of, key_of, rate_limited
 from vozbd.api.errors import ApiError
 from vozbd.api.schemas import ERROR_RESPONSES, AskRequest, AskResponse, ChartSpec, ResultTable, SqlRun, TurnError
 
@@ -159,7 +160,10 @@ class TurnRunner:
     response_model=AskResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for."}},
 )
-async def ask(body: AskRequest, request: Request, services: Services, key: CurrentKey) -> Any:
+async def ask(body: AskRequest, request: Request) -> Any:
+    # The services and the key are read from the request, not declared as dependencies: FastAPI resolves each
+    # dependency on every request (the router's rate_limited declares the bearer scheme for /docs).
+    services, key = get_services_of(request), key_of(request)
     if body.connection:  # an unknown name is the caller's mistake: 404 now, not an apology inside the answer
         await run_in_threadpool(resolve_connection, services.tool_ctx, body.connection)
     runner = TurnRunner(services, body, caller_of(key))
@@ -171,7 +175,8 @@ async def ask(body: AskRequest, request: Request, services: Services, key: Curre
             turn = event.turn
     if turn is None:  # astream_turn always ends with DoneEvent
         raise ApiError(500, "internal_error", "A pergunta terminou sem resposta.")
-    return runner.response(turn)
+    # The model's JSON as is: returned as a model, FastAPI would validate it again against response_model.
+    return Response(runner.response(turn).model_dump_json(), media_type="application/json")
 
 
 async def _stream(runner: TurnRunner) -> AsyncIterator[ServerSentEvent]:

@@ -70,8 +70,26 @@ class ApiMetrics:
             "vozbd_rate_limit_degraded", "Rate-limit checks answered in-process because Redis failed.",
             registry=self.registry,
         )  # fmt: skip
-        for kind in ("http", "sse", "websocket", "voice"):
-            self.active.labels(kind)
+        self._active = {kind: self.active.labels(kind) for kind in ("http", "sse", "websocket", "voice")}
+        self._requests: dict[tuple[str, str, int], Counter] = {}
+        self._latency: dict[tuple[str, str], Histogram] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One HTTP request. The labelled children are kept here: ``labels()`` costs a lock and a key check each
+        time, several times per request (the label sets are already bounded: route templates, statuses)."""
+        counter = self._requests.get((method, route, status))
+        if counter is None:
+            counter = self._requests.setdefault(
+                (method, route, status), self.requests.labels(method, route, str(status))
+            )
+        histogram = self._latency.get((method, route))
+        if histogram is None:
+            histogram = self._latency.setdefault((method, route), self.latency.labels(method, route))
+        counter.inc()
+        histogram.observe(seconds)
+
+    def active_of(self, kind: str) -> Gauge:
+        return self._active.get(kind) or self.active.labels(kind)
 
     def observe_turn(self, timings: Mapping[str, float], surface: str = "api") -> None:
         for key, stage in STAGES.items():
@@ -128,13 +146,13 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        self.metrics.active.labels(kind).inc()
+        active = self.metrics.active_of(kind)
+        active.inc()
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            self.metrics.active.labels(kind).dec()
+            active.dec()
             if kind == "http":
-                route = route_label(scope)
-                method = scope.get("method", "GET")
-                self.metrics.requests.labels(method, route, str(status)).inc()
-                self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
+                self.metrics.observe_request(
+                    scope.get("method", "GET"), route_label(scope), status, time.perf_counter() - start
+                )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.audit import AuditEvent
 from tools.db.urls import mask_secrets
+from vozbd.appdb.engine import single_statement_engine
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import query_audit
 
@@ -25,6 +26,7 @@ class QueryAuditStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._one_statement = single_statement_engine(engine)
 
     def record(self, event: AuditEvent) -> None:
         row = {
@@ -40,7 +42,7 @@ class QueryAuditStore:
             "elapsed_ms": event.elapsed_ms,
         }
         try:
-            with self.engine.begin() as db:
+            with self._one_statement.begin() as db:
                 db.execute(_INSERT, row)
         except SQLAlchemyError as error:
             raise AppDatabaseError("Não foi possível gravar o registro de auditoria.") from error

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from vozbd.appdb.engine import single_statement_engine
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import conversation_logs
 
@@ -115,6 +116,7 @@ class ConversationLogStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._one_statement = single_statement_engine(engine)
 
     @contextmanager
     def _unavailable_as_typed(self) -> Iterator[None]:
@@ -133,7 +135,7 @@ class ConversationLogStore:
         values["created_at"] = _aware(turn.created_at).astimezone(UTC)
         for attempt in (1, 2):
             try:
-                with self._unavailable_as_typed(), self.engine.begin() as conn:
+                with self._unavailable_as_typed(), self._one_statement.begin() as conn:
                     new_id = conn.execute(_INSERT, values).inserted_primary_key
                 return turn.model_copy(update={"id": new_id[0] if new_id else None})
             except IntegrityError:
