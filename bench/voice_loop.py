@@ -16,12 +16,12 @@ The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers dep
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
 pause or sooner at the quiet cue; see ``agent.voice.loop``); the options change them for experiments, and
 ``--ab-quiet-cue`` adds hands-free with the quiet cue off to the same rounds. ``recognition_start_s`` and
-``recognized_s`` time the recognition that was answered from the end of the voice (push-to-talk: the click). The stages also give each mode's
-WER against the questions' text, so a faster recognition that hears worse shows. Measured on this 2-core machine
-shared with other jobs (README, "Latency"): with the 32 ms pause, 24 questions, load 8.1 / 5.4, hands-free
-p50/p95 1.34/2.08 s and push-to-talk 1.22/2.49 s (ratio 1.10; 1.09-1.31 with the earlier 64 ms pause in the
-alternating runs at load 4-8; quiet machine, 64 ms: 1.00/1.12 and 0.83/1.02); hands-free still trails by the
-~0.08 s it takes to notice the end of speech.
+``recognized_s`` time the recognition that was answered from the end of the voice (push-to-talk: the click).
+The stages also give each mode's WER against the questions' text, so a faster recognition that hears worse
+shows. Measured on this 2-core machine shared with other jobs (README, "Latency"): at load 6.6 / 11.3 the
+answered recognition started 0.03 s after the end of the voice with the quiet cue and 0.085 s without (p50,
+same rounds); end to end hands-free 2.21 s, without the cue 2.27 s, push-to-talk 1.93 s (ratio 1.15): under
+load the first clause's synthesis swings more than the detection saves, and hands-free still trails.
 """
 
 from __future__ import annotations
