@@ -103,8 +103,9 @@ class _StartState(TypedDict, total=False):
     error_code: str | None
 
 
-def route_start(state: _StartState, runtime: Runtime[AgentContext]) -> Literal["transcribe", "agent", "answer"]:
-    """Where a turn starts. Typed with the one field it reads: LangGraph reads only that channel for it."""
+async def route_start(state: _StartState, runtime: Runtime[AgentContext]) -> Literal["transcribe", "agent", "answer"]:
+    """Where a turn starts. Typed with the one field it reads: LangGraph reads only that channel for it. A
+    coroutine: LangGraph runs a plain function's router on a worker thread (a hand-over per turn)."""
     if runtime.context.audio is not None:
         return "transcribe"
     return "answer" if state.get("error_code") else "agent"
