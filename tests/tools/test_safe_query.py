@@ -13,7 +13,7 @@ import pytest
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import QueryResult, RunQueryInput, apply_row_cap, json_safe, validate
 from tools.safe_query.denylist import ALL, DENYLIST
-from tools.safe_query.validator import DIALECTS, MAX_NESTING
+from tools.safe_query.validator import DIALECTS, MAX_BRACKET_NESTING, MAX_NESTING
 
 
 def code_of(sql: str, dialect: str) -> str:
@@ -372,6 +372,45 @@ def test_nesting_bound_is_explicit_and_independent_of_the_callers_stack(opening:
         "limit": 10_000,
         "nesting": MAX_NESTING,
     }
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("ARRAY[", "]"), ("ARRAY[(", ")]"), ("ARRAY[1, 2, ", ", 3]"), ("x[", "]")],
+    ids=["arrays", "arrays-in-parens", "arrays-with-siblings", "subscripts"],
+)
+def test_bracket_nesting_is_bounded_apart_from_parentheses(opening: str, closing: str) -> None:
+    # sqlglot parses ARRAY[ twice (as a type, then as an array): each level doubled the parse time, and 30 levels,
+    # under the parentheses' bound, kept a worker busy for hours
+    def nested(depth: int) -> str:
+        return "SELECT " + opening * depth + "1" + closing * depth + " FROM t"
+
+    assert validate(nested(MAX_BRACKET_NESTING), "postgres").kind == "query"
+    with pytest.raises(UnsafeQueryError) as refused:
+        validate(nested(MAX_BRACKET_NESTING + 1), "postgres")
+    assert refused.value.detail == {
+        "code": "too_complex",
+        "dialect": "postgres",
+        "limit": 10_000,
+        "nesting": MAX_BRACKET_NESTING,
+    }
+
+
+def test_arrays_written_with_parentheses_are_bounded_once_regenerated_with_brackets() -> None:
+    statement = validate("SELECT " + "ARRAY(" * 16 + "1" + ")" * 16, "postgres")  # generated as ARRAY[ARRAY[...
+    with pytest.raises(UnsafeQueryError) as refused:
+        validate(apply_row_cap(statement, 100), "postgres")
+    assert refused.value.detail["code"] == "too_complex"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
+@pytest.mark.parametrize("sql", ["SELECT 1" + "::INT" * 3000, "SELECT a" + ".b" * 4000], ids=["casts", "dots"])
+def test_trees_too_deep_to_write_are_refused_cleanly_by_the_row_cap(sql: str, dialect: str) -> None:
+    # parsed without recursion (a flat chain), but written recursively: generation runs after validate()
+    with pytest.raises(UnsafeQueryError) as refused:
+        apply_row_cap(validate(sql, dialect), 100)
+    assert refused.value.detail == {"code": "too_complex", "dialect": dialect, "limit": 10_000}
+    assert "complexa demais" in refused.value.message
 
 
 def test_ordinary_nesting_still_passes() -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from tools.errors import UnsafeQueryError
+from tools.safe_query import messages
+
 
 def _mariadb_compatible(tree: exp.Expr) -> exp.Expr:
     """``tree`` with ``REGEXP_LIKE(a, b)`` written as MariaDB's and MySQL's ``(a REGEXP b)`` operator.
@@ -32,8 +35,16 @@ def _mariadb_compatible(tree: exp.Expr) -> exp.Expr:
 def generate(tree: exp.Expr, dialect: str) -> str:
     """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped).
 
-    Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own.
+    Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own. A tree too deep for
+    the writer's recursion is refused as ``too_complex`` (``UnsafeQueryError``), like a query too deep to parse.
     """
-    if dialect == "mysql":
-        tree = _mariadb_compatible(tree)
-    return tree.sql(dialect=dialect, normalize_functions=False, comments=False, copy=False)
+    try:
+        if dialect == "mysql":
+            tree = _mariadb_compatible(tree)
+        return tree.sql(dialect=dialect, normalize_functions=False, comments=False, copy=False)
+    except RecursionError:  # a tree deeper than the writer recurses (3,000 chained casts or dots), outside validate
+        from tools.safe_query.validator import MAX_TOKENS  # the validator imports this module
+
+        detail: dict[str, object] = {"limit": MAX_TOKENS}
+        message = messages.rejection("too_complex", dialect, detail)
+        raise UnsafeQueryError(message, detail={"code": "too_complex", "dialect": dialect, **detail}) from None
