@@ -95,3 +95,15 @@ async def test_one_saver_serves_concurrent_turns_over_a_small_pool(pool: AsyncCo
 
     answers = await asyncio.gather(*(turn(n) for n in range(20)))
     assert answers == [f"pergunta {n}" for n in range(20)]
+
+
+async def test_the_server_pool_does_not_wait_for_the_wal_flush(conninfo: str) -> None:
+    store = PostgresCheckpoints(conninfo)
+    await store.open()
+    try:
+        assert store._pool is not None
+        async with store._pool.connection() as conn:
+            row = await (await conn.execute("SHOW synchronous_commit")).fetchone()
+        assert row is not None and row["synchronous_commit"] == "off"
+    finally:
+        await store.close()

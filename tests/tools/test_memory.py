@@ -80,12 +80,19 @@ def test_for_prompt_reads_one_connections_terms_and_examples_in_one_session(stor
     store.add_term("vendas", "atrasado", "dias_atraso > 0")
     store.add_example("demo", "Quantos clientes?", "SELECT COUNT(*) FROM clientes")
     store.add_example("vendas", "Quantos pedidos?", "SELECT COUNT(*) FROM pedidos")
+    store.add_term("demo", "atrasado", "dias_atraso > 0")
+    store.add_example("demo", "Quais cidades?", "SELECT DISTINCT cidade FROM clientes")
     checkouts: list[object] = []
+    statements: list[str] = []
     sa.event.listen(store.engine, "checkout", lambda *args: checkouts.append(args))
+    sa.event.listen(store.engine, "before_cursor_execute", lambda _c, _cur, sql, *rest: statements.append(sql))
     terms, examples = store.for_prompt("demo")
-    assert terms == store.list_terms("demo") and [t.term for t in terms] == ["ticket médio"]
-    assert examples == store.list_examples("demo") and [e.question for e in examples] == ["Quantos clientes?"]
+    assert len(statements) == 1  # both tables in one statement (one round trip)
+    assert terms == store.list_terms("demo") and [t.term for t in terms] == ["atrasado", "ticket médio"]
+    assert examples == store.list_examples("demo")
+    assert [e.question for e in examples] == ["Quantos clientes?", "Quais cidades?"]
     assert len(checkouts) == 3  # for_prompt: one session; then list_terms and list_examples: one each
+    assert store.for_prompt("nenhuma") == ([], [])
 
 
 @pytest.mark.parametrize(

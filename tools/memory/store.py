@@ -158,12 +158,17 @@ class MemoryStore:
             return int(existing)
 
     def for_prompt(self, connection: str) -> tuple[list[GlossaryTerm], list[Example]]:
-        """The connection's glossary terms and verified examples, read in one session (the prompt of every turn
-        needs both: one pool checkout instead of two)."""
+        """The connection's glossary terms and verified examples, read by one statement (the prompt of every turn
+        needs both: one round trip instead of two, on PostgreSQL without BEGIN/ROLLBACK)."""
+        terms: list[GlossaryTerm] = []
+        examples: list[Example] = []
         with self._reads.connect() as db:
-            terms = db.execute(_PROMPT_TERMS, {"connection": connection})
-            examples = db.execute(_PROMPT_EXAMPLES, {"connection": connection})
-            return [_term(r) for r in terms], [_example(r) for r in examples]
+            for r in db.execute(_PROMPT_ROWS, {"connection": connection}):
+                if r.kind == "g":
+                    terms.append(GlossaryTerm(r.id, r.connection, r.a, r.b, r.created_at))
+                else:
+                    examples.append(Example(r.id, r.connection, r.a, r.b, r.c, r.d, r.created_at))
+        return terms, examples
 
     def _rows(self, table: sa.Table, connection: str | None, order: sa.Column[Any]) -> list[sa.Row[Any]]:
         """Every row of ``table`` (of one connection when given), by connection then ``order``."""
@@ -176,13 +181,25 @@ def _select(table: sa.Table, connection: str | None, order: sa.Column[Any]) -> s
     return stmt.where(table.c.connection == connection) if connection is not None else stmt
 
 
-def _by_connection(table: sa.Table, order: sa.Column[Any]) -> sa.Select[Any]:
-    """``_select`` for one connection given at execution (``{"connection": name}``): built once, not per turn."""
-    return sa.select(table).where(table.c.connection == sa.bindparam("connection")).order_by(order)
+def _prompt_rows() -> sa.Select[Any]:
+    """Both tables' rows of one connection (given at execution) in one result: terms (``kind`` "g") by
+    ``term_key``, then examples ("x") by id, as ``list_terms`` / ``list_examples`` order them. Built once."""
+    g, x = glossary_terms.c, verified_examples.c
+    text_null = sa.cast(sa.null(), sa.Text)
+    terms = sa.select(
+        sa.literal("g").label("kind"), g.id, g.connection, sa.cast(g.term, sa.Text).label("a"),
+        g.definition.label("b"), text_null.label("c"), text_null.label("d"), g.created_at,
+        sa.cast(g.term_key, sa.Text).label("sort_key"),
+    ).where(g.connection == sa.bindparam("connection"))  # fmt: skip
+    examples = sa.select(
+        sa.literal("x").label("kind"), x.id, x.connection, x.question.label("a"), x.sql.label("b"),
+        x.skeleton.label("c"), sa.cast(x.source, sa.Text).label("d"), x.created_at, text_null.label("sort_key"),
+    ).where(x.connection == sa.bindparam("connection"))  # fmt: skip
+    union = sa.union_all(terms, examples).subquery()
+    return sa.select(union).order_by(union.c.kind, union.c.sort_key, union.c.id)
 
 
-_PROMPT_TERMS = _by_connection(glossary_terms, glossary_terms.c.term_key)
-_PROMPT_EXAMPLES = _by_connection(verified_examples, verified_examples.c.id)
+_PROMPT_ROWS = _prompt_rows()
 
 
 def _term(r: sa.Row[Any]) -> GlossaryTerm:
