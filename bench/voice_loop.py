@@ -14,12 +14,14 @@ per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
-pause; see ``agent.voice.loop``); the options change them for experiments. The stages also give each mode's
-WER against the questions' text, so a faster recognition that hears worse shows. Measured on this 2-core machine
-shared with other jobs (README, "Latency"): with the 32 ms pause, 24 questions, load 8.1 / 5.4, hands-free
-p50/p95 1.34/2.08 s and push-to-talk 1.22/2.49 s (ratio 1.10; 1.09-1.31 with the earlier 64 ms pause in the
-alternating runs at load 4-8; quiet machine, 64 ms: 1.00/1.12 and 0.83/1.02); hands-free still trails by the
-~0.08 s it takes to notice the end of speech.
+pause or sooner at the quiet cue; see ``agent.voice.loop``); the options change them for experiments, and
+``--ab-quiet-cue`` adds hands-free with the quiet cue off to the same rounds. ``recognition_start_s`` and
+``recognized_s`` time the recognition that was answered from the end of the voice (push-to-talk: the click).
+The stages also give each mode's WER against the questions' text, so a faster recognition that hears worse
+shows. Measured on this 2-core machine shared with other jobs (README, "Latency"): at load 6.6 / 11.3 the
+answered recognition started 0.03 s after the end of the voice with the quiet cue and 0.085 s without (p50,
+same rounds); end to end hands-free 2.21 s, without the cue 2.27 s, push-to-talk 1.93 s (ratio 1.15): under
+load the first clause's synthesis swings more than the detection saves, and hands-free still trails.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ if __package__ in (None, ""):
 from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.speech.audio import pcm16_bytes, resample
-from agent.speech.base import Synthesizer
+from agent.speech.base import Synthesizer, Transcript
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.speech.metrics import corpus_wer
@@ -182,12 +184,27 @@ class ModeRunner:
         self.hands_free = hands_free
         self.collector = Collector()
         self.turn = 0
+        # (wall start, wall end or None when abandoned) of every recognition the loop ran, to time the used one
+        self.recognitions: list[tuple[float, float | None]] = []
+        whisper = whisper_recognizer(transcriber, beam_size=beam_size)
+
+        def recognize(samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
+            start = time.perf_counter()
+            try:
+                transcript = whisper(samples, abandon=abandon)
+            except Exception:
+                self.recognitions.append((start, None))
+                raise
+            self.recognitions.append((start, time.perf_counter()))
+            return transcript
 
         def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-            return agent.astream_turn(question=question, conversation_id=f"bench-{hands_free}", speak=False, hold=hold)
+            return agent.astream_turn(
+                question=question, conversation_id=f"bench-{hands_free}-{id(self)}", speak=False, hold=hold
+            )
 
         self.loop = VoiceLoop(
-            recognize=whisper_recognizer(transcriber, beam_size=beam_size),
+            recognize=recognize,
             synthesizer=kokoro,
             respond=respond,
             emit=self.collector,
@@ -208,6 +225,7 @@ class ModeRunner:
         step = int(CHUNK_S * MIC_RATE) * 2
         silence = bytes(step)
         collector.event.clear()
+        calls = len(self.recognitions)
         started = time.perf_counter()
         speech_end_wall = None
         limit = len(q.pcm) if hands_free else int((q.speech_end_s + 0.3) * MIC_RATE) * 2  # the click 0.3 s later
@@ -236,7 +254,12 @@ class ModeRunner:
         origin = speech_end_wall if hands_free else click
         await asyncio.sleep(0.3)
         latency = (first - origin) if first and origin else None
-        return {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
+        row = {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
+        used = [(start, end) for start, end in self.recognitions[calls:] if end is not None]
+        if used and origin:  # the last finished recognition is the one answered (from the end of voice / the click)
+            row["recognition_start_s"] = round(used[-1][0] - origin, 3)
+            row["recognized_s"] = round(used[-1][1] - origin, 3)
+        return row
 
     async def close(self) -> None:
         await self.loop.close()
@@ -274,6 +297,7 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         turns=TurnConfig(pause_ms=args.pause_ms, silence_ms=args.silence_ms),
         speculative_answer=not args.no_speculative_answer,
         first_clause_chars=args.first_clause_chars,
+        quiet_cue_db=args.quiet_cue_db,
     )
     engines_ = {
         "agent": agent,
@@ -287,26 +311,47 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     await warm_up.close()
     load_before = os.getloadavg()[0]
     # The modes alternate question by question, so a change in the machine's load affects both alike.
-    runners = ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)
-    hands_free, push = [], []
+    runners = [ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)]
+    if args.ab_quiet_cue:  # a third mode in the same rounds: hands-free with the quiet cue off
+        runners.append(ModeRunner(hands_free=True, **(engines_ | {"config": replace(loop_config, quiet_cue_db=0.0)})))
+    hands_free: list[dict] = []
+    push: list[dict] = []
+    no_cue: list[dict] = []
     for q in questions:
-        hands_free.append(await runners[0].ask(q))
-        push.append(await runners[1].ask(q))
+        for runner, rows in zip(runners, (hands_free, push, no_cue), strict=False):
+            rows.append(await runner.ask(q))
     for runner in runners:
         await runner.close()
     load_after = os.getloadavg()[0]
     stages = {
         f"hands_free.{k}": summary(hands_free, k)
-        for k in ("endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+        for k in (
+            "endpoint_s",
+            "recognition_start_s",
+            "recognized_s",
+            "stt_s",
+            "stt_wait_s",
+            "agent_first_text_s",
+            "tts_first_audio_s",
+        )
     } | {
         f"push_to_talk.{k}": summary(push, k)
-        for k in ("stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+        for k in (
+            "recognition_start_s",
+            "recognized_s",
+            "stt_s",
+            "stt_wait_s",
+            "agent_first_text_s",
+            "tts_first_audio_s",
+        )
     }
     spec = [r.get("speculative", 0) for r in hands_free]
     stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
     drafts = [r.get("speculative_answer", 0) for r in hands_free]
     stages["hands_free.speculative_answer_share"] = {"value": round(sum(drafts) / max(1, len(drafts)), 3)}
     stages["hands_free.draft_lead_s"] = summary(hands_free, "draft_lead_s")
+    counts = [r.get("speculations", 0) for r in hands_free]  # speculative recognitions started per question
+    stages["hands_free.speculations_per_question"] = {"value": round(sum(counts) / max(1, len(counts)), 2)}
     for mode, rows in (("hands_free", hands_free), ("push_to_talk", push)):  # what was heard, not only how fast
         stages[f"{mode}.wer"] = {"value": round(corpus_wer([(r["question"], r["heard"]) for r in rows]), 3)}
     if args.verbose:
@@ -319,9 +364,22 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "nice": os.nice(0),
         "ratio_p50": round(hf["p50_s"] / ptt["p50_s"], 3) if ptt["p50_s"] else None,
         "loop": f"pause {args.pause_ms} ms, silence {args.silence_ms} ms, first clause {args.first_clause_chars} chars,"
-        f" speculative answer {'off' if args.no_speculative_answer else 'on'}",
+        f" speculative answer {'off' if args.no_speculative_answer else 'on'}, quiet cue {args.quiet_cue_db:g} dB",
     }
-    return {"hands_free": hf, "push_to_talk": ptt, "stages": stages}, conditions
+    report = {"hands_free": hf, "push_to_talk": ptt, "stages": stages}
+    if no_cue:
+        report["hands_free_no_quiet_cue"] = summary(no_cue)
+        for k in ("recognition_start_s", "recognized_s"):
+            stages[f"hands_free_no_quiet_cue.{k}"] = summary(no_cue, k)
+        counts = [r.get("speculations", 0) for r in no_cue]
+        stages["hands_free_no_quiet_cue.speculations_per_question"] = {"value": round(sum(counts) / len(counts), 2)}
+        stages["hands_free_no_quiet_cue.wer"] = {
+            "value": round(corpus_wer([(r["question"], r["heard"]) for r in no_cue]), 3)
+        }
+        if args.verbose:
+            for row in no_cue:
+                print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
+    return report, conditions
 
 
 def main() -> None:
@@ -344,7 +402,16 @@ def main() -> None:
         "--first-clause-chars", type=int, default=defaults.first_clause_chars, help="length of the first clause"
     )
     parser.add_argument(
+        "--quiet-cue-db",
+        type=float,
+        default=defaults.quiet_cue_db,
+        help="energy drop (dB) that starts speculation before the VAD's pause (0: off)",
+    )
+    parser.add_argument(
         "--no-speculative-answer", action="store_true", help="start the answer only once the question has ended"
+    )
+    parser.add_argument(
+        "--ab-quiet-cue", action="store_true", help="also run hands-free with the quiet cue off, in the same rounds"
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
@@ -355,6 +422,9 @@ def main() -> None:
     print(f"  hands-free   p50 {hf['p50_s']:.3f} s  p95 {hf['p95_s']:.3f} s  (from the actual end of the voice)")
     print(f"  push-to-talk p50 {ptt['p50_s']:.3f} s  p95 {ptt['p95_s']:.3f} s  (from the stop click)")
     print(f"  hands-free / push-to-talk p50 ratio: {hf['p50_s'] / ptt['p50_s']:.2f}")
+    if "hands_free_no_quiet_cue" in report:
+        off = report["hands_free_no_quiet_cue"]
+        print(f"  hands-free, quiet cue off p50 {off['p50_s']:.3f} s  p95 {off['p95_s']:.3f} s  (same rounds)")
     for name, value in report["stages"].items():
         print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
     print(

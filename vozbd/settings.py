@@ -192,6 +192,12 @@ class Settings(BaseSettings):
     voice_pause_ms: int = Field(
         32, ge=32, le=2000, description="Pause that starts speculative recognition (32 ms: one VAD window)."
     )
+    voice_quiet_cue_db: float = Field(
+        36.0,
+        ge=0,
+        le=80,
+        description="Start speculative recognition as soon as the sound falls this many dB below the voice (0: off).",
+    )
     voice_min_speech_ms: int = Field(250, ge=50, le=5000, description="Shorter utterances are ignored.")
     voice_max_utterance_s: float = Field(20.0, ge=2, le=120, description="An utterance is cut at this length.")
     voice_speculative_answer: bool = Field(

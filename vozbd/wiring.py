@@ -399,6 +399,7 @@ def voice_loop_config(settings: Settings, *, hands_free: bool = True, out_rate: 
         turns=turns,
         hands_free=hands_free,
         speculative_answer=settings.voice_speculative_answer,
+        quiet_cue_db=settings.voice_quiet_cue_db,
         barge_in=settings.voice_barge_in,
         half_duplex=settings.voice_half_duplex,
         out_rate=out_rate,

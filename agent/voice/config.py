@@ -25,6 +25,9 @@ class VoiceLoopConfig:
     hands_free: bool = True  # False: push-to-talk, the utterance ends only at ``end_of_input()``
     speculative: bool = True
     speculative_answer: bool = True  # also start the answer (agent + first clause) on the speculative transcript
+    # Start speculative recognition as soon as 10 ms of audio fall this many dB below the speaker's recent loudest
+    # 10 ms (``agent.voice.cue``), before the VAD notices the pause; 0 turns this cue off (the VAD alone starts them).
+    quiet_cue_db: float = 36.0
     barge_in: bool = True
     barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
     half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)

@@ -72,8 +72,9 @@ class Draft:
 
 @dataclass
 class Speculation:
-    speech_end_s: float
+    speech_end_s: float  # the VAD's end of speech (-1 while an early one waits for the VAD's pause)
     task: asyncio.Task[Transcript]
+    early_at_s: float | None = None  # stream time of the quiet cue that started it, until the VAD's pause confirms it
     draft: Draft | None = None
     starter: asyncio.Task[None] | None = None
     # Set when the user went on speaking (or a new turn began): a recognition still waiting for the recognizer

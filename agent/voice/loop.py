@@ -5,7 +5,8 @@ PCM16 chunks (``feed``) and receives typed events through ``emit`` (``agent.voic
 ``AnswerAudio`` to the player and stops playback on ``Interrupted``.
 
 Latency design (2 CPU cores): recognition starts speculatively at every short pause (``pause_ms``, one VAD window by
-default) and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
+default; sooner, at the energy drop of ``agent.voice.cue``, which the VAD's pause then confirms or a sound retracts)
+and the last one's result is kept when no more speech follows, so the STT time hides inside the silence
 wait; when the user goes on speaking, a speculation still waiting for the recognizer is skipped (recognitions run
 one at a time) and one already running is abandoned after its encoder pass (``Recognize``'s ``abandon``), so a
 mid-sentence pause costs at most one encoder pass; STT sees only the VAD-trimmed utterance (no second VAD pass, no
@@ -42,6 +43,7 @@ from agent.speech.audio import StreamResampler, pcm16_bytes, pcm16_to_float
 from agent.speech.base import NoSpeechError, RecognitionAbandoned, SpeechError, Synthesizer, Transcript
 from agent.speech.speak import SpeakOptions, aspeak
 from agent.voice.config import VoiceLoopConfig
+from agent.voice.cue import Loud, Quiet, QuietCue
 from agent.voice.drafts import Answer, Draft, Emit, Gate, Speculation, closing
 from agent.voice.echo import heard_as_one_of, plain_words
 from agent.voice.events import (
@@ -80,6 +82,9 @@ class Respond(Protocol):
 
 
 NO_SPEECH_NOTICE = "Não entendi. Pode repetir?"
+# The VAD's end of speech lags the energy cue by up to about two windows (Silero still scores the first 30-60 ms
+# of silence as speech); a later end means the VAD heard speech after the cue (a soft word): not the same pause.
+EARLY_SLACK_S = 0.1
 
 
 class SpeculationSkipped(Exception):
@@ -133,10 +138,13 @@ class VoiceLoop:
         self._clock = clock
         self._vad = StreamingVad()
         self._detector = TurnDetector(turns)
+        early = config.hands_free and config.speculative and config.quiet_cue_db > 0
+        self._cue = QuietCue(drop_db=config.quiet_cue_db) if early else None
         self._resamplers: dict[int, StreamResampler] = {}
         self._stream_s = 0.0  # seconds of 16 kHz audio received
         self._arrivals: deque[tuple[float, float]] = deque(maxlen=2048)  # (stream_s after a feed, wall time)
         self._turn = 0
+        self._speculations: dict[int, int] = {}  # turn → speculative recognitions started (a timing, for benches)
         self._speculation: Speculation | None = None
         self._answer: Answer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -171,10 +179,15 @@ class VoiceLoop:
             if self._detector.active:
                 self._detector.reset()
             self._vad.reset()
+            if self._cue is not None:
+                self._cue.reset()
             return
         for window, prob in self._vad.feed(samples):
             for event in self._detector.feed(window, prob):
                 await self._on_turn_event(event, now)
+        if self._cue is not None:
+            for cue in self._cue.feed(samples):
+                await self._on_cue(cue)
         self._check_barge_in(now)
 
     async def end_of_input(self) -> None:
@@ -226,18 +239,20 @@ class VoiceLoop:
     async def _on_turn_event(self, event: object, now: float) -> None:
         if isinstance(event, SpeechStart):
             self._turn += 1
+            self._speculations = {t: n for t, n in self._speculations.items() if t > self._turn - 4}
             await self._discard_speculation()
             await self._emit(SpeechStarted(self._turn, event.at_s))
         elif isinstance(event, Pause) and self.config.speculative and self.config.hands_free:
+            early = self._speculation
+            if (
+                early is not None
+                and early.early_at_s is not None
+                and event.speech_end_s <= early.early_at_s + EARLY_SLACK_S
+            ):
+                early.speech_end_s, early.early_at_s = event.speech_end_s, None  # the VAD heard the same pause
+                return
             await self._discard_speculation()
-            stale = threading.Event()
-            audio = np.concatenate([event.audio, self._pause_pad])
-            task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, audio, stale))
-            task.add_done_callback(_retrieve)
-            started = Speculation(event.speech_end_s, task, stale=stale)
-            self._speculation = started
-            if self.config.speculative_answer:
-                started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
+            self._speculate(np.concatenate([event.audio, self._pause_pad]), event.speech_end_s)
         elif isinstance(event, Resume):
             await self._discard_speculation()  # the user goes on speaking: the speculation answers too little
         elif isinstance(event, Utterance):
@@ -249,6 +264,39 @@ class VoiceLoop:
             self._spawn(self._run_turn(self._turn, event, speculation, now, previous, self._transcribed))
         elif isinstance(event, Dropped):
             log.debug("utterance dropped: %.0f ms of speech", event.speech_ms)
+
+    async def _on_cue(self, cue: Quiet | Loud) -> None:
+        """The energy cue (``agent.voice.cue``): speculate at once on a sudden quiet, before the VAD's pause; drop
+        that speculation if sound comes back before the VAD confirmed the pause."""
+        speculation = self._speculation
+        if isinstance(cue, Loud):
+            if speculation is not None and speculation.early_at_s is not None:
+                await self._discard_speculation()
+            return
+        detector = self._detector
+        if (
+            speculation is not None
+            or not detector.active
+            or detector.paused
+            or detector.current_speech_ms < detector.config.min_speech_ms
+        ):
+            return
+        pad_ms = max(0.0, detector.config.tail_ms - cue.quiet_ms)
+        pad = np.zeros(round(pad_ms * VAD_RATE / 1000), dtype=np.float32)
+        audio = np.concatenate([detector.audio_so_far(), self._vad.pending, pad])
+        self._speculate(audio, -1.0, early_at_s=self._stream_s)
+
+    def _speculate(self, audio: np.ndarray, speech_end_s: float, *, early_at_s: float | None = None) -> None:
+        """Start recognizing ``audio`` (the utterance so far) in a worker thread, and a draft answer once it is
+        heard."""
+        self._speculations[self._turn] = self._speculations.get(self._turn, 0) + 1
+        stale = threading.Event()
+        task = asyncio.ensure_future(asyncio.to_thread(self._recognize_unless, audio, stale))
+        task.add_done_callback(_retrieve)
+        started = Speculation(speech_end_s, task, early_at_s=early_at_s, stale=stale)
+        self._speculation = started
+        if self.config.speculative_answer:
+            started.starter = asyncio.ensure_future(self._start_draft(started, self._turn))
 
     async def _discard_speculation(self) -> None:
         speculation, self._speculation = self._speculation, None
@@ -398,6 +446,7 @@ class VoiceLoop:
             "speculative": 1.0 if speculation is not None else 0.0,
             "stt_s": transcript.processing_s,
             "stt_wait_s": round(recognized - eou_wall, 3),
+            "speculations": float(self._speculations.pop(turn, 0)),
         }
         text = transcript.text.strip()
         if self._is_echo(text, utt):

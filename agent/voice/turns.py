@@ -85,6 +85,15 @@ class TurnDetector:
     def current_speech_ms(self) -> float:
         return self._speech_ms if self._active else 0.0
 
+    @property
+    def paused(self) -> bool:
+        """A ``Pause`` was given and no speech has followed it yet."""
+        return self._active and self._paused
+
+    def audio_so_far(self) -> np.ndarray:
+        """The open utterance's audio up to the last window fed (trailing silence trimmed to ``tail_ms``)."""
+        return self._audio() if self._active else np.zeros(0, dtype=np.float32)
+
     def _is_speech(self, prob: float) -> bool:
         if prob >= self.config.threshold:
             self._speaking = True

@@ -37,6 +37,11 @@ class StreamingVad:
         self._context = np.zeros(_CONTEXT, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
 
+    @property
+    def pending(self) -> np.ndarray:
+        """The samples after the last complete window (not scored yet)."""
+        return self._pending
+
     def feed(self, samples: np.ndarray) -> list[tuple[np.ndarray, float]]:
         """(window, probability) for every window completed by ``samples`` (leftovers wait for the next call)."""
         self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])

@@ -227,3 +227,79 @@ async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_
     assert all(zeros >= 4 * 512 for zeros in recognizer.silent_ends)
     (final,) = events.of(FinalTranscript)
     assert final.text == "quantos pedidos temos 2" and final.timings["speculative"] == 1.0
+
+
+class Recorder:
+    """Recognizes at once, by call number, remembering how many samples each call got."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
+        self.calls.append(samples.size)
+        return Transcript(f"quantos pedidos temos {len(self.calls)}", "pt", 0.9, (), samples.size / 16_000, 0.01)
+
+
+@pytest.mark.parametrize("cue_db", [36.0, 0.0])
+async def test_the_quiet_cue_starts_recognition_before_the_vad_notices_the_pause(
+    make_agent, engines, tmp_path: Path, cue_db: float
+) -> None:
+    """40 ms after the voice stops the VAD has not paused yet, but the energy cue has already started the
+    speculative recognition of the whole utterance; the VAD's pause then keeps it (no second recognition) and the
+    silence confirms it. With the cue off (0) nothing is recognized until the VAD's pause."""
+    recognizer, events = Recorder(), Events()
+    agent = make_agent(scripted(script=SCRIPT))
+
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
+
+    loop = VoiceLoop(
+        recognize=recognizer,
+        synthesizer=engines.synthesizer("espeak"),
+        respond=respond,
+        emit=events,
+        config=VoiceLoopConfig(quiet_cue_db=cue_db, speculative_answer=False),
+    )
+    await feed(loop, silence(0.3) + voiced("quantos pedidos temos", tmp_path) + silence(0.04))
+    await asyncio.sleep(0.5)  # the speculation's thread has run
+    speculation = loop._speculation
+    assert not loop._detector.paused  # the VAD has not noticed the pause yet
+    if cue_db:
+        assert speculation is not None and speculation.early_at_s is not None and speculation.task.done()
+        before = len(recognizer.calls)
+    else:
+        assert speculation is None
+        before = len(recognizer.calls)
+    await feed(loop, silence(1.0))
+    await wait_for(events, TurnDone, 1, loop)
+    await loop.close()
+
+    (final,) = events.of(FinalTranscript)
+    assert final.timings["speculative"] == 1.0
+    if cue_db:
+        assert len(recognizer.calls) == before  # the VAD's pause kept the cue's recognition
+        assert final.text == f"quantos pedidos temos {before}"
+    else:
+        assert len(recognizer.calls) == before + 1
+
+
+async def test_voice_after_the_quiet_cue_drops_its_speculation(make_agent, engines, tmp_path: Path) -> None:
+    recognizer, events = Recorder(), Events()
+    agent = make_agent(scripted(script=SCRIPT))
+
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
+
+    loop = VoiceLoop(recognize=recognizer, synthesizer=engines.synthesizer("espeak"), respond=respond, emit=events)
+    await feed(loop, silence(0.3) + voiced("quantos pedidos", tmp_path) + silence(0.04))
+    await asyncio.sleep(0.5)
+    early = loop._speculation
+    assert early is not None and early.early_at_s is not None
+    await feed(loop, voiced("foram feitos em maio", tmp_path) + silence(1.0))  # the user goes on speaking
+    await wait_for(events, TurnDone, 1, loop)
+    await loop.close()
+
+    assert early.stale.is_set()
+    (final,) = events.of(FinalTranscript)
+    assert final.text == f"quantos pedidos temos {len(recognizer.calls)}"  # the last recognition: the whole utterance
+    assert recognizer.calls[-1] > recognizer.calls[0] + 16_000 * 0.5
