@@ -413,6 +413,28 @@ def test_trees_too_deep_to_write_are_refused_cleanly_by_the_row_cap(sql: str, di
     assert "complexa demais" in refused.value.message
 
 
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("SELECT #> nextval PATH ('rt_seq')", "postgres"),
+        ("SELECT ( -> 'clientes_id_seq' SELECT 1", "sqlite"),
+        ("SELECT COUNT(*) FROM pedidos WHERE d >= DATE_SUB('2026-06-30', :: INTERVAL 30 DAY)", "mysql"),
+    ],
+    ids=["postgres-jsonb-operator", "sqlite-arrow", "mysql-cast-operator"],
+)
+def test_operators_without_operands_are_parse_errors(sql: str, dialect: str) -> None:
+    # the compiled sqlglot raises TypeError (not ParseError) for an operator missing its left operand
+    assert code_of(sql, dialect) == "parse_error"
+
+
+def test_tree_the_writer_cannot_express_is_a_parse_error_not_a_type_error() -> None:
+    statement = validate("SELECT DATEDIFF('2026-06-30', data_cadastro) AS dias FROM clientes", "tsql")  # MySQL's form
+    with pytest.raises(UnsafeQueryError) as refused:
+        apply_row_cap(statement, 100)
+    assert refused.value.detail == {"code": "parse_error", "dialect": "tsql"}
+    assert "SQL Server" in refused.value.message
+
+
 def test_ordinary_nesting_still_passes() -> None:
     sql = "SELECT " + "(" * 20 + "1" + ")" * 20 + " AS x, (SELECT (SELECT (SELECT 1))) AS y"
     assert validate(sql, "postgres").kind == "query"

@@ -36,7 +36,8 @@ def generate(tree: exp.Expr, dialect: str) -> str:
     """``tree`` as SQL text for ``dialect`` (function names as written, comments dropped).
 
     Generation may normalise ``tree`` in place (``copy=False``, for speed): pass a tree you own. A tree too deep for
-    the writer's recursion is refused as ``too_complex`` (``UnsafeQueryError``), like a query too deep to parse.
+    the writer's recursion is refused as ``too_complex`` (``UnsafeQueryError``), like a query too deep to parse; one
+    the writer cannot express as ``parse_error``.
     """
     try:
         if dialect == "mysql":
@@ -48,3 +49,6 @@ def generate(tree: exp.Expr, dialect: str) -> str:
         detail: dict[str, object] = {"limit": MAX_TOKENS}
         message = messages.rejection("too_complex", dialect, detail)
         raise UnsafeQueryError(message, detail={"code": "too_complex", "dialect": dialect, **detail}) from None
+    except TypeError:  # the compiled writer's type checks on a tree it cannot write (T-SQL DATEDIFF(a, b))
+        message = messages.rejection("parse_error", dialect, {})
+        raise UnsafeQueryError(message, detail={"code": "parse_error", "dialect": dialect}) from None

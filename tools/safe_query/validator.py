@@ -201,10 +201,11 @@ def _parse_one(text: str, dialect: str, tokens: list[Token]) -> exp.Expr:
     try:
         trees = [tree for tree in dialect_instance(dialect).parser().parse(tokens, text) if tree is not None]
         trees = [tree for tree in trees if not isinstance(tree, exp.Semicolon)]  # a trailing comment after ';'
-    except SqlglotError as error:
+    except (SqlglotError, TypeError) as error:  # TypeError: the compiled parser's own type checks ("SELECT #> 1")
         if any(token.token_type == TokenType.INTO for token in tokens):
             raise _reject("select_into", dialect) from None  # e.g. MySQL INTO OUTFILE, which sqlglot cannot parse
-        raise _reject("parse_error", dialect, error=messages.plain(str(error))) from None
+        reason = {"error": messages.plain(str(error))} if isinstance(error, SqlglotError) else {}
+        raise _reject("parse_error", dialect, **reason) from None
     if len(trees) != 1:
         raise _reject("multiple_statements", dialect, statements=len(trees))
     return trees[0]
