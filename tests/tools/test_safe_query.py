@@ -435,6 +435,11 @@ def test_tree_the_writer_cannot_express_is_a_parse_error_not_a_type_error() -> N
     assert "SQL Server" in refused.value.message
 
 
+def test_function_after_a_dot_with_nothing_before_it_is_refused_not_a_crash() -> None:
+    # "LATERAL . f()" parses as a Dot without its left side: the qualified-call check read the missing qualifier
+    assert code_of("SELECT x LATERAL . upper('a')", "postgres") == "denied_function"
+
+
 def test_ordinary_nesting_still_passes() -> None:
     sql = "SELECT " + "(" * 20 + "1" + ")" * 20 + " AS x, (SELECT (SELECT (SELECT 1))) AS y"
     assert validate(sql, "postgres").kind == "query"

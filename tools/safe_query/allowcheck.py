@@ -74,7 +74,7 @@ def _check_function(node: exp.Func, dialect: str) -> None:
     name = function_name(node)
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
-        qualifier = ".".join(i.name.lower() for i in parent.this.find_all(exp.Identifier))
+        qualifier = ".".join(i.name.lower() for i in parent.this.find_all(exp.Identifier)) if parent.this else ""
         raise Refusal("denied_function", function=f"{qualifier}.{name}", reason="chamadas qualificadas por esquema")
     if isinstance(node, exp.Anonymous):
         setting_reader = dialect == "postgres" and name == "current_setting"
