@@ -13,7 +13,7 @@ import pytest
 from tools.errors import InvalidInputError, UnsafeQueryError
 from tools.safe_query import QueryResult, RunQueryInput, apply_row_cap, json_safe, validate
 from tools.safe_query.denylist import ALL, DENYLIST
-from tools.safe_query.validator import DIALECTS, MAX_BRACKET_NESTING, MAX_NESTING
+from tools.safe_query.validator import DIALECTS, MAX_NESTING, MAX_REPARSED_NESTING
 
 
 def code_of(sql: str, dialect: str) -> str:
@@ -376,31 +376,41 @@ def test_nesting_bound_is_explicit_and_independent_of_the_callers_stack(opening:
 
 @pytest.mark.parametrize(
     ("opening", "closing"),
-    [("ARRAY[", "]"), ("ARRAY[(", ")]"), ("ARRAY[1, 2, ", ", 3]"), ("x[", "]")],
-    ids=["arrays", "arrays-in-parens", "arrays-with-siblings", "subscripts"],
+    [
+        ("ARRAY[", "]"),
+        ("ARRAY[(", ")]"),
+        ("ARRAY[1, 2, ", ", 3]"),
+        ("x[", "]"),
+        ("DATE(", ")"),
+        ("TIMESTAMP((", "))"),
+    ],
+    ids=["arrays", "arrays-in-parens", "arrays-with-siblings", "subscripts", "date", "timestamp-in-parens"],
 )
-def test_bracket_nesting_is_bounded_apart_from_parentheses(opening: str, closing: str) -> None:
-    # sqlglot parses ARRAY[ twice (as a type, then as an array): each level doubled the parse time, and 30 levels,
-    # under the parentheses' bound, kept a worker busy for hours
+def test_nesting_parsed_twice_is_bounded_apart_from_parentheses(opening: str, closing: str) -> None:
+    # sqlglot parses ARRAY[ and DATE( twice (as a type, then as an expression): each level doubled the parse time,
+    # and 30 levels, under the parentheses' bound, kept a worker busy for hours
     def nested(depth: int) -> str:
         return "SELECT " + opening * depth + "1" + closing * depth + " FROM t"
 
-    assert validate(nested(MAX_BRACKET_NESTING), "postgres").kind == "query"
+    assert validate(nested(MAX_REPARSED_NESTING), "postgres").kind == "query"
     with pytest.raises(UnsafeQueryError) as refused:
-        validate(nested(MAX_BRACKET_NESTING + 1), "postgres")
+        validate(nested(MAX_REPARSED_NESTING + 1), "postgres")
     assert refused.value.detail == {
         "code": "too_complex",
         "dialect": "postgres",
         "limit": 10_000,
-        "nesting": MAX_BRACKET_NESTING,
+        "nesting": MAX_REPARSED_NESTING,
     }
 
 
-def test_arrays_written_with_parentheses_are_bounded_once_regenerated_with_brackets() -> None:
-    statement = validate("SELECT " + "ARRAY(" * 16 + "1" + ")" * 16, "postgres")  # generated as ARRAY[ARRAY[...
-    with pytest.raises(UnsafeQueryError) as refused:
-        validate(apply_row_cap(statement, 100), "postgres")
-    assert refused.value.detail["code"] == "too_complex"
+def test_mysql_binary_nesting_is_bounded() -> None:  # BINARY( tripled the parse time per level: 14 took 16 s
+    assert code_of(
+        "SELECT " + "BINARY(" * (MAX_REPARSED_NESTING + 1) + "1" + ")" * (MAX_REPARSED_NESTING + 1), "mysql"
+    ) == ("too_complex")
+
+
+def test_arrays_written_with_parentheses_are_bounded_too() -> None:  # regenerated as ARRAY[ARRAY[...
+    assert code_of("SELECT " + "ARRAY(" * 16 + "1" + ")" * 16, "postgres") == "too_complex"
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])

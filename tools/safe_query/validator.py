@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -44,11 +44,12 @@ MAX_NESTING = 32
 stopped near this depth by exhausting Python's recursion limit, at a depth that varied with the caller's stack; the
 compiled sqlglot (``sqlglotc``) recurses in C and goes far deeper, so the bound is explicit and the same
 everywhere. No analytic query the corpora hold nests past 12."""
-MAX_BRACKET_NESTING = 4
-"""Brackets (``ARRAY[...]``, ``x[i]``) nested deeper than this are refused before parsing, whatever the parentheses.
-sqlglot parses ``ARRAY[`` first as a data type, then again as an array: the parse time doubles with each level
-(20 levels took over 30 s of CPU, far under the parentheses' bound). At 4 levels a 10,000-token statement still
-validates in about 0.3 s."""
+MAX_REPARSED_NESTING = 4
+"""Brackets (``ARRAY[...]``, ``x[i]``) and parentheses opened by a type name (``DATE(``, MySQL ``BINARY(``) nested
+deeper than this are refused before parsing, whatever the other parentheses. sqlglot parses each of them first as a
+data type, then again as an expression: the parse time doubles (triples for ``BINARY(``) with each level, so 20
+``ARRAY[`` levels took over 30 s of CPU and 18 ``DATE(`` levels 1.4 s, far under the parentheses' bound. At 4
+levels a 10,000-token statement still parses in about 0.5 s."""
 
 
 def _classes(*names: str) -> tuple[type[exp.Expr], ...]:
@@ -131,25 +132,39 @@ def validate(
 
 _OPENING = frozenset({TokenType.L_PAREN, TokenType.CASE, TokenType.L_BRACKET, TokenType.L_BRACE})
 _CLOSING = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE})
-_BRACKETS = {TokenType.L_BRACKET: 1, TokenType.L_BRACE: 1, TokenType.R_BRACKET: -1, TokenType.R_BRACE: -1}
+_BRACKETS = frozenset({TokenType.L_BRACKET, TokenType.L_BRACE})
 
 
-def _nesting(tokens: list[Token]) -> tuple[int, int]:
-    """The deepest nesting of parentheses, brackets and CASE ... END in ``tokens``, and of brackets alone."""
-    deepest = depth = open_cases = deepest_brackets = brackets = 0
+@cache
+def _type_tokens(dialect: str) -> frozenset[TokenType]:
+    """The tokens ``dialect``'s parser may read as a data type (it then tries ``(``/``[`` after them twice)."""
+    return frozenset(dialect_instance(dialect).parser_class.TYPE_TOKENS)
+
+
+def _nesting(tokens: list[Token], type_tokens: Collection[TokenType]) -> tuple[int, int]:
+    """The deepest nesting of parentheses, brackets and CASE ... END in ``tokens``, and of the brackets and the
+    parentheses right after a type name (each parsed twice) alone."""
+    deepest = depth = open_cases = reparsed = deepest_reparsed = 0
+    opened: list[bool] = []  # per open parenthesis or bracket: is it parsed twice?
+    previous: TokenType | None = None
     for token in tokens:
         kind = token.token_type
         if kind in _OPENING:
             depth += 1
             open_cases += kind == TokenType.CASE
             deepest = max(deepest, depth)
+            if kind != TokenType.CASE:
+                twice = kind in _BRACKETS or previous in type_tokens
+                opened.append(twice)
+                reparsed += twice
+                deepest_reparsed = max(deepest_reparsed, reparsed)
         elif kind in _CLOSING or (kind == TokenType.END and open_cases):
             depth -= 1
             open_cases -= kind == TokenType.END
-        if kind in _BRACKETS:
-            brackets += _BRACKETS[kind]
-            deepest_brackets = max(deepest_brackets, brackets)
-    return deepest, deepest_brackets
+            if kind != TokenType.END and opened:
+                reparsed -= opened.pop()
+        previous = kind
+    return deepest, deepest_reparsed
 
 
 @dataclass(frozen=True)
@@ -163,11 +178,11 @@ def _validate(text: str, dialect: str, *, nested: bool, scope: _Scope) -> Valida
     all_tokens, tokens = single_statement(text, dialect)
     if len(all_tokens) > MAX_TOKENS:
         raise Refusal("too_complex", limit=MAX_TOKENS)
-    nesting, bracket_nesting = _nesting(all_tokens)
+    nesting, reparsed_nesting = _nesting(all_tokens, _type_tokens(dialect))
     if nesting > MAX_NESTING:
         raise Refusal("too_complex", limit=MAX_TOKENS, nesting=MAX_NESTING)
-    if bracket_nesting > MAX_BRACKET_NESTING:
-        raise Refusal("too_complex", limit=MAX_TOKENS, nesting=MAX_BRACKET_NESTING)
+    if reparsed_nesting > MAX_REPARSED_NESTING:
+        raise Refusal("too_complex", limit=MAX_TOKENS, nesting=MAX_REPARSED_NESTING)
     keyword = leading_keyword(tokens)
     if keyword not in READ_KEYWORDS and keyword != "(":
         raise _reject(_keyword_code(keyword), dialect, keyword=keyword)
