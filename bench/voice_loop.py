@@ -198,7 +198,10 @@ class ModeRunner:
             self.recognitions.append((start, time.perf_counter()))
             return transcript
 
+        self.agent_turns = 0  # agent turns started, drafts included (a dropped draft is wasted CPU)
+
         def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+            self.agent_turns += 1
             return agent.astream_turn(
                 question=question, conversation_id=f"bench-{hands_free}-{id(self)}", speak=False, hold=hold
             )
@@ -225,7 +228,7 @@ class ModeRunner:
         step = int(CHUNK_S * MIC_RATE) * 2
         silence = bytes(step)
         collector.event.clear()
-        calls = len(self.recognitions)
+        calls, turns = len(self.recognitions), self.agent_turns
         started = time.perf_counter()
         speech_end_wall = None
         limit = len(q.pcm) if hands_free else int((q.speech_end_s + 0.3) * MIC_RATE) * 2  # the click 0.3 s later
@@ -255,10 +258,13 @@ class ModeRunner:
         await asyncio.sleep(0.3)
         latency = (first - origin) if first and origin else None
         row = {"question": q.text, "heard": done.question, "latency_s": latency, **done.timings}
+        row["agent_turns"] = self.agent_turns - turns
         used = [(start, end) for start, end in self.recognitions[calls:] if end is not None]
         if used and origin:  # the last finished recognition is the one answered (from the end of voice / the click)
             row["recognition_start_s"] = round(used[-1][0] - origin, 3)
             row["recognized_s"] = round(used[-1][1] - origin, 3)
+            # recognitions the loop started after the answered one (they compete with the answer for the CPU)
+            row["recognitions_after"] = sum(start > used[-1][0] for start, _ in self.recognitions[calls:])
         return row
 
     async def close(self) -> None:
