@@ -27,7 +27,7 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
     monkeypatch.chdir(tmp_path)
     settings = Settings(data_dir=tmp_path, models_dir=tmp_path / "models", tts_engine="espeak")
     config = SpeechServiceConfig(
-        token=TOKEN, max_audio_bytes=4096, max_json_bytes=2048, rate_limits=RateLimitConfig(per_key="5/hour")
+        token=TOKEN, max_audio_bytes=4096, max_json_bytes=2048, rate_limits=RateLimitConfig(per_key="5/minute")
     )
     with TestClient(create_speech_app(local_speech_backend(settings), config), base_url="http://127.0.0.1") as client:
         yield client

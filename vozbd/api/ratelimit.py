@@ -1,11 +1,4 @@
-"""Rate limits per API key (or logged-in user) and per client IP, with the ``limits`` library (sliding window
-counter: the current window's hits plus the previous window's, weighted by how much of it the sliding window still
-covers).
-
-Not limits' moving window: its in-process storage keeps one timestamp per hit, inserted at the head of a list, and
-starts a clean-up task per request that hops to a worker thread (~120 µs of CPU per request for the key and IP
-checks, against ~19 µs here); on Redis it is a Lua script over a list as long as the limit. The sliding window
-counter is two integers per caller and window, in memory and on Redis alike.
+"""Rate limits per API key (or logged-in user) and per client IP, with the ``limits`` library (moving window).
 
 Storage: Redis when ``VOZBD_REDIS_URL`` is set — shared by every replica — else in-process memory.
 Degradation (documented in the README): when Redis fails (down, timeout, auth), the check is answered by an
@@ -24,7 +17,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
@@ -55,10 +48,10 @@ class RateLimiter:
         self.config = config
         self._per_key: list[RateLimitItem] = parse_many(config.per_key)
         self._per_ip: list[RateLimitItem] = parse_many(config.per_ip)
-        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
-        self._redis: SlidingWindowCounterRateLimiter | None = None
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._redis: MovingWindowRateLimiter | None = None
         if config.redis_url:
-            self._redis = SlidingWindowCounterRateLimiter(_redis_storage(config))
+            self._redis = MovingWindowRateLimiter(_redis_storage(config))
         self._redis_down_until = 0.0
         self._last_warning = 0.0
         self._on_degraded = on_degraded
@@ -90,7 +83,7 @@ class RateLimiter:
                     return Verdict(False, stats, scope, describe(item), degraded)
         return Verdict(True, degraded=degraded)
 
-    async def _limiter(self) -> tuple[SlidingWindowCounterRateLimiter, bool]:
+    async def _limiter(self) -> tuple[MovingWindowRateLimiter, bool]:
         if self._redis is None:
             return self._memory, False
         if time.monotonic() < self._redis_down_until:
@@ -98,9 +91,7 @@ class RateLimiter:
             return self._memory, True
         return self._redis, False
 
-    async def _stats(
-        self, limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem, scope: str, identity: str
-    ) -> int:
+    async def _stats(self, limiter: MovingWindowRateLimiter, item: RateLimitItem, scope: str, identity: str) -> int:
         try:
             stats = await limiter.get_window_stats(item, scope, identity)
             return max(1, math.ceil(stats.reset_time - time.time()))

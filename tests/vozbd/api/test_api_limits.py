@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -43,19 +45,40 @@ def _hit(client: TestClient, headers: dict[str, str] | None = None) -> int:
 
 
 def test_per_key_limit_gives_429_with_retry_after(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(api_keys=[KEY_ANA, KEY_BIA], rate_limit_per_key="3/hour")
+    client = make_client(api_keys=[KEY_ANA, KEY_BIA], rate_limit_per_key="3/minute")
     assert [_hit(client, ANA) for _ in range(3)] == [200, 200, 200]
     refused = client.get("/api/v1/connections", headers=ANA)
     assert refused.status_code == 429
-    assert 1 <= int(refused.headers["retry-after"]) <= 3600
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
     body = refused.json()
     assert body["code"] == "rate_limited" and body["detail"]["scope"] == "key"
     assert _hit(client, BIA) == 200  # another key has its own budget
     assert client.get("/health").status_code == 200  # liveness is never limited
 
 
+def test_a_limit_holds_over_any_window_whatever_the_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hits bunched just before a minute boundary, then one every 0.1 s: an estimating window (limits' sliding
+    # window counter) let 6 of a "3/minute" key through within 60 s. The clock is faked; the limiter is real.
+    start = 1_800_000_059.0  # one second before a minute boundary
+    now = [start]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    limiter = RateLimiter(RateLimitConfig(per_key="3/minute", per_ip="1000/minute"))
+
+    async def admitted_within_a_minute() -> list[float]:
+        admitted = []
+        for tick in range(600):
+            now[0] = start + tick / 10
+            if (await limiter.check(key="ana", ip="10.0.0.1")).allowed:
+                admitted.append(now[0] - start)
+        return admitted
+
+    admitted = asyncio.run(admitted_within_a_minute())
+    assert len(admitted) == 3, f"admitted at {[round(t, 1) for t in admitted]} s"
+    assert max(admitted) < 0.5
+
+
 def test_per_ip_limit_applies_without_keys(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(rate_limit_per_ip="2/hour")
+    client = make_client(rate_limit_per_ip="2/minute")
     assert [_hit(client) for _ in range(3)] == [200, 200, 429]
     assert client.get("/api/v1/nao-existe").status_code == 404  # unknown paths are not counted... but answered
 
@@ -64,7 +87,7 @@ def test_redis_limit_is_shared_between_two_apps(make_client: Callable[..., TestC
     """Two app instances (as two replicas) share the budget through Redis."""
     first = make_client(api_keys=[KEY_ANA])
     second = make_client(api_keys=[KEY_ANA])
-    config = RateLimitConfig(per_key="4/hour", per_ip="1000/minute", redis_url=REDIS_URL, key_prefix=redis_prefix)
+    config = RateLimitConfig(per_key="4/minute", per_ip="1000/minute", redis_url=REDIS_URL, key_prefix=redis_prefix)
     for client in (first, second):  # what create_app builds from the settings, with this test's own key prefix
         client.app.state.api.limiter = RateLimiter(config)
     codes = [_hit(first, ANA), _hit(second, ANA), _hit(first, ANA), _hit(second, ANA), _hit(first, ANA)]
@@ -74,7 +97,7 @@ def test_redis_limit_is_shared_between_two_apps(make_client: Callable[..., TestC
 
 def test_redis_down_degrades_to_in_process_limits(make_client: Callable[..., TestClient]) -> None:
     client = make_client(
-        api_keys=[KEY_ANA], rate_limit_per_key="3/hour", redis_url=f"redis://127.0.0.1:{_closed_port()}/0"
+        api_keys=[KEY_ANA], rate_limit_per_key="3/minute", redis_url=f"redis://127.0.0.1:{_closed_port()}/0"
     )
     codes = [_hit(client, ANA) for _ in range(4)]
     assert codes == [200, 200, 200, 429]  # never a 500; still limited, per process

@@ -33,7 +33,7 @@ def pair(
     shared_pg_url: str, app_db: AppDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Server]]:
     tmp = tmp_path_factory.mktemp("scaleout")
-    env = server_env(tmp, database_url=shared_pg_url, keys=list(KEYS.values()), rate_limit_per_key=f"{LIMIT_K}/hour")
+    env = server_env(tmp, database_url=shared_pg_url, keys=list(KEYS.values()), rate_limit_per_key=f"{LIMIT_K}/minute")
     servers: list[Server] = []
     try:
         servers.append(start_server("a", tmp, env))
