@@ -14,6 +14,7 @@ from tools.errors import InvalidInputError
 from tools.memory.models import glossary_terms, metadata, verified_examples
 from tools.memory.skeleton import sql_skeleton
 from tools.schema_inspect.text import fold
+from vozbd_core.autocommit import single_statement_engine
 
 SOURCES = ("ui", "cli", "suite", "api")
 MAX_QUESTION = 2000
@@ -66,9 +67,7 @@ class MemoryStore:
 
     def __init__(self, engine: Engine, *, create_tables: bool = True) -> None:
         self.engine = engine
-        # Reads on PostgreSQL without BEGIN/ROLLBACK around them (two round trips of every turn's prompt read).
-        pg = engine.dialect.name == "postgresql"
-        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT") if pg else engine
+        self._reads = single_statement_engine(engine)  # the prompt's one-statement read, without BEGIN/ROLLBACK
         if create_tables:
             self.ensure_tables()
 

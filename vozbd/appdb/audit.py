@@ -12,9 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tools.audit import AuditEvent
 from tools.db.urls import mask_secrets
-from vozbd.appdb.engine import single_statement_engine
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import query_audit
+from vozbd_core.autocommit import single_statement_engine
 
 _INSERT = insert(query_audit)
 """Built once: parameters passed at execution reuse SQLAlchemy's compiled form (``.values(**row)`` per call

@@ -86,12 +86,3 @@ def _sqlite_engine(database: str | None) -> Engine:
         cursor.close()
 
     return engine
-
-
-def single_statement_engine(engine: Engine) -> Engine:
-    """``engine`` for units of work of one statement (a log row, an audit row): on PostgreSQL each statement
-    commits by itself, so ``with ….begin()`` sends the statement alone instead of BEGIN + statement + COMMIT
-    (three round trips). Same pool. Other dialects: ``engine`` unchanged (use ``begin()`` there as always)."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")

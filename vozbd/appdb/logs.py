@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from vozbd.appdb.engine import single_statement_engine
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import conversation_logs
+from vozbd_core.autocommit import single_statement_engine
 
 if TYPE_CHECKING:
     from agent.events import TurnResult
