@@ -26,7 +26,7 @@ from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.voice.config import TurnConfig
 from agent.voice.events import AgentOut, AnswerAudio, FinalTranscript, TurnDone
-from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+from agent.voice.loop import Recognize, VoiceLoop, VoiceLoopConfig, whisper_recognizer
 from tests.agent.helpers import calls_of, scripted, tool_call
 from tests.agent.voice.test_loop import Events, feed, silence, spoken, wait_for
 from tests.ui.conftest import real_models_dir
@@ -166,6 +166,25 @@ async def test_a_resumed_utterance_drops_the_draft_answer(make_agent, engines, t
     assert len(remembered) == 2 and "maio" in remembered[0].lower()
 
 
+def loop_on(
+    recognize: Recognize,
+    events: Events,
+    make_agent: Callable[..., Agent],
+    engines: SpeechEngines,
+    config: VoiceLoopConfig = VoiceLoopConfig(),
+) -> VoiceLoop:
+    """A loop whose recognitions go to ``recognize`` (a fake that counts or gates them), answered by the real agent
+    (scripted model) and spoken by espeak-ng."""
+    agent = make_agent(scripted(script=SCRIPT))
+
+    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
+        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
+
+    return VoiceLoop(
+        recognize=recognize, synthesizer=engines.synthesizer("espeak"), respond=respond, emit=events, config=config
+    )
+
+
 class GatedRecognizer:
     """Recognizes by length (no model needed to check the order of work): the first call holds the recognizer
     until ``release`` is set, so the speculations that follow queue behind it. After the hold it checks ``abandon``
@@ -195,18 +214,7 @@ async def test_a_stale_speculation_waiting_for_the_recognizer_is_never_run(make_
     for the recognizer is skipped (it would answer too little), one already running stops at its next stage
     (Whisper's decoder is not run for it), and the last pause's one is used."""
     recognizer, events = GatedRecognizer(), Events()
-    agent = make_agent(scripted(script=SCRIPT))
-
-    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
-
-    loop = VoiceLoop(
-        recognize=recognizer,
-        synthesizer=engines.synthesizer("espeak"),
-        respond=respond,
-        emit=events,
-        config=VoiceLoopConfig(turns=TurnConfig(pause_ms=64)),
-    )
+    loop = loop_on(recognizer, events, make_agent, engines, VoiceLoopConfig(turns=TurnConfig(pause_ms=64)))
     await feed(loop, silence(0.3) + voiced("quantos pedidos", tmp_path) + silence(0.25))  # pause 1: recognizing
     for _ in range(200):
         if recognizer.started.is_set():
@@ -248,17 +256,8 @@ async def test_the_quiet_cue_starts_recognition_before_the_vad_notices_the_pause
     speculative recognition of the whole utterance; the VAD's pause then keeps it (no second recognition) and the
     silence confirms it. With the cue off (0) nothing is recognized until the VAD's pause."""
     recognizer, events = Recorder(), Events()
-    agent = make_agent(scripted(script=SCRIPT))
-
-    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
-
-    loop = VoiceLoop(
-        recognize=recognizer,
-        synthesizer=engines.synthesizer("espeak"),
-        respond=respond,
-        emit=events,
-        config=VoiceLoopConfig(quiet_cue_db=cue_db, speculative_answer=False),
+    loop = loop_on(
+        recognizer, events, make_agent, engines, VoiceLoopConfig(quiet_cue_db=cue_db, speculative_answer=False)
     )
     await feed(loop, silence(0.3) + voiced("quantos pedidos temos", tmp_path) + silence(0.04))
     await asyncio.sleep(0.5)  # the speculation's thread has run
@@ -285,12 +284,7 @@ async def test_the_quiet_cue_starts_recognition_before_the_vad_notices_the_pause
 
 async def test_voice_after_the_quiet_cue_drops_its_speculation(make_agent, engines, tmp_path: Path) -> None:
     recognizer, events = Recorder(), Events()
-    agent = make_agent(scripted(script=SCRIPT))
-
-    def respond(question: str, *, hold: HeldCheckpoints | None = None) -> AsyncIterator[AgentEvent]:
-        return agent.astream_turn(question=question, conversation_id="voz", hold=hold)
-
-    loop = VoiceLoop(recognize=recognizer, synthesizer=engines.synthesizer("espeak"), respond=respond, emit=events)
+    loop = loop_on(recognizer, events, make_agent, engines)
     await feed(loop, silence(0.3) + voiced("quantos pedidos", tmp_path) + silence(0.04))
     await asyncio.sleep(0.5)
     early = loop._speculation
