@@ -330,27 +330,9 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     for runner in runners:
         await runner.close()
     load_after = os.getloadavg()[0]
-    stages = {
-        f"hands_free.{k}": summary(hands_free, k)
-        for k in (
-            "endpoint_s",
-            "recognition_start_s",
-            "recognized_s",
-            "stt_s",
-            "stt_wait_s",
-            "agent_first_text_s",
-            "tts_first_audio_s",
-        )
-    } | {
-        f"push_to_talk.{k}": summary(push, k)
-        for k in (
-            "recognition_start_s",
-            "recognized_s",
-            "stt_s",
-            "stt_wait_s",
-            "agent_first_text_s",
-            "tts_first_audio_s",
-        )
+    both = ("recognition_start_s", "recognized_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s")
+    stages = {f"hands_free.{k}": summary(hands_free, k) for k in ("endpoint_s", *both)} | {
+        f"push_to_talk.{k}": summary(push, k) for k in both
     }
     spec = [r.get("speculative", 0) for r in hands_free]
     stages["hands_free.speculative_share"] = {"value": round(sum(spec) / max(1, len(spec)), 3)}
