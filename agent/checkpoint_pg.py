@@ -94,6 +94,8 @@ class PooledPostgresSaver(AsyncPostgresSaver):
             if isinstance(value, _DeltaSnapshot):
                 blob_values[key] = inline.pop(key)
                 inline[key] = True
+            elif isinstance(value, str) and "\x00" in value:
+                blob_values[key] = inline.pop(key)  # JSONB cannot hold U+0000: a blob keeps the text exact
             elif value is None or isinstance(value, (str, int, float, bool)):
                 pass
             else:

@@ -107,3 +107,17 @@ async def test_the_server_pool_does_not_wait_for_the_wal_flush(conninfo: str) ->
         assert row is not None and row["synchronous_commit"] == "off"
     finally:
         await store.close()
+
+
+async def test_text_with_a_nul_character_is_saved_and_read_back(pool: AsyncConnectionPool) -> None:
+    """JSONB refuses U+0000: a question (or a sampled database value) holding one must not fail the turn."""
+    saver = PooledPostgresSaver(pool)
+    checkpoint = _checkpoint(1, [HumanMessage("Ana\x00Maria", id="h1")])
+    checkpoint["channel_values"]["question"] = "quantos clientes\x00?"
+    config: Any = {"configurable": {"thread_id": "nul", "checkpoint_ns": ""}}
+    await saver.aput(config, checkpoint, {"source": "input", "step": 1}, checkpoint["channel_versions"])
+    back = await saver.aget_tuple(config)
+    assert back is not None
+    assert back.checkpoint["channel_values"]["question"] == "quantos clientes\x00?"  # exact, not scrubbed
+    assert back.checkpoint["channel_values"]["messages"][0].content == "Ana\x00Maria"
+    assert back.checkpoint["channel_values"]["rows"] == 3

@@ -14,6 +14,7 @@ from tools.audit import AuditEvent
 from tools.db.urls import mask_secrets
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import query_audit
+from vozbd.appdb.text import storable_row
 from vozbd_core.autocommit import single_statement_engine
 
 _INSERT = insert(query_audit)
@@ -29,18 +30,20 @@ class QueryAuditStore:
         self._one_statement = single_statement_engine(engine)
 
     def record(self, event: AuditEvent) -> None:
-        row = {
-            "created_at": event.at,
-            "surface": event.surface[:16],
-            "user_id": event.user,
-            "tool": event.tool,
-            "connection": mask_secrets(event.connection),
-            "sql": mask_secrets(event.sql),
-            "outcome": event.outcome,
-            "error_code": event.error_code,
-            "row_count": event.rows,
-            "elapsed_ms": event.elapsed_ms,
-        }
+        row = storable_row(
+            {
+                "created_at": event.at,
+                "surface": event.surface[:16],
+                "user_id": event.user,
+                "tool": event.tool,
+                "connection": mask_secrets(event.connection),
+                "sql": mask_secrets(event.sql),
+                "outcome": event.outcome,
+                "error_code": event.error_code,
+                "row_count": event.rows,
+                "elapsed_ms": event.elapsed_ms,
+            }
+        )
         try:
             with self._one_statement.begin() as db:
                 db.execute(_INSERT, row)

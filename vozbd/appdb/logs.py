@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from vozbd.appdb.errors import AppDatabaseError
 from vozbd.appdb.models import conversation_logs
+from vozbd.appdb.text import storable_row
 from vozbd_core.autocommit import single_statement_engine
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class ConversationLogStore:
     # --- writes ------------------------------------------------------------------------------
     def write_turn(self, turn: TurnLog) -> TurnLog:
         """Insert the turn (committed when this returns); returns it with its ``id``. Idempotent on ``turn_id``."""
-        values = turn.model_dump(exclude={"id"})
+        values = storable_row(turn.model_dump(exclude={"id"}))
         values["created_at"] = _aware(turn.created_at).astimezone(UTC)
         for attempt in (1, 2):
             try:
