@@ -57,6 +57,10 @@ _TEMPLATES: dict[str, str] = {
         "A consulta usa uma construção SQL fora da lista permitida ({keyword}). Reescreva-a como um SELECT simples "
         "(junções, filtros, agregações, CTEs e funções de janela são permitidos)."
     ),
+    "regexp_flags": (
+        "As opções {flags} de REGEXP_LIKE não são aceitas: use um texto literal só com as letras c, i, m, n e u "
+        "(por exemplo 'i' para ignorar maiúsculas e minúsculas) ou remova o terceiro argumento."
+    ),
     "explain_analyze": "EXPLAIN ANALYZE executa a consulta de verdade e não é permitido. Use EXPLAIN sem ANALYZE.",
     "empty": "A consulta SQL está vazia. Envie uma consulta SELECT.",
     "too_complex": (
