@@ -131,5 +131,5 @@ async def query(name: str, body: QueryIn, services: Services, key: CurrentKey) -
 
 
 def _check_name(name: str) -> None:
-    if not re.match(CONNECTION_NAME, name):
+    if not re.fullmatch(CONNECTION_NAME, name):  # match() lets a trailing newline through
         raise ApiError(404, "unknown_connection", f"Conexão '{name[:64]}' não encontrada.")

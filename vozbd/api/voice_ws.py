@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
+from tools.db.connect import resolve_connection
 from tools.errors import CodedError
 from vozbd.api.conversations import caller_of, thread_id
 from vozbd.api.schemas import CONNECTION_NAME, CONVERSATION_ID
@@ -49,6 +50,7 @@ router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
 POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
 
 
 class VoiceRequestError(CodedError):
@@ -75,13 +77,13 @@ class VoiceParams:
             return int(raw)
 
         conversation_id = query.get("conversation_id") or uuid.uuid4().hex
-        if not re.match(CONVERSATION_ID, conversation_id):
+        if not re.fullmatch(CONVERSATION_ID, conversation_id):  # match() lets a trailing newline through
             raise VoiceRequestError("conversation_id inválido.")
         mode = query.get("mode", "hands_free")
         if mode not in ("hands_free", "push_to_talk"):
             raise VoiceRequestError("mode inválido: use hands_free ou push_to_talk.")
         connection = query.get("connection") or None
-        if connection is not None and not re.match(CONNECTION_NAME, connection):
+        if connection is not None and not re.fullmatch(CONNECTION_NAME, connection):
             raise VoiceRequestError("connection inválida: use o nome de uma conexão salva.")
         return cls(
             conversation_id=conversation_id,
@@ -153,6 +155,8 @@ async def voice(websocket: WebSocket) -> None:
         params = VoiceParams.parse(dict(websocket.query_params))
         if params.model is not None and not services.allowed_models(params.model):
             raise VoiceRequestError(f"Modelo '{params.model[:80]}' não disponível neste servidor.")
+        if params.connection is not None:  # an unknown name is refused now, as POST /ask does (404 there)
+            await run_in_threadpool(resolve_connection, services.tool_ctx, params.connection)
         agent = await run_in_threadpool(services.agent, params.model)
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
@@ -211,6 +215,7 @@ async def voice(websocket: WebSocket) -> None:
             "mode": "hands_free" if params.hands_free else "push_to_talk",
         }
     )
+    close_code = 1000
     try:
         while True:
             message = await websocket.receive()
@@ -228,19 +233,23 @@ async def voice(websocket: WebSocket) -> None:
                 await _control(loop, socket, text)
     except WebSocketDisconnect:
         pass
+    except Exception:  # a bug, not the client's input: the traceback goes to the log, the client gets 1011
+        log.exception("voice socket failed (conversation %s)", params.conversation_id)
+        await socket.send({"type": "error", "turn": 0, "code": "internal_error", "message": INTERNAL_ERROR_MESSAGE})
+        close_code = INTERNAL_ERROR
     finally:
         sockets.dec()
         socket.open = socket.open and websocket.client_state.name == "CONNECTED"
         await loop.close()
         if socket.open:
             with contextlib.suppress(RuntimeError):
-                await websocket.close()
+                await websocket.close(code=close_code)
 
 
 async def _control(loop: Any, socket: _Socket, text: str) -> None:
     try:
         kind = json.loads(text).get("type")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # RecursionError: "[[[[..." nested past the parser's depth
         kind = None
     if kind == "end_of_input":
         await loop.end_of_input()

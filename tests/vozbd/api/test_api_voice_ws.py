@@ -106,3 +106,28 @@ def test_bad_parameters_and_messages_get_a_clear_error(server: str) -> None:
         assert error["code"] == "invalid_message"
         ws.send(b"\x00\x01\x02")  # odd number of bytes: not PCM16
         assert __import__("json").loads(ws.recv(timeout=10))["code"] == "audio_invalid"
+
+
+def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
+    import json
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    for query, code in (
+        ("conversation_id=abc%0A", "invalid_request"),  # a trailing newline once passed re.match's "$"
+        ("connection=demo%0A", "invalid_request"),
+        ("connection=nao_salva", "unknown_connection"),  # refused at connect, as POST /ask refuses it (404)
+    ):
+        with connect(f"ws://{server}/api/v1/voice?{query}") as ws:
+            error = json.loads(ws.recv(timeout=30))
+            assert error["type"] == "error" and error["code"] == code, (query, error)
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+            assert ws.close_code == 1008
+    with connect(f"ws://{server}/api/v1/voice") as ws:
+        assert json.loads(ws.recv(timeout=30))["type"] == "ready"
+        ws.send("[" * 100_000)  # past the JSON parser's recursion depth: once an unhandled RecursionError
+        assert json.loads(ws.recv(timeout=10))["code"] == "invalid_message"
+        ws.send(b"\x00\x01\x02")  # the socket still serves
+        assert json.loads(ws.recv(timeout=10))["code"] == "audio_invalid"
