@@ -1,7 +1,8 @@
 """Prometheus metrics of ``vozbd serve`` (``GET /metrics``), on a registry owned by the app (not the global one).
 
 - ``vozbd_http_requests_total{method,route,status}`` and ``vozbd_http_request_duration_seconds{method,route}``:
-  ``route`` is the route template (``/api/v1/connections/{name}/schema``), ``/mcp`` or ``ui`` — never a raw path.
+  ``route`` is the route template (``/api/v1/connections/{name}/schema``), ``/mcp`` or ``ui`` — never a raw path;
+  ``method`` is one of ``METHODS`` or ``other`` (the client chooses the method: ``FOO123`` must not add a series).
 - ``vozbd_turn_stage_seconds{stage,surface}``: per-stage turn latency (stt, llm_first_token, tts_first_audio,
   total per turn; sql per statement) from every surface of the process: api, voice, ui, mcp.
 - ``vozbd_safe_query_refusals_total{reason,surface}``: statements refused by safe-query (reason: the rejection
@@ -37,6 +38,8 @@ STAGES = {
 """Turn timings observed per turn. The ``sql`` stage is observed per statement (``observe_statement``), so
 statements from MCP and the REST query endpoint count too, and no turn counts twice."""
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+"""HTTP methods labelled as themselves; any other is labelled ``other``."""
 
 
 class ApiMetrics:
@@ -76,7 +79,7 @@ class ApiMetrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """One HTTP request. The labelled children are kept here: ``labels()`` costs a lock and a key check each
-        time, several times per request (the label sets are already bounded: route templates, statuses)."""
+        time, several times per request (the label sets are bounded: ``METHODS``, route templates, statuses)."""
         counter = self._requests.get((method, route, status))
         if counter is None:
             counter = self._requests.setdefault(
@@ -113,6 +116,11 @@ class ApiMetrics:
             multiprocess.MultiProcessCollector(merged, path=self.multiprocess_dir)
             return generate_latest(merged)
         return generate_latest(self.registry)
+
+
+def method_label(scope: Scope) -> str:
+    method = scope.get("method", "GET")
+    return method if method in METHODS else "other"
 
 
 def route_label(scope: Scope) -> str:
@@ -154,5 +162,5 @@ class MetricsMiddleware:
             active.dec()
             if kind == "http":
                 self.metrics.observe_request(
-                    scope.get("method", "GET"), route_label(scope), status, time.perf_counter() - start
+                    method_label(scope), route_label(scope), status, time.perf_counter() - start
                 )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import unavailable
@@ -50,6 +54,34 @@ def test_metrics_count_requests_by_route_template(keyed: TestClient) -> None:
     assert "vozbd_safe_query_refusals_total" in text
     assert 'vozbd_active{kind="sse"}' in text
     assert "/api/v1/connections/demo/schema" not in text  # raw paths never become labels
+
+
+def test_metrics_labels_stay_bounded_whatever_methods_and_paths_clients_send(
+    make_client: Callable[..., TestClient],
+) -> None:
+    # The client picks the method and the path: neither may add a time series per distinct value (a memory DoS).
+    client = make_client(mount_mcp=True)
+    rng = random.Random(7)
+    sent: list[str] = []
+    known = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    for i in range(50):
+        word = "".join(rng.choices(string.ascii_lowercase, k=12))
+        method = word.upper()[:8] if i % 3 else rng.choice([*known, "get", "TRACE", "PROPFIND"])
+        prefix = rng.choice(["/api/", "/api/v1/connections/", "/api/v1/connections/demo/", "/mcp/", "/", "/ui/"])
+        client.request(method, prefix + word)
+        sent.append(word)
+    text = client.get("/metrics").text
+    labels = set(re.findall(r'^vozbd_http_requests_total\{method="([^"]*)",route="([^"]*)",status="\d+"\}', text, re.M))
+    methods = {method for method, _ in labels}
+    assert methods <= {*known, "other"} and "other" in methods
+    routes = {route for _, route in labels}
+    app = client.app
+    assert isinstance(app, FastAPI)
+    templates = {*app.openapi()["paths"], *(getattr(route, "path", None) for route in app.routes)}
+    assert routes <= templates | {"ui", "unmatched"}, routes - templates
+    assert not [word for word in sent if word in text]  # no path and no method became a label
+    # 50 requests, each with a new method or path: at most 8 methods x the handful of routes x statuses they hit.
+    assert len(labels) <= 20, sorted(labels)
 
 
 def test_ready_says_whether_speech_is_installed_and_loaded(
