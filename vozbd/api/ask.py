@@ -10,6 +10,7 @@ SSE events (``event:`` name, JSON ``data:``): ``start`` {conversation_id}, ``tok
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -28,7 +29,7 @@ from tools.db.connect import resolve_connection
 from tools.errors import CodedError
 from vozbd.api.conversations import ANONYMOUS, caller_of, thread_id
 from vozbd.api.deps import ApiServices, get_services_of, key_of, rate_limited
-from vozbd.api.errors import ApiError
+from vozbd.api.errors import ApiError, default_error
 from vozbd.api.schemas import ERROR_RESPONSES, AskRequest, AskResponse, ChartSpec, ResultTable, SqlRun, TurnError
 
 if TYPE_CHECKING:
@@ -179,20 +180,54 @@ async def ask(body: AskRequest, request: Request) -> Any:
     return Response(runner.response(turn).model_dump_json(), media_type="application/json")
 
 
+_detached: set[asyncio.Task[None]] = set()
+"""Turns whose SSE client left before the end: they run to completion (logged, remembered) on their own."""
+
+
 async def _stream(runner: TurnRunner) -> AsyncIterator[ServerSentEvent]:
+    """The turn runs in its own task, so a client that disconnects mid-turn (sse-starlette then cancels this
+    generator) does not cancel it: like a JSON ask, it finishes, is written to ``conversation_logs`` and to the
+    conversation's memory; only the delivery stops."""
     gauge = runner.services.metrics.active.labels("sse")
     gauge.inc()
+    events: asyncio.Queue[AgentEvent | Exception | None] = asyncio.Queue()
+    turn = asyncio.create_task(_pump(runner, events))
+    event: AgentEvent | Exception | None = None
     try:
         yield _event("start", {"conversation_id": runner.conversation_id})
         cap = runner.services.limits.max_rows
-        async for event in runner.events():
+        while (event := await events.get()) is not None:
+            if isinstance(event, Exception):
+                raise event
             if isinstance(event, DoneEvent):
                 yield _event("done", runner.response(event.turn).model_dump(mode="json"))
             else:
                 for sse in _sse_events(event, cap):
                     yield sse
-    except CodedError as error:  # the 200 header is gone: the failure travels as the last event
-        log.warning("ask stream failed: %s %s", error.code, error.message)
+    except CodedError as error:  # the 200 header is gone: the failure travels as the last event (_pump logged it)
         yield _event("error", {"code": error.code, "message": error.message, "detail": error.detail or None})
+    except Exception as error:  # a bug: still a last event in the one shape (the turn's own: _pump logged it)
+        if error is not event:
+            log.exception("ask stream: events of conversation %s failed", runner.conversation_id)
+        code, message = default_error(500)
+        yield _event("error", {"code": code, "message": message, "detail": None})
     finally:
         gauge.dec()
+        if not turn.done():
+            log.info("ask stream: client left mid-turn; conversation %s finishes unattended", runner.conversation_id)
+            _detached.add(turn)
+            turn.add_done_callback(_detached.discard)
+
+
+async def _pump(runner: TurnRunner, events: asyncio.Queue[AgentEvent | Exception | None]) -> None:
+    try:
+        async for event in runner.events():
+            events.put_nowait(event)
+    except CodedError as error:
+        log.warning("ask stream failed: %s %s", error.code, error.message)
+        events.put_nowait(error)
+    except Exception as error:
+        log.exception("ask stream: turn of conversation %s failed", runner.conversation_id)
+        events.put_nowait(error)
+    else:
+        events.put_nowait(None)
