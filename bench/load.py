@@ -16,7 +16,12 @@ the report gives the server's CPU per request (every process of ``vozbd serve``,
 client's. On a closed loop of C clients over K cores, p95 is roughly C × (server CPU per request) / K:
 that CPU figure is the one to cut. ``--workers N`` runs ``vozbd serve --workers N`` (both cores).
 
+``--floor`` first loads ``bench/stack_floor.py`` in the same way: FastAPI + uvicorn + a LangGraph turn of the
+same shape with a minimal LangChain model, and none of vozbd's own work. Its p95 at the same concurrency is the
+floor of this stack on this machine; vozbd's figures are then also given as ratios to it.
+
     .venv/bin/python bench/load.py [--requests 500] [--concurrency 25] [--only sqlite|postgres] [--workers 2]
+                                   [--floor]
 """
 
 from __future__ import annotations
@@ -75,6 +80,33 @@ def _server(data_dir: Path, port: int, database_url: str | None, workers: int) -
     serve = ["serve", "--no-ui", "--no-mcp", "--port", str(port), "--workers", str(workers)]
     command = [sys.executable, "-c", "import sys; from vozbd.cli.app import run; sys.argv[0] = 'vozbd'; run()", *serve]
     return subprocess.Popen(command, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _floor_server(port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, str(ROOT / "bench" / "stack_floor.py"), "--port", str(port)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def run_floor(requests: int, concurrency: int) -> tuple[float, float, float | None]:
+    """Load the stack-only app (``bench/stack_floor.py``) like vozbd: (p50, p95, server CPU ms per request)."""
+    port = _free_port()
+    process = _floor_server(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process)
+        load = _load_in_client(base, requests, concurrency, process.pid, 4)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    p50, p95 = _percentiles(load["latencies"])
+    cpu = load.get("server_cpu_ms")
+    errors = sum(n for status, n in load["statuses"].items() if status != 200)
+    print(
+        f"floor    {requests} req @ {concurrency} (FastAPI, uvicorn, LangGraph, LangChain only: bench/stack_floor.py):"
+        f" p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  server CPU {f'{cpu:.1f} ms' if cpu is not None else 'n/a'}"
+        f" per request  non-200 {errors}"
+    )
+    return p50, p95, cpu
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
@@ -216,6 +248,7 @@ def run(
     baseline: tuple[float, ...],
     baseline_seq: tuple[float, ...],
     workers: int = 1,
+    floor: tuple[float, float, float | None] | None = None,
 ) -> bool:
     warm = 4 * workers  # the first turn of each process loads dictionaries and caches: not what is measured
     with tempfile.TemporaryDirectory() as tmp:
@@ -259,6 +292,12 @@ def run(
         f"{'':8s} one at a time ({SEQUENTIAL} req): p50 {s50:.1f} ms  p95 {s95:.1f} ms; overhead over the in-process "
         f"turn: p50 {s50 - baseline_seq[0]:+.1f} ms  p95 {s95 - baseline_seq[1]:+.1f} ms"
     )
+    if floor is not None:
+        f50, f95, fcpu = floor
+        ratios = f"p50 {p50 / f50:.2f}x  p95 {p95 / f95:.2f}x"
+        if cpu is not None and fcpu:
+            ratios += f"  server CPU {cpu / fcpu:.2f}x"
+        print(f"{'':8s} against the stack's floor in this run: {ratios}")
     ok = seq_statuses.get(200) == SEQUENTIAL
     return ok and errors == 0 and rows == requests and statuses.get(200) == requests
 
@@ -269,6 +308,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--workers", type=int, default=1, help="vozbd serve --workers N")
+    parser.add_argument(
+        "--floor", action="store_true", help="also load bench/stack_floor.py (the stack alone) in the same run"
+    )
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # internal: the client process
     parser.add_argument("--warm", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -287,9 +329,10 @@ def main() -> None:
         f"baseline one at a time ({SEQUENTIAL} turns): p50 {baseline_seq[0]:.1f} ms  p95 {baseline_seq[1]:.1f} ms  "
         f"(CPU per in-process turn {turn_cpu:.1f} ms)"
     )
+    floor = run_floor(args.requests, args.concurrency) if args.floor else None
     ok = True
     for backend in [args.only] if args.only else ["sqlite", "postgres"]:
-        ok = run(backend, args.requests, args.concurrency, baseline, baseline_seq, args.workers) and ok
+        ok = run(backend, args.requests, args.concurrency, baseline, baseline_seq, args.workers, floor) and ok
     sys.exit(0 if ok else 1)
 
 

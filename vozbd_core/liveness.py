@@ -7,6 +7,9 @@ checkout cost one (SQLAlchemy's ``pool_pre_ping``) or two (psycopg_pool's ``chec
 prepared statement) round trips per statement. A peer that vanished without closing (a cut network) is not seen
 here: the statement then fails and the caller's error path (503, retry) handles it, as it must anyway for a
 backend killed mid-statement.
+
+Over TLS the same holds: the farewell arrives as TLS records (the FATAL error, then close_notify), which make the
+socket readable, and an idle healthy connection has no TLS records waiting (``tests/vozbd_core/test_liveness_tls.py``).
 """
 
 from __future__ import annotations
