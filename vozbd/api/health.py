@@ -37,8 +37,11 @@ class Readiness(BaseModel):
     checks: dict[str, Check]
 
 
+# HEAD too (load balancers and uptime checkers probe with it; GET-only routes answered 405), off the schema.
 @router.get("/health", summary="Liveness: the process answers")
+@router.head("/health", include_in_schema=False)
 @router.get("/api/health", include_in_schema=False)
+@router.head("/api/health", include_in_schema=False)
 async def health(services: Services) -> Health:
     return Health(status="ok", version=__version__, insecure=services.insecure)
 
@@ -63,6 +66,7 @@ async def _probe(name: str, probe: Any) -> tuple[str, Check]:
     summary="Readiness: app DB, Redis, connection registry, STT/TTS, LLM — each reported separately",
     responses={503: {"model": Readiness, "description": "A required dependency is not ready."}},
 )
+@router.head("/ready", include_in_schema=False)
 async def ready(services: Services) -> JSONResponse:
     checks = dict(await asyncio.gather(*(_probe(name, probe) for name, probe in services.readiness.items())))
     if services.limiter.backend == "redis":

@@ -25,6 +25,14 @@ def test_health_is_open_and_cheap(keyed: TestClient) -> None:
     assert body["status"] == "ok" and body["version"]
 
 
+def test_health_and_ready_answer_head_probes(keyed: TestClient) -> None:
+    """Load balancers and uptime checkers probe with HEAD: same status as GET, no body (was 405)."""
+    for path in ("/health", "/api/health", "/ready"):
+        response = keyed.head(path)
+        assert response.status_code == keyed.get(path).status_code, path
+        assert response.content == b""
+
+
 def test_ready_reports_each_dependency(client: TestClient) -> None:
     response = client.get("/ready")
     body = response.json()
