@@ -101,6 +101,10 @@ _HTTP_DEFAULTS: dict[int, tuple[str, str]] = {
 }
 
 
+UNREADABLE_BODY = "Corpo da requisição ilegível: envie JSON válido em UTF-8, sem aninhamento excessivo."
+UNREADABLE_FORM = "Formulário multipart ilegível: confira o boundary do Content-Type e as partes enviadas."
+
+
 def status_for(error: CodedError) -> int:
     if isinstance(error, ApiError):
         return error.status
@@ -207,6 +211,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         if isinstance(error.__cause__, CodedError):  # FastAPI wraps body-reading failures (our 413) in a 400
             return await _coded(request, error.__cause__)
+        form = request.headers.get("content-type", "").startswith("multipart/")
+        if error.status_code == 400 and (error.__cause__ is not None or form):  # a body that could not be decoded
+            # JSON: UnicodeDecodeError, RecursionError (nested too deep)...; multipart: Starlette's parser message.
+            reason = type(error.__cause__).__name__ if error.__cause__ is not None else str(error.detail)[:200]
+            log.info("400 unreadable body on %s %s: %s", request.method, request.url.path, reason)
+            return error_response(400, "invalid_body", UNREADABLE_FORM if form else UNREADABLE_BODY, {"reason": reason})
         code, message = default_error(error.status_code)
         if isinstance(error.detail, str) and error.detail and error.status_code not in _HTTP_DEFAULTS:
             message = error.detail

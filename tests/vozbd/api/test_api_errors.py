@@ -56,6 +56,26 @@ def test_malformed_json_is_422(client: TestClient) -> None:
     _shape(response)
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"[" * 100_000, "RecursionError"), (b'{"question": "\xff\xfe"}', "UnicodeDecodeError")],
+)
+def test_an_unreadable_body_is_400_saying_why(client: TestClient, body: bytes, reason: str) -> None:
+    response = client.post("/api/v1/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    payload = _shape(response)
+    assert payload["code"] == "invalid_body" and "UTF-8" in payload["message"]  # was "Requisição inválida."
+    assert payload["detail"] == {"reason": reason}
+
+
+def test_an_unreadable_multipart_form_is_400_saying_so(client: TestClient) -> None:
+    headers = {"Content-Type": "multipart/form-data; boundary=XX"}
+    response = client.post("/api/v1/transcribe", content=b"--XX\r\nsem fim", headers=headers)
+    assert response.status_code == 400
+    payload = _shape(response)
+    assert payload["code"] == "invalid_body" and "multipart" in payload["message"]
+
+
 def test_tool_errors_use_the_shape(client: TestClient) -> None:
     response = client.post("/api/tools/run_query", json={"sql": "DROP TABLE clientes"})
     assert response.status_code == 403
