@@ -62,6 +62,19 @@ def test_unreachable_app_database_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     assert bad.exit_code == 2 and "VOZBD_DATABASE_URL inválida" in bad.output
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@127.0.0.1:3306/vozbd", "driver não instalado (mysql)"),  # the DBAPI (MySQLdb) is missing
+        ("sqlite:////proc/vozbd/app.sqlite3", "não consegui criar a pasta do banco SQLite (/proc/vozbd)"),
+    ],
+)
+def test_an_unusable_app_database_url_is_a_usage_error_not_a_traceback(url: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["db-upgrade"], env={"VOZBD_DATABASE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert "app_db_config" in result.output and message in " ".join(result.output.split())
+
+
 def test_ask_and_chat_turns_are_logged(tmp_path: Path) -> None:
     runner = CliRunner()
     model = ["--model", f"scripted/{SCRIPT}"]

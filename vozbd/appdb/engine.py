@@ -43,7 +43,7 @@ def create_app_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) 
         event.listen(engine, "connect", _mark_fresh)
         event.listen(engine, "checkout", _replace_dropped)
         return engine
-    except NoSuchModuleError as error:
+    except (NoSuchModuleError, ImportError) as error:  # ImportError: a known dialect whose DBAPI is missing
         raise AppDatabaseConfigError(
             f"VOZBD_DATABASE_URL usa um driver não instalado ({parsed.drivername}).",
             detail={"reason": str(error)},
@@ -70,7 +70,14 @@ def _replace_dropped(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 
 def _sqlite_engine(database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AppDatabaseConfigError(
+                f"VOZBD_DATABASE_URL: não consegui criar a pasta do banco SQLite ({folder}): {error.strerror}.",
+                detail={"reason": f"{type(error).__name__}: {error}"},
+            ) from error
         target = f"sqlite:///{Path(database).expanduser()}"
     else:
         target = f"sqlite:///{database or ''}"
