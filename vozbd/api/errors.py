@@ -191,6 +191,23 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return f"Dados da requisição inválidos: {'; '.join(named)}{more}."
 
 
+NOT_JSON = "Envie o corpo como JSON, com o cabeçalho Content-Type: application/json."
+
+
+def _content_type(request: Request) -> str | None:
+    value = request.headers.get("content-type")
+    return value.split(";", 1)[0].strip().lower()[:100] if value else None
+
+
+def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """A JSON body route got a body declared as something else (text/plain, a form...): FastAPI leaves it unparsed
+    and reports the whole body as "not an object", which is a 415, not the caller's field values."""
+    content_type = _content_type(request)
+    if content_type is None or content_type == "application/json" or content_type.endswith("+json"):
+        return False
+    return any(e["loc"] == ["body"] and e["type"] in ("model_attributes_type", "dict_type") for e in errors)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error raised under ``app`` to the one shape."""
 
@@ -202,8 +219,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, error.code, error.message, error.detail or None, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = _validation_detail(error)
+        if _body_not_json(request, errors):
+            log.info(
+                "415 %s %s: body sent as %r", request.method, request.url.path, request.headers.get("content-type")
+            )
+            return error_response(415, "unsupported_media_type", NOT_JSON, {"content_type": _content_type(request)})
         log.info("422 invalid request: %s", [(e["field"], e["type"]) for e in errors])
         return error_response(422, default_error(422)[0], _validation_message(errors), {"errors": errors})
 

@@ -76,6 +76,19 @@ def test_an_unreadable_multipart_form_is_400_saying_so(client: TestClient) -> No
     assert payload["code"] == "invalid_body" and "multipart" in payload["message"]
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_a_json_route_refuses_another_content_type_with_415(client: TestClient, content_type: str) -> None:
+    response = client.post(
+        "/api/v1/ask", content=b'{"question": "quantos clientes"}', headers={"Content-Type": content_type}
+    )
+    assert response.status_code == 415  # was 422 "deve ser um objeto JSON"
+    payload = _shape(response)
+    assert payload["code"] == "unsupported_media_type" and "application/json" in payload["message"]
+    assert payload["detail"] == {"content_type": content_type}
+    assert client.post("/api/v1/ask", json={"question": "quantos clientes"}).status_code == 200
+    assert client.post("/api/v1/ask", json=[1]).status_code == 422  # JSON, but not an object: still the caller's
+
+
 def test_tool_errors_use_the_shape(client: TestClient) -> None:
     response = client.post("/api/tools/run_query", json={"sql": "DROP TABLE clientes"})
     assert response.status_code == 403
