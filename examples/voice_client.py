@@ -21,16 +21,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import connect
 
 FRAME_S = 0.04
 
 
+class Refused(Exception):
+    """The server answered the connection with an ``error`` event (bad parameter, unknown connection, rate limit)."""
+
+
 def read_wav(path: Path) -> tuple[bytes, int]:
-    with wave.open(str(path), "rb") as wav:
-        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-            raise SystemExit(f"{path}: use a 16-bit mono WAV (ffmpeg -i in -ac 1 -sample_fmt s16 out.wav)")
-        return wav.readframes(wav.getnframes()), wav.getframerate()
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+                raise SystemExit(f"{path}: use a 16-bit mono WAV (ffmpeg -i in -ac 1 -sample_fmt s16 out.wav)")
+            return wav.readframes(wav.getnframes()), wav.getframerate()
+    except (OSError, EOFError, wave.Error) as error:
+        raise SystemExit(f"{path}: not a readable WAV file ({error})") from None
 
 
 def write_wav(path: Path, pcm: bytes, rate: int) -> None:
@@ -62,7 +70,7 @@ def converse(
     with connect(f"{url}?{urlencode(query)}", additional_headers=headers, max_size=4 * 1024 * 1024) as ws:
         ready = json.loads(ws.recv(timeout=30))
         if ready.get("type") != "ready":
-            raise RuntimeError(f"server refused: {ready}")
+            raise Refused(f"{ready.get('code')}: {ready.get('message')}")
         events.append(ready)
         step = int(rate * FRAME_S) * 2
         tail = b"" if push_to_talk else bytes(rate * 2)  # 1 s of silence ends the utterance
@@ -102,7 +110,16 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true", help="send the file as fast as possible")
     parser.add_argument("--out", type=Path, default=Path("resposta.wav"))
     args = parser.parse_args()
-    result = converse(args.url, args.wav, token=args.token, push_to_talk=args.push_to_talk, realtime=not args.fast)
+    try:
+        result = converse(args.url, args.wav, token=args.token, push_to_talk=args.push_to_talk, realtime=not args.fast)
+    except InvalidStatus as error:  # refused before the socket opened: authentication, Origin or Host
+        status = error.response.status_code
+        hint = " (missing or wrong --token?)" if status in (401, 403) else ""
+        raise SystemExit(f"{args.url}: the server refused the connection with HTTP {status}{hint}") from None
+    except Refused as error:
+        raise SystemExit(f"{args.url}: the server refused the conversation: {error}") from None
+    except (OSError, InvalidURI, InvalidHandshake, ConnectionClosed) as error:
+        raise SystemExit(f"{args.url}: cannot talk to the server ({type(error).__name__}: {error})") from None
     for event in result["events"]:
         kind = event["type"]
         if kind == "transcript_final":
