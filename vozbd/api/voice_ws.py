@@ -28,6 +28,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -139,7 +140,7 @@ def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> Non
 async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
     from agent.speech.db_vocabulary import vocabulary_or_none
-    from agent.speech.speak import SpeakOptions
+    from agent.speech.speak import SpeakOptions, pick_voice
     from agent.voice.events import AgentOut
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
@@ -160,6 +161,8 @@ async def voice(websocket: WebSocket) -> None:
         agent = await run_in_threadpool(services.agent, params.model)
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
+        if params.voice is not None:  # an unknown voice is refused now, as POST /speak refuses it (422)
+            await run_in_threadpool(partial(pick_voice, synthesizer, params.voice, strict=True))
         await run_in_threadpool(_warm_up, transcriber, synthesizer, params.voice)
     except CodedError as error:
         await _error(websocket, error.code, error.message)

@@ -118,6 +118,7 @@ def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
         ("conversation_id=abc%0A", "invalid_request"),  # a trailing newline once passed re.match's "$"
         ("connection=demo%0A", "invalid_request"),
         ("connection=nao_salva", "unknown_connection"),  # refused at connect, as POST /ask refuses it (404)
+        ("voice=nao_existe", "unknown_voice"),  # refused at connect, as POST /speak refuses it (was a silent fallback)
     ):
         with connect(f"ws://{server}/api/v1/voice?{query}") as ws:
             error = json.loads(ws.recv(timeout=30))
