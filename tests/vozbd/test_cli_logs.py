@@ -147,6 +147,17 @@ def test_parse_since() -> None:
         parse_since("ontem")
 
 
+@pytest.mark.parametrize("since", ["99999999999d", "999999999w", "3000000d"])
+def test_a_since_further_back_than_dates_go_means_everything(tmp_path: Path, since: str) -> None:
+    assert parse_since(since) == datetime.min.replace(tzinfo=UTC)  # was an OverflowError traceback
+    database = open_app_database(_app_db_url(tmp_path))
+    database.logs.write_turn(TurnLog(conversation_id="antiga", surface="cli", question="oi"))
+    database.dispose()
+    result = CliRunner().invoke(app, ["logs", "--since", since, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [row["conversation_id"] for row in json.loads(result.output)] == ["antiga"]
+
+
 def test_ask_with_unreachable_postgres_memory_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOZBD_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/vozbd")
     result = CliRunner().invoke(app, ["ask", "Quantos clientes temos?", "--model", f"scripted/{SCRIPT}"])
