@@ -300,6 +300,15 @@ class Settings(BaseSettings):
             raise ValueError(f'rate limit "{value}" is not like "120/minute" or "10/second;500/hour"')
         return value
 
+    @field_validator("speech_url", mode="after")
+    @classmethod
+    def _check_speech_url(cls, value: str | None) -> str | None:
+        """``http(s)://host:port`` of a ``vozbd serve --only speech`` (a typo made every STT/TTS call a 503)."""
+        value = (value or "").strip() or None
+        if value is not None and not re.match(r"^https?://[^/\s]+", value, re.IGNORECASE):
+            raise ValueError("use the speech service's address, like http://fala.interna:8010")
+        return value
+
     @field_validator("redis_url", mode="after")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:

@@ -71,6 +71,7 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         ("VOZBD_REDIS_URL", "garbage", "use a Redis URL"),  # was a limits ConfigurationError traceback from serve
         ("VOZBD_REDIS_URL", "http://127.0.0.1:6379", "use a Redis URL"),
         ("VOZBD_RATE_LIMIT_PER_IP", "0/minute", "is not like"),  # a limit of 0 refused every request
+        ("VOZBD_SPEECH_URL", "fala.interna:8010", "speech service's address"),  # every STT/TTS call was a 503
     ],
 )
 def test_settings_that_would_break_the_server_are_refused_at_start(
