@@ -46,6 +46,15 @@ def test_db_upgrade_migrates_once(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "app.sqlite3").exists()
 
 
+@pytest.mark.parametrize("revision", ["garbage", "-1"])
+def test_db_upgrade_to_a_revision_that_does_not_exist_is_a_usage_error(tmp_path: Path, revision: str) -> None:
+    result = CliRunner().invoke(app, ["db-upgrade", "--revision", revision])
+    assert result.exit_code == 2, result.output  # was an alembic CommandError traceback (exit 1)
+    output = " ".join(result.output.split())
+    assert "Revisão de migração inválida" in output and f"'{revision}'" in output
+    assert "0001, 0002" in output and max(head_revisions()) in output  # the existing revisions are listed
+
+
 def test_db_upgrade_against_postgres(monkeypatch: pytest.MonkeyPatch, pg_url: str) -> None:
     monkeypatch.setenv("VOZBD_DATABASE_URL", pg_url.replace("postgresql+psycopg://", "postgresql://"))
     result = CliRunner().invoke(app, ["db-upgrade"])
