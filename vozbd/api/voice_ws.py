@@ -120,7 +120,10 @@ class _Socket:
     async def emit(self, event: VoiceEvent) -> None:
         from agent.voice.events import AnswerAudio
 
-        await self.send(event.to_json(), event.pcm16 if isinstance(event, AnswerAudio) else None)
+        data = event.to_json()
+        if data["type"] == "agent_event":  # an agent event the protocol has no message for (the turn's DoneEvent:
+            return  # turn_done carries it); it went out as an undocumented {"type": "agent_event", "kind": ...}
+        await self.send(data, event.pcm16 if isinstance(event, AnswerAudio) else None)
 
 
 async def _error(websocket: WebSocket, code: str, message: str, close: int = POLICY_VIOLATION) -> None:

@@ -69,6 +69,9 @@ def test_a_whole_spoken_turn_hands_free(server: str, tmp_path: Path) -> None:
     answer = _of(events, "answer")[0]["text"]
     assert answer.startswith("Temos ") and answer.endswith(" clientes.")
     done = _of(events, "turn_done")[0]
+    documented = {"ready", "speech_started", "transcript_partial", "transcript_final", "answer_token", "tool_start"}
+    documented |= {"tool_end", "answer", "audio", "interrupted", "turn_done", "notice", "error"}
+    assert {e["type"] for e in events} <= documented  # the protocol of the module doc, nothing else
     assert done["turn"] == 1 and not done["interrupted"] and done["question"] == final[0]["text"]
     assert {"endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s"} <= set(done["timings"])
     pcm = result["audio"][1]
