@@ -51,6 +51,7 @@ router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
 POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+NOT_LOGGED = "Esta resposta não foi registrada no histórico (banco do aplicativo indisponível)."
 INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
 
 
@@ -188,10 +189,13 @@ async def voice(websocket: WebSocket) -> None:
         if isinstance(event, AgentOut) and isinstance(event.event, DoneEvent):
             turn = event.event.turn
             turn.transcript = turn.question  # spoken: logged as a voice turn with its transcript
-            with contextlib.suppress(CodedError):  # the log store being down must not end the conversation
+            try:
                 await services.conversations.record(
                     turn, caller=caller, conversation_id=params.conversation_id, model=agent.model_spec, surface="voice"
                 )
+            except CodedError as error:  # the log store being down must not end the conversation, nor go unseen
+                log.warning("voice turn %d of %s not logged: %s", event.turn, params.conversation_id, error.code)
+                await socket.send({"type": "notice", "turn": event.turn, "code": error.code, "message": NOT_LOGGED})
             services.metrics.observe_turn(turn.timings, surface="voice")
         await socket.emit(event)
 

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -36,11 +37,17 @@ voice_client = _client_module()
 
 
 @pytest.fixture
-def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
+def served(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[tuple[str, Any]]:
+    """``host:port`` of the real app served by uvicorn, and the app."""
     settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
     with serve_in_thread(app, free_port(PORTS), join_s=15, ws="auto") as url:
-        yield url.removeprefix("http://")
+        yield url.removeprefix("http://"), app
+
+
+@pytest.fixture
+def server(served: tuple[str, Any]) -> str:
+    return served[0]
 
 
 def _question(tmp_path: Path, text: str) -> Path:
@@ -135,3 +142,19 @@ def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
         assert json.loads(ws.recv(timeout=10))["code"] == "invalid_message"
         ws.send(b"\x00\x01\x02")  # the socket still serves
         assert json.loads(ws.recv(timeout=10))["code"] == "audio_invalid"
+
+
+def test_a_spoken_turn_the_log_cannot_store_is_answered_with_a_notice(served: tuple[str, Any], tmp_path: Path) -> None:
+    """App database down: the conversation goes on, and the client is told the turn was not logged (it was
+    swallowed without a word, on the socket or in the server log)."""
+    from vozbd.appdb.engine import create_app_engine
+    from vozbd.appdb.logs import ConversationLogStore
+
+    server, app = served
+    store = app.state.api.conversations
+    store.logs = ConversationLogStore(create_app_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/nada"))
+    wav = _question(tmp_path, "quantos clientes temos")
+    events = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)["events"]
+    (notice,) = [e for e in _of(events, "notice") if e["code"] == "app_db_unavailable"]
+    assert notice["turn"] == 1 and "não foi registrada" in notice["message"]
+    assert _of(events, "turn_done")[0]["answer"].startswith("Temos ")
