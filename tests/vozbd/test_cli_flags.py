@@ -106,6 +106,7 @@ def _served_app(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Any, 
         calls.update(app=asgi_app, **kwargs)
 
     monkeypatch.setattr("uvicorn.run", fake_run)
+    monkeypatch.setattr("vozbd.cli.serve.check_port_free", lambda *_: None)  # nothing listens: the port may be taken
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return calls["app"], calls

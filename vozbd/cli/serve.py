@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from vozbd.cli.ports import check_port_free
 
 if TYPE_CHECKING:
     from vozbd.wiring import App
@@ -81,7 +82,7 @@ def serve(
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
-    _check_port_free(server.host, server.port)
+    check_port_free(server.host, server.port)
     shown = "  ".join(f"{url}/" for url in urls(server.host, server.port, tls))
     typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
     if tls is not None and tls.generated:
@@ -104,23 +105,6 @@ def serve(
         loop=loop,
         http=http,
     )
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Bind the address once, as uvicorn will (SO_REUSEADDR), and release it: a port already taken is a pt-BR
-    error (exit 1) before the banner, not uvicorn's "[Errno 98] address already in use" and exit 3 (our unsafe-SQL
-    code) after it."""
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as error:
-        reason = "já está em uso (outro vozbd?)" if error.errno == errno.EADDRINUSE else f"indisponível: {error}"
-        typer.echo(f"Erro: a porta {port} em {host} {reason}. Escolha outra com --port (ou VOZBD_PORT).", err=True)
-        raise typer.Exit(1) from None
 
 
 def _uvicorn_options(vozbd_app: App) -> tuple[str, str]:
@@ -163,7 +147,7 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
         )
         raise typer.Exit(2)
     loop, http = _uvicorn_options(vozbd_app)
-    _check_port_free(settings.host, settings.port)
+    check_port_free(settings.host, settings.port)
     app = create_speech_app(local_speech_backend(settings), speech_service_config(settings, insecure=insecure))
     typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), loop=loop, http=http)
