@@ -128,8 +128,9 @@ class _Socket:
 
 
 async def _error(websocket: WebSocket, code: str, message: str, close: int = POLICY_VIOLATION) -> None:
-    await websocket.send_text(json.dumps({"type": "error", "turn": 0, "code": code, "message": message}))
-    await websocket.close(code=close, reason=code)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # a client already gone is not a server error
+        await websocket.send_text(json.dumps({"type": "error", "turn": 0, "code": code, "message": message}))
+        await websocket.close(code=close, reason=code)
 
 
 def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> None:

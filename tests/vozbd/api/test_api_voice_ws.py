@@ -158,3 +158,32 @@ def test_a_spoken_turn_the_log_cannot_store_is_answered_with_a_notice(served: tu
     (notice,) = [e for e in _of(events, "notice") if e["code"] == "app_db_unavailable"]
     assert notice["turn"] == 1 and "não foi registrada" in notice["message"]
     assert _of(events, "turn_done")[0]["answer"].startswith("Temos ")
+
+
+def test_a_client_gone_before_its_refusal_is_not_a_server_error(server: str) -> None:
+    """The refusal (error + close) sent to a client that already left was logged as "Exception in ASGI
+    application" with a traceback."""
+    import base64
+    import logging
+    import os
+    import socket
+    import time
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]  # a list-backed handler
+    errors = logging.getLogger("uvicorn.error")
+    errors.addHandler(handler)
+    try:
+        host, port = server.split(":")
+        for query in ("connection=nao_salva", "voice=nao_existe"):
+            key = base64.b64encode(os.urandom(16)).decode()
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(
+                    f"GET /api/v1/voice?{query} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\n"
+                    f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+                )
+            time.sleep(1.0)  # the server resolves the parameter, then answers a socket already closed
+    finally:
+        errors.removeHandler(handler)
+    assert not [r for r in records if r.levelno >= logging.ERROR], [r.getMessage() for r in records]
