@@ -57,6 +57,16 @@ def test_empty_optional_fields_mean_not_given(client: TestClient) -> None:
     assert answer["conversation_id"] and answer["connection"] == "demo" and answer["answer"] == "Temos 600 clientes."
 
 
+def test_a_body_of_many_unknown_keys_gets_a_short_answer(client: TestClient) -> None:
+    body = {"question": "oi"} | {f"k{i}": 1 for i in range(5000)}
+    response = client.post("/api/v1/ask", json=body)
+    assert response.status_code == 422
+    payload = _shape(response)
+    assert len(payload["detail"]["errors"]) == 20 and payload["detail"]["more"] == 4980
+    assert payload["message"].endswith("e mais 4997.")
+    assert len(response.content) < 5000  # every error was listed: 1.9 MB for 20,000 keys
+
+
 def test_validation_errors_never_echo_submitted_values(client: TestClient) -> None:
     secret = "s3nh4-que-nao-pode-vazar"
     response = client.post("/api/v1/connections", json={"name": "Ruim!", "url": f"postgresql://u:{secret}@h/db"})
