@@ -24,11 +24,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import connect
 
 FRAME_S = 0.04
 SETTLE_S = 1.5  # hands-free: done once every started turn is answered and the server was quiet this long
 STALLED_S = 10.0  # ... or once it was quiet this long (an utterance the server started and then dropped)
+
+
+class Refused(Exception):
+    """The server answered the connection with an ``error`` event (bad parameter, unknown connection, rate limit)."""
 
 
 def read_wav(path: Path) -> tuple[bytes, int]:
@@ -37,10 +42,8 @@ def read_wav(path: Path) -> tuple[bytes, int]:
         with wave.open(str(path), "rb") as wav:
             channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             data = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as error:
-        raise SystemExit(
-            f"{path}: not a PCM WAV ({error}); convert it: ffmpeg -i in -ac 1 -sample_fmt s16 q.wav"
-        ) from error
+    except (OSError, EOFError, wave.Error) as error:  # float WAVs too: convert them (ffmpeg -sample_fmt s16)
+        raise SystemExit(f"{path}: not a readable WAV file ({error})") from None
     if width == 2:
         samples = array("h", data)
         if sys.byteorder == "big":
@@ -91,7 +94,7 @@ def converse(
     with connect(f"{url}?{urlencode(query)}", additional_headers=headers, max_size=4 * 1024 * 1024) as ws:
         ready = json.loads(ws.recv(timeout=30))
         if ready.get("type") != "ready":
-            raise RuntimeError(f"server refused: {ready}")
+            raise Refused(f"{ready.get('code')}: {ready.get('message')}")
         events.append(ready)
         step = int(rate * FRAME_S) * 2
         tail = b"" if push_to_talk else bytes(rate * 2)  # 1 s of silence ends the utterance
@@ -106,6 +109,7 @@ def converse(
         deadline = time.monotonic() + timeout_s
         last_event = time.monotonic()
         open_turns: set[int] = set()  # turns the server started (speech_started) and has not finished
+        heard: set[int] = set()  # turns with a transcript: only their turn_done finishes them
         while time.monotonic() < deadline:
             quiet = time.monotonic() - last_event
             if not push_to_talk and (quiet >= STALLED_S or (not open_turns and quiet >= SETTLE_S)):
@@ -126,7 +130,9 @@ def converse(
                 audio.setdefault(turn, bytearray()).extend(ws.recv(timeout=30))  # type: ignore[arg-type]
             elif kind in ("speech_started", "transcript_final"):
                 open_turns.add(turn)
-            elif kind in ("turn_done", "notice"):
+                if kind == "transcript_final":
+                    heard.add(turn)
+            elif kind == "turn_done" or (kind == "notice" and turn not in heard):  # e.g. nothing recognized
                 open_turns.discard(turn)
             if kind == "error" or (push_to_talk and kind in ("turn_done", "notice")):
                 break
@@ -142,7 +148,16 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true", help="send the file as fast as possible")
     parser.add_argument("--out", type=Path, default=Path("resposta.wav"))
     args = parser.parse_args()
-    result = converse(args.url, args.wav, token=args.token, push_to_talk=args.push_to_talk, realtime=not args.fast)
+    try:
+        result = converse(args.url, args.wav, token=args.token, push_to_talk=args.push_to_talk, realtime=not args.fast)
+    except InvalidStatus as error:  # refused before the socket opened: authentication, Origin or Host
+        status = error.response.status_code
+        hint = " (missing or wrong --token?)" if status in (401, 403) else ""
+        raise SystemExit(f"{args.url}: the server refused the connection with HTTP {status}{hint}") from None
+    except Refused as error:
+        raise SystemExit(f"{args.url}: the server refused the conversation: {error}") from None
+    except (OSError, InvalidURI, InvalidHandshake, ConnectionClosed) as error:
+        raise SystemExit(f"{args.url}: cannot talk to the server ({type(error).__name__}: {error})") from None
     for event in result["events"]:
         kind = event["type"]
         if kind == "transcript_final":

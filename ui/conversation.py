@@ -39,11 +39,16 @@ class Conversation:
     heard_at: dict[int, float] = field(default_factory=dict)  # perf_counter when each transcript came
 
     def put(self, data: bytes) -> None:
+        if self.consumer is not None and self.consumer.done():
+            return  # the loop ended (logged): queueing the open mic's chunks would only grow memory
         self.queue.put_nowait(data)
 
     async def run(self, sample_rate: int) -> None:
         try:
             while (data := await self.queue.get()) is not None:
+                if len(data) % 2:  # not PCM16: one bad chunk from the socket must not end the conversation
+                    log.warning("hands-free: dropped a microphone chunk of %d bytes (PCM16 is 2 per sample)", len(data))
+                    continue
                 await self.loop.feed(data, sample_rate)
             await self.loop.end_of_input()
             await self.loop.close()

@@ -22,7 +22,8 @@ from pydantic_settings import (
 
 from vozbd.connections_config import ConnectionConfig
 
-_RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
+_REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+_RATE = re.compile(r"^[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?$", re.IGNORECASE)
 
 
 def _env_alias(field: str, *conventional: str) -> AliasChoices:
@@ -297,6 +298,27 @@ class Settings(BaseSettings):
         parts = [p.strip() for p in re.split(r"[;,]", value) if p.strip()]
         if not parts or not all(_RATE.match(p) for p in parts):
             raise ValueError(f'rate limit "{value}" is not like "120/minute" or "10/second;500/hour"')
+        return value
+
+    @field_validator("speech_url", mode="after")
+    @classmethod
+    def _check_speech_url(cls, value: str | None) -> str | None:
+        """``http(s)://host:port`` of a ``vozbd serve --only speech`` (a typo made every STT/TTS call a 503)."""
+        value = (value or "").strip() or None
+        if value is not None and not re.match(r"^https?://[^/\s]+", value, re.IGNORECASE):
+            raise ValueError("use the speech service's address, like http://fala.interna:8010")
+        return value
+
+    @field_validator("redis_url", mode="after")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        """A URL the ``limits`` library can open (checked at start: a typo was a traceback from ``serve``)."""
+        value = (value or "").strip() or None
+        if value is None:
+            return None
+        scheme = value.removeprefix("async+").partition("://")[0].lower() if "://" in value else ""
+        if scheme not in _REDIS_SCHEMES:
+            raise ValueError(f"use a Redis URL like redis://host:6379/0 ({', '.join(_REDIS_SCHEMES)})")
         return value
 
     @field_validator("api_keys", mode="after")

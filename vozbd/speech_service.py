@@ -140,10 +140,12 @@ def create_speech_app(backend: SpeechBackend, config: SpeechServiceConfig) -> Fa
     install_error_handlers(app)
 
     @app.get("/health")
+    @app.head("/health", include_in_schema=False)  # load balancers probe with HEAD (a GET-only route answers 405)
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     @app.get("/ready")
+    @app.head("/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
         status = await run_in_threadpool(backend.status)
         ok = bool(status.get("stt", {}).get("installed")) or bool(status.get("tts", {}).get("installed"))

@@ -10,6 +10,7 @@ import datetime as dt
 import ipaddress
 import os
 import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +110,23 @@ def resolve_tls(*, https: bool, cert: Path | None, key: Path | None, data_dir: P
         for path in (cert, key):
             if not path.is_file():
                 raise TlsError(f"Arquivo não encontrado: {path}")
+        _check_pair(cert, key)
         return TlsFiles(cert, key)
     return self_signed(data_dir / "tls") if https else None
+
+
+def _check_pair(cert: Path, key: Path) -> None:
+    """Load the pair as the server will, before it starts: a file that is not PEM, a key of another certificate or
+    a key behind a passphrase (there is no option to give it; Python would prompt for it on the terminal) is a
+    clear error instead of an ``ssl.SSLError`` traceback from uvicorn's start."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key, password=lambda: b"")
+    except (ssl.SSLError, OSError) as error:
+        raise TlsError(
+            f"Não consegui usar o certificado {cert} com a chave {key}: os dois devem ser PEM, a chave deve ser a "
+            "desse certificado e não pode ter senha.",
+            detail={"reason": str(error)},
+        ) from error
 
 
 def urls(host: str, port: int, tls: TlsFiles | None) -> list[str]:

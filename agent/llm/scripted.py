@@ -99,14 +99,17 @@ def load_script(path: str | Path) -> Script:
     file = Path(path).expanduser()
     if not file.is_file():
         raise ModelNotConfiguredError(f"Roteiro do modelo 'scripted' não encontrado: {file}")
-    text = file.read_text(encoding="utf-8")
-    if file.suffix.lower() == ".json":
-        data = json.loads(text)
-    else:
-        import yaml
+    import yaml
 
-        data = yaml.safe_load(text)
-    return Script.model_validate(data or {})
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+        return Script.model_validate(data or {})
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as error:  # ValidationError is a ValueError
+        raise ModelNotConfiguredError(
+            f"Roteiro do modelo 'scripted' inválido: {file} não é um roteiro YAML/JSON (regras e respostas).",
+            detail={"reason": f"{type(error).__name__}: {str(error)[:300]}"},
+        ) from None
 
 
 class _Blank(dict[str, Any]):

@@ -178,6 +178,8 @@ def test_a_mariadb_view_swapped_after_its_check_cannot_run_unchecked_code(
     with pytest.raises(UnsafeQueryError) as caught:  # the next call checks the new definition and refuses it
         run(tool_ctx, mysql_view, "SELECT nome FROM vozbd_visao2")
     assert caught.value.detail["code"] == "view_not_allowed"
+    # the inner refusal is a sentence of its own (it was glued in as "por dentro, ela A função LOAD_FILE...")
+    assert "conexão privilegiada. Na definição dela: A função" in caught.value.message
 
 
 def test_a_mariadb_table_swapped_for_a_view_after_the_check_is_caught_and_discarded(

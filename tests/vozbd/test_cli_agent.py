@@ -74,6 +74,20 @@ def test_ask_with_unknown_provider_is_a_usage_error() -> None:
     assert "Provedor de modelo desconhecido" in result.output
 
 
+@pytest.mark.parametrize("command", [["ask", "Quantos clientes temos?"], ["chat"]])
+def test_an_unknown_db_is_a_usage_error_before_any_turn(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--db", "nao_salva", "--model", f"scripted/{SCRIPT}"], input="/sair\n")
+    assert result.exit_code == 2, result.output  # ask answered "✗ unknown_connection" and exited 0
+    assert "Conexão 'nao_salva' não encontrada" in " ".join(result.output.split())
+
+
+def test_a_conversation_id_too_long_to_log_is_a_usage_error() -> None:
+    args = ["ask", "Quantos clientes temos?", "--model", f"scripted/{SCRIPT}", "--conversation", "c" * 129]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--conversation deve ter de 1 a 128 caracteres" in result.output
+    assert "Traceback" not in result.output and "ValidationError" not in result.output
+
+
 def test_ask_needs_a_question() -> None:
     assert CliRunner().invoke(app, ["ask"]).exit_code == 2
 

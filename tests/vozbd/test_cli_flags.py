@@ -106,6 +106,7 @@ def _served_app(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Any, 
         calls.update(app=asgi_app, **kwargs)
 
     monkeypatch.setattr("uvicorn.run", fake_run)
+    monkeypatch.setattr("vozbd.cli.serve.check_port_free", lambda *_: None)  # nothing listens: the port may be taken
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return calls["app"], calls
@@ -175,3 +176,17 @@ def test_serve_refuses_a_loop_that_is_not_installed(isolated: Path, monkeypatch:
     result = CliRunner().invoke(app, ["serve", "--no-ui", "--no-mcp"])
     assert result.exit_code == 2, result.output
     assert "VOZBD_SERVER_LOOP=uvloop" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--only", "speech"]])
+def test_serve_on_a_port_already_taken_is_a_clear_error(isolated: Path, extra: list[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port), "--no-ui", "--no-mcp", *extra])
+    assert result.exit_code == 1, result.output  # uvicorn exited 3, our unsafe-SQL code
+    assert f"a porta {port} em 127.0.0.1 já está em uso" in " ".join(result.output.split())
+    assert "vozbd:" not in result.output  # no banner for a server that never started

@@ -46,6 +46,15 @@ def test_db_upgrade_migrates_once(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "app.sqlite3").exists()
 
 
+@pytest.mark.parametrize("revision", ["garbage", "-1"])
+def test_db_upgrade_to_a_revision_that_does_not_exist_is_a_usage_error(tmp_path: Path, revision: str) -> None:
+    result = CliRunner().invoke(app, ["db-upgrade", "--revision", revision])
+    assert result.exit_code == 2, result.output  # was an alembic CommandError traceback (exit 1)
+    output = " ".join(result.output.split())
+    assert "Revisão de migração inválida" in output and f"'{revision}'" in output
+    assert "0001, 0002" in output and max(head_revisions()) in output  # the existing revisions are listed
+
+
 def test_db_upgrade_against_postgres(monkeypatch: pytest.MonkeyPatch, pg_url: str) -> None:
     monkeypatch.setenv("VOZBD_DATABASE_URL", pg_url.replace("postgresql+psycopg://", "postgresql://"))
     result = CliRunner().invoke(app, ["db-upgrade"])
@@ -145,6 +154,17 @@ def test_parse_since() -> None:
     assert parse_since("2026-05-01T10:00-03:00").hour == 10
     with pytest.raises(ValueError):
         parse_since("ontem")
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "999999999w", "3000000d"])
+def test_a_since_further_back_than_dates_go_means_everything(tmp_path: Path, since: str) -> None:
+    assert parse_since(since) == datetime.min.replace(tzinfo=UTC)  # was an OverflowError traceback
+    database = open_app_database(_app_db_url(tmp_path))
+    database.logs.write_turn(TurnLog(conversation_id="antiga", surface="cli", question="oi"))
+    database.dispose()
+    result = CliRunner().invoke(app, ["logs", "--since", since, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [row["conversation_id"] for row in json.loads(result.output)] == ["antiga"]
 
 
 def test_ask_with_unreachable_postgres_memory_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:

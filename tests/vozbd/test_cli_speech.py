@@ -100,6 +100,20 @@ def test_transcribe_bad_file_exit_2(env: Path) -> None:
     assert "Erro (audio_invalid)" in result.output
 
 
+def test_transcribe_goes_on_past_a_bad_file_and_names_it(env: Path) -> None:
+    good = env / "boa.wav"
+    spoken = runner.invoke(_app(), ["speak", "Quantos clientes temos?", "-o", str(good), "--engine", "espeak"])
+    assert spoken.exit_code == 0, spoken.output
+    bad = env / "ruim.wav"
+    bad.write_bytes(b"not audio at all" * 64)
+    result = runner.invoke(_app(), ["transcribe", str(good), str(bad), str(env / "falta.wav"), str(good), "--json"])
+    assert result.exit_code == 2, result.output  # a bad input among them: the usage code, after all of them
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(good), str(bad), str(env / "falta.wav"), str(good)]
+    assert [line.get("error") for line in lines] == [None, "audio_invalid", "audio_not_found", None]
+    assert "clientes" in lines[3]["text"].lower()  # the file after the bad ones was transcribed (it stopped at 2)
+
+
 def test_transcribe_without_models_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("VOZBD_MODELS_DIR", raising=False)

@@ -65,6 +65,31 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         Settings()
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VOZBD_REDIS_URL", "garbage", "use a Redis URL"),  # was a limits ConfigurationError traceback from serve
+        ("VOZBD_REDIS_URL", "http://127.0.0.1:6379", "use a Redis URL"),
+        ("VOZBD_RATE_LIMIT_PER_IP", "0/minute", "is not like"),  # a limit of 0 refused every request
+        ("VOZBD_SPEECH_URL", "fala.interna:8010", "speech service's address"),  # every STT/TTS call was a 503
+    ],
+)
+def test_settings_that_would_break_the_server_are_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://r:6380", "async+redis://r", "  "])
+def test_redis_urls_the_limiter_opens_are_accepted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOZBD_REDIS_URL", url)
+    assert Settings().redis_url == (url.strip() or None)
+
+
 def test_derived_paths_follow_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path / "d"))

@@ -70,6 +70,12 @@ def test_rate_limit_per_token_is_429_with_retry_after(service: TestClient) -> No
     assert service.get("/health").status_code == 200  # open, not counted
 
 
+def test_health_and_ready_answer_head_probes(service: TestClient) -> None:
+    for path in ("/health", "/ready"):
+        response = service.head(path)
+        assert response.status_code == service.get(path).status_code and response.content == b"", path  # was 405
+
+
 def test_ready_reports_installed_and_loaded(service: TestClient) -> None:
     ready = service.get("/ready").json()
     assert ready["stt"]["installed"] is False and ready["stt"]["loaded"] is False

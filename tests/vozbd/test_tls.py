@@ -45,6 +45,27 @@ def test_cert_and_key_go_together_and_must_exist(tmp_path: Path) -> None:
     assert resolve_tls(https=False, cert=None, key=None, data_dir=tmp_path) is None
 
 
+def test_a_given_pair_that_cannot_serve_tls_is_refused_before_start(tmp_path: Path) -> None:
+    other = self_signed(tmp_path / "outro")
+    mine = self_signed(tmp_path / "meu")
+    assert resolve_tls(https=False, cert=mine.cert, key=mine.key, data_dir=tmp_path) is not None  # a good pair
+    not_pem = tmp_path / "senha.txt"
+    not_pem.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    for cert, key in ((not_pem, not_pem), (mine.cert, other.key), (mine.key, mine.cert)):
+        with pytest.raises(TlsError, match="devem ser PEM"):  # was an ssl.SSLError traceback from uvicorn
+            resolve_tls(https=False, cert=cert, key=key, data_dir=tmp_path)
+
+
+def test_cli_refuses_a_pair_that_is_not_pem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vozbd.cli.app import app
+
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
+    junk = tmp_path / "x.pem"
+    junk.write_text("nada")
+    result = CliRunner().invoke(app, ["serve", "--cert", str(junk), "--key", str(junk), "--no-ui"])
+    assert result.exit_code == 2 and "devem ser PEM" in " ".join(result.output.split())
+
+
 def test_urls_show_the_lan_address_when_listening_on_all_interfaces(tmp_path: Path) -> None:
     tls = self_signed(tmp_path)
     assert urls("127.0.0.1", 8443, tls) == ["https://localhost:8443"]

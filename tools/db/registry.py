@@ -331,7 +331,9 @@ class ConnectionRegistry:
             self._store.insert((name, dialect_of(parsed), stored, token, int(allow_privileged), ssh_json))
         except _DuplicateName:
             raise InvalidInputError(
-                f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome."
+                f"Já existe uma conexão chamada '{name}'. Remova-a antes ou escolha outro nome.",
+                code="connection_exists",  # HTTP 409 (vozbd.api.errors); still a usage error for the CLI
+                detail={"connection": name},
             ) from None
         if allow_privileged:
             log.warning("connection %s saved with allow_privileged: the validator is its only boundary", name)

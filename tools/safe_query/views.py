@@ -253,7 +253,7 @@ class _Guard:
             inner = self.validate(sql, self.dialect, self.database, schemas=self.schemas)
         except UnsafeQueryError as error:
             raise _refuse(
-                f"A visão {name} não pode ser lida por uma conexão privilegiada: por dentro, ela {error.message}",
+                f"A visão {name} não pode ser lida por uma conexão privilegiada. Na definição dela: {error.message}",
                 view=name,
                 inner=error.detail.get("code"),
             ) from None
@@ -367,7 +367,7 @@ class _Guard:
             except UnsafeQueryError as error:
                 raise _refuse(
                     f"A tabela {name} tem uma política de segurança por linha ({policy}) que não pode rodar numa "
-                    f"conexão privilegiada: por dentro, ela {error.message}",
+                    f"conexão privilegiada. Na definição dela: {error.message}",
                     code="policy_not_allowed",
                     view=name,
                     policy=str(policy),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 CONNECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -39,7 +40,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4000, examples=["quantos pedidos atrasados temos em São Paulo?"])
+    question: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="Blank (only spaces) is refused like empty.",
+        examples=["quantos pedidos atrasados temos em São Paulo?"],
+    )
     connection: str | None = Field(
         None, pattern=CONNECTION_NAME, description="Saved connection name (default: the server's default)."
     )
@@ -51,6 +57,19 @@ class AskRequest(BaseModel):
     model: str | None = Field(
         None, max_length=200, description='"provider/model" among the server\'s configured ones (default: its own).'
     )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        if not question.strip():
+            raise PydanticCustomError("string_too_short", "the question is blank")  # 422 "texto curto demais"
+        return question
+
+    @field_validator("connection", "conversation_id", "model", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        """``""`` means "not given" (a new conversation, the default connection and model), as in the WS query."""
+        return None if value == "" else value
 
 
 class SqlRun(BaseModel):

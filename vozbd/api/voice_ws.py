@@ -28,6 +28,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -50,6 +51,7 @@ router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
 POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+NOT_LOGGED = "Esta resposta não foi registrada no histórico (banco do aplicativo indisponível)."
 INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
 
 
@@ -119,12 +121,16 @@ class _Socket:
     async def emit(self, event: VoiceEvent) -> None:
         from agent.voice.events import AnswerAudio
 
-        await self.send(event.to_json(), event.pcm16 if isinstance(event, AnswerAudio) else None)
+        data = event.to_json()
+        if data["type"] == "agent_event":  # an agent event the protocol has no message for (the turn's DoneEvent:
+            return  # turn_done carries it); it went out as an undocumented {"type": "agent_event", "kind": ...}
+        await self.send(data, event.pcm16 if isinstance(event, AnswerAudio) else None)
 
 
 async def _error(websocket: WebSocket, code: str, message: str, close: int = POLICY_VIOLATION) -> None:
-    await websocket.send_text(json.dumps({"type": "error", "turn": 0, "code": code, "message": message}))
-    await websocket.close(code=close, reason=code)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # a client already gone is not a server error
+        await websocket.send_text(json.dumps({"type": "error", "turn": 0, "code": code, "message": message}))
+        await websocket.close(code=close, reason=code)
 
 
 def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> None:
@@ -139,7 +145,7 @@ def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> Non
 async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
     from agent.speech.db_vocabulary import vocabulary_or_none
-    from agent.speech.speak import SpeakOptions
+    from agent.speech.speak import SpeakOptions, pick_voice
     from agent.voice.events import AgentOut
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
@@ -160,6 +166,8 @@ async def voice(websocket: WebSocket) -> None:
         agent = await run_in_threadpool(services.agent, params.model)
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
+        if params.voice is not None:  # an unknown voice is refused now, as POST /speak refuses it (422)
+            await run_in_threadpool(partial(pick_voice, synthesizer, params.voice, strict=True))
         await run_in_threadpool(_warm_up, transcriber, synthesizer, params.voice)
     except CodedError as error:
         await _error(websocket, error.code, error.message)
@@ -182,10 +190,13 @@ async def voice(websocket: WebSocket) -> None:
         if isinstance(event, AgentOut) and isinstance(event.event, DoneEvent):
             turn = event.event.turn
             turn.transcript = turn.question  # spoken: logged as a voice turn with its transcript
-            with contextlib.suppress(CodedError):  # the log store being down must not end the conversation
+            try:
                 await services.conversations.record(
                     turn, caller=caller, conversation_id=params.conversation_id, model=agent.model_spec, surface="voice"
                 )
+            except CodedError as error:  # the log store being down must not end the conversation, nor go unseen
+                log.warning("voice turn %d of %s not logged: %s", event.turn, params.conversation_id, error.code)
+                await socket.send({"type": "notice", "turn": event.turn, "code": error.code, "message": NOT_LOGGED})
             services.metrics.observe_turn(turn.timings, surface="voice")
         await socket.emit(event)
 

@@ -13,11 +13,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from psycopg import OperationalError as PsycopgOperationalError
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from vozbd.appdb.errors import AppDatabaseError
+from vozbd.appdb.errors import AppDatabaseConfigError, AppDatabaseError
 from vozbd.appdb.urls import libpq_url
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,15 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[set[str], set[str]]
                     return before, before
                 config = alembic_config()
                 config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                try:
+                    command.upgrade(config, revision)
+                except CommandError as error:  # a revision that does not exist, or a relative one that overshoots
+                    known = sorted(r.revision for r in ScriptDirectory.from_config(config).walk_revisions())
+                    raise AppDatabaseConfigError(
+                        f"Revisão de migração inválida: '{revision[:80]}'. Use head (o padrão) ou uma destas: "
+                        f"{', '.join(known)}.",
+                        detail={"reason": str(error)},
+                    ) from None
                 connection.commit()
                 after = current_revisions(connection)
                 connection.commit()

@@ -36,6 +36,7 @@ EXIT_FOR_TURN_ERROR = {
     "internal_error": EXIT_ERROR,
 }
 QUIT_WORDS = {"/sair", "/exit", "/quit", "sair"}
+MAX_CONVERSATION_ID = 128  # conversation_logs.conversation_id
 
 DB_OPTION = typer.Option(
     None, "--db", metavar="NAME_OR_URL", help="Connection name or SQLAlchemy URL (default: VOZBD_DEFAULT_DB or demo)."
@@ -100,6 +101,15 @@ def _build_agent(model: str | None, db: str | None = None) -> Agent:
     return load_app(model=model, operator_urls=operator_urls(db)).agents.build()
 
 
+def _check_connection(agent: Agent, db: str | None) -> None:
+    """An unknown ``--db`` is the caller's mistake: exit 2 now (as the API's 404), not an answer apologising for it
+    and exit 0."""
+    if db:
+        from tools.db.connect import resolve_connection
+
+        resolve_connection(agent.tool_ctx, db)
+
+
 def _cell(value: Any) -> str:
     return "∅" if value is None else str(value)
 
@@ -153,8 +163,13 @@ def ask(
     if not question and audio is None:
         err_console.print("[bold red]Erro:[/] informe a pergunta ou um arquivo com --audio.")
         raise typer.Exit(EXIT_USAGE)
+    if conversation is not None and not 0 < len(conversation) <= MAX_CONVERSATION_ID:
+        # the log row holds at most this much: a longer id was answered, then a ValidationError traceback
+        err_console.print(f"[bold red]Erro:[/] --conversation deve ter de 1 a {MAX_CONVERSATION_ID} caracteres.")
+        raise typer.Exit(EXIT_USAGE)
     with agent_errors(json_output):
         agent = _build_agent(model, db)
+        _check_connection(agent, db)
         turn = agent.ask_sync(
             question=question,
             audio=audio.read_bytes() if audio else None,
@@ -213,6 +228,7 @@ def chat(db: str | None = DB_OPTION, model: str | None = MODEL_OPTION) -> None:
     """A terminal conversation with memory (type /sair, Ctrl-D or Ctrl-C to leave)."""
     with agent_errors():
         agent = _build_agent(model, db)
+        _check_connection(agent, db)
     conversation_id = f"chat-{uuid.uuid4().hex[:12]}"
     logger = _TurnLogger()
     console.print("[bold]vozbd[/] — pergunte sobre o seu banco de dados. [dim]/sair para terminar.[/]")

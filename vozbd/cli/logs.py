@@ -54,7 +54,10 @@ def parse_since(value: str, *, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     match = _RELATIVE.match(value)
     if match:
-        return now - timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2].lower()])
+        try:
+            return now - timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2].lower()])
+        except OverflowError:  # further back than datetime can go ("99999999999d"): everything
+            return datetime.min.replace(tzinfo=UTC)
     parsed = datetime.fromisoformat(value.strip())
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from vozbd.cli.ports import check_port_free
+
 if TYPE_CHECKING:
     from vozbd.wiring import App
 
@@ -80,6 +82,7 @@ def serve(
     except InsecureExposureError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
+    check_port_free(server.host, server.port)
     shown = "  ".join(f"{url}/" for url in urls(server.host, server.port, tls))
     typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
     if tls is not None and tls.generated:
@@ -144,6 +147,7 @@ def _serve_only(part: str, vozbd_app: App, *, insecure: bool) -> None:
         )
         raise typer.Exit(2)
     loop, http = _uvicorn_options(vozbd_app)
+    check_port_free(settings.host, settings.port)
     app = create_speech_app(local_speech_backend(settings), speech_service_config(settings, insecure=insecure))
     typer.echo(f"vozbd speech: http://{settings.host}:{settings.port}/speech/v1  Ctrl+C para sair")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), loop=loop, http=http)

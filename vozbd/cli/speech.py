@@ -9,14 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from vozbd.cli.errors import EXIT_ERROR, EXIT_USAGE, err_console
+from vozbd.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, err_console
 from vozbd.cli.layout import print_rows
 from vozbd_core.text import voice_gender
+
+if TYPE_CHECKING:
+    from agent.speech.base import SpeechError
 
 console = Console()
 
@@ -65,16 +69,37 @@ def transcribe(
         with cli_errors(json_output):  # unknown connection → 2, database unreachable → 4
             ctx = app.tool_ctx
             vocabulary = connection_vocabulary(ctx, db, wait_s=ctx.value_index.time_budget_s)
-    with speech_errors(json_output):
+    from agent.speech.base import AudioInputError, NoSpeechError
+
+    exit_code = EXIT_OK
+    with speech_errors(json_output):  # the model itself failing ends the run; one bad file does not
         transcriber = app.speech.transcriber()
         for path in files:
-            transcript = transcriber.transcribe(path, vocabulary=vocabulary)
+            try:
+                transcript = transcriber.transcribe(path, vocabulary=vocabulary)
+            except (AudioInputError, NoSpeechError) as error:
+                if len(files) == 1:
+                    raise
+                exit_code = max(exit_code, EXIT_USAGE if isinstance(error, AudioInputError) else EXIT_ERROR)
+                _file_error(path, error, json_output)
+                continue
             if json_output:
                 sys.stdout.write(json.dumps({"file": str(path), **asdict(transcript)}, ensure_ascii=False) + "\n")
             elif len(files) > 1:
                 console.print(f"[bold]{path}[/]: {transcript.text}", highlight=False)
             else:
                 typer.echo(transcript.text)
+    if exit_code != EXIT_OK:
+        raise typer.Exit(exit_code)
+
+
+def _file_error(path: Path, error: SpeechError, json_output: bool) -> None:
+    """One file of several could not be transcribed: say which and why, then go on with the next."""
+    if json_output:
+        line = {"file": str(path), "error": error.code, "message": error.message}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    else:
+        err_console.print(f"[bold]{escape(str(path))}[/]: [red]Erro ({error.code}):[/] {escape(error.message)}")
 
 
 def speak(

@@ -89,6 +89,7 @@ def ui(
         except (AppDatabaseError, AppDatabaseConfigError) as error:
             typer.echo(f"Erro ({error.code}): {error.message}", err=True)
             raise typer.Exit(4) from None
+    from vozbd.cli.ports import check_port_free
     from vozbd.gc_tuning import tuned_gc
     from vozbd.tls import TlsError, resolve_tls, urls
 
@@ -97,6 +98,7 @@ def ui(
     except TlsError as error:
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
+    check_port_free(server.host, server.port)
     launch.configure_logging(server.log_level)
     typer.echo(f"vozbd: chat de voz em {'  '.join(urls(server.host, server.port, tls))}  (Ctrl+C para sair)")
     if tls is not None and tls.generated:

@@ -64,6 +64,23 @@ def test_json_script_and_missing_file(tmp_path: Path) -> None:
         load_script(tmp_path / "nope.yaml")
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("passwd", "root:x:0:0:root:/root:/bin/bash\n"),  # YAML of a plain string: not a script
+        ("quebrado.yaml", "rules: [\n"),  # not YAML
+        ("quebrado.json", "{"),  # not JSON
+        ("binario.yaml", b"\xff\xfe\x00"),  # not UTF-8
+        ("regras.yaml", "rules: 5\n"),  # YAML, wrong shape
+    ],
+)
+def test_a_file_that_is_not_a_script_is_model_not_configured(tmp_path: Path, name: str, content: str | bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ModelNotConfiguredError, match="inválido"):  # was a ValidationError/YAMLError traceback
+        load_script(path)
+
+
 def test_queue_mode_with_enqueue_and_usage() -> None:
     model = ScriptedChatModel(responses=[{"content": "um"}])
     model.enqueue(["dois", {"tool_calls": [{"name": "list_connections", "args": {}}]}])

@@ -40,6 +40,16 @@ def test_duplicate_and_bad_urls_are_4xx(client: TestClient) -> None:
     assert client.post("/api/v1/connections", json={"name": "demo", "url": "sqlite:///a.db"}).status_code == 422
 
 
+def test_a_name_already_saved_is_409_and_the_saved_one_is_kept(client: TestClient, tmp_path) -> None:
+    first = {"name": "copia", "url": f"sqlite:///{tmp_path / 'a.db'}"}
+    assert client.post("/api/v1/connections", json=first).status_code == 201
+    again = client.post("/api/v1/connections", json={"name": "copia", "url": f"sqlite:///{tmp_path / 'b.db'}"})
+    assert again.status_code == 409  # was 422 invalid_input
+    assert again.json()["code"] == "connection_exists" and "Já existe" in again.json()["message"]
+    (saved,) = [c for c in client.get("/api/v1/connections").json() if c["name"] == "copia"]
+    assert saved["masked_url"].endswith("a.db")
+
+
 def test_query_refusal_and_database_errors(client: TestClient) -> None:
     refused = client.post("/api/v1/connections/demo/query", json={"sql": "UPDATE clientes SET nome = 'x'"})
     assert refused.status_code == 403 and refused.json()["code"] == "unsafe_query"

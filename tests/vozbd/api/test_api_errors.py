@@ -43,6 +43,20 @@ def test_invalid_ask_bodies_are_422(client: TestClient, body: dict) -> None:
     assert detail["errors"] and all("input" not in error for error in detail["errors"])
 
 
+def test_a_blank_question_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"question": " \n\t "})
+    assert response.status_code == 422  # was a 200 whose answer said "Não recebi nenhuma pergunta"
+    assert "question (texto curto demais)" in _shape(response)["message"]
+
+
+def test_empty_optional_fields_mean_not_given(client: TestClient) -> None:
+    body = {"question": "quantos clientes", "conversation_id": "", "connection": "", "model": ""}
+    response = client.post("/api/v1/ask", json=body)
+    assert response.status_code == 200, response.text  # was 422 (conversation_id, connection) or 400 (model)
+    answer = response.json()
+    assert answer["conversation_id"] and answer["connection"] == "demo" and answer["answer"] == "Temos 600 clientes."
+
+
 def test_validation_errors_never_echo_submitted_values(client: TestClient) -> None:
     secret = "s3nh4-que-nao-pode-vazar"
     response = client.post("/api/v1/connections", json={"name": "Ruim!", "url": f"postgresql://u:{secret}@h/db"})

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -36,11 +37,17 @@ voice_client = _client_module()
 
 
 @pytest.fixture
-def server(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[str]:
+def served(api_settings: Settings, tool_ctx: ToolContext) -> Iterator[tuple[str, Any]]:
+    """``host:port`` of the real app served by uvicorn, and the app."""
     settings = api_settings.model_copy(update={"models_dir": real_models_dir(), "tts_engine": "espeak"})
     app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
     with serve_in_thread(app, free_port(PORTS), join_s=15, ws="auto") as url:
-        yield url.removeprefix("http://")
+        yield url.removeprefix("http://"), app
+
+
+@pytest.fixture
+def server(served: tuple[str, Any]) -> str:
+    return served[0]
 
 
 def _question(tmp_path: Path, text: str) -> Path:
@@ -69,6 +76,9 @@ def test_a_whole_spoken_turn_hands_free(server: str, tmp_path: Path) -> None:
     answer = _of(events, "answer")[0]["text"]
     assert answer.startswith("Temos ") and answer.endswith(" clientes.")
     done = _of(events, "turn_done")[0]
+    documented = {"ready", "speech_started", "transcript_partial", "transcript_final", "answer_token", "tool_start"}
+    documented |= {"tool_end", "answer", "audio", "interrupted", "turn_done", "notice", "error"}
+    assert {e["type"] for e in events} <= documented  # the protocol of the module doc, nothing else
     assert done["turn"] == 1 and not done["interrupted"] and done["question"] == final[0]["text"]
     assert {"endpoint_s", "stt_s", "stt_wait_s", "agent_first_text_s", "tts_first_audio_s"} <= set(done["timings"])
     pcm = result["audio"][1]
@@ -156,6 +166,7 @@ def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
         ("conversation_id=abc%0A", "invalid_request"),  # a trailing newline once passed re.match's "$"
         ("connection=demo%0A", "invalid_request"),
         ("connection=nao_salva", "unknown_connection"),  # refused at connect, as POST /ask refuses it (404)
+        ("voice=nao_existe", "unknown_voice"),  # refused at connect, as POST /speak refuses it (was a silent fallback)
     ):
         with connect(f"ws://{server}/api/v1/voice?{query}") as ws:
             error = json.loads(ws.recv(timeout=30))
@@ -169,3 +180,48 @@ def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
         assert json.loads(ws.recv(timeout=10))["code"] == "invalid_message"
         ws.send(b"\x00\x01\x02")  # the socket still serves
         assert json.loads(ws.recv(timeout=10))["code"] == "audio_invalid"
+
+
+def test_a_spoken_turn_the_log_cannot_store_is_answered_with_a_notice(served: tuple[str, Any], tmp_path: Path) -> None:
+    """App database down: the conversation goes on, and the client is told the turn was not logged (it was
+    swallowed without a word, on the socket or in the server log)."""
+    from vozbd.appdb.engine import create_app_engine
+    from vozbd.appdb.logs import ConversationLogStore
+
+    server, app = served
+    store = app.state.api.conversations
+    store.logs = ConversationLogStore(create_app_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/nada"))
+    wav = _question(tmp_path, "quantos clientes temos")
+    events = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)["events"]
+    (notice,) = [e for e in _of(events, "notice") if e["code"] == "app_db_unavailable"]
+    assert notice["turn"] == 1 and "não foi registrada" in notice["message"]
+    assert _of(events, "turn_done")[0]["answer"].startswith("Temos ")
+
+
+def test_a_client_gone_before_its_refusal_is_not_a_server_error(server: str) -> None:
+    """The refusal (error + close) sent to a client that already left was logged as "Exception in ASGI
+    application" with a traceback."""
+    import base64
+    import logging
+    import os
+    import socket
+    import time
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]  # a list-backed handler
+    errors = logging.getLogger("uvicorn.error")
+    errors.addHandler(handler)
+    try:
+        host, port = server.split(":")
+        for query in ("connection=nao_salva", "voice=nao_existe"):
+            key = base64.b64encode(os.urandom(16)).decode()
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(
+                    f"GET /api/v1/voice?{query} HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\n"
+                    f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+                )
+            time.sleep(1.0)  # the server resolves the parameter, then answers a socket already closed
+    finally:
+        errors.removeHandler(handler)
+    assert not [r for r in records if r.levelno >= logging.ERROR], [r.getMessage() for r in records]
