@@ -343,6 +343,8 @@ class ConnectionRegistry:
         )
 
     def remove(self, name: str) -> None:
+        if name == DEMO_NAME:  # built in, never saved: "not found ... (além de 'demo')" contradicted itself
+            raise InvalidInputError("O banco de demonstração 'demo' é embutido e não pode ser removido.")
         if not self._store.delete(name):
             raise self._unknown(name)
         log.info("removed connection %s", name)

@@ -50,6 +50,13 @@ def test_a_name_already_saved_is_409_and_the_saved_one_is_kept(client: TestClien
     assert saved["masked_url"].endswith("a.db")
 
 
+def test_the_demo_database_cannot_be_removed(client: TestClient) -> None:
+    response = client.delete("/api/v1/connections/demo")
+    assert response.status_code == 422  # was 404 "Conexão 'demo' não encontrada ... (além de 'demo')"
+    assert "embutido e não pode ser removido" in response.json()["message"]
+    assert client.post("/api/v1/connections/demo/test").json()["ok"] is True
+
+
 def test_query_refusal_and_database_errors(client: TestClient) -> None:
     refused = client.post("/api/v1/connections/demo/query", json={"sql": "UPDATE clientes SET nome = 'x'"})
     assert refused.status_code == 403 and refused.json()["code"] == "unsafe_query"
