@@ -6,8 +6,10 @@
 Streams the file as 16-bit mono PCM in 40 ms frames (in real time, like a microphone, unless ``--fast``), then
 one second of silence so the server detects the end of the utterance (or, with ``--push-to-talk``, an
 ``end_of_input`` message), prints the transcript, the answer and the per-stage timings of each turn, and writes
-the answer's audio to ``--out``. Needs only ``websockets`` (``pip install websockets``); the WAV must be 16-bit
-mono (``ffmpeg -i in.m4a -ac 1 -ar 16000 -sample_fmt s16 pergunta.wav``).
+the answer's audio to ``--out``. A file with several questions gets every answer: hands-free, the client waits
+until each turn the server started is done and the server has been quiet for a moment. Needs only ``websockets``
+(``pip install websockets``). The WAV may be mono or stereo (channels are mixed down), 8/16/24/32-bit integer
+PCM, at any rate the server accepts (8-192 kHz); other formats: ``ffmpeg -i in.m4a -ac 1 -sample_fmt s16 q.wav``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import sys
 import time
 import wave
+from array import array
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +28,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.sync.client import connect
 
 FRAME_S = 0.04
+SETTLE_S = 1.5  # hands-free: done once every started turn is answered and the server was quiet this long
+STALLED_S = 10.0  # ... or once it was quiet this long (an utterance the server started and then dropped)
 
 
 class Refused(Exception):
@@ -32,13 +37,32 @@ class Refused(Exception):
 
 
 def read_wav(path: Path) -> tuple[bytes, int]:
+    """The WAV's audio as 16-bit mono PCM (integer PCM of 8-32 bits, any number of channels, mixed down)."""
     try:
         with wave.open(str(path), "rb") as wav:
-            if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-                raise SystemExit(f"{path}: use a 16-bit mono WAV (ffmpeg -i in -ac 1 -sample_fmt s16 out.wav)")
-            return wav.readframes(wav.getnframes()), wav.getframerate()
-    except (OSError, EOFError, wave.Error) as error:
+            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            data = wav.readframes(wav.getnframes())
+    except (OSError, EOFError, wave.Error) as error:  # float WAVs too: convert them (ffmpeg -sample_fmt s16)
         raise SystemExit(f"{path}: not a readable WAV file ({error})") from None
+    if width == 2:
+        samples = array("h", data)
+        if sys.byteorder == "big":
+            samples.byteswap()  # array("h", bytes) reads the machine's order; WAV is little-endian
+    elif width == 1:  # unsigned 8-bit
+        samples = array("h", ((b - 128) << 8 for b in data))
+    else:  # 24- or 32-bit little-endian signed: keep the top 16 bits
+        samples = array(
+            "h",
+            (
+                int.from_bytes(data[i : i + width], "little", signed=True) >> (8 * (width - 2))
+                for i in range(0, len(data), width)
+            ),
+        )
+    if channels > 1:
+        samples = array("h", (sum(samples[i : i + channels]) // channels for i in range(0, len(samples), channels)))
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples.tobytes(), rate
 
 
 def write_wav(path: Path, pcm: bytes, rate: int) -> None:
@@ -83,9 +107,15 @@ def converse(
         if push_to_talk:
             ws.send(json.dumps({"type": "end_of_input"}))
         deadline = time.monotonic() + timeout_s
+        last_event = time.monotonic()
+        open_turns: set[int] = set()  # turns the server started (speech_started) and has not finished
+        heard: set[int] = set()  # turns with a transcript: only their turn_done finishes them
         while time.monotonic() < deadline:
+            quiet = time.monotonic() - last_event
+            if not push_to_talk and (quiet >= STALLED_S or (not open_turns and quiet >= SETTLE_S)):
+                break
             try:
-                message = ws.recv(timeout=1.0)
+                message = ws.recv(timeout=0.5)
             except TimeoutError:
                 if not push_to_talk:
                     ws.send(bytes(step))  # a microphone keeps streaming silence
@@ -94,9 +124,17 @@ def converse(
                 continue
             event = json.loads(message)
             events.append(event)
-            if event["type"] == "audio":
-                audio.setdefault(event["turn"], bytearray()).extend(ws.recv(timeout=30))  # type: ignore[arg-type]
-            if event["type"] in ("turn_done", "error") or (event["type"] == "notice" and push_to_talk):
+            last_event = time.monotonic()
+            kind, turn = event["type"], event.get("turn", 0)
+            if kind == "audio":
+                audio.setdefault(turn, bytearray()).extend(ws.recv(timeout=30))  # type: ignore[arg-type]
+            elif kind in ("speech_started", "transcript_final"):
+                open_turns.add(turn)
+                if kind == "transcript_final":
+                    heard.add(turn)
+            elif kind == "turn_done" or (kind == "notice" and turn not in heard):  # e.g. nothing recognized
+                open_turns.discard(turn)
+            if kind == "error" or (push_to_talk and kind in ("turn_done", "notice")):
                 break
     return {"events": events, "audio": {k: bytes(v) for k, v in audio.items()}, "out_rate": ready["out_rate"]}
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from agent.speech.audio import STT_RATE, AudioLimits, read_audio, read_pcm16
 from agent.speech.base import ModelMissingError, NoSpeechError, RecognitionAbandoned, Segment, Transcript
+from agent.speech.nonspeech import heard_no_speech, is_non_speech_text
 from agent.speech.vocabulary import SpeechVocabulary, correct_transcript
 
 if TYPE_CHECKING:
@@ -234,7 +235,8 @@ class WhisperTranscriber:
             condition_on_previous_text=False,
             hotwords=hotwords,
         )
-        segments = tuple(_segment(s) for s in raw_segments if s.text.strip())
+        # faster-whisper already skips windows by its own no-speech rule; subtitle credits and "[Música]" remain
+        segments = tuple(_segment(s) for s in raw_segments if s.text.strip() and not is_non_speech_text(s.text))
         text = " ".join(s.text for s in segments).strip()
         if not text:
             raise NoSpeechError(NO_SPEECH)
@@ -269,7 +271,8 @@ class WhisperTranscriber:
         Short windows make Whisper prone to repeating itself, so the output length is capped from the duration,
         a repetition penalty is applied and a repeated phrase is collapsed (measured on synthesized pt-BR
         questions: WER 0.038 against 0.026 with the full window, at about a fifth of the time — see
-        ``bench/voice_loop.py``).
+        ``bench/voice_loop.py``). A transcript of no speech (noise, a cough, a hum that opened the VAD: see
+        ``agent.speech.nonspeech``) raises ``NoSpeechError``.
         """
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
@@ -285,14 +288,17 @@ class WhisperTranscriber:
             max_length=int(duration * self.tokens_per_s) + 10 + len(hint),  # the prompt counts
             repetition_penalty=1.2,
             return_scores=True,
+            return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
         )[0]
         text = collapse_repeats(tokenizer.decode(result.sequences_ids[0]).strip())
-        if not text:
-            raise NoSpeechError(NO_SPEECH)
         tokens = max(1, len(result.sequences_ids[0]))
-        segment = Segment(0.0, round(duration, 3), text, float(result.scores[0]) / tokens if result.scores else 0.0)
+        logprob = float(result.scores[0]) / tokens if result.scores else 0.0
+        if not text or is_non_speech_text(text) or heard_no_speech(float(result.no_speech_prob), logprob):
+            log.debug("no speech: %r (no-speech p=%.2f, logprob %.2f)", text, result.no_speech_prob, logprob)
+            raise NoSpeechError(NO_SPEECH)
+        segment = Segment(0.0, round(duration, 3), text, logprob)
         return Transcript(
             text=text,
             language="pt",
@@ -316,12 +322,14 @@ def echoes_prompt(text: str, values: Iterable[str]) -> bool:
 
 
 def collapse_repeats(text: str) -> str:
-    """'Qual o total? Qual o total? Qual' → 'Qual o total?' (a decoding loop, not something anyone says)."""
+    """'Qual o total? Qual o total? Qual' → 'Qual o total?' (a decoding loop, not something anyone says). Words are
+    compared without case and punctuation: the loop on noisy audio often changes them ('Campinas?' / 'campinas')."""
     words = text.split()
+    plain = [w.strip(".,;:!?¿¡…\"'").lower() for w in words]
     for size in range(2, len(words) // 2 + 1):
-        head = words[:size]
-        if words[size : 2 * size] == head and all(w == head[i % size] for i, w in enumerate(words[size:], start=0)):
-            return " ".join(head)
+        head = plain[:size]
+        if plain[size : 2 * size] == head and all(w == head[i % size] for i, w in enumerate(plain[size:], start=0)):
+            return " ".join(words[:size])
     return text
 
 

@@ -147,3 +147,45 @@ def test_a_second_pass_that_repeats_its_prompt_is_recognised() -> None:
     assert echoes_prompt("jaboticabal, Cacau", prompt)
     assert not echoes_prompt("Qual comprador de Jaboticabal recebeu cacau?", prompt)
     assert not echoes_prompt("Jaboticabal, cacau", ["Jaboticabal"])
+
+
+def _sounds() -> dict[str, np.ndarray]:
+    """Sounds with no speech that a live microphone gives and a VAD may let through (16 kHz)."""
+    from tests.agent.voice import mic
+
+    rate = 16_000
+    return {
+        "pink noise": mic.pink(1.5, rate, 1) * 0.05,
+        "white noise": mic.white(1.5, rate, 2) * 0.05,
+        "mains hum": mic.hum(1.5, rate, amplitude=0.1),
+        "a cough": np.concatenate([mic.cough(rate), np.zeros(rate // 2, np.float32)]),
+        "a breath": mic.breath(rate, peak=0.2),
+        "a DC offset": np.full(rate, 0.05, np.float32) + mic.white(1, rate, 3) * 1e-3,
+    }
+
+
+@pytest.mark.parametrize("sound", list(_sounds()))
+def test_a_sound_on_the_voice_loops_path_is_no_speech(transcriber, sound: str) -> None:
+    """The voice loop's short-window path (no second VAD): whisper-base writes "E aí?", "O que é isso?" or "Ah!"
+    for these; its no-speech token says they hold no speech."""
+    with pytest.raises(NoSpeechError):
+        transcriber.transcribe_samples(_sounds()[sound].astype(np.float32), prefiltered=True)
+
+
+def test_questions_from_a_noisy_microphone_are_still_heard(transcriber, kokoro_clips) -> None:
+    """The no-speech check keeps speech at 10 dB SNR, with reverb, hum and DC, soft and clipped."""
+    from tests.agent.voice import mic
+
+    rooms = (
+        {"snr_db": 10},
+        {"snr_db": 10, "noise": "white", "rt60_s": 0.7},
+        {"peak_dbfs": -32, "snr_db": 20, "hum_db": 15, "dc": 0.03},
+        {"peak_dbfs": 10, "snr_db": 25},
+    )
+    pairs = []
+    for i, (sentence, samples, rate) in enumerate(kokoro_clips):
+        utterance = resample(samples, rate, 16_000)
+        for room in rooms:
+            noisy = mic.room(utterance, 16_000, seed=i, **room)  # type: ignore[arg-type]  # keyword options of room()
+            pairs.append((sentence, transcriber.transcribe_samples(noisy, prefiltered=True).text))
+    assert corpus_wer(pairs) <= KOKORO_MAX_WER, pairs

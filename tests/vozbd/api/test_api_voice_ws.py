@@ -91,6 +91,44 @@ def test_a_whole_spoken_turn_hands_free(server: str, tmp_path: Path) -> None:
     assert turn["surface"] == "voice" and turn["input_mode"] == "voice" and turn["answer"] == answer
 
 
+def test_a_stereo_recording_of_two_questions_on_a_noisy_floor(server: str, tmp_path: Path) -> None:
+    """A 48 kHz stereo file as a phone records it (noise floor, hum, DC offset) holding two questions: two answers."""
+    import numpy as np
+
+    from agent.speech.audio import read_audio
+    from tests.agent.voice import mic
+
+    rate = 48_000
+    questions = [read_audio(_question(tmp_path, q), target=rate)[0] for q in ("quantos clientes temos", "e produtos")]
+    gap = np.zeros(int(1.5 * rate), np.float32)
+    clean = np.concatenate([gap[: rate // 2], questions[0], gap, questions[1], gap])
+    noisy = mic.room(clean, rate, snr_db=20, hum_db=25, hum_hz=60, dc=0.03, seed=4)
+    wav = tmp_path / "conversa.wav"
+    wav.write_bytes(mic.stereo_wav(noisy, rate))
+    result = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)
+    assert result["events"][0]["sample_rate"] == rate
+    finals = [e["text"].lower() for e in _of(result["events"], "transcript_final")]
+    assert len(finals) == 2 and "clientes" in finals[0], finals
+    assert [d["turn"] for d in _of(result["events"], "turn_done")] == [1, 2]
+
+
+def test_the_client_reads_any_integer_pcm_wav(tmp_path: Path) -> None:
+    import wave
+
+    frames = [(1000, 3000), (-2000, -4000), (32767, 32767)]
+    for width in (2, 3, 4):
+        path = tmp_path / f"s{width}.wav"
+        with wave.open(str(path), "wb") as wav:
+            wav.setnchannels(2)
+            wav.setsampwidth(width)
+            wav.setframerate(44_100)
+            shift = 8 * (width - 2)
+            wav.writeframes(b"".join((v << shift).to_bytes(width, "little", signed=True) for f in frames for v in f))
+        pcm, rate = voice_client.read_wav(path)
+        assert rate == 44_100
+        assert [int.from_bytes(pcm[i : i + 2], "little", signed=True) for i in (0, 2, 4)] == [2000, -3000, 32767]
+
+
 def test_push_to_talk_turn_ends_at_end_of_input(server: str, tmp_path: Path) -> None:
     wav = _question(tmp_path, "quantos clientes temos")
     result = voice_client.converse(f"ws://{server}/api/v1/voice", wav, push_to_talk=True, realtime=False)
