@@ -88,6 +88,32 @@ def test_a_conversation_id_too_long_to_log_is_a_usage_error() -> None:
     assert "Traceback" not in result.output and "ValidationError" not in result.output
 
 
+def test_ask_with_audio_that_cannot_be_used_is_an_error_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    models = Path.home() / ".local" / "share" / "vozbd" / "models"  # the machine's (this test's data dir has none)
+    junk = tmp_path / "pergunta.wav"
+    junk.write_bytes(b"isto nao e audio" * 64)
+    args = ["ask", "--audio", str(junk), "--model", f"scripted/{SCRIPT}"]
+    if not (models / "whisper-base").is_dir():
+        pytest.skip("speech models not installed (vozbd models install)")
+    monkeypatch.setenv("VOZBD_MODELS_DIR", str(models))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output  # bad input, as `vozbd transcribe` says (both cases exited 0)
+    assert "Não consegui ler o áudio" in result.output
+    monkeypatch.setenv("VOZBD_MODELS_DIR", str(tmp_path / "sem-modelos"))
+    missing = CliRunner().invoke(app, args)
+    assert missing.exit_code == 1 and "vozbd models install" in missing.output
+
+
+def test_ask_speak_to_a_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "nao" / "existe" / "resposta.wav"
+    args = ["ask", "Quantos clientes temos?", "--model", f"scripted/{SCRIPT}", "--speak", str(out)]
+    result = CliRunner().invoke(app, args)
+    if "não gerado" in result.output:  # no speech engine here: nothing to write
+        pytest.skip("no speech engine installed")
+    assert result.exit_code == 2, result.output  # was a FileNotFoundError traceback
+    assert "não consegui gravar o áudio em" in " ".join(result.output.split())
+
+
 def test_ask_needs_a_question() -> None:
     assert CliRunner().invoke(app, ["ask"]).exit_code == 2
 

@@ -31,6 +31,16 @@ MAX_TABLE_ROWS = 20
 EXIT_FOR_TURN_ERROR = {
     "model_not_configured": EXIT_USAGE,
     "empty_question": EXIT_USAGE,
+    # --audio that cannot be used: bad input, as `vozbd transcribe` says (it exited 0 after the pt-BR message)
+    "audio_invalid": EXIT_USAGE,
+    "audio_empty": EXIT_USAGE,
+    "audio_not_found": EXIT_USAGE,
+    "audio_too_big": EXIT_USAGE,
+    "audio_too_long": EXIT_USAGE,
+    "no_speech": EXIT_ERROR,
+    "model_missing": EXIT_ERROR,  # no speech model installed (vozbd models install)
+    "speech_error": EXIT_ERROR,
+    "speech_unavailable": EXIT_ERROR,
     "sql_attempts_exhausted": EXIT_DATABASE,
     "llm_error": EXIT_ERROR,
     "internal_error": EXIT_ERROR,
@@ -182,7 +192,12 @@ def ask(
     logger.write(turn, agent)
     logger.close()
     if speak is not None and turn.audio_wav:
-        speak.write_bytes(turn.audio_wav)
+        try:
+            speak.write_bytes(turn.audio_wav)
+        except OSError as error:  # the turn is answered and logged: say where the audio could not go
+            where = escape(str(speak))
+            err_console.print(f"[bold red]Erro:[/] não consegui gravar o áudio em {where}: {error.strerror}.")
+            raise typer.Exit(EXIT_USAGE) from None
     if json_output:
         typer.echo(json.dumps(turn.to_dict(), ensure_ascii=False, default=_json_default))
     else:
