@@ -66,6 +66,8 @@ class TurnResult:
     tokens: dict[str, int] | None = None
     audio_wav: bytes | None = None
     error_code: str | None = None
+    error_reason: str | None = None
+    """Finer than ``error_code``: for ``llm_error`` the kind of provider failure (``agent.llm.failures``)."""
     tool_results: dict[str, Any] = field(default_factory=dict)
     """Every tool's full result of this turn (pydantic models), keyed by tool_call_id."""
 

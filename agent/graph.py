@@ -73,10 +73,6 @@ def _emit(runtime: Runtime[AgentContext], event: AgentEvent) -> None:
     (runtime.stream_writer if emit is None else emit)(event)
 
 
-def _failure_reason(exc: Exception) -> str:
-    return prompts.LLM_FAILURE_REASONS[classify_llm_failure(exc)]
-
-
 # --- nodes --------------------------------------------------------------------------------------------
 
 
@@ -190,11 +186,12 @@ async def _agent(state: AgentState, runtime: Runtime[AgentContext]) -> Update:
                 emit(TokenEvent(chunk.text))
             chunks.append(chunk)
     except Exception as exc:  # provider/network failure: log it, answer in pt-BR instead of crashing the turn
-        log.exception("LLM call failed (%s)", classify_llm_failure(exc))
-        reason = _failure_reason(exc)
+        failure = classify_llm_failure(exc)
+        log.exception("LLM call failed (%s)", failure)
         return update | {
             "error_code": "llm_error",
-            "error_message": prompts.LLM_FAILED_ANSWER.format(reason=reason),
+            "error_reason": failure.value,
+            "error_message": prompts.LLM_FAILED_ANSWER.format(reason=prompts.LLM_FAILURE_REASONS[failure]),
             "timings": _add_timing(state, **timings, llm_total_ms=_ms(start)),
         }
     timings["llm_total_ms"] = _ms(start)

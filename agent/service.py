@@ -227,6 +227,7 @@ class Agent:
             tokens=state.get("tokens") or None,
             audio_wav=audio_wav,
             error_code=state.get("error_code"),
+            error_reason=state.get("error_reason"),
             tool_results=dict(sink.results),
         )
 

@@ -45,6 +45,8 @@ class AgentState(TypedDict, total=False):
     """Handle of the synthesized answer in the turn's side channel (``TurnSink.audio``)."""
     error_code: str | None
     error_message: str | None
+    error_reason: str | None
+    """Why the turn failed, finer than ``error_code`` (``llm_error``: the ``LLMFailure`` kind, e.g. ``timeout``)."""
 
 
 PER_TURN_RESET: AgentState = {
@@ -62,4 +64,5 @@ PER_TURN_RESET: AgentState = {
     "audio_out": None,
     "error_code": None,
     "error_message": None,
+    "error_reason": None,
 }

@@ -86,6 +86,26 @@ def build_response(turn: TurnResult, conversation_id: str, model: str | None, ca
     )
 
 
+# A turn that ended without an answer because something it depends on failed: the JSON answer is an error in the one
+# shape (the pt-BR apology as its message), the status says what failed, and the turn is still logged. A question
+# the model could not answer within its limits (``step_limit``, ``sql_attempts_exhausted``) is an answer: 200.
+_LLM_FAILURE_STATUS = {"timeout": 504, "context_overflow": 422, "invalid_request": 502}
+_FAILED_TURN_STATUS = {"internal_error": 500, "model_not_configured": 503}
+
+
+def failed_turn_error(turn: TurnResult, conversation_id: str) -> ApiError | None:
+    """The HTTP error for a turn that failed for want of its LLM provider or by a bug; None
+    for a turn that answered."""
+    if turn.error_code == "llm_error":  # the provider failed: unavailable (503) unless the failure says otherwise
+        status = _LLM_FAILURE_STATUS.get(turn.error_reason or "", 503)
+    elif turn.error_code in _FAILED_TURN_STATUS:
+        status = _FAILED_TURN_STATUS[turn.error_code]
+    else:
+        return None
+    detail = {"reason": turn.error_reason, "conversation_id": conversation_id}
+    return ApiError(status, turn.error_code, turn.answer, detail=detail)
+
+
 def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(data, ensure_ascii=False, default=str), event=name)
 
@@ -176,6 +196,9 @@ async def ask(body: AskRequest, request: Request) -> Any:
             turn = event.turn
     if turn is None:  # astream_turn always ends with DoneEvent
         raise ApiError(500, "internal_error", "A pergunta terminou sem resposta.")
+    failed = failed_turn_error(turn, runner.conversation_id)
+    if failed is not None:  # logged already (TurnRunner._record): the row says what happened
+        raise failed
     # The model's JSON as is: returned as a model, FastAPI would validate it again against response_model.
     return Response(runner.response(turn).model_dump_json(), media_type="application/json")
 
