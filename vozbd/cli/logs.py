@@ -152,13 +152,23 @@ def logs(
         _print_table(turns)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(…)`` typed as a question by any API caller)
+    gets a leading ``'``, the usual guard against CSV injection; other values are unchanged. ``--json`` keeps
+    every text exactly as logged."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _write_csv(turns: list[TurnLog]) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for turn in turns:
         row = turn.model_dump(mode="json")
         row["timings"] = json.dumps(row["timings"], ensure_ascii=False)
-        writer.writerow({name: row.get(name) for name in CSV_FIELDS})
+        writer.writerow({name: spreadsheet_safe(row.get(name)) for name in CSV_FIELDS})
 
 
 def _short(text: str | None, size: int = 60) -> str:
