@@ -257,6 +257,21 @@ async def _default_agent_built(services: ApiServices) -> AsyncIterator[None]:
     yield
 
 
+DETACHED_TURNS_GRACE_S = 30.0
+
+
+@asynccontextmanager
+async def _detached_turns_finished() -> AsyncIterator[None]:
+    """Entered after the databases, so left before they close: turns still running for an SSE client that left
+    are given time to be logged (``vozbd.api.ask.finish_detached_turns``)."""
+    from vozbd.api.ask import finish_detached_turns
+
+    try:
+        yield
+    finally:
+        await finish_detached_turns(DETACHED_TURNS_GRACE_S)
+
+
 @asynccontextmanager
 async def _disposing(app_db: AppDatabase) -> AsyncIterator[None]:
     try:
@@ -305,6 +320,7 @@ def create_app(
         )
         lifespans.append(lambda: _disposing(app_db))
         lifespans.append(lambda: _checkpoint_pool(checkpoints))
+        lifespans.append(_detached_turns_finished)
         if vozbd_app.llm.model:  # named in the settings: no detection probe (Ollama...) holds the start up
             built = services
             lifespans.append(lambda: _default_agent_built(built))

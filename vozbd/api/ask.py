@@ -242,6 +242,19 @@ async def _stream(runner: TurnRunner) -> AsyncIterator[ServerSentEvent]:
             turn.add_done_callback(_detached.discard)
 
 
+async def finish_detached_turns(timeout_s: float) -> None:
+    """At shutdown, before the databases close: wait up to ``timeout_s`` for the turns whose SSE client left, so
+    they are logged and remembered; what is still running then is cancelled (and said in the log)."""
+    if not _detached:
+        return
+    log.info("shutdown: waiting up to %.0f s for %d turn(s) whose client left", timeout_s, len(_detached))
+    _, pending = await asyncio.wait(set(_detached), timeout=timeout_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        log.warning("shutdown: %d unattended turn(s) cancelled after %.0f s, not logged", len(pending), timeout_s)
+
+
 async def _pump(runner: TurnRunner, events: asyncio.Queue[AgentEvent | Exception | None]) -> None:
     try:
         async for event in runner.events():

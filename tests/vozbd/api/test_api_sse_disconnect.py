@@ -44,3 +44,28 @@ def test_a_turn_whose_sse_client_left_is_still_logged(
     (turn,) = found.json()["turns"]
     assert turn["question"] == "todos os clientes" and turn["answer"] == "Listei 1 clientes."
     assert turn["row_count"] == 1 and turn["error"] is None
+
+
+def test_a_server_shutting_down_lets_such_a_turn_finish_and_be_logged(
+    api_settings: Settings, tool_ctx: ToolContext, fresh_pg_url: str
+) -> None:
+    _slow_database(fresh_pg_url)
+    tool_ctx.registry.add("lenta", fresh_pg_url)
+    vozbd_app = build_app(api_settings, tool_ctx=tool_ctx)
+    app = create_app(vozbd_app, mount_ui=False, mount_mcp=False)
+    body = {"question": "todos os clientes", "connection": "lenta", "conversation_id": "fim"}
+    sse = {"Accept": "text/event-stream"}
+    with (
+        serve_in_thread(app) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+        client.stream("POST", "/api/v1/ask", json=body, headers=sse) as response,
+    ):
+        for line in response.iter_lines():
+            if line == "event: sql":  # the slow query has started: leave, and stop the server at once
+                break
+    database = vozbd_app.open_database()  # the server has stopped: its own handle on the app database is closed
+    try:
+        turns = [t for t in database.logs.list_turns() if t.conversation_id.endswith("fim")]
+    finally:
+        database.dispose()
+    assert [(t.question, t.row_count, t.error) for t in turns] == [("todos os clientes", 1, None)]
