@@ -6,10 +6,11 @@ the app database on SQLite and once on PostgreSQL (a scratch database, dropped a
 the 5xx count, the rows in ``conversation_logs`` (must equal N) and, as a baseline measured in the same run,
 the same turns called in-process (``Agent.ask`` without HTTP or logging) at the same concurrency: the difference
 is the API's overhead. A second phase sends 50 requests one at a time (overhead without queueing).
-Goal: p95 ≤ 150 ms on 2 cores, zero 5xx, exactly N rows. Last measured (2026-12-04 19:24 UTC, load average
-4.3–5.8, shared machine; README "Load"): one process, SQLite p50 345 / p95 687 ms at 12.1 ms of server CPU per
-request, PostgreSQL p50 599 / p95 1374 ms at 17.1 ms; zero 5xx, 500 rows each — the goal is not met (it needs
-~6 ms). Runs minutes apart differ by ±30 %: compare code with ``bench/load_ab.py``, which interleaves them.
+Goal: p95 ≤ 150 ms on 2 cores, zero 5xx, exactly N rows. Last measured (2026-12-05 02:31, quiet machine;
+README "Load"): one process, SQLite p50 249 / p95 343 ms at 10.8 ms of server CPU per request, PostgreSQL p50
+288 / p95 366 ms at 11.7 ms; zero 5xx, 500 rows each. The stack alone (``--floor``) measured p50 87 / p95 204 ms
+at 3.7 ms: the goal is out of reach of this stack in one process on 2 cores. Runs minutes apart differ by ±30 %:
+compare code with ``bench/load_ab.py``, which interleaves them.
 
 The HTTP client runs in its own process (``--client`` mode of this script), so its CPU is not the server's:
 the report gives the server's CPU per request (every process of ``vozbd serve``, read from /proc) and the
