@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 CONNECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -40,9 +39,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(
-        min_length=1,
-        max_length=4000,
+    # Spaces around the question are dropped, so a blank one (only spaces) is refused like an empty one.
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
         description="Blank (only spaces) is refused like empty.",
         examples=["quantos pedidos atrasados temos em São Paulo?"],
     )
@@ -57,13 +55,6 @@ class AskRequest(BaseModel):
     model: str | None = Field(
         None, max_length=200, description='"provider/model" among the server\'s configured ones (default: its own).'
     )
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, question: str) -> str:
-        if not question.strip():
-            raise PydanticCustomError("string_too_short", "the question is blank")  # 422 "texto curto demais"
-        return question
 
     @field_validator("connection", "conversation_id", "model", mode="before")
     @classmethod
