@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
-CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+from vozbd.appdb.models import MAX_CONVERSATION_ID
+
+CONVERSATION_ID = rf"^[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_CONVERSATION_ID - 1}}}$"
 CONNECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from vozbd.appdb.errors import AppDatabaseError
-from vozbd.appdb.models import conversation_logs
+from vozbd.appdb.models import MAX_CONVERSATION_ID, conversation_logs
 from vozbd.appdb.text import storable_row
 from vozbd_core.autocommit import single_statement_engine
 
@@ -42,7 +42,7 @@ class TurnLog(BaseModel):
 
     id: int | None = None
     turn_id: str = Field(default_factory=new_turn_id)
-    conversation_id: str = Field(min_length=1, max_length=128)
+    conversation_id: str = Field(min_length=1, max_length=MAX_CONVERSATION_ID)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     user_id: str | None = Field(None, max_length=255, description="User name or API key id; never a secret.")
     surface: Surface

@@ -12,12 +12,15 @@ from vozbd_core.tables import app_metadata, id_column
 
 metadata = app_metadata()
 
+MAX_CONVERSATION_ID = 128
+"""Characters of a conversation id (the column's width; the API's pattern and the CLI's check say the same)."""
+
 conversation_logs = Table(
     "conversation_logs",
     metadata,
     id_column(),
     Column("turn_id", String(64), nullable=False, unique=True, comment="Idempotency key of the turn."),
-    Column("conversation_id", String(128), nullable=False),
+    Column("conversation_id", String(MAX_CONVERSATION_ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("user_id", String(255), nullable=True, comment="Authenticated user, or the API key's id (never the key)."),
     Column("surface", String(16), nullable=False, comment="ui, api, voice, cli or mcp."),

@@ -46,7 +46,6 @@ EXIT_FOR_TURN_ERROR = {
     "internal_error": EXIT_ERROR,
 }
 QUIT_WORDS = {"/sair", "/exit", "/quit", "sair"}
-MAX_CONVERSATION_ID = 128  # conversation_logs.conversation_id
 
 DB_OPTION = typer.Option(
     None, "--db", metavar="NAME_OR_URL", help="Connection name or SQLAlchemy URL (default: VOZBD_DEFAULT_DB or demo)."
@@ -173,6 +172,8 @@ def ask(
     if not question and audio is None:
         err_console.print("[bold red]Erro:[/] informe a pergunta ou um arquivo com --audio.")
         raise typer.Exit(EXIT_USAGE)
+    from vozbd.appdb.models import MAX_CONVERSATION_ID
+
     if conversation is not None and not 0 < len(conversation) <= MAX_CONVERSATION_ID:
         # the log row holds at most this much: a longer id was answered, then a ValidationError traceback
         err_console.print(f"[bold red]Erro:[/] --conversation deve ter de 1 a {MAX_CONVERSATION_ID} caracteres.")
