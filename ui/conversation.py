@@ -19,6 +19,7 @@ from typing import Any
 
 import chainlit as cl
 
+from agent.speech.base import AudioInputError
 from ui import runtime, texts
 from ui.prefs import Prefs, TurnTimings
 from ui.turn import TurnRenderer
@@ -46,10 +47,10 @@ class Conversation:
     async def run(self, sample_rate: int) -> None:
         try:
             while (data := await self.queue.get()) is not None:
-                if len(data) % 2:  # not PCM16: one bad chunk from the socket must not end the conversation
-                    log.warning("hands-free: dropped a microphone chunk of %d bytes (PCM16 is 2 per sample)", len(data))
-                    continue
-                await self.loop.feed(data, sample_rate)
+                try:
+                    await self.loop.feed(data, sample_rate)
+                except AudioInputError as error:  # not PCM16: one bad chunk must not end the conversation
+                    log.warning("hands-free: dropped a microphone chunk of %d bytes (%s)", len(data), error.message)
             await self.loop.end_of_input()
             await self.loop.close()
         except Exception:  # a background task: log (English); the chat keeps working
