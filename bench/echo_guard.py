@@ -96,6 +96,10 @@ def speech_bounds(audio: np.ndarray, floor: float) -> tuple[float, float]:
     return loud[0] / RATE, loud[-1] / RATE
 
 
+def _window(name: str) -> bool:
+    return "first" in name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", type=Path, default=Path.home() / ".local/share/vozbd/models")
@@ -184,15 +188,19 @@ def main() -> None:
         print(f"\n{title}:")
         for name, score in sorted(scores.items(), key=lambda kv: kv[1]):
             print(f"  {name:<{width}}  {score:.3f}")
-    for title, scores in (("echo", echo), ("not echo", other)):
-        values = list(scores.values())
-        quartiles = statistics.quantiles(values, n=4)
-        print(
-            f"{title:>9}: n={len(values)} min={min(values):.3f} q1={quartiles[0]:.3f} median={quartiles[1]:.3f} "
-            f"q3={quartiles[2]:.3f} max={max(values):.3f}"
-        )
-    low, high = min(echo.values()), max(other.values())
-    print(f"margin: lowest echo {low:.3f} - highest non-echo {high:.3f} = {low - high:.3f}")
+    for kind, is_kind in (("utterances", lambda name: "first" not in name), ("barge-in windows", _window)):
+        print(f"\n{kind}:")
+        high = {name: score for name, score in echo.items() if is_kind(name)}
+        low = {name: score for name, score in other.items() if is_kind(name)}
+        for title, scores in (("echo", high), ("not echo", low)):
+            values = list(scores.values())
+            quartiles = statistics.quantiles(values, n=4)
+            print(
+                f"{title:>9}: n={len(values)} min={min(values):.3f} q1={quartiles[0]:.3f} "
+                f"median={quartiles[1]:.3f} q3={quartiles[2]:.3f} max={max(values):.3f}"
+            )
+        lowest, highest = min(high.values()), max(low.values())
+        print(f"   margin: lowest echo {lowest:.3f} - highest non-echo {highest:.3f} = {lowest - highest:+.3f}")
     print(f"cost per utterance check: median {statistics.median(costs):.1f} ms, max {max(costs):.1f} ms")
 
 

@@ -118,15 +118,21 @@ def coherence(heard: np.ndarray, reference: np.ndarray, *, window: int = WINDOW_
     return float(scores[sounding].min()) if sounding.any() else best[0]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Played:
     start_s: float  # mic-stream time the client starts playing it (before the room's delay)
     samples: np.ndarray  # float32 at ``rate``
     rate: int
+    at_rate: np.ndarray | None = None  # resampled to RATE, once a check needed it
 
     @property
     def end_s(self) -> float:
         return self.start_s + self.samples.size / self.rate
+
+    def resampled(self) -> np.ndarray:
+        if self.at_rate is None:
+            self.at_rate = resample(self.samples, self.rate, RATE)
+        return self.at_rate
 
 
 class EchoReference:
@@ -165,7 +171,7 @@ class EchoReference:
         for p in self._played:
             if p.end_s <= start_s or p.start_s >= end_s:
                 continue
-            audio = resample(p.samples, p.rate, RATE)
+            audio = p.resampled()
             at = round((p.start_s - start_s) * RATE)
             lo, hi = max(0, at), min(out.size, at + audio.size)
             if hi > lo:

@@ -249,15 +249,15 @@ class VoiceLoop:
         self._barge_checked_s = self._stream_s
         audio = self._detector.audio_so_far()[-int(1.5 * VAD_RATE) :]
         end_s = self._stream_s - self._vad.pending.size / VAD_RATE
-        return self._sounds_like_echo(audio, end_s)
+        return self._sounds_like_echo(audio, end_s, self.config.echo_barge_in_similarity)
 
-    def _sounds_like_echo(self, audio: np.ndarray, end_s: float) -> bool:
+    def _sounds_like_echo(self, audio: np.ndarray, end_s: float, threshold: float) -> bool:
         """``audio`` (16 kHz, ending at mic-stream time ``end_s``) is acoustically our own answer heard back."""
-        if self.config.half_duplex or self.config.echo_similarity <= 0:
+        if self.config.half_duplex or threshold <= 0:
             return False
         score = self._played.similarity(audio, end_s - audio.size / VAD_RATE)
         log.debug("voice loop: acoustic echo similarity %.3f", score)
-        return score >= self.config.echo_similarity
+        return score >= threshold
 
     async def _on_turn_event(self, event: object, now: float) -> None:
         if isinstance(event, SpeechStart):
@@ -406,7 +406,8 @@ class VoiceLoop:
         """
         if utt.start_s > self._echo_until_s + self.config.echo_tail_ms / 1000:
             return False
-        if self._sounds_like_echo(utt.audio, utt.speech_end_s + self._detector.config.tail_ms / 1000):
+        end_s = utt.speech_end_s + self._detector.config.tail_ms / 1000
+        if self._sounds_like_echo(utt.audio, end_s, self.config.echo_similarity):
             return True
         words = [w for w in plain_words(text) if len(w) >= 3]
         if len(words) < 2:

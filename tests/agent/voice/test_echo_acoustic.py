@@ -15,6 +15,7 @@ from agent.voice.echo_acoustic import RATE, EchoReference
 from tests.agent.voice import mic
 
 THRESHOLD = VoiceLoopConfig().echo_similarity
+BARGE_IN = VoiceLoopConfig().echo_barge_in_similarity
 OUT_RATE = 24_000
 PLAY_AT_S = 1.0
 ANSWER = "Encontrei 32 pedidos em São Paulo no mês passado."
@@ -63,7 +64,7 @@ def test_our_answer_through_a_room_is_echo(answer: np.ndarray, delay_s: float, r
     late = utterance(stream, PLAY_AT_S + delay_s + seconds / 2, PLAY_AT_S + delay_s + seconds + 0.2)
     assert played(answer).similarity(*late) >= THRESHOLD  # an utterance that starts halfway through the answer
     first = utterance(stream, PLAY_AT_S + delay_s, PLAY_AT_S + delay_s + 0.6)
-    assert played(answer).similarity(*first) >= THRESHOLD  # what barge-in checks after 300 ms of speech
+    assert played(answer).similarity(*first) >= BARGE_IN  # what barge-in checks after 300 ms of speech
 
 
 @pytest.mark.parametrize(("voice", "wpm"), [("pt-br", 165), ("pt-br+m3", 165), ("pt-br+f3", 140)])
@@ -89,7 +90,7 @@ def test_a_question_spoken_over_our_answer_is_not_echo(answer: np.ndarray, loude
     whole = utterance(mixed, PLAY_AT_S + delay_s, mixed.size / RATE)  # the echo's start, then the question
     assert played(answer).similarity(*whole) < THRESHOLD
     barge = utterance(mixed, PLAY_AT_S + delay_s + starts_s - 0.2, PLAY_AT_S + delay_s + starts_s + 0.4)
-    assert played(answer).similarity(*barge) < THRESHOLD
+    assert played(answer).similarity(*barge) < BARGE_IN
 
 
 def test_nothing_played_then_nothing_is_echo(answer: np.ndarray) -> None:
