@@ -19,7 +19,8 @@ a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
-in both modes a transcript that repeats what we were just saying is dropped as our own echo.
+in both modes speech that sounds like the answer we were playing (``agent.voice.echo_acoustic``) or whose
+transcript repeats what we were just saying is dropped as our own echo, and our echo never barges in.
 """
 
 from __future__ import annotations
