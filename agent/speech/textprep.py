@@ -34,8 +34,14 @@ _BIG_UNITS = ("milhão", "milhões", "bilhão", "bilhões", "trilhão", "trilhõ
 
 
 def _words(n: int) -> str:
-    """Cardinal in pt-BR words without the commas num2words puts between groups (they would split clauses)."""
-    return num2words(n, lang="pt_BR").replace(",", "")
+    """Cardinal in pt-BR words without the commas num2words puts between groups (they would split clauses).
+
+    num2words stops below 10**18 (OverflowError); a bigger number (a SUM over a big table, a long decimal part)
+    is read digit by digit instead of crashing the synthesis."""
+    try:
+        return num2words(n, lang="pt_BR").replace(",", "")
+    except OverflowError:
+        return _digits(str(n))
 
 
 def _feminine(words: str) -> str:
@@ -95,6 +101,11 @@ _CURRENCIES = {"R$": ("real", "reais"), "US$": ("dólar", "dólares"), "$": ("d�
 
 
 def _money(match: re.Match[str]) -> str:
+    sign = "menos " if match["sign"] or match["sign2"] else ""
+    return sign + _amount(match)
+
+
+def _amount(match: re.Match[str]) -> str:
     singular, plural = _CURRENCIES[match["cur"]]
     token, scale = match["num"], match["scale"]
     if scale:  # R$ 3,5 milhões / R$ 2 mil
@@ -126,6 +137,17 @@ def _time(hours: str, minutes: str | None) -> str | None:
     return spoken
 
 
+def _datetime(day: str, month: str, year: str, hours: str, minutes: str) -> str | None:
+    date, time = _date(day, month, year), _time(hours, minutes)
+    return f"{date} às {time}" if date and time else None
+
+
+def _temperature(match: re.Match[str]) -> str:
+    degrees = _signed(match["num"])
+    unit = "grau" if degrees in ("um", "menos um") else "graus"
+    return f"{degrees} {unit} {'Celsius' if match['scale'] == 'C' else 'Fahrenheit'}"
+
+
 def _ordinal(match: re.Match[str]) -> str:
     words = num2words(int(match["n"]), lang="pt_BR", to="ordinal").replace(",", "")
     if match["g"] in "ªa":
@@ -149,16 +171,23 @@ _NUMBER_RULES: tuple[Callable[[str], str], ...] = (
     _sub_or_keep(r"\b\d{5}-\d{3}\b", lambda m: _digits(m.group(0))),
     _sub_or_keep(r"\(?\b\d{2}\)?\s?9?\d{4}-\d{4}\b", lambda m: _digits(m.group(0))),
     _sub_or_keep(r"\b\d{11,}\b", lambda m: _digits(m.group(0))),
-    # dates and times
+    # dates and times (ISO timestamps as databases print them: 2026-12-05T14:30:00.123+00:00)
+    _sub_or_keep(
+        r"\b(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?(?![\w:])",
+        lambda m: _datetime(m[3], m[2], m[1], m[4], m[5]),
+    ),
     _sub_or_keep(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _date(m[3], m[2], m[1])),
     _sub_or_keep(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b", lambda m: _date(m[1], m[2], m[3])),
-    _sub_or_keep(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b", lambda m: _time(m[1], m[2])),
+    _sub_or_keep(r"\b(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\b", lambda m: _time(m[1], m[2])),
     _sub_or_keep(r"\b(\d{1,2})h(\d{2})?\b", lambda m: _time(m[1], m[2])),
     # money, percentages, ordinals
     _sub_or_keep(
-        rf"(?P<cur>R\$|US\$|\$|€)\s?(?P<num>{_NUM})(?:\s(?P<scale>mil|milhão|milhões|bilhão|bilhões)\b)?", _money
+        rf"(?:(?<![\w-])(?P<sign>-)\s?)?(?P<cur>R\$|US\$|\$|€)\s?(?P<sign2>-)?(?P<num>{_NUM})"
+        r"(?:\s(?P<scale>mil|milhão|milhões|bilhão|bilhões)\b)?",
+        _money,
     ),
     _sub_or_keep(rf"(?P<num>-?(?:{_NUM}))\s?%", lambda m: _signed(m["num"]) + " por cento"),
+    _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?°\s?(?P<scale>[CF])\b", _temperature),
     _sub_or_keep(r"\b(?P<n>\d+)\s?(?P<g>[ºª°]|\.[oa](?=\s))", _ordinal),
     _sub_or_keep(r"\bn[º°]\s?", lambda m: "número "),
     # any other number (keeps a minus sign only when it is not a hyphen between words)
@@ -216,8 +245,17 @@ def drop_sql(text: str) -> str:
     return " ".join(s for s in _split_sentences(text) if not _SQL_SENTENCE.search(s))
 
 
+# Emoji and pictographs (with their joiners, variation selectors, skin tones, flags and keycaps): espeak-ng, which
+# also phonemizes for Kokoro, reads them by name ("✅" → "marca de seleção branca", "😀" → "rosto sorridente").
+_PICTOGRAPHS = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u25a0-\u25ff"
+    "\ufe0e\ufe0f\u200d\u20e3\U000e0020-\U000e007f]"
+)
+
+
 def prepare_for_speech(text: str) -> str:
     """Markdown answer → plain pt-BR sentences with every number spelled out; '' when nothing is speakable."""
+    text = _PICTOGRAPHS.sub(" ", text)
     text = drop_sql(strip_markdown(text))
     text = re.sub(r"(?<=[^\W\d_])-(?=\d)", " ", text)  # "pedido-123" → "pedido 123"
     text = spell_numbers(text)

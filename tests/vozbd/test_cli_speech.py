@@ -131,3 +131,22 @@ def test_voices(env: Path) -> None:
     assert [v["id"] for v in json.loads(result.stdout)] == ["pf_dora", "pm_alex", "pm_santa"]
     result = runner.invoke(_app(), ["voices", "--engine", "espeak"])
     assert "pt-br+f3" in result.output
+
+
+def test_transcribe_db_takes_a_database_url_and_corrects_towards_its_names(env: Path) -> None:
+    """`--db` takes a URL typed by the operator (as its help says), not only a saved name."""
+    import sqlite3
+
+    foreign = Path(__file__).resolve().parents[2] / "bench" / "data" / "voice_eval_foreign.sql"
+    path = env / "cooperativa.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(foreign.read_text(encoding="utf-8"))
+    db.close()
+    audio = env / "pergunta.wav"
+    spoken = runner.invoke(
+        _app(), ["speak", "Quantos cooperados moram em Pindamonhangaba?", "-o", str(audio), "--engine", "kokoro"]
+    )
+    assert spoken.exit_code == 0, spoken.output
+    result = runner.invoke(_app(), ["transcribe", str(audio), "--db", f"sqlite:///{path}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Pindamonhangaba" in json.loads(result.stdout)["text"]

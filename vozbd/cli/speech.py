@@ -58,10 +58,10 @@ def transcribe(
     json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
 ) -> None:
     """Transcribe pt-BR audio files with the local faster-whisper model."""
-    from vozbd.cli.context import load_app
+    from vozbd.cli.context import load_app, operator_urls
     from vozbd.cli.errors import cli_errors
 
-    app = load_app()
+    app = load_app(operator_urls=operator_urls(db))  # a URL typed after --db is the operator's, so accepted
     vocabulary = None
     if db is not None:
         from agent.speech.db_vocabulary import connection_vocabulary

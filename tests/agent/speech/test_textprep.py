@@ -190,3 +190,33 @@ def test_the_chat_first_chunk_keeps_its_length() -> None:
     # Only a short limit (the voice loop's) cuts before a number; the chat's default still speaks more at once.
     text = "Encontrei quarenta e dois pedidos nessa situação."
     assert split_for_speech(text)[0] == "Encontrei quarenta e dois pedidos nessa"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-R$ 1.234,56", "menos mil duzentos e trinta e quatro reais e cinquenta e seis centavos"),
+        ("R$ -5,00", "menos cinco reais"),
+        ("R$-5", "menos cinco reais"),
+        ("2026-12-05T14:30:00Z", "cinco de dezembro de dois mil e vinte e seis às catorze horas e trinta minutos"),
+        ("2026-12-05 14:30:00.1234", "cinco de dezembro de dois mil e vinte e seis às catorze horas e trinta minutos"),
+        ("2026-12-05T08:05:00-03:00", "cinco de dezembro de dois mil e vinte e seis às oito horas e cinco minutos"),
+        ("-3°C", "menos três graus Celsius"),
+        ("1 °C", "um grau Celsius"),
+        ("1° lugar", "primeiro lugar"),
+    ],
+)
+def test_signed_money_timestamps_and_temperatures_are_read_naturally(text: str, expected: str) -> None:
+    assert prepare_for_speech(f"Valor {text} hoje.") == f"Valor {expected} hoje."
+
+
+def test_numbers_too_big_for_words_are_read_digit_by_digit() -> None:
+    """A SUM over a big table can pass num2words' 10**18 limit: the synthesis must not crash on it."""
+    spoken = prepare_for_speech("O total foi 1.000.000.000.000.000.000.000 e R$ 2.000.000.000.000.000.000,00.")
+    assert spoken.startswith("O total foi um zero zero") and "dois zero zero" in spoken
+    assert not any(c.isdigit() for c in spoken)
+
+
+def test_emoji_are_not_read_by_name() -> None:
+    assert prepare_for_speech("Ótimo 🎉👍 temos ✅ 42 clientes 😀 no 🇧🇷.") == "Ótimo temos quarenta e dois clientes no."
+    assert prepare_for_speech("✅🎉") == ""
