@@ -272,3 +272,14 @@ def test_a_client_that_leaves_mid_answer_stops_its_synthesis(
     assert turn["answer"].startswith("Temos clientes em muitos estados.")  # the text is still logged whole
     assert len(speech_chunks(turn["answer"])) >= 10
     assert len(calls) <= 3, calls  # the clause in hand when it left, at most one more; not the other eight
+
+
+def test_the_client_waits_for_the_turn_done_of_an_answer_longer_than_its_stall_limit(
+    server: str, tmp_path: Path
+) -> None:
+    """A ten-sentence answer is sent in a moment and plays for ~20 s; turn_done (with the timings the client
+    prints) comes after it has played. The client left after 10 s of quiet, without it."""
+    wav = _question(tmp_path, "fale dos clientes")
+    events = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)["events"]
+    (done,) = _of(events, "turn_done")
+    assert done["answer"].startswith("Temos clientes em muitos estados.") and not done["interrupted"]
