@@ -167,3 +167,15 @@ def test_transcribe_too_long_names_the_setting_that_raises_the_limit(
     assert result.exit_code == 2
     payload = json.loads(result.stdout)
     assert payload["error"] == "audio_too_long" and "VOZBD_STT_MAX_SECONDS" in payload["message"]
+
+
+def test_transcribe_reads_standard_input_as_dash(env: Path) -> None:
+    spoken = env / "pergunta.wav"
+    result = runner.invoke(_app(), ["speak", "Quantos clientes temos?", "-o", str(spoken), "--engine", "kokoro"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(_app(), ["transcribe", "-", "--json"], input=spoken.read_bytes())
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["file"] == "-" and "clientes" in payload["text"].lower()
+    empty = runner.invoke(_app(), ["transcribe", "-", "--json"], input=b"")
+    assert empty.exit_code == 2 and json.loads(empty.stdout)["error"] == "audio_empty"

@@ -53,7 +53,7 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
 
 def transcribe(
     files: list[Path] = typer.Argument(
-        ..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac).", metavar="AUDIO_FILE"
+        ..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac); '-' reads standard input.", metavar="AUDIO_FILE"
     ),
     db: str | None = typer.Option(
         None,
@@ -83,7 +83,8 @@ def transcribe(
         transcriber = app.speech.transcriber()
         for path in files:
             try:
-                transcript = transcriber.transcribe(path, vocabulary=vocabulary)
+                source = _stdin(transcriber) if str(path) == "-" else path
+                transcript = transcriber.transcribe(source, vocabulary=vocabulary)
             except (AudioInputError, NoSpeechError) as error:
                 if len(files) == 1:
                     raise
@@ -98,6 +99,15 @@ def transcribe(
                 typer.echo(transcript.text)
     if exit_code != EXIT_OK:
         raise typer.Exit(exit_code)
+
+
+def _stdin(transcriber: object) -> bytes:
+    """The audio piped in as ``-`` (``arecord -f S16_LE -r 16000 -t wav | vozbd transcribe -``), read up to the
+    size limit (a bigger input is refused without reading the rest)."""
+    from agent.speech.audio import AudioLimits
+
+    limits = getattr(transcriber, "limits", AudioLimits())
+    return sys.stdin.buffer.read(limits.max_bytes + 1)
 
 
 def _file_error(path: Path, error: SpeechError, json_output: bool) -> None:
