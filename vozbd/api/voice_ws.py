@@ -146,7 +146,7 @@ async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
     from agent.speech.db_vocabulary import vocabulary_or_none
     from agent.speech.speak import SpeakOptions, pick_voice
-    from agent.voice.events import AgentOut
+    from agent.voice.events import AgentOut, AnswerAudio
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
     services: ApiServices = websocket.app.state.api
@@ -198,6 +198,9 @@ async def voice(websocket: WebSocket) -> None:
                 log.warning("voice turn %d of %s not logged: %s", event.turn, params.conversation_id, error.code)
                 await socket.send({"type": "notice", "turn": event.turn, "code": error.code, "message": NOT_LOGGED})
             services.metrics.observe_turn(turn.timings, surface="voice")
+        if not socket.open and isinstance(event, AnswerAudio):  # the client left before this answer was spoken:
+            await loop.interrupt()  # stop synthesizing audio nobody will hear (the text is still logged)
+            return
         await socket.emit(event)
 
     base = services.voice_loop if services.voice_loop is not None else VoiceLoopConfig()
@@ -227,10 +230,12 @@ async def voice(websocket: WebSocket) -> None:
         }
     )
     close_code = 1000
+    gone = False
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                gone = True
                 break
             data, text = message.get("bytes"), message.get("text")
             if data is not None:
@@ -243,7 +248,7 @@ async def voice(websocket: WebSocket) -> None:
             elif text is not None:
                 await _control(loop, socket, text)
     except WebSocketDisconnect:
-        pass
+        gone = True
     except Exception:  # a bug, not the client's input: the traceback goes to the log, the client gets 1011
         log.exception("voice socket failed (conversation %s)", params.conversation_id)
         await socket.send({"type": "error", "turn": 0, "code": "internal_error", "message": INTERNAL_ERROR_MESSAGE})
@@ -251,6 +256,9 @@ async def voice(websocket: WebSocket) -> None:
     finally:
         sockets.dec()
         socket.open = socket.open and websocket.client_state.name == "CONNECTED"
+        if gone:  # nobody left to hear the answer: stop its synthesis (its text still finishes and is logged)
+            socket.open = False
+            await loop.interrupt()
         await loop.close()
         if socket.open:
             with contextlib.suppress(RuntimeError):
