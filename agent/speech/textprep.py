@@ -253,9 +253,18 @@ _PICTOGRAPHS = re.compile(
 )
 
 
+# Scripts a pt-BR voice cannot read: espeak-ng names each character instead ("Москва" → "cirílico M, cirílico
+# o, ...", "北京" → "letra chinesa, letra chinesa"; ~14 s of audio for one short clause). A name stored in one of
+# them is skipped. Greek stays: espeak-ng reads it ("Δ" → "delta", "π" → "pi").
+_UNREADABLE_SCRIPTS = re.compile(
+    "[\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff"
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
+)
+
+
 def prepare_for_speech(text: str) -> str:
     """Markdown answer → plain pt-BR sentences with every number spelled out; '' when nothing is speakable."""
-    text = _PICTOGRAPHS.sub(" ", text)
+    text = _UNREADABLE_SCRIPTS.sub(" ", _PICTOGRAPHS.sub(" ", text))
     text = drop_sql(strip_markdown(text))
     text = re.sub(r"(?<=[^\W\d_])-(?=\d)", " ", text)  # "pedido-123" → "pedido 123"
     text = spell_numbers(text)

@@ -220,3 +220,10 @@ def test_numbers_too_big_for_words_are_read_digit_by_digit() -> None:
 def test_emoji_are_not_read_by_name() -> None:
     assert prepare_for_speech("Ótimo 🎉👍 temos ✅ 42 clientes 😀 no 🇧🇷.") == "Ótimo temos quarenta e dois clientes no."
     assert prepare_for_speech("✅🎉") == ""
+
+
+def test_words_in_scripts_a_pt_br_voice_cannot_read_are_skipped() -> None:
+    """espeak-ng (Kokoro's phonemizer too) names each such character: "cirílico M, cirílico o..."."""
+    spoken = prepare_for_speech("Os clientes Москва Trading, 北京 e مرحبا compraram 3 vezes; a variação Δ foi de 5%.")
+    assert spoken == "Os clientes Trading, e compraram três vezes; a variação Δ foi de cinco por cento."
+    assert prepare_for_speech("北京") == ""
