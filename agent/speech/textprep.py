@@ -148,6 +148,32 @@ def _temperature(match: re.Match[str]) -> str:
     return f"{degrees} {unit} {'Celsius' if match['scale'] == 'C' else 'Fahrenheit'}"
 
 
+# Units after a number, which voices otherwise spell ("500 ml" → "quinhentos eme éle"): (singular, plural).
+_UNITS = {
+    "km/h": ("quilômetro por hora", "quilômetros por hora"),
+    "km²": ("quilômetro quadrado", "quilômetros quadrados"),
+    "m²": ("metro quadrado", "metros quadrados"),
+    "m³": ("metro cúbico", "metros cúbicos"),
+    "km": ("quilômetro", "quilômetros"),
+    "cm": ("centímetro", "centímetros"),
+    "mm": ("milímetro", "milímetros"),
+    "kg": ("quilo", "quilos"),
+    "mg": ("miligrama", "miligramas"),
+    "ml": ("mililitro", "mililitros"),
+    "mL": ("mililitro", "mililitros"),
+    "g": ("grama", "gramas"),
+    "m": ("metro", "metros"),
+    "l": ("litro", "litros"),
+    "L": ("litro", "litros"),
+}
+
+
+def _measure(match: re.Match[str]) -> str:
+    amount = _signed(match["num"])
+    singular, plural = _UNITS[match["unit"]]
+    return f"{amount} {singular if amount in ('um', 'menos um') else plural}"
+
+
 def _ordinal(match: re.Match[str]) -> str:
     words = num2words(int(match["n"]), lang="pt_BR", to="ordinal").replace(",", "")
     if match["g"] in "ªa":
@@ -188,6 +214,7 @@ _NUMBER_RULES: tuple[Callable[[str], str], ...] = (
     ),
     _sub_or_keep(rf"(?P<num>-?(?:{_NUM}))\s?%", lambda m: _signed(m["num"]) + " por cento"),
     _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?°\s?(?P<scale>[CF])\b", _temperature),
+    _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?(?P<unit>{'|'.join(_UNITS)})(?![\w²³/])", _measure),
     _sub_or_keep(r"\b(?P<n>\d+)\s?(?P<g>[ºª°]|\.[oa](?=\s))", _ordinal),
     _sub_or_keep(r"\bn[º°]\s?", lambda m: "número "),
     # any other number (keeps a minus sign only when it is not a hyphen between words)

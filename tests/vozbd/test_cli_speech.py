@@ -150,3 +150,20 @@ def test_transcribe_db_takes_a_database_url_and_corrects_towards_its_names(env: 
     result = runner.invoke(_app(), ["transcribe", str(audio), "--db", f"sqlite:///{path}", "--json"])
     assert result.exit_code == 0, result.output
     assert "Pindamonhangaba" in json.loads(result.stdout)["text"]
+
+
+def test_transcribe_too_long_names_the_setting_that_raises_the_limit(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    monkeypatch.setenv("VOZBD_STT_MAX_SECONDS", "2")
+    audio = env / "longo.ogg"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=f=300:r=16000", "-t", "5", str(audio)],
+        check=True,
+    )
+    result = runner.invoke(_app(), ["transcribe", str(audio), "--json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["error"] == "audio_too_long" and "VOZBD_STT_MAX_SECONDS" in payload["message"]

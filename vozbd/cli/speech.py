@@ -26,6 +26,13 @@ console = Console()
 
 # SpeechError codes caused by what the user typed or sent (exit 2); everything else exits 1.
 _USAGE_CODES = {"unknown_voice", "invalid_speed", "unknown_engine", "empty_text"}
+# On the command line the user is the operator: say which setting raises the limit.
+_LIMIT_HINTS = {"audio_too_long": "VOZBD_STT_MAX_SECONDS", "audio_too_big": "VOZBD_STT_MAX_MB"}
+
+
+def _message(error: SpeechError) -> str:
+    setting = _LIMIT_HINTS.get(error.code)
+    return f"{error.message} (O limite é ajustável em {setting}.)" if setting else error.message
 
 
 @contextmanager
@@ -38,9 +45,9 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
     except SpeechError as error:
         code = EXIT_USAGE if isinstance(error, AudioInputError) or error.code in _USAGE_CODES else EXIT_ERROR
         if json_output:
-            sys.stdout.write(json.dumps({"error": error.code, "message": error.message}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({"error": error.code, "message": _message(error)}, ensure_ascii=False) + "\n")
         else:
-            err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(error.message)}", highlight=False)
+            err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(_message(error))}", highlight=False)
         raise typer.Exit(code) from None
 
 
@@ -96,10 +103,10 @@ def transcribe(
 def _file_error(path: Path, error: SpeechError, json_output: bool) -> None:
     """One file of several could not be transcribed: say which and why, then go on with the next."""
     if json_output:
-        line = {"file": str(path), "error": error.code, "message": error.message}
+        line = {"file": str(path), "error": error.code, "message": _message(error)}
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     else:
-        err_console.print(f"[bold]{escape(str(path))}[/]: [red]Erro ({error.code}):[/] {escape(error.message)}")
+        err_console.print(f"[bold]{escape(str(path))}[/]: [red]Erro ({error.code}):[/] {escape(_message(error))}")
 
 
 def speak(

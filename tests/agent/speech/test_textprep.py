@@ -204,9 +204,17 @@ def test_the_chat_first_chunk_keeps_its_length() -> None:
         ("-3°C", "menos três graus Celsius"),
         ("1 °C", "um grau Celsius"),
         ("1° lugar", "primeiro lugar"),
+        ("500 ml", "quinhentos mililitros"),
+        ("1 L", "um litro"),
+        ("1,5 kg", "um vírgula cinco quilos"),
+        ("300g", "trezentos gramas"),
+        ("80 km/h", "oitenta quilômetros por hora"),
+        ("120 m²", "cento e vinte metros quadrados"),
+        ("3 m", "três metros"),
+        ("3 mil", "três mil"),
     ],
 )
-def test_signed_money_timestamps_and_temperatures_are_read_naturally(text: str, expected: str) -> None:
+def test_signed_money_timestamps_temperatures_and_units_are_read_naturally(text: str, expected: str) -> None:
     assert prepare_for_speech(f"Valor {text} hoje.") == f"Valor {expected} hoje."
 
 
