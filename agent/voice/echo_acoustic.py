@@ -64,7 +64,7 @@ def spectra(samples: np.ndarray) -> np.ndarray:
 
 def log_mel(spectrum: np.ndarray) -> np.ndarray:
     """(frames, BANDS) log10 mel band energies of a ``spectra`` result."""
-    energy = (np.abs(spectrum) ** 2) @ _MEL
+    energy = np.einsum("tf,fb->tb", np.abs(spectrum) ** 2, _MEL)  # not BLAS: its threads stall on a busy machine
     floor = float(energy.max(initial=0.0)) * 10 ** (-FLOOR_DB / 10) + 1e-12
     return np.log10(energy + floor)
 
@@ -73,12 +73,15 @@ def best_offset(heard: np.ndarray, reference: np.ndarray) -> int:
     """The offset into ``reference`` (T + L, B log mel) where a T-frame stretch best matches ``heard`` (T, B): the
     highest normalized cross-correlation with each band's mean removed (so gain and steady filtering cancel)."""
     t = heard.shape[0]
-    h = heard - heard.mean(axis=0)
-    windows = np.lib.stride_tricks.sliding_window_view(reference, t, axis=0)  # (L + 1, B, T)
-    centred = windows - windows.mean(axis=2, keepdims=True)
-    dots = np.einsum("lbt,tb->l", centred, h)
-    norms = np.sqrt(np.einsum("lbt,lbt->l", centred, centred) * float(np.sum(h * h))) + 1e-12
-    return int(np.argmax(dots / norms))
+    lags = reference.shape[0] - t + 1
+    h = heard - heard.mean(axis=0)  # centred: a stretch's own band means drop out of the dot products
+    size = 1 << (reference.shape[0] + t).bit_length()
+    spectrum = np.fft.rfft(reference, size, axis=0) * np.conj(np.fft.rfft(h, size, axis=0))
+    dots = np.fft.irfft(spectrum.sum(axis=1), size)[:lags]  # dots[l] = sum over t, b of reference[l + t] * h[t]
+    sums, squares = _sums(reference, t), _sums(reference * reference, t)  # (lags, B) over each stretch
+    spread = np.sum(squares - sums * sums / t, axis=1)  # each stretch's squared deviation from its band means
+    spread = np.maximum(spread, 1e-3 * float(spread.max()) + 1e-12)  # a silent stretch (FFT round-off in dots)
+    return int(np.argmax(dots / np.sqrt(spread * float(np.sum(h * h)))))
 
 
 def _sums(x: np.ndarray, window: int) -> np.ndarray:
