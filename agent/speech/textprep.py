@@ -174,6 +174,14 @@ def _measure(match: re.Match[str]) -> str:
     return f"{amount} {singular if amount in ('um', 'menos um') else plural}"
 
 
+def _range(first: str, last: str) -> str:
+    """'18-25' → 'dezoito a vinte e cinco'; a phone number without its area code ('98765-4321') digit by digit."""
+    years = all(token.isdigit() and 1000 <= int(token) <= 2999 for token in (first, last))
+    if re.fullmatch(r"9?\d{4}", first) and re.fullmatch(r"\d{4}", last) and not years:
+        return f"{_digits(first)} {_digits(last)}"
+    return f"{number_words(first)} a {number_words(last)}"
+
+
 def _ordinal(match: re.Match[str]) -> str:
     words = num2words(int(match["n"]), lang="pt_BR", to="ordinal").replace(",", "")
     if match["g"] in "ªa":
@@ -217,6 +225,8 @@ _NUMBER_RULES: tuple[Callable[[str], str], ...] = (
     _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?(?P<unit>{'|'.join(_UNITS)})(?![\w²³/])", _measure),
     _sub_or_keep(r"\b(?P<n>\d+)\s?(?P<g>[ºª°]|\.[oa](?=\s))", _ordinal),
     _sub_or_keep(r"\bn[º°]\s?", lambda m: "número "),
+    # a range or a score: "2020-2024", "18-25 anos", "3-2" (voices ran the two numbers together)
+    _sub_or_keep(rf"(?<![\w.,-])(?P<a>{_NUM})-(?P<b>{_NUM})(?![\w-])", lambda m: _range(m["a"], m["b"])),
     # any other number (keeps a minus sign only when it is not a hyphen between words)
     _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))(?![\w])", lambda m: _signed(m["num"])),
     _sub_or_keep(r"\d+", lambda m: _words(int(m.group(0)))),  # digits glued to letters: "3x", "A4"

@@ -212,6 +212,9 @@ def test_the_chat_first_chunk_keeps_its_length() -> None:
         ("120 m²", "cento e vinte metros quadrados"),
         ("3 m", "três metros"),
         ("3 mil", "três mil"),
+        ("2020-2024", "dois mil e vinte a dois mil e vinte e quatro"),
+        ("18-25 anos", "dezoito a vinte e cinco anos"),
+        ("98765-4321", "nove oito sete seis cinco quatro três dois um"),
     ],
 )
 def test_signed_money_timestamps_temperatures_and_units_are_read_naturally(text: str, expected: str) -> None:
