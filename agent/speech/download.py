@@ -155,6 +155,19 @@ def verify_download(target: Path, expected: dict[str, tuple[int, str | None]], w
     return checked
 
 
+def _verified_copy(target: Path, model: HubModel) -> bool:
+    """Whether ``target`` holds a complete earlier download of ``model``: its manifest's files, each with the
+    sha256 recorded when it was verified against the hub."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"] if manifest.get("repo_id") == model.repo_id else {}
+        if not files or not (target / "tokenizer.json").is_file():
+            return False
+        return all((target / name).is_file() and sha256_of(target / name) == sha for name, sha in files.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def install_stt_model(
     name: str,
     models_dir: Path,
@@ -193,7 +206,12 @@ def install_stt_model(
         raise
     except Exception as error:  # huggingface_hub's and httpx's errors, translated (anything else re-raised)
         log.warning("download of %s failed: %s: %s", model.repo_id, type(error).__name__, error)
-        raise _translate(error, model, target) from error
+        translated = _translate(error, model, target)
+        if translated.code == "network_error" and _verified_copy(target, model):
+            if announce:  # offline, but this model is already here and verified: use it (e.g. to select it again)
+                announce(f"Sem acesso ao hub: usando a cópia já baixada e verificada de {model.repo_id}.")
+            return target
+        raise translated from error
     checked = verify_download(target, expected, wanted)
     if not (target / "tokenizer.json").is_file():
         shipped = models_dir / SHIPPED_TOKENIZER

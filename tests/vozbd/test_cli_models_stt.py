@@ -102,6 +102,19 @@ def test_downloads_verifies_and_selects(env: dict[str, str], installed: Path, hu
     assert again.returncode == 0, again.stderr
     assert len(hub.served) == downloads  # already there: nothing fetched again
 
+    offline = {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}  # no hub: the verified copy is selected again
+    (Path(env["VOZBD_DATA_DIR"]) / "config.toml").write_text(CONFIG, encoding="utf-8")
+    again = _run(["models", "install", "--stt", "small"], offline, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Sem acesso ao hub: usando a cópia já baixada" in " ".join(again.stdout.split())
+    config = tomllib.loads((Path(env["VOZBD_DATA_DIR"]) / "config.toml").read_text(encoding="utf-8"))
+    assert config["stt_model"] == "whisper-small"
+    (folder / "model.bin").write_bytes(b"broken")  # a copy that no longer verifies is not used offline
+    broken = _run(["models", "install", "--stt", "small"], offline, tmp_path)
+    assert broken.returncode == 1 and "Sem acesso ao hub" in broken.stderr
+    again = _run(["models", "install", "--stt", "small"], env, tmp_path)  # online again: repaired
+    assert again.returncode == 0, again.stdout + again.stderr
+
     shown = _run(["config", "show", "--json"], env, tmp_path)
     assert json.loads(shown.stdout)["settings"]["stt_model"] == "whisper-small"
     assert load_model(str(folder), threads=1) is not None  # a model faster-whisper loads
