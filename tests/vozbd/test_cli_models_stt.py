@@ -151,7 +151,8 @@ def test_unknown_repo_and_no_network_say_so(env: dict[str, str], tmp_path: Path)
     missing = _run(["models", "install", "--stt", "large-v3-turbo"], env, tmp_path)
     assert missing.returncode == 1
     assert "não existe no hub" in missing.stderr and "Traceback" not in missing.stderr
-    offline = _run(["models", "install", "--stt", "small"], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, tmp_path)
+    nothing_yet = {**env, "HF_ENDPOINT": "http://127.0.0.1:9", "VOZBD_MODELS_DIR": str(tmp_path / "vazio")}
+    offline = _run(["models", "install", "--stt", "small"], nothing_yet, tmp_path)  # no earlier copy to fall back on
     assert offline.returncode == 1
     assert "Sem acesso ao hub" in offline.stderr and "Traceback" not in offline.stderr
 
