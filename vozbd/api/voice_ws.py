@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
-POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
 NOT_LOGGED = "Esta resposta não foi registrada no histórico (banco do aplicativo indisponível)."
 INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
 
@@ -144,6 +144,7 @@ def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> Non
 @router.websocket("/voice")
 async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
+    from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
     from agent.speech.db_vocabulary import vocabulary_or_none
     from agent.speech.speak import SpeakOptions, pick_voice
     from agent.voice.events import AgentOut, AnswerAudio
@@ -164,6 +165,9 @@ async def voice(websocket: WebSocket) -> None:
         if params.connection is not None:  # an unknown name is refused now, as POST /ask does (404 there)
             await run_in_threadpool(resolve_connection, services.tool_ctx, params.connection)
         agent = await run_in_threadpool(services.agent, params.model)
+        if not agent.has_model:  # as POST /ask answers 503; spoken, every turn was a 35 s reading of env var names
+            await _error(websocket, "model_not_configured", CONFIGURE_MODEL_MESSAGE, close=TRY_AGAIN_LATER)
+            return
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
         if params.voice is not None:  # an unknown voice is refused now, as POST /speak refuses it (422)

@@ -283,3 +283,36 @@ def test_the_client_waits_for_the_turn_done_of_an_answer_longer_than_its_stall_l
     events = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)["events"]
     (done,) = _of(events, "turn_done")
     assert done["answer"].startswith("Temos clientes em muitos estados.") and not done["interrupted"]
+
+
+def test_without_a_language_model_the_conversation_is_refused_in_text(
+    api_settings: Settings, tool_ctx: ToolContext
+) -> None:
+    """POST /ask answers 503 model_not_configured; the voice socket accepted and then spoke that admin message
+    (35 s of environment variable names) as the answer to every question."""
+    import json
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings = api_settings.model_copy(
+        update={
+            "model": None,
+            "ollama_base_url": nowhere,
+            "openai_compatible_base_url": f"{nowhere}/v1",
+            "models_dir": real_models_dir(),
+            "tts_engine": "espeak",
+        }
+    )
+    app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
+    with (
+        serve_in_thread(app, free_port(PORTS), join_s=15, ws="auto") as url,
+        connect(f"ws://{url.removeprefix('http://')}/api/v1/voice") as ws,
+    ):
+        error = json.loads(ws.recv(timeout=30))
+        assert error["type"] == "error" and error["code"] == "model_not_configured"
+        assert "VOZBD_MODEL" in error["message"]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        assert ws.close_code == 1013  # try again later: the server lacks something, the client did no wrong
