@@ -135,3 +135,14 @@ def test_a_certificate_folder_that_cannot_be_written_is_a_clear_error(
         result = CliRunner().invoke(app, [*command, "--https", "--port", str(free_port(range(8900, 9000)))])
         assert result.exit_code == 2, result.output
         assert "Não consegui criar o certificado" in " ".join(result.output.split())
+
+
+def test_the_start_line_lists_only_the_parts_served() -> None:
+    """`vozbd serve --no-ui --no-mcp` announced "MCP: /mcp" (a 404) next to its URL."""
+    from vozbd.cli.serve import banner
+
+    addresses = ["https://localhost:8443", "https://192.168.0.12:8443"]
+    full = banner(addresses, ui=True, mcp=True)
+    assert full.startswith("vozbd: https://localhost:8443/  https://192.168.0.12:8443/  (chat: /, MCP: /mcp,")
+    api_only = banner(addresses[:1], ui=False, mcp=False)
+    assert "MCP" not in api_only and "chat" not in api_only and "API: /api/v1" in api_only
