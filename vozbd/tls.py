@@ -68,7 +68,7 @@ def self_signed(directory: Path) -> TlsFiles:
 
     cert_path, key_path = directory / "vozbd-cert.pem", directory / "vozbd-key.pem"
     dns, ips = _names()
-    if cert_path.is_file() and key_path.is_file() and _covers(cert_path, dns, ips):
+    if cert_path.is_file() and key_path.is_file() and _covers(cert_path, dns, ips) and _pair_loads(cert_path, key_path):
         return TlsFiles(cert_path, key_path)
     try:
         return _generate(cert_path, key_path, dns, ips)
@@ -125,6 +125,16 @@ def resolve_tls(*, https: bool, cert: Path | None, key: Path | None, data_dir: P
         _check_pair(cert, key)
         return TlsFiles(cert, key)
     return self_signed(data_dir / "tls") if https else None
+
+
+def _pair_loads(cert: Path, key: Path) -> bool:
+    """Whether the key is this certificate's (a run stopped between writing the two, or a key replaced by hand,
+    left a pair uvicorn refuses to start with: 'key values mismatch')."""
+    try:
+        _check_pair(cert, key)
+    except TlsError:
+        return False
+    return True
 
 
 def _check_pair(cert: Path, key: Path) -> None:

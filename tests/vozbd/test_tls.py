@@ -146,3 +146,14 @@ def test_the_start_line_lists_only_the_parts_served() -> None:
     assert full.startswith("vozbd: https://localhost:8443/  https://192.168.0.12:8443/  (chat: /, MCP: /mcp,")
     api_only = banner(addresses[:1], ui=False, mcp=False)
     assert "MCP" not in api_only and "chat" not in api_only and "API: /api/v1" in api_only
+
+
+def test_a_generated_pair_that_no_longer_matches_is_replaced(tmp_path: Path) -> None:
+    """A key that is not the certificate's (a run stopped between writing the two, a key copied over by hand) was
+    reused as it was, and uvicorn then failed to start with an SSL traceback."""
+    made = self_signed(tmp_path / "tls")
+    other = self_signed(tmp_path / "outro")
+    made.key.write_bytes(other.key.read_bytes())
+    again = self_signed(tmp_path / "tls")
+    assert again.generated
+    assert resolve_tls(https=False, cert=again.cert, key=again.key, data_dir=tmp_path) is not None  # a pair that serves
