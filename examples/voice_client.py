@@ -1,7 +1,7 @@
 """A small client of vozbd's voice WebSocket (``WS /api/v1/voice``): speak a WAV file, hear the answer.
 
     python examples/voice_client.py pergunta.wav [--url ws://127.0.0.1:8000/api/v1/voice] [--token KEY]
-                                     [--push-to-talk] [--fast] [--out resposta.wav]
+                                     [--push-to-talk] [--fast] [--out resposta.wav] [--conversation-id ID]
 
 Streams the file as 16-bit mono PCM in 40 ms frames (in real time, like a microphone, unless ``--fast``), then
 one second of silence so the server detects the end of the utterance (or, with ``--push-to-talk``, an
@@ -29,7 +29,7 @@ from websockets.sync.client import connect
 
 FRAME_S = 0.04
 SETTLE_S = 1.5  # hands-free: done once every started turn is answered and the server was quiet this long
-STALLED_S = 10.0  # ... or once it was quiet this long (an utterance the server started and then dropped)
+STALLED_S = 10.0  # ... or once it was quiet this long with no transcribed turn open (an utterance it dropped)
 
 
 class Refused(Exception):
@@ -112,7 +112,10 @@ def converse(
         heard: set[int] = set()  # turns with a transcript: only their turn_done finishes them
         while time.monotonic() < deadline:
             quiet = time.monotonic() - last_event
-            if not push_to_talk and (quiet >= STALLED_S or (not open_turns and quiet >= SETTLE_S)):
+            # A turn with a transcript ends only with its turn_done, which comes once its audio has played (a long
+            # answer is sent much faster than it plays: quiet for longer than STALLED_S); timeout_s bounds it.
+            stalled = quiet >= STALLED_S and not open_turns & heard
+            if not push_to_talk and (stalled or (not open_turns and quiet >= SETTLE_S)):
                 break
             try:
                 message = ws.recv(timeout=0.5)
@@ -147,9 +150,17 @@ def main() -> None:
     parser.add_argument("--push-to-talk", action="store_true")
     parser.add_argument("--fast", action="store_true", help="send the file as fast as possible")
     parser.add_argument("--out", type=Path, default=Path("resposta.wav"))
+    parser.add_argument("--conversation-id", default=None, help="continue this conversation (memory and log)")
     args = parser.parse_args()
     try:
-        result = converse(args.url, args.wav, token=args.token, push_to_talk=args.push_to_talk, realtime=not args.fast)
+        result = converse(
+            args.url,
+            args.wav,
+            token=args.token,
+            push_to_talk=args.push_to_talk,
+            realtime=not args.fast,
+            conversation_id=args.conversation_id,
+        )
     except InvalidStatus as error:  # refused before the socket opened: authentication, Origin or Host
         status = error.response.status_code
         hint = " (missing or wrong --token?)" if status in (401, 403) else ""

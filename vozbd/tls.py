@@ -65,16 +65,28 @@ def _covers(cert_path: Path, dns: list[str], ips: list[str]) -> bool:
 
 def self_signed(directory: Path) -> TlsFiles:
     """The reusable self-signed certificate in ``directory`` (generated, or regenerated when it no longer fits)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     cert_path, key_path = directory / "vozbd-cert.pem", directory / "vozbd-key.pem"
     dns, ips = _names()
     if cert_path.is_file() and key_path.is_file() and _covers(cert_path, dns, ips):
         return TlsFiles(cert_path, key_path)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        return _generate(cert_path, key_path, dns, ips)
+    except OSError as error:  # DATA_DIR/tls not writable, a file in the way, disk full
+        raise TlsError(
+            f"Não consegui criar o certificado autoassinado em {directory}: {error.strerror or error}. "
+            "Verifique a permissão de escrita (ou VOZBD_DATA_DIR), ou passe o seu com --cert/--key.",
+            detail={"reason": str(error)},
+        ) from error
+
+
+def _generate(cert_path: Path, key_path: Path, dns: list[str], ips: list[str]) -> TlsFiles:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vozbd (autoassinado)")])
     now = dt.datetime.now(dt.UTC)
@@ -132,7 +144,8 @@ def _check_pair(cert: Path, key: Path) -> None:
 def urls(host: str, port: int, tls: TlsFiles | None) -> list[str]:
     """What to print: the local URL and, when listening on all interfaces, the LAN URL a phone can open."""
     scheme = "https" if tls else "http"
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "::1") else host
+    shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 literal is bracketed in a URL (RFC 3986)
     found = [f"{scheme}://{shown}:{port}"]
     if host in ("0.0.0.0", "::") and (ip := lan_ip()):
         found.append(f"{scheme}://{ip}:{port}")

@@ -91,10 +91,18 @@ def read_audio(
         handle: io.BytesIO | str = io.BytesIO(source)
     else:
         path = Path(source)
-        if not path.is_file():
+        if path.is_dir():
+            raise AudioInputError(f"{path} é uma pasta, não um arquivo de áudio.", code="audio_not_found")
+        if not path.exists():
             raise AudioInputError(f"Arquivo de áudio não encontrado: {path}", code="audio_not_found")
-        check_size(path.stat().st_size, limits)
-        handle = str(path)
+        if path.is_file():
+            check_size(path.stat().st_size, limits)
+            handle = str(path)
+        else:  # a pipe: /dev/stdin, <(arecord ...), a FIFO; read up to the size limit, then decode the bytes
+            with path.open("rb") as pipe:
+                data = pipe.read(limits.max_bytes + 1)
+            check_size(len(data), limits)
+            handle = io.BytesIO(data)
     try:
         container = av.open(handle, mode="r", metadata_errors="ignore")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as error:

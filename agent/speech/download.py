@@ -75,14 +75,29 @@ def _hub() -> Any:
     return huggingface_hub
 
 
-def _translate(error: Exception, model: HubModel) -> SpeechError:
+def _disk_error(error: OSError, target: Path) -> ModelDownloadError:
+    return ModelDownloadError(
+        f"Não consegui gravar o modelo em {target}: {error.strerror or error}. Verifique o espaço livre e a "
+        "permissão de escrita (ou escolha outra pasta com VOZBD_MODELS_DIR); o modelo atual continua em uso.",
+        code="disk_error",
+    )
+
+
+def _translate(error: Exception, model: HubModel, target: Path) -> SpeechError:
     """huggingface_hub's (and its HTTP client's) errors → one pt-BR message per cause; anything else re-raised."""
     from huggingface_hub import errors
 
     offline = (errors.LocalEntryNotFoundError, errors.OfflineModeIsEnabled, ConnectionError, TimeoutError)
     # huggingface_hub's HTTP client (httpx2 today) raises its own TransportError for refused connections and
     # timeouts; matched by name so that the client library is not a dependency of ours.
-    transport = any(cls.__name__ in ("TransportError", "ConnectError") for cls in type(error).__mro__)
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if names & {"RemoteProtocolError", "ReadError", "ChunkedEncodingError", "IncompleteRead"}:
+        return ModelDownloadError(
+            "O download foi interrompido (a conexão caiu no meio de um arquivo). Rode o comando de novo: ele "
+            "continua de onde parou; o modelo atual continua em uso.",
+            code="download_interrupted",
+        )
+    transport = bool(names & {"TransportError", "ConnectError"})
     if isinstance(error, offline) or transport:
         return ModelDownloadError(
             "Sem acesso ao hub de modelos (sem internet, hub fora do ar ou HF_HUB_OFFLINE=1). "
@@ -100,6 +115,8 @@ def _translate(error: Exception, model: HubModel) -> SpeechError:
         )
     if isinstance(error, errors.HfHubHTTPError):
         return ModelDownloadError(f"O hub de modelos respondeu com erro: {error}", code="download_failed")
+    if isinstance(error, OSError):  # the models folder: not writable, disk full, a file where a folder should be
+        return _disk_error(error, target)
     raise error
 
 
@@ -138,6 +155,19 @@ def verify_download(target: Path, expected: dict[str, tuple[int, str | None]], w
     return checked
 
 
+def _verified_copy(target: Path, model: HubModel) -> bool:
+    """Whether ``target`` holds a complete earlier download of ``model``: its manifest's files, each with the
+    sha256 recorded when it was verified against the hub."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"] if manifest.get("repo_id") == model.repo_id else {}
+        if not files or not (target / "tokenizer.json").is_file():
+            return False
+        return all((target / name).is_file() and sha256_of(target / name) == sha for name, sha in files.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def install_stt_model(
     name: str,
     models_dir: Path,
@@ -154,7 +184,10 @@ def install_stt_model(
         )
     hub = _hub()
     target = models_dir / model_dir_name(name)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _disk_error(error, target) from error
     if announce:
         announce(f"Baixando {model.repo_id} ({model.size}) para {target}")
     try:
@@ -173,7 +206,12 @@ def install_stt_model(
         raise
     except Exception as error:  # huggingface_hub's and httpx's errors, translated (anything else re-raised)
         log.warning("download of %s failed: %s: %s", model.repo_id, type(error).__name__, error)
-        raise _translate(error, model) from error
+        translated = _translate(error, model, target)
+        if translated.code == "network_error" and _verified_copy(target, model):
+            if announce:  # offline, but this model is already here and verified: use it (e.g. to select it again)
+                announce(f"Sem acesso ao hub: usando a cópia já baixada e verificada de {model.repo_id}.")
+            return target
+        raise translated from error
     checked = verify_download(target, expected, wanted)
     if not (target / "tokenizer.json").is_file():
         shipped = models_dir / SHIPPED_TOKENIZER
@@ -182,7 +220,13 @@ def install_stt_model(
                 f"'{model.repo_id}' não traz tokenizer.json e o do whisper-base não está instalado. "
                 "Rode antes: vozbd models install"
             )
-        shutil.copyfile(shipped, target / "tokenizer.json")  # the multilingual Whisper tokenizer is shared
+        try:
+            shutil.copyfile(shipped, target / "tokenizer.json")  # the multilingual Whisper tokenizer is shared
+        except OSError as error:
+            raise _disk_error(error, target) from error
     manifest = {"repo_id": model.repo_id, "revision": commit, "files": checked}
-    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    try:
+        (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise _disk_error(error, target) from error
     return target

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # A sentence ends at . ! ? … (or a paragraph break) followed by whitespace that has already streamed in.
 _SENTENCE_END = re.compile(r"[.!?…:;](?=\s)|\n\s*\n")
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
+_LIST_MARKER = re.compile(r"\s{0,3}\d{1,3}\.")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class SentenceStream:
                 break
             line_start = head.rfind("\n") + 1
             if head[line_start:].lstrip().startswith("|"):  # inside a markdown table row
+                continue
+            if _LIST_MARKER.fullmatch(head[line_start:]):  # "1." of a numbered list, not a sentence ("um.")
                 continue
             cut = match.end()
         return cut

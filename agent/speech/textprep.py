@@ -34,8 +34,14 @@ _BIG_UNITS = ("milhão", "milhões", "bilhão", "bilhões", "trilhão", "trilhõ
 
 
 def _words(n: int) -> str:
-    """Cardinal in pt-BR words without the commas num2words puts between groups (they would split clauses)."""
-    return num2words(n, lang="pt_BR").replace(",", "")
+    """Cardinal in pt-BR words without the commas num2words puts between groups (they would split clauses).
+
+    num2words stops below 10**18 (OverflowError); a bigger number (a SUM over a big table, a long decimal part)
+    is read digit by digit instead of crashing the synthesis."""
+    try:
+        return num2words(n, lang="pt_BR").replace(",", "")
+    except OverflowError:
+        return _digits(str(n))
 
 
 def _feminine(words: str) -> str:
@@ -95,6 +101,11 @@ _CURRENCIES = {"R$": ("real", "reais"), "US$": ("dólar", "dólares"), "$": ("d�
 
 
 def _money(match: re.Match[str]) -> str:
+    sign = "menos " if match["sign"] or match["sign2"] else ""
+    return sign + _amount(match)
+
+
+def _amount(match: re.Match[str]) -> str:
     singular, plural = _CURRENCIES[match["cur"]]
     token, scale = match["num"], match["scale"]
     if scale:  # R$ 3,5 milhões / R$ 2 mil
@@ -126,6 +137,51 @@ def _time(hours: str, minutes: str | None) -> str | None:
     return spoken
 
 
+def _datetime(day: str, month: str, year: str, hours: str, minutes: str) -> str | None:
+    date, time = _date(day, month, year), _time(hours, minutes)
+    return f"{date} às {time}" if date and time else None
+
+
+def _temperature(match: re.Match[str]) -> str:
+    degrees = _signed(match["num"])
+    unit = "grau" if degrees in ("um", "menos um") else "graus"
+    return f"{degrees} {unit} {'Celsius' if match['scale'] == 'C' else 'Fahrenheit'}"
+
+
+# Units after a number, which voices otherwise spell ("500 ml" → "quinhentos eme éle"): (singular, plural).
+_UNITS = {
+    "km/h": ("quilômetro por hora", "quilômetros por hora"),
+    "km²": ("quilômetro quadrado", "quilômetros quadrados"),
+    "m²": ("metro quadrado", "metros quadrados"),
+    "m³": ("metro cúbico", "metros cúbicos"),
+    "km": ("quilômetro", "quilômetros"),
+    "cm": ("centímetro", "centímetros"),
+    "mm": ("milímetro", "milímetros"),
+    "kg": ("quilo", "quilos"),
+    "mg": ("miligrama", "miligramas"),
+    "ml": ("mililitro", "mililitros"),
+    "mL": ("mililitro", "mililitros"),
+    "g": ("grama", "gramas"),
+    "m": ("metro", "metros"),
+    "l": ("litro", "litros"),
+    "L": ("litro", "litros"),
+}
+
+
+def _measure(match: re.Match[str]) -> str:
+    amount = _signed(match["num"])
+    singular, plural = _UNITS[match["unit"]]
+    return f"{amount} {singular if amount in ('um', 'menos um') else plural}"
+
+
+def _range(first: str, last: str) -> str:
+    """'18-25' → 'dezoito a vinte e cinco'; a phone number without its area code ('98765-4321') digit by digit."""
+    years = all(token.isdigit() and 1000 <= int(token) <= 2999 for token in (first, last))
+    if re.fullmatch(r"9?\d{4}", first) and re.fullmatch(r"\d{4}", last) and not years:
+        return f"{_digits(first)} {_digits(last)}"
+    return f"{number_words(first)} a {number_words(last)}"
+
+
 def _ordinal(match: re.Match[str]) -> str:
     words = num2words(int(match["n"]), lang="pt_BR", to="ordinal").replace(",", "")
     if match["g"] in "ªa":
@@ -149,18 +205,28 @@ _NUMBER_RULES: tuple[Callable[[str], str], ...] = (
     _sub_or_keep(r"\b\d{5}-\d{3}\b", lambda m: _digits(m.group(0))),
     _sub_or_keep(r"\(?\b\d{2}\)?\s?9?\d{4}-\d{4}\b", lambda m: _digits(m.group(0))),
     _sub_or_keep(r"\b\d{11,}\b", lambda m: _digits(m.group(0))),
-    # dates and times
+    # dates and times (ISO timestamps as databases print them: 2026-12-05T14:30:00.123+00:00)
+    _sub_or_keep(
+        r"\b(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?(?![\w:])",
+        lambda m: _datetime(m[3], m[2], m[1], m[4], m[5]),
+    ),
     _sub_or_keep(r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: _date(m[3], m[2], m[1])),
     _sub_or_keep(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b", lambda m: _date(m[1], m[2], m[3])),
-    _sub_or_keep(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b", lambda m: _time(m[1], m[2])),
+    _sub_or_keep(r"\b(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\b", lambda m: _time(m[1], m[2])),
     _sub_or_keep(r"\b(\d{1,2})h(\d{2})?\b", lambda m: _time(m[1], m[2])),
     # money, percentages, ordinals
     _sub_or_keep(
-        rf"(?P<cur>R\$|US\$|\$|€)\s?(?P<num>{_NUM})(?:\s(?P<scale>mil|milhão|milhões|bilhão|bilhões)\b)?", _money
+        rf"(?:(?<![\w-])(?P<sign>-)\s?)?(?P<cur>R\$|US\$|\$|€)\s?(?P<sign2>-)?(?P<num>{_NUM})"
+        r"(?:\s(?P<scale>mil|milhão|milhões|bilhão|bilhões)\b)?",
+        _money,
     ),
     _sub_or_keep(rf"(?P<num>-?(?:{_NUM}))\s?%", lambda m: _signed(m["num"]) + " por cento"),
+    _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?°\s?(?P<scale>[CF])\b", _temperature),
+    _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))\s?(?P<unit>{'|'.join(_UNITS)})(?![\w²³/])", _measure),
     _sub_or_keep(r"\b(?P<n>\d+)\s?(?P<g>[ºª°]|\.[oa](?=\s))", _ordinal),
     _sub_or_keep(r"\bn[º°]\s?", lambda m: "número "),
+    # a range or a score: "2020-2024", "18-25 anos", "3-2" (voices ran the two numbers together)
+    _sub_or_keep(rf"(?<![\w.,-])(?P<a>{_NUM})-(?P<b>{_NUM})(?![\w-])", lambda m: _range(m["a"], m["b"])),
     # any other number (keeps a minus sign only when it is not a hyphen between words)
     _sub_or_keep(rf"(?<![\w-])(?P<num>-?(?:{_NUM}))(?![\w])", lambda m: _signed(m["num"])),
     _sub_or_keep(r"\d+", lambda m: _words(int(m.group(0)))),  # digits glued to letters: "3x", "A4"
@@ -216,8 +282,26 @@ def drop_sql(text: str) -> str:
     return " ".join(s for s in _split_sentences(text) if not _SQL_SENTENCE.search(s))
 
 
+# Emoji and pictographs (with their joiners, variation selectors, skin tones, flags and keycaps): espeak-ng, which
+# also phonemizes for Kokoro, reads them by name ("✅" → "marca de seleção branca", "😀" → "rosto sorridente").
+_PICTOGRAPHS = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u25a0-\u25ff"
+    "\ufe0e\ufe0f\u200d\u20e3\U000e0020-\U000e007f]"
+)
+
+
+# Scripts a pt-BR voice cannot read: espeak-ng names each character instead ("Москва" → "cirílico M, cirílico
+# o, ...", "北京" → "letra chinesa, letra chinesa"; ~14 s of audio for one short clause). A name stored in one of
+# them is skipped. Greek stays: espeak-ng reads it ("Δ" → "delta", "π" → "pi").
+_UNREADABLE_SCRIPTS = re.compile(
+    "[\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff"
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+"
+)
+
+
 def prepare_for_speech(text: str) -> str:
     """Markdown answer → plain pt-BR sentences with every number spelled out; '' when nothing is speakable."""
+    text = _UNREADABLE_SCRIPTS.sub(" ", _PICTOGRAPHS.sub(" ", text))
     text = drop_sql(strip_markdown(text))
     text = re.sub(r"(?<=[^\W\d_])-(?=\d)", " ", text)  # "pedido-123" → "pedido 123"
     text = spell_numbers(text)

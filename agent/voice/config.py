@@ -32,5 +32,11 @@ class VoiceLoopConfig:
     barge_in_ms: int = 300  # speech over a playing answer needed to interrupt it
     half_duplex: bool = False  # ignore the microphone while the answer plays (no echo cancellation)
     echo_tail_ms: int = 300  # playback may still be in the room this long after its estimated end
+    # An utterance over (or just after) our answer whose acoustic similarity to the audio we played reaches this is
+    # our own echo, and so is speech that would barge in at the second threshold (judged on its first ~0.5 s, where
+    # a user speaking over the echo scores higher than over a whole utterance): agent.voice.echo_acoustic,
+    # calibrated by bench/echo_guard.py; 0 turns the acoustic check off.
+    echo_similarity: float = 0.6
+    echo_barge_in_similarity: float = 0.75
     out_rate: int = 24_000  # PCM rate of AnswerAudio (Chainlit's player runs at its audio sample_rate)
     first_clause_chars: int = 24  # short first clause (words before a number, else ~3 words): its audio comes sooner

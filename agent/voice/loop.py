@@ -19,7 +19,8 @@ a turn from the ``AgentOut`` events it is sent.
 Barge-in: speech of ``barge_in_ms`` over a playing answer interrupts it
 (the agent still finishes the text so memory stays whole; the turn is marked ``interrupted``). Echo guard: in
 ``half_duplex`` mode the microphone is ignored while the answer plays (for clients without echo cancellation);
-in both modes a transcript that repeats what we were just saying is dropped as our own echo.
+in both modes speech that sounds like the answer we were playing (``agent.voice.echo_acoustic``) or whose
+transcript repeats what we were just saying is dropped as our own echo, and our echo never barges in.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from agent.voice.config import VoiceLoopConfig
 from agent.voice.cue import Loud, Quiet, QuietCue
 from agent.voice.drafts import Answer, Draft, Emit, Gate, Speculation, closing
 from agent.voice.echo import heard_as_one_of, plain_words
+from agent.voice.echo_acoustic import EchoReference
 from agent.voice.events import (
     AgentOut,
     AnswerAudio,
@@ -160,6 +162,8 @@ class VoiceLoop:
         # the mic stream our answer can be heard back does not depend on how late this server processes it.
         self._echo_until_s = 0.0  # mic-stream time until which what we sent may still be playing
         self._spoken: deque[tuple[float, str]] = deque(maxlen=64)  # (mic-stream time sent, clause)
+        self._played = EchoReference()  # the audio itself, for the acoustic echo check
+        self._barge_checked_s = 0.0  # mic-stream time of the last acoustic check of speech over the answer
         self._transcribed: asyncio.Event | None = None  # set once the latest turn's transcript is out (or dropped)
 
     # --- input ----------------------------------------------------------------------------------------
@@ -206,6 +210,7 @@ class VoiceLoop:
             answer.interrupt.set()
             self._playing_until = 0.0
             self._echo_until_s = 0.0  # the speech that interrupted is the user's, not our echo
+            self._played.clear_after(self._stream_s)
             await self._emit(Interrupted(answer.turn))
 
     async def close(self) -> None:
@@ -231,10 +236,29 @@ class VoiceLoop:
             or self._turn <= answer.turn  # the speech must have started after this answer's turn
             or not self._playing(now)
             or self._detector.current_speech_ms < self.config.barge_in_ms
+            or self._speech_is_our_echo()
         ):
             return
         log.info("barge-in: interrupting turn %d", answer.turn)
         self._spawn(self.interrupt())
+
+    def _speech_is_our_echo(self) -> bool:
+        """The speech going on over our answer (its last 1.5 s) sounds like the answer itself, heard back; checked
+        every 0.1 s of microphone audio (a verdict of echo holds until then)."""
+        if self._stream_s - self._barge_checked_s < 0.1:
+            return True
+        self._barge_checked_s = self._stream_s
+        audio = self._detector.audio_so_far()[-int(1.5 * VAD_RATE) :]
+        end_s = self._stream_s - self._vad.pending.size / VAD_RATE
+        return self._sounds_like_echo(audio, end_s, self.config.echo_barge_in_similarity)
+
+    def _sounds_like_echo(self, audio: np.ndarray, end_s: float, threshold: float) -> bool:
+        """``audio`` (16 kHz, ending at mic-stream time ``end_s``) is acoustically our own answer heard back."""
+        if self.config.half_duplex or threshold <= 0:
+            return False
+        score = self._played.similarity(audio, end_s - audio.size / VAD_RATE)
+        log.debug("voice loop: acoustic echo similarity %.3f", score)
+        return score >= threshold
 
     async def _on_turn_event(self, event: object, now: float) -> None:
         if isinstance(event, SpeechStart):
@@ -376,12 +400,16 @@ class VoiceLoop:
     def _is_echo(self, text: str, utt: Utterance) -> bool:
         """Did the user just say what we were saying (our own voice through the microphone)?
 
-        The utterance must start (in the mic stream) while our answer may still be playing; then most of its words
-        (of 3+ letters) must be words we had sent before it ended, heard approximately: same first four letters
-        ("muito" for "muitos") or a close spelling ("cliantes" for "clientes").
+        The utterance must start (in the mic stream) while our answer may still be playing; then either it sounds
+        like the audio we were playing (``agent.voice.echo_acoustic``: robust to Whisper mishearing it), or most of
+        its words (of 3+ letters) are words we had sent before it ended, heard approximately: same first four
+        letters ("muito" for "muitos") or a close spelling ("cliantes" for "clientes").
         """
         if utt.start_s > self._echo_until_s + self.config.echo_tail_ms / 1000:
             return False
+        end_s = utt.speech_end_s + self._detector.config.tail_ms / 1000
+        if self._sounds_like_echo(utt.audio, end_s, self.config.echo_similarity):
+            return True
         words = [w for w in plain_words(text) if len(w) >= 3]
         if len(words) < 2:
             return False
@@ -483,6 +511,7 @@ class VoiceLoop:
                 answer.first_audio = now
             seconds = len(event.pcm16) / 2 / event.sample_rate
             self._spoken.append((self._stream_s, event.text))
+            self._played.add(event.pcm16, event.sample_rate, self._stream_s)
             self._playing_until = max(self._playing_until, now) + seconds
             self._echo_until_s = max(self._echo_until_s, self._stream_s) + seconds
         await self._emit(event)

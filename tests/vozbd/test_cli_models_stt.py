@@ -102,6 +102,19 @@ def test_downloads_verifies_and_selects(env: dict[str, str], installed: Path, hu
     assert again.returncode == 0, again.stderr
     assert len(hub.served) == downloads  # already there: nothing fetched again
 
+    offline = {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}  # no hub: the verified copy is selected again
+    (Path(env["VOZBD_DATA_DIR"]) / "config.toml").write_text(CONFIG, encoding="utf-8")
+    again = _run(["models", "install", "--stt", "small"], offline, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Sem acesso ao hub: usando a cópia já baixada" in " ".join(again.stdout.split())
+    config = tomllib.loads((Path(env["VOZBD_DATA_DIR"]) / "config.toml").read_text(encoding="utf-8"))
+    assert config["stt_model"] == "whisper-small"
+    (folder / "model.bin").write_bytes(b"broken")  # a copy that no longer verifies is not used offline
+    broken = _run(["models", "install", "--stt", "small"], offline, tmp_path)
+    assert broken.returncode == 1 and "Sem acesso ao hub" in broken.stderr
+    again = _run(["models", "install", "--stt", "small"], env, tmp_path)  # online again: repaired
+    assert again.returncode == 0, again.stdout + again.stderr
+
     shown = _run(["config", "show", "--json"], env, tmp_path)
     assert json.loads(shown.stdout)["settings"]["stt_model"] == "whisper-small"
     assert load_model(str(folder), threads=1) is not None  # a model faster-whisper loads
@@ -138,7 +151,8 @@ def test_unknown_repo_and_no_network_say_so(env: dict[str, str], tmp_path: Path)
     missing = _run(["models", "install", "--stt", "large-v3-turbo"], env, tmp_path)
     assert missing.returncode == 1
     assert "não existe no hub" in missing.stderr and "Traceback" not in missing.stderr
-    offline = _run(["models", "install", "--stt", "small"], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, tmp_path)
+    nothing_yet = {**env, "HF_ENDPOINT": "http://127.0.0.1:9", "VOZBD_MODELS_DIR": str(tmp_path / "vazio")}
+    offline = _run(["models", "install", "--stt", "small"], nothing_yet, tmp_path)  # no earlier copy to fall back on
     assert offline.returncode == 1
     assert "Sem acesso ao hub" in offline.stderr and "Traceback" not in offline.stderr
 
@@ -148,3 +162,44 @@ def test_unknown_model_name_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tm
     result = CliRunner().invoke(app, ["models", "install", "--stt", "gigante"])
     assert result.exit_code == 2
     assert "small" in result.output
+
+
+def test_an_unwritable_models_folder_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> None:
+    """A models folder that cannot be written (here a file stands where the model's folder goes: root ignores
+    permission bits) fails with a pt-BR message naming the folder, not a traceback."""
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    (models_dir / "whisper-medium").write_text("not a folder", encoding="utf-8")
+    wide = {**env, "COLUMNS": "400"}  # the message on one line, the path unwrapped
+    result = _run(["models", "install", "--stt", "medium"], {**wide, "VOZBD_MODELS_DIR": str(models_dir)}, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Erro (disk_error)" in result.stderr and str(models_dir / "whisper-medium") in result.stderr
+    parent_is_a_file = tmp_path / "a-file"
+    parent_is_a_file.write_text("x", encoding="utf-8")
+    result = _run(
+        ["models", "install", "--stt", "medium"], {**wide, "VOZBD_MODELS_DIR": str(parent_is_a_file)}, tmp_path
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Erro (disk_error)" in result.stderr
+
+
+def test_an_interrupted_download_says_so_and_the_next_run_completes_it(
+    env: dict[str, str], installed: Path, hub: FakeHub, tmp_path: Path
+) -> None:
+    models_dir = tmp_path / "models"  # its own folder: the other tests' whisper-medium stays as they left it
+    models_dir.mkdir()
+    (models_dir / "whisper-base").symlink_to(installed / "whisper-base")  # the shipped tokenizer
+    env = {**env, "VOZBD_MODELS_DIR": str(models_dir)}
+    hub.truncate = True
+    try:
+        result = _run(["models", "install", "--stt", "medium", "--no-select"], env, tmp_path)
+    finally:
+        hub.truncate = False
+    assert result.returncode == 1
+    assert "Erro (download_interrupted)" in result.stderr and "Traceback" not in result.stderr
+    assert not (models_dir / "whisper-medium" / "vozbd-model.json").exists()
+    again = _run(["models", "install", "--stt", "medium", "--no-select"], env, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    served = hub.repos["Systran/faster-whisper-medium"] / "model.bin"
+    assert sha256_of(models_dir / "whisper-medium" / "model.bin") == sha256_of(served)

@@ -131,3 +131,51 @@ def test_voices(env: Path) -> None:
     assert [v["id"] for v in json.loads(result.stdout)] == ["pf_dora", "pm_alex", "pm_santa"]
     result = runner.invoke(_app(), ["voices", "--engine", "espeak"])
     assert "pt-br+f3" in result.output
+
+
+def test_transcribe_db_takes_a_database_url_and_corrects_towards_its_names(env: Path) -> None:
+    """`--db` takes a URL typed by the operator (as its help says), not only a saved name."""
+    import sqlite3
+
+    foreign = Path(__file__).resolve().parents[2] / "bench" / "data" / "voice_eval_foreign.sql"
+    path = env / "cooperativa.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(foreign.read_text(encoding="utf-8"))
+    db.close()
+    audio = env / "pergunta.wav"
+    spoken = runner.invoke(
+        _app(), ["speak", "Quantos cooperados moram em Pindamonhangaba?", "-o", str(audio), "--engine", "kokoro"]
+    )
+    assert spoken.exit_code == 0, spoken.output
+    result = runner.invoke(_app(), ["transcribe", str(audio), "--db", f"sqlite:///{path}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Pindamonhangaba" in json.loads(result.stdout)["text"]
+
+
+def test_transcribe_too_long_names_the_setting_that_raises_the_limit(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    monkeypatch.setenv("VOZBD_STT_MAX_SECONDS", "2")
+    audio = env / "longo.ogg"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=f=300:r=16000", "-t", "5", str(audio)],
+        check=True,
+    )
+    result = runner.invoke(_app(), ["transcribe", str(audio), "--json"])
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["error"] == "audio_too_long" and "VOZBD_STT_MAX_SECONDS" in payload["message"]
+
+
+def test_transcribe_reads_standard_input_as_dash(env: Path) -> None:
+    spoken = env / "pergunta.wav"
+    result = runner.invoke(_app(), ["speak", "Quantos clientes temos?", "-o", str(spoken), "--engine", "kokoro"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(_app(), ["transcribe", "-", "--json"], input=spoken.read_bytes())
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["file"] == "-" and "clientes" in payload["text"].lower()
+    empty = runner.invoke(_app(), ["transcribe", "-", "--json"], input=b"")
+    assert empty.exit_code == 2 and json.loads(empty.stdout)["error"] == "audio_empty"

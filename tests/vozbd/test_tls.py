@@ -113,3 +113,36 @@ def test_serve_https_answers_over_tls_with_the_generated_certificate(tmp_path: P
         process.terminate()
         output = process.communicate(timeout=15)[0]
     assert f"https://localhost:{port}/" in output and "Certificado autoassinado criado" in output
+
+
+def test_urls_bracket_an_ipv6_host(tmp_path: Path) -> None:
+    tls = self_signed(tmp_path)
+    assert urls("::1", 8443, tls) == ["https://localhost:8443"]
+    assert urls("fe80::1", 8443, None) == ["http://[fe80::1]:8443"]
+    assert httpx.URL(urls("2001:db8::5", 8443, tls)[0]).host == "2001:db8::5"  # a URL a client can parse
+
+
+def test_a_certificate_folder_that_cannot_be_written_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tls").write_text("a file where DATA_DIR/tls should be")
+    with pytest.raises(TlsError, match="Não consegui criar o certificado"):
+        resolve_tls(https=True, cert=None, key=None, data_dir=tmp_path)
+    from vozbd.cli.app import app
+
+    monkeypatch.setenv("VOZBD_DATA_DIR", str(tmp_path))
+    for command in (["serve", "--no-ui", "--no-mcp"], ["ui", "--no-browser"]):
+        result = CliRunner().invoke(app, [*command, "--https", "--port", str(free_port(range(8900, 9000)))])
+        assert result.exit_code == 2, result.output
+        assert "Não consegui criar o certificado" in " ".join(result.output.split())
+
+
+def test_the_start_line_lists_only_the_parts_served() -> None:
+    """`vozbd serve --no-ui --no-mcp` announced "MCP: /mcp" (a 404) next to its URL."""
+    from vozbd.cli.serve import banner
+
+    addresses = ["https://localhost:8443", "https://192.168.0.12:8443"]
+    full = banner(addresses, ui=True, mcp=True)
+    assert full.startswith("vozbd: https://localhost:8443/  https://192.168.0.12:8443/  (chat: /, MCP: /mcp,")
+    api_only = banner(addresses[:1], ui=False, mcp=False)
+    assert "MCP" not in api_only and "chat" not in api_only and "API: /api/v1" in api_only

@@ -25,7 +25,9 @@ from vozbd.api.schemas import ERROR_RESPONSES, SpeakIn, TranscriptOut, Transcrip
 
 router = APIRouter(prefix="/api/v1", tags=["speech"], dependencies=[Depends(rate_limited)], responses=ERROR_RESPONSES)
 
-AUDIO_TYPES = ("audio/", "video/webm", "video/ogg", "application/octet-stream", "application/ogg")
+# video/*: phones label their recordings by container (Android's .3gp is video/3gpp, .mp4 video/mp4, iPhone's .mov
+# video/quicktime); only the audio stream is decoded, and a file without one is refused (415 audio_invalid).
+AUDIO_TYPES = ("audio/", "video/", "application/octet-stream", "application/ogg")
 
 
 def _confidence(avg_logprobs: list[float], fallback: float) -> float:

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
-POLICY_VIOLATION, INTERNAL_ERROR = 1008, 1011
+POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
 NOT_LOGGED = "Esta resposta não foi registrada no histórico (banco do aplicativo indisponível)."
 INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
 
@@ -144,9 +144,10 @@ def _warm_up(transcriber: object, synthesizer: object, voice: str | None) -> Non
 @router.websocket("/voice")
 async def voice(websocket: WebSocket) -> None:
     from agent.events import DoneEvent
+    from agent.llm.registry import CONFIGURE_MODEL_MESSAGE
     from agent.speech.db_vocabulary import vocabulary_or_none
     from agent.speech.speak import SpeakOptions, pick_voice
-    from agent.voice.events import AgentOut
+    from agent.voice.events import AgentOut, AnswerAudio
     from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 
     services: ApiServices = websocket.app.state.api
@@ -164,6 +165,9 @@ async def voice(websocket: WebSocket) -> None:
         if params.connection is not None:  # an unknown name is refused now, as POST /ask does (404 there)
             await run_in_threadpool(resolve_connection, services.tool_ctx, params.connection)
         agent = await run_in_threadpool(services.agent, params.model)
+        if not agent.has_model:  # as POST /ask answers 503; spoken, every turn was a 35 s reading of env var names
+            await _error(websocket, "model_not_configured", CONFIGURE_MODEL_MESSAGE, close=TRY_AGAIN_LATER)
+            return
         transcriber = await run_in_threadpool(services.transcriber)
         synthesizer = await run_in_threadpool(services.synthesizer, None)
         if params.voice is not None:  # an unknown voice is refused now, as POST /speak refuses it (422)
@@ -198,6 +202,9 @@ async def voice(websocket: WebSocket) -> None:
                 log.warning("voice turn %d of %s not logged: %s", event.turn, params.conversation_id, error.code)
                 await socket.send({"type": "notice", "turn": event.turn, "code": error.code, "message": NOT_LOGGED})
             services.metrics.observe_turn(turn.timings, surface="voice")
+        if not socket.open and isinstance(event, AnswerAudio):  # the client left before this answer was spoken:
+            await loop.interrupt()  # stop synthesizing audio nobody will hear (the text is still logged)
+            return
         await socket.emit(event)
 
     base = services.voice_loop if services.voice_loop is not None else VoiceLoopConfig()
@@ -227,10 +234,12 @@ async def voice(websocket: WebSocket) -> None:
         }
     )
     close_code = 1000
+    gone = False
     try:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                gone = True
                 break
             data, text = message.get("bytes"), message.get("text")
             if data is not None:
@@ -243,7 +252,7 @@ async def voice(websocket: WebSocket) -> None:
             elif text is not None:
                 await _control(loop, socket, text)
     except WebSocketDisconnect:
-        pass
+        gone = True
     except Exception:  # a bug, not the client's input: the traceback goes to the log, the client gets 1011
         log.exception("voice socket failed (conversation %s)", params.conversation_id)
         await socket.send({"type": "error", "turn": 0, "code": "internal_error", "message": INTERNAL_ERROR_MESSAGE})
@@ -251,6 +260,9 @@ async def voice(websocket: WebSocket) -> None:
     finally:
         sockets.dec()
         socket.open = socket.open and websocket.client_state.name == "CONNECTED"
+        if gone:  # nobody left to hear the answer: stop its synthesis (its text still finishes and is logged)
+            socket.open = False
+            await loop.interrupt()
         await loop.close()
         if socket.open:
             with contextlib.suppress(RuntimeError):

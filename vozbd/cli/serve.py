@@ -83,8 +83,7 @@ def serve(
         typer.echo(f"Erro: {error.message}", err=True)
         raise typer.Exit(2) from None
     check_port_free(server.host, server.port)
-    shown = "  ".join(f"{url}/" for url in urls(server.host, server.port, tls))
-    typer.echo(f"vozbd: {shown}  (MCP: /mcp, API: /api/v1, docs: /docs)  Ctrl+C para sair")
+    typer.echo(banner(urls(server.host, server.port, tls), ui=ui, mcp=mcp))
     if tls is not None and tls.generated:
         typer.echo(f"Certificado autoassinado criado em {tls.cert}: aceite-o no navegador (veja o README).")
     certfile = str(tls.cert) if tls is not None else None
@@ -105,6 +104,13 @@ def serve(
         loop=loop,
         http=http,
     )
+
+
+def banner(addresses: list[str], *, ui: bool, mcp: bool) -> str:
+    """The start line: the addresses, then the parts actually served (``--no-ui``/``--no-mcp`` leave theirs out)."""
+    parts = [*(["chat: /"] if ui else []), *(["MCP: /mcp"] if mcp else []), "API: /api/v1", "docs: /docs"]
+    shown = "  ".join(f"{url}/" for url in addresses)
+    return f"vozbd: {shown}  ({', '.join(parts)})  Ctrl+C para sair"
 
 
 def _uvicorn_options(vozbd_app: App) -> tuple[str, str]:

@@ -26,6 +26,13 @@ console = Console()
 
 # SpeechError codes caused by what the user typed or sent (exit 2); everything else exits 1.
 _USAGE_CODES = {"unknown_voice", "invalid_speed", "unknown_engine", "empty_text"}
+# On the command line the user is the operator: say which setting raises the limit.
+_LIMIT_HINTS = {"audio_too_long": "VOZBD_STT_MAX_SECONDS", "audio_too_big": "VOZBD_STT_MAX_MB"}
+
+
+def _message(error: SpeechError) -> str:
+    setting = _LIMIT_HINTS.get(error.code)
+    return f"{error.message} (O limite é ajustável em {setting}.)" if setting else error.message
 
 
 @contextmanager
@@ -38,15 +45,15 @@ def speech_errors(json_output: bool = False) -> Iterator[None]:
     except SpeechError as error:
         code = EXIT_USAGE if isinstance(error, AudioInputError) or error.code in _USAGE_CODES else EXIT_ERROR
         if json_output:
-            sys.stdout.write(json.dumps({"error": error.code, "message": error.message}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({"error": error.code, "message": _message(error)}, ensure_ascii=False) + "\n")
         else:
-            err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(error.message)}", highlight=False)
+            err_console.print(f"[bold red]Erro ({error.code}):[/] {escape(_message(error))}", highlight=False)
         raise typer.Exit(code) from None
 
 
 def transcribe(
     files: list[Path] = typer.Argument(
-        ..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac).", metavar="AUDIO_FILE"
+        ..., help="Audio files (wav, mp3, ogg/opus, webm, m4a, flac); '-' reads standard input.", metavar="AUDIO_FILE"
     ),
     db: str | None = typer.Option(
         None,
@@ -58,10 +65,10 @@ def transcribe(
     json_output: bool = typer.Option(False, "--json", help="Print the full Transcript as JSON (one line per file)."),
 ) -> None:
     """Transcribe pt-BR audio files with the local faster-whisper model."""
-    from vozbd.cli.context import load_app
+    from vozbd.cli.context import load_app, operator_urls
     from vozbd.cli.errors import cli_errors
 
-    app = load_app()
+    app = load_app(operator_urls=operator_urls(db))  # a URL typed after --db is the operator's, so accepted
     vocabulary = None
     if db is not None:
         from agent.speech.db_vocabulary import connection_vocabulary
@@ -76,7 +83,8 @@ def transcribe(
         transcriber = app.speech.transcriber()
         for path in files:
             try:
-                transcript = transcriber.transcribe(path, vocabulary=vocabulary)
+                source = _stdin(transcriber) if str(path) == "-" else path
+                transcript = transcriber.transcribe(source, vocabulary=vocabulary)
             except (AudioInputError, NoSpeechError) as error:
                 if len(files) == 1:
                     raise
@@ -93,13 +101,22 @@ def transcribe(
         raise typer.Exit(exit_code)
 
 
+def _stdin(transcriber: object) -> bytes:
+    """The audio piped in as ``-`` (``arecord -f S16_LE -r 16000 -t wav | vozbd transcribe -``), read up to the
+    size limit (a bigger input is refused without reading the rest)."""
+    from agent.speech.audio import AudioLimits
+
+    limits = getattr(transcriber, "limits", AudioLimits())
+    return sys.stdin.buffer.read(limits.max_bytes + 1)
+
+
 def _file_error(path: Path, error: SpeechError, json_output: bool) -> None:
     """One file of several could not be transcribed: say which and why, then go on with the next."""
     if json_output:
-        line = {"file": str(path), "error": error.code, "message": error.message}
+        line = {"file": str(path), "error": error.code, "message": _message(error)}
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     else:
-        err_console.print(f"[bold]{escape(str(path))}[/]: [red]Erro ({error.code}):[/] {escape(error.message)}")
+        err_console.print(f"[bold]{escape(str(path))}[/]: [red]Erro ({error.code}):[/] {escape(_message(error))}")
 
 
 def speak(

@@ -9,7 +9,8 @@ It serves the endpoints ``huggingface_hub.snapshot_download`` calls (checked aga
   ``Content-Length``/``X-Linked-Size``) and the bytes.
 
 Unknown repos answer 404 with ``X-Error-Code: RepoNotFound`` like the hub. ``corrupt`` makes the listing announce
-a wrong sha256 for ``model.bin`` (a checksum mismatch); ``served`` counts the file downloads.
+a wrong sha256 for ``model.bin`` (a checksum mismatch), ``truncate`` drops the connection halfway through its bytes
+(an interrupted download); ``served`` counts the file downloads.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LFS_MIN = 1_000_000  # files at least this big are "LFS" files (listed with thei
 class FakeHub:
     repos: dict[str, Path]  # repo id → folder whose files it serves
     corrupt: bool = False
+    truncate: bool = False  # the connection drops halfway through model.bin (an interrupted download)
     served: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -121,6 +123,10 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if send_body:
                 hub.served.append(filename)
+                if hub.truncate and filename == "model.bin":
+                    self.wfile.write(source.read_bytes()[: size // 2])
+                    self.close_connection = True
+                    return
                 with source.open("rb") as handle:
                     while block := handle.read(1 << 20):
                         self.wfile.write(block)

@@ -153,6 +153,35 @@ def test_truncated_mp3_is_a_clear_error_or_partial(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(AudioInputError, match="não encontrado"):
         read_audio(tmp_path / "nope.wav")
+    with pytest.raises(AudioInputError, match="é uma pasta"):
+        read_audio(tmp_path)
+
+
+def test_a_pipe_is_read_like_a_file(tmp_path: Path) -> None:
+    """`vozbd transcribe <(arecord ...)` or a FIFO: a path that is not a regular file (was 'não encontrado')."""
+    import contextlib
+    import os
+    import threading
+
+    fifo = tmp_path / "gravacao.wav"
+    os.mkfifo(fifo)
+    wav = to_wav_bytes(tone(1.0), 24_000)
+    writer = threading.Thread(target=fifo.write_bytes, args=(wav,))
+    writer.start()
+    samples, rate = read_audio(fifo)
+    writer.join()
+    assert rate == 16_000 and abs(samples.size - 16_000) < 400
+
+    def write_until_closed() -> None:
+        with contextlib.suppress(BrokenPipeError):  # the reader stops at the limit and closes the pipe
+            fifo.write_bytes(wav)
+
+    writer = threading.Thread(target=write_until_closed)
+    writer.start()
+    with pytest.raises(AudioInputError) as refused:  # the size limit holds for a pipe, read no further
+        read_audio(fifo, AudioLimits(max_bytes=1000))
+    writer.join()
+    assert refused.value.code == "audio_too_big"
 
 
 def test_wav_to_samples_rejects_non_wav() -> None:

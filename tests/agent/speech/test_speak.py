@@ -88,3 +88,17 @@ async def test_aspeak_streams_while_text_arrives_and_stops_on_interrupt(espeak: 
         got.append(chunk)
         interrupt.set()  # barge-in right after the first chunk
     assert len(got) == 1 and got[0].text == whole[0]
+
+
+def test_a_streamed_numbered_list_is_not_read_with_its_numbers() -> None:
+    """Models answer with numbered lists; streamed, "1." was cut as a sentence and spoken ("um. São Paulo...")
+    while the whole answer drops the markers."""
+    answer = "Os maiores:\n1. São Paulo: 173\n2. Rio: 65\n10. Minas: 49\n\nEsses são os três maiores."
+    for size in (1, 2, 3, 5):
+        stream = SentenceStream()
+        streamed: list[str] = []
+        for token in _tokens(answer, size):
+            streamed += stream.feed(token)
+        streamed += stream.flush()
+        assert " ".join(streamed) == " ".join(clauses_of(answer)), size
+        assert not any(c.split()[0] in ("um.", "dois.", "dez.") for c in streamed), streamed

@@ -190,3 +190,51 @@ def test_the_chat_first_chunk_keeps_its_length() -> None:
     # Only a short limit (the voice loop's) cuts before a number; the chat's default still speaks more at once.
     text = "Encontrei quarenta e dois pedidos nessa situação."
     assert split_for_speech(text)[0] == "Encontrei quarenta e dois pedidos nessa"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-R$ 1.234,56", "menos mil duzentos e trinta e quatro reais e cinquenta e seis centavos"),
+        ("R$ -5,00", "menos cinco reais"),
+        ("R$-5", "menos cinco reais"),
+        ("2026-12-05T14:30:00Z", "cinco de dezembro de dois mil e vinte e seis às catorze horas e trinta minutos"),
+        ("2026-12-05 14:30:00.1234", "cinco de dezembro de dois mil e vinte e seis às catorze horas e trinta minutos"),
+        ("2026-12-05T08:05:00-03:00", "cinco de dezembro de dois mil e vinte e seis às oito horas e cinco minutos"),
+        ("-3°C", "menos três graus Celsius"),
+        ("1 °C", "um grau Celsius"),
+        ("1° lugar", "primeiro lugar"),
+        ("500 ml", "quinhentos mililitros"),
+        ("1 L", "um litro"),
+        ("1,5 kg", "um vírgula cinco quilos"),
+        ("300g", "trezentos gramas"),
+        ("80 km/h", "oitenta quilômetros por hora"),
+        ("120 m²", "cento e vinte metros quadrados"),
+        ("3 m", "três metros"),
+        ("3 mil", "três mil"),
+        ("2020-2024", "dois mil e vinte a dois mil e vinte e quatro"),
+        ("18-25 anos", "dezoito a vinte e cinco anos"),
+        ("98765-4321", "nove oito sete seis cinco quatro três dois um"),
+    ],
+)
+def test_signed_money_timestamps_temperatures_and_units_are_read_naturally(text: str, expected: str) -> None:
+    assert prepare_for_speech(f"Valor {text} hoje.") == f"Valor {expected} hoje."
+
+
+def test_numbers_too_big_for_words_are_read_digit_by_digit() -> None:
+    """A SUM over a big table can pass num2words' 10**18 limit: the synthesis must not crash on it."""
+    spoken = prepare_for_speech("O total foi 1.000.000.000.000.000.000.000 e R$ 2.000.000.000.000.000.000,00.")
+    assert spoken.startswith("O total foi um zero zero") and "dois zero zero" in spoken
+    assert not any(c.isdigit() for c in spoken)
+
+
+def test_emoji_are_not_read_by_name() -> None:
+    assert prepare_for_speech("Ótimo 🎉👍 temos ✅ 42 clientes 😀 no 🇧🇷.") == "Ótimo temos quarenta e dois clientes no."
+    assert prepare_for_speech("✅🎉") == ""
+
+
+def test_words_in_scripts_a_pt_br_voice_cannot_read_are_skipped() -> None:
+    """espeak-ng (Kokoro's phonemizer too) names each such character: "cirílico M, cirílico o..."."""
+    spoken = prepare_for_speech("Os clientes Москва Trading, 北京 e مرحبا compraram 3 vezes; a variação Δ foi de 5%.")
+    assert spoken == "Os clientes Trading, e compraram três vezes; a variação Δ foi de cinco por cento."
+    assert prepare_for_speech("北京") == ""

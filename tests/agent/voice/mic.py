@@ -122,9 +122,10 @@ def room(
     seconds = (audio.size + 1) / rate  # never one sample short of the audio
     if snr_db is not None:
         floor = pink(seconds, rate, seed) if noise == "pink" else white(seconds, rate, seed)
-        audio = audio + floor[: audio.size] * level * db_to_amp(-snr_db)
+        audio = (audio + floor[: audio.size] * level * db_to_amp(-snr_db)).astype(np.float32)
     if hum_db is not None:
-        audio = audio + hum(seconds, rate, hz=hum_hz, amplitude=level * db_to_amp(-hum_db) * np.sqrt(2))[: audio.size]
+        buzz = hum(seconds, rate, hz=hum_hz, amplitude=level * db_to_amp(-hum_db) * np.sqrt(2))
+        audio = (audio + buzz[: audio.size]).astype(np.float32)
     return np.clip(audio + dc, -1.0, 1.0).astype(np.float32)
 
 

@@ -13,12 +13,13 @@ import pytest
 from agent.checkpoint import HeldCheckpoints
 from agent.events import AgentEvent
 from agent.service import Agent
-from agent.speech.audio import pcm16_bytes, read_audio
+from agent.speech.audio import pcm16_bytes, pcm16_to_float, read_audio
 from agent.speech.config import SpeechConfig
 from agent.speech.engines import SpeechEngines
 from agent.voice.events import AnswerAudio, FinalTranscript, Interrupted, TurnDone, VoiceEvent
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
 from tests.agent.helpers import scripted, tool_call
+from tests.agent.voice import mic
 from tests.ui.conftest import real_models_dir
 
 pytestmark = pytest.mark.slow
@@ -157,17 +158,91 @@ async def test_half_duplex_ignores_the_microphone_while_answering(make_agent, sp
     assert len(events.of(FinalTranscript)) == 1 and not events.of(Interrupted)
 
 
-async def test_echo_of_our_own_answer_is_never_a_question(make_agent, speech, tmp_path: Path) -> None:
-    events = Events()
-    loop = make_loop(make_agent, speech, events, barge_in=False)
-    await feed(loop, spoken("quantos clientes temos", tmp_path) + silence(0.9))
-    await wait_for(events, AnswerAudio, 1, loop)
-    echo = spoken("Temos muitos clientes.", tmp_path)  # what we are saying, heard back while it plays
-    await feed(loop, echo + silence(1.0))
-    await wait_for(events, TurnDone, 1, loop)
-    await asyncio.sleep(2.0)
+class EchoingRoom(Events):
+    """The client's speaker and the room around the microphone: every ``AnswerAudio`` plays back to back from when
+    it is sent, and the microphone hears it ``delay_s`` later, 20 dB quieter and reverberated, over a pink noise
+    floor; ``Interrupted`` stops the playback. ``mic`` gives the next 40 ms the microphone sends."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.delay = int(delay_s * RATE)
+        self.echo = np.zeros(0, np.float32)  # what the mic will hear of our answer, from the current position
+        self.queued = 0  # samples still to play of what was sent
+        self.floor = mic.pink(60, RATE, seed=3) * 0.002
+        self.at = 0
+
+    async def __call__(self, event: VoiceEvent) -> None:
+        await super().__call__(event)
+        if isinstance(event, AnswerAudio):
+            sound = pcm16_to_float(event.pcm16)
+            assert event.sample_rate == RATE
+            heard = mic.reverb(sound * mic.db_to_amp(-20), RATE, rt60_s=0.4, seed=event.seq)
+            heard = np.concatenate([heard, np.zeros(int(0.4 * RATE), np.float32)])
+            start = self.queued + self.delay
+            if self.echo.size < start + heard.size:
+                self.echo = np.concatenate([self.echo, np.zeros(start + heard.size - self.echo.size, np.float32)])
+            self.echo[start : start + heard.size] += heard
+            self.queued += sound.size
+        elif isinstance(event, Interrupted):
+            self.echo = self.echo[: self.delay]  # what already left the speaker still reaches the mic
+            self.queued = 0
+
+    def mic(self, voice: np.ndarray | None = None) -> bytes:
+        n = CHUNK // 2
+        out = self.floor[self.at % (self.floor.size - n) :][:n].copy()
+        self.at += n
+        echo, self.echo = self.echo[:n], self.echo[n:]
+        out[: echo.size] += echo
+        self.queued = max(0, self.queued - n)
+        if voice is not None:
+            out[: voice.size] += voice
+        return pcm16_bytes(out)
+
+
+async def stream(loop: VoiceLoop, room: EchoingRoom, voice: bytes = b"", *, until: int, then_s: float = 0.0) -> None:
+    """Send ``voice`` (the user, PCM16 at RATE) mixed into the room's sound in 40 ms chunks at real-time pace, then
+    the room alone until ``until`` turns are done, and ``then_s`` more."""
+    samples = pcm16_to_float(voice)
+    for i in range(0, samples.size, CHUNK // 2):
+        await loop.feed(room.mic(samples[i : i + CHUNK // 2]), RATE)
+        await asyncio.sleep(0.04)
+    for _ in range(1500):  # ≤ 60 s
+        if len(room.of(TurnDone)) >= until:
+            break
+        await loop.feed(room.mic(), RATE)
+        await asyncio.sleep(0.04)
+    for _ in range(int(then_s / 0.04)):
+        await loop.feed(room.mic(), RATE)
+        await asyncio.sleep(0.04)
+
+
+@pytest.mark.parametrize("delay_s", [0.1, 0.6])
+async def test_echo_of_our_own_answer_is_never_a_question(make_agent, speech, tmp_path: Path, delay_s: float) -> None:
+    """Our answer heard back through the room (no echo cancellation) is neither a new question, however Whisper
+    hears it, nor a barge-in."""
+    room = EchoingRoom(delay_s)
+    loop = make_loop(make_agent, speech, room)
+    await stream(loop, room, spoken("quantos clientes temos", tmp_path), until=1, then_s=2.0)
     await loop.close()
-    assert len(events.of(FinalTranscript)) == 1  # the echo was recognized and dropped
+    assert len(room.of(FinalTranscript)) == 1  # the echo was recognized and dropped
+    assert not room.of(Interrupted) and not room.of(TurnDone)[0].interrupted
+
+
+async def test_a_question_over_our_echo_still_barges_in(make_agent, speech, tmp_path: Path) -> None:
+    room = EchoingRoom(0.3)
+    loop = make_loop(make_agent, speech, room)
+    await stream(loop, room, spoken("quantos clientes temos", tmp_path), until=0)
+    while not room.of(AnswerAudio):
+        await loop.feed(room.mic(), RATE)
+        await asyncio.sleep(0.04)
+    for _ in range(10):  # 0.4 s of our echo alone first
+        await loop.feed(room.mic(), RATE)
+        await asyncio.sleep(0.04)
+    await stream(loop, room, spoken("espera, quantos pedidos foram feitos em maio", tmp_path), until=2)
+    await loop.close()
+    assert [i.turn for i in room.of(Interrupted)] == [1]
+    assert "maio" in room.of(FinalTranscript)[-1].text.lower()
+    assert len(room.of(FinalTranscript)) == 2  # the echo before the question was no question
 
 
 def test_recognizer_applies_the_connection_vocabulary_at_each_utterance(speech, tmp_path: Path) -> None:

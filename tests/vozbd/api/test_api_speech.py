@@ -63,3 +63,45 @@ def test_spoken_question_round_trip(make_client: Callable[..., TestClient], mode
     assert 0 < body["confidence"] <= 1 and body["segments"] and body["duration_s"] > 1
     corrupt = client.post("/api/v1/transcribe", files={"audio": ("x.ogg", b"OggS" + b"\x00" * 500, "audio/ogg")})
     assert corrupt.status_code == 415 and corrupt.json()["code"] == "audio_invalid"
+
+
+@pytest.mark.slow
+def test_phone_recordings_labelled_as_video_are_transcribed(
+    make_client: Callable[..., TestClient], models_dir: Path, tmp_path: Path
+) -> None:
+    """Browsers send a phone's recording with its container's type: Android's .3gp as video/3gpp, .mp4 as
+    video/mp4, an iPhone's .mov as video/quicktime. They were refused as 'não é áudio'."""
+    import subprocess
+
+    client = make_client(models_dir=models_dir, stt_threads=2)
+    spoken = client.post("/api/v1/speak", json={"text": "Quantos clientes temos em São Paulo?", "engine": "kokoro"})
+    wav = tmp_path / "pergunta.wav"
+    wav.write_bytes(spoken.content)
+    for suffix, kind in ((".3gp", "video/3gpp"), (".mp4", "video/mp4"), (".mov", "video/quicktime")):
+        recording = tmp_path / f"gravacao{suffix}"
+        subprocess.run(
+            ["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-ar", "16000", "-c:a", "aac", str(recording)],
+            check=True,
+        )
+        response = client.post("/api/v1/transcribe", files={"audio": (recording.name, recording.read_bytes(), kind)})
+        assert response.status_code == 200, (kind, response.text)
+        assert "clientes" in response.json()["text"].lower()
+    video_only = tmp_path / "sem-som.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x64:rate=5",
+            "-t",
+            "1",
+            str(video_only),
+        ],
+        check=True,
+    )
+    response = client.post("/api/v1/transcribe", files={"audio": ("sem-som.mp4", video_only.read_bytes(), "video/mp4")})
+    assert response.status_code == 415 and response.json()["code"] == "audio_invalid"

@@ -225,3 +225,94 @@ def test_a_client_gone_before_its_refusal_is_not_a_server_error(server: str) -> 
     finally:
         errors.removeHandler(handler)
     assert not [r for r in records if r.levelno >= logging.ERROR], [r.getMessage() for r in records]
+
+
+def test_a_client_that_leaves_mid_answer_stops_its_synthesis(
+    served: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client hangs up after the first audio of a ten-sentence answer: the rest is not synthesized for nobody
+    (it was, clause after clause, and the socket's handler then waited for the unheard audio to "play"), and the
+    turn is still logged."""
+    import json
+    import threading
+    import time
+
+    from websockets.sync.client import connect
+
+    from agent.speech.textprep import speech_chunks
+
+    server, app = served
+    services = app.state.api
+    synthesizer = services.synthesizer(None)
+    real, calls, left = synthesizer.synthesize_clause, [], threading.Event()  # one call per clause
+
+    def counting(text: str, **kwargs: Any) -> Any:
+        calls.append(text)
+        if len(calls) == 2:
+            left.wait(30)  # the second clause is ready only once the client has hung up
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(synthesizer, "synthesize_clause", counting)
+    wav = _question(tmp_path, "fale dos clientes")
+    pcm, rate = voice_client.read_wav(wav)
+    with connect(f"ws://{server}/api/v1/voice?sample_rate={rate}&conversation_id=saiu-no-meio") as ws:
+        assert json.loads(ws.recv(timeout=30))["type"] == "ready"
+        step = int(rate * 0.04) * 2
+        for offset in range(0, len(pcm) + rate * 2, step):
+            ws.send((pcm + bytes(rate * 2))[offset : offset + step])
+        while not (isinstance(event := ws.recv(timeout=60), str) and json.loads(event)["type"] == "audio"):
+            pass
+    left.set()
+    sockets = services.metrics.active_of("websocket")
+    deadline = time.monotonic() + 120
+    while sockets._value.get() > 0 and time.monotonic() < deadline:  # the socket's handler has returned
+        time.sleep(0.05)
+    assert sockets._value.get() == 0
+    (turn,) = httpx.get(f"http://{server}/api/v1/conversations/saiu-no-meio", timeout=10).json()["turns"]
+    assert turn["answer"].startswith("Temos clientes em muitos estados.")  # the text is still logged whole
+    assert len(speech_chunks(turn["answer"])) >= 10
+    assert len(calls) <= 3, calls  # the clause in hand when it left, at most one more; not the other eight
+
+
+def test_the_client_waits_for_the_turn_done_of_an_answer_longer_than_its_stall_limit(
+    server: str, tmp_path: Path
+) -> None:
+    """A ten-sentence answer is sent in a moment and plays for ~20 s; turn_done (with the timings the client
+    prints) comes after it has played. The client left after 10 s of quiet, without it."""
+    wav = _question(tmp_path, "fale dos clientes")
+    events = voice_client.converse(f"ws://{server}/api/v1/voice", wav, realtime=False)["events"]
+    (done,) = _of(events, "turn_done")
+    assert done["answer"].startswith("Temos clientes em muitos estados.") and not done["interrupted"]
+
+
+def test_without_a_language_model_the_conversation_is_refused_in_text(
+    api_settings: Settings, tool_ctx: ToolContext
+) -> None:
+    """POST /ask answers 503 model_not_configured; the voice socket accepted and then spoke that admin message
+    (35 s of environment variable names) as the answer to every question."""
+    import json
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings = api_settings.model_copy(
+        update={
+            "model": None,
+            "ollama_base_url": nowhere,
+            "openai_compatible_base_url": f"{nowhere}/v1",
+            "models_dir": real_models_dir(),
+            "tts_engine": "espeak",
+        }
+    )
+    app = create_app(build_app(settings, tool_ctx=tool_ctx), mount_ui=False, mount_mcp=False)
+    with (
+        serve_in_thread(app, free_port(PORTS), join_s=15, ws="auto") as url,
+        connect(f"ws://{url.removeprefix('http://')}/api/v1/voice") as ws,
+    ):
+        error = json.loads(ws.recv(timeout=30))
+        assert error["type"] == "error" and error["code"] == "model_not_configured"
+        assert "VOZBD_MODEL" in error["message"]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        assert ws.close_code == 1013  # try again later: the server lacks something, the client did no wrong
