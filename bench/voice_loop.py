@@ -1,6 +1,6 @@
 """Voice loop benchmark: end of speech → first answer audio, hands-free vs push-to-talk, on this machine's cores.
 
-    .venv/bin/python bench/voice_loop.py [--questions 24] [--json] [--models-dir DIR]
+    .venv/bin/python bench/voice_loop.py [--questions 24] [--json] [--models-dir DIR] [--floor] [--chunk-ms 40]
 
 Spoken pt-BR questions of varied length are synthesized here (Kokoro, three voices and speeds), streamed in real
 time as 24 kHz PCM16 (the browser's rate) through ``agent.voice.loop.VoiceLoop`` with the real agent (scripted
@@ -13,6 +13,11 @@ only its start is measured). Questions are synthesized once and kept in
 per-stage split; with ``--json`` the last line is
 ``{"hands_free": {"p50_s": …, "p95_s": …}, "push_to_talk": {"p50_s": …, "p95_s": …}, "stages": {…}}``.
 The LLM is scripted (its time is ~0), so this measures our pipeline. Numbers depend on the machine's load.
+``--floor`` adds both modes again in the same rounds with fixed-time stand-in engines (``bench/voice_floor.py``:
+a recognizer and a synthesizer that sleep a fixed time, the same in both modes): their difference is what the
+loop's structure costs hands-free by itself, mostly the microphone's chunking (the end of the voice is known only
+when the chunk holding it arrives; push-to-talk is timed from a click that comes with all its audio). ``--chunk-ms``
+sets the microphone's chunk (40 ms by default; Chainlit's recorder sends 8192-byte chunks, 171 ms at 24 kHz).
 Hands-free uses the loop's defaults (speculative recognition and speculative answer at every ``--pause-ms``
 pause or sooner at the quiet cue; see ``agent.voice.loop``); the options change them for experiments, and
 ``--ab-quiet-cue`` adds hands-free with the quiet cue off to the same rounds. ``recognition_start_s`` and
@@ -56,6 +61,7 @@ from agent.speech.speak import clauses_of
 from agent.voice.config import TurnConfig
 from agent.voice.events import AnswerAudio, TurnDone, VoiceEvent
 from agent.voice.loop import VoiceLoop, VoiceLoopConfig, whisper_recognizer
+from bench.voice_floor import FixedTimeRecognizer, FixedTimeSynthesizer
 
 MIC_RATE = 24_000
 CHUNK_S = 0.04
@@ -181,13 +187,21 @@ class ModeRunner:
         kokoro,
         beam_size: int | None,
         config: VoiceLoopConfig,
+        chunk_s: float = CHUNK_S,
+        stand_in: tuple[float, float] | None = None,
     ) -> None:
         self.hands_free = hands_free
+        self.chunk_s = chunk_s
         self.collector = Collector()
         self.turn = 0
+        self.asking = ""  # the question being asked (what the stand-in recognizer hears)
         # (wall start, wall end or None when abandoned) of every recognition the loop ran, to time the used one
         self.recognitions: list[tuple[float, float | None]] = []
-        whisper = whisper_recognizer(transcriber, beam_size=beam_size)
+        if stand_in is not None:  # --floor: fixed-time engines, the same in both modes (bench/voice_floor.py)
+            whisper: Callable[..., Transcript] = FixedTimeRecognizer(stand_in[0], lambda: self.asking)
+            kokoro = FixedTimeSynthesizer(stand_in[1])
+        else:
+            whisper = whisper_recognizer(transcriber, beam_size=beam_size)
 
         def recognize(samples: np.ndarray, *, abandon: Callable[[], bool] | None = None) -> Transcript:
             start = time.perf_counter()
@@ -225,8 +239,9 @@ class ModeRunner:
     async def ask(self, q: Question) -> dict:
         hands_free, loop, collector = self.hands_free, self.loop, self.collector
         self.turn += 1
+        self.asking = q.text
         turn = self.turn
-        step = int(CHUNK_S * MIC_RATE) * 2
+        step = int(self.chunk_s * MIC_RATE) * 2
         silence = bytes(step)
         collector.event.clear()
         calls, turns = len(self.recognitions), self.agent_turns
@@ -246,7 +261,7 @@ class ModeRunner:
             await loop.end_of_input()
         while turn not in collector.done:  # the microphone keeps sending silence while the answer comes
             try:
-                await asyncio.wait_for(collector.event.wait(), CHUNK_S)
+                await asyncio.wait_for(collector.event.wait(), self.chunk_s)
             except TimeoutError:
                 if hands_free:
                     await loop.feed(silence, MIC_RATE)
@@ -312,6 +327,7 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "kokoro": kokoro,
         "beam_size": args.loop_beam_size,
         "config": loop_config,
+        "chunk_s": args.chunk_ms / 1000,
     }
     warm_up = ModeRunner(hands_free=False, **engines_)
     await warm_up.ask(questions[0])
@@ -319,13 +335,24 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
     load_before = os.getloadavg()[0]
     # The modes alternate question by question, so a change in the machine's load affects both alike.
     runners = [ModeRunner(hands_free=True, **engines_), ModeRunner(hands_free=False, **engines_)]
-    if args.ab_quiet_cue:  # a third mode in the same rounds: hands-free with the quiet cue off
-        runners.append(ModeRunner(hands_free=True, **(engines_ | {"config": replace(loop_config, quiet_cue_db=0.0)})))
+    no_cue: list[dict] = []
+    floor_hf: list[dict] = []
+    floor_ptt: list[dict] = []
+    extra: list[tuple[ModeRunner, list[dict]]] = []
+    if args.ab_quiet_cue:  # another mode in the same rounds: hands-free with the quiet cue off
+        off = ModeRunner(hands_free=True, **(engines_ | {"config": replace(loop_config, quiet_cue_db=0.0)}))
+        extra.append((off, no_cue))
+    if args.floor:  # both modes again with fixed-time stand-in engines (bench/voice_floor.py), same rounds
+        stand_in = (args.floor_stt_s, args.floor_tts_s)
+        extra += [
+            (ModeRunner(hands_free=True, **engines_, stand_in=stand_in), floor_hf),
+            (ModeRunner(hands_free=False, **engines_, stand_in=stand_in), floor_ptt),
+        ]
+    runners += [runner for runner, _ in extra]
     hands_free: list[dict] = []
     push: list[dict] = []
-    no_cue: list[dict] = []
     for q in questions:
-        for runner, rows in zip(runners, (hands_free, push, no_cue), strict=False):
+        for runner, rows in zip(runners, (hands_free, push, *(rows for _, rows in extra)), strict=True):
             rows.append(await runner.ask(q))
     for runner in runners:
         await runner.close()
@@ -355,7 +382,16 @@ async def amain(args: argparse.Namespace) -> tuple[dict, dict]:
         "loop": f"pause {args.pause_ms} ms, silence {args.silence_ms} ms, first clause {args.first_clause_chars} chars,"
         f" speculative answer {'off' if args.no_speculative_answer else 'on'}, quiet cue {args.quiet_cue_db:g} dB",
     }
-    report = {"hands_free": hf, "push_to_talk": ptt, "stages": stages}
+    report: dict = {"hands_free": hf, "push_to_talk": ptt, "stages": stages}
+    if floor_hf:
+        floor_hf_p50, floor_ptt_p50 = summary(floor_hf), summary(floor_ptt)
+        report["floor"] = {
+            "hands_free": floor_hf_p50,
+            "push_to_talk": floor_ptt_p50,
+            "difference_p50_s": round(floor_hf_p50["p50_s"] - floor_ptt_p50["p50_s"], 3),
+        }
+        stages["floor.hands_free.recognition_start_s"] = summary(floor_hf, "recognition_start_s")
+        stages["floor.push_to_talk.recognition_start_s"] = summary(floor_ptt, "recognition_start_s")
     if no_cue:
         report["hands_free_no_quiet_cue"] = summary(no_cue)
         for k in ("recognition_start_s", "recognized_s"):
@@ -402,6 +438,17 @@ def main() -> None:
     parser.add_argument(
         "--ab-quiet-cue", action="store_true", help="also run hands-free with the quiet cue off, in the same rounds"
     )
+    parser.add_argument(
+        "--chunk-ms", type=float, default=CHUNK_S * 1000, help="microphone chunk length (Chainlit's recorder: ~171)"
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run both modes with fixed-time stand-in engines in the same rounds (bench/voice_floor.py): the"
+        " difference the loop's structure alone makes",
+    )
+    parser.add_argument("--floor-stt-s", type=float, default=0.3, help="the stand-in recognizer's time (--floor)")
+    parser.add_argument("--floor-tts-s", type=float, default=0.45, help="the stand-in synthesizer's time per clause")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     parser.add_argument("--verbose", action="store_true", help="per-question rows on stderr")
     args = parser.parse_args()
@@ -414,6 +461,12 @@ def main() -> None:
     if "hands_free_no_quiet_cue" in report:
         off = report["hands_free_no_quiet_cue"]
         print(f"  hands-free, quiet cue off p50 {off['p50_s']:.3f} s  p95 {off['p95_s']:.3f} s  (same rounds)")
+    if "floor" in report:
+        floor = report["floor"]
+        print(
+            f"  floor (fixed-time engines, same rounds): hands-free p50 {floor['hands_free']['p50_s']:.3f} s,"
+            f" push-to-talk p50 {floor['push_to_talk']['p50_s']:.3f} s, difference {floor['difference_p50_s']:+.3f} s"
+        )
     for name, value in report["stages"].items():
         print(f"  {name:<36} " + "  ".join(f"{k} {v}" for k, v in value.items()))
     print(

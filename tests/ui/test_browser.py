@@ -177,6 +177,11 @@ def test_spoken_question_transcript_answer_and_audio(scripted_server, playwright
         log = scripted_server.wait_for_log("turn timings:", start=log_start)
         timings = parse_timings(log)
         assert timings["stt_s"] > 0 and timings["end_to_first_audio_s"] >= timings["stt_s"]
+        # ui/public/vozbd.js asks Chainlit's recorder for ~40 ms chunks (its own are 171 ms): hands-free hears the
+        # end of a question that much sooner.
+        received = re.search(r"audio received: ([\d.]+)s at (\d+) Hz in (\d+) chunks", log)
+        assert received is not None and received[2] == "24000"
+        assert float(received[1]) / int(received[3]) <= 0.05, received[0]
         print("\nvoice turn timings (s):", timings)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "voice-timings.txt").write_text(repr(timings) + "\n", encoding="utf-8")

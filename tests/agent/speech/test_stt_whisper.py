@@ -189,3 +189,20 @@ def test_questions_from_a_noisy_microphone_are_still_heard(transcriber, kokoro_c
             noisy = mic.room(utterance, 16_000, seed=i, **room)  # type: ignore[arg-type]  # keyword options of room()
             pairs.append((sentence, transcriber.transcribe_samples(noisy, prefiltered=True).text))
     assert corpus_wer(pairs) <= KOKORO_MAX_WER, pairs
+
+
+def test_a_reading_cut_short_is_replaced_by_one_that_goes_on(transcriber, speech_engines) -> None:
+    """The short window's repetition penalty can stop the decoder before a question that says words twice is over;
+    given such a cut reading, a second decode without the penalty that goes on from the same words wins, and one
+    that does not start with them changes nothing."""
+    kokoro = speech_engines.synthesizer("kokoro")
+    text = "Quantos pedidos foram feitos em maio em Campinas? E quantos pedidos foram feitos em junho?"
+    chunks = list(kokoro.synthesize(prepare_for_speech(text), voice="pf_dora"))
+    samples = resample(np.concatenate([c.samples for c in chunks]), chunks[0].sample_rate, 16_000)
+    duration = samples.size / 16_000
+    encoded = transcriber._encode_short(samples)
+    cut = Transcript("Quantos pedidos foram feitos em maio?", "pt", 0.9, (), duration, 0.1)
+    longer = transcriber._longer_reading(cut, encoded, duration, 0.0, 5)
+    assert wer(text, longer.text) <= KOKORO_MAX_WER and len(longer.text) > len(cut.text), longer.text
+    unrelated = Transcript("Qual o ticket médio?", "pt", 0.9, (), duration, 0.1)
+    assert transcriber._longer_reading(unrelated, encoded, duration, 0.0, 5) is unrelated
