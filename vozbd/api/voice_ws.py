@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["voice"])
 
 MAX_FRAME_BYTES = 1024 * 1024
+MAX_VOICE = 64
 POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
 NOT_LOGGED = "Esta resposta não foi registrada no histórico (banco do aplicativo indisponível)."
 INTERNAL_ERROR_MESSAGE = "Erro interno na conversa por voz. Reconecte; se persistir, avise o administrador."
@@ -74,7 +75,9 @@ class VoiceParams:
     def parse(cls, query: dict[str, str]) -> VoiceParams:
         def rate(name: str, default: int) -> int:
             raw = query.get(name, str(default))
-            if not raw.isdigit() or not 8000 <= int(raw) <= 48_000:
+            # at most 6 digits before int(): a 5000-digit value passed isdigit() and int() raised past Python's
+            # integer-string limit (an unhandled ValueError: traceback in the log, the socket dropped unanswered)
+            if not (raw.isdigit() and len(raw) <= 6) or not 8000 <= int(raw) <= 48_000:
                 raise VoiceRequestError(f"{name} inválido: use de 8000 a 48000 Hz.")
             return int(raw)
 
@@ -84,6 +87,9 @@ class VoiceParams:
         mode = query.get("mode", "hands_free")
         if mode not in ("hands_free", "push_to_talk"):
             raise VoiceRequestError("mode inválido: use hands_free ou push_to_talk.")
+        voice = query.get("voice") or None
+        if voice is not None and len(voice) > MAX_VOICE:  # as POST /speak's field; an unknown one is echoed back
+            raise VoiceRequestError(f"voice inválida: no máximo {MAX_VOICE} caracteres.")
         connection = query.get("connection") or None
         if connection is not None and not re.fullmatch(CONNECTION_NAME, connection):
             raise VoiceRequestError("connection inválida: use o nome de uma conexão salva.")
@@ -93,7 +99,7 @@ class VoiceParams:
             out_rate=rate("out_rate", 24_000),
             hands_free=mode == "hands_free",
             half_duplex=query.get("half_duplex", "false").lower() in ("1", "true", "yes"),
-            voice=query.get("voice") or None,
+            voice=voice,
             connection=connection,
             model=query.get("model") or None,
         )

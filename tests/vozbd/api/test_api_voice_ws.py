@@ -167,6 +167,8 @@ def test_hostile_parameters_and_frames_are_refused_cleanly(server: str) -> None:
         ("connection=demo%0A", "invalid_request"),
         ("connection=nao_salva", "unknown_connection"),  # refused at connect, as POST /ask refuses it (404)
         ("voice=nao_existe", "unknown_voice"),  # refused at connect, as POST /speak refuses it (was a silent fallback)
+        ("sample_rate=" + "9" * 5000, "invalid_request"),  # int() past Python's digit limit: a traceback, no answer
+        ("voice=" + "x" * 6000, "invalid_request"),  # bounded like /speak's field (it was echoed back whole)
     ):
         with connect(f"ws://{server}/api/v1/voice?{query}") as ws:
             error = json.loads(ws.recv(timeout=30))
