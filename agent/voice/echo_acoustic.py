@@ -184,7 +184,7 @@ class EchoReference:
     def similarity(self, heard: np.ndarray, heard_start_s: float) -> float:
         """How much ``heard`` (16 kHz mic audio from mic-stream time ``heard_start_s``) sounds like our own audio
         arriving 0 to ``max_delay_s`` late (or ``lead_s`` early: the mic-stream positions are known to a few
-        windows): the best band-normalized cross-correlation, 0 with no overlap."""
+        windows): the spectral coherence at the delay that fits best (``coherence``), 0 with no overlap."""
         end_s = heard_start_s + heard.size / RATE
         if heard.size < N_FFT or not self.overlaps(heard_start_s, end_s):
             return 0.0
