@@ -175,9 +175,13 @@ def _measure(match: re.Match[str]) -> str:
 
 
 def _range(first: str, last: str) -> str:
-    """'18-25' → 'dezoito a vinte e cinco'; a phone number without its area code ('98765-4321') digit by digit."""
+    """'18-25' → 'dezoito a vinte e cinco'; a phone number without its area code ('98765-4321', '3456-7890') digit
+    by digit. Years ('2020-2024') and round amounts ('5000-6000') stay ranges."""
     years = all(token.isdigit() and 1000 <= int(token) <= 2999 for token in (first, last))
-    if re.fullmatch(r"9?\d{4}", first) and re.fullmatch(r"\d{4}", last) and not years:
+    round_amounts = first.endswith("00") and last.endswith("00")
+    mobile = re.fullmatch(r"9\d{4}", first) is not None
+    landline = re.fullmatch(r"\d{4}", first) is not None and not years and not round_amounts
+    if re.fullmatch(r"\d{4}", last) and (mobile or landline):
         return f"{_digits(first)} {_digits(last)}"
     return f"{number_words(first)} a {number_words(last)}"
 

@@ -215,6 +215,8 @@ def test_the_chat_first_chunk_keeps_its_length() -> None:
         ("2020-2024", "dois mil e vinte a dois mil e vinte e quatro"),
         ("18-25 anos", "dezoito a vinte e cinco anos"),
         ("98765-4321", "nove oito sete seis cinco quatro três dois um"),
+        ("3456-7890", "três quatro cinco seis sete oito nove zero"),
+        ("5000-6000", "cinco mil a seis mil"),
     ],
 )
 def test_signed_money_timestamps_temperatures_and_units_are_read_naturally(text: str, expected: str) -> None:
